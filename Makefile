@@ -1,0 +1,55 @@
+# Everything bootstraps itself: a machine with Python >= 3.11 and make needs nothing else.
+PYTHON ?= python3
+TOOLS  := .tools
+UV     := $(TOOLS)/bin/uv
+VENV   := .venv
+STAMP  := $(VENV)/.synced
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test lint typecheck unit integration e2e bench schema clean help
+
+help:
+	@echo "make run    - start the whole system with demo data"
+	@echo "make test   - lint, type-check and run the whole test suite"
+	@echo "make bench  - run the benchmarks in tests/bench/"
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv
+
+$(STAMP): $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/ledger up --demo
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+test: lint typecheck
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "not bench" tests
+
+unit: $(STAMP)
+	$(VENV)/bin/pytest -m unit tests
+
+integration: $(STAMP)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "integration or e2e" tests
+
+bench: $(STAMP)
+	$(VENV)/bin/pytest -m bench -s -p no:xdist tests/bench
+
+schema: $(STAMP)
+	$(VENV)/bin/ledger schema generate
+
+lock: $(UV)
+	$(UV) lock
+
+clean:
+	rm -rf $(VENV) $(TOOLS)

@@ -1,0 +1,1 @@
+"""The ledger service: ingest, event store, HTTP API and the embedded stack."""

@@ -1,0 +1,65 @@
+"""The Litestar application. Pools and connections are made by the composition root
+(``ledger.runtime``) and handed in; the app opens nothing of its own."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+import structlog
+from litestar import Litestar, Request, Response, get
+from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.types import ASGIApp, Receive, Scope, Send
+from nats.aio.client import Client
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from ledger.api import auth, health, timeline
+
+PUBLIC = {"/health", "/ready", "/metrics", "/schema"}
+
+
+@get("/metrics", media_type=CONTENT_TYPE_LATEST, include_in_schema=False, sync_to_thread=False)
+def metrics() -> bytes:
+    return generate_latest()
+
+
+def request_context(app: ASGIApp) -> ASGIApp:
+    """Every log line written while handling a request carries its request_id."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=str(uuid.uuid4()))
+        await app(scope, receive, send)
+
+    return middleware
+
+
+def _problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    status = int(getattr(exc, "status_code", 500))
+    detail = str(getattr(exc, "detail", "")) if status < 500 else "internal error"
+    if status >= 500:
+        structlog.get_logger("ledger.api").exception("request failed", path=request.url.path)
+    return Response(
+        {"type": "about:blank", "title": detail or "error", "status": status, "detail": detail},
+        status_code=status,
+        media_type="application/problem+json",
+    )
+
+
+def create_app(pool: asyncpg.Pool, nats: Client | None, head_revision: str | None) -> Litestar:
+    exclude = [f"^{p}" for p in PUBLIC]
+    return Litestar(
+        route_handlers=[health.health, health.ready, timeline.timeline, metrics],
+        state=State({"pool": pool, "nats": nats, "head_revision": head_revision}),
+        middleware=[request_context, DefineMiddleware(auth.BearerAuth, exclude=exclude)],
+        exception_handlers={Exception: _problem},
+        openapi_config=OpenAPIConfig(title="Incident Ledger", version="1", path="/schema"),
+        debug=False,
+        logging_config=None,  # ledger.logging owns the configuration
+    )
+
+
+__all__ = ["create_app"]

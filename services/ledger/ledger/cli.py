@@ -1,0 +1,158 @@
+"""The ``ledger`` command line. Each command decodes its options, wires what it needs
+through the composition root and calls the core; nothing runs at import time."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import IO, TypeVar
+
+import asyncpg
+import click
+
+from ledger import db, publishing, tokens
+from ledger import logging as ledger_logging
+from ledger.settings import Settings, SettingsError, load
+from ledger.stack import embedded
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        settings = load()
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+    ledger_logging.configure(settings.log)
+    return settings
+
+
+def _endpoints(settings: Settings) -> embedded.Endpoints:
+    found = embedded.discover(settings)
+    if found is None:
+        raise click.ClickException(
+            "no ledger to talk to: start one with `ledger up`, or set LEDGER_DATABASE_URL "
+            "and LEDGER_NATS_URL"
+        )
+    return found
+
+
+def _with_db(settings: Settings, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+    url = _endpoints(settings).database_url
+
+    async def run() -> T:
+        conn = await asyncpg.connect(url)
+        try:
+            return await work(conn)
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Incident Ledger: an event-sourced incident ledger with a tamper-evident audit trail."""
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="Publish demo incidents once the system is up.")
+def up(demo: bool) -> None:
+    """Run ingest, projector and API in one process (embedded servers when no URLs)."""
+    from ledger.commands.up import run_up
+
+    settings = _settings()
+    try:
+        run_up(settings, with_demo=demo)
+    except embedded.DataDirInUse as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+def migrate() -> None:
+    """Apply database migrations (alembic upgrade head)."""
+    settings = _settings()
+    found = embedded.discover(settings)
+    if found is not None:
+        db.migrate_sync(found.database_url)
+        click.echo("migrated to " + str(db.head_revision()))
+        return
+    with embedded.running(settings) as ep:
+        url = asyncio.run(db.ensure_database(ep.database_url, "ledger"))
+        db.migrate_sync(url)
+    click.echo("migrated to " + str(db.head_revision()))
+
+
+def _component(name: str) -> None:
+    from ledger.runtime import serve
+
+    settings = _settings()
+    ep = _endpoints(settings)
+    asyncio.run(serve(settings, ep.database_url, ep.nats_url, components={name}))
+
+
+@main.command()
+def ingest() -> None:
+    """Run the ingest (the sequencer) alone."""
+    _component("ingest")
+
+
+@main.command()
+def project() -> None:
+    """Run the projector alone."""
+    _component("projector")
+
+
+@main.command()
+def api() -> None:
+    """Run the HTTP API alone."""
+    _component("api")
+
+
+@main.command()
+@click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
+def publish(source: IO[str]) -> None:
+    """Publish NDJSON events from FILE (or - for standard input) to JetStream."""
+    from ledger.commands.publish import run_publish
+
+    settings = _settings()
+    try:
+        events = publishing.parse_ndjson(source)
+    except publishing.LineError as exc:
+        raise click.ClickException(f"{source.name}: {exc}") from None
+    for line in run_publish(settings, _endpoints(settings).nats_url, events):
+        click.echo(line)
+
+
+@main.group()
+def token() -> None:
+    """Create, list and revoke API bearer tokens."""
+
+
+@token.command("create")
+@click.option("--role", type=click.Choice(tokens.ROLES), required=True)
+@click.option("--name", required=True, help="Who or what holds the token.")
+def token_create(role: str, name: str) -> None:
+    info, secret = _with_db(_settings(), lambda c: tokens.create(c, role=role, name=name))
+    click.echo(f"{info.token_id}  {info.role}  {info.name}")
+    click.echo(secret)
+    click.echo("Keep the token now: only its hash is stored.", err=True)
+
+
+@token.command("list")
+def token_list() -> None:
+    for info in _with_db(_settings(), tokens.listing):
+        revoked = f"revoked {info.revoked_at:%Y-%m-%d %H:%M}" if info.revoked_at else "active"
+        click.echo(f"{info.token_id}  {info.role:9}  {revoked:24}  {info.name}")
+
+
+@token.command("revoke")
+@click.argument("token_id", type=click.UUID)
+def token_revoke(token_id: uuid.UUID) -> None:
+    if not _with_db(_settings(), lambda c: tokens.revoke(c, token_id)):
+        raise click.ClickException(f"no active token {token_id}")
+    click.echo(f"revoked {token_id}")
+
+
+__all__ = ["main"]

@@ -1,0 +1,90 @@
+"""``ledger up``: the whole system in one process."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import asyncpg
+import click
+import msgspec
+from nats.aio.client import Client
+
+from contracts.topology import Topology
+from ledger import db, demo, publishing, tokens
+from ledger.runtime import COMPONENTS, serve
+from ledger.settings import Settings
+from ledger.stack import embedded
+
+DEV_ROLES = ("admin", "auditor")
+
+
+def _dev_secrets(data_dir: Path) -> dict[str, str]:
+    """Development tokens, kept in the data directory so they survive restarts."""
+    path = data_dir / "dev-tokens.json"
+    if path.exists():
+        return msgspec.json.decode(path.read_bytes(), type=dict[str, str])
+    secrets = {role: tokens.new_secret() for role in DEV_ROLES}
+    path.write_bytes(msgspec.json.encode(secrets))
+    path.chmod(0o600)
+    return secrets
+
+
+async def _register(database_url: str, secrets: dict[str, str]) -> None:
+    conn = await asyncpg.connect(database_url)
+    try:
+        for role, secret in secrets.items():
+            await tokens.ensure(conn, role=role, name=f"development {role}", secret=secret)
+    finally:
+        await conn.close()
+
+
+def _banner(http_url: str, secrets: dict[str, str]) -> None:
+    lines = [
+        "Incident Ledger is running. Ctrl-C stops it.",
+        f"  API      {http_url}",
+        f"  OpenAPI  {http_url}/schema",
+        f"  Ready    {http_url}/ready",
+    ]
+    lines += [f"  {role:8} token: {secret}" for role, secret in secrets.items()]
+    if "auditor" in secrets:
+        lines.append(
+            f"  Try: curl -H 'Authorization: Bearer {secrets['auditor']}' "
+            f"{http_url}/v1/incidents/<id>/timeline"
+        )
+    click.echo("\n".join(lines))
+
+
+async def _publish_demo(nc: Client, topology: Topology) -> None:
+    js = nc.jetstream()
+    events = demo.events()
+    for event in events:
+        await publishing.publish(js, topology, publishing.complete(event))
+    click.echo(f"  Demo: published {len(events)} events of incident {events[0]['incident_id']}")
+
+
+async def _up(settings: Settings, ep: embedded.Endpoints, with_demo: bool) -> None:
+    database_url = ep.database_url
+    if ep.embedded and settings.database.url is None:
+        database_url = await db.ensure_database(ep.database_url, "ledger")
+    http_url = f"http://{settings.http.host}:{settings.http.port}"
+
+    async def started(nc: Client) -> None:
+        secrets: dict[str, str] = {}
+        if ep.embedded:
+            secrets = _dev_secrets(settings.stack.data_dir)
+            await _register(database_url, secrets)
+            embedded.publish_endpoints(
+                settings.stack.data_dir,
+                embedded.Endpoints(database_url, ep.nats_url, http_url, embedded=True),
+            )
+        _banner(http_url, secrets)
+        if with_demo:
+            await _publish_demo(nc, Topology(settings.nats.namespace))
+
+    await serve(settings, database_url, ep.nats_url, components=set(COMPONENTS), on_started=started)
+
+
+def run_up(settings: Settings, *, with_demo: bool) -> None:
+    with embedded.running(settings) as ep:
+        asyncio.run(_up(settings, ep, with_demo))

@@ -1,0 +1,73 @@
+"""PostgreSQL plumbing: databases, migrations, pools."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+
+from ledger.paths import migrations_dir
+from ledger.settings import DatabaseSettings
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+async def ensure_database(url: str, name: str) -> str:
+    """Create database ``name`` on the server of ``url`` unless it exists; return its URL."""
+    conn = await asyncpg.connect(url)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            with contextlib.suppress(asyncpg.DuplicateDatabaseError):
+                await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return with_database(url, name)
+
+
+def _alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.attributes["url"] = url
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(_alembic_config("")).get_current_head()
+
+
+def migrate_sync(url: str) -> None:
+    command.upgrade(_alembic_config(url), "head")
+
+
+async def migrate(url: str) -> None:
+    """``alembic upgrade head``; in a thread, since alembic runs its own event loop."""
+    await asyncio.to_thread(migrate_sync, url)
+
+
+async def current_revision(conn: asyncpg.Connection) -> str | None:
+    exists = await conn.fetchval("SELECT to_regclass('alembic_version') IS NOT NULL")
+    if not exists:
+        return None
+    value = await conn.fetchval("SELECT version_num FROM alembic_version")
+    return None if value is None else str(value)
+
+
+async def create_pool(url: str, settings: DatabaseSettings) -> asyncpg.Pool:
+    return await asyncpg.create_pool(
+        url,
+        min_size=settings.pool_min,
+        max_size=settings.pool_max,
+        command_timeout=settings.command_timeout,
+    )
+
+
+__all__ = ["create_pool", "ensure_database", "migrate"]

@@ -1,0 +1,122 @@
+"""The composition root: settings, pools and connections wired to the services.
+
+``serve`` runs any of ingest, projector and API in one process until SIGINT or SIGTERM,
+or until one of them fails, and then closes everything in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+import asyncpg
+import uvicorn
+from nats.aio.client import Client
+from projector import runner as projector
+
+from contracts.topology import Topology
+from ledger import db, ingest, jetstream, logging
+from ledger.api.app import create_app
+from ledger.settings import Settings
+
+log = logging.get("ledger.runtime")
+COMPONENTS = ("ingest", "projector", "api")
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: ``serve`` owns SIGINT and SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Any:
+        yield
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def _nats(url: str) -> Client:
+    async def on_error(exc: Exception) -> None:
+        log.warning("nats error", error=str(exc))
+
+    return await jetstream.connect(url, "ledger", error_cb=on_error)
+
+
+def _tasks(
+    components: set[str], settings: Settings, pool: asyncpg.Pool, nc: Client, stop: asyncio.Event
+) -> dict[str, Coroutine[Any, Any, None]]:
+    topology = Topology(settings.nats.namespace)
+    work: dict[str, Coroutine[Any, Any, None]] = {}
+    if "ingest" in components:
+        work["ingest"] = ingest.run(pool, nc.jetstream(), topology, settings.ingest, stop)
+    if "projector" in components:
+        work["projector"] = projector.run(pool, stop)
+    if "api" in components:
+        config = uvicorn.Config(
+            create_app(pool, nc, db.head_revision()),
+            host=settings.http.host,
+            port=settings.http.port,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+        )
+        server = _Server(config)
+        work["api"] = _serve_until(server, stop)
+    return work
+
+
+async def _serve_until(server: uvicorn.Server, stop: asyncio.Event) -> None:
+    async def watch() -> None:
+        await stop.wait()
+        server.should_exit = True
+
+    watcher = asyncio.create_task(watch())
+    try:
+        await server.serve()
+    finally:
+        watcher.cancel()
+    if not stop.is_set():
+        raise RuntimeError("the HTTP server stopped (is the port free?)")
+
+
+async def serve(
+    settings: Settings,
+    database_url: str,
+    nats_url: str,
+    *,
+    components: set[str],
+    on_started: Callable[[Client], Awaitable[None]] | None = None,
+) -> None:
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    await db.migrate(database_url)
+    pool = await db.create_pool(database_url, settings.database)
+    nc = await _nats(nats_url)
+    try:
+        await jetstream.ensure_topology(nc.jetstream(), Topology(settings.nats.namespace))
+        tasks = {
+            asyncio.create_task(c, name=n)
+            for n, c in _tasks(components, settings, pool, nc, stop).items()
+        }
+        if on_started is not None:
+            await on_started(nc)
+        await _until_stopped(tasks, stop)
+    finally:
+        await nc.drain()
+        await pool.close()
+
+
+async def _until_stopped(tasks: set[asyncio.Task[None]], stop: asyncio.Event) -> None:
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait({*tasks, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    stop.set()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    for task, result in zip(tasks, results, strict=True):
+        if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
+            log.error("service failed", service=task.get_name(), error=repr(result))
+            raise result

@@ -1,0 +1,175 @@
+"""The sequencer's decisions, as a pure function of a batch and the ledger's current heads.
+
+Given the events of a batch in arrival order, what is already recorded under their
+event_ids, and each incident's head, decide for every event: record it (with its position,
+version, link and hash), report it as a duplicate, or reject it. No I/O here; the store
+reads the inputs and writes the rows in one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from contracts import canonical
+from contracts.envelope import Envelope
+from ledger.record import Link, digest, event_of, record_bytes
+
+
+class Head(msgspec.Struct, frozen=True):
+    version: int
+    link: Link
+
+
+class Recorded(msgspec.Struct, frozen=True, tag="recorded"):
+    event_id: UUID
+    incident_id: str
+    version: int
+    position: int
+    hash: str
+
+
+class Duplicate(msgspec.Struct, frozen=True, tag="duplicate"):
+    event_id: UUID
+    incident_id: str
+    version: int
+    position: int
+    hash: str
+
+
+class Rejected(msgspec.Struct, frozen=True, tag="rejected"):
+    event_id: UUID | None
+    code: str
+    message: str
+    path: str = "$"
+    current_version: int | None = None
+
+
+Outcome = Recorded | Duplicate | Rejected
+
+
+class Row(msgspec.Struct, frozen=True):
+    position: int
+    event_id: UUID
+    incident_id: str
+    version: int
+    type: str
+    source: str
+    occurred_at: datetime
+    recorded_at: datetime
+    record: bytes
+    hash: bytes
+    prev_position: int | None
+    prev_hash: bytes | None
+
+
+class Stored(msgspec.Struct, frozen=True):
+    """An already-recorded event, as needed to judge a redelivery."""
+
+    incident_id: str
+    version: int
+    position: int
+    hash: bytes
+    record: bytes
+
+
+class Batch(msgspec.Struct):
+    rows: list[Row]
+    outcomes: list[Outcome]
+
+
+def _duplicate(envelope: Envelope, content: dict[str, Any], stored: Stored) -> Outcome:
+    if event_of(stored.record) != content:
+        return Rejected(
+            envelope.event_id,
+            "duplicate_conflict",
+            f"event_id {envelope.event_id} was recorded at position "
+            f"{stored.position} with different content",
+            "$.event_id",
+        )
+    return Duplicate(
+        envelope.event_id, stored.incident_id, stored.version, stored.position, stored.hash.hex()
+    )
+
+
+def sequence(
+    envelopes: list[Envelope],
+    *,
+    stored: dict[UUID, Stored],
+    heads: dict[str, Head],
+    next_position: int,
+    recorded_at: datetime,
+    origin: str,
+) -> Batch:
+    batch = Batch(rows=[], outcomes=[])
+    seen = dict(stored)
+    heads = dict(heads)
+    for envelope in envelopes:
+        content = canonical.to_builtins(envelope)
+        if envelope.event_id in seen:
+            batch.outcomes.append(_duplicate(envelope, content, seen[envelope.event_id]))
+            continue
+        head = heads.get(envelope.incident_id)
+        current = head.version if head else 0
+        if envelope.expected_version is not None and envelope.expected_version != current:
+            batch.outcomes.append(
+                Rejected(
+                    envelope.event_id,
+                    "version_conflict",
+                    f"expected version {envelope.expected_version} but incident "
+                    f"{envelope.incident_id} is at version {current}",
+                    "$.expected_version",
+                    current,
+                )
+            )
+            continue
+        row = _row(envelope, content, head, next_position, recorded_at, origin)
+        batch.rows.append(row)
+        batch.outcomes.append(
+            Recorded(
+                envelope.event_id, envelope.incident_id, row.version, row.position, row.hash.hex()
+            )
+        )
+        seen[envelope.event_id] = Stored(
+            row.incident_id, row.version, row.position, row.hash, row.record
+        )
+        heads[envelope.incident_id] = Head(row.version, Link(row.position, row.hash))
+        next_position += 1
+    return batch
+
+
+def _row(
+    envelope: Envelope,
+    content: dict[str, Any],
+    head: Head | None,
+    position: int,
+    recorded_at: datetime,
+    origin: str,
+) -> Row:
+    version = head.version + 1 if head else 1
+    prev = head.link if head else None
+    data = record_bytes(
+        content,
+        origin=origin,
+        position=position,
+        version=version,
+        recorded_at=recorded_at,
+        prev=prev,
+    )
+    return Row(
+        position=position,
+        event_id=envelope.event_id,
+        incident_id=envelope.incident_id,
+        version=version,
+        type=envelope.type,
+        source=envelope.source,
+        occurred_at=envelope.occurred_at,
+        recorded_at=recorded_at,
+        record=data,
+        hash=digest(data),
+        prev_position=prev.position if prev else None,
+        prev_hash=prev.hash if prev else None,
+    )

@@ -1,0 +1,104 @@
+"""Typed settings, one struct per concern, read from the environment once.
+
+Each field of a struct is read from ``<PREFIX><FIELD>`` (upper case). A value that does
+not convert fails fast with the variable's name, before anything starts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import msgspec
+
+T = TypeVar("T", bound=msgspec.Struct)
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+class DatabaseSettings(msgspec.Struct, frozen=True):
+    """PostgreSQL. Without ``LEDGER_DATABASE_URL`` the embedded server is started."""
+
+    url: str | None = None
+    pool_min: int = 1
+    pool_max: int = 8
+    command_timeout: float = 30.0
+
+
+class NatsSettings(msgspec.Struct, frozen=True):
+    """NATS JetStream. Without ``LEDGER_NATS_URL`` the embedded server is started.
+
+    ``namespace`` prefixes subjects and stream names, so several ledgers (or tests) can
+    share one NATS server without seeing each other's messages.
+    """
+
+    url: str | None = None
+    namespace: str = ""
+
+
+class HttpSettings(msgspec.Struct, frozen=True):
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+
+class StackSettings(msgspec.Struct, frozen=True):
+    """Where the embedded servers keep their data (survives restarts)."""
+
+    data_dir: Path = Path(".ledger")
+
+
+class LogSettings(msgspec.Struct, frozen=True):
+    level: str = "info"
+    format: str = "auto"  # auto (console on a TTY, JSON otherwise), json, console
+
+
+class IngestSettings(msgspec.Struct, frozen=True):
+    batch: int = 1000
+    fetch_wait: float = 0.05
+    max_future_skew: float = 300.0
+    origin: str = "incident-ledger"
+
+
+class Settings(msgspec.Struct, frozen=True):
+    database: DatabaseSettings
+    nats: NatsSettings
+    http: HttpSettings
+    stack: StackSettings
+    log: LogSettings
+    ingest: IngestSettings
+
+
+def _decode_path(kind: type, value: Any) -> Any:
+    if kind is Path and isinstance(value, str):
+        return Path(value)
+    raise NotImplementedError(kind)
+
+
+def read(cls: type[T], prefix: str, env: Mapping[str, str] | None = None) -> T:
+    """Build ``cls`` from ``<prefix><FIELD>`` variables; unset ones keep their default."""
+    source = os.environ if env is None else env
+    raw: dict[str, Any] = {}
+    for field in msgspec.structs.fields(cls):
+        name = f"{prefix}{field.name.upper()}"
+        if source.get(name, "") != "":
+            raw[field.name] = source[name]
+    try:
+        return msgspec.convert(raw, cls, strict=False, dec_hook=_decode_path)
+    except msgspec.ValidationError as exc:
+        name = str(exc).rsplit("$.", 1)[-1].strip("`") if "$." in str(exc) else ""
+        raise SettingsError(f"{prefix}{name.upper()}: {exc}") from None
+
+
+def load(env: Mapping[str, str] | None = None) -> Settings:
+    return Settings(
+        database=read(DatabaseSettings, "LEDGER_DATABASE_", env),
+        nats=read(NatsSettings, "LEDGER_NATS_", env),
+        http=read(HttpSettings, "LEDGER_HTTP_", env),
+        stack=read(StackSettings, "LEDGER_", env),
+        log=read(LogSettings, "LEDGER_LOG_", env),
+        ingest=read(IngestSettings, "LEDGER_INGEST_", env),
+    )

@@ -1,0 +1,1 @@
+"""Embedded PostgreSQL and NATS servers, run as supervised child processes."""

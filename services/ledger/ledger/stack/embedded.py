@@ -1,0 +1,75 @@
+"""The embedded stack: whichever of PostgreSQL and NATS has no URL configured is started
+here, under one data directory held by one process at a time. Their URLs are written to
+``<data_dir>/endpoints.json`` so that other ``ledger`` commands can find them."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import msgspec
+
+from ledger.settings import Settings
+from ledger.stack.datadir import DataDirInUse, DataDirLock
+from ledger.stack.nats import EmbeddedNats
+from ledger.stack.postgres import EmbeddedPostgres
+
+
+class Endpoints(msgspec.Struct, frozen=True):
+    database_url: str
+    nats_url: str
+    http_url: str | None = None
+    embedded: bool = False
+
+
+def endpoints_file(data_dir: Path) -> Path:
+    return data_dir / "endpoints.json"
+
+
+@contextlib.contextmanager
+def running(settings: Settings) -> Iterator[Endpoints]:
+    """Yield the servers' URLs, starting the embedded ones that are not configured, and
+    stop them (NATS first, then PostgreSQL) when the block exits, however it exits."""
+    db_url, nats_url = settings.database.url, settings.nats.url
+    if db_url and nats_url:
+        yield Endpoints(db_url, nats_url)
+        return
+    data_dir = settings.stack.data_dir
+    lock = DataDirLock(data_dir)
+    lock.acquire()
+    postgres, nats = EmbeddedPostgres(data_dir), EmbeddedNats(data_dir)
+    try:
+        db_url = db_url or postgres.start()
+        nats_url = nats_url or nats.start()
+        yield Endpoints(db_url, nats_url, embedded=True)
+    finally:
+        endpoints_file(data_dir).unlink(missing_ok=True)
+        nats.stop()
+        postgres.stop()
+        lock.release()
+
+
+def publish_endpoints(data_dir: Path, endpoints: Endpoints) -> None:
+    path = endpoints_file(data_dir)
+    path.write_bytes(msgspec.json.encode(endpoints))
+    path.chmod(0o600)
+
+
+def discover(settings: Settings) -> Endpoints | None:
+    """The URLs from the environment, or those of a running ``ledger up``."""
+    if settings.database.url and settings.nats.url:
+        return Endpoints(settings.database.url, settings.nats.url)
+    path = endpoints_file(settings.stack.data_dir)
+    if not path.exists():
+        return None
+    found = msgspec.json.decode(path.read_bytes(), type=Endpoints)
+    return Endpoints(
+        settings.database.url or found.database_url,
+        settings.nats.url or found.nats_url,
+        found.http_url,
+        found.embedded,
+    )
+
+
+__all__ = ["DataDirInUse", "Endpoints", "discover", "publish_endpoints", "running"]

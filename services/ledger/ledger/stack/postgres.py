@@ -1,0 +1,138 @@
+"""PostgreSQL 16 from the PyPI ``pgserver`` wheel, run as a child process on a free
+loopback port. Only pgserver's binaries are used: the ledger supervises the server
+itself so that it stops with the ledger."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+import warnings
+from pathlib import Path
+
+from ledger.paths import infra_dir
+from ledger.stack import process
+
+_SERVICE_USER = "pgserver"  # PostgreSQL refuses to run as root
+
+
+def _bin(name: str) -> Path:
+    with warnings.catch_warnings():  # pgserver warns about XDG_RUNTIME_DIR, which we never use
+        warnings.simplefilter("ignore")
+        from pgserver._commands import POSTGRES_BIN_PATH
+
+    return Path(POSTGRES_BIN_PATH) / name
+
+
+def _run_as() -> str | None:
+    if os.geteuid() != 0:
+        return None
+    from pgserver.utils import (
+        ensure_folder_permissions,
+        ensure_prefix_permissions,
+        ensure_user_exists,
+    )
+
+    ensure_user_exists(_SERVICE_USER)
+    ensure_prefix_permissions(_bin("postgres"))
+    ensure_folder_permissions(_bin("postgres").parent, 0o055)
+    ensure_folder_permissions(_bin("postgres").parent.parent / "lib", 0o044)
+    return _SERVICE_USER
+
+
+class EmbeddedPostgres:
+    def __init__(self, data_dir: Path) -> None:
+        self.pgdata = (data_dir / "postgres").resolve()
+        self.log = (data_dir / "logs" / "postgres.log").resolve()
+        self.port = 0
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self, timeout: float = 60.0) -> str:
+        user = _run_as()
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        self._init(user)
+        self._wait_for_previous_run()
+        shutil.copyfile(infra_dir() / "postgres" / "ledger.conf", self.pgdata / "ledger.conf")
+        if user:
+            shutil.chown(self.pgdata / "ledger.conf", user)
+        self.port = process.free_port()
+        argv = [
+            str(_bin("postgres")),
+            "-D",
+            str(self.pgdata),
+            "-p",
+            str(self.port),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "unix_socket_directories=",
+        ]
+        # SIGINT is PostgreSQL's "fast shutdown": clean, without waiting for clients.
+        self._proc = process.spawn(argv, log=self.log, user=user, parent_death_signal=signal.SIGINT)
+        self._wait_ready(timeout)
+        return self.url
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            process.stop(self._proc, signal.SIGINT)
+            self._proc = None
+
+    def _init(self, user: str | None) -> None:
+        if (self.pgdata / "PG_VERSION").exists():
+            return
+        self.pgdata.mkdir(parents=True, exist_ok=True)
+        if user:
+            from pgserver.utils import ensure_prefix_permissions
+
+            ensure_prefix_permissions(self.pgdata)
+            shutil.chown(self.pgdata, user, user)
+        subprocess.run(
+            [
+                str(_bin("initdb")),
+                "-D",
+                str(self.pgdata),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--no-instructions",
+            ],
+            check=True,
+            user=user,
+            capture_output=True,
+        )
+        with (self.pgdata / "postgresql.conf").open("a") as conf:
+            conf.write("\ninclude_if_exists = 'ledger.conf'\n")
+
+    def _wait_for_previous_run(self) -> None:
+        pidfile = self.pgdata / "postmaster.pid"
+        if not pidfile.exists():
+            return
+        pid = int(pidfile.read_text().split()[0])
+        if not process.wait_gone(pid, 30.0):
+            raise RuntimeError(
+                f"PostgreSQL from an earlier run (pid {pid}) still holds "
+                f"{self.pgdata}; stop it and try again"
+            )
+
+    def _wait_ready(self, timeout: float) -> None:
+        assert self._proc is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise RuntimeError(f"PostgreSQL exited ({self._proc.returncode}); see {self.log}")
+            ready = subprocess.run(
+                [str(_bin("pg_isready")), "-q", "-h", "127.0.0.1", "-p", str(self.port)],
+                check=False,
+            )
+            if ready.returncode == 0:
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"PostgreSQL not ready after {timeout:.0f}s; see {self.log}")

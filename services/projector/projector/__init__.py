@@ -1,0 +1,1 @@
+"""The projector: read models folded from the event log, and the deadline engine."""
