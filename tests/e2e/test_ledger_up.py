@@ -1,0 +1,124 @@
+"""A new user's first hour: ``ledger up``, publish an event, read its timeline, stop,
+start again, and find everything still there, with no server left behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from ledger.stack.process import free_port
+from tests.support import note
+
+pytestmark = pytest.mark.e2e
+
+LEDGER = str(Path(sys.executable).parent / "ledger")
+
+
+class Ledger:
+    def __init__(self, data_dir: Path, port: int) -> None:
+        self.data_dir, self.port = data_dir, port
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+        self.env |= {"LEDGER_DATA_DIR": str(data_dir), "LEDGER_HTTP_PORT": str(port)}
+        self.url = f"http://127.0.0.1:{port}"
+
+    def up(self) -> subprocess.Popen[str]:
+        log = (self.data_dir.parent / "up.log").open("a")
+        return subprocess.Popen([LEDGER, "up"], env=self.env, stdout=log, stderr=log, text=True)
+
+    def run(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run([LEDGER, *args], env=self.env, input=stdin, text=True,
+                              capture_output=True, timeout=60, check=False)
+
+    def wait_ready(self, timeout: float = 60.0) -> float:
+        start = time.monotonic()
+        while time.monotonic() - start < timeout:
+            try:
+                if httpx.get(f"{self.url}/ready", timeout=1).status_code == 200:
+                    return time.monotonic() - start
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"not ready after {timeout}s: {self.log()}")
+
+    def log(self) -> str:
+        return (self.data_dir.parent / "up.log").read_text()
+
+    def auditor(self) -> dict[str, str]:
+        secrets = json.loads((self.data_dir / "dev-tokens.json").read_text())
+        return {"Authorization": f"Bearer {secrets['auditor']}"}
+
+    def timeline(self, incident: str) -> httpx.Response:
+        return httpx.get(f"{self.url}/v1/incidents/{incident}/timeline", headers=self.auditor())
+
+    def servers(self) -> list[psutil.Process]:
+        """Every process still running with this data directory on its command line."""
+        found = []
+        for proc in psutil.process_iter(["cmdline"]):
+            if any(str(self.data_dir) in part for part in proc.info["cmdline"] or []):
+                found.append(proc)
+        return found
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
+    instance = Ledger(tmp_path / "data", free_port())
+    yield instance
+    for proc in instance.servers():
+        proc.kill()
+
+
+def wait_gone(ledger: Ledger, timeout: float = 30.0) -> list[psutil.Process]:
+    deadline = time.monotonic() + timeout
+    while ledger.servers() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return ledger.servers()
+
+
+def wait_for_timeline(ledger: Ledger, incident: str, timeout: float = 10.0) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    response = ledger.timeline(incident)
+    while response.status_code == 404 and time.monotonic() < deadline:
+        time.sleep(0.02)
+        response = ledger.timeline(incident)
+    return response
+
+
+def test_up_publish_read_stop_and_restart(ledger: Ledger) -> None:
+    first = ledger.up()
+    ledger.wait_ready()
+    published = ledger.run("publish", "-", stdin=json.dumps(note("E2E-1", "hello")) + "\n")
+    assert published.returncode == 0, published.stderr
+    response = wait_for_timeline(ledger, "E2E-1")
+    assert response.status_code == 200
+    assert response.json()["entries"][0]["event"]["payload"]["text"] == "hello"
+
+    second = ledger.run("up")
+    assert second.returncode != 0
+    assert "is in use by another `ledger up`" in second.stderr
+
+    first.send_signal(signal.SIGINT)
+    assert first.wait(30) == 0, ledger.log()
+    assert wait_gone(ledger) == []
+
+    again = ledger.up()
+    ledger.wait_ready()
+    assert ledger.timeline("E2E-1").status_code == 200
+    again.kill()  # kill -9: the servers must not outlive it
+    again.wait(10)
+    assert wait_gone(ledger) == []
+
+
+def test_publish_without_a_running_ledger_says_what_to_do(ledger: Ledger) -> None:
+    result = ledger.run("publish", "-", stdin=json.dumps(note("E2E-2")) + "\n")
+    assert result.returncode != 0
+    assert "start one with `ledger up`" in result.stderr

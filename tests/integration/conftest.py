@@ -1,0 +1,52 @@
+"""Fixtures that run the ledger's services in-process against the real servers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from nats.aio.client import Client
+
+from contracts.topology import Topology
+from ledger import db, ingest, jetstream
+from ledger.settings import DatabaseSettings, IngestSettings
+
+
+@pytest.fixture
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await db.create_pool(database_url, DatabaseSettings(pool_min=1, pool_max=4))
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+async def nc(nats_url: str) -> AsyncIterator[Client]:
+    client = await jetstream.connect(nats_url, "test")
+    yield client
+    await client.drain()
+
+
+@pytest.fixture
+async def ingesting(pool: asyncpg.Pool, nc: Client, topology: Topology
+                    ) -> AsyncIterator[asyncpg.Pool]:
+    """The ingest service running on this test's topology; yields the pool to inspect."""
+    js = nc.jetstream()
+    await jetstream.ensure_topology(js, topology)
+    stop = asyncio.Event()
+    task = asyncio.create_task(ingest.run(pool, js, topology, IngestSettings(), stop))
+    yield pool
+    stop.set()
+    await asyncio.wait_for(task, 10)
+
+
+async def wait_for_count(pool: asyncpg.Pool, expected: int, timeout: float = 10.0) -> int:
+    deadline = asyncio.get_running_loop().time() + timeout
+    count = 0
+    while asyncio.get_running_loop().time() < deadline:
+        count = int(await pool.fetchval("SELECT count(*) FROM events"))
+        if count >= expected:
+            return count
+        await asyncio.sleep(0.02)
+    return count
