@@ -41,8 +41,8 @@ async def ingesting(pool: asyncpg.Pool, nc: Client, topology: Topology
     await asyncio.wait_for(task, 10)
 
 
-async def wait_for_count(pool: asyncpg.Pool, expected: int, timeout: float = 10.0) -> int:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def wait_for_count(pool: asyncpg.Pool, expected: int, within: float = 10.0) -> int:
+    deadline = asyncio.get_running_loop().time() + within
     count = 0
     while asyncio.get_running_loop().time() < deadline:
         count = int(await pool.fetchval("SELECT count(*) FROM events"))

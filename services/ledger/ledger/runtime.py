@@ -15,12 +15,12 @@ from typing import Any
 import asyncpg
 import uvicorn
 from nats.aio.client import Client
-from projector import runner as projector
 
 from contracts.topology import Topology
 from ledger import db, ingest, jetstream, logging
 from ledger.api.app import create_app
 from ledger.settings import Settings
+from projector import runner as projector
 
 log = logging.get("ledger.runtime")
 COMPONENTS = ("ingest", "projector", "api")

@@ -27,5 +27,5 @@ def test_values_come_from_prefixed_variables() -> None:
 
 
 def test_a_malformed_value_names_its_variable() -> None:
-    with pytest.raises(SettingsError, match="^LEDGER_HTTP_PORT: "):
+    with pytest.raises(SettingsError, match=r"^LEDGER_HTTP_PORT: "):
         load({"LEDGER_HTTP_PORT": "eighty"})
