@@ -38,6 +38,11 @@ class Topology(msgspec.Struct, frozen=True):
     def ingest_consumer(self) -> str:
         return "ledger-ingest"
 
+    @property
+    def append_subject(self) -> str:
+        """Request-reply subject on which the leading sequencer takes HTTP appends."""
+        return self._subject("sequencer.append")
+
     def event_subject(self, source: str, incident_id: str) -> str:
         return self._subject(f"events.{source}.{incident_id}")
 

@@ -13,8 +13,14 @@ from contracts.codec import decode_envelope
 from contracts.envelope import Envelope
 
 
-def note(incident: str = "INC-1", text: str = "checked", *, source: str = "desk",
-         expected: int | None = None, at: datetime | None = None) -> dict[str, Any]:
+def note(
+    incident: str = "INC-1",
+    text: str = "checked",
+    *,
+    source: str = "desk",
+    expected: int | None = None,
+    at: datetime | None = None,
+) -> dict[str, Any]:
     """A ``note.added.v1`` event as JSON-ready data."""
     event: dict[str, Any] = {
         "event_id": str(uuid.uuid4()),

@@ -36,8 +36,15 @@ class Ledger:
         return subprocess.Popen([LEDGER, "up"], env=self.env, stdout=log, stderr=log, text=True)
 
     def run(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run([LEDGER, *args], env=self.env, input=stdin, text=True,
-                              capture_output=True, timeout=60, check=False)
+        return subprocess.run(
+            [LEDGER, *args],
+            env=self.env,
+            input=stdin,
+            text=True,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
 
     def wait_ready(self, timeout: float = 60.0) -> float:
         start = time.monotonic()

@@ -6,11 +6,14 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import asyncpg
+import msgspec
+import nats.errors
 import pytest
 from nats.aio.client import Client
 
 from contracts.topology import Topology
 from ledger import db, ingest, jetstream
+from ledger.appends import AppendRequest
 from ledger.settings import DatabaseSettings, IngestSettings
 
 
@@ -29,16 +32,31 @@ async def nc(nats_url: str) -> AsyncIterator[Client]:
 
 
 @pytest.fixture
-async def ingesting(pool: asyncpg.Pool, nc: Client, topology: Topology
-                    ) -> AsyncIterator[asyncpg.Pool]:
+async def ingesting(
+    pool: asyncpg.Pool, nc: Client, topology: Topology, database_url: str
+) -> AsyncIterator[asyncpg.Pool]:
     """The ingest service running on this test's topology; yields the pool to inspect."""
-    js = nc.jetstream()
-    await jetstream.ensure_topology(js, topology)
+    await jetstream.ensure_topology(nc.jetstream(), topology)
     stop = asyncio.Event()
-    task = asyncio.create_task(ingest.run(pool, js, topology, IngestSettings(), stop))
+    task = asyncio.create_task(ingest.run(database_url, nc, topology, IngestSettings(), stop))
+    await wait_for_leader(nc, topology)
     yield pool
     stop.set()
     await asyncio.wait_for(task, 10)
+
+
+async def wait_for_leader(nc: Client, topology: Topology, within: float = 10.0) -> None:
+    """Until a sequencer answers append requests (an empty request records nothing)."""
+    empty = msgspec.msgpack.encode(AppendRequest([]))
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        try:
+            await nc.request(topology.append_subject, empty, timeout=1)
+            return
+        except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.02)
 
 
 async def wait_for_count(pool: asyncpg.Pool, expected: int, within: float = 10.0) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import httpx
@@ -17,7 +18,7 @@ from tests.support import note_envelope
 pytestmark = pytest.mark.integration
 
 
-def http(app: object) -> httpx.AsyncClient:
+def http(app: Any) -> httpx.AsyncClient:
     """A client calling the app in this event loop, where its pool lives."""
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ledger")
 
@@ -45,8 +46,7 @@ async def test_ready_when_database_nats_and_migrations_are(client: httpx.AsyncCl
     assert response.status_code == 200, response.text
 
 
-async def test_not_ready_names_the_missing_migrations(empty_database_url: str,
-                                                      nc: Client) -> None:
+async def test_not_ready_names_the_missing_migrations(empty_database_url: str, nc: Client) -> None:
     pool = await db.create_pool(empty_database_url, DatabaseSettings(pool_min=1, pool_max=2))
     try:
         async with http(create_app(pool, nc, db.head_revision())) as client:
@@ -57,13 +57,22 @@ async def test_not_ready_names_the_missing_migrations(empty_database_url: str,
     assert any(m.startswith("migrations") for m in response.json()["missing"])
 
 
-async def test_the_timeline_lists_an_incident_in_order(client: httpx.AsyncClient,
-                                                       pool: asyncpg.Pool) -> None:
+async def test_the_timeline_lists_an_incident_in_order(
+    client: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
     async with pool.acquire() as conn:
-        await store.append(conn, [note_envelope("INC-1", "first"), note_envelope("INC-2"),
-                                  note_envelope("INC-1", "second")], origin="test")
-    response = await client.get("/v1/incidents/INC-1/timeline",
-                                headers=await bearer(pool, "auditor"))
+        await store.append(
+            conn,
+            [
+                note_envelope("INC-1", "first"),
+                note_envelope("INC-2"),
+                note_envelope("INC-1", "second"),
+            ],
+            origin="test",
+        )
+    response = await client.get(
+        "/v1/incidents/INC-1/timeline", headers=await bearer(pool, "auditor")
+    )
     assert response.status_code == 200
     entries = response.json()["entries"]
     assert [e["event"]["payload"]["text"] for e in entries] == ["first", "second"]
@@ -72,31 +81,35 @@ async def test_the_timeline_lists_an_incident_in_order(client: httpx.AsyncClient
 
 async def test_timelines_need_a_valid_token(client: httpx.AsyncClient) -> None:
     missing = await client.get("/v1/incidents/INC-1/timeline")
-    wrong = await client.get("/v1/incidents/INC-1/timeline",
-                             headers={"Authorization": "Bearer nope"})
+    wrong = await client.get(
+        "/v1/incidents/INC-1/timeline", headers={"Authorization": "Bearer nope"}
+    )
     assert (missing.status_code, wrong.status_code) == (401, 401)
     assert missing.headers["content-type"].startswith("application/problem+json")
 
 
-async def test_a_publisher_may_not_read_timelines(client: httpx.AsyncClient,
-                                                  pool: asyncpg.Pool) -> None:
-    response = await client.get("/v1/incidents/INC-1/timeline",
-                                headers=await bearer(pool, "publisher"))
+async def test_a_publisher_may_not_read_timelines(
+    client: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    response = await client.get(
+        "/v1/incidents/INC-1/timeline", headers=await bearer(pool, "publisher")
+    )
     assert response.status_code == 403
 
 
 async def test_an_unknown_incident_is_404(client: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
-    response = await client.get("/v1/incidents/NOPE/timeline",
-                                headers=await bearer(pool, "auditor"))
+    response = await client.get(
+        "/v1/incidents/NOPE/timeline", headers=await bearer(pool, "auditor")
+    )
     assert response.status_code == 404
     assert "NOPE" in response.json()["detail"]
 
 
-async def test_a_revoked_token_stops_working(client: httpx.AsyncClient,
-                                             pool: asyncpg.Pool) -> None:
+async def test_a_revoked_token_stops_working(client: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn:
         info, secret = await tokens.create(conn, role="auditor", name="leaver")
         assert await tokens.revoke(conn, info.token_id)
-    response = await client.get("/v1/incidents/INC-1/timeline",
-                                headers={"Authorization": f"Bearer {secret}"})
+    response = await client.get(
+        "/v1/incidents/INC-1/timeline", headers={"Authorization": f"Bearer {secret}"}
+    )
     assert response.status_code == 401

@@ -31,15 +31,17 @@ async def owner(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 
 @pytest.fixture
-async def service(owner: asyncpg.Connection, database_url: str
-                  ) -> AsyncIterator[asyncpg.Connection]:
+async def service(
+    owner: asyncpg.Connection, database_url: str
+) -> AsyncIterator[asyncpg.Connection]:
     conn = await asyncpg.connect(database_url, user="ledger_service")
     yield conn
     await conn.close()
 
 
-@pytest.mark.parametrize("statement", ["UPDATE events SET type = 'x'",
-                                       "DELETE FROM events", "TRUNCATE events"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE events SET type = 'x'", "DELETE FROM events", "TRUNCATE events"]
+)
 async def test_nobody_may_change_history(owner: asyncpg.Connection, statement: str) -> None:
     with pytest.raises(asyncpg.RaiseError, match=APPEND_ONLY):
         await owner.execute(statement)
@@ -51,10 +53,12 @@ async def test_replica_mode_does_not_slip_past_the_triggers(owner: asyncpg.Conne
         await owner.execute("DELETE FROM events")
 
 
-@pytest.mark.parametrize("statement", ["UPDATE events SET type = 'x'", "DELETE FROM events",
-                                       "TRUNCATE events"])
-async def test_the_service_role_may_not_change_history(service: asyncpg.Connection,
-                                                       statement: str) -> None:
+@pytest.mark.parametrize(
+    "statement", ["UPDATE events SET type = 'x'", "DELETE FROM events", "TRUNCATE events"]
+)
+async def test_the_service_role_may_not_change_history(
+    service: asyncpg.Connection, statement: str
+) -> None:
     with pytest.raises(asyncpg.InsufficientPrivilegeError, match="permission denied"):
         await service.execute(statement)
 
@@ -72,26 +76,33 @@ async def test_a_gap_in_positions_is_refused(owner: asyncpg.Connection) -> None:
         await owner.execute(
             "INSERT INTO events SELECT $1, $2, incident_id, 2, type, source, occurred_at,"
             " recorded_at, record, hash, position, hash FROM events WHERE position = $3",
-            row.position + 2, uuid.uuid4(), row.position)
+            row.position + 2,
+            uuid.uuid4(),
+            row.position,
+        )
 
 
 async def test_an_event_id_is_recorded_once(owner: asyncpg.Connection) -> None:
     with pytest.raises(asyncpg.UniqueViolationError, match="event_id"):
         await owner.execute(
             "INSERT INTO events SELECT 4, event_id, 'INC-7', 1, type, source, occurred_at,"
-            " recorded_at, record, hash, NULL, NULL FROM events WHERE position = 1")
+            " recorded_at, record, hash, NULL, NULL FROM events WHERE position = 1"
+        )
 
 
 async def test_an_incident_version_is_taken_once(owner: asyncpg.Connection) -> None:
     with pytest.raises(asyncpg.UniqueViolationError, match="incident_id_version"):
         await owner.execute(
             "INSERT INTO events SELECT 4, $1, incident_id, 2, type, source, occurred_at,"
-            " recorded_at, record, hash, 1, hash FROM events WHERE position = 2", uuid.uuid4())
+            " recorded_at, record, hash, 1, hash FROM events WHERE position = 2",
+            uuid.uuid4(),
+        )
 
 
 async def test_the_reader_role_only_reads(owner: asyncpg.Connection, database_url: str) -> None:
-    reader = await asyncpg.connect(with_database(database_url, database_url.rsplit("/", 1)[1]),
-                                   user="ledger_reader")
+    reader = await asyncpg.connect(
+        with_database(database_url, database_url.rsplit("/", 1)[1]), user="ledger_reader"
+    )
     try:
         assert await reader.fetchval("SELECT count(*) FROM events") == 3
         with pytest.raises(asyncpg.InsufficientPrivilegeError):

@@ -11,8 +11,8 @@ import msgspec
 import pytest
 from nats.aio.client import Client
 
+from contracts.publisher import Publisher
 from contracts.topology import Topology
-from ledger import publishing
 from tests.integration.conftest import wait_for_count
 from tests.support import note
 
@@ -22,9 +22,8 @@ pytestmark = pytest.mark.integration
 async def test_published_events_are_recorded_gapless_and_linked(
     ingesting: asyncpg.Pool, nc: Client, topology: Topology
 ) -> None:
-    js = nc.jetstream()
     for i in range(20):
-        await publishing.publish(js, topology, note(f"INC-{i % 3}", f"step {i}"))
+        await Publisher(nc, topology).publish_json(note(f"INC-{i % 3}", f"step {i}"))
     assert await wait_for_count(ingesting, 20) == 20
     rows = await ingesting.fetch("SELECT * FROM events ORDER BY position")
     assert [r["position"] for r in rows] == list(range(1, 21))
@@ -41,20 +40,21 @@ async def test_a_republished_event_is_recorded_once(
     ingesting: asyncpg.Pool, nc: Client, topology: Topology
 ) -> None:
     js, event = nc.jetstream(), note("INC-1")
-    await publishing.publish(js, topology, event)
+    await Publisher(nc, topology).publish_json(event)
     await wait_for_count(ingesting, 1)
     # A different Msg-Id slips past JetStream's duplicate window; PostgreSQL still holds.
     subject = topology.event_subject("desk", "INC-1")
     await js.publish(subject, msgspec.json.encode(event), headers={"Nats-Msg-Id": "other"})
-    await publishing.publish(js, topology, note("INC-1", "after"))
+    await Publisher(nc, topology).publish_json(note("INC-1", "after"))
     assert await wait_for_count(ingesting, 2) == 2
     await asyncio.sleep(0.2)
     assert await ingesting.fetchval("SELECT count(*) FROM events") == 2
 
 
 async def _rejections(nc: Client, topology: Topology, n: int) -> list[dict[str, str]]:
-    sub = await nc.jetstream().pull_subscribe(topology.rejected_wildcard, durable=None,
-                                              stream=topology.rejected_stream)
+    sub = await nc.jetstream().pull_subscribe(
+        topology.rejected_wildcard, durable=None, stream=topology.rejected_stream
+    )
     msgs = await sub.fetch(n, timeout=10)
     return [msgspec.json.decode(m.data) for m in msgs]
 
@@ -64,9 +64,8 @@ async def test_bad_messages_are_rejected_with_a_reason_and_the_rest_recorded(
 ) -> None:
     js = nc.jetstream()
     await js.publish(topology.event_subject("desk", "INC-1"), b"{not json")
-    await js.publish(topology.event_subject("other", "INC-1"),
-                     msgspec.json.encode(note("INC-1")))
-    await publishing.publish(js, topology, note("INC-1"))
+    await js.publish(topology.event_subject("other", "INC-1"), msgspec.json.encode(note("INC-1")))
+    await Publisher(nc, topology).publish_json(note("INC-1"))
     assert await wait_for_count(ingesting, 1) == 1
     rejected = await _rejections(nc, topology, 2)
     assert sorted(r["code"] for r in rejected) == ["invalid_json", "source_mismatch"]

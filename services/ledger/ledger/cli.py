@@ -11,6 +11,7 @@ from typing import IO, TypeVar
 import asyncpg
 import click
 
+from contracts import scenarios
 from ledger import db, publishing, tokens
 from ledger import logging as ledger_logging
 from ledger.settings import Settings, SettingsError, load
@@ -123,6 +124,74 @@ def publish(source: IO[str]) -> None:
         raise click.ClickException(f"{source.name}: {exc}") from None
     for line in run_publish(settings, _endpoints(settings).nats_url, events):
         click.echo(line)
+
+
+@main.command()
+@click.option(
+    "--scenario",
+    "names",
+    multiple=True,
+    metavar="NAME",
+    help="A scenario (repeatable), or 'all'. See --list.",
+)
+@click.option(
+    "--speed",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Time compression: 1 is real time, inf publishes the history at once.",
+)
+@click.option("--incidents", type=click.IntRange(1, 10_000), default=1, show_default=True)
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    help="Instead of scenarios: a steady load of about N events a second.",
+)
+@click.option(
+    "--duration",
+    type=click.FloatRange(min=1),
+    default=60.0,
+    show_default=True,
+    help="With --rate: seconds to run.",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--list", "list_only", is_flag=True, help="List the scenarios and exit.")
+def simulate(
+    names: tuple[str, ...],
+    speed: float,
+    incidents: int,
+    rate: float | None,
+    duration: float,
+    seed: int,
+    list_only: bool,
+) -> None:
+    """Publish incident streams that follow the emergency plans' procedures and timings."""
+    from ledger.commands.simulate import run_simulation
+
+    if list_only:
+        click.echo("\n".join(scenarios.scenario_names()))
+        return
+    chosen = scenarios.scenario_names() if "all" in names else list(names)
+    unknown = sorted(set(chosen) - set(scenarios.scenario_names()))
+    if unknown or not (chosen or rate):
+        raise click.UsageError(
+            f"unknown scenario {', '.join(unknown)}; see --list"
+            if unknown
+            else "name a --scenario (or 'all'), or give --rate"
+        )
+    settings = _settings()
+    sent = run_simulation(
+        settings,
+        _endpoints(settings).nats_url,
+        chosen,
+        speed=speed,
+        incidents=incidents,
+        rate=rate,
+        duration=duration,
+        seed=seed,
+    )
+    click.echo(f"published {sent} events")
 
 
 @main.group()

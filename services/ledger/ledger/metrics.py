@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 APPENDED = Counter("ledger_events_appended", "Events recorded in the ledger")
 REJECTED = Counter("ledger_events_rejected", "Events rejected, by code", ["code"])
@@ -11,3 +11,10 @@ BATCH_SIZE = Histogram(
     "Messages per ingest batch",
     buckets=(1, 10, 50, 100, 250, 500, 1000, 2500),
 )
+COMMIT_SECONDS = Histogram(
+    "ledger_commit_seconds",
+    "Time to sequence and commit a batch",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1),
+)
+PENDING = Gauge("ledger_consumer_pending", "Messages waiting in the ingest consumer")
+LEADER = Gauge("ledger_sequencer_leader", "1 while this process leads the sequencer")

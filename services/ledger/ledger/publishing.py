@@ -1,4 +1,4 @@
-"""Publishing NDJSON events from the command line: one JSON object per line."""
+"""Reading NDJSON events for ``ledger publish``: one JSON object per line."""
 
 from __future__ import annotations
 
@@ -7,12 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from nats.js import JetStreamContext
-from nats.js.api import PubAck
 from uuid6 import uuid7
 
 from contracts import canonical
-from contracts.topology import Topology
 
 
 class LineError(ValueError):
@@ -44,10 +41,3 @@ def parse_ndjson(lines: Iterable[str]) -> list[dict[str, Any]]:
                 raise LineError(number, f"{key} is required to choose the subject")
         events.append(complete(value))
     return events
-
-
-async def publish(js: JetStreamContext, topology: Topology, event: dict[str, Any]) -> PubAck:
-    subject = topology.event_subject(event["source"], event["incident_id"])
-    return await js.publish(
-        subject, msgspec.json.encode(event), headers={"Nats-Msg-Id": str(event["event_id"])}
-    )

@@ -48,17 +48,22 @@ async def _nats(url: str) -> Client:
 
 
 def _tasks(
-    components: set[str], settings: Settings, pool: asyncpg.Pool, nc: Client, stop: asyncio.Event
+    components: set[str],
+    settings: Settings,
+    database_url: str,
+    pool: asyncpg.Pool,
+    nc: Client,
+    stop: asyncio.Event,
 ) -> dict[str, Coroutine[Any, Any, None]]:
     topology = Topology(settings.nats.namespace)
     work: dict[str, Coroutine[Any, Any, None]] = {}
     if "ingest" in components:
-        work["ingest"] = ingest.run(pool, nc.jetstream(), topology, settings.ingest, stop)
+        work["ingest"] = ingest.run(database_url, nc, topology, settings.ingest, stop)
     if "projector" in components:
         work["projector"] = projector.run(pool, stop)
     if "api" in components:
         config = uvicorn.Config(
-            create_app(pool, nc, db.head_revision()),
+            create_app(pool, nc, db.head_revision(), topology),
             host=settings.http.host,
             port=settings.http.port,
             log_config=None,
@@ -101,7 +106,7 @@ async def serve(
         await jetstream.ensure_topology(nc.jetstream(), Topology(settings.nats.namespace))
         tasks = {
             asyncio.create_task(c, name=n)
-            for n, c in _tasks(components, settings, pool, nc, stop).items()
+            for n, c in _tasks(components, settings, database_url, pool, nc, stop).items()
         }
         if on_started is not None:
             await on_started(nc)

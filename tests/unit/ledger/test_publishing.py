@@ -21,8 +21,11 @@ def test_blank_lines_are_skipped() -> None:
 
 @pytest.mark.parametrize(
     ("line", "message"),
-    [("not json", "line 1: not JSON"), ("[1]", "line 1: each line must be one JSON object"),
-     ('{"source": "s"}', "line 1: incident_id is required")],
+    [
+        ("not json", "line 1: not JSON"),
+        ("[1]", "line 1: each line must be one JSON object"),
+        ('{"source": "s"}', "line 1: incident_id is required"),
+    ],
 )
 def test_a_bad_line_is_named(line: str, message: str) -> None:
     with pytest.raises(LineError, match=message):

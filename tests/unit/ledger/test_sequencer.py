@@ -23,10 +23,20 @@ def envelope(incident: str = "INC-1", expected: int | None = None, text: str = "
     return note_envelope(incident, text, expected=expected, at=NOW)
 
 
-def run(events: list[Envelope], stored: dict[uuid.UUID, Stored] | None = None,
-        heads: dict[str, Head] | None = None, next_position: int = 1) -> list[object]:
-    batch = sequence(events, stored=stored or {}, heads=heads or {},
-                     next_position=next_position, recorded_at=NOW, origin="test")
+def run(
+    events: list[Envelope],
+    stored: dict[uuid.UUID, Stored] | None = None,
+    heads: dict[str, Head] | None = None,
+    next_position: int = 1,
+) -> list[object]:
+    batch = sequence(
+        events,
+        stored=stored or {},
+        heads=heads or {},
+        next_position=next_position,
+        recorded_at=NOW,
+        origin="test",
+    )
     return [*batch.outcomes]
 
 

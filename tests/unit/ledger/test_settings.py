@@ -19,8 +19,13 @@ def test_defaults_need_no_environment() -> None:
 
 
 def test_values_come_from_prefixed_variables() -> None:
-    settings = load({"LEDGER_DATABASE_URL": "postgresql://x/y", "LEDGER_HTTP_PORT": "9001",
-                     "LEDGER_DATA_DIR": "/var/lib/ledger"})
+    settings = load(
+        {
+            "LEDGER_DATABASE_URL": "postgresql://x/y",
+            "LEDGER_HTTP_PORT": "9001",
+            "LEDGER_DATA_DIR": "/var/lib/ledger",
+        }
+    )
     assert settings.database.url == "postgresql://x/y"
     assert settings.http.port == 9001
     assert settings.stack.data_dir == Path("/var/lib/ledger")

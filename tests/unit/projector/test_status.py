@@ -32,14 +32,18 @@ def test_a_reported_incident_carries_its_kind_and_title() -> None:
 
 
 def test_status_follows_the_response() -> None:
-    state = fold(fact(1, "incident.reported.v1", kind="fire"),
-                 fact(2, "responder.arrived.v1"), fact(3, "service.restored.v1"),
-                 fact(4, "incident.resolved.v1"))
+    state = fold(
+        fact(1, "incident.reported.v1", kind="fire"),
+        fact(2, "responder.arrived.v1"),
+        fact(3, "service.restored.v1"),
+        fact(4, "incident.resolved.v1"),
+    )
     assert (state.status, state.version, state.last_position) == ("resolved", 4, 40)
 
 
 def test_notes_leave_the_status_alone() -> None:
-    state = fold(fact(1, "incident.reported.v1"), fact(2, "incident.closed.v1"),
-                 fact(3, "note.added.v1"))
+    state = fold(
+        fact(1, "incident.reported.v1"), fact(2, "incident.closed.v1"), fact(3, "note.added.v1")
+    )
     assert state.status == "closed"
     assert state.last_type == "note.added.v1"

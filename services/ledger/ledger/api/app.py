@@ -10,13 +10,15 @@ import asyncpg
 import structlog
 from litestar import Litestar, Request, Response, get
 from litestar.datastructures import State
+from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 from nats.aio.client import Client
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ledger.api import auth, health, timeline
+from contracts.topology import Topology
+from ledger.api import appends, auth, health, timeline
 
 PUBLIC = {"/health", "/ready", "/metrics", "/schema"}
 
@@ -38,22 +40,41 @@ def request_context(app: ASGIApp) -> ASGIApp:
 
 
 def _problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    status = int(getattr(exc, "status_code", 500))
-    detail = str(getattr(exc, "detail", "")) if status < 500 else "internal error"
-    if status >= 500:
+    """RFC 9457 problem details; never a stack trace."""
+    if isinstance(exc, HTTPException):
+        status, detail, headers = exc.status_code, exc.detail, exc.headers or {}
+    else:
         structlog.get_logger("ledger.api").exception("request failed", path=request.url.path)
+        status, detail, headers = 500, "internal error", {}
+    body = {"type": "about:blank", "title": detail, "status": status, "detail": detail}
     return Response(
-        {"type": "about:blank", "title": detail or "error", "status": status, "detail": detail},
-        status_code=status,
-        media_type="application/problem+json",
+        body, status_code=status, headers=headers, media_type="application/problem+json"
     )
 
 
-def create_app(pool: asyncpg.Pool, nats: Client | None, head_revision: str | None) -> Litestar:
+def create_app(
+    pool: asyncpg.Pool,
+    nats: Client | None,
+    head_revision: str | None,
+    topology: Topology | None = None,
+) -> Litestar:
     exclude = [f"^{p}" for p in PUBLIC]
     return Litestar(
-        route_handlers=[health.health, health.ready, timeline.timeline, metrics],
-        state=State({"pool": pool, "nats": nats, "head_revision": head_revision}),
+        route_handlers=[
+            health.health,
+            health.ready,
+            timeline.timeline,
+            appends.append_events,
+            metrics,
+        ],
+        state=State(
+            {
+                "pool": pool,
+                "nats": nats,
+                "head_revision": head_revision,
+                "topology": topology or Topology(),
+            }
+        ),
         middleware=[request_context, DefineMiddleware(auth.BearerAuth, exclude=exclude)],
         exception_handlers={Exception: _problem},
         openapi_config=OpenAPIConfig(title="Incident Ledger", version="1", path="/schema"),

@@ -5,22 +5,22 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from contracts.topology import Topology
-from ledger import jetstream, publishing
+from contracts.publisher import Publisher
 from ledger.settings import Settings
 
 
 async def _publish(settings: Settings, nats_url: str, events: list[dict[str, Any]]) -> list[str]:
-    nc = await jetstream.connect(nats_url, "ledger-publish")
-    js, topology = nc.jetstream(), Topology(settings.nats.namespace)
+    publisher = await Publisher.connect(
+        nats_url, namespace=settings.nats.namespace, name="ledger-publish"
+    )
     lines = []
     try:
         for event in events:
-            ack = await publishing.publish(js, topology, event)
+            ack = await publisher.publish_json(event)
             note = " (duplicate)" if ack.duplicate else ""
             lines.append(f"{event['event_id']}  {ack.stream}#{ack.seq}{note}")
     finally:
-        await nc.drain()
+        await publisher.close()
     return lines
 
 

@@ -10,8 +10,9 @@ import click
 import msgspec
 from nats.aio.client import Client
 
+from contracts.publisher import Publisher
 from contracts.topology import Topology
-from ledger import db, demo, publishing, tokens
+from ledger import db, demo, tokens
 from ledger.runtime import COMPONENTS, serve
 from ledger.settings import Settings
 from ledger.stack import embedded
@@ -56,11 +57,14 @@ def _banner(http_url: str, secrets: dict[str, str]) -> None:
 
 
 async def _publish_demo(nc: Client, topology: Topology) -> None:
-    js = nc.jetstream()
+    publisher = Publisher(nc, topology)
     events = demo.events()
-    for event in events:
-        await publishing.publish(js, topology, publishing.complete(event))
-    click.echo(f"  Demo: published {len(events)} events of incident {events[0]['incident_id']}")
+    for envelope in events:
+        await publisher.publish(envelope)
+    incidents = sorted({e.incident_id for e in events})
+    click.echo(
+        f"  Demo: published {len(events)} events of {len(incidents)} incidents, e.g. {incidents[0]}"
+    )
 
 
 async def _up(settings: Settings, ep: embedded.Endpoints, with_demo: bool) -> None:

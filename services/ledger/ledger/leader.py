@@ -1,0 +1,72 @@
+"""Leadership of the sequencer: one PostgreSQL session-level advisory lock.
+
+Why one writer: positions are assigned by the writer and must become visible in commit
+order, so that a reader tailing ``events`` by position can never pass a row that commits
+later. The known alternatives fail in ways an audit trail cannot accept: ``LOCK TABLE``
+per transaction serialises every writer anyway, at a higher price; reader-side gap
+timeouts skip slow commits forever; ``xid8`` horizons stall all readers behind any long
+transaction and leave positions non-contiguous (see shared/reference/event-stores.md §3).
+The DDL (``events_gapless``) refuses anything else, so even a writer that lost its lock
+without noticing cannot break the order: its next append fails.
+
+The lock lives on the writer's own connection, and every append goes through that
+connection: if the connection dies, PostgreSQL drops the lock and the appends stop with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+import structlog
+
+LOCK_KEY = 7301746716318023681  # distinct from the append lock in events_gapless
+log = structlog.get_logger("ledger.leader")
+
+
+async def _try(url: str) -> asyncpg.Connection | None:
+    try:
+        conn = await asyncpg.connect(url, timeout=5)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        log.warning("database unreachable; retrying", error=str(exc))
+        return None
+    if await conn.fetchval("SELECT pg_try_advisory_lock($1)", LOCK_KEY):
+        return conn
+    await conn.close()
+    return None
+
+
+async def acquire(
+    url: str, stop: asyncio.Event, interval: float = 1.0
+) -> asyncpg.Connection | None:
+    """Wait until this process leads (returns the lock-holding connection) or ``stop``."""
+    standby_logged = False
+    while not stop.is_set():
+        conn = await _try(url)
+        if conn is not None:
+            log.info("leading the sequencer")
+            return conn
+        if not standby_logged:
+            log.info("standing by: another sequencer leads")
+            standby_logged = True
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
+    return None
+
+
+async def watch(
+    ping: Callable[[], Awaitable[object]], lost: asyncio.Event, interval: float = 1.0
+) -> None:
+    """Set ``lost`` when the leader's connection stops answering ``ping``."""
+    while not lost.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(lost.wait(), interval)
+        if lost.is_set():
+            return
+        try:
+            await asyncio.wait_for(ping(), interval * 5)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+            log.error("leadership lost", error=str(exc) or type(exc).__name__)
+            lost.set()

@@ -1,0 +1,145 @@
+"""Typed builders: ids and times filled in, results valid, mistakes refused early."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import pytest
+
+from contracts import builders as b
+from contracts import canonical
+from contracts.codec import decode_envelope
+from contracts.enums import IncidentKind, NotifyChannel, RecipientRole, ReportChannel
+from contracts.envelope import Actor, Envelope
+from contracts.errors import ContractError
+from contracts.events import IncidentReported, Site
+from contracts.levels import Basis, ClaimStatus, LossCategory, Regime, ReportStage
+
+pytestmark = pytest.mark.unit
+
+ACTOR = Actor(id="cs-agent-01", name="王芳", role="agent")
+ENV = {"incident_id": "INC-1", "source": "property-cs", "actor": ACTOR}
+AT = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+SHA = "0" * 64
+
+
+def _report(**extra: object) -> Envelope:
+    return b.report_incident(
+        kind=IncidentKind.FIRE,
+        title="Smoke",
+        site=Site(name="B2"),
+        channel=ReportChannel.PHONE,
+        **ENV,
+        **extra,
+    )  # type: ignore[arg-type]
+
+
+def test_builder_fills_uuid7_and_now() -> None:
+    before = datetime.now(UTC)
+    envelope = _report()
+    assert envelope.event_id.version == 7
+    assert before <= envelope.occurred_at <= datetime.now(UTC)
+    assert envelope.type == "incident.reported.v1"
+    assert isinstance(envelope.payload, IncidentReported)
+    assert decode_envelope(canonical.encode(envelope)) == envelope
+
+
+def test_builder_keeps_given_ids_and_times() -> None:
+    event_id = UUID("0193a5b0-4f00-7000-8000-000000000001")
+    envelope = _report(event_id=event_id, occurred_at=AT, expected_version=0)
+    assert (envelope.event_id, envelope.occurred_at, envelope.expected_version) == (event_id, AT, 0)
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        ({"incident_id": "bad id"}, "$.incident_id"),
+        ({"occurred_at": datetime(2026, 1, 1)}, "$.occurred_at"),
+        ({"source": ""}, "$.source"),
+    ],
+)
+def test_builder_refuses_invalid_envelopes(change: dict[str, object], path: str) -> None:
+    with pytest.raises(ContractError) as info:
+        b.report_incident(
+            kind=IncidentKind.FIRE,
+            title="Smoke",
+            site=Site(name="B2"),
+            channel=ReportChannel.PHONE,
+            **{**ENV, **change},
+        )  # type: ignore[arg-type]
+    assert info.value.path == path
+
+
+def test_builder_refuses_naive_payload_times_and_bad_money() -> None:
+    with pytest.raises(ContractError):
+        _report(detected_at=datetime(2026, 1, 1))
+    with pytest.raises(ContractError) as info:
+        b.record_loss(
+            loss_id="L1",
+            category=LossCategory.CASH,
+            amount_minor=-5,
+            currency="CNY",
+            basis=Basis.ESTIMATE,
+            **ENV,
+        )  # type: ignore[arg-type]
+    assert info.value.path == "$.payload.amount_minor"
+
+
+def test_every_builder_produces_its_type() -> None:
+    env = {**ENV, "occurred_at": AT}
+    made = [
+        b.classify(severity="sev3", **env),
+        b.activate_plan(plan_id="p", level="general", **env),
+        b.notify(recipient_role=RecipientRole.POLICE_110, channel=NotifyChannel.PHONE, **env),
+        b.dispatch_responder(responder="x", eta=AT + timedelta(minutes=5), **env),
+        b.responder_arrived(responder="x", **env),
+        b.responder_departed(responder="x", **env),
+        b.take_action(category="cordon", **env),
+        b.escalate(from_level="general", to_level="major", reason="r", **env),
+        b.record_casualty(count=1, severity="minor", **env),
+        b.record_loss(
+            loss_id="L", category="cash", amount_minor=1, currency="EUR", basis="final", **env
+        ),
+        b.revise_loss(
+            loss_id="L",
+            category="cash",
+            amount_minor=2,
+            currency="EUR",
+            basis="final",
+            reason="r",
+            **env,
+        ),
+        b.attach_evidence(kind="photo", uri="s3://x", sha256=SHA, **env),
+        b.restore_service(service="CRM", **env),
+        b.resolve(reason="r", **env),
+        b.close(reason="r", **env),
+        b.reopen(reason="r", **env),
+        b.cancel(reason="r", **env),
+        b.file_report(
+            regime=Regime.DORA,
+            stage=ReportStage.INITIAL,
+            recipient="NCA",
+            submitted_at=AT,
+            document_sha256=SHA,
+            **env,
+        ),
+        b.open_claim(claim_number="C", insurer="I", policy_number="P", currency="EUR", **env),
+        b.update_claim(
+            claim_number="C",
+            insurer="I",
+            policy_number="P",
+            status=ClaimStatus.DENIED,
+            currency="EUR",
+            **env,
+        ),
+        b.waive_deadline(deadline_ref="d", authorised_by="a", reason="r", **env),
+        b.pause_deadline(deadline_ref="d", authorised_by="a", reason="r", **env),
+        b.resume_deadline(deadline_ref="d", authorised_by="a", reason="r", **env),
+        b.add_note(text="n", **env),
+        b.correct_event(corrects_event_id=UUID(int=1), corrected={"title": "t"}, reason="r", **env),
+    ]
+    types = {e.type for e in made} | {_report().type}
+    from contracts.registry import DEFAULT_REGISTRY
+
+    assert types == set(DEFAULT_REGISTRY.types)
