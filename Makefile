@@ -43,7 +43,7 @@ integration: $(STAMP)
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "integration or e2e" tests
 
 bench: $(STAMP)
-	$(VENV)/bin/pytest -m bench -s -p no:xdist tests/bench
+	$(VENV)/bin/python -m tests.bench.ingest
 
 schema: $(STAMP)
 	$(VENV)/bin/ledger schema generate

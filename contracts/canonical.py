@@ -13,17 +13,16 @@ from typing import Any
 import msgspec
 
 _encoder = msgspec.json.Encoder(order="sorted")
+_dt_encode = msgspec.json.Encoder().encode
 
 
 def timestamp(value: datetime) -> str:
     """``2026-11-22T08:30:00.000000Z``: always UTC, always six fractional digits."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"naive datetime {value.isoformat()} has no canonical form")
-    v = value.astimezone(UTC)
-    return (
-        f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:"
-        f"{v.second:02d}.{v.microsecond:06d}Z"
-    )
+    utc = value.astimezone(UTC)
+    text = _dt_encode(utc)[1:-1].decode()  # msgspec writes UTC as ...Z, fast
+    return text[:-1] + ".000000Z" if utc.microsecond == 0 else text
 
 
 def _normalise(value: Any) -> Any:
@@ -36,9 +35,78 @@ def _normalise(value: Any) -> Any:
     return value
 
 
+class _Plan(msgspec.Struct, frozen=True):
+    """Which fields of a struct type hold timestamps, and which may hold them deeper."""
+
+    timestamps: tuple[str, ...]
+    nested: tuple[tuple[str, str], ...]  # (attribute, encoded name)
+
+
+_SCALARS = (
+    msgspec.inspect.StrType,
+    msgspec.inspect.IntType,
+    msgspec.inspect.BoolType,
+    msgspec.inspect.NoneType,
+    msgspec.inspect.UUIDType,
+    msgspec.inspect.LiteralType,
+    msgspec.inspect.EnumType,
+    msgspec.inspect.BytesType,
+)
+_plans: dict[type, _Plan] = {}
+
+
+def _unwrap(info: msgspec.inspect.Type) -> msgspec.inspect.Type:
+    while isinstance(info, msgspec.inspect.Metadata):
+        info = info.type
+    return info
+
+
+def _members(info: msgspec.inspect.Type) -> tuple[msgspec.inspect.Type, ...]:
+    info = _unwrap(info)
+    members = info.types if isinstance(info, msgspec.inspect.UnionType) else (info,)
+    return tuple(_unwrap(m) for m in members)
+
+
+def _plan(cls: type) -> _Plan:
+    plan = _plans.get(cls)
+    if plan is None:
+        timestamps, nested = [], []
+        for field in msgspec.structs.fields(cls):
+            members = _members(msgspec.inspect.type_info(field.type))
+            if all(isinstance(m, (msgspec.inspect.DateTimeType, *_SCALARS)) for m in members):
+                if any(isinstance(m, msgspec.inspect.DateTimeType) for m in members):
+                    timestamps.append(field.encode_name)
+            else:
+                nested.append((field.name, field.encode_name))
+        plan = _plans[cls] = _Plan(tuple(timestamps), tuple(nested))
+    return plan
+
+
+def _fix(value: msgspec.Struct, tree: dict[str, Any]) -> None:
+    """Canonicalise the timestamps of ``tree``, the builtins of struct ``value``, in place,
+    visiting only the fields whose declared types can hold one."""
+    plan = _plan(type(value))
+    for name in plan.timestamps:
+        if isinstance(tree[name], datetime):
+            tree[name] = timestamp(tree[name])
+    for attribute, name in plan.nested:
+        child = getattr(value, attribute)
+        if isinstance(child, msgspec.Struct):
+            _fix(child, tree[name])
+        elif isinstance(child, list | tuple) and all(isinstance(c, msgspec.Struct) for c in child):
+            for item, subtree in zip(child, tree[name], strict=True):
+                _fix(item, subtree)
+        else:
+            tree[name] = _normalise(tree[name])
+
+
 def to_builtins(value: Any) -> Any:
     """Plain JSON values (struct tags included) with every timestamp in canonical form."""
-    return _normalise(msgspec.to_builtins(value, builtin_types=(datetime,)))
+    tree = msgspec.to_builtins(value, builtin_types=(datetime,))
+    if isinstance(value, msgspec.Struct) and isinstance(tree, dict):
+        _fix(value, tree)
+        return tree
+    return _normalise(tree)
 
 
 def encode(value: Any) -> bytes:

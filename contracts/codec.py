@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from contracts import canonical
+from contracts import canonical, fastpath
 from contracts.envelope import Envelope, RawEnvelope
 from contracts.errors import ContractError
 from contracts.limits import DEFAULT_LIMITS, Limits, check_profile
@@ -99,7 +99,9 @@ def decode_envelope(
     registry: Registry = DEFAULT_REGISTRY,
 ) -> Envelope:
     """Decode and validate one published event; raise ``ContractError`` if it is refused."""
-    envelope = validate(_parse(data, limits), registry)
+    envelope = fastpath.decode(data, registry.payload_type, limits)
+    if envelope is None:
+        envelope = validate(_parse(data, limits), registry)
     _check_skew(envelope, now, max_skew)
     return envelope
 

@@ -32,7 +32,7 @@ class IncidentClassified(Payload, frozen=True, kw_only=True):
     TYPE = "incident.classified.v1"
     severity: Severity
     level: Level | None = None
-    regimes: tuple[Regime, ...] = ()
+    regimes: Annotated[tuple[Regime, ...], msgspec.Meta(max_length=32)] = ()
     aware_at: AwareDatetime | None = None
     classified_major_at: AwareDatetime | None = None
     materiality_determined_at: AwareDatetime | None = None

@@ -86,11 +86,16 @@ async def reject(js: JetStreamContext, topology: Topology, msg: Msg, outcome: Re
 async def _settle(
     msgs: list[Msg], outcomes: list[Outcome], js: JetStreamContext, topology: Topology
 ) -> None:
+    """Terminate each rejected message once its rejection is on record, then ack the last
+    accepted one, which (ack policy "all") acks every message before it."""
+    last_accepted = None
     for msg, outcome in zip(msgs, outcomes, strict=True):
         if isinstance(outcome, Rejected):
             await reject(js, topology, msg, outcome)
         else:
-            await msg.ack()
+            last_accepted = msg
+    if last_accepted is not None:
+        await last_accepted.ack()
 
 
 async def handle(
@@ -123,16 +128,31 @@ async def consume(
     settings: IngestSettings,
     halt: asyncio.Event,
 ) -> None:
+    """Fetch the next batch while the current one commits: parsing messages (this
+    process's CPU) overlaps with PostgreSQL's work (the server's)."""
     sub = await js.pull_subscribe_bind(
         durable=topology.ingest_consumer, stream=topology.events_stream
     )
+    ahead = asyncio.create_task(_fetch(sub, settings))
     try:
         while not halt.is_set():
-            msgs = await _fetch(sub, settings)
+            msgs = await ahead
+            ahead = asyncio.create_task(_fetch(sub, settings))
             if msgs:
                 await _handle_or_redeliver(msgs, writer, js, topology, settings, halt)
     finally:
+        await _release(ahead)
         await sub.unsubscribe()
+
+
+async def _release(ahead: asyncio.Task[list[Msg]]) -> None:
+    """Hand back a prefetched batch that will not be processed, for prompt redelivery."""
+    if not ahead.done():
+        ahead.cancel()
+        return
+    if ahead.exception() is None:
+        for msg in ahead.result():
+            await msg.nak()
 
 
 async def _handle_or_redeliver(

@@ -42,7 +42,8 @@ def ingest_consumer(topology: Topology) -> api.ConsumerConfig:
     return api.ConsumerConfig(
         name=topology.ingest_consumer,
         durable_name=topology.ingest_consumer,
-        ack_policy=api.AckPolicy.EXPLICIT,
+        # Acking a batch's last message acks the batch: one ack per batch, not per event.
+        ack_policy=api.AckPolicy.ALL,
         deliver_policy=api.DeliverPolicy.ALL,
         ack_wait=30.0,
         max_ack_pending=20_000,

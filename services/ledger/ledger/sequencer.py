@@ -18,6 +18,8 @@ from contracts import canonical
 from contracts.envelope import Envelope
 from ledger.record import Link, digest, event_of, record_bytes
 
+_encode = msgspec.json.Encoder(order="sorted").encode
+
 
 class Head(msgspec.Struct, frozen=True):
     version: int
@@ -152,11 +154,11 @@ def _row(
     version = head.version + 1 if head else 1
     prev = head.link if head else None
     data = record_bytes(
-        content,
+        _encode(content),
         origin=origin,
         position=position,
         version=version,
-        recorded_at=recorded_at,
+        recorded_at=canonical.timestamp(recorded_at),
         prev=prev,
     )
     return Row(

@@ -1,10 +1,19 @@
 """The sequencer's writer: every append, from NATS or HTTP, through one connection, the one
-that holds leadership (see ``ledger.leader``), one batch at a time."""
+that holds leadership (see ``ledger.leader``), one batch at a time.
+
+As the only writer it may remember what it wrote: the next position and each recent
+incident's head. A batch is first tried on that knowledge alone, without looking up its
+event_ids; a redelivered event then trips the unique index, the transaction rolls back,
+and the batch is retried with every event_id checked. Any other failure forgets
+everything, so the next batch starts from the table again.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
+from datetime import UTC, datetime
 
 import asyncpg
 import msgspec
@@ -13,7 +22,10 @@ from nats.aio.client import Client
 from contracts.envelope import Envelope
 from contracts.topology import Topology
 from ledger import metrics, store
-from ledger.sequencer import Batch, Recorded
+from ledger.record import Link
+from ledger.sequencer import Batch, Head, Recorded, sequence
+
+MAX_CACHED_HEADS = 100_000
 
 
 class Writer:
@@ -22,15 +34,64 @@ class Writer:
     ) -> None:
         self.conn, self.nc, self.topology, self.origin = conn, nc, topology, origin
         self._lock = asyncio.Lock()
+        self._heads: OrderedDict[str, Head] = OrderedDict()
+        self._next: int | None = None
 
     async def append(self, envelopes: list[Envelope]) -> Batch:
         async with self._lock:
             started = time.perf_counter()
-            batch = await store.append(self.conn, envelopes, origin=self.origin)
+            batch = await self._append(envelopes)
             metrics.COMMIT_SECONDS.observe(time.perf_counter() - started)
+            self._remember(batch)
         metrics.APPENDED.inc(len(batch.rows))
         await self._confirm(batch)
         return batch
+
+    async def _append(self, envelopes: list[Envelope]) -> Batch:
+        try:
+            return await self._append_known(envelopes)
+        except asyncpg.UniqueViolationError:
+            self._forget()
+            return await store.append(self.conn, envelopes, origin=self.origin)
+        except BaseException:
+            self._forget()
+            raise
+
+    async def _append_known(self, envelopes: list[Envelope]) -> Batch:
+        async with self.conn.transaction():
+            if self._next is None:
+                self._next = await store.next_position(self.conn)
+            heads = await self._heads_of({e.incident_id for e in envelopes})
+            batch = sequence(
+                envelopes,
+                stored={},
+                heads=heads,
+                next_position=self._next,
+                recorded_at=datetime.now(UTC),
+                origin=self.origin,
+            )
+            if batch.rows:
+                await store.insert(self.conn, batch.rows)
+        return batch
+
+    async def _heads_of(self, incidents: set[str]) -> dict[str, Head]:
+        missing = [i for i in incidents if i not in self._heads]
+        for incident, head in (await store.load_heads(self.conn, missing)).items():
+            self._heads[incident] = head
+        return {i: self._heads[i] for i in incidents if i in self._heads}
+
+    def _remember(self, batch: Batch) -> None:
+        for row in batch.rows:
+            self._heads[row.incident_id] = Head(row.version, Link(row.position, row.hash))
+            self._heads.move_to_end(row.incident_id)
+        while len(self._heads) > MAX_CACHED_HEADS:
+            self._heads.popitem(last=False)
+        if batch.rows:
+            self._next = batch.rows[-1].position + 1
+
+    def _forget(self) -> None:
+        self._heads.clear()
+        self._next = None
 
     async def _confirm(self, batch: Batch) -> None:
         """Tell downstream subscribers what was committed (core NATS, best effort: the

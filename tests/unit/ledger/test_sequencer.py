@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 
 import msgspec
 import pytest
+import rfc8785
 
+from contracts import canonical
 from contracts.envelope import Envelope
-from ledger.record import Link, event_of
+from ledger.record import Link, event_of, record_bytes
 from ledger.sequencer import Duplicate, Head, Recorded, Rejected, Stored, sequence
 from tests.support import note_envelope
 
@@ -106,3 +108,29 @@ def test_a_rejection_uses_no_position() -> None:
     assert isinstance(outcomes[0], Rejected)
     assert isinstance(outcomes[1], Recorded)
     assert outcomes[1].position == 7
+
+
+def test_record_bytes_are_the_canonical_encoding_of_the_record() -> None:
+    event = envelope("A", text="café ☕")
+    content = canonical.to_builtins(event)
+    prev = Link(position=7, hash=bytes(range(32)))
+    data = record_bytes(
+        canonical.encode(content),
+        origin="o",
+        position=8,
+        version=2,
+        recorded_at=canonical.timestamp(NOW),
+        prev=prev,
+    )
+    assert data == canonical.encode(
+        {
+            "v": 1,
+            "origin": "o",
+            "position": 8,
+            "version": 2,
+            "recorded_at": NOW,
+            "prev": {"position": 7, "hash": prev.hash.hex()},
+            "event": content,
+        }
+    )
+    assert rfc8785.dumps(msgspec.json.decode(data)) == data

@@ -11,6 +11,7 @@ import subprocess
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 from ledger.paths import infra_dir
 from ledger.stack import process
@@ -18,27 +19,28 @@ from ledger.stack import process
 _SERVICE_USER = "pgserver"  # PostgreSQL refuses to run as root
 
 
-def _bin(name: str) -> Path:
-    with warnings.catch_warnings():  # pgserver warns about XDG_RUNTIME_DIR, which we never use
+def _pgserver() -> Any:
+    """The pgserver package, imported quietly: it warns about XDG_RUNTIME_DIR, unused here."""
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from pgserver._commands import POSTGRES_BIN_PATH
+        import pgserver._commands
+        import pgserver.utils
 
-    return Path(POSTGRES_BIN_PATH) / name
+    return pgserver
+
+
+def _bin(name: str) -> Path:
+    return Path(_pgserver()._commands.POSTGRES_BIN_PATH) / name
 
 
 def _run_as() -> str | None:
     if os.geteuid() != 0:
         return None
-    from pgserver.utils import (
-        ensure_folder_permissions,
-        ensure_prefix_permissions,
-        ensure_user_exists,
-    )
-
-    ensure_user_exists(_SERVICE_USER)
-    ensure_prefix_permissions(_bin("postgres"))
-    ensure_folder_permissions(_bin("postgres").parent, 0o055)
-    ensure_folder_permissions(_bin("postgres").parent.parent / "lib", 0o044)
+    utils = _pgserver().utils
+    utils.ensure_user_exists(_SERVICE_USER)
+    utils.ensure_prefix_permissions(_bin("postgres"))
+    utils.ensure_folder_permissions(_bin("postgres").parent, 0o055)
+    utils.ensure_folder_permissions(_bin("postgres").parent.parent / "lib", 0o044)
     return _SERVICE_USER
 
 
@@ -88,9 +90,7 @@ class EmbeddedPostgres:
             return
         self.pgdata.mkdir(parents=True, exist_ok=True)
         if user:
-            from pgserver.utils import ensure_prefix_permissions
-
-            ensure_prefix_permissions(self.pgdata)
+            _pgserver().utils.ensure_prefix_permissions(self.pgdata)
             shutil.chown(self.pgdata, user, user)
         subprocess.run(
             [

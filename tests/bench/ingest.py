@@ -1,0 +1,157 @@
+"""Write-path benchmark (issue: ledger write path). One run, one machine, synchronous_commit on:
+
+(a) raw COPY into a table shaped like ``events``; (b) a naive pipeline: pull → COPY → ack
+each message, no validation or hashing; (c) the ledger: ``ledger ingest`` draining the same
+events, validated, hashed, linked, committed, acked; (d) the ``eventsourcing`` library
+saving aggregates of 10 events each. Then p99 publish→commit latency at offered loads.
+The last line printed is one JSON object of figures and ratios.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from datetime import UTC, datetime
+
+import asyncpg
+import msgspec
+import nats
+from nats.js import api
+
+from contracts.codec import decode_envelope
+from contracts.topology import Topology
+from ledger import db, jetstream
+from ledger.sequencer import sequence
+from ledger.store import COLUMNS
+from tests.bench import stack
+from tests.bench.latency import offered_load
+from tests.bench.peer import eventsourcing_rate
+
+N = int(os.environ.get("LEDGER_BENCH_EVENTS", "50000"))
+
+
+async def raw_copy(url: str, data: list[bytes]) -> float:
+    envelopes = [decode_envelope(d) for d in data]
+    rows = sequence(
+        envelopes,
+        stored={},
+        heads={},
+        next_position=1,
+        recorded_at=datetime.now(UTC),
+        origin="bench",
+    ).rows
+    records = [tuple(getattr(r, c) for c in COLUMNS) for r in rows]
+    conn = await asyncpg.connect(url)
+    await conn.execute("CREATE TABLE raw_copy (LIKE events INCLUDING ALL)")
+    started = time.perf_counter()
+    for i in range(0, len(records), 2500):
+        async with conn.transaction():
+            await conn.copy_records_to_table(
+                "raw_copy", records=records[i : i + 2500], columns=COLUMNS
+            )
+    elapsed = time.perf_counter() - started
+    await conn.close()
+    return stack.rate(len(records), elapsed)
+
+
+async def prefill(nats_url: str, topology: Topology, data: list[bytes]) -> None:
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await jetstream.ensure_topology(js, topology)
+    for i in range(0, len(data), 5000):
+        acks = []
+        for item in data[i : i + 5000]:
+            event = msgspec.json.decode(item)
+            subject = topology.event_subject(event["source"], event["incident_id"])
+            acks.append(
+                await js.publish_async(subject, item, headers={"Nats-Msg-Id": event["event_id"]})
+            )
+        await asyncio.gather(*acks)
+    await nc.close()
+
+
+async def naive(url: str, nats_url: str, data: list[bytes]) -> float:
+    topology = Topology("naive")
+    await prefill(nats_url, topology, data)
+    conn = await asyncpg.connect(url)
+    await conn.execute("CREATE TABLE naive (seq bigint, subject text, data bytea)")
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await js.add_consumer(
+        topology.events_stream,
+        api.ConsumerConfig(
+            durable_name="naive", ack_policy=api.AckPolicy.EXPLICIT, max_ack_pending=20_000
+        ),
+    )
+    sub = await js.pull_subscribe_bind(durable="naive", stream=topology.events_stream)
+    done, started = 0, time.perf_counter()
+    while done < len(data):
+        msgs = await sub.fetch(1000, timeout=5)
+        async with conn.transaction():
+            await conn.copy_records_to_table(
+                "naive", records=[(m.metadata.sequence.stream, m.subject, m.data) for m in msgs]
+            )
+        for m in msgs:
+            await m.ack()
+        done += len(msgs)
+    elapsed = time.perf_counter() - started
+    await nc.close()
+    await conn.close()
+    return stack.rate(done, elapsed)
+
+
+async def ledger_rate(url: str, nats_url: str, data: list[bytes]) -> tuple[float, Topology]:
+    topology = Topology("ledger")
+    await prefill(nats_url, topology, data)
+    proc = stack.ingest_process(url, nats_url, topology.namespace)
+    conn = await asyncpg.connect(url)
+    while await conn.fetchval("SELECT count(*) FROM events") < len(data):
+        await asyncio.sleep(0.05)
+    first, last = await conn.fetchrow("SELECT min(recorded_at), max(recorded_at) FROM events")
+    await conn.close()
+    ledger_rate.proc = proc  # type: ignore[attr-defined]
+    return stack.rate(len(data) - 1, (last - first).total_seconds()), topology
+
+
+async def main() -> dict[str, object]:
+    data = stack.encoded(stack.events(N))
+    with stack.servers() as (server_url, nats_url):
+        url = await db.ensure_database(server_url, f"bench_{uuid.uuid4().hex[:8]}")
+        await db.migrate(url)
+        a = await raw_copy(url, data)
+        b = await naive(url, nats_url, data)
+        c, topology = await ledger_rate(url, nats_url, data)
+        proc = ledger_rate.proc  # type: ignore[attr-defined]
+        try:
+            p1000 = await offered_load(nats_url, topology, 1000, 10)
+            p5000 = await offered_load(nats_url, topology, 5000, 10)
+        finally:
+            proc.terminate()
+            proc.wait(30)
+        d = await asyncio.to_thread(eventsourcing_rate, url, min(N, 20_000))
+    return {
+        "events": N,
+        "raw_copy_eps": a,
+        "naive_pipeline_eps": b,
+        "ledger_eps": c,
+        "eventsourcing_eps": d,
+        "c_over_a": round(c / a, 3),
+        "c_over_b": round(c / b, 3),
+        "c_over_d": round(c / d, 3),
+        "latency_1000_per_s": p1000,
+        "latency_5000_per_s": p5000,
+        "targets": {
+            "ledger_eps": 25000,
+            "c_over_b": 1.3,
+            "c_over_d": 5,
+            "p99_ms_at_1000": 10,
+            "p99_ms_at_5000": 30,
+        },
+    }
+
+
+if __name__ == "__main__":
+    figures = asyncio.run(main())
+    print(msgspec.json.encode(figures).decode())

@@ -1,0 +1,70 @@
+"""Publish→commit latency under an offered load, measured at the confirmation subject."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import statistics
+import time
+from datetime import UTC, datetime
+
+import msgspec
+import nats
+
+from contracts import canonical, scenarios
+from contracts.topology import Topology
+from ledger.simulation import plan
+
+
+def _events(n: int, seed: int) -> list[dict[str, object]]:
+    names, now, out = scenarios.scenario_names(), datetime.now(UTC), []
+    for k in range(n):
+        for timed in plan(names[k % len(names)], now=now, speed=math.inf, seed=seed + k):
+            out.append(canonical.to_builtins(timed.envelope))
+            if len(out) == n:
+                return out
+    return out
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+
+
+async def offered_load(
+    nats_url: str, topology: Topology, per_second: int, seconds: int
+) -> dict[str, float]:
+    events = _events(per_second * seconds, seed=per_second * 1_000_003)
+    sent: dict[str, float] = {}
+    latencies: list[float] = []
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+
+    async def on_recorded(msg: nats.aio.msg.Msg) -> None:
+        event_id = msgspec.json.decode(msg.data)["event_id"]
+        if event_id in sent:
+            latencies.append((time.perf_counter() - sent.pop(event_id)) * 1000)
+
+    await nc.subscribe(topology.recorded_subject("*"), cb=on_recorded)
+    started = time.perf_counter()
+    for i, event in enumerate(events):
+        due = started + i / per_second
+        if due > time.perf_counter():
+            await asyncio.sleep(due - time.perf_counter())
+        sent[str(event["event_id"])] = time.perf_counter()
+        subject = topology.event_subject(str(event["source"]), str(event["incident_id"]))
+        await js.publish_async(
+            subject, msgspec.json.encode(event), headers={"Nats-Msg-Id": str(event["event_id"])}
+        )
+    deadline = time.perf_counter() + 10
+    while sent and time.perf_counter() < deadline:
+        await asyncio.sleep(0.05)
+    await nc.close()
+    return {
+        "offered": per_second,
+        "measured": len(latencies),
+        "lost": len(sent),
+        "p50_ms": _percentile(latencies, 0.5),
+        "p99_ms": _percentile(latencies, 0.99),
+        "mean_ms": round(statistics.fmean(latencies), 2) if latencies else 0.0,
+    }
