@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import uuid
 
 import asyncpg
 import msgspec
@@ -71,3 +72,19 @@ async def test_bad_messages_are_rejected_with_a_reason_and_the_rest_recorded(
     assert sorted(r["code"] for r in rejected) == ["invalid_json", "source_mismatch"]
     raw = {r["code"]: base64.b64decode(r["raw"]) for r in rejected}
     assert raw["invalid_json"] == b"{not json"
+
+
+async def test_a_closed_incident_refuses_operations_until_reopened(
+    ingesting: asyncpg.Pool, nc: Client, topology: Topology
+) -> None:
+    publisher, base = Publisher(nc, topology), note("INC-9")
+    closed = base | {"event_id": str(uuid.uuid4()), "type": "incident.closed.v1",
+                     "payload": {"reason": "done"}}
+    action = base | {"event_id": str(uuid.uuid4()), "type": "action.taken.v1",
+                     "payload": {"category": "cordon", "text": "taped off"}}
+    for event in (base, closed, action):
+        await publisher.publish_json(event)
+    (rejection,) = await _rejections(nc, topology, 1)
+    assert (rejection["code"], rejection["path"]) == ("invalid_transition", "$.type")
+    assert "reopen" in rejection["message"]
+    assert await wait_for_count(ingesting, 2) == 2

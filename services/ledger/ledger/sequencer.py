@@ -16,6 +16,7 @@ import msgspec
 
 from contracts import canonical
 from contracts.envelope import Envelope
+from contracts.lifecycle import NEW, Lifecycle, advance
 from ledger.record import Link, digest, event_of, record_bytes
 
 _encode = msgspec.json.Encoder(order="sorted").encode
@@ -24,6 +25,7 @@ _encode = msgspec.json.Encoder(order="sorted").encode
 class Head(msgspec.Struct, frozen=True):
     version: int
     link: Link
+    lifecycle: Lifecycle = NEW
 
 
 class Recorded(msgspec.Struct, frozen=True, tag="recorded"):
@@ -81,6 +83,7 @@ class Stored(msgspec.Struct, frozen=True):
 class Batch(msgspec.Struct):
     rows: list[Row]
     outcomes: list[Outcome]
+    heads: dict[str, Head] = msgspec.field(default_factory=dict)  # after the batch
 
 
 def _duplicate(envelope: Envelope, content: dict[str, Any], stored: Stored) -> Outcome:
@@ -97,6 +100,24 @@ def _duplicate(envelope: Envelope, content: dict[str, Any], stored: Stored) -> O
     )
 
 
+def _judge(envelope: Envelope, head: Head | None) -> Rejected | Lifecycle:
+    """Whether the incident, as it stands, accepts the event; if so, its next lifecycle."""
+    current = head.version if head else 0
+    if envelope.expected_version is not None and envelope.expected_version != current:
+        return Rejected(
+            envelope.event_id,
+            "version_conflict",
+            f"expected version {envelope.expected_version} but incident "
+            f"{envelope.incident_id} is at version {current}",
+            "$.expected_version",
+            current,
+        )
+    lifecycle, refusal = advance(head.lifecycle if head else NEW, envelope.type)
+    if refusal is not None:
+        return Rejected(envelope.event_id, "invalid_transition", refusal, "$.type", current)
+    return lifecycle
+
+
 def sequence(
     envelopes: list[Envelope],
     *,
@@ -107,26 +128,16 @@ def sequence(
     origin: str,
 ) -> Batch:
     batch = Batch(rows=[], outcomes=[])
-    seen = dict(stored)
-    heads = dict(heads)
+    seen, heads = dict(stored), dict(heads)
     for envelope in envelopes:
         content = canonical.to_builtins(envelope)
         if envelope.event_id in seen:
             batch.outcomes.append(_duplicate(envelope, content, seen[envelope.event_id]))
             continue
         head = heads.get(envelope.incident_id)
-        current = head.version if head else 0
-        if envelope.expected_version is not None and envelope.expected_version != current:
-            batch.outcomes.append(
-                Rejected(
-                    envelope.event_id,
-                    "version_conflict",
-                    f"expected version {envelope.expected_version} but incident "
-                    f"{envelope.incident_id} is at version {current}",
-                    "$.expected_version",
-                    current,
-                )
-            )
+        verdict = _judge(envelope, head)
+        if isinstance(verdict, Rejected):
+            batch.outcomes.append(verdict)
             continue
         row = _row(envelope, content, head, next_position, recorded_at, origin)
         batch.rows.append(row)
@@ -138,8 +149,9 @@ def sequence(
         seen[envelope.event_id] = Stored(
             row.incident_id, row.version, row.position, row.hash, row.record
         )
-        heads[envelope.incident_id] = Head(row.version, Link(row.position, row.hash))
+        heads[envelope.incident_id] = Head(row.version, Link(row.position, row.hash), verdict)
         next_position += 1
+    batch.heads = {i: heads[i] for i in {r.incident_id for r in batch.rows}}
     return batch
 
 

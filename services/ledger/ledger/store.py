@@ -7,6 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
+from contracts import lifecycle
 from contracts.envelope import Envelope
 from ledger.record import Link
 from ledger.sequencer import Batch, Head, Row, Stored, sequence
@@ -38,13 +39,27 @@ FROM events WHERE event_id = any($1::uuid[])
 """
 
 
+_LIFECYCLE_EVENTS = """
+SELECT incident_id, array_agg(type ORDER BY version) AS types
+FROM events WHERE incident_id = any($1::text[])
+  AND regexp_replace(type, '[.]v[0-9]+$', '') = any($2::text[])
+GROUP BY incident_id
+"""
+
+
 async def load_heads(conn: asyncpg.Connection, incidents: list[str]) -> dict[str, Head]:
+    """Each incident's last event and lifecycle (an incident with events is at least open)."""
     if not incidents:
         return {}
-    return {
-        r["incident_id"]: Head(r["version"], Link(r["position"], r["hash"]))
-        for r in await conn.fetch(_HEADS, incidents)
+    types = {
+        r["incident_id"]: r["types"]
+        for r in await conn.fetch(_LIFECYCLE_EVENTS, incidents, sorted(lifecycle.RELEVANT))
     }
+    heads = {}
+    for r in await conn.fetch(_HEADS, incidents):
+        state = lifecycle.fold(types.get(r["incident_id"], []), opened=True)
+        heads[r["incident_id"]] = Head(r["version"], Link(r["position"], r["hash"]), state)
+    return heads
 
 
 async def load_stored(conn: asyncpg.Connection, ids: list[UUID]) -> dict[UUID, Stored]:

@@ -22,7 +22,6 @@ from nats.aio.client import Client
 from contracts.envelope import Envelope
 from contracts.topology import Topology
 from ledger import metrics, store
-from ledger.record import Link
 from ledger.sequencer import Batch, Head, Recorded, sequence
 
 MAX_CACHED_HEADS = 100_000
@@ -81,9 +80,9 @@ class Writer:
         return {i: self._heads[i] for i in incidents if i in self._heads}
 
     def _remember(self, batch: Batch) -> None:
-        for row in batch.rows:
-            self._heads[row.incident_id] = Head(row.version, Link(row.position, row.hash))
-            self._heads.move_to_end(row.incident_id)
+        for incident, head in batch.heads.items():
+            self._heads[incident] = head
+            self._heads.move_to_end(incident)
         while len(self._heads) > MAX_CACHED_HEADS:
             self._heads.popitem(last=False)
         if batch.rows:
