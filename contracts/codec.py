@@ -55,6 +55,9 @@ def _parse(data: bytes, limits: Limits) -> Any:
         raise _error(exc, "$") from None
     except msgspec.DecodeError as exc:
         raise ContractError("invalid_json", str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise ContractError("invalid_json", f"not UTF-8: {exc.reason} at byte {exc.start}"
+                            ) from None
     check_profile(tree, limits)
     return tree
 

@@ -92,6 +92,6 @@ def decode(data: bytes, payload_type: Any, limits: Limits) -> Envelope | None:
         if decoder is None:
             return None
         payload = decoder.decode(head.payload)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
         return None
     return Envelope(**{f: getattr(head, f) for f in _HEADER_FIELDS}, payload=payload)

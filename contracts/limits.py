@@ -70,7 +70,9 @@ def _walk(value: Any, limits: Limits, path: str, depth: int) -> None:
         _check_container(value, path, limits, depth)
         for key, item in value.items():
             if not key.isascii():
-                raise ContractError("schema_violation", "object keys must be ASCII", path)
+                raise ContractError(
+                    "schema_violation", "object keys must be ASCII", _child(path, key)
+                )
             _walk(item, limits, _child(path, key), depth + 1)
     elif isinstance(value, list):
         _check_container(value, path, limits, depth)

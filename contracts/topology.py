@@ -55,3 +55,7 @@ class Topology(msgspec.Struct, frozen=True):
     def source_of(self, subject: str) -> str:
         """The ``<source>`` token of an event subject."""
         return subject.split(".")[-2]
+
+    def incident_of(self, subject: str) -> str:
+        """The ``<incident_id>`` token of an event subject."""
+        return subject.rsplit(".", 1)[-1]

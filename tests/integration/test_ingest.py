@@ -78,10 +78,16 @@ async def test_a_closed_incident_refuses_operations_until_reopened(
     ingesting: asyncpg.Pool, nc: Client, topology: Topology
 ) -> None:
     publisher, base = Publisher(nc, topology), note("INC-9")
-    closed = base | {"event_id": str(uuid.uuid4()), "type": "incident.closed.v1",
-                     "payload": {"reason": "done"}}
-    action = base | {"event_id": str(uuid.uuid4()), "type": "action.taken.v1",
-                     "payload": {"category": "cordon", "text": "taped off"}}
+    closed = base | {
+        "event_id": str(uuid.uuid4()),
+        "type": "incident.closed.v1",
+        "payload": {"reason": "done"},
+    }
+    action = base | {
+        "event_id": str(uuid.uuid4()),
+        "type": "action.taken.v1",
+        "payload": {"category": "cordon", "text": "taped off"},
+    }
     for event in (base, closed, action):
         await publisher.publish_json(event)
     (rejection,) = await _rejections(nc, topology, 1)

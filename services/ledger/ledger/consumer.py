@@ -1,8 +1,12 @@
 """The JetStream edge of the write path: pull, decode, append through the writer, settle.
 
-Messages are acknowledged only after their batch committed. A rejected message is first
-published, with its reason and raw bytes, to ``incidents.rejected.<source>`` (a retained
-stream) and only then terminated: nothing leaves the stream without a record.
+The ledger reads the stream strictly in order. Where it stands is committed with the
+events themselves (``ingest_offsets``); a new leader recreates the durable consumer from
+there, and anything delivered again at or below it is acknowledged without a second look.
+A rejected message's record (reason and raw bytes) is published to
+``incidents.rejected.<source>`` before the batch commits, and the message is terminated
+after: nothing leaves the stream without a record. Messages are acknowledged only after
+their batch committed.
 """
 
 from __future__ import annotations
@@ -22,13 +26,19 @@ from contracts.codec import decode_envelope
 from contracts.envelope import Envelope
 from contracts.errors import ContractError
 from contracts.topology import Topology
-from ledger import metrics
-from ledger.sequencer import Outcome, Rejected
+from ledger import jetstream, metrics
+from ledger.sequencer import Batch, Outcome, Rejected
 from ledger.settings import IngestSettings
-from ledger.writer import Writer
+from ledger.writer import Progress, Writer
 
 log = structlog.get_logger("ledger.consumer")
-TRANSIENT = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
+TRANSIENT = (
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    TimeoutError,
+    nats.errors.Error,
+)
 
 
 class RejectionRecord(msgspec.Struct, frozen=True):
@@ -42,12 +52,24 @@ class RejectionRecord(msgspec.Struct, frozen=True):
 
 
 def decode(
-    data: bytes, subject_source: str | None, settings: IngestSettings
+    data: bytes,
+    subject_source: str | None,
+    settings: IngestSettings,
+    subject_incident: str | None = None,
 ) -> Envelope | Rejected:
+    """The envelope, or why it is refused; the subject's tokens must match the envelope."""
     try:
         envelope = decode_envelope(data, max_skew=settings.max_future_skew)
     except ContractError as exc:
         return Rejected(None, exc.code, exc.message, exc.path)
+    if subject_incident is not None and envelope.incident_id != subject_incident:
+        return Rejected(
+            envelope.event_id,
+            "subject_mismatch",
+            f"incident_id {envelope.incident_id!r} does not match the subject's "
+            f"incident token {subject_incident!r}",
+            "$.incident_id",
+        )
     if subject_source is not None and envelope.source != subject_source:
         return Rejected(
             envelope.event_id,
@@ -59,7 +81,9 @@ def decode(
     return envelope
 
 
-async def reject(js: JetStreamContext, topology: Topology, msg: Msg, outcome: Rejected) -> None:
+async def publish_rejection(
+    js: JetStreamContext, topology: Topology, msg: Msg, outcome: Rejected
+) -> None:
     record = RejectionRecord(
         event_id=None if outcome.event_id is None else str(outcome.event_id),
         code=outcome.code,
@@ -69,8 +93,12 @@ async def reject(js: JetStreamContext, topology: Topology, msg: Msg, outcome: Re
         received_at=datetime.now(UTC),
         raw=base64.b64encode(msg.data).decode(),
     )
+    # Keyed by the message's stream sequence: publishing it again after a crash is a no-op.
+    msg_id = f"{msg.metadata.stream}:{msg.metadata.sequence.stream}"
     await js.publish(
-        topology.rejected_subject(topology.source_of(msg.subject)), msgspec.json.encode(record)
+        topology.rejected_subject(topology.source_of(msg.subject)),
+        msgspec.json.encode(record),
+        headers={"Nats-Msg-Id": msg_id},
     )
     metrics.REJECTED.labels(outcome.code).inc()
     log.warning(
@@ -78,24 +106,14 @@ async def reject(js: JetStreamContext, topology: Topology, msg: Msg, outcome: Re
         code=outcome.code,
         path=outcome.path,
         event_id=record.event_id,
+        subject=msg.subject,
         reason=outcome.message,
     )
-    await msg.term()
 
 
-async def _settle(
-    msgs: list[Msg], outcomes: list[Outcome], js: JetStreamContext, topology: Topology
-) -> None:
-    """Terminate each rejected message once its rejection is on record, then ack the last
-    accepted one, which (ack policy "all") acks every message before it."""
-    last_accepted = None
-    for msg, outcome in zip(msgs, outcomes, strict=True):
-        if isinstance(outcome, Rejected):
-            await reject(js, topology, msg, outcome)
-        else:
-            last_accepted = msg
-    if last_accepted is not None:
-        await last_accepted.ack()
+def _merge(decoded: list[Envelope | Rejected], batch: Batch) -> list[Outcome]:
+    appended = iter(batch.outcomes)
+    return [next(appended) if isinstance(d, Envelope) else d for d in decoded]
 
 
 async def handle(
@@ -105,11 +123,26 @@ async def handle(
     topology: Topology,
     settings: IngestSettings,
 ) -> None:
-    decoded = [decode(m.data, topology.source_of(m.subject), settings) for m in msgs]
-    batch = await writer.append([d for d in decoded if isinstance(d, Envelope)])
-    appended = iter(batch.outcomes)
-    outcomes = [next(appended) if isinstance(d, Envelope) else d for d in decoded]
-    await _settle(msgs, outcomes, js, topology)
+    decoded = [
+        decode(m.data, topology.source_of(m.subject), settings, topology.incident_of(m.subject))
+        for m in msgs
+    ]
+
+    async def record_rejections(batch: Batch) -> None:
+        for msg, outcome in zip(msgs, _merge(decoded, batch), strict=True):
+            if isinstance(outcome, Rejected):
+                await publish_rejection(js, topology, msg, outcome)
+
+    progress = Progress(topology.events_stream, msgs[-1].metadata.sequence.stream)
+    batch = await writer.append(
+        [d for d in decoded if isinstance(d, Envelope)],
+        progress=progress,
+        before_commit=record_rejections,
+    )
+    for msg, outcome in zip(msgs, _merge(decoded, batch), strict=True):
+        if isinstance(outcome, Rejected):
+            await msg.term()
+    await msgs[-1].ack()  # ack policy "all": the whole batch
     metrics.BATCH_SIZE.observe(len(msgs))
     metrics.PENDING.set(msgs[-1].metadata.num_pending)
 
@@ -121,6 +154,14 @@ async def _fetch(sub: JetStreamContext.PullSubscription, settings: IngestSetting
         return []  # idle: nothing arrived within the wait, which is normal
 
 
+async def _fresh(msgs: list[Msg], last: int) -> list[Msg]:
+    """Drop what the ledger already settled (redelivered after a slow batch)."""
+    fresh = [m for m in msgs if m.metadata.sequence.stream > last]
+    if len(fresh) < len(msgs) and not fresh:
+        await msgs[-1].ack()
+    return fresh
+
+
 async def consume(
     writer: Writer,
     js: JetStreamContext,
@@ -128,49 +169,42 @@ async def consume(
     settings: IngestSettings,
     halt: asyncio.Event,
 ) -> None:
-    """Fetch the next batch while the current one commits: parsing messages (this
-    process's CPU) overlaps with PostgreSQL's work (the server's)."""
+    """Read from where the ledger stands, fetching the next batch while the current one
+    commits: parsing (this process's CPU) overlaps PostgreSQL's work (the server's)."""
+    last = await writer.progress(topology.events_stream)
+    await jetstream.restart_consumer(js, topology, last + 1)
     sub = await js.pull_subscribe_bind(
         durable=topology.ingest_consumer, stream=topology.events_stream
     )
+    log.info("consuming", stream=topology.events_stream, after=last)
     ahead = asyncio.create_task(_fetch(sub, settings))
     try:
         while not halt.is_set():
-            msgs = await ahead
+            msgs = await _fresh(await ahead, last)
             ahead = asyncio.create_task(_fetch(sub, settings))
-            if msgs:
-                await _handle_or_redeliver(msgs, writer, js, topology, settings, halt)
+            if msgs and await _handle_or_halt(msgs, writer, js, topology, settings, halt):
+                last = msgs[-1].metadata.sequence.stream
     finally:
-        await _release(ahead)
+        ahead.cancel()
         await sub.unsubscribe()
 
 
-async def _release(ahead: asyncio.Task[list[Msg]]) -> None:
-    """Hand back a prefetched batch that will not be processed, for prompt redelivery."""
-    if not ahead.done():
-        ahead.cancel()
-        return
-    if ahead.exception() is None:
-        for msg in ahead.result():
-            await msg.nak()
-
-
-async def _handle_or_redeliver(
+async def _handle_or_halt(
     msgs: list[Msg],
     writer: Writer,
     js: JetStreamContext,
     topology: Topology,
     settings: IngestSettings,
     halt: asyncio.Event,
-) -> None:
+) -> bool:
     try:
         await handle(msgs, writer, js, topology, settings)
+        return True
     except TRANSIENT as exc:
         log.error(
-            "batch not recorded; it will be redelivered",
+            "batch not recorded; resuming from the ledger's position",
             error=str(exc) or repr(exc),
             size=len(msgs),
         )
-        for msg in msgs:
-            await msg.nak(delay=1.0)
-        halt.set()  # the writer's connection is suspect: re-establish leadership
+        halt.set()  # leadership and the consumer are re-established from the ledger
+        return False

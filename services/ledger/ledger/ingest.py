@@ -23,17 +23,23 @@ async def _lead(
     halt = asyncio.Event()
     relay = asyncio.create_task(_relay(stop, halt))
     watcher = asyncio.create_task(leader.watch(writer.ping, halt))
-    requests = await appends.serve(nc, writer, topology, settings)
+    requests = None
     metrics.LEADER.set(1)
     try:
+        requests = await appends.serve(nc, writer, topology, settings)
         await consumer.consume(writer, nc.jetstream(), topology, settings, halt)
+    except consumer.TRANSIENT as exc:
+        log.error("stopped leading after an error; will try again",
+                  error=str(exc) or repr(exc))
     finally:
         metrics.LEADER.set(0)
         halt.set()
-        await requests.unsubscribe()
         for task in (relay, watcher):
             task.cancel()
         await writer.close()
+        if requests is not None:
+            with contextlib.suppress(*consumer.TRANSIENT):
+                await requests.unsubscribe()
 
 
 async def _relay(source: asyncio.Event, target: asyncio.Event) -> None:

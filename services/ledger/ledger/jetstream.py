@@ -6,6 +6,7 @@ consumer is created-or-updated explicitly here, then bound with ``pull_subscribe
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import nats
@@ -38,13 +39,15 @@ def _rejected_stream(topology: Topology) -> api.StreamConfig:
     )
 
 
-def ingest_consumer(topology: Topology) -> api.ConsumerConfig:
+def ingest_consumer(topology: Topology, start_seq: int) -> api.ConsumerConfig:
     return api.ConsumerConfig(
         name=topology.ingest_consumer,
         durable_name=topology.ingest_consumer,
-        # Acking a batch's last message acks the batch: one ack per batch, not per event.
+        deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE,
+        opt_start_seq=start_seq,
+        # Acking a batch's last message acks the batch. Safe here: within one consumer
+        # (one leadership term) every message is settled in stream order before it.
         ack_policy=api.AckPolicy.ALL,
-        deliver_policy=api.DeliverPolicy.ALL,
         ack_wait=30.0,
         max_ack_pending=20_000,
         max_waiting=16,
@@ -64,8 +67,19 @@ async def _ensure_stream(js: JetStreamContext, config: api.StreamConfig) -> None
 async def ensure_topology(js: JetStreamContext, topology: Topology) -> None:
     await _ensure_stream(js, _events_stream(topology))
     await _ensure_stream(js, _rejected_stream(topology))
-    # CONSUMER.CREATE with a name creates the consumer or updates its config in place.
-    await js.add_consumer(topology.events_stream, ingest_consumer(topology))
+
+
+async def restart_consumer(js: JetStreamContext, topology: Topology, start_seq: int) -> None:
+    """Recreate the ingest's durable consumer to deliver from ``start_seq`` in stream order.
+
+    The ledger, not the consumer, holds the read position (``ingest_offsets``, committed
+    with the events). A new leader starts the consumer afresh from there: messages a dead
+    leader left unacknowledged would otherwise be redelivered behind newer ones, out of
+    order. (Creating explicitly also sidesteps nats-py leaving an existing durable's config
+    untouched.)"""
+    with contextlib.suppress(NotFoundError):
+        await js.delete_consumer(topology.events_stream, topology.ingest_consumer)
+    await js.add_consumer(topology.events_stream, ingest_consumer(topology, start_seq))
 
 
 async def connect(url: str, name: str, **callbacks: Any) -> Client:

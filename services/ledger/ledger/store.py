@@ -81,20 +81,40 @@ async def insert(conn: asyncpg.Connection, rows: list[Row]) -> None:
     )
 
 
+async def read_progress(conn: asyncpg.Connection, stream: str) -> int:
+    value = await conn.fetchval("SELECT last_seq FROM ingest_offsets WHERE stream = $1", stream)
+    return int(value or 0)
+
+
+async def save_progress(conn: asyncpg.Connection, stream: str, seq: int) -> None:
+    await conn.execute(
+        "INSERT INTO ingest_offsets (stream, last_seq) VALUES ($1, $2) ON CONFLICT (stream)"
+        " DO UPDATE SET last_seq = excluded.last_seq, updated_at = now()"
+        " WHERE ingest_offsets.last_seq < excluded.last_seq",
+        stream,
+        seq,
+    )
+
+
+async def check_all(conn: asyncpg.Connection, envelopes: list[Envelope], *, origin: str) -> Batch:
+    """Sequence ``envelopes`` against the table itself: every event_id and head looked up.
+    Call inside a transaction."""
+    stored = await load_stored(conn, list({e.event_id for e in envelopes}))
+    heads = await load_heads(conn, list({e.incident_id for e in envelopes}))
+    return sequence(
+        envelopes,
+        stored=stored,
+        heads=heads,
+        next_position=await next_position(conn),
+        recorded_at=datetime.now(UTC),
+        origin=origin,
+    )
+
+
 async def append(conn: asyncpg.Connection, envelopes: list[Envelope], *, origin: str) -> Batch:
-    """Sequence and record ``envelopes`` in one transaction, checking every event_id and
-    head against the table; outcomes in input order."""
+    """Sequence and record ``envelopes`` in one transaction; outcomes in input order."""
     async with conn.transaction():
-        stored = await load_stored(conn, list({e.event_id for e in envelopes}))
-        heads = await load_heads(conn, list({e.incident_id for e in envelopes}))
-        batch = sequence(
-            envelopes,
-            stored=stored,
-            heads=heads,
-            next_position=await next_position(conn),
-            recorded_at=datetime.now(UTC),
-            origin=origin,
-        )
+        batch = await check_all(conn, envelopes, origin=origin)
         if batch.rows:
             await insert(conn, batch.rows)
     return batch

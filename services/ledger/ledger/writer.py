@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import asyncpg
@@ -25,6 +26,14 @@ from ledger import metrics, store
 from ledger.sequencer import Batch, Head, Recorded, sequence
 
 MAX_CACHED_HEADS = 100_000
+BeforeCommit = Callable[[Batch], Awaitable[None]]
+
+
+class Progress(msgspec.Struct, frozen=True):
+    """The stream position a batch brings the ledger to, saved with the batch."""
+
+    stream: str
+    seq: int
 
 
 class Writer:
@@ -36,42 +45,71 @@ class Writer:
         self._heads: OrderedDict[str, Head] = OrderedDict()
         self._next: int | None = None
 
-    async def append(self, envelopes: list[Envelope]) -> Batch:
+    async def progress(self, stream: str) -> int:
+        async with self._lock:
+            return await store.read_progress(self.conn, stream)
+
+    async def append(
+        self,
+        envelopes: list[Envelope],
+        *,
+        progress: Progress | None = None,
+        before_commit: BeforeCommit | None = None,
+    ) -> Batch:
+        """Record ``envelopes`` in one transaction with ``progress``; ``before_commit`` runs
+        inside it, once the outcomes are known (a failure there rolls everything back)."""
         async with self._lock:
             started = time.perf_counter()
-            batch = await self._append(envelopes)
+            batch = await self._append(envelopes, progress, before_commit)
             metrics.COMMIT_SECONDS.observe(time.perf_counter() - started)
             self._remember(batch)
         metrics.APPENDED.inc(len(batch.rows))
         await self._confirm(batch)
         return batch
 
-    async def _append(self, envelopes: list[Envelope]) -> Batch:
+    async def _append(
+        self,
+        envelopes: list[Envelope],
+        progress: Progress | None,
+        before_commit: BeforeCommit | None,
+    ) -> Batch:
         try:
-            return await self._append_known(envelopes)
+            async with self.conn.transaction():
+                batch = await self._sequence_known(envelopes)
+                await self._finish(batch, progress, before_commit)
+            return batch
         except asyncpg.UniqueViolationError:
             self._forget()
-            return await store.append(self.conn, envelopes, origin=self.origin)
+            async with self.conn.transaction():
+                batch = await store.check_all(self.conn, envelopes, origin=self.origin)
+                await self._finish(batch, progress, before_commit)
+            return batch
         except BaseException:
             self._forget()
             raise
 
-    async def _append_known(self, envelopes: list[Envelope]) -> Batch:
-        async with self.conn.transaction():
-            if self._next is None:
-                self._next = await store.next_position(self.conn)
-            heads = await self._heads_of({e.incident_id for e in envelopes})
-            batch = sequence(
-                envelopes,
-                stored={},
-                heads=heads,
-                next_position=self._next,
-                recorded_at=datetime.now(UTC),
-                origin=self.origin,
-            )
-            if batch.rows:
-                await store.insert(self.conn, batch.rows)
-        return batch
+    async def _finish(
+        self, batch: Batch, progress: Progress | None, before_commit: BeforeCommit | None
+    ) -> None:
+        if batch.rows:
+            await store.insert(self.conn, batch.rows)
+        if progress is not None:
+            await store.save_progress(self.conn, progress.stream, progress.seq)
+        if before_commit is not None:
+            await before_commit(batch)
+
+    async def _sequence_known(self, envelopes: list[Envelope]) -> Batch:
+        if self._next is None:
+            self._next = await store.next_position(self.conn)
+        heads = await self._heads_of({e.incident_id for e in envelopes})
+        return sequence(
+            envelopes,
+            stored={},
+            heads=heads,
+            next_position=self._next,
+            recorded_at=datetime.now(UTC),
+            origin=self.origin,
+        )
 
     async def _heads_of(self, incidents: set[str]) -> dict[str, Head]:
         missing = [i for i in incidents if i not in self._heads]

@@ -34,10 +34,11 @@ class EmbeddedNats:
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> str:
+    def start(self, timeout: float = 30.0, port: int | None = None) -> str:
+        """Start on ``port`` (a free one by default); return the server's URL."""
         self.store.mkdir(parents=True, exist_ok=True)
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        self.port = process.free_port()
+        self.port = port or process.free_port()
         argv = [
             str(server_binary()),
             "-c",

@@ -55,7 +55,8 @@ class EmbeddedPostgres:
     def url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
-    def start(self, timeout: float = 60.0) -> str:
+    def start(self, timeout: float = 60.0, port: int | None = None) -> str:
+        """Start on ``port`` (a free one by default); return the server's URL."""
         user = _run_as()
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self._init(user)
@@ -63,7 +64,7 @@ class EmbeddedPostgres:
         shutil.copyfile(infra_dir() / "postgres" / "ledger.conf", self.pgdata / "ledger.conf")
         if user:
             shutil.chown(self.pgdata / "ledger.conf", user)
-        self.port = process.free_port()
+        self.port = port or process.free_port()
         argv = [
             str(_bin("postgres")),
             "-D",

@@ -1,0 +1,156 @@
+"""The write path under faults: duplicates, crashes, restarts and a lost leader.
+
+Each story ends the same way: exactly the published events are recorded, once each, with
+gapless positions, contiguous versions, and every hash and link recomputing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import signal
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from contracts.topology import Topology
+from ledger import db
+from ledger.stack.nats import EmbeddedNats
+from ledger.stack.postgres import EmbeddedPostgres
+from tests.integration import faults
+
+pytestmark = pytest.mark.integration
+
+
+async def test_ten_thousand_events_and_ten_thousand_duplicates_give_ten_thousand_rows(
+    database_url: str, nats_url: str, topology: Topology
+) -> None:
+    originals = faults.events(10_000)
+    # Half the copies reuse the Msg-Id (JetStream drops them), half do not (the ledger must).
+    copies = [
+        (e, str(e["event_id"]) if i % 2 else str(uuid.uuid4())) for i, e in enumerate(originals)
+    ]
+    stream = [
+        x
+        for pair in zip([(e, str(e["event_id"])) for e in originals], copies, strict=True)
+        for x in pair
+    ]
+    await faults.publish(nats_url, topology, [e for e, _ in stream], [m for _, m in stream])
+    proc = faults.ingest(database_url, nats_url, topology)
+    try:
+        assert await faults.wait_rows(database_url, 10_000, within=60) == 10_000
+        await asyncio.sleep(1.0)
+        assert await faults.count(database_url) == 10_000
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    assert await faults.chain_problems(database_url) == []
+
+
+async def test_kill_9_at_random_moments_loses_and_duplicates_nothing(
+    database_url: str, nats_url: str, topology: Topology
+) -> None:
+    total = 50_000
+    await faults.publish(nats_url, topology, faults.events(total, seed=7))
+    rng = random.Random(20261122)
+    for _ in range(5):
+        proc = faults.ingest(database_url, nats_url, topology)
+        # Kill at a random moment once it is writing: mid-batch, mid-commit or mid-ack.
+        await faults.wait_rows(database_url, await faults.count(database_url) + 1, within=60)
+        await asyncio.sleep(rng.uniform(0.0, 0.6))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    assert 0 < await faults.count(database_url) < total  # the kills did land mid-run
+    proc = faults.ingest(database_url, nats_url, topology)
+    try:
+        assert await faults.wait_rows(database_url, total, within=120) == total
+        await asyncio.sleep(1.0)
+        assert await faults.count(database_url) == total
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    assert await faults.chain_problems(database_url) == []
+
+
+@pytest.fixture
+def own_postgres(tmp_path: Path) -> Iterator[EmbeddedPostgres]:
+    server = EmbeddedPostgres(tmp_path / "pg")
+    server.start()
+    yield server
+    server.stop()
+
+
+async def test_postgres_restarted_mid_run_loses_nothing(
+    own_postgres: EmbeddedPostgres, nats_url: str, topology: Topology
+) -> None:
+    url = await db.ensure_database(own_postgres.url, "ledger")
+    await db.migrate(url)
+    total = 20_000
+    await faults.publish(nats_url, topology, faults.events(total, seed=11))
+    proc = faults.ingest(url, nats_url, topology)
+    try:
+        assert await faults.wait_rows(url, 2_000, within=30) >= 2_000
+        own_postgres.stop()
+        await asyncio.sleep(2.0)
+        own_postgres.start(port=own_postgres.port)
+        assert await faults.wait_rows(url, total, within=90) == total
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    assert await faults.count(url) == total
+    assert await faults.chain_problems(url) == []
+
+
+@pytest.fixture
+def own_nats(tmp_path: Path) -> Iterator[EmbeddedNats]:
+    server = EmbeddedNats(tmp_path / "nats")
+    server.start()
+    yield server
+    server.stop()
+
+
+async def test_nats_restarted_mid_run_loses_nothing(
+    database_url: str, own_nats: EmbeddedNats, topology: Topology
+) -> None:
+    total = 20_000
+    await faults.publish(own_nats.url, topology, faults.events(total, seed=13))
+    proc = faults.ingest(database_url, own_nats.url, topology)
+    try:
+        assert await faults.wait_rows(database_url, 2_000, within=30) >= 2_000
+        own_nats.stop()
+        await asyncio.sleep(2.0)
+        own_nats.start(port=own_nats.port)
+        assert await faults.wait_rows(database_url, total, within=90) == total
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    assert await faults.count(database_url) == total
+    assert await faults.chain_problems(database_url) == []
+
+
+async def test_a_standby_takes_over_within_ten_seconds_of_the_leader_dying(
+    database_url: str, nats_url: str, topology: Topology
+) -> None:
+    first = faults.events(5_000, seed=17)
+    await faults.publish(nats_url, topology, first)
+    leader = faults.ingest(database_url, nats_url, topology)
+    assert await faults.wait_rows(database_url, 5_000, within=60) == 5_000
+    standby = faults.ingest(database_url, nats_url, topology)
+    try:
+        await asyncio.sleep(2.0)  # the standby is up, waiting for the lock
+        leader.send_signal(signal.SIGKILL)
+        leader.wait(10)
+        killed = time.monotonic()
+        second = faults.events(5_000, seed=19)
+        await faults.publish(nats_url, topology, second)
+        assert await faults.wait_rows(database_url, 5_001, within=10) > 5_000
+        assert time.monotonic() - killed < 10
+        assert await faults.wait_rows(database_url, 10_000, within=60) == 10_000
+    finally:
+        standby.terminate()
+        standby.wait(30)
+    assert await faults.count(database_url) == 10_000
+    assert await faults.chain_problems(database_url) == []
