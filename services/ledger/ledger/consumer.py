@@ -27,6 +27,7 @@ from contracts.envelope import Envelope
 from contracts.errors import ContractError
 from contracts.topology import Topology
 from ledger import jetstream, metrics
+from ledger.puller import ConsumerGone, Puller
 from ledger.sequencer import Batch, Outcome, Rejected
 from ledger.settings import IngestSettings
 from ledger.writer import Progress, Writer
@@ -38,6 +39,7 @@ TRANSIENT = (
     asyncpg.InterfaceError,
     TimeoutError,
     nats.errors.Error,
+    ConsumerGone,
 )
 
 
@@ -116,42 +118,43 @@ def _merge(decoded: list[Envelope | Rejected], batch: Batch) -> list[Outcome]:
     return [next(appended) if isinstance(d, Envelope) else d for d in decoded]
 
 
+class Decoded(msgspec.Struct):
+    msgs: list[Msg]
+    items: list[Envelope | Rejected]
+
+
+def decode_batch(msgs: list[Msg], topology: Topology, settings: IngestSettings) -> Decoded:
+    return Decoded(
+        msgs,
+        [
+            decode(m.data, topology.source_of(m.subject), settings, topology.incident_of(m.subject))
+            for m in msgs
+        ],
+    )
+
+
 async def handle(
-    msgs: list[Msg],
-    writer: Writer,
-    js: JetStreamContext,
-    topology: Topology,
-    settings: IngestSettings,
+    decoded: Decoded, writer: Writer, js: JetStreamContext, topology: Topology
 ) -> None:
-    decoded = [
-        decode(m.data, topology.source_of(m.subject), settings, topology.incident_of(m.subject))
-        for m in msgs
-    ]
+    msgs = decoded.msgs
 
     async def record_rejections(batch: Batch) -> None:
-        for msg, outcome in zip(msgs, _merge(decoded, batch), strict=True):
+        for msg, outcome in zip(msgs, _merge(decoded.items, batch), strict=True):
             if isinstance(outcome, Rejected):
                 await publish_rejection(js, topology, msg, outcome)
 
     progress = Progress(topology.events_stream, msgs[-1].metadata.sequence.stream)
     batch = await writer.append(
-        [d for d in decoded if isinstance(d, Envelope)],
+        [d for d in decoded.items if isinstance(d, Envelope)],
         progress=progress,
         before_commit=record_rejections,
     )
-    for msg, outcome in zip(msgs, _merge(decoded, batch), strict=True):
+    for msg, outcome in zip(msgs, _merge(decoded.items, batch), strict=True):
         if isinstance(outcome, Rejected):
             await msg.term()
     await msgs[-1].ack()  # ack policy "all": the whole batch
     metrics.BATCH_SIZE.observe(len(msgs))
     metrics.PENDING.set(msgs[-1].metadata.num_pending)
-
-
-async def _fetch(sub: JetStreamContext.PullSubscription, settings: IngestSettings) -> list[Msg]:
-    try:
-        return await sub.fetch(settings.batch, timeout=settings.fetch_wait)
-    except (nats.errors.TimeoutError, TimeoutError):
-        return []  # idle: nothing arrived within the wait, which is normal
 
 
 async def _fresh(msgs: list[Msg], last: int) -> list[Msg]:
@@ -169,42 +172,45 @@ async def consume(
     settings: IngestSettings,
     halt: asyncio.Event,
 ) -> None:
-    """Read from where the ledger stands, fetching the next batch while the current one
-    commits: parsing (this process's CPU) overlaps PostgreSQL's work (the server's)."""
-    last = await writer.progress(topology.events_stream)
-    await jetstream.restart_consumer(js, topology, last + 1)
-    sub = await js.pull_subscribe_bind(
-        durable=topology.ingest_consumer, stream=topology.events_stream
-    )
-    log.info("consuming", stream=topology.events_stream, after=last)
-    ahead = asyncio.create_task(_fetch(sub, settings))
+    """Read from where the ledger stands, in stream order, as a two-stage pipeline: while
+    one batch is sequenced and committed, the next is received and decoded, so this
+    process's CPU work overlaps PostgreSQL's."""
+    taken = await writer.progress(topology.events_stream)
+    await jetstream.restart_consumer(js, topology, taken + 1)
+    puller = Puller(writer.nc, topology, settings.batch)
+    await puller.start()
+    log.info("consuming", stream=topology.events_stream, after=taken)
+    committing: asyncio.Task[bool] | None = None
     try:
         while not halt.is_set():
-            msgs = await _fresh(await ahead, last)
-            ahead = asyncio.create_task(_fetch(sub, settings))
-            if msgs and await _handle_or_halt(msgs, writer, js, topology, settings, halt):
-                last = msgs[-1].metadata.sequence.stream
+            msgs = await _fresh(await puller.take(settings.fetch_wait), taken)
+            decoded = decode_batch(msgs, topology, settings) if msgs else None
+            if committing is not None and not await committing:
+                break
+            committing = None
+            if decoded is not None:
+                taken = msgs[-1].metadata.sequence.stream
+                committing = asyncio.create_task(
+                    _handle_or_halt(decoded, writer, js, topology, halt)
+                )
+                await asyncio.sleep(0)  # let it run up to its first wait on PostgreSQL
+        if committing is not None:
+            await committing
     finally:
-        ahead.cancel()
-        await sub.unsubscribe()
+        await puller.stop()
 
 
 async def _handle_or_halt(
-    msgs: list[Msg],
-    writer: Writer,
-    js: JetStreamContext,
-    topology: Topology,
-    settings: IngestSettings,
-    halt: asyncio.Event,
+    decoded: Decoded, writer: Writer, js: JetStreamContext, topology: Topology, halt: asyncio.Event
 ) -> bool:
     try:
-        await handle(msgs, writer, js, topology, settings)
+        await handle(decoded, writer, js, topology)
         return True
     except TRANSIENT as exc:
         log.error(
             "batch not recorded; resuming from the ledger's position",
             error=str(exc) or repr(exc),
-            size=len(msgs),
+            size=len(decoded.msgs),
         )
         halt.set()  # leadership and the consumer are re-established from the ledger
         return False

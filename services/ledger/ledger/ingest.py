@@ -29,8 +29,7 @@ async def _lead(
         requests = await appends.serve(nc, writer, topology, settings)
         await consumer.consume(writer, nc.jetstream(), topology, settings, halt)
     except consumer.TRANSIENT as exc:
-        log.error("stopped leading after an error; will try again",
-                  error=str(exc) or repr(exc))
+        log.error("stopped leading after an error; will try again", error=str(exc) or repr(exc))
     finally:
         metrics.LEADER.set(0)
         halt.set()

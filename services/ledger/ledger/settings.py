@@ -57,7 +57,7 @@ class LogSettings(msgspec.Struct, frozen=True):
 
 
 class IngestSettings(msgspec.Struct, frozen=True):
-    batch: int = 1000
+    batch: int = 2500
     fetch_wait: float = 0.05
     max_future_skew: float = 300.0
     origin: str = "incident-ledger"

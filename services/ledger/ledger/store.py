@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 import asyncpg
+import msgspec
 
 from contracts import lifecycle
 from contracts.envelope import Envelope
@@ -77,7 +78,7 @@ async def insert(conn: asyncpg.Connection, rows: list[Row]) -> None:
     """Binary COPY: the fastest way in. It has no ON CONFLICT, and needs none: a repeated
     event_id raises a unique violation and the caller retries with a full duplicate check."""
     await conn.copy_records_to_table(
-        "events", records=[tuple(getattr(r, c) for c in COLUMNS) for r in rows], columns=COLUMNS
+        "events", records=[msgspec.structs.astuple(r) for r in rows], columns=COLUMNS
     )
 
 
