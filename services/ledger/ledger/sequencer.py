@@ -19,7 +19,7 @@ from contracts.envelope import Envelope
 from contracts.lifecycle import NEW, Lifecycle, advance
 from ledger.record import Link, digest, event_of, record_bytes
 
-_encode = msgspec.json.Encoder(order="sorted").encode
+_decode = msgspec.json.Decoder(dict[str, Any]).decode
 
 
 class Head(msgspec.Struct, frozen=True):
@@ -86,8 +86,8 @@ class Batch(msgspec.Struct):
     heads: dict[str, Head] = msgspec.field(default_factory=dict)  # after the batch
 
 
-def _duplicate(envelope: Envelope, content: dict[str, Any], stored: Stored) -> Outcome:
-    if event_of(stored.record) != content:
+def _duplicate(envelope: Envelope, event: bytes, stored: Stored) -> Outcome:
+    if event_of(stored.record) != _decode(event):
         return Rejected(
             envelope.event_id,
             "duplicate_conflict",
@@ -129,17 +129,18 @@ def sequence(
 ) -> Batch:
     batch = Batch(rows=[], outcomes=[])
     seen, heads = dict(stored), dict(heads)
+    stamp = (recorded_at, canonical.timestamp(recorded_at))
     for envelope in envelopes:
-        content = canonical.to_builtins(envelope)
+        event = canonical.encode_struct(envelope)
         if envelope.event_id in seen:
-            batch.outcomes.append(_duplicate(envelope, content, seen[envelope.event_id]))
+            batch.outcomes.append(_duplicate(envelope, event, seen[envelope.event_id]))
             continue
         head = heads.get(envelope.incident_id)
         verdict = _judge(envelope, head)
         if isinstance(verdict, Rejected):
             batch.outcomes.append(verdict)
             continue
-        row = _row(envelope, content, head, next_position, recorded_at, origin)
+        row = _row(envelope, event, head, next_position, stamp, origin)
         batch.rows.append(row)
         batch.outcomes.append(
             Recorded(
@@ -157,20 +158,20 @@ def sequence(
 
 def _row(
     envelope: Envelope,
-    content: dict[str, Any],
+    event: bytes,
     head: Head | None,
     position: int,
-    recorded_at: datetime,
+    stamp: tuple[datetime, str],
     origin: str,
 ) -> Row:
     version = head.version + 1 if head else 1
     prev = head.link if head else None
     data = record_bytes(
-        _encode(content),
+        event,
         origin=origin,
         position=position,
         version=version,
-        recorded_at=canonical.timestamp(recorded_at),
+        recorded_at=stamp[1],
         prev=prev,
     )
     return Row(
@@ -181,7 +182,7 @@ def _row(
         type=envelope.type,
         source=envelope.source,
         occurred_at=envelope.occurred_at,
-        recorded_at=recorded_at,
+        recorded_at=stamp[0],
         record=data,
         hash=digest(data),
         prev_position=prev.position if prev else None,
