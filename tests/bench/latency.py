@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import math
 import statistics
 import time
@@ -35,6 +36,8 @@ async def offered_load(
     nats_url: str, topology: Topology, per_second: int, seconds: int
 ) -> dict[str, float]:
     events = _events(per_second * seconds, seed=per_second * 1_000_003)
+    gc.collect()
+    gc.freeze()  # keep the harness's own collector pauses out of the measured latencies
     sent: dict[str, float] = {}
     latencies: list[float] = []
     nc = await nats.connect(nats_url)

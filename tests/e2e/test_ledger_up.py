@@ -129,3 +129,47 @@ def test_publish_without_a_running_ledger_says_what_to_do(ledger: Ledger) -> Non
     result = ledger.run("publish", "-", stdin=json.dumps(note("E2E-2")) + "\n")
     assert result.returncode != 0
     assert "start one with `ledger up`" in result.stderr
+
+
+def test_simulated_plans_and_tokens_through_the_cli(ledger: Ledger) -> None:
+    proc = ledger.up()
+    try:
+        ledger.wait_ready()
+        listed = ledger.run("simulate", "--list")
+        assert "food_poisoning" in listed.stdout.split()
+        simulated = ledger.run(
+            "simulate",
+            "--scenario",
+            "fire",
+            "--scenario",
+            "dora",
+            "--speed",
+            "inf",
+            "--incidents",
+            "2",
+        )
+        assert simulated.returncode == 0, simulated.stderr
+        assert simulated.stdout.strip().startswith("published ")
+
+        created = ledger.run("token", "create", "--role", "auditor", "--name", "Audit firm")
+        token_id, secret = created.stdout.split()[0], created.stdout.splitlines()[1]
+        headers = {"Authorization": f"Bearer {secret}"}
+        assert (
+            httpx.get(f"{ledger.url}/v1/incidents/none/timeline", headers=headers).status_code
+            == 404
+        )
+        assert "Audit firm" in ledger.run("token", "list").stdout
+        assert ledger.run("token", "revoke", token_id).returncode == 0
+        assert (
+            httpx.get(f"{ledger.url}/v1/incidents/none/timeline", headers=headers).status_code
+            == 401
+        )
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(30)
+
+
+def test_an_unknown_scenario_is_named(ledger: Ledger) -> None:
+    result = ledger.run("simulate", "--scenario", "volcano")
+    assert result.returncode == 2
+    assert "unknown scenario volcano" in result.stderr

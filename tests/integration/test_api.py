@@ -113,3 +113,16 @@ async def test_a_revoked_token_stops_working(client: httpx.AsyncClient, pool: as
         "/v1/incidents/INC-1/timeline", headers={"Authorization": f"Bearer {secret}"}
     )
     assert response.status_code == 401
+
+
+async def test_metrics_are_served_for_prometheus(client: httpx.AsyncClient) -> None:
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    for name in (
+        "ledger_events_appended_total",
+        "ledger_events_rejected_total",
+        "ledger_ingest_batch_size",
+        "ledger_commit_seconds",
+        "ledger_consumer_pending",
+    ):
+        assert name in response.text

@@ -14,13 +14,17 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from contracts.topology import Topology
-from ledger import db
+from ledger import db, jetstream
+from ledger.api.app import create_app
+from ledger.settings import DatabaseSettings
 from ledger.stack.nats import EmbeddedNats
 from ledger.stack.postgres import EmbeddedPostgres
 from tests.integration import faults
+from tests.integration.test_api import http
 
 pytestmark = pytest.mark.integration
 
@@ -154,3 +158,52 @@ async def test_a_standby_takes_over_within_ten_seconds_of_the_leader_dying(
         standby.wait(30)
     assert await faults.count(database_url) == 10_000
     assert await faults.chain_problems(database_url) == []
+
+
+async def test_ready_turns_503_while_postgres_is_down(
+    own_postgres: EmbeddedPostgres, nats_url: str
+) -> None:
+    url = await db.ensure_database(own_postgres.url, "ledger")
+    await db.migrate(url)
+    pool = await db.create_pool(url, DatabaseSettings(pool_min=1, pool_max=2))
+    nc = await jetstream.connect(nats_url, "test")
+    try:
+        async with http(create_app(pool, nc, db.head_revision())) as client:
+            assert (await client.get("/ready")).status_code == 200
+            own_postgres.stop()
+            down = await client.get("/ready")
+            own_postgres.start(port=own_postgres.port)
+            assert (await _eventually_ready(client)).status_code == 200
+    finally:
+        await nc.drain()
+        await pool.close()
+    assert down.status_code == 503
+    assert any(m.startswith("postgresql") for m in down.json()["missing"])
+
+
+async def test_ready_turns_503_while_nats_is_down(
+    database_url: str, own_nats: EmbeddedNats
+) -> None:
+    pool = await db.create_pool(database_url, DatabaseSettings(pool_min=1, pool_max=2))
+    nc = await jetstream.connect(own_nats.url, "test")
+    try:
+        async with http(create_app(pool, nc, db.head_revision())) as client:
+            own_nats.stop()
+            await asyncio.sleep(0.5)
+            down = await client.get("/ready")
+            own_nats.start(port=own_nats.port)
+            assert (await _eventually_ready(client)).status_code == 200
+    finally:
+        await nc.close()
+        await pool.close()
+    assert down.status_code == 503
+    assert "nats: not connected" in down.json()["missing"]
+
+
+async def _eventually_ready(client: httpx.AsyncClient, within: float = 20.0) -> httpx.Response:
+    deadline = time.monotonic() + within
+    response = await client.get("/ready")
+    while response.status_code != 200 and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+        response = await client.get("/ready")
+    return response

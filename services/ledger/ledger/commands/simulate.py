@@ -8,6 +8,7 @@ import math
 import time
 from datetime import UTC, datetime
 
+from rich.console import Console
 from rich.progress import Progress
 
 from contracts import scenarios
@@ -25,7 +26,7 @@ def timeline(names: list[str], *, speed: float, incidents: int, seed: int) -> li
 async def play(publisher: Publisher, events: list[Timed]) -> int:
     """Publish each event at its time, with a progress bar; return how many."""
     started = time.monotonic()
-    with Progress() as progress:
+    with Progress(console=Console(stderr=True)) as progress:
         bar = progress.add_task("publishing", total=len(events))
         for timed in events:
             delay = timed.after - (time.monotonic() - started)
