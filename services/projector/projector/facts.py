@@ -1,0 +1,38 @@
+"""What projections fold: recorded events, typed, with where and when the ledger took them.
+
+Valid time (``envelope.occurred_at``, and times inside payloads) and transaction time
+(``recorded_at``) are kept apart: ``as_of`` queries cut on ``recorded_at``, deadlines run
+on valid time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from contracts.codec import read_event
+from contracts.envelope import Envelope
+
+_record = msgspec.json.Decoder(dict[str, Any])
+
+
+class Fact(msgspec.Struct, frozen=True):
+    position: int
+    version: int
+    recorded_at: datetime
+    envelope: Envelope
+
+    @property
+    def incident_id(self) -> str:
+        return self.envelope.incident_id
+
+    @property
+    def type(self) -> str:
+        return self.envelope.type
+
+
+def from_record(position: int, version: int, recorded_at: datetime, record: bytes) -> Fact:
+    """A stored record, its event validated and upcast to the newest version."""
+    return Fact(position, version, recorded_at, read_event(_record(record)["event"]))
