@@ -15,7 +15,7 @@ import msgspec
 from contracts.codec import read_event
 from contracts.envelope import Envelope
 
-_record = msgspec.json.Decoder(dict[str, Any])
+_record = msgspec.json.Decoder(dict[str, Any]).decode
 
 
 class Fact(msgspec.Struct, frozen=True):
