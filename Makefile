@@ -44,6 +44,7 @@ integration: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m tests.bench.ingest
+	$(VENV)/bin/python -m tests.bench.projector
 
 schema: $(STAMP)
 	$(VENV)/bin/ledger schema generate

@@ -115,6 +115,14 @@ def encode_envelope(envelope: Envelope) -> bytes:
     return canonical.encode(envelope)
 
 
+def read_event_bytes(data: bytes, registry: Registry = DEFAULT_REGISTRY) -> Envelope:
+    """A stored event's bytes, validated and upcast (no clock check: it is history)."""
+    envelope = fastpath.decode(data, registry.payload_type, DEFAULT_LIMITS)
+    if envelope is None:
+        envelope = validate(msgspec.json.decode(data), registry)
+    return registry.upcast(envelope)
+
+
 def read_event(event: dict[str, Any], registry: Registry = DEFAULT_REGISTRY) -> Envelope:
     """A stored event object, validated and upcast to the newest version (for readers)."""
     return registry.upcast(validate(event, registry))

@@ -27,6 +27,18 @@ class Topology(msgspec.Struct, frozen=True):
         return self._stream("INCIDENT_REJECTED")
 
     @property
+    def alerts_stream(self) -> str:
+        return self._stream("INCIDENT_ALERTS")
+
+    @property
+    def alerts_wildcard(self) -> str:
+        return self._subject("alerts.>")
+
+    def alert_subject(self, kind: str) -> str:
+        """``incidents.alerts.deadline.due_soon`` or ``….missed``."""
+        return self._subject(f"alerts.deadline.{kind}")
+
+    @property
     def events_wildcard(self) -> str:
         return self._subject("events.*.*")
 

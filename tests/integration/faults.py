@@ -68,9 +68,9 @@ def ingest(database_url: str, nats_url: str, topology: Topology) -> subprocess.P
         "LEDGER_NATS_NAMESPACE": topology.namespace,
         "LEDGER_LOG_LEVEL": "warning",
     }
-    return subprocess.Popen(
-        [LEDGER, "ingest"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    log = os.environ.get("LEDGER_TEST_INGEST_LOG")
+    err = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - the child keeps it
+    return subprocess.Popen([LEDGER, "ingest"], env=env, stdout=subprocess.DEVNULL, stderr=err)
 
 
 async def count(database_url: str) -> int:

@@ -99,10 +99,27 @@ def ingest() -> None:
     _component("ingest")
 
 
-@main.command()
-def project() -> None:
-    """Run the projector alone."""
-    _component("projector")
+@main.group(invoke_without_command=True)
+@click.pass_context
+def project(ctx: click.Context) -> None:
+    """Run the projector alone (or a subcommand)."""
+    if ctx.invoked_subcommand is None:
+        _component("projector")
+
+
+@project.command()
+def rebuild() -> None:
+    """Rebuild the read models from position 0 beside the live ones, then swap them in.
+
+    Needs the projector's lead: stop running projectors first."""
+    from ledger.commands.rebuild import run_rebuild
+
+    settings = _settings()
+    try:
+        generation = run_rebuild(settings, _endpoints(settings).database_url)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"read models rebuilt as generation {generation} and now live")
 
 
 @main.command()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 from datetime import UTC, datetime
 
 import asyncpg
@@ -197,6 +198,10 @@ async def consume(
         if committing is not None:
             await committing
     finally:
+        if committing is not None and not committing.done():
+            committing.cancel()  # an error elsewhere: the lead is being given up anyway
+            with contextlib.suppress(asyncio.CancelledError, *TRANSIENT):
+                await committing
         await puller.stop()
 
 

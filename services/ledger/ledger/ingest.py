@@ -30,6 +30,8 @@ async def _lead(
         await consumer.consume(writer, nc.jetstream(), topology, settings, halt)
     except consumer.TRANSIENT as exc:
         log.error("stopped leading after an error; will try again", error=str(exc) or repr(exc))
+    except Exception:  # a defect: stay up and retry, so the ledger keeps a writer
+        log.exception("stopped leading after an unexpected error; will try again")
     finally:
         metrics.LEADER.set(0)
         halt.set()

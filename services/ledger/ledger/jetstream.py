@@ -64,9 +64,20 @@ async def _ensure_stream(js: JetStreamContext, config: api.StreamConfig) -> None
     await js.update_stream(config)
 
 
+def _alerts_stream(topology: Topology) -> api.StreamConfig:
+    return api.StreamConfig(
+        name=topology.alerts_stream,
+        subjects=[topology.alerts_wildcard],
+        storage=api.StorageType.FILE,
+        retention=api.RetentionPolicy.LIMITS,
+        duplicate_window=DUPLICATE_WINDOW,
+    )
+
+
 async def ensure_topology(js: JetStreamContext, topology: Topology) -> None:
     await _ensure_stream(js, _events_stream(topology))
     await _ensure_stream(js, _rejected_stream(topology))
+    await _ensure_stream(js, _alerts_stream(topology))
 
 
 async def restart_consumer(js: JetStreamContext, topology: Topology, start_seq: int) -> None:

@@ -26,30 +26,34 @@ LOCK_KEY = 7301746716318023681  # distinct from the append lock in events_gaples
 log = structlog.get_logger("ledger.leader")
 
 
-async def _try(url: str) -> asyncpg.Connection | None:
+async def _try(url: str, key: int) -> asyncpg.Connection | None:
     try:
         conn = await asyncpg.connect(url, timeout=5)
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         log.warning("database unreachable; retrying", error=str(exc))
         return None
-    if await conn.fetchval("SELECT pg_try_advisory_lock($1)", LOCK_KEY):
+    if await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
         return conn
     await conn.close()
     return None
 
 
 async def acquire(
-    url: str, stop: asyncio.Event, interval: float = 1.0
+    url: str,
+    stop: asyncio.Event,
+    interval: float = 1.0,
+    key: int = LOCK_KEY,
+    role: str = "sequencer",
 ) -> asyncpg.Connection | None:
     """Wait until this process leads (returns the lock-holding connection) or ``stop``."""
     standby_logged = False
     while not stop.is_set():
-        conn = await _try(url)
+        conn = await _try(url, key)
         if conn is not None:
-            log.info("leading the sequencer")
+            log.info(f"leading the {role}")
             return conn
         if not standby_logged:
-            log.info("standing by: another sequencer leads")
+            log.info(f"standing by: another {role} leads")
             standby_logged = True
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), interval)

@@ -11,6 +11,7 @@ import contextlib
 import gc
 import signal
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -20,8 +21,11 @@ from nats.aio.client import Client
 from contracts.topology import Topology
 from ledger import db, ingest, jetstream, logging
 from ledger.api.app import create_app
+from ledger.paths import repo_root
 from ledger.settings import Settings
-from projector import runner as projector
+from projector import deadlines
+from projector import service as projector
+from projector.models import Config as ProjectorConfig
 
 log = logging.get("ledger.runtime")
 COMPONENTS = ("ingest", "projector", "api")
@@ -33,6 +37,16 @@ class _Server(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Any:
         yield
+
+
+def projector_config(settings: Settings) -> ProjectorConfig:
+    """The policy packs and the deploying organisation's facts, loaded once at start."""
+    own = settings.projector
+    packs = deadlines.load_packs(own.packs_dir or repo_root() / "services" / "projector" / "packs")
+    context = deadlines.Context(
+        entity_type=own.entity_type, timezone=own.timezone, country=own.country
+    )
+    return ProjectorConfig(packs, context, timedelta(hours=own.backdated_hours))
 
 
 def _tune_gc() -> None:
@@ -71,7 +85,9 @@ def _tasks(
     if "ingest" in components:
         work["ingest"] = ingest.run(database_url, nc, topology, settings.ingest, stop)
     if "projector" in components:
-        work["projector"] = projector.run(pool, stop)
+        work["projector"] = projector.run(
+            database_url, nc.jetstream(), topology, projector_config(settings), stop
+        )
     if "api" in components:
         config = uvicorn.Config(
             create_app(pool, nc, db.head_revision(), topology),

@@ -63,6 +63,17 @@ class IngestSettings(msgspec.Struct, frozen=True):
     origin: str = "incident-ledger"
 
 
+class ProjectorSettings(msgspec.Struct, frozen=True):
+    """The read models and deadline engine: where the policy packs are, and the facts about
+    the deploying organisation that the packs' rules depend on."""
+
+    packs_dir: Path | None = None  # default: services/projector/packs in this checkout
+    entity_type: str = "other"  # e.g. credit_institution (DORA's noon-rule exemptions)
+    timezone: str = "UTC"  # business days and fixed clock times are counted here
+    country: str = "CN"  # the public-holiday calendar
+    backdated_hours: float = 24.0  # occurred_at this long before recorded_at is flagged
+
+
 class Settings(msgspec.Struct, frozen=True):
     database: DatabaseSettings
     nats: NatsSettings
@@ -70,6 +81,7 @@ class Settings(msgspec.Struct, frozen=True):
     stack: StackSettings
     log: LogSettings
     ingest: IngestSettings
+    projector: ProjectorSettings
 
 
 def _decode_path(kind: type, value: Any) -> Any:
@@ -101,4 +113,5 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         stack=read(StackSettings, "LEDGER_", env),
         log=read(LogSettings, "LEDGER_LOG_", env),
         ingest=read(IngestSettings, "LEDGER_INGEST_", env),
+        projector=read(ProjectorSettings, "LEDGER_PROJECTOR_", env),
     )

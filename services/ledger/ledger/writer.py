@@ -95,6 +95,10 @@ class Writer:
             await store.insert(self.conn, batch.rows)
         if progress is not None:
             await store.save_progress(self.conn, progress.stream, progress.seq)
+        if batch.rows:  # delivered on commit: wakes the projector
+            await self.conn.execute(
+                "SELECT pg_notify('ledger_events', $1)", str(batch.rows[-1].position)
+            )
         if before_commit is not None:
             await before_commit(batch)
 
@@ -145,5 +149,10 @@ class Writer:
             await self.conn.fetchval("SELECT 1")
 
     async def close(self) -> None:
-        if not self.conn.is_closed():
-            await self.conn.close()
+        """Let go of the connection, and with it the lead, whatever state it is in."""
+        if self.conn.is_closed():
+            return
+        try:
+            await asyncio.wait_for(self.conn.close(), 5)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+            self.conn.terminate()

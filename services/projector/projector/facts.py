@@ -8,14 +8,18 @@ on valid time.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import msgspec
 
-from contracts.codec import read_event
+from contracts.codec import read_event_bytes
 from contracts.envelope import Envelope
 
-_record = msgspec.json.Decoder(dict[str, Any]).decode
+
+class _Record(msgspec.Struct):
+    event: msgspec.Raw
+
+
+_record = msgspec.json.Decoder(_Record).decode
 
 
 class Fact(msgspec.Struct, frozen=True):
@@ -35,4 +39,4 @@ class Fact(msgspec.Struct, frozen=True):
 
 def from_record(position: int, version: int, recorded_at: datetime, record: bytes) -> Fact:
     """A stored record, its event validated and upcast to the newest version."""
-    return Fact(position, version, recorded_at, read_event(_record(record)["event"]))
+    return Fact(position, version, recorded_at, read_event_bytes(bytes(_record(record).event)))

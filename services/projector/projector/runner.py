@@ -1,110 +1,115 @@
-"""Tail ``events`` by position and fold into the read models, exactly once.
+"""Tail ``events`` by position and keep the read models current, exactly once.
 
-Each batch's read-model rows and the checkpoint are written in one transaction, so a crash
-can neither skip nor repeat an event. Positions are gapless and commit-ordered (the
-ledger's DDL guarantees it), so "everything after my checkpoint" never misses a row.
+Each batch's model rows and its checkpoint are written in one transaction, so a crash can
+neither skip nor repeat an event; positions are gapless and commit-ordered (the ledger's
+DDL guarantees it), so "everything after my checkpoint" never misses a row. NOTIFY from
+the ledger wakes the loop; polling covers notifications lost while disconnected.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from typing import Any
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 import asyncpg
-import msgspec
 import structlog
 
-from projector.status import Fact, IncidentStatus, evolve
+from projector import metrics, store, tables
+from projector.models import Config, Models, project
 
-NAME = "incident_status"
+# Bump when a model's definition changes: the projector then builds a new generation
+# beside the live one and swaps it in once caught up.
+VERSION = 1
+BATCH = 2000
 log = structlog.get_logger("projector")
-_decoder = msgspec.json.Decoder(dict[str, Any])
-
-_BATCH = """
-SELECT position, incident_id, version, type, occurred_at, recorded_at, record
-FROM events WHERE position > $1 ORDER BY position LIMIT $2
-"""
-_LOAD = "SELECT * FROM incident_status WHERE incident_id = any($1::text[])"
-_UPSERT = """
-INSERT INTO incident_status (incident_id, status, kind, title, version, last_position,
-                             last_type, reported_at, updated_at)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[],
-                     $7::text[], $8::timestamptz[], $9::timestamptz[])
-ON CONFLICT (incident_id) DO UPDATE SET status = excluded.status, kind = excluded.kind,
-  title = excluded.title, version = excluded.version, last_position = excluded.last_position,
-  last_type = excluded.last_type, reported_at = excluded.reported_at,
-  updated_at = excluded.updated_at
-"""
-_CHECKPOINT = """
-INSERT INTO projection_checkpoints (projection, position) VALUES ($1, $2)
-ON CONFLICT (projection) DO UPDATE SET position = excluded.position, updated_at = now()
-"""
+Progress = Callable[[int, int], None]  # (done, total)
 
 
-def _fact(row: asyncpg.Record) -> Fact:
-    event = _decoder.decode(row["record"])["event"]
-    return Fact(
-        row["incident_id"],
-        row["position"],
-        row["version"],
-        row["type"],
-        row["occurred_at"],
-        row["recorded_at"],
-        event.get("payload", {}),
-    )
-
-
-async def _checkpoint(conn: asyncpg.Connection) -> int:
-    value = await conn.fetchval(
-        "SELECT position FROM projection_checkpoints WHERE projection = $1", NAME
-    )
-    return int(value or 0)
-
-
-async def _save(conn: asyncpg.Connection, states: list[IncidentStatus], position: int) -> None:
-    fields = (
-        "incident_id",
-        "status",
-        "kind",
-        "title",
-        "version",
-        "last_position",
-        "last_type",
-        "reported_at",
-        "updated_at",
-    )
-    await conn.execute(_UPSERT, *[[getattr(s, f) for s in states] for f in fields])
-    await conn.execute(_CHECKPOINT, NAME, position)
-
-
-async def step(conn: asyncpg.Connection, limit: int = 5000) -> int:
-    """Fold the next batch; return how many events it held."""
+async def step(
+    conn: asyncpg.Connection, generation: int, config: Config, limit: int = BATCH
+) -> int:
+    """Fold the next batch into ``generation``; return how many events it held."""
+    name = tables.checkpoint_name(generation)
     async with conn.transaction():
-        position = await _checkpoint(conn)
-        rows = await conn.fetch(_BATCH, position, limit)
+        rows = await store.batch_after(conn, await store.checkpoint(conn, name), limit)
         if not rows:
             return 0
-        ids = list({r["incident_id"] for r in rows})
-        states = {
-            r["incident_id"]: msgspec.convert(dict(r), IncidentStatus)
-            for r in await conn.fetch(_LOAD, ids)
+        upto, now = rows[-1]["position"], datetime.now(UTC)
+        incidents = list(dict.fromkeys(r["incident_id"] for r in rows))
+        facts = await store.facts_of(conn, incidents, upto)
+        models: dict[str, Models] = {
+            i: project(facts[i], now=now, config=config) for i in incidents
         }
-        for row in rows:
-            states[row["incident_id"]] = evolve(states.get(row["incident_id"]), _fact(row))
-        await _save(conn, list(states.values()), rows[-1]["position"])
-        return len(rows)
+        await store.save(conn, generation, models)
+        await store.set_checkpoint(conn, name, upto)
+    metrics.PROJECTED.inc(len(rows))
+    return len(rows)
 
 
-async def run(pool: asyncpg.Pool, stop: asyncio.Event, idle: float = 0.1) -> None:
-    log.info("projector started", projection=NAME)
-    while not stop.is_set():
-        try:
-            async with pool.acquire() as conn:
-                done = await step(conn)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.error("projection step failed; retrying", error=str(exc))
-            done = 0
-        if not done:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), idle)
+async def catch_up(
+    conn: asyncpg.Connection, generation: int, config: Config, progress: Progress | None = None
+) -> int:
+    total, _ = await store.head(conn)
+    done = await store.checkpoint(conn, tables.checkpoint_name(generation))
+    while (count := await step(conn, generation, config)) > 0:
+        done += count
+        if progress is not None:
+            progress(done, max(total, done))
+    return done
+
+
+async def rebuild(
+    conn: asyncpg.Connection,
+    config: Config,
+    progress: Progress | None = None,
+    *,
+    resume: bool = False,
+) -> int:
+    """Build a new generation from position 0 beside the live one, then swap it in.
+    ``resume`` continues a build a crash interrupted instead of starting it over."""
+    current = await tables.active(conn)
+    generation = (current[0] if current else 0) + 1
+    name = tables.checkpoint_name(generation)
+    if not (resume and await store.checkpoint(conn, name)):
+        await tables.drop(conn, generation)
+        await store.set_checkpoint(conn, name, 0)
+    await tables.create(conn, generation)
+    started = time.perf_counter()
+    done = await catch_up(conn, generation, config, progress)
+    async with conn.transaction():
+        await catch_up(conn, generation, config)  # what arrived meanwhile
+        await tables.activate(conn, generation, VERSION)
+        if current is not None:
+            await tables.drop(conn, current[0])
+    log.info(
+        "rebuilt",
+        generation=generation,
+        events=done,
+        seconds=round(time.perf_counter() - started, 1),
+    )
+    return generation
+
+
+async def prepare(
+    conn: asyncpg.Connection, config: Config, progress: Progress | None = None
+) -> int:
+    """The live generation, rebuilding first when none exists or the code version moved."""
+    current = await tables.active(conn)
+    if current is not None and current[1] == VERSION:
+        return current[0]
+    return await rebuild(conn, config, progress, resume=True)
+
+
+async def lag(conn: asyncpg.Connection, generation: int) -> tuple[int, float]:
+    """(positions, seconds) the read models trail the ledger by."""
+    position = await store.checkpoint(conn, tables.checkpoint_name(generation))
+    row = await conn.fetchrow(
+        "SELECT (SELECT max(position) FROM events) AS head, recorded_at FROM events"
+        " WHERE position = $1 + 1",
+        position,
+    )
+    if row is None:
+        return 0, 0.0
+    behind = (datetime.now(UTC) - row["recorded_at"]).total_seconds()
+    return int(row["head"]) - position, max(behind, 0.0)

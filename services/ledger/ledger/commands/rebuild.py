@@ -1,0 +1,52 @@
+"""``ledger project rebuild``: the read models from scratch, with a progress bar."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+from ledger.runtime import projector_config
+from ledger.settings import Settings
+from projector import runner, service
+
+
+def _bar() -> Progress:
+    return Progress(
+        TextColumn("rebuilding"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.completed:,.0f}/{task.total:,.0f} events"),
+        TextColumn("{task.fields[rate]:,.0f} events/s"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+    )
+
+
+async def _rebuild(settings: Settings, database_url: str) -> int:
+    config = projector_config(settings)
+    conn = await asyncpg.connect(database_url)
+    try:
+        if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", service.LOCK_KEY):
+            raise RuntimeError(
+                "a projector is running against this ledger; stop it first "
+                "(the rebuild needs its lead)"
+            )
+        with _bar() as bar:
+            task = bar.add_task("rebuild", total=None, rate=0.0)
+
+            def report(done: int, total: int) -> None:
+                elapsed = bar.tasks[task].elapsed or 0.0
+                bar.update(
+                    task, completed=done, total=total, rate=done / elapsed if elapsed else 0.0
+                )
+
+            return await runner.rebuild(conn, config, report)
+    finally:
+        await conn.close()
+
+
+def run_rebuild(settings: Settings, database_url: str) -> int:
+    return asyncio.run(_rebuild(settings, database_url))

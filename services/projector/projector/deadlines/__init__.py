@@ -1,0 +1,37 @@
+"""The deadline engine: versioned policy packs (TOML) applied to an incident's facts.
+
+Public API:
+
+- :func:`load_packs`, :func:`load_pack`, :func:`parse_pack` and :class:`PackError`;
+- :class:`Context`, the deployment's own facts (entity type, time zone, holidays, …);
+- :func:`evaluate` (facts → obligations), or the fold it is made of: :func:`evolve`
+  over :class:`IncidentState`, then :func:`obligations` at an instant;
+- :class:`Obligation` and its states :data:`STATES`.
+"""
+
+from __future__ import annotations
+
+from projector.deadlines.context import Context
+from projector.deadlines.engine import evaluate, obligations
+from projector.deadlines.loader import PackError, load_pack, load_packs, parse_pack
+from projector.deadlines.model import Pack, Rule
+from projector.deadlines.obligation import STATES, Obligation, State
+from projector.deadlines.state import IncidentState, evolve, fold
+
+__all__ = [
+    "STATES",
+    "Context",
+    "IncidentState",
+    "Obligation",
+    "Pack",
+    "PackError",
+    "Rule",
+    "State",
+    "evaluate",
+    "evolve",
+    "fold",
+    "load_pack",
+    "load_packs",
+    "obligations",
+    "parse_pack",
+]

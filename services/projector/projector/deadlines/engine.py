@@ -1,0 +1,167 @@
+"""The deadline engine: an incident's facts and the packs in, its obligations out. Pure.
+
+``evaluate(packs, facts, now=..., context=...)`` is ``obligations(fold(facts), ...)``:
+the fold (:func:`projector.deadlines.state.evolve`) is shared by incremental projection
+and ``as_of`` queries, and :func:`obligations` judges the folded state at ``now``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+import msgspec
+
+from contracts.events import (
+    DeadlinePaused,
+    DeadlineResumed,
+    DeadlineWaived,
+    IncidentCancelled,
+    NoteAdded,
+)
+from projector.deadlines.clock import Clock
+from projector.deadlines.context import Context
+from projector.deadlines.instances import View, instances, lead_of
+from projector.deadlines.match import Hit, any_hits, holds
+from projector.deadlines.model import Pack
+from projector.deadlines.obligation import Evidence, Instance, Obligation, judge
+from projector.deadlines.state import IncidentState, fold
+from projector.facts import Fact
+
+
+def clock_for(pack: Pack, context: Context) -> Clock:
+    cal = pack.calendar
+    subdivision = cal.subdivision if cal.country else context.subdivision
+    return Clock(
+        cal.timezone or context.timezone,
+        cal.country or context.country,
+        subdivision,
+        frozenset(cal.extra_holidays),
+        frozenset(cal.working_weekends),
+    )
+
+
+def normalise_ref(ref: str) -> str:
+    """``pack.rule`` (the catalogue's examples) is read as ``pack/rule``."""
+    head, sep, tail = ref.partition("#")
+    return (head if "/" in head else head.replace(".", "/", 1)) + sep + tail
+
+
+def _hit(fact: Fact) -> Hit:
+    return Hit(fact.position, fact.envelope.occurred_at, fact)
+
+
+def _cancel(view: View, inst: Instance) -> tuple[Hit | None, str | None]:
+    start = inst.anchor.at if inst.anchor else None
+    for hit in any_hits(view.state.facts, view.rule.cancel_by, ("occurred_at",)):
+        if (start is None or hit.at >= start) and hit.at < inst.due:
+            return hit, f"void: {hit.fact.type} at {hit.at.isoformat()} came before the due time"
+    for fact in view.state.facts:
+        if isinstance(fact.envelope.payload, IncidentCancelled):
+            return _hit(fact), f"incident cancelled (false alarm): {fact.envelope.payload.reason}"
+    return None, None
+
+
+def _decisions(view: View, inst: Instance) -> Evidence:
+    refs = {inst.ref, view.rule_ref}
+    waiver, open_pause, paused = None, None, timedelta(0)
+    for fact in view.state.facts:
+        payload = fact.envelope.payload
+        if not isinstance(payload, DeadlineWaived | DeadlinePaused | DeadlineResumed):
+            continue
+        if normalise_ref(payload.deadline_ref) not in refs:
+            continue
+        if isinstance(payload, DeadlineWaived) and waiver is None:
+            waiver = (_hit(fact), payload.reason)
+        elif isinstance(payload, DeadlinePaused) and open_pause is None:
+            open_pause = (_hit(fact), payload.reason)
+        elif isinstance(payload, DeadlineResumed) and open_pause is not None:
+            paused += fact.envelope.occurred_at - open_pause[0].at
+            open_pause = None
+    return Evidence(waiver=waiver, open_pause=open_pause, paused_for=paused)
+
+
+def _late_reason(view: View, inst: Instance) -> str | None:
+    prefixes = (f"{inst.ref}:", f"{view.rule_ref}:")
+    notes = [
+        f.envelope.payload.text
+        for f in view.state.facts
+        if isinstance(f.envelope.payload, NoteAdded)
+    ]
+    reasons = [n.split(":", 1)[1].strip() for n in notes if n.startswith(prefixes)]
+    if reasons:
+        return reasons[-1]
+    return "late, and no reason for the delay was recorded" if view.rule.late_needs_reason else None
+
+
+def _satisfier(inst: Instance, found: list[Hit], claimed: set[int]) -> Hit | None:
+    opening = inst.opening
+    usable = (
+        h for h in found if (opening is None or h.at >= opening) and h.position not in claimed
+    )
+    return next(usable, None)
+
+
+def _obligation(view: View, inst: Instance, evidence: Evidence) -> Obligation:
+    rule, pack = view.rule, view.pack
+    lead = lead_of(rule.lead or pack.default_lead)
+    state, due, reason = judge(inst, evidence, view.now, lead)
+    hit = evidence.satisfier if state in ("met", "met_late") else None
+    return Obligation(
+        incident_id=view.state.incident_id,
+        pack_id=pack.id,
+        pack_version=pack.version,
+        rule=rule.id,
+        stage=rule.stage,
+        title=rule.title,
+        ref=inst.ref,
+        anchor_position=inst.anchor.position if inst.anchor else None,
+        anchor_at=inst.anchor.at if inst.anchor else None,
+        due_at=due,
+        satisfied_position=hit.position if hit else None,
+        satisfied_at=hit.at if hit else None,
+        state=state,
+        reason=reason,
+        lead_time=lead,
+    )
+
+
+def _rule_obligations(view: View) -> list[Obligation]:
+    found, claimed, result = view.satisfiers(), set[int](), []
+    for inst in instances(view):
+        satisfier = _satisfier(inst, found, claimed)
+        if satisfier is not None and view.rule.repeat is not None:
+            claimed.add(satisfier.position)
+        cancel, why = _cancel(view, inst)
+        evidence = msgspec.structs.replace(
+            _decisions(view, inst),
+            satisfier=satisfier,
+            cancel=cancel,
+            cancel_reason=why,
+            late_reason=_late_reason(view, inst) if satisfier else None,
+        )
+        result.append(_obligation(view, inst, evidence))
+    return result
+
+
+def obligations(
+    state: IncidentState, packs: Iterable[Pack], *, now: datetime, context: Context
+) -> list[Obligation]:
+    """Every obligation of the folded incident under ``packs``, judged at ``now``."""
+    result: list[Obligation] = []
+    for pack in packs:
+        clock = clock_for(pack, context)
+        for rule in pack.rules:
+            if holds(rule.when, state, context):
+                view = View(
+                    state=state, pack=pack, rule=rule, clock=clock, context=context, now=now
+                )
+                result.extend(_rule_obligations(view))
+    return result
+
+
+def evaluate(
+    packs: Iterable[Pack], facts: Sequence[Fact], *, now: datetime, context: Context
+) -> list[Obligation]:
+    """One incident's obligations: ``facts`` in position order, recorded by ``now``."""
+    return obligations(fold(facts), packs, now=now, context=context)

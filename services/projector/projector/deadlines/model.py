@@ -1,0 +1,127 @@
+"""A policy pack as data: the TOML schema, decoded by msgspec (unknown keys are errors).
+
+See ``services/projector/packs/README.md`` for the format and the meaning of each key.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+import msgspec
+
+from projector.deadlines.units import Duration, TimeOfDay
+
+Scalar = str | bool | int
+Value = Scalar | list[Scalar]
+Which = Literal["first", "last", "each"]
+Adjust = Literal["none", "noon_next_working_day"]
+
+
+class _Strict(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    pass
+
+
+class Matcher(_Strict, frozen=True, kw_only=True):
+    """Selects events: by type, payload values (a list means "any of"), payload text
+    containing a substring, and the actor's role. Empty parts match everything."""
+
+    event: tuple[str, ...] = ()
+    match: dict[str, Value] = {}
+    contains: dict[str, str] = {}
+    actor_role: tuple[str, ...] = ()
+
+
+class Start(Matcher, frozen=True, kw_only=True):
+    """Where a clock starts: a matching event's time ``field`` (the first of the listed
+    fields that is set; ``occurred_at`` is the envelope's valid time), the satisfaction of
+    another ``rule`` of the pack (chained stages), or the first time the incident reached
+    a response ``level``."""
+
+    field: tuple[str, ...] = ("occurred_at",)
+    rule: str | None = None
+    level: str | None = None
+    which: Which = "first"
+    after_rule: str | None = None
+
+
+class Limit(_Strict, frozen=True, kw_only=True):
+    """One limit: ``within`` after ``start`` (a list of starts is a fallback order)."""
+
+    start: tuple[Start, ...]
+    within: Duration
+
+
+class Repeat(_Strict, frozen=True, kw_only=True):
+    """Repetition after the start: fixed wall-clock times each day (``at``) or a period
+    (``every``), until one of the ``until`` events."""
+
+    at: tuple[TimeOfDay, ...] = ()
+    every: Duration | None = None
+    until: tuple[Matcher, ...] = ()
+
+
+class When(_Strict, frozen=True, kw_only=True):
+    """Conditions, all of which must hold for the rule to bind an incident."""
+
+    kind: tuple[str, ...] = ()
+    kind_not: tuple[str, ...] = ()
+    severity_at_least: str | None = None
+    level_at_least: str | None = None
+    casualty: tuple[str, ...] = ()
+    fatality: bool = False
+    loss_at_least: int | None = None
+    loss_currency: str | None = None
+    regime: tuple[str, ...] = ()
+    context: dict[str, tuple[str, ...]] = {}
+
+
+class Rule(_Strict, frozen=True, kw_only=True):
+    """One obligation. Either ``start`` + ``within`` or ``limits`` (the earliest wins)."""
+
+    id: str
+    stage: str
+    title: str
+    when: When = When()
+    start: tuple[Start, ...] = ()
+    within: Duration | None = None
+    within_param: str | None = None
+    limits: tuple[Limit, ...] = ()
+    repeat: Repeat | None = None
+    cutoff: TimeOfDay | None = None
+    adjust: Adjust = "none"
+    adjust_exempt: tuple[str, ...] = ()
+    satisfied_by: tuple[Matcher, ...]
+    cancel_by: tuple[Matcher, ...] = ()
+    satisfied_after_start: bool = False
+    late_needs_reason: bool = False
+    lead: Duration | None = None
+
+    def all_limits(self) -> tuple[Limit, ...]:
+        if self.limits:
+            return self.limits
+        if self.within is not None and self.start:
+            return (Limit(start=self.start, within=self.within),)
+        return ()
+
+
+class Calendar(_Strict, frozen=True, kw_only=True):
+    """The pack's calendar; unset parts come from the deployment's Context."""
+
+    timezone: str | None = None
+    country: str | None = None
+    subdivision: str | None = None
+    extra_holidays: tuple[date, ...] = ()
+    working_weekends: tuple[date, ...] = ()
+
+
+class Pack(_Strict, frozen=True, kw_only=True):
+    """A versioned policy pack. ``file`` is set by the loader."""
+
+    id: str
+    version: str
+    title: str
+    calendar: Calendar = Calendar()
+    default_lead: Duration = Duration(0, "m")
+    rules: tuple[Rule, ...] = msgspec.field(name="rule")
+    file: str = ""

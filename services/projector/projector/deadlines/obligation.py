@@ -1,0 +1,98 @@
+"""An obligation, and how its state is judged at an instant."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal
+
+import msgspec
+
+from projector.deadlines.match import Hit
+
+State = Literal[
+    "pending",
+    "due_soon",
+    "met",
+    "met_late",
+    "missed",
+    "waived",
+    "paused",
+    "not_applicable",
+    "superseded",
+]
+STATES: tuple[State, ...] = State.__args__  # type: ignore[attr-defined]
+
+
+class Obligation(msgspec.Struct, frozen=True, kw_only=True):
+    """One deadline of one incident under one pinned pack version.
+
+    ``ref`` is stable and unique within the incident: ``<pack>/<rule>`` for a single
+    obligation, ``<pack>/<rule>#<position>`` for one opened by an event (a window), or
+    ``<pack>/<rule>#<local YYYY-MM-DDTHH:MM>`` for a repeated one. ``due_at`` includes any
+    paused time. ``pending``, ``due_soon`` and ``missed`` are judged at ``now``.
+    """
+
+    incident_id: str
+    pack_id: str
+    pack_version: str
+    rule: str
+    stage: str
+    title: str
+    ref: str
+    anchor_position: int | None
+    anchor_at: datetime | None
+    due_at: datetime
+    satisfied_position: int | None = None
+    satisfied_at: datetime | None = None
+    state: State
+    reason: str | None = None
+    lead_time: timedelta = timedelta(0)
+
+
+class Instance(msgspec.Struct, frozen=True, kw_only=True):
+    """An obligation before judgement: where its clock starts and when it is due."""
+
+    ref: str
+    anchor: Hit | None
+    due: datetime
+    opening: datetime | None = None
+    next_anchor: Hit | None = None
+
+
+class Evidence(msgspec.Struct, frozen=True, kw_only=True):
+    """What the log says about one instance."""
+
+    satisfier: Hit | None = None
+    cancel: Hit | None = None
+    cancel_reason: str | None = None
+    waiver: tuple[Hit, str] | None = None
+    paused_for: timedelta = timedelta(0)
+    open_pause: tuple[Hit, str] | None = None
+    late_reason: str | None = None
+
+
+def _before(first: Hit | None, other: Hit | None) -> bool:
+    return first is not None and (other is None or first.at < other.at)
+
+
+def judge(
+    instance: Instance, evidence: Evidence, now: datetime, lead: timedelta
+) -> tuple[State, datetime, str | None]:
+    """The state, the due time (with paused time added) and the reason, at ``now``."""
+    due = instance.due + evidence.paused_for
+    if evidence.open_pause is not None:
+        due += max(now - evidence.open_pause[0].at, timedelta(0))
+    hit, nxt = evidence.satisfier, instance.next_anchor
+    if nxt is not None and nxt.at < due and (hit is None or hit.at > nxt.at):
+        return "superseded", due, f"superseded by the change at position {nxt.position}"
+    if _before(evidence.cancel, hit):
+        return "not_applicable", due, evidence.cancel_reason
+    if evidence.waiver is not None and _before(evidence.waiver[0], hit):
+        return "waived", due, evidence.waiver[1]
+    if hit is not None:
+        return ("met", due, None) if hit.at <= due else ("met_late", due, evidence.late_reason)
+    if evidence.open_pause is not None:
+        return "paused", due, evidence.open_pause[1]
+    if now > due:
+        return "missed", due, None
+    return ("due_soon" if now >= due - lead else "pending"), due, None

@@ -1,0 +1,71 @@
+"""``ledger project``: lead the projector (or stand by), keep the read models current, and
+run the deadline-alert scheduler while leading."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import asyncpg
+import structlog
+from nats.js import JetStreamContext
+
+from contracts.topology import Topology
+from ledger import leader
+from projector import alerts, metrics, runner
+from projector.models import Config
+
+LOCK_KEY = 7301746716318023682  # distinct from the sequencer's
+CHANNEL = "ledger_events"  # the ingest NOTIFYs here after each commit: a wake-up hint only
+TRANSIENT = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
+log = structlog.get_logger("projector")
+
+
+async def _listen(database_url: str, wake: asyncio.Event) -> asyncpg.Connection:
+    """A connection of its own: a pooled one would be reset (UNLISTEN *) on release."""
+    conn = await asyncpg.connect(database_url)
+    await conn.add_listener(CHANNEL, lambda *_: wake.set())
+    return conn
+
+
+async def _follow(
+    conn: asyncpg.Connection,
+    database_url: str,
+    js: JetStreamContext,
+    topology: Topology,
+    config: Config,
+    stop: asyncio.Event,
+) -> None:
+    generation = await runner.prepare(conn, config)
+    wake = asyncio.Event()
+    listener = await _listen(database_url, wake)
+    try:
+        while not stop.is_set():
+            if await runner.step(conn, generation, config):
+                continue
+            await alerts.tick(conn, js, topology, generation)
+            positions, seconds = await runner.lag(conn, generation)
+            metrics.LAG_POSITIONS.set(positions)
+            metrics.LAG_SECONDS.set(seconds)
+            wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), 0.5)  # polling covers lost NOTIFYs
+    finally:
+        await listener.close()
+
+
+async def run(
+    database_url: str, js: JetStreamContext, topology: Topology, config: Config, stop: asyncio.Event
+) -> None:
+    while not stop.is_set():
+        conn = await leader.acquire(database_url, stop, key=LOCK_KEY, role="projector")
+        if conn is None:
+            return
+        try:
+            await _follow(conn, database_url, js, topology, config, stop)
+        except TRANSIENT as exc:
+            log.error("projector stopped after an error; will try again", error=str(exc))
+            await asyncio.sleep(1.0)
+        finally:
+            with contextlib.suppress(*TRANSIENT):
+                await conn.close()

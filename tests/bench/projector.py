@@ -1,0 +1,171 @@
+"""Projector benchmark (issue: projector). One run, one machine:
+
+a rebuild of N recorded events (default 1,000,000; LEDGER_BENCH_REBUILD_EVENTS), and the
+projection lag (commit → read model) with 1,000 events/s offered through the whole write
+path, compared with the ingest rate measured in the same run. The last line printed is
+one JSON object of figures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import statistics
+import time
+import uuid
+from datetime import UTC, datetime
+
+import asyncpg
+import msgspec
+import nats
+
+from contracts import scenarios
+from contracts.topology import Topology
+from ledger import db, jetstream
+from ledger import store as ledger_store
+from ledger.runtime import projector_config
+from ledger.settings import load
+from ledger.simulation import plan
+from projector import runner, tables
+from tests.bench import stack
+from tests.bench.ingest import ledger_rate
+
+N = int(os.environ.get("LEDGER_BENCH_REBUILD_EVENTS", "1000000"))
+
+
+async def record(url: str, n: int) -> int:
+    conn = await asyncpg.connect(url)
+    names, now, total, seed = scenarios.scenario_names(), datetime.now(UTC), 0, 0
+    while total < n:
+        batch = [
+            t.envelope
+            for k in range(120)
+            for t in plan(names[(seed + k) % len(names)], now=now, speed=math.inf, seed=seed + k)
+        ]
+        seed += 120
+        total += len((await ledger_store.append(conn, batch, origin="bench")).rows)
+    await conn.close()
+    return total
+
+
+async def rebuild_rate(url: str) -> tuple[float, int]:
+    conn = await asyncpg.connect(url)
+    config = projector_config(load({}))
+    started = time.perf_counter()
+    generation = await runner.rebuild(conn, config)
+    elapsed = time.perf_counter() - started
+    count = int(
+        await conn.fetchval(
+            "SELECT position FROM projection_checkpoints WHERE projection = $1",
+            tables.checkpoint_name(generation),
+        )
+    )
+    await conn.close()
+    return stack.rate(count, elapsed), count
+
+
+async def lag_at(url: str, nats_url: str, per_second: int, seconds: int) -> dict[str, float]:
+    """Offer events through NATS; time each position from its commit confirmation to the
+    projector's checkpoint passing it."""
+    topology = Topology("lag")
+    ingest = stack.ingest_process(url, nats_url, topology.namespace)
+    projector = stack.service_process("project", url, nats_url, topology.namespace)
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await jetstream.ensure_topology(js, topology)
+    committed: dict[int, float] = {}
+
+    async def on_recorded(msg: nats.aio.msg.Msg) -> None:
+        committed[msgspec.json.decode(msg.data)["position"]] = time.perf_counter()
+
+    await nc.subscribe(topology.recorded_subject("*"), cb=on_recorded)
+    conn = await asyncpg.connect(url)
+    await asyncio.sleep(6)  # both services up and leading
+    lags = await _offer_and_watch(js, topology, conn, committed, per_second, seconds)
+    for proc in (ingest, projector):
+        proc.terminate()
+        proc.wait(30)
+    await conn.close()
+    await nc.close()
+    ordered = sorted(lags)
+    return {
+        "offered": per_second,
+        "measured": len(lags),
+        "p50_ms": round(statistics.median(ordered), 2) if ordered else 0.0,
+        "p99_ms": round(ordered[int(0.99 * (len(ordered) - 1))], 2) if ordered else 0.0,
+    }
+
+
+async def _offer_and_watch(
+    js: nats.js.JetStreamContext,
+    topology: Topology,
+    conn: asyncpg.Connection,
+    committed: dict[int, float],
+    per_second: int,
+    seconds: int,
+) -> list[float]:
+    events = stack.encoded(stack.events(per_second * seconds))
+    name, lags, seen = None, [], 0
+    started = time.perf_counter()
+    sent = 0
+    while sent < len(events) or (committed and max(committed) > seen):
+        while sent < len(events) and started + sent / per_second <= time.perf_counter():
+            event = msgspec.json.decode(events[sent])
+            await js.publish_async(
+                topology.event_subject(event["source"], event["incident_id"]),
+                events[sent],
+                headers={"Nats-Msg-Id": event["event_id"]},
+            )
+            sent += 1
+        name = name or await _checkpoint_name(conn)
+        now_seen = (
+            int(
+                await conn.fetchval(
+                    "SELECT coalesce(max(position), 0) FROM projection_checkpoints"
+                    " WHERE projection = $1",
+                    name,
+                )
+                or 0
+            )
+            if name
+            else 0
+        )
+        moment = time.perf_counter()
+        lags += [
+            (moment - committed[p]) * 1000 for p in range(seen + 1, now_seen + 1) if p in committed
+        ]
+        seen = max(seen, now_seen)
+        if time.perf_counter() - started > seconds + 30:
+            break
+        await asyncio.sleep(0.002)
+    return lags
+
+
+async def _checkpoint_name(conn: asyncpg.Connection) -> str | None:
+    state = await tables.active(conn)
+    return None if state is None else tables.checkpoint_name(state[0])
+
+
+async def main() -> dict[str, object]:
+    with stack.servers() as (server_url, nats_url):
+        url = await db.ensure_database(server_url, f"bench_{uuid.uuid4().hex[:8]}")
+        await db.migrate(url)
+        ingest_eps, _ = await ledger_rate(url, nats_url, stack.encoded(stack.events(50_000)))
+        ledger_rate.proc.terminate()  # type: ignore[attr-defined]
+        lag = await lag_at(url, nats_url, 1000, 10)
+        recorded = await record(url, N)
+        rebuild_eps, rebuilt = await rebuild_rate(url)
+    return {
+        "rebuild_events": rebuilt,
+        "recorded_for_rebuild": recorded,
+        "rebuild_eps": rebuild_eps,
+        "ingest_eps": ingest_eps,
+        "rebuild_over_ingest": round(rebuild_eps / ingest_eps, 3),
+        "lag_1000_per_s": lag,
+        "targets": {"rebuild_eps": 30000, "lag_p99_ms_at_1000": 50},
+    }
+
+
+if __name__ == "__main__":
+    print(msgspec.json.encode(asyncio.run(main())).decode())

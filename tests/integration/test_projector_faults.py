@@ -1,0 +1,149 @@
+"""The projector as a real process: killed mid catch-up, and doubled for alerts."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import msgspec
+import nats
+import pytest
+
+from contracts import scenarios
+from contracts.topology import Topology
+from ledger import jetstream
+from ledger import store as ledger_store
+from ledger.runtime import projector_config
+from ledger.settings import load
+from ledger.simulation import plan
+from projector import runner, tables
+from tests.integration.test_projector import snapshot
+
+pytestmark = pytest.mark.integration
+LEDGER = str(Path(sys.executable).parent / "ledger")
+
+
+def project(database_url: str, nats_url: str, topology: Topology) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    env |= {
+        "LEDGER_DATABASE_URL": database_url,
+        "LEDGER_NATS_URL": nats_url,
+        "LEDGER_NATS_NAMESPACE": topology.namespace,
+        "LEDGER_LOG_LEVEL": "warning",
+    }
+    return subprocess.Popen(
+        [LEDGER, "project"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+async def record_scenarios(conn: asyncpg.Connection, events: int) -> int:
+    names, now, total, seed = scenarios.scenario_names(), datetime.now(UTC), 0, 0
+    while total < events:
+        envelopes = [
+            t.envelope
+            for k in range(50)
+            for t in plan(names[(seed + k) % len(names)], now=now, speed=math.inf, seed=seed + k)
+        ]
+        seed += 50
+        total += len((await ledger_store.append(conn, envelopes, origin="t")).rows)
+    return total
+
+
+async def projected(conn: asyncpg.Connection) -> int:
+    """How far the furthest generation (live or being built) has folded."""
+    value = await conn.fetchval("SELECT max(position) FROM projection_checkpoints")
+    return int(value or 0)
+
+
+async def _live(conn: asyncpg.Connection, within: float = 30.0) -> bool:
+    """Until the finished build is swapped in."""
+    deadline = asyncio.get_running_loop().time() + within
+    while await tables.active(conn) is None:
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.2)
+    return True
+
+
+async def wait_projected(conn: asyncpg.Connection, position: int, within: float) -> int:
+    deadline = asyncio.get_running_loop().time() + within
+    seen = await projected(conn)
+    while seen < position and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.2)
+        seen = await projected(conn)
+    return seen
+
+
+async def test_kill_9_during_catch_up_leaves_what_a_clean_rebuild_gives(
+    database_url: str, nats_url: str, topology: Topology
+) -> None:
+    conn = await asyncpg.connect(database_url)
+    try:
+        total = await record_scenarios(conn, 100_000)
+        for _ in range(2):
+            proc = project(database_url, nats_url, topology)
+            before = await projected(conn)
+            await wait_projected(conn, before + 5_000, within=120)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+        assert 0 < await projected(conn) < total
+        proc = project(database_url, nats_url, topology)
+        try:
+            assert await wait_projected(conn, total, within=300) == total
+            assert await _live(conn)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
+        survived = await snapshot(conn)
+        await runner.rebuild(conn, projector_config(load({})))
+        assert await snapshot(conn) == survived
+    finally:
+        await conn.close()
+
+
+async def test_each_deadline_alert_is_published_once_by_two_projectors(
+    database_url: str, nats_url: str, topology: Topology
+) -> None:
+    nc = await nats.connect(nats_url)
+    await jetstream.ensure_topology(nc.jetstream(), topology)
+    conn = await asyncpg.connect(database_url)
+    try:
+        await record_scenarios(conn, 200)  # backdated: their open deadlines are long missed
+        first, second = (project(database_url, nats_url, topology) for _ in range(2))
+        total = await ledger_store.next_position(conn) - 1
+        await wait_projected(conn, total, within=60)
+        await asyncio.sleep(3)
+        first.send_signal(signal.SIGKILL)
+        await asyncio.sleep(5)  # the second takes over and ticks again
+        second.send_signal(signal.SIGTERM)
+        second.wait(30)
+        first.wait(10)
+        alerts = await _alerts(nc, topology)
+    finally:
+        await conn.close()
+        await nc.close()
+    keys = Counter((a["incident_id"], a["ref"], a["state"], a["due_at"]) for a in alerts)
+    assert alerts, "backdated scenarios leave missed deadlines"
+    assert max(keys.values()) == 1
+    assert {a["state"] for a in alerts} <= {"due_soon", "missed"}
+
+
+async def _alerts(nc: nats.NATS, topology: Topology) -> list[dict[str, str]]:
+    sub = await nc.jetstream().pull_subscribe(
+        topology.alerts_wildcard, durable=None, stream=topology.alerts_stream
+    )
+    found: list[dict[str, str]] = []
+    while True:
+        try:
+            msgs = await sub.fetch(500, timeout=1)
+        except (nats.errors.TimeoutError, TimeoutError):
+            return found
+        found += [msgspec.json.decode(m.data) for m in msgs]
