@@ -50,19 +50,23 @@ def encoded(batch: list[dict[str, object]]) -> list[bytes]:
     return [msgspec.json.encode(e) for e in batch]
 
 
-def ingest_process(
-    db_url: str, nats_url: str, namespace: str, batch: int = 2500
+def service_process(
+    command: str, db_url: str, nats_url: str, namespace: str
 ) -> subprocess.Popen[bytes]:
+    """``ledger ingest`` or ``ledger project`` as a process of its own."""
     env = dict(
         os.environ,
         LEDGER_DATABASE_URL=db_url,
         LEDGER_NATS_URL=nats_url,
         LEDGER_NATS_NAMESPACE=namespace,
-        LEDGER_INGEST_BATCH=str(batch),
         LEDGER_LOG_LEVEL="warning",
     )
     ledger = str(Path(sys.executable).parent / "ledger")
-    return subprocess.Popen([ledger, "ingest"], env=env, stdout=subprocess.DEVNULL)
+    return subprocess.Popen([ledger, command], env=env, stdout=subprocess.DEVNULL)
+
+
+def ingest_process(db_url: str, nats_url: str, namespace: str) -> subprocess.Popen[bytes]:
+    return service_process("ingest", db_url, nats_url, namespace)
 
 
 def rate(count: int, seconds: float) -> float:

@@ -3,16 +3,21 @@ crashes, and in a clean rebuild alike."""
 
 from __future__ import annotations
 
+import contextlib
 import math
-import random
+import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from contracts import scenarios
 from ledger import store as ledger_store
+from ledger.db import with_database
 from ledger.runtime import projector_config
 from ledger.settings import load
 from ledger.simulation import plan
@@ -85,31 +90,40 @@ async def test_every_scenario_is_projected(database_url: str, config: Config) ->
         await conn.close()
 
 
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
 async def test_incremental_with_crashes_equals_a_clean_rebuild(
-    database_url: str, config: Config
+    data: st.DataObject, pg_server_url: str, template_database: str, config: Config
 ) -> None:
-    rng = random.Random(5)
-    conn = await asyncpg.connect(database_url)
-    try:
-        generation = await runner.prepare(conn, config)
-        for round_ in range(4):
-            await record(conn, rng.sample(scenarios.scenario_names(), 4), seed=round_ * 10)
-            while await _step_or_crash(conn, generation, config, rng):
-                pass
-        incremental = await snapshot(conn)
-        rebuilt = await runner.rebuild(conn, config)
-        assert rebuilt == generation + 1
-        assert await snapshot(conn) == incremental
-    finally:
-        await conn.close()
+    """Random valid histories, recorded in rounds, folded in batches of random size with
+    random crashes before commit: the result equals a clean rebuild."""
+    async with fresh_database(pg_server_url, template_database) as url:
+        conn = await asyncpg.connect(url)
+        try:
+            generation = await runner.prepare(conn, config)
+            for round_ in range(data.draw(st.integers(1, 3), label="rounds")):
+                names = data.draw(
+                    st.lists(st.sampled_from(scenarios.scenario_names()), min_size=1, max_size=4),
+                    label="scenarios",
+                )
+                await record(conn, names, seed=round_ * 10)
+                while await _step_or_crash(conn, generation, config, data):
+                    pass
+            incremental = await snapshot(conn)
+            assert await runner.rebuild(conn, config) == generation + 1
+            assert await snapshot(conn) == incremental
+        finally:
+            await conn.close()
 
 
 async def _step_or_crash(
-    conn: asyncpg.Connection, generation: int, config: Config, rng: random.Random
+    conn: asyncpg.Connection, generation: int, config: Config, data: st.DataObject
 ) -> int:
-    """A step of random size; one in three dies before committing (its work is lost)."""
-    limit = rng.randint(1, 60)
-    if rng.random() < 1 / 3:
+    """A step of random size, which may first die before committing (its work lost)."""
+    limit = data.draw(st.integers(1, 60), label="batch")
+    if data.draw(st.booleans(), label="crash"):
         try:
             async with conn.transaction():
                 await runner.step(conn, generation, config, limit)
@@ -117,6 +131,18 @@ async def _step_or_crash(
         except _Crash:
             pass
     return await runner.step(conn, generation, config, limit)
+
+
+@contextlib.asynccontextmanager
+async def fresh_database(server_url: str, template: str) -> AsyncIterator[str]:
+    name = f"ledger_h_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        yield with_database(server_url, name)
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
 
 
 class _Crash(Exception):
