@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -60,8 +60,10 @@ def time_of(fact: Fact, fields: Iterable[str]) -> datetime | None:
 
 def hits(facts: Iterable[Fact], matcher: Matcher, fields: Iterable[str]) -> list[Hit]:
     """Matching facts that carry one of ``fields``, in position order."""
-    found = []
+    found, events = [], matcher.event
     for fact in facts:
+        if events and fact.envelope.type not in events:
+            continue  # the common case, decided without a call
         at = time_of(fact, fields) if matches(matcher, fact) else None
         if at is not None:
             found.append(Hit(fact.position, at, fact))
@@ -97,15 +99,17 @@ def _loss(state: IncidentState, currency: str | None) -> int:
 
 def holds(when: When, state: IncidentState, context: Context) -> bool:
     """Whether every condition of ``when`` holds for the incident and the deployment."""
-    checks = (
-        not when.kind or state.kind in when.kind,
-        state.kind not in when.kind_not,
-        not when.severity_at_least or (state.severity or "sev9") <= when.severity_at_least,
-        not when.level_at_least or level_reached(state, when.level_at_least) is not None,
-        not when.casualty or any(state.casualties.get(s, 0) > 0 for s in when.casualty),
-        not when.fatality or state.casualties.get("fatal", 0) > 0,
-        when.loss_at_least is None or _loss(state, when.loss_currency) >= when.loss_at_least,
-        not when.regime or bool(state.regimes & set(when.regime)),
-        all(set(context.value(k)) & set(v) for k, v in when.context.items()),
+    checks: tuple[Callable[[], bool], ...] = (  # lazily, cheapest first
+        lambda: not when.kind or state.kind in when.kind,
+        lambda: state.kind not in when.kind_not,
+        lambda: not when.regime or bool(state.regimes & set(when.regime)),
+        lambda: all(set(context.value(k)) & set(v) for k, v in when.context.items()),
+        lambda: not when.severity_at_least or (state.severity or "sev9") <= when.severity_at_least,
+        lambda: not when.casualty or any(state.casualties.get(s, 0) > 0 for s in when.casualty),
+        lambda: not when.fatality or state.casualties.get("fatal", 0) > 0,
+        lambda: (
+            when.loss_at_least is None or _loss(state, when.loss_currency) >= when.loss_at_least
+        ),
+        lambda: not when.level_at_least or level_reached(state, when.level_at_least) is not None,
     )
-    return all(checks)
+    return all(check() for check in checks)
