@@ -56,11 +56,16 @@ async def test_replica_mode_does_not_slip_past_the_triggers(owner: asyncpg.Conne
 @pytest.mark.parametrize(
     "statement", ["UPDATE events SET type = 'x'", "DELETE FROM events", "TRUNCATE events"]
 )
-async def test_the_service_role_may_not_change_history(
+async def test_the_service_role_is_told_the_append_only_rule(
     service: asyncpg.Connection, statement: str
 ) -> None:
-    with pytest.raises(asyncpg.InsufficientPrivilegeError, match="permission denied"):
+    with pytest.raises(asyncpg.RaiseError, match=APPEND_ONLY):
         await service.execute(statement)
+
+
+async def test_the_service_role_cannot_disable_the_guard(service: asyncpg.Connection) -> None:
+    with pytest.raises(asyncpg.InsufficientPrivilegeError, match="must be owner"):
+        await service.execute("ALTER TABLE events DISABLE TRIGGER events_no_update")
 
 
 async def test_the_service_role_appends_and_reads(service: asyncpg.Connection) -> None:
