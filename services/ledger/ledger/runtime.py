@@ -22,7 +22,7 @@ from contracts.topology import Topology
 from ledger import db, ingest, jetstream, logging
 from ledger.api.app import create_app
 from ledger.paths import repo_root
-from ledger.settings import Settings
+from ledger.settings import Settings, SettingsError
 from projector import deadlines
 from projector import service as projector
 from projector.models import Config as ProjectorConfig
@@ -43,6 +43,11 @@ def projector_config(settings: Settings) -> ProjectorConfig:
     """The policy packs and the deploying organisation's facts, loaded once at start."""
     own = settings.projector
     packs = deadlines.load_packs(own.packs_dir or repo_root() / "services" / "projector" / "packs")
+    chosen = {p.strip() for p in own.packs.split(",") if p.strip()}
+    unknown = chosen - {p.id for p in packs}
+    if unknown:
+        raise SettingsError(f"LEDGER_PROJECTOR_PACKS: no pack {', '.join(sorted(unknown))}")
+    packs = [p for p in packs if not chosen or p.id in chosen]
     context = deadlines.Context(
         entity_type=own.entity_type, timezone=own.timezone, country=own.country
     )

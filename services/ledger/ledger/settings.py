@@ -68,6 +68,7 @@ class ProjectorSettings(msgspec.Struct, frozen=True):
     the deploying organisation that the packs' rules depend on."""
 
     packs_dir: Path | None = None  # default: services/projector/packs in this checkout
+    packs: str = ""  # comma-separated pack ids to apply; empty: every pack in packs_dir
     entity_type: str = "other"  # e.g. credit_institution (DORA's noon-rule exemptions)
     timezone: str = "UTC"  # business days and fixed clock times are counted here
     country: str = "CN"  # the public-holiday calendar
