@@ -59,10 +59,11 @@ def decode(
     subject_source: str | None,
     settings: IngestSettings,
     subject_incident: str | None = None,
+    now: datetime | None = None,
 ) -> Envelope | Rejected:
     """The envelope, or why it is refused; the subject's tokens must match the envelope."""
     try:
-        envelope = decode_envelope(data, max_skew=settings.max_future_skew)
+        envelope = decode_envelope(data, now=now, max_skew=settings.max_future_skew)
     except ContractError as exc:
         return Rejected(None, exc.code, exc.message, exc.path)
     if subject_incident is not None and envelope.incident_id != subject_incident:
@@ -125,10 +126,17 @@ class Decoded(msgspec.Struct):
 
 
 def decode_batch(msgs: list[Msg], topology: Topology, settings: IngestSettings) -> Decoded:
+    now = datetime.now(UTC)  # one clock reading judges the whole batch's skew
     return Decoded(
         msgs,
         [
-            decode(m.data, topology.source_of(m.subject), settings, topology.incident_of(m.subject))
+            decode(
+                m.data,
+                topology.source_of(m.subject),
+                settings,
+                topology.incident_of(m.subject),
+                now,
+            )
             for m in msgs
         ],
     )
@@ -159,7 +167,10 @@ async def handle(
 
 
 async def _fresh(msgs: list[Msg], last: int) -> list[Msg]:
-    """Drop what the ledger already settled (redelivered after a slow batch)."""
+    """Drop what the ledger already settled (redelivered after a slow batch). Deliveries
+    come in stream order, so a first message past ``last`` vouches for the rest."""
+    if not msgs or msgs[0].metadata.sequence.stream > last:
+        return msgs
     fresh = [m for m in msgs if m.metadata.sequence.stream > last]
     if len(fresh) < len(msgs) and not fresh:
         await msgs[-1].ack()
