@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -42,3 +46,19 @@ def envelope(data: dict[str, Any]) -> Envelope:
 
 def note_envelope(incident: str = "INC-1", text: str = "checked", **kw: Any) -> Envelope:
     return envelope(note(incident, text, **kw))
+
+
+def ledger_process(
+    command: str, database_url: str, nats_url: str, namespace: str, log: str | None = None
+) -> subprocess.Popen[bytes]:
+    """``ledger <command>`` (ingest, project) as a real process on the given servers."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    env |= {
+        "LEDGER_DATABASE_URL": database_url,
+        "LEDGER_NATS_URL": nats_url,
+        "LEDGER_NATS_NAMESPACE": namespace,
+        "LEDGER_LOG_LEVEL": "warning",
+    }
+    err = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - the child keeps it
+    ledger = str(Path(sys.executable).parent / "ledger")
+    return subprocess.Popen([ledger, command], env=env, stdout=subprocess.DEVNULL, stderr=err)

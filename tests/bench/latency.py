@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import math
 import statistics
 import time
 from datetime import UTC, datetime
@@ -12,19 +11,13 @@ from datetime import UTC, datetime
 import msgspec
 import nats
 
-from contracts import canonical, scenarios
+from contracts import canonical
 from contracts.topology import Topology
-from ledger.simulation import plan
+from ledger.simulation import history
 
 
 def _events(n: int, seed: int) -> list[dict[str, object]]:
-    names, now, out = scenarios.scenario_names(), datetime.now(UTC), []
-    for k in range(n):
-        for timed in plan(names[k % len(names)], now=now, speed=math.inf, seed=seed + k):
-            out.append(canonical.to_builtins(timed.envelope))
-            if len(out) == n:
-                return out
-    return out
+    return [canonical.to_builtins(e) for e in history(n, now=datetime.now(UTC), seed=seed)]
 
 
 def _percentile(values: list[float], q: float) -> float:

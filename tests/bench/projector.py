@@ -9,7 +9,6 @@ one JSON object of figures.
 from __future__ import annotations
 
 import asyncio
-import math
 import os
 import statistics
 import time
@@ -20,13 +19,12 @@ import asyncpg
 import msgspec
 import nats
 
-from contracts import scenarios
 from contracts.topology import Topology
 from ledger import db, jetstream
 from ledger import store as ledger_store
 from ledger.runtime import projector_config
 from ledger.settings import load
-from ledger.simulation import plan
+from ledger.simulation import history
 from projector import runner, tables
 from tests.bench import stack
 from tests.bench.ingest import ledger_rate
@@ -36,17 +34,11 @@ N = int(os.environ.get("LEDGER_BENCH_REBUILD_EVENTS", "1000000"))
 
 async def record(url: str, n: int) -> int:
     conn = await asyncpg.connect(url)
-    names, now, total, seed = scenarios.scenario_names(), datetime.now(UTC), 0, 0
-    while total < n:
-        batch = [
-            t.envelope
-            for k in range(120)
-            for t in plan(names[(seed + k) % len(names)], now=now, speed=math.inf, seed=seed + k)
-        ]
-        seed += 120
-        total += len((await ledger_store.append(conn, batch, origin="bench")).rows)
+    envelopes = history(n, now=datetime.now(UTC))
+    for start in range(0, len(envelopes), 5000):
+        await ledger_store.append(conn, envelopes[start : start + 5000], origin="bench")
     await conn.close()
-    return total
+    return len(envelopes)
 
 
 async def rebuild_rate(url: str) -> tuple[float, int]:

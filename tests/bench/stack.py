@@ -4,10 +4,8 @@ named by LEDGER_BENCH_DATABASE_URL / LEDGER_BENCH_NATS_URL), fresh data each run
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -15,10 +13,11 @@ from pathlib import Path
 
 import msgspec
 
-from contracts import canonical, scenarios
-from ledger.simulation import plan
+from contracts import canonical
+from ledger.simulation import history
 from ledger.stack.nats import EmbeddedNats
 from ledger.stack.postgres import EmbeddedPostgres
+from tests.support import ledger_process
 
 
 @contextlib.contextmanager
@@ -35,15 +34,8 @@ def servers() -> Iterator[tuple[str, str]]:
 
 
 def events(n: int) -> list[dict[str, object]]:
-    """``n`` realistic events: every scenario in turn, backdated, as publishers send them."""
-    out: list[dict[str, object]] = []
-    names, now = scenarios.scenario_names(), datetime.now(UTC)
-    for seed in range(n):
-        for timed in plan(names[seed % len(names)], now=now, speed=math.inf, seed=seed):
-            out.append(canonical.to_builtins(timed.envelope))
-            if len(out) == n:
-                return out
-    return out
+    """``n`` realistic events, as publishers send them."""
+    return [canonical.to_builtins(e) for e in history(n, now=datetime.now(UTC))]
 
 
 def encoded(batch: list[dict[str, object]]) -> list[bytes]:
@@ -54,15 +46,7 @@ def service_process(
     command: str, db_url: str, nats_url: str, namespace: str
 ) -> subprocess.Popen[bytes]:
     """``ledger ingest`` or ``ledger project`` as a process of its own."""
-    env = dict(
-        os.environ,
-        LEDGER_DATABASE_URL=db_url,
-        LEDGER_NATS_URL=nats_url,
-        LEDGER_NATS_NAMESPACE=namespace,
-        LEDGER_LOG_LEVEL="warning",
-    )
-    ledger = str(Path(sys.executable).parent / "ledger")
-    return subprocess.Popen([ledger, command], env=env, stdout=subprocess.DEVNULL)
+    return ledger_process(command, db_url, nats_url, namespace)
 
 
 def ingest_process(db_url: str, nats_url: str, namespace: str) -> subprocess.Popen[bytes]:

@@ -4,36 +4,26 @@ re-checking the whole chain afterwards."""
 from __future__ import annotations
 
 import asyncio
-import math
 import os
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import asyncpg
 import msgspec
 import nats
 
-from contracts import canonical, scenarios
+from contracts import canonical
 from contracts.topology import Topology
 from ledger import jetstream
 from ledger.chain import ChainRow, verify
-from ledger.simulation import plan
-
-LEDGER = str(Path(sys.executable).parent / "ledger")
+from ledger.simulation import history
+from tests.support import ledger_process
 
 
 def events(n: int, seed: int = 0) -> list[dict[str, object]]:
-    """``n`` realistic events from the scenarios, backdated, each incident whole."""
-    names, now, out = scenarios.scenario_names(), datetime.now(UTC), []
-    for k in range(n):
-        for timed in plan(names[k % len(names)], now=now, speed=math.inf, seed=seed + k):
-            out.append(canonical.to_builtins(timed.envelope))
-            if len(out) == n:
-                return out
-    return out
+    """``n`` realistic events, as publishers send them."""
+    return [canonical.to_builtins(e) for e in history(n, now=datetime.now(UTC), seed=seed)]
 
 
 async def publish(
@@ -61,16 +51,8 @@ async def publish(
 
 
 def ingest(database_url: str, nats_url: str, topology: Topology) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
-    env |= {
-        "LEDGER_DATABASE_URL": database_url,
-        "LEDGER_NATS_URL": nats_url,
-        "LEDGER_NATS_NAMESPACE": topology.namespace,
-        "LEDGER_LOG_LEVEL": "warning",
-    }
-    log = os.environ.get("LEDGER_TEST_INGEST_LOG")
-    err = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - the child keeps it
-    return subprocess.Popen([LEDGER, "ingest"], env=env, stdout=subprocess.DEVNULL, stderr=err)
+    log = os.environ.get("LEDGER_TEST_INGEST_LOG")  # to see what a failing run did
+    return ledger_process("ingest", database_url, nats_url, topology.namespace, log)
 
 
 async def count(database_url: str) -> int:

@@ -3,58 +3,38 @@
 from __future__ import annotations
 
 import asyncio
-import math
-import os
 import signal
 import subprocess
-import sys
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 
 import asyncpg
 import msgspec
 import nats
 import pytest
 
-from contracts import scenarios
 from contracts.topology import Topology
 from ledger import jetstream
 from ledger import store as ledger_store
 from ledger.runtime import projector_config
 from ledger.settings import load
-from ledger.simulation import plan
+from ledger.simulation import history
 from projector import runner, tables
 from tests.integration.test_projector import snapshot
+from tests.support import ledger_process
 
 pytestmark = pytest.mark.integration
-LEDGER = str(Path(sys.executable).parent / "ledger")
 
 
 def project(database_url: str, nats_url: str, topology: Topology) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
-    env |= {
-        "LEDGER_DATABASE_URL": database_url,
-        "LEDGER_NATS_URL": nats_url,
-        "LEDGER_NATS_NAMESPACE": topology.namespace,
-        "LEDGER_LOG_LEVEL": "warning",
-    }
-    return subprocess.Popen(
-        [LEDGER, "project"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    return ledger_process("project", database_url, nats_url, topology.namespace)
 
 
 async def record_scenarios(conn: asyncpg.Connection, events: int) -> int:
-    names, now, total, seed = scenarios.scenario_names(), datetime.now(UTC), 0, 0
-    while total < events:
-        envelopes = [
-            t.envelope
-            for k in range(50)
-            for t in plan(names[(seed + k) % len(names)], now=now, speed=math.inf, seed=seed + k)
-        ]
-        seed += 50
-        total += len((await ledger_store.append(conn, envelopes, origin="t")).rows)
-    return total
+    envelopes = history(events, now=datetime.now(UTC))
+    for start in range(0, len(envelopes), 5000):
+        await ledger_store.append(conn, envelopes[start : start + 5000], origin="t")
+    return len(envelopes)
 
 
 async def projected(conn: asyncpg.Connection) -> int:
