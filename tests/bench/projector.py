@@ -73,7 +73,7 @@ async def lag_at(url: str, nats_url: str, per_second: int, seconds: int) -> dict
 
     await nc.subscribe(topology.recorded_subject("*"), cb=on_recorded)
     conn = await asyncpg.connect(url)
-    await asyncio.sleep(6)  # both services up and leading
+    await _caught_up(conn)  # the projector's first build done, before any load is offered
     lags = await _offer_and_watch(js, topology, conn, committed, per_second, seconds)
     for proc in (ingest, projector):
         proc.terminate()
@@ -132,6 +132,20 @@ async def _offer_and_watch(
             break
         await asyncio.sleep(0.002)
     return lags
+
+
+async def _caught_up(conn: asyncpg.Connection, within: float = 300.0) -> None:
+    deadline = time.perf_counter() + within
+    while time.perf_counter() < deadline:
+        name = await _checkpoint_name(conn)
+        head = await conn.fetchval("SELECT coalesce(max(position), 0) FROM events")
+        done = name and await conn.fetchval(
+            "SELECT position FROM projection_checkpoints WHERE projection = $1", name
+        )
+        if done is not None and done is not False and done >= head:
+            await asyncio.sleep(2)  # and the ingest leading
+            return
+        await asyncio.sleep(0.2)
 
 
 async def _checkpoint_name(conn: asyncpg.Connection) -> str | None:
