@@ -103,13 +103,14 @@ async def test_incremental_with_crashes_equals_a_clean_rebuild(
         conn = await asyncpg.connect(url)
         try:
             generation = await runner.prepare(conn, config)
+            cache = runner.FoldCache()  # survives the crashes: it must notice what they undid
             for round_ in range(data.draw(st.integers(1, 3), label="rounds")):
                 names = data.draw(
                     st.lists(st.sampled_from(scenarios.scenario_names()), min_size=1, max_size=4),
                     label="scenarios",
                 )
                 await record(conn, names, seed=round_ * 10)
-                while await _step_or_crash(conn, generation, config, data):
+                while await _step_or_crash(conn, generation, config, data, cache):
                     pass
             incremental = await snapshot(conn)
             assert await runner.rebuild(conn, config) == generation + 1
@@ -119,18 +120,22 @@ async def test_incremental_with_crashes_equals_a_clean_rebuild(
 
 
 async def _step_or_crash(
-    conn: asyncpg.Connection, generation: int, config: Config, data: st.DataObject
+    conn: asyncpg.Connection,
+    generation: int,
+    config: Config,
+    data: st.DataObject,
+    cache: runner.FoldCache,
 ) -> int:
     """A step of random size, which may first die before committing (its work lost)."""
     limit = data.draw(st.integers(1, 60), label="batch")
     if data.draw(st.booleans(), label="crash"):
         try:
             async with conn.transaction():
-                await runner.step(conn, generation, config, limit)
+                await runner.step(conn, generation, config, limit, cache)
                 raise _Crash
         except _Crash:
             pass
-    return await runner.step(conn, generation, config, limit)
+    return await runner.step(conn, generation, config, limit, cache)
 
 
 @contextlib.asynccontextmanager

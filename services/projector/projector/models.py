@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from functools import reduce
 
 import msgspec
 
@@ -21,24 +20,49 @@ class Config(msgspec.Struct, frozen=True):
     backdated_after: timedelta = timedelta(hours=24)
 
 
+class Folded(msgspec.Struct, frozen=True):
+    """The three folds of one incident up to the fact at ``position``."""
+
+    position: int
+    status: status.IncidentStatus
+    book: losses.LossBook
+    deadlines: deadlines.IncidentState
+
+
 class Models(msgspec.Struct, frozen=True):
     status: status.IncidentStatus
     losses: losses.LossBook
     obligations: list[deadlines.Obligation]
 
 
-def project(facts: Sequence[Fact], *, now: datetime, config: Config) -> Models:
-    """``facts``: one incident's, in position order (cut at the instant of interest)."""
-    state: status.IncidentStatus | None = None
+def fold_more(folded: Folded | None, facts: Sequence[Fact], config: Config) -> Folded:
+    """``folded`` advanced by ``facts`` (the incident's next ones, in position order)."""
+    state = None if folded is None else folded.status
+    book = None if folded is None else folded.book
+    rules = deadlines.IncidentState() if folded is None else folded.deadlines
     for fact in facts:
         state = status.evolve(state, fact, backdated_after=config.backdated_after)
+        book = losses.evolve(book, fact)
+        rules = deadlines.evolve(rules, fact)
     assert state is not None, "an incident has at least one fact"
-    book = reduce(losses.evolve, facts, None)
     assert book is not None
-    obligations = deadlines.evaluate(config.packs, facts, now=now, context=config.context)
+    position = facts[-1].position if facts else (0 if folded is None else folded.position)
+    return Folded(position, state, book, rules)
+
+
+def models_of(folded: Folded, *, now: datetime, config: Config) -> Models:
+    """The read models of a folded incident, deadlines judged at ``now``."""
+    obligations = deadlines.obligations(
+        folded.deadlines, config.packs, now=now, context=config.context
+    )
     state = msgspec.structs.replace(
-        state,
+        folded.status,
         open_deadlines=sum(o.state in OPEN_STATES for o in obligations),
         missed_deadlines=sum(o.state == "missed" for o in obligations),
     )
-    return Models(state, book, obligations)
+    return Models(state, folded.book, obligations)
+
+
+def project(facts: Sequence[Fact], *, now: datetime, config: Config) -> Models:
+    """``facts``: one incident's, in position order (cut at the instant of interest)."""
+    return models_of(fold_more(None, facts, config), now=now, config=config)

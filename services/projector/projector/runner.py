@@ -9,6 +9,7 @@ the ledger wakes the loop; polling covers notifications lost while disconnected.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -16,7 +17,8 @@ import asyncpg
 import structlog
 
 from projector import metrics, store, tables
-from projector.models import Config, Models, project
+from projector.facts import from_record
+from projector.models import Config, Folded, Models, fold_more, models_of
 
 # Bump when a model's definition changes: the projector then builds a new generation
 # beside the live one and swaps it in once caught up.
@@ -26,23 +28,69 @@ log = structlog.get_logger("projector")
 Progress = Callable[[int, int], None]  # (done, total)
 
 
+class FoldCache:
+    """Recently folded incidents, so a batch folds only an incident's new events. An entry
+    is used only when the incident's first new event links back to exactly the position
+    it was folded to (``events.prev_position``); anything else reads the incident again."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self.size, self._folded = size, OrderedDict[str, Folded]()
+
+    def usable(self, incident: str, prev_position: int | None) -> Folded | None:
+        folded = self._folded.get(incident)
+        return folded if folded is not None and folded.position == prev_position else None
+
+    def keep(self, folded: dict[str, Folded]) -> None:
+        for incident, state in folded.items():
+            self._folded[incident] = state
+            self._folded.move_to_end(incident)
+        while len(self._folded) > self.size:
+            self._folded.popitem(last=False)
+
+
+async def _fold(
+    conn: asyncpg.Connection, rows: list[asyncpg.Record], config: Config, cache: FoldCache
+) -> dict[str, Folded]:
+    by_incident: dict[str, list[asyncpg.Record]] = defaultdict(list)
+    for row in rows:
+        by_incident[row["incident_id"]].append(row)
+    folded, stale = {}, []
+    for incident, own in by_incident.items():
+        start = own[0]["prev_position"]
+        base = cache.usable(incident, start)
+        if base is None and start is not None:
+            stale.append(incident)
+            continue
+        facts = [
+            from_record(r["position"], r["version"], r["recorded_at"], r["record"]) for r in own
+        ]
+        folded[incident] = fold_more(base, facts, config)
+    for incident, facts in (await store.facts_of(conn, stale, rows[-1]["position"])).items():
+        folded[incident] = fold_more(None, facts, config)
+    return folded
+
+
 async def step(
-    conn: asyncpg.Connection, generation: int, config: Config, limit: int = BATCH
+    conn: asyncpg.Connection,
+    generation: int,
+    config: Config,
+    limit: int = BATCH,
+    cache: FoldCache | None = None,
 ) -> int:
     """Fold the next batch into ``generation``; return how many events it held."""
-    name = tables.checkpoint_name(generation)
+    name, cache = tables.checkpoint_name(generation), cache or FoldCache(0)
     async with conn.transaction():
         rows = await store.batch_after(conn, await store.checkpoint(conn, name), limit)
         if not rows:
             return 0
-        upto, now = rows[-1]["position"], datetime.now(UTC)
-        incidents = list(dict.fromkeys(r["incident_id"] for r in rows))
-        facts = await store.facts_of(conn, incidents, upto)
+        folded = await _fold(conn, rows, config, cache)
+        now = datetime.now(UTC)
         models: dict[str, Models] = {
-            i: project(facts[i], now=now, config=config) for i in incidents
+            i: models_of(f, now=now, config=config) for i, f in folded.items()
         }
         await store.save(conn, generation, models)
-        await store.set_checkpoint(conn, name, upto)
+        await store.set_checkpoint(conn, name, rows[-1]["position"])
+    cache.keep(folded)
     metrics.PROJECTED.inc(len(rows))
     return len(rows)
 
@@ -52,7 +100,8 @@ async def catch_up(
 ) -> int:
     total, _ = await store.head(conn)
     done = await store.checkpoint(conn, tables.checkpoint_name(generation))
-    while (count := await step(conn, generation, config)) > 0:
+    cache = FoldCache()
+    while (count := await step(conn, generation, config, cache=cache)) > 0:
         done += count
         if progress is not None:
             progress(done, max(total, done))

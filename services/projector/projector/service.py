@@ -37,11 +37,12 @@ async def _follow(
     stop: asyncio.Event,
 ) -> None:
     generation = await runner.prepare(conn, config)
+    cache = runner.FoldCache()
     wake = asyncio.Event()
     listener = await _listen(database_url, wake)
     try:
         while not stop.is_set():
-            if await runner.step(conn, generation, config):
+            if await runner.step(conn, generation, config, cache=cache):
                 continue
             await alerts.tick(conn, js, topology, generation)
             positions, seconds = await runner.lag(conn, generation)

@@ -101,10 +101,11 @@ async def _save_deadlines(
 
 
 async def batch_after(conn: asyncpg.Connection, position: int, limit: int) -> list[asyncpg.Record]:
+    """The next events, each with its link to the incident's previous one."""
     return list(
         await conn.fetch(
-            "SELECT position, incident_id FROM events WHERE position > $1 ORDER BY position"
-            " LIMIT $2",
+            "SELECT position, incident_id, version, recorded_at, record, prev_position"
+            " FROM events WHERE position > $1 ORDER BY position LIMIT $2",
             position,
             limit,
         )
