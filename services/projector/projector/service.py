@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 
 import asyncpg
 import structlog
@@ -28,6 +29,15 @@ async def _listen(database_url: str, wake: asyncio.Event) -> asyncpg.Connection:
     return conn
 
 
+async def _chores(
+    conn: asyncpg.Connection, js: JetStreamContext, topology: Topology, generation: int
+) -> None:
+    await alerts.tick(conn, js, topology, generation)
+    positions, seconds = await runner.lag(conn, generation)
+    metrics.LAG_POSITIONS.set(positions)
+    metrics.LAG_SECONDS.set(seconds)
+
+
 async def _follow(
     conn: asyncpg.Connection,
     database_url: str,
@@ -41,14 +51,14 @@ async def _follow(
     wake = asyncio.Event()
     listener = await _listen(database_url, wake)
     try:
+        chores_due = 0.0
         while not stop.is_set():
+            wake.clear()  # before the step: a NOTIFY arriving meanwhile is not lost
             if await runner.step(conn, generation, config, cache=cache):
                 continue
-            await alerts.tick(conn, js, topology, generation)
-            positions, seconds = await runner.lag(conn, generation)
-            metrics.LAG_POSITIONS.set(positions)
-            metrics.LAG_SECONDS.set(seconds)
-            wake.clear()
+            if time.monotonic() >= chores_due:  # alerts and lag twice a second, not per wake
+                await _chores(conn, js, topology, generation)
+                chores_due = time.monotonic() + 0.5
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), 0.5)  # polling covers lost NOTIFYs
     finally:
