@@ -27,31 +27,27 @@ def _unique(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:12]}"
 
 
-@pytest.fixture(scope="session")
-def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A PostgreSQL server URL (its maintenance database)."""
-    configured = os.environ.get("LEDGER_TEST_DATABASE_URL")
+def _server(variable: str, embedded: EmbeddedPostgres | EmbeddedNats) -> Iterator[str]:
+    """The server named by ``variable``, or ``embedded`` started for the session."""
+    configured = os.environ.get(variable)
     if configured:
         yield configured
         return
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg"))
     try:
-        yield server.start()
+        yield embedded.start()
     finally:
-        server.stop()
+        embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL server URL (its maintenance database)."""
+    yield from _server("LEDGER_TEST_DATABASE_URL", EmbeddedPostgres(tmp_path_factory.mktemp("pg")))
 
 
 @pytest.fixture(scope="session")
 def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    configured = os.environ.get("LEDGER_TEST_NATS_URL")
-    if configured:
-        yield configured
-        return
-    server = EmbeddedNats(tmp_path_factory.mktemp("nats"))
-    try:
-        yield server.start()
-    finally:
-        server.stop()
+    yield from _server("LEDGER_TEST_NATS_URL", EmbeddedNats(tmp_path_factory.mktemp("nats")))
 
 
 async def _admin(url: str, *statements: str) -> None:

@@ -92,20 +92,7 @@ async def test_postgres_restarted_mid_run_loses_nothing(
 ) -> None:
     url = await db.ensure_database(own_postgres.url, "ledger")
     await db.migrate(url)
-    total = 20_000
-    await faults.publish(nats_url, topology, faults.events(total, seed=11))
-    proc = faults.ingest(url, nats_url, topology)
-    try:
-        assert await faults.wait_rows(url, 2_000, within=30) >= 2_000
-        own_postgres.stop()
-        await asyncio.sleep(2.0)
-        own_postgres.start(port=own_postgres.port)
-        assert await faults.wait_rows(url, total, within=90) == total
-    finally:
-        proc.terminate()
-        proc.wait(30)
-    assert await faults.count(url) == total
-    assert await faults.chain_problems(url) == []
+    await _restart_mid_run(own_postgres, url, nats_url, topology, seed=11)
 
 
 @pytest.fixture
@@ -119,14 +106,26 @@ def own_nats(tmp_path: Path) -> Iterator[EmbeddedNats]:
 async def test_nats_restarted_mid_run_loses_nothing(
     database_url: str, own_nats: EmbeddedNats, topology: Topology
 ) -> None:
+    await _restart_mid_run(own_nats, database_url, own_nats.url, topology, seed=13)
+
+
+async def _restart_mid_run(
+    server: EmbeddedPostgres | EmbeddedNats,
+    database_url: str,
+    nats_url: str,
+    topology: Topology,
+    seed: int,
+) -> None:
+    """Given 20,000 events published, when ``server`` restarts while the ingest works
+    through them, then every one is recorded once and the chain recomputes."""
     total = 20_000
-    await faults.publish(own_nats.url, topology, faults.events(total, seed=13))
-    proc = faults.ingest(database_url, own_nats.url, topology)
+    await faults.publish(nats_url, topology, faults.events(total, seed=seed))
+    proc = faults.ingest(database_url, nats_url, topology)
     try:
         assert await faults.wait_rows(database_url, 2_000, within=30) >= 2_000
-        own_nats.stop()
+        server.stop()
         await asyncio.sleep(2.0)
-        own_nats.start(port=own_nats.port)
+        server.start(port=server.port)
         assert await faults.wait_rows(database_url, total, within=90) == total
     finally:
         proc.terminate()
