@@ -173,3 +173,21 @@ def test_an_unknown_scenario_is_named(ledger: Ledger) -> None:
     result = ledger.run("simulate", "--scenario", "volcano")
     assert result.returncode == 2
     assert "unknown scenario volcano" in result.stderr
+
+
+def test_read_models_rebuild_from_the_command_line(ledger: Ledger) -> None:
+    proc = ledger.up()
+    try:
+        ledger.wait_ready()
+        simulated = ledger.run("simulate", "--scenario", "robbery", "--speed", "inf")
+        assert simulated.returncode == 0, simulated.stderr
+        refused = ledger.run("project", "rebuild")
+        assert refused.returncode == 1
+        assert "a projector is running" in refused.stderr
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(30)
+    rebuilt = ledger.run("project", "rebuild", "--projection", "losses")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "now live" in rebuilt.stdout
+    assert wait_gone(ledger) == []

@@ -4,8 +4,9 @@ through the composition root and calls the core; nothing runs at import time."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import IO, TypeVar
 
 import asyncpg
@@ -74,13 +75,7 @@ def up(demo: bool) -> None:
 def migrate() -> None:
     """Apply database migrations (alembic upgrade head)."""
     settings = _settings()
-    found = embedded.discover(settings)
-    if found is not None:
-        db.migrate_sync(found.database_url)
-        click.echo("migrated to " + str(db.head_revision()))
-        return
-    with embedded.running(settings) as ep:
-        url = asyncio.run(db.ensure_database(ep.database_url, "ledger"))
+    with _database(settings) as url:
         db.migrate_sync(url)
     click.echo("migrated to " + str(db.head_revision()))
 
@@ -108,18 +103,40 @@ def project(ctx: click.Context) -> None:
 
 
 @project.command()
-def rebuild() -> None:
+@click.option(
+    "--projection",
+    type=click.Choice(["all", "incident_status", "deadlines", "losses"]),
+    default="all",
+    show_default=True,
+    help="The three read models share one generation: naming one rebuilds all.",
+)
+def rebuild(projection: str) -> None:
     """Rebuild the read models from position 0 beside the live ones, then swap them in.
 
-    Needs the projector's lead: stop running projectors first."""
+    Needs the projector's lead: stop running projectors first. Without a running ledger
+    or configured URLs, the embedded PostgreSQL is started for the rebuild."""
     from ledger.commands.rebuild import run_rebuild
 
     settings = _settings()
     try:
-        generation = run_rebuild(settings, _endpoints(settings).database_url)
-    except RuntimeError as exc:
+        with _database(settings) as url:
+            db.migrate_sync(url)
+            generation = run_rebuild(settings, url)
+    except (RuntimeError, embedded.DataDirInUse) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"read models rebuilt as generation {generation} and now live")
+
+
+@contextlib.contextmanager
+def _database(settings: Settings) -> Iterator[str]:
+    """The ledger database: a running ledger's, the configured one, or the embedded one
+    started for this command alone."""
+    found = embedded.discover(settings)
+    if found is not None:
+        yield found.database_url
+        return
+    with embedded.running(settings) as ep:
+        yield asyncio.run(db.ensure_database(ep.database_url, "ledger"))
 
 
 @main.command()

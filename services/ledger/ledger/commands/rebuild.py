@@ -35,7 +35,7 @@ async def _rebuild(settings: Settings, database_url: str) -> int:
                 "(the rebuild needs its lead)"
             )
         with _bar() as bar:
-            task = bar.add_task("rebuild", total=None, rate=0.0)
+            task = bar.add_task("rebuild", total=0, rate=0.0)
 
             def report(done: int, total: int) -> None:
                 elapsed = bar.tasks[task].elapsed or 0.0
