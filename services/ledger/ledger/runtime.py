@@ -12,6 +12,7 @@ import gc
 import signal
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -26,6 +27,7 @@ from ledger.settings import Settings, SettingsError
 from projector import deadlines
 from projector import service as projector
 from projector.models import Config as ProjectorConfig
+from projector.packwatch import PackWatch
 
 log = logging.get("ledger.runtime")
 COMPONENTS = ("ingest", "projector", "api")
@@ -42,7 +44,7 @@ class _Server(uvicorn.Server):
 def projector_config(settings: Settings) -> ProjectorConfig:
     """The policy packs and the deploying organisation's facts, loaded once at start."""
     own = settings.projector
-    packs = deadlines.load_packs(own.packs_dir or repo_root() / "services" / "projector" / "packs")
+    packs = deadlines.load_packs(packs_dir(settings))
     chosen = {p.strip() for p in own.packs.split(",") if p.strip()}
     unknown = chosen - {p.id for p in packs}
     if unknown:
@@ -52,6 +54,17 @@ def projector_config(settings: Settings) -> ProjectorConfig:
         entity_type=own.entity_type, timezone=own.timezone, country=own.country
     )
     return ProjectorConfig(packs, context, timedelta(hours=own.backdated_hours))
+
+
+def packs_dir(settings: Settings) -> Path:
+    return settings.projector.packs_dir or repo_root() / "services" / "projector" / "packs"
+
+
+def pack_watch(settings: Settings) -> PackWatch:
+    """The packs as loaded at start (a broken one stops the start), then watched."""
+    return PackWatch(
+        packs_dir(settings), lambda: projector_config(settings), projector_config(settings)
+    )
 
 
 def _tune_gc() -> None:
@@ -91,7 +104,7 @@ def _tasks(
         work["ingest"] = ingest.run(database_url, nc, topology, settings.ingest, stop)
     if "projector" in components:
         work["projector"] = projector.run(
-            database_url, nc.jetstream(), topology, projector_config(settings), stop
+            database_url, nc.jetstream(), topology, pack_watch(settings), stop
         )
     if "api" in components:
         config = uvicorn.Config(

@@ -14,7 +14,7 @@ from nats.js import JetStreamContext
 from contracts.topology import Topology
 from ledger import leader
 from projector import alerts, metrics, runner
-from projector.models import Config
+from projector.packwatch import PackWatch
 
 LOCK_KEY = 7301746716318023682  # distinct from the sequencer's
 CHANNEL = "ledger_events"  # the ingest NOTIFYs here after each commit: a wake-up hint only
@@ -43,10 +43,10 @@ async def _follow(
     database_url: str,
     js: JetStreamContext,
     topology: Topology,
-    config: Config,
+    packs: PackWatch,
     stop: asyncio.Event,
 ) -> None:
-    generation = await runner.prepare(conn, config)
+    generation = await runner.prepare(conn, packs.current())
     cache = runner.FoldCache()
     wake = asyncio.Event()
     listener = await _listen(database_url, wake)
@@ -54,10 +54,11 @@ async def _follow(
         chores_due = 0.0
         while not stop.is_set():
             wake.clear()  # before the step: a NOTIFY arriving meanwhile is not lost
-            if await runner.step(conn, generation, config, cache=cache):
+            if await runner.step(conn, generation, packs.config, cache=cache):
                 continue
-            if time.monotonic() >= chores_due:  # alerts and lag twice a second, not per wake
+            if time.monotonic() >= chores_due:  # twice a second, not on every wake-up
                 await _chores(conn, js, topology, generation)
+                packs.current()
                 chores_due = time.monotonic() + 0.5
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), 0.5)  # polling covers lost NOTIFYs
@@ -66,14 +67,20 @@ async def _follow(
 
 
 async def run(
-    database_url: str, js: JetStreamContext, topology: Topology, config: Config, stop: asyncio.Event
+    database_url: str,
+    js: JetStreamContext,
+    topology: Topology,
+    packs: PackWatch,
+    stop: asyncio.Event,
 ) -> None:
+    """Lead (or stand by) until ``stop``; ``packs`` gives the policy packs, reloaded when
+    their files change (the last good ones kept when a change does not load)."""
     while not stop.is_set():
         conn = await leader.acquire(database_url, stop, key=LOCK_KEY, role="projector")
         if conn is None:
             return
         try:
-            await _follow(conn, database_url, js, topology, config, stop)
+            await _follow(conn, database_url, js, topology, packs, stop)
         except TRANSIENT as exc:
             log.error("projector stopped after an error; will try again", error=str(exc))
             await asyncio.sleep(1.0)

@@ -1,0 +1,48 @@
+"""Packs edited under a running projector: reloaded when good, the last good kept when not."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ledger.runtime import pack_watch
+from ledger.settings import load
+
+pytestmark = pytest.mark.unit
+
+SHIPPED = Path(__file__).resolve().parents[3] / "services" / "projector" / "packs"
+
+
+def touch_later(path: Path) -> None:
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+
+
+@pytest.fixture
+def packs(tmp_path: Path) -> Path:
+    for name in ("gdpr.toml", "dora.toml"):
+        shutil.copy(SHIPPED / name, tmp_path / name)
+    return tmp_path
+
+
+def test_an_unchanged_directory_keeps_the_loaded_packs(packs: Path) -> None:
+    watch = pack_watch(load({"LEDGER_PROJECTOR_PACKS_DIR": str(packs)}))
+    assert watch.current() is watch.config
+
+
+def test_a_new_pack_is_picked_up(packs: Path) -> None:
+    watch = pack_watch(load({"LEDGER_PROJECTOR_PACKS_DIR": str(packs)}))
+    shutil.copy(SHIPPED / "nis2.toml", packs / "nis2.toml")
+    assert sorted(p.id for p in watch.current().packs) == ["dora", "gdpr", "nis2"]
+
+
+def test_a_broken_edit_keeps_the_last_good_packs(packs: Path) -> None:
+    watch = pack_watch(load({"LEDGER_PROJECTOR_PACKS_DIR": str(packs)}))
+    before = watch.config
+    (packs / "gdpr.toml").write_text('id = "gdpr"\nversion = "2"\n[[rule]]\nwithin = 5\n')
+    touch_later(packs / "gdpr.toml")
+    assert watch.current() is before
+    assert sorted(p.id for p in watch.config.packs) == ["dora", "gdpr"]
