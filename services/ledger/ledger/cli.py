@@ -201,7 +201,7 @@ def simulate(
     list_only: bool,
 ) -> None:
     """Publish incident streams that follow the emergency plans' procedures and timings."""
-    from ledger.commands.simulate import run_simulation
+    from ledger.commands.simulate import Run, run_simulation
 
     if list_only:
         click.echo("\n".join(scenarios.scenario_names()))
@@ -215,16 +215,10 @@ def simulate(
             else "name a --scenario (or 'all'), or give --rate"
         )
     settings = _settings()
-    sent = run_simulation(
-        settings,
-        _endpoints(settings).nats_url,
-        chosen,
-        speed=speed,
-        incidents=incidents,
-        rate=rate,
-        duration=duration,
-        seed=seed,
+    run = Run(
+        names=chosen, speed=speed, incidents=incidents, rate=rate, duration=duration, seed=seed
     )
+    sent = run_simulation(settings, _endpoints(settings).nats_url, run)
     click.echo(f"published {sent} events")
 
 

@@ -62,9 +62,8 @@ def packs_dir(settings: Settings) -> Path:
 
 def pack_watch(settings: Settings) -> PackWatch:
     """The packs as loaded at start (a broken one stops the start), then watched."""
-    return PackWatch(
-        packs_dir(settings), lambda: projector_config(settings), projector_config(settings)
-    )
+    initial = projector_config(settings)
+    return PackWatch(packs_dir(settings), lambda: projector_config(settings), initial)
 
 
 def _tune_gc() -> None:

@@ -8,6 +8,7 @@ import math
 import time
 from datetime import UTC, datetime
 
+import msgspec
 from rich.console import Console
 from rich.progress import Progress
 
@@ -54,48 +55,29 @@ async def steady(publisher: Publisher, rate: float, duration: float, seed: int) 
     return sent
 
 
-async def _simulate(
-    settings: Settings,
-    nats_url: str,
-    names: list[str],
-    *,
-    speed: float,
-    incidents: int,
-    rate: float | None,
-    duration: float,
-    seed: int,
-) -> int:
+class Run(msgspec.Struct, frozen=True, kw_only=True):
+    """What ``ledger simulate`` was asked for."""
+
+    names: list[str]
+    speed: float
+    incidents: int
+    rate: float | None
+    duration: float
+    seed: int
+
+
+async def _simulate(settings: Settings, nats_url: str, run: Run) -> int:
     publisher = await Publisher.connect(
         nats_url, namespace=settings.nats.namespace, name="ledger-simulate"
     )
     try:
-        if rate is not None:
-            return await steady(publisher, rate, duration, seed)
-        return await play(publisher, timeline(names, speed=speed, incidents=incidents, seed=seed))
+        if run.rate is not None:
+            return await steady(publisher, run.rate, run.duration, run.seed)
+        events = timeline(run.names, speed=run.speed, incidents=run.incidents, seed=run.seed)
+        return await play(publisher, events)
     finally:
         await publisher.close()
 
 
-def run_simulation(
-    settings: Settings,
-    nats_url: str,
-    names: list[str],
-    *,
-    speed: float,
-    incidents: int,
-    rate: float | None,
-    duration: float,
-    seed: int,
-) -> int:
-    return asyncio.run(
-        _simulate(
-            settings,
-            nats_url,
-            names,
-            speed=speed,
-            incidents=incidents,
-            rate=rate,
-            duration=duration,
-            seed=seed,
-        )
-    )
+def run_simulation(settings: Settings, nats_url: str, run: Run) -> int:
+    return asyncio.run(_simulate(settings, nats_url, run))
