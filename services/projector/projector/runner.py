@@ -18,7 +18,7 @@ import structlog
 
 from projector import metrics, store, tables
 from projector.facts import from_record
-from projector.models import Config, Folded, Models, fold_more, models_of
+from projector.models import Config, Folded, fold_more, models_of
 
 # Bump when a model's definition changes: the projector then builds a new generation
 # beside the live one and swaps it in once caught up.
@@ -35,6 +35,7 @@ class FoldCache:
 
     def __init__(self, size: int = 50_000) -> None:
         self.size, self._folded = size, OrderedDict[str, Folded]()
+        self.checkpoint: int | None = None  # as last written by this cache's steps
 
     def usable(self, incident: str, prev_position: int | None) -> Folded | None:
         folded = self._folded.get(incident)
@@ -77,19 +78,31 @@ async def step(
     limit: int = BATCH,
     cache: FoldCache | None = None,
 ) -> int:
-    """Fold the next batch into ``generation``; return how many events it held."""
+    """Fold the next batch into ``generation``; return how many events it held.
+
+    Two round trips: read the batch, then one statement writes the models and moves the
+    checkpoint, guarded by the checkpoint the batch was read after."""
     name, cache = tables.checkpoint_name(generation), cache or FoldCache(0)
-    async with conn.transaction():
-        rows = await store.batch_after(conn, await store.checkpoint(conn, name), limit)
+    while True:
+        after = cache.checkpoint
+        if after is None:
+            after = await store.checkpoint(conn, name)
+        rows = await store.batch_after(conn, after, limit)
         if not rows:
-            return 0
+            stored = await store.checkpoint(conn, name)
+            if stored == after:  # truly caught up, not misled by a rolled-back step
+                cache.checkpoint = after
+                return 0
+            cache.checkpoint = None
+            continue
         folded = await _fold(conn, rows, config, cache)
         now = datetime.now(UTC)
-        models: dict[str, Models] = {
-            i: models_of(f, now=now, config=config) for i, f in folded.items()
-        }
-        await store.save(conn, generation, models)
-        await store.set_checkpoint(conn, name, rows[-1]["position"])
+        models = {i: models_of(f, now=now, config=config) for i, f in folded.items()}
+        upto = rows[-1]["position"]
+        if await store.save(conn, generation, (name, after, upto), models):
+            break
+        cache.checkpoint = None  # moved under us: read it again, and the events after it
+    cache.checkpoint = upto
     cache.keep(folded)
     metrics.PROJECTED.inc(len(rows))
     return len(rows)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 import msgspec
 
+from projector.deadlines import Obligation
 from projector.facts import Fact, from_record
 from projector.models import Models
 
@@ -46,58 +48,88 @@ async def set_checkpoint(conn: asyncpg.Connection, name: str, position: int) -> 
     )
 
 
-async def save(conn: asyncpg.Connection, generation: int, models: dict[str, Models]) -> None:
-    ids = list(models)
-    await conn.execute(
-        f"""INSERT INTO rm_status_g{generation} (incident_id, last_position, status, kind, doc)
-        SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[])
-        ON CONFLICT (incident_id) DO UPDATE SET last_position = excluded.last_position,
-          status = excluded.status, kind = excluded.kind, doc = excluded.doc""",
-        ids,
-        [m.status.last_position for m in models.values()],
-        [m.status.status for m in models.values()],
-        [None if m.status.kind is None else str(m.status.kind) for m in models.values()],
-        [_encode(m.status).decode() for m in models.values()],
-    )
-    await conn.execute(
-        f"""INSERT INTO rm_losses_g{generation} (incident_id, doc)
-        SELECT * FROM unnest($1::text[], $2::jsonb[])
-        ON CONFLICT (incident_id) DO UPDATE SET doc = excluded.doc""",
-        ids,
-        [_encode(m.losses).decode() for m in models.values()],
-    )
-    await _save_deadlines(conn, generation, models)
+_SAVE = """
+WITH cp AS (
+  -- Optimistic: the step read its events after ``$3``; if the checkpoint moved meanwhile
+  -- (a rolled-back step, another instance), nothing below is written and the caller
+  -- starts again from the stored checkpoint.
+  UPDATE projection_checkpoints SET position = $2, updated_at = now()
+  WHERE projection = $1 AND position = $3 RETURNING 1),
+st AS (
+  INSERT INTO rm_status_g{g} (incident_id, last_position, status, kind, doc)
+  SELECT * FROM unnest($4::text[], $5::bigint[], $6::text[], $7::text[], $8::jsonb[])
+  WHERE EXISTS (SELECT FROM cp)
+  ON CONFLICT (incident_id) DO UPDATE SET last_position = excluded.last_position,
+    status = excluded.status, kind = excluded.kind, doc = excluded.doc),
+lo AS (
+  INSERT INTO rm_losses_g{g} (incident_id, doc)
+  SELECT * FROM unnest($4::text[], $9::jsonb[]) WHERE EXISTS (SELECT FROM cp)
+  ON CONFLICT (incident_id) DO UPDATE SET doc = excluded.doc),
+dl AS (
+  INSERT INTO rm_deadlines_g{g} (incident_id, ref, pack_id, pack_version, rule, stage, state,
+    anchor_at, due_at, lead_seconds, satisfied_at, doc)
+  SELECT * FROM unnest($10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
+    $15::text[], $16::text[], $17::timestamptz[], $18::timestamptz[], $19::float8[],
+    $20::timestamptz[], $21::jsonb[])
+  WHERE EXISTS (SELECT FROM cp)
+  ON CONFLICT (incident_id, ref) DO UPDATE SET pack_id = excluded.pack_id,
+    pack_version = excluded.pack_version, rule = excluded.rule, stage = excluded.stage,
+    state = excluded.state, anchor_at = excluded.anchor_at, due_at = excluded.due_at,
+    lead_seconds = excluded.lead_seconds, satisfied_at = excluded.satisfied_at,
+    doc = excluded.doc),
+gone AS (
+  -- Obligations an incident no longer has; disjoint from the rows upserted above, so the
+  -- sibling statements never touch one row twice.
+  DELETE FROM rm_deadlines_g{g} d WHERE d.incident_id = any($4) AND EXISTS (SELECT FROM cp)
+    AND NOT EXISTS (SELECT FROM unnest($10::text[], $11::text[]) AS n(i, r)
+                    WHERE n.i = d.incident_id AND n.r = d.ref))
+SELECT count(*) FROM cp
+"""
 
 
-async def _save_deadlines(
-    conn: asyncpg.Connection, generation: int, models: dict[str, Models]
-) -> None:
-    rows = [o for m in models.values() for o in m.obligations]
-    await conn.execute(
-        f"DELETE FROM rm_deadlines_g{generation} WHERE incident_id = any($1)", list(models)
+async def save(
+    conn: asyncpg.Connection,
+    generation: int,
+    checkpoint: tuple[str, int, int],
+    models: dict[str, Models],
+) -> bool:
+    """Write the models and move the checkpoint ``(name, from, to)`` in one statement, so
+    one atomic unit even outside a transaction; False (nothing written) when the stored
+    checkpoint was no longer ``from``."""
+    name, after, upto = checkpoint
+    values = list(models.values())
+    obligations = [o for m in values for o in m.obligations]
+    moved = await conn.fetchval(
+        _SAVE.format(g=generation),
+        name,
+        upto,
+        after,
+        list(models),
+        [m.status.last_position for m in values],
+        [m.status.status for m in values],
+        [None if m.status.kind is None else str(m.status.kind) for m in values],
+        [_encode(m.status).decode() for m in values],
+        [_encode(m.losses).decode() for m in values],
+        *_deadline_columns(obligations),
     )
-    await conn.executemany(
-        f"""INSERT INTO rm_deadlines_g{generation} (incident_id, ref, pack_id, pack_version,
-          rule, stage, state, anchor_at, due_at, lead_seconds, satisfied_at, doc)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb)""",
-        [
-            (
-                o.incident_id,
-                o.ref,
-                o.pack_id,
-                str(o.pack_version),
-                o.rule,
-                o.stage,
-                o.state,
-                o.anchor_at,
-                o.due_at,
-                o.lead_time.total_seconds(),
-                o.satisfied_at,
-                _encode(o).decode(),
-            )
-            for o in rows
-        ],
-    )
+    return bool(moved)
+
+
+def _deadline_columns(rows: list[Obligation]) -> list[list[Any]]:
+    return [
+        [o.incident_id for o in rows],
+        [o.ref for o in rows],
+        [o.pack_id for o in rows],
+        [str(o.pack_version) for o in rows],
+        [o.rule for o in rows],
+        [o.stage for o in rows],
+        [o.state for o in rows],
+        [o.anchor_at for o in rows],
+        [o.due_at for o in rows],
+        [o.lead_time.total_seconds() for o in rows],
+        [o.satisfied_at for o in rows],
+        [_encode(o).decode() for o in rows],
+    ]
 
 
 async def batch_after(conn: asyncpg.Connection, position: int, limit: int) -> list[asyncpg.Record]:
