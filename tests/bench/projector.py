@@ -22,10 +22,11 @@ import nats
 from contracts.topology import Topology
 from ledger import db, jetstream
 from ledger import store as ledger_store
-from ledger.runtime import projector_config
+from ledger.runtime import projector_config, rebuild_workers
 from ledger.settings import load
 from ledger.simulation import history
 from projector import runner, tables
+from projector.tuning import tune_gc
 from tests.bench import stack
 from tests.bench.ingest import ledger_rate
 
@@ -43,9 +44,11 @@ async def record(url: str, n: int) -> int:
 
 async def rebuild_rate(url: str) -> tuple[float, int]:
     conn = await asyncpg.connect(url)
-    config = projector_config(load({}))
+    settings = load({})
+    config, workers = projector_config(settings), rebuild_workers(settings, url)
+    tune_gc()
     started = time.perf_counter()
-    generation = await runner.rebuild(conn, config)
+    generation = await runner.rebuild(conn, config, workers=workers)
     elapsed = time.perf_counter() - started
     count = int(
         await conn.fetchval(

@@ -73,6 +73,7 @@ class ProjectorSettings(msgspec.Struct, frozen=True):
     timezone: str = "UTC"  # business days and fixed clock times are counted here
     country: str = "CN"  # the public-holiday calendar
     backdated_hours: float = 24.0  # occurred_at this long before recorded_at is flagged
+    rebuild_workers: int = 0  # processes a large rebuild folds with; 0: one per CPU core
 
 
 class Settings(msgspec.Struct, frozen=True):

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import asyncpg
 import structlog
 
-from projector import metrics, store, tables
+from projector import metrics, parallel, store, tables
 from projector.facts import from_record
 from projector.models import Config, Folded, fold_more, models_of
 
@@ -25,7 +24,7 @@ from projector.models import Config, Folded, fold_more, models_of
 VERSION = 1
 BATCH = 2000
 log = structlog.get_logger("projector")
-Progress = Callable[[int, int], None]  # (done, total)
+Progress = store.Progress
 
 
 class FoldCache:
@@ -50,11 +49,16 @@ class FoldCache:
 
 
 async def _fold(
-    conn: asyncpg.Connection, rows: list[asyncpg.Record], config: Config, cache: FoldCache
+    conn: asyncpg.Connection,
+    rows: list[asyncpg.Record],
+    config: Config,
+    cache: FoldCache,
+    partition: store.Partition | None,
 ) -> dict[str, Folded]:
     by_incident: dict[str, list[asyncpg.Record]] = defaultdict(list)
     for row in rows:
-        by_incident[row["incident_id"]].append(row)
+        if partition is None or store.in_partition(row["incident_id"], partition):
+            by_incident[row["incident_id"]].append(row)
     folded, stale = {}, []
     for incident, own in by_incident.items():
         start = own[0]["prev_position"]
@@ -66,8 +70,9 @@ async def _fold(
             from_record(r["position"], r["version"], r["recorded_at"], r["record"]) for r in own
         ]
         folded[incident] = fold_more(base, facts, config)
-    for incident, facts in (await store.facts_of(conn, stale, rows[-1]["position"])).items():
-        folded[incident] = fold_more(None, facts, config)
+    if stale:
+        for incident, facts in (await store.facts_of(conn, stale, rows[-1]["position"])).items():
+            folded[incident] = fold_more(None, facts, config)
     return folded
 
 
@@ -77,12 +82,14 @@ async def step(
     config: Config,
     limit: int = BATCH,
     cache: FoldCache | None = None,
+    partition: store.Partition | None = None,
 ) -> int:
-    """Fold the next batch into ``generation``; return how many events it held.
+    """Fold the next batch into ``generation`` (only ``partition``'s incidents, if given);
+    return how many events it held.
 
     Two round trips: read the batch, then one statement writes the models and moves the
     checkpoint, guarded by the checkpoint the batch was read after."""
-    name, cache = tables.checkpoint_name(generation), cache or FoldCache(0)
+    name, cache = tables.checkpoint_name(generation, partition), cache or FoldCache(0)
     while True:
         after = cache.checkpoint
         if after is None:
@@ -95,7 +102,7 @@ async def step(
                 return 0
             cache.checkpoint = None
             continue
-        folded = await _fold(conn, rows, config, cache)
+        folded = await _fold(conn, rows, config, cache, partition)
         now = datetime.now(UTC)
         models = {i: models_of(f, now=now, config=config) for i, f in folded.items()}
         upto = rows[-1]["position"]
@@ -127,17 +134,16 @@ async def rebuild(
     progress: Progress | None = None,
     *,
     resume: bool = False,
+    workers: parallel.Workers | None = None,
 ) -> int:
     """Build a new generation from position 0 beside the live one, then swap it in.
-    ``resume`` continues a build a crash interrupted instead of starting it over."""
+    ``resume`` continues a build a crash interrupted instead of starting it over;
+    ``workers`` lets a large log be folded by several processes."""
     current = await tables.active(conn)
     generation = (current[0] if current else 0) + 1
-    name = tables.checkpoint_name(generation)
-    if not (resume and await store.checkpoint(conn, name)):
-        await tables.drop(conn, generation)
-        await store.set_checkpoint(conn, name, 0)
-    await tables.create(conn, generation)
+    await _begin(conn, generation, resume)
     started = time.perf_counter()
+    await _bulk(conn, generation, config, workers, progress)
     done = await catch_up(conn, generation, config, progress)
     async with conn.transaction():
         await catch_up(conn, generation, config)  # what arrived meanwhile
@@ -153,14 +159,43 @@ async def rebuild(
     return generation
 
 
+async def _begin(conn: asyncpg.Connection, generation: int, resume: bool) -> None:
+    name = tables.checkpoint_name(generation)
+    begun = await store.checkpoint(conn, name) or await parallel.pending(conn, generation)
+    if not (resume and begun):
+        await tables.drop(conn, generation)
+        await parallel.forget(conn, generation)
+        await store.set_checkpoint(conn, name, 0)
+    await tables.create(conn, generation)
+
+
+async def _bulk(
+    conn: asyncpg.Connection,
+    generation: int,
+    config: Config,
+    workers: parallel.Workers | None,
+    progress: Progress | None,
+) -> None:
+    if workers is None or workers.count < 2:
+        return
+    head, _ = await store.head(conn)
+    behind = head - await store.checkpoint(conn, tables.checkpoint_name(generation))
+    if behind >= parallel.PARALLEL_FROM or await parallel.pending(conn, generation):
+        await parallel.bulk(conn, generation, config, workers, progress)
+
+
 async def prepare(
-    conn: asyncpg.Connection, config: Config, progress: Progress | None = None
+    conn: asyncpg.Connection,
+    config: Config,
+    progress: Progress | None = None,
+    *,
+    workers: parallel.Workers | None = None,
 ) -> int:
     """The live generation, rebuilding first when none exists or the code version moved."""
     current = await tables.active(conn)
     if current is not None and current[1] == VERSION:
         return current[0]
-    return await rebuild(conn, config, progress, resume=True)
+    return await rebuild(conn, config, progress, resume=True, workers=workers)
 
 
 async def lag(conn: asyncpg.Connection, generation: int) -> tuple[int, float]:

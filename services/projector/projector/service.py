@@ -15,6 +15,7 @@ from contracts.topology import Topology
 from ledger import leader
 from projector import alerts, metrics, runner
 from projector.packwatch import PackWatch
+from projector.parallel import Workers
 
 LOCK_KEY = 7301746716318023682  # distinct from the sequencer's
 CHANNEL = "ledger_events"  # the ingest NOTIFYs here after each commit: a wake-up hint only
@@ -45,8 +46,9 @@ async def _follow(
     topology: Topology,
     packs: PackWatch,
     stop: asyncio.Event,
+    workers: Workers | None,
 ) -> None:
-    generation = await runner.prepare(conn, packs.current())
+    generation = await runner.prepare(conn, packs.current(), workers=workers)
     cache = runner.FoldCache()
     wake = asyncio.Event()
     listener = await _listen(database_url, wake)
@@ -72,6 +74,7 @@ async def run(
     topology: Topology,
     packs: PackWatch,
     stop: asyncio.Event,
+    workers: Workers | None = None,
 ) -> None:
     """Lead (or stand by) until ``stop``; ``packs`` gives the policy packs, reloaded when
     their files change (the last good ones kept when a change does not load)."""
@@ -80,7 +83,7 @@ async def run(
         if conn is None:
             return
         try:
-            await _follow(conn, database_url, js, topology, packs, stop)
+            await _follow(conn, database_url, js, topology, packs, stop, workers)
         except TRANSIENT as exc:
             log.error("projector stopped after an error; will try again", error=str(exc))
             await asyncio.sleep(1.0)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import zlib
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -130,6 +132,15 @@ def _deadline_columns(rows: list[Obligation]) -> list[list[Any]]:
         [o.satisfied_at for o in rows],
         [_encode(o).decode() for o in rows],
     ]
+
+
+Progress = Callable[[int, int], None]  # (done, total)
+Partition = tuple[int, int]
+"""(k, n): the incidents whose id hashes to k modulo n; a parallel rebuild's share."""
+
+
+def in_partition(incident_id: str, partition: Partition) -> bool:
+    return zlib.crc32(incident_id.encode()) % partition[1] == partition[0]
 
 
 async def batch_after(conn: asyncpg.Connection, position: int, limit: int) -> list[asyncpg.Record]:

@@ -89,5 +89,7 @@ async def activate(conn: asyncpg.Connection, generation: int, version: int) -> N
     )
 
 
-def checkpoint_name(generation: int) -> str:
-    return f"{NAME}_g{generation}"
+def checkpoint_name(generation: int, partition: tuple[int, int] | None = None) -> str:
+    """The generation's checkpoint, or one partition's during a parallel rebuild."""
+    own = f"{NAME}_g{generation}"
+    return own if partition is None else f"{own}/p{partition[0]}of{partition[1]}"

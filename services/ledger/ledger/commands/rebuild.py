@@ -8,9 +8,10 @@ import asyncpg
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from ledger.runtime import projector_config
+from ledger.runtime import projector_config, rebuild_workers
 from ledger.settings import Settings
 from projector import runner, service
+from projector.tuning import tune_gc
 
 
 def _bar() -> Progress:
@@ -27,6 +28,7 @@ def _bar() -> Progress:
 
 async def _rebuild(settings: Settings, database_url: str) -> int:
     config = projector_config(settings)
+    tune_gc()
     conn = await asyncpg.connect(database_url)
     try:
         if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", service.LOCK_KEY):
@@ -43,7 +45,8 @@ async def _rebuild(settings: Settings, database_url: str) -> int:
                     task, completed=done, total=total, rate=done / elapsed if elapsed else 0.0
                 )
 
-            return await runner.rebuild(conn, config, report)
+            workers = rebuild_workers(settings, database_url)
+            return await runner.rebuild(conn, config, report, workers=workers)
     finally:
         await conn.close()
 

@@ -22,11 +22,15 @@ from contracts.events import (
 from projector.deadlines.clock import Clock
 from projector.deadlines.context import Context
 from projector.deadlines.instances import View, instances, lead_of
-from projector.deadlines.match import Hit, any_hits, holds
+from projector.deadlines.match import Facts, Hit, any_hits, holds
 from projector.deadlines.model import Pack
 from projector.deadlines.obligation import Evidence, Instance, Obligation, judge
 from projector.deadlines.state import IncidentState, fold
 from projector.facts import Fact
+
+_CANCELLED = (IncidentCancelled.TYPE,)
+_DECISIONS = (DeadlineWaived.TYPE, DeadlinePaused.TYPE, DeadlineResumed.TYPE)
+_NOTES = (NoteAdded.TYPE,)
 
 
 def clock_for(pack: Pack, context: Context) -> Clock:
@@ -53,10 +57,10 @@ def _hit(fact: Fact) -> Hit:
 
 def _cancel(view: View, inst: Instance) -> tuple[Hit | None, str | None]:
     start = inst.anchor.at if inst.anchor else None
-    for hit in any_hits(view.state.facts, view.rule.cancel_by, ("occurred_at",)):
+    for hit in any_hits(view.facts, view.rule.cancel_by, ("occurred_at",)):
         if (start is None or hit.at >= start) and hit.at < inst.due:
             return hit, f"void: {hit.fact.type} at {hit.at.isoformat()} came before the due time"
-    for fact in view.state.facts:
+    for fact in view.facts.of(_CANCELLED):
         if isinstance(fact.envelope.payload, IncidentCancelled):
             return _hit(fact), f"incident cancelled (false alarm): {fact.envelope.payload.reason}"
     return None, None
@@ -65,7 +69,7 @@ def _cancel(view: View, inst: Instance) -> tuple[Hit | None, str | None]:
 def _decisions(view: View, inst: Instance) -> Evidence:
     refs = {inst.ref, view.rule_ref}
     waiver, open_pause, paused = None, None, timedelta(0)
-    for fact in view.state.facts:
+    for fact in view.facts.of(_DECISIONS):
         payload = fact.envelope.payload
         if not isinstance(payload, DeadlineWaived | DeadlinePaused | DeadlineResumed):
             continue
@@ -85,7 +89,7 @@ def _late_reason(view: View, inst: Instance) -> str | None:
     prefixes = (f"{inst.ref}:", f"{view.rule_ref}:")
     notes = [
         f.envelope.payload.text
-        for f in view.state.facts
+        for f in view.facts.of(_NOTES)
         if isinstance(f.envelope.payload, NoteAdded)
     ]
     reasons = [n.split(":", 1)[1].strip() for n in notes if n.startswith(prefixes)]
@@ -149,12 +153,19 @@ def obligations(
 ) -> list[Obligation]:
     """Every obligation of the folded incident under ``packs``, judged at ``now``."""
     result: list[Obligation] = []
+    facts = Facts(state.facts)
     for pack in packs:
         clock = clock_for(pack, context)
         for rule in pack.rules:
             if holds(rule.when, state, context):
                 view = View(
-                    state=state, pack=pack, rule=rule, clock=clock, context=context, now=now
+                    state=state,
+                    facts=facts,
+                    pack=pack,
+                    rule=rule,
+                    clock=clock,
+                    context=context,
+                    now=now,
                 )
                 result.extend(_rule_obligations(view))
     return result

@@ -9,7 +9,7 @@ import msgspec
 
 from projector.deadlines.clock import Clock
 from projector.deadlines.context import Context
-from projector.deadlines.match import SATISFIED_AT, Hit, any_hits, hits, level_reached
+from projector.deadlines.match import SATISFIED_AT, Facts, Hit, any_hits, hits, level_reached
 from projector.deadlines.model import Limit, Pack, Rule, Start
 from projector.deadlines.obligation import Instance
 from projector.deadlines.state import IncidentState
@@ -22,6 +22,7 @@ class View(msgspec.Struct, frozen=True, kw_only=True):
     """One rule of one pack applied to one incident."""
 
     state: IncidentState
+    facts: Facts
     pack: Pack
     rule: Rule
     clock: Clock
@@ -34,7 +35,7 @@ class View(msgspec.Struct, frozen=True, kw_only=True):
 
     def satisfiers(self, rule: Rule | None = None) -> list[Hit]:
         matchers = (rule or self.rule).satisfied_by
-        return any_hits(self.state.facts, matchers, SATISFIED_AT)
+        return any_hits(self.facts, matchers, SATISFIED_AT)
 
 
 def _rule(view: View, rule_id: str) -> Rule:
@@ -47,7 +48,7 @@ def _resolve(view: View, start: Start) -> list[Hit]:
     elif start.level is not None:
         found = [h for h in [level_reached(view.state, start.level)] if h]
     else:
-        found = hits(view.state.facts, start, start.field)
+        found = hits(view.facts, start, start.field)
     if start.after_rule is not None:
         first = view.satisfiers(_rule(view, start.after_rule))[:1]
         found = [h for h in found if first and h.at > first[0].at]
@@ -132,7 +133,7 @@ def _repeated(view: View) -> list[Instance]:
     base = anchors(view, view.rule.start)[:1]
     if not base:
         return []
-    ends = any_hits(view.state.facts, view.rule.repeat.until, ("occurred_at",))
+    ends = any_hits(view.facts, view.rule.repeat.until, ("occurred_at",))
     end = next((h.at for h in ends if h.at > base[0].at), None)
     found: list[Instance] = []
     opening = base[0].at

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -58,23 +59,44 @@ def time_of(fact: Fact, fields: Iterable[str]) -> datetime | None:
     return None
 
 
-def hits(facts: Iterable[Fact], matcher: Matcher, fields: Iterable[str]) -> list[Hit]:
+class Facts:
+    """An incident's facts, also by event type: built once per judgement, so each rule
+    looks only at the events it names instead of the whole history."""
+
+    __slots__ = ("_by_type", "_merged", "all")
+
+    def __init__(self, facts: tuple[Fact, ...]) -> None:
+        self.all = facts
+        self._by_type: dict[str, list[Fact]] = defaultdict(list)
+        self._merged: dict[tuple[str, ...], Sequence[Fact]] = {}
+        for fact in facts:
+            self._by_type[fact.envelope.type].append(fact)
+
+    def of(self, types: tuple[str, ...]) -> Sequence[Fact]:
+        """The facts of ``types`` (all of them when empty), in position order."""
+        if not types:
+            return self.all
+        if len(types) == 1:
+            return self._by_type.get(types[0], ())
+        merged = self._merged.get(types)
+        if merged is None:
+            chosen = [f for t in set(types) for f in self._by_type.get(t, ())]
+            merged = self._merged[types] = sorted(chosen, key=lambda f: f.position)
+        return merged
+
+
+def hits(facts: Facts, matcher: Matcher, fields: Iterable[str]) -> list[Hit]:
     """Matching facts that carry one of ``fields``, in position order."""
-    found, events = [], matcher.event
-    for fact in facts:
-        if events and fact.envelope.type not in events:
-            continue  # the common case, decided without a call
+    found = []
+    for fact in facts.of(matcher.event):
         at = time_of(fact, fields) if matches(matcher, fact) else None
         if at is not None:
             found.append(Hit(fact.position, at, fact))
     return found
 
 
-def any_hits(
-    facts: Iterable[Fact], matchers: Iterable[Matcher], fields: tuple[str, ...]
-) -> list[Hit]:
+def any_hits(facts: Facts, matchers: Iterable[Matcher], fields: tuple[str, ...]) -> list[Hit]:
     """Hits of any of ``matchers``, by time (then position)."""
-    facts = tuple(facts)
     found = {h.position: h for m in matchers for h in hits(facts, m, fields)}
     return sorted(found.values(), key=lambda h: (h.at, h.position))
 
@@ -97,19 +119,37 @@ def _loss(state: IncidentState, currency: str | None) -> int:
     return sum(amount for cur, amount in state.losses.values() if cur == currency)
 
 
+Check = Callable[[IncidentState, Context], bool]
+_compiled: dict[int, tuple[When, tuple[Check, ...]]] = {}
+
+
+def _compile(w: When) -> tuple[Check, ...]:
+    """Only the conditions ``w`` sets, cheapest first."""
+    found: list[tuple[bool, Check]] = [
+        (bool(w.kind), lambda s, c: s.kind in w.kind),
+        (bool(w.kind_not), lambda s, c: s.kind not in w.kind_not),
+        (bool(w.regime), lambda s, c: bool(s.regimes.intersection(w.regime))),
+        (bool(w.context), lambda s, c: all(set(c.value(k)) & set(v) for k, v in w.context.items())),
+        (
+            bool(w.severity_at_least),
+            lambda s, c: (s.severity or "sev9") <= str(w.severity_at_least),
+        ),
+        (bool(w.casualty), lambda s, c: any(s.casualties.get(x, 0) > 0 for x in w.casualty)),
+        (w.fatality, lambda s, c: s.casualties.get("fatal", 0) > 0),
+        (
+            w.loss_at_least is not None,
+            lambda s, c: _loss(s, w.loss_currency) >= (w.loss_at_least or 0),
+        ),
+        (bool(w.level_at_least), lambda s, c: level_reached(s, str(w.level_at_least)) is not None),
+    ]
+    return tuple(check for used, check in found if used)
+
+
 def holds(when: When, state: IncidentState, context: Context) -> bool:
     """Whether every condition of ``when`` holds for the incident and the deployment."""
-    checks: tuple[Callable[[], bool], ...] = (  # lazily, cheapest first
-        lambda: not when.kind or state.kind in when.kind,
-        lambda: state.kind not in when.kind_not,
-        lambda: not when.regime or bool(state.regimes & set(when.regime)),
-        lambda: all(set(context.value(k)) & set(v) for k, v in when.context.items()),
-        lambda: not when.severity_at_least or (state.severity or "sev9") <= when.severity_at_least,
-        lambda: not when.casualty or any(state.casualties.get(s, 0) > 0 for s in when.casualty),
-        lambda: not when.fatality or state.casualties.get("fatal", 0) > 0,
-        lambda: (
-            when.loss_at_least is None or _loss(state, when.loss_currency) >= when.loss_at_least
-        ),
-        lambda: not when.level_at_least or level_reached(state, when.level_at_least) is not None,
-    )
-    return all(check() for check in checks)
+    entry = _compiled.get(id(when))
+    if entry is None or entry[0] is not when:  # the id of a pack since reloaded
+        if len(_compiled) > 10_000:
+            _compiled.clear()
+        entry = _compiled[id(when)] = (when, _compile(when))
+    return all(check(state, context) for check in entry[1])
