@@ -1,15 +1,16 @@
 """Deadline alerts: ``incidents.alerts.deadline.due_soon`` and ``….missed``, once each.
 
-Each tick, in one transaction on the leader's connection: find obligations whose due-soon
-lead or due time has passed, claim each alert in ``deadline_alerts`` (a primary key per
-obligation, kind and due time), publish it to JetStream keyed by the same identity, and
-mark the obligation. A crash before commit releases the claim and the republish is a
-JetStream duplicate; after commit the claim stands, across restarts, rebuilds and
-standby instances.
+Each tick, in one transaction on a connection of the leader's own: find obligations whose
+due-soon lead or due time has passed, claim their alerts in ``deadline_alerts`` (a primary
+key per obligation, kind and due time), publish each claimed one to JetStream keyed by the
+same identity, and mark the obligations the projector has not rewritten meanwhile. A crash
+before commit releases the claims and the republish is a JetStream duplicate; after commit
+the claims stand, across restarts, rebuilds and standby instances.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import asyncpg
@@ -28,8 +29,18 @@ WHERE state IN ('pending', 'due_soon') AND due_at IS NOT NULL
 ORDER BY due_at LIMIT 500
 """
 _CLAIM = """
-INSERT INTO deadline_alerts (incident_id, ref, kind, due_at) VALUES ($1, $2, $3, $4)
-ON CONFLICT DO NOTHING RETURNING 1
+INSERT INTO deadline_alerts (incident_id, ref, kind, due_at)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
+ON CONFLICT DO NOTHING RETURNING incident_id, ref, kind, due_at
+"""
+_MARK = """
+UPDATE rm_deadlines_g{g} AS d SET state = n.kind
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+  AS n(incident_id, ref, kind, was, due_at)
+-- Only rows the projector has not rewritten since they were read: a step that met the
+-- obligation meanwhile keeps its verdict.
+WHERE d.incident_id = n.incident_id AND d.ref = n.ref AND d.state = n.was
+  AND d.due_at = n.due_at
 """
 
 
@@ -58,29 +69,34 @@ async def _publish(js: JetStreamContext, topology: Topology, alert: Alert) -> No
 async def tick(
     conn: asyncpg.Connection, js: JetStreamContext, topology: Topology, generation: int
 ) -> int:
-    """Publish every alert now due; return how many."""
-    now, sent = datetime.now(UTC), 0
+    """Publish every alert now due (up to 500 a tick); return how many."""
+    now = datetime.now(UTC)
     async with conn.transaction():
-        for row in await conn.fetch(_DUE, now):
-            alert = Alert(
-                row["incident_id"],
-                row["ref"],
-                row["pack_id"],
-                row["pack_version"],
-                row["rule"],
-                row["stage"],
-                row["due_at"],
-                row["kind"],
-                now,
-            )
-            if await conn.fetchval(_CLAIM, alert.incident_id, alert.ref, alert.state, alert.due_at):
-                await _publish(js, topology, alert)
-                sent += 1
-            await conn.execute(
-                f"UPDATE rm_deadlines_g{generation} SET state = $3"
-                " WHERE incident_id = $1 AND ref = $2",
-                alert.incident_id,
-                alert.ref,
-                alert.state,
-            )
-    return sent
+        rows = await conn.fetch(_DUE, now)
+        if not rows:
+            return 0
+        columns = [[r[k] for r in rows] for k in ("incident_id", "ref", "kind", "due_at")]
+        won = {tuple(r.values()) for r in await conn.fetch(_CLAIM, *columns)}
+        fresh = [_alert(r, now) for r in rows if _identity(r) in won]
+        await asyncio.gather(*(_publish(js, topology, alert) for alert in fresh))
+        was = [r["state"] for r in rows]
+        await conn.execute(_MARK.format(g=generation), *columns[:3], was, columns[3])
+    return len(fresh)
+
+
+def _identity(row: asyncpg.Record) -> tuple[object, ...]:
+    return (row["incident_id"], row["ref"], row["kind"], row["due_at"])
+
+
+def _alert(row: asyncpg.Record, now: datetime) -> Alert:
+    return Alert(
+        row["incident_id"],
+        row["ref"],
+        row["pack_id"],
+        row["pack_version"],
+        row["rule"],
+        row["stage"],
+        row["due_at"],
+        row["kind"],
+        now,
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 
 import asyncpg
 import structlog
@@ -31,12 +30,25 @@ async def _listen(database_url: str, wake: asyncio.Event) -> asyncpg.Connection:
 
 
 async def _chores(
-    conn: asyncpg.Connection, js: JetStreamContext, topology: Topology, generation: int
+    database_url: str,
+    js: JetStreamContext,
+    topology: Topology,
+    generation: int,
+    packs: PackWatch,
 ) -> None:
-    await alerts.tick(conn, js, topology, generation)
-    positions, seconds = await runner.lag(conn, generation)
-    metrics.LAG_POSITIONS.set(positions)
-    metrics.LAG_SECONDS.set(seconds)
+    """Twice a second, beside the tail and on a connection of its own, so that an alert
+    burst never holds the read models back: alerts, lag metrics, policy-pack reloads."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        while True:
+            await alerts.tick(conn, js, topology, generation)
+            positions, seconds = await runner.lag(conn, generation)
+            metrics.LAG_POSITIONS.set(positions)
+            metrics.LAG_SECONDS.set(seconds)
+            packs.current()
+            await asyncio.sleep(0.5)
+    finally:
+        await conn.close()
 
 
 async def _follow(
@@ -52,19 +64,20 @@ async def _follow(
     cache = runner.FoldCache()
     wake = asyncio.Event()
     listener = await _listen(database_url, wake)
+    chores = asyncio.create_task(_chores(database_url, js, topology, generation, packs))
     try:
-        chores_due = 0.0
         while not stop.is_set():
+            if chores.done():
+                chores.result()  # raises what stopped it; the caller starts again
             wake.clear()  # before the step: a NOTIFY arriving meanwhile is not lost
             if await runner.step(conn, generation, packs.config, cache=cache):
                 continue
-            if time.monotonic() >= chores_due:  # twice a second, not on every wake-up
-                await _chores(conn, js, topology, generation)
-                packs.current()
-                chores_due = time.monotonic() + 0.5
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), 0.5)  # polling covers lost NOTIFYs
     finally:
+        chores.cancel()
+        with contextlib.suppress(asyncio.CancelledError, *TRANSIENT):
+            await chores
         await listener.close()
 
 
