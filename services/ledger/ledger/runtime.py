@@ -109,7 +109,14 @@ def _tasks(
         )
     if "api" in components:
         config = uvicorn.Config(
-            create_app(pool, nc, db.head_revision(), topology),
+            create_app(
+                pool,
+                nc,
+                db.head_revision(),
+                topology,
+                projector=projector_config(settings),
+                insured=settings.http.insured,
+            ),
             host=settings.http.host,
             port=settings.http.port,
             log_config=None,

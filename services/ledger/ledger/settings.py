@@ -43,6 +43,7 @@ class NatsSettings(msgspec.Struct, frozen=True):
 class HttpSettings(msgspec.Struct, frozen=True):
     host: str = "127.0.0.1"
     port: int = 8000
+    insured: str = ""  # the organisation named as insured in loss-run headers
 
 
 class StackSettings(msgspec.Struct, frozen=True):

@@ -71,9 +71,17 @@ async def revoke(conn: asyncpg.Connection, token_id: uuid.UUID) -> bool:
     return bool(status.endswith("1"))
 
 
-async def role_of(conn: asyncpg.Connection, secret: str) -> str | None:
-    role = await conn.fetchval(
-        "SELECT role FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+class Holder(msgspec.Struct, frozen=True):
+    """Who presented a token: what the API authorises and the access log records."""
+
+    token_id: uuid.UUID
+    name: str
+    role: str
+
+
+async def holder_of(conn: asyncpg.Connection, secret: str) -> Holder | None:
+    row = await conn.fetchrow(
+        "SELECT token_id, name, role FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
         hash_token(secret),
     )
-    return None if role is None else str(role)
+    return None if row is None else Holder(row["token_id"], row["name"], row["role"])

@@ -121,6 +121,7 @@ class IncidentStatus(msgspec.Struct, frozen=True, kw_only=True):
     lifecycle: State = "new"
     kind: str | None = None
     title: str | None = None
+    description: str | None = None
     site_name: str | None = None
     location_code: str | None = None
     severity: str | None = None
@@ -220,6 +221,7 @@ def _reported(p: IncidentReported, state: IncidentStatus, at: datetime) -> Incid
         state,
         kind=str(p.kind),
         title=p.title,
+        description=p.description or None,
         site_name=p.site.name,
         location_code=p.site.location_code,
         reported_at=at,

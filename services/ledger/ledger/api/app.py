@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from http import HTTPStatus
 from typing import Any
 
 import asyncpg
@@ -18,7 +19,10 @@ from nats.aio.client import Client
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from contracts.topology import Topology
-from ledger.api import appends, auth, health, timeline
+from ledger.api import access, appends, auth, deadlines, health, incidents, losses, timeline
+from ledger.paths import repo_root
+from projector import deadlines as engine
+from projector.models import Config
 
 PUBLIC = {"/health", "/ready", "/metrics", "/schema"}
 
@@ -40,16 +44,38 @@ def request_context(app: ASGIApp) -> ASGIApp:
 
 
 def _problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """RFC 9457 problem details; never a stack trace."""
+    """RFC 9457 problem details, naming the parameter at fault; never a stack trace."""
+    body: dict[str, Any] = {"type": "about:blank"}
     if isinstance(exc, HTTPException):
         status, detail, headers = exc.status_code, exc.detail, exc.headers or {}
+        body |= _invalid(exc.extra)
     else:
         structlog.get_logger("ledger.api").exception("request failed", path=request.url.path)
         status, detail, headers = 500, "internal error", {}
-    body = {"type": "about:blank", "title": detail, "status": status, "detail": detail}
+    title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else detail
+    body |= {"title": title, "status": status, "detail": body.pop("detail", detail)}
     return Response(
         body, status_code=status, headers=headers, media_type="application/problem+json"
     )
+
+
+def _invalid(extra: Any) -> dict[str, Any]:
+    """Litestar's validation errors (``[{"key", "message", "source"}]``) as a detail that
+    names each parameter, and the list itself as ``errors``."""
+    if isinstance(extra, dict) and "parameter" in extra:
+        return {"parameter": extra["parameter"]}
+    if not isinstance(extra, list) or not extra:
+        return {}
+    named = [
+        f"{e.get('source', 'parameter')} parameter {e.get('key')!r}: {e.get('message')}"
+        for e in extra
+        if isinstance(e, dict)
+    ]
+    return {"detail": "; ".join(named), "errors": extra} if named else {}
+
+
+def _shipped_packs() -> Config:
+    return Config(engine.load_packs(repo_root() / "services" / "projector" / "packs"))
 
 
 def create_app(
@@ -57,13 +83,24 @@ def create_app(
     nats: Client | None,
     head_revision: str | None,
     topology: Topology | None = None,
+    *,
+    projector: Config | None = None,
+    insured: str = "",
 ) -> Litestar:
+    """``projector``: the policy packs ``as_of`` judgements use (default: every shipped
+    pack); ``insured``: the organisation loss runs name."""
     exclude = [f"^{p}" for p in PUBLIC]
     return Litestar(
         route_handlers=[
             health.health,
             health.ready,
+            incidents.list_incidents,
+            incidents.incident,
             timeline.timeline,
+            deadlines.incident_deadlines,
+            deadlines.board,
+            losses.loss_run,
+            access.access_log,
             appends.append_events,
             metrics,
         ],
@@ -73,6 +110,8 @@ def create_app(
                 "nats": nats,
                 "head_revision": head_revision,
                 "topology": topology or Topology(),
+                "projector": projector or _shipped_packs(),
+                "insured": insured,
             }
         ),
         middleware=[request_context, DefineMiddleware(auth.BearerAuth, exclude=exclude)],

@@ -1,10 +1,18 @@
-"""Bearer-token authentication (middleware) and role guards."""
+"""Bearer-token authentication (middleware) and role guards.
+
+The roles (``ledger token create --role``):
+
+- ``publisher``: ``POST /v1/events`` only;
+- ``auditor``: reads everything, personal fields included, and every export;
+- ``clerk``: incidents, deadlines, losses, reports and claim packs, with personal fields
+  redacted; never raw timelines;
+- ``admin``: tokens and the access log.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
@@ -12,9 +20,8 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from ledger import tokens
 
-
-class Principal(msgspec.Struct, frozen=True):
-    role: str
+Principal = tokens.Holder
+READERS = ("auditor", "clerk")
 
 
 class BearerAuth(AbstractAuthenticationMiddleware):
@@ -26,10 +33,10 @@ class BearerAuth(AbstractAuthenticationMiddleware):
         if scheme.lower() != "bearer" or not secret:
             raise NotAuthorizedException("a bearer token is required (Authorization: Bearer …)")
         async with connection.app.state.pool.acquire() as conn:
-            role = await tokens.role_of(conn, secret.strip())
-        if role is None:
+            holder = await tokens.holder_of(conn, secret.strip())
+        if holder is None:
             raise NotAuthorizedException("the bearer token is unknown or revoked")
-        return AuthenticationResult(user=Principal(role), auth=secret)
+        return AuthenticationResult(user=holder, auth=secret)
 
 
 def roles(*allowed: str) -> Any:
@@ -41,3 +48,7 @@ def roles(*allowed: str) -> Any:
             )
 
     return guard
+
+
+def sees_personal_data(principal: Principal) -> bool:
+    return principal.role == "auditor"

@@ -17,15 +17,16 @@ from ledger.runtime import COMPONENTS, serve
 from ledger.settings import Settings
 from ledger.stack import embedded
 
-DEV_ROLES = ("admin", "auditor")
+DEV_ROLES = ("admin", "auditor", "clerk", "publisher")
 
 
 def _dev_secrets(data_dir: Path) -> dict[str, str]:
     """Development tokens, kept in the data directory so they survive restarts."""
     path = data_dir / "dev-tokens.json"
-    if path.exists():
-        return msgspec.json.decode(path.read_bytes(), type=dict[str, str])
-    secrets = {role: tokens.new_secret() for role in DEV_ROLES}
+    known = msgspec.json.decode(path.read_bytes(), type=dict[str, str]) if path.exists() else {}
+    if set(known) >= set(DEV_ROLES):
+        return known
+    secrets = {role: known.get(role) or tokens.new_secret() for role in DEV_ROLES}
     path.write_bytes(msgspec.json.encode(secrets))
     path.chmod(0o600)
     return secrets

@@ -1,0 +1,98 @@
+"""The access log: every read of a timeline, export, report or claim pack, recorded before
+the response is sent (who, what, with which parameters, when); admins query it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import asyncpg
+import msgspec
+from litestar import Request, get
+from litestar.datastructures import State
+from litestar.params import FromQuery, QueryParameter
+
+from ledger.api.auth import Principal, roles
+from ledger.api.paging import MAX_LIMIT, Where, page
+
+_encode = msgspec.json.Encoder().encode
+
+
+async def record(
+    conn: asyncpg.Connection,
+    request: Request[Principal, Any, Any],
+    action: str,
+    resource: str,
+    status: int = 200,
+) -> None:
+    """Log ``action`` on ``resource`` by the request's token, with its query parameters."""
+    who: Principal = request.user
+    params = {k: v if len(v) > 1 else v[0] for k, v in request.query_params.dict().items()}
+    await conn.execute(
+        "INSERT INTO access_log (token_id, token_name, role, action, resource, params, status)"
+        " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)",
+        who.token_id,
+        who.name,
+        who.role,
+        action,
+        resource,
+        _encode(params).decode(),
+        status,
+    )
+
+
+class AccessEntry(msgspec.Struct, frozen=True):
+    id: int
+    at: datetime
+    token_id: str
+    token_name: str
+    role: str
+    action: str
+    resource: str
+    params: dict[str, Any]
+    status: int
+
+
+class AccessLog(msgspec.Struct, frozen=True):
+    items: list[AccessEntry]
+    next_before: int | None = None
+
+
+@get("/v1/access-log", guards=[roles("admin")], tags=["audit"], summary="Who read what, when")
+async def access_log(
+    state: State,
+    action: Annotated[str | None, QueryParameter(max_length=100)] = None,
+    role: Annotated[str | None, QueryParameter(max_length=20)] = None,
+    token_id: Annotated[str | None, QueryParameter(max_length=36)] = None,
+    resource: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    since: FromQuery[datetime | None] = None,
+    until: FromQuery[datetime | None] = None,
+    before: Annotated[int | None, QueryParameter(ge=1, description="next_before of a page")] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 100,
+) -> AccessLog:
+    """Newest first; pass a page's ``next_before`` as ``before`` for the next page."""
+    where = Where()
+    for column, value in (("action", action), ("role", role), ("resource", resource)):
+        if value:
+            where.add(f"{column} = {{}}", value)
+    if token_id:
+        where.add("token_id::text = {}", token_id)
+    if since:
+        where.add("at >= {}", since)
+    if until:
+        where.add("at < {}", until)
+    if before:
+        where.add("id < {}", before)
+    query = f"SELECT * FROM access_log{where.sql()} ORDER BY id DESC LIMIT {limit + 1}"
+    async with state.pool.acquire() as conn:
+        rows, last = page(await conn.fetch(query, *where.args), limit)
+    items = [
+        AccessEntry(
+            **(
+                dict(r)
+                | {"token_id": str(r["token_id"]), "params": msgspec.json.decode(r["params"])}
+            )
+        )
+        for r in rows
+    ]
+    return AccessLog(items, last["id"] if last else None)

@@ -1,0 +1,135 @@
+"""Deadline boards: every obligation, soonest first, with its state judged at the moment
+of reading (a pending obligation whose due time has passed reads ``missed``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import asyncpg
+import msgspec
+from litestar import get
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
+from litestar.params import FromQuery, QueryParameter
+
+from ledger.api.auth import READERS, roles
+from ledger.api.paging import (
+    MAX_LIMIT,
+    IncidentPath,
+    Where,
+    decode_cursor,
+    encode_cursor,
+    instant,
+    page,
+)
+
+DeadlineState = Literal[
+    "pending",
+    "due_soon",
+    "met",
+    "met_late",
+    "missed",
+    "waived",
+    "paused",
+    "not_applicable",
+    "superseded",
+]
+LIVE_STATE = (
+    "(CASE WHEN state IN ('pending', 'due_soon') AND due_at <= now() THEN 'missed'"
+    " WHEN state = 'pending' AND due_at - make_interval(secs => lead_seconds) <= now()"
+    " THEN 'due_soon' ELSE state END)"
+)
+_SELECT = f"""
+SELECT d.incident_id, d.ref, d.doc, {LIVE_STATE} AS live_state, d.due_at
+FROM deadlines d JOIN incident_status s USING (incident_id)
+"""
+OPEN = ("pending", "due_soon", "paused")
+
+
+class Summary(msgspec.Struct, frozen=True):
+    total: int
+    by_state: dict[str, int]
+    next_due: dict[str, Any] | None
+    missed: list[dict[str, Any]]
+
+
+class Board(msgspec.Struct, frozen=True):
+    items: list[dict[str, Any]]
+    next_cursor: str | None = None
+
+
+def _item(row: asyncpg.Record) -> dict[str, Any]:
+    doc: dict[str, Any] = msgspec.json.decode(row["doc"])
+    return doc | {"state": row["live_state"]}
+
+
+async def of_incident(conn: asyncpg.Connection, incident_id: str) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        _SELECT + " WHERE d.incident_id = $1 ORDER BY d.due_at, d.ref", incident_id
+    )
+    return [_item(r) for r in rows]
+
+
+def summary(items: list[dict[str, Any]]) -> Summary:
+    by_state: dict[str, int] = {}
+    for item in items:
+        by_state[item["state"]] = by_state.get(item["state"], 0) + 1
+    pending = [i for i in items if i["state"] in OPEN]
+    return Summary(
+        total=len(items),
+        by_state=by_state,
+        next_due=min(pending, key=lambda i: i["due_at"]) if pending else None,
+        missed=[i for i in items if i["state"] == "missed"],
+    )
+
+
+@get(
+    "/v1/incidents/{incident_id:str}/deadlines",
+    guards=[roles(*READERS)],
+    tags=["deadlines"],
+    summary="One incident's deadlines, soonest first",
+)
+async def incident_deadlines(
+    state: State,
+    incident_id: IncidentPath,
+) -> Board:
+    async with state.pool.acquire() as conn:
+        known = await conn.fetchval(
+            "SELECT 1 FROM incident_status WHERE incident_id = $1", incident_id
+        )
+        if not known:
+            raise NotFoundException(f"incident {incident_id!r} is not known")
+        return Board(await of_incident(conn, incident_id))
+
+
+@get("/v1/deadlines", guards=[roles(*READERS)], tags=["deadlines"], summary="The deadline board")
+async def board(
+    state: State,
+    deadline_state: Annotated[list[DeadlineState] | None, QueryParameter(query="state")] = None,
+    policy: Annotated[str | None, QueryParameter(max_length=100)] = None,
+    due_before: FromQuery[datetime | None] = None,
+    site: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    kind: Annotated[list[str] | None, QueryParameter()] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 100,
+    cursor: Annotated[str | None, QueryParameter(max_length=500)] = None,
+) -> Board:
+    where = Where()
+    if deadline_state:
+        where.add(f"{LIVE_STATE} = any({{}})", deadline_state)
+    if policy:
+        where.add("d.pack_id = {}", policy)
+    if due_before:
+        where.add("d.due_at < {}", due_before)
+    if site:
+        where.add("(s.doc->>'site_name' = {0} OR s.doc->>'location_code' = {0})", site)
+    if kind:
+        where.add("s.kind = any({})", kind)
+    if cursor:
+        due, incident, ref = decode_cursor(cursor, 3)
+        where.add("(d.due_at, d.incident_id, d.ref) > ({}, {}, {})", instant(due), incident, ref)
+    query = _SELECT + where.sql() + f" ORDER BY d.due_at, d.incident_id, d.ref LIMIT {limit + 1}"
+    async with state.pool.acquire() as conn:
+        rows, last = page(await conn.fetch(query, *where.args), limit)
+    token = last and encode_cursor(last["due_at"].isoformat(), last["incident_id"], last["ref"])
+    return Board([_item(r) for r in rows], token)

@@ -1,0 +1,130 @@
+"""Incidents: the list with filters and keyset pages, and one incident's current status."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import get
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
+from litestar.params import FromQuery, QueryParameter
+
+from ledger.api import deadlines
+from ledger.api.auth import READERS, roles
+from ledger.api.paging import (
+    MAX_LIMIT,
+    BadParameter,
+    IncidentPath,
+    Where,
+    decode_cursor,
+    encode_cursor,
+    instant,
+    page,
+)
+
+OCCURRED = (
+    "coalesce((doc->>'detected_at')::timestamptz, (doc->>'reported_at')::timestamptz,"
+    " 'epoch'::timestamptz)"
+)
+_MISSED = (
+    "EXISTS (SELECT FROM deadlines d WHERE d.incident_id = s.incident_id"
+    f" AND {deadlines.LIVE_STATE} = 'missed')"
+)
+
+
+class Incidents(msgspec.Struct, frozen=True):
+    items: list[dict[str, Any]]
+    next_cursor: str | None = None
+
+
+class IncidentDetail(msgspec.Struct, frozen=True):
+    incident: dict[str, Any]
+    deadlines: deadlines.Summary
+
+
+def _filters(
+    status: list[str] | None,
+    kind: list[str] | None,
+    site: str | None,
+    severity: list[str] | None,
+    occurred_from: datetime | None,
+    occurred_to: datetime | None,
+    has_missed_deadlines: bool | None,
+    q: str | None,
+) -> Where:
+    where = Where()
+    if status:
+        where.add("s.status = any({})", status)
+    if kind:
+        where.add("s.kind = any({})", kind)
+    if site:
+        where.add("(doc->>'site_name' = {0} OR doc->>'location_code' = {0})", site)
+    if severity:
+        where.add("doc->>'severity' = any({})", severity)
+    if occurred_from:
+        where.add(f"{OCCURRED} >= {{}}", occurred_from)
+    if occurred_to:
+        where.add(f"{OCCURRED} < {{}}", occurred_to)
+    if has_missed_deadlines is not None:
+        where.add(_MISSED if has_missed_deadlines else f"NOT {_MISSED}")
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where.add("(doc->>'title' ILIKE {0} OR doc->>'description' ILIKE {0})", pattern)
+    return where
+
+
+_LIST = f"SELECT s.incident_id, s.doc, {OCCURRED} AS occurred FROM incident_status s"
+
+
+@get("/v1/incidents", guards=[roles(*READERS)], tags=["incidents"], summary="Incidents")
+async def list_incidents(
+    state: State,
+    status: Annotated[list[str] | None, QueryParameter(description="any of these statuses")] = None,
+    kind: Annotated[list[str] | None, QueryParameter(description="any of these kinds")] = None,
+    site: Annotated[
+        str | None, QueryParameter(max_length=200, description="site name or code")
+    ] = None,
+    severity: Annotated[list[str] | None, QueryParameter(description="any of these")] = None,
+    occurred_from: FromQuery[datetime | None] = None,
+    occurred_to: FromQuery[datetime | None] = None,
+    has_missed_deadlines: FromQuery[bool | None] = None,
+    q: Annotated[
+        str | None, QueryParameter(max_length=200, description="text in title or description")
+    ] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 50,
+    cursor: Annotated[str | None, QueryParameter(max_length=500)] = None,
+) -> Incidents:
+    """Newest first (by when the incident occurred, then id), in keyset pages: pass the
+    ``next_cursor`` of one page as ``cursor`` to get the next."""
+    if occurred_from and occurred_to and occurred_from >= occurred_to:
+        raise BadParameter("occurred_to", "must be later than occurred_from")
+    where = _filters(
+        status, kind, site, severity, occurred_from, occurred_to, has_missed_deadlines, q
+    )
+    if cursor:
+        occurred, incident = decode_cursor(cursor, 2)
+        where.add(f"({OCCURRED}, s.incident_id) < ({{}}, {{}})", instant(occurred), incident)
+    query = _LIST + where.sql() + f" ORDER BY occurred DESC, s.incident_id DESC LIMIT {limit + 1}"
+    async with state.pool.acquire() as conn:
+        rows, last = page(await conn.fetch(query, *where.args), limit)
+    token = last and encode_cursor(last["occurred"].isoformat(), last["incident_id"])
+    return Incidents([msgspec.json.decode(r["doc"]) for r in rows], token)
+
+
+@get(
+    "/v1/incidents/{incident_id:str}",
+    guards=[roles(*READERS)],
+    tags=["incidents"],
+    summary="An incident's current status and deadlines",
+)
+async def incident(state: State, incident_id: IncidentPath) -> IncidentDetail:
+    async with state.pool.acquire() as conn:
+        doc = await conn.fetchval(
+            "SELECT doc FROM incident_status WHERE incident_id = $1", incident_id
+        )
+        if doc is None:
+            raise NotFoundException(f"incident {incident_id!r} is not known")
+        items = await deadlines.of_incident(conn, incident_id)
+    return IncidentDetail(msgspec.json.decode(doc), deadlines.summary(items))

@@ -1,0 +1,147 @@
+"""``GET /v1/losses``: the loss run, in JSON, CSV or XLSX, streamed with flat memory.
+
+The body opens its own pooled connection: Litestar releases request-scoped resources
+before a streamed body is sent, so nothing the handler holds may be used by the stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+import asyncpg
+import msgspec
+from litestar import Request, get
+from litestar.datastructures import State
+from litestar.params import FromQuery, QueryParameter
+from litestar.response import Stream
+
+from ledger.api import access, lossrun
+from ledger.api.auth import READERS, Principal, roles, sees_personal_data
+from ledger.api.paging import BadParameter
+from ledger.api.tabular import BOM, CsvWriter, Workbook
+
+BATCH = 1000
+_MEDIA = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+async def _batches(
+    pool: asyncpg.Pool, query: lossrun.Query, totals: lossrun.Totals
+) -> AsyncIterator[list[Any]]:
+    async with pool.acquire() as conn, conn.transaction():
+        batch = []
+        async for row in lossrun.rows(conn, query):
+            totals.add(row)
+            batch.append(row)
+            if len(batch) >= BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+
+def _title(header: lossrun.Header) -> list[list[Any]]:
+    return [
+        ["Loss run", ""],
+        ["Insured", header.insured],
+        ["Carrier", header.carrier],
+        ["Policy", header.policy],
+        ["Valuation date", header.valuation_date.isoformat()],
+        [],
+    ]
+
+
+async def _csv(
+    pool: asyncpg.Pool, query: lossrun.Query, header: lossrun.Header
+) -> AsyncIterator[bytes]:
+    totals, writer = lossrun.Totals(), CsvWriter()
+    yield BOM + writer.encode([*_title(header), lossrun.COLUMNS])
+    async for batch in _batches(pool, query, totals):
+        yield writer.encode(lossrun.cells(row) for row in batch)
+    yield writer.encode([[], *totals.cells()])
+
+
+async def _json(
+    pool: asyncpg.Pool, query: lossrun.Query, header: lossrun.Header
+) -> AsyncIterator[bytes]:
+    totals, first = lossrun.Totals(), True
+    yield b'{"header":' + msgspec.json.encode(header) + b',"rows":['
+    async for batch in _batches(pool, query, totals):
+        body = b",".join(msgspec.json.encode(row) for row in batch)
+        yield body if first else b"," + body
+        first = False
+    yield b'],"totals":' + msgspec.json.encode(totals.as_json()) + b"}"
+
+
+async def _xlsx(
+    pool: asyncpg.Pool, query: lossrun.Query, header: lossrun.Header
+) -> AsyncIterator[bytes]:
+    totals, book = lossrun.Totals(), Workbook("Loss run")
+    for line in _title(header):
+        book.write(line)
+    book.write(lossrun.COLUMNS, bold=True)
+    async for batch in _batches(pool, query, totals):
+        for row in batch:
+            book.write(lossrun.xlsx_cells(row))
+    book.write([])
+    for line in totals.xlsx_cells():
+        book.write(line, bold=True)
+    for chunk in book.chunks():
+        yield chunk
+
+
+@get("/v1/losses", guards=[roles(*READERS)], tags=["losses"], summary="The loss run")
+async def loss_run(
+    request: Request[Principal, Any, Any],
+    state: State,
+    valuation_date: Annotated[
+        date | None,
+        QueryParameter(description="figures as of the end of this day (UTC); default today"),
+    ] = None,
+    loss_from: Annotated[
+        date | None, QueryParameter(query="from", description="date of loss on or after")
+    ] = None,
+    loss_to: Annotated[
+        date | None, QueryParameter(query="to", description="date of loss on or before")
+    ] = None,
+    carrier: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    policy: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    as_of: Annotated[
+        datetime | None,
+        QueryParameter(description="figures as of this instant instead (overrides the date)"),
+    ] = None,
+    format: FromQuery[Literal["json", "csv", "xlsx"]] = "json",
+) -> Stream:
+    """One row per claim: claim number, date of loss, date reported, kind, location code,
+    claimant (redacted for clerks), carrier, policy, coverage, status, paid, reserve,
+    incurred (paid + reserve), recovered and net incurred, in the claim's currency; then
+    totals per currency. Amounts are in currency units in CSV and XLSX, minor units in JSON."""
+    today = datetime.now(UTC).date()
+    if valuation_date is not None and valuation_date > today:
+        raise BadParameter("valuation_date", "a loss run cannot be valued in the future")
+    if loss_from and loss_to and loss_from > loss_to:
+        raise BadParameter("to", "must not be before 'from'")
+    if as_of is not None and as_of > datetime.now(UTC):
+        raise BadParameter("as_of", "a loss run cannot be valued in the future")
+    query = lossrun.Query(
+        as_of=as_of,
+        valuation_date=None if valuation_date in (None, today) else valuation_date,
+        loss_from=loss_from,
+        loss_to=loss_to,
+        carrier=carrier,
+        policy=policy,
+        redact=not sees_personal_data(request.user),
+    )
+    valued = as_of.date() if as_of else valuation_date or today
+    header = lossrun.Header(state.insured, carrier or "all", policy or "all", valued)
+    async with state.pool.acquire() as conn:
+        await access.record(conn, request, "loss_run", "losses")
+    body = {"json": _json, "csv": _csv, "xlsx": _xlsx}[format](state.pool, query, header)
+    name = f"loss-run-{header.valuation_date}.{format}"
+    headers = {} if format == "json" else {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Stream(body, media_type=_MEDIA[format], headers=headers)

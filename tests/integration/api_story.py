@@ -1,0 +1,97 @@
+"""A small ledger for the API tests: every scenario recorded and projected, and tokens for
+every role."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import httpx
+from nats.aio.client import Client
+
+from contracts import builders
+from contracts.envelope import Actor, Envelope
+from contracts.events import Personal, Site
+from ledger import db, tokens
+from ledger import store as ledger_store
+from ledger.api.app import create_app
+from ledger.runtime import projector_config
+from ledger.settings import load
+from projector import runner
+from tests.integration.test_projector import record
+
+ROLES = ("publisher", "auditor", "clerk", "admin")
+AGENT = Actor(id="agent-7", name="坐席 agent", role="agent")
+SOURCE = "callcentre"
+
+
+class Story:
+    def __init__(self, client: httpx.AsyncClient, pool: asyncpg.Pool, keys: dict[str, str]):
+        self.client, self.pool, self.keys = client, pool, keys
+
+    def as_(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[role]}"}
+
+    async def get(self, path: str, role: str = "auditor", **params: Any) -> httpx.Response:
+        return await self.client.get(path, params=params, headers=self.as_(role))
+
+    async def append(self, *envelopes: Envelope) -> None:
+        async with self.pool.acquire() as conn:
+            await ledger_store.append(conn, list(envelopes), origin="test")
+
+    async def project(self) -> None:
+        config = projector_config(load({}))
+        async with self.pool.acquire() as conn:
+            generation = await runner.prepare(conn, config)
+            await runner.catch_up(conn, generation, config)
+
+    async def recorded_at(self, incident: str) -> datetime:
+        async with self.pool.acquire() as conn:
+            at: datetime = await conn.fetchval(
+                "SELECT max(recorded_at) FROM events WHERE incident_id = $1", incident
+            )
+        return at
+
+
+async def story(pool: asyncpg.Pool, nc: Client) -> AsyncIterator[Story]:
+    async with pool.acquire() as conn:
+        await record(conn, ["fire", "elevator", "app_outage", "robbery", "illness"])
+        keys = {r: (await tokens.create(conn, role=r, name=f"test {r}"))[1] for r in ROLES}
+    app = create_app(pool, nc, db.head_revision(), insured="澎湖湾物业 Penghu Bay Property")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as client:
+        told = Story(client, pool, keys)
+        await told.project()
+        yield told
+
+
+def outage(incident: str, minutes_ago: float) -> Envelope:
+    return builders.report_incident(
+        kind="system_outage",
+        title="排队系统宕机 queue system down",
+        site=Site(name="营业厅 service hall", location_code="SH-01"),
+        channel="monitoring",
+        description="tickets cannot be issued",
+        incident_id=incident,
+        source=SOURCE,
+        actor=AGENT,
+        occurred_at=datetime.now(UTC) - timedelta(minutes=minutes_ago),
+    )
+
+
+def claim(incident: str, reserve: int, *, update: bool = False) -> Envelope:
+    common: dict[str, Any] = dict(
+        claim_number=f"CLM-{incident}",
+        insurer="平安财险 Ping An",
+        policy_number="POL-9",
+        currency="CNY",
+        reserve_minor=reserve,
+        incident_id=incident,
+        source=SOURCE,
+        actor=AGENT,
+    )
+    if update:
+        return builders.update_claim(status="open", paid_minor=1000, **common)
+    return builders.open_claim(personal=Personal(name="张三 Zhang San"), **common)
