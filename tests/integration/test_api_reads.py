@@ -72,7 +72,8 @@ async def test_an_incident_shows_its_status_and_deadline_summary(told: Story) ->
     assert detail["deadlines"]["total"] > 0
     assert sum(detail["deadlines"]["by_state"].values()) == detail["deadlines"]["total"]
     unknown = await told.get("/v1/incidents/NOPE-1")
-    assert unknown.status_code == 404 and "NOPE-1" in unknown.json()["detail"]
+    assert unknown.status_code == 404
+    assert "NOPE-1" in unknown.json()["detail"]
 
 
 async def test_as_of_hides_later_events_and_judges_deadlines_then(told: Story) -> None:
@@ -90,7 +91,8 @@ async def test_as_of_hides_later_events_and_judges_deadlines_then(told: Story) -
     assert [e["type"] for e in early["entries"]] == ["incident.reported.v1"]
     assert len(now["entries"]) == 2
     rule = "call_centre/team_lead"
-    assert _state(early, rule) in ("pending", "due_soon") and _state(now, rule) == "missed"
+    assert _state(early, rule) in ("pending", "due_soon")
+    assert _state(now, rule) == "missed"
 
 
 def _state(timeline: dict[str, object], ref: str) -> str:
@@ -145,7 +147,8 @@ async def test_loss_run_exports_agree_and_keep_chinese(told: Story) -> None:
     totals = [r for r in sheet.iter_rows(values_only=True) if r and r[0] == "TOTAL"]
     cny = run["totals"]["CNY"]
     row = next(r for r in totals if r[-1] == "CNY")
-    assert row[1] == cny["claims"] and round(row[13] * 100) == cny["incurred_minor"]
+    assert row[1] == cny["claims"]
+    assert round(row[13] * 100) == cny["incurred_minor"]
 
 
 async def test_every_read_and_export_is_in_the_access_log(told: Story) -> None:
@@ -160,4 +163,5 @@ async def test_every_read_and_export_is_in_the_access_log(told: Story) -> None:
 async def test_valuation_in_the_future_is_refused(told: Story) -> None:
     tomorrow = datetime.now(UTC).date().replace(year=datetime.now(UTC).year + 1)
     response = await told.get("/v1/losses", valuation_date=tomorrow.isoformat())
-    assert response.status_code == 400 and "valuation_date" in response.json()["detail"]
+    assert response.status_code == 400
+    assert "valuation_date" in response.json()["detail"]
