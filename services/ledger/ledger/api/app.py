@@ -19,7 +19,17 @@ from nats.aio.client import Client
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from contracts.topology import Topology
-from ledger.api import access, appends, auth, deadlines, health, incidents, losses, timeline
+from ledger.api import (
+    access,
+    appends,
+    auth,
+    deadlines,
+    health,
+    incidents,
+    losses,
+    reports,
+    timeline,
+)
 from ledger.paths import repo_root
 from projector import deadlines as engine
 from projector.models import Config
@@ -100,6 +110,8 @@ def create_app(
             deadlines.incident_deadlines,
             deadlines.board,
             losses.loss_run,
+            reports.report,
+            reports.claim_pack,
             access.access_log,
             appends.append_events,
             metrics,

@@ -64,7 +64,7 @@ class Timeline(msgspec.Struct, frozen=True, kw_only=True):
     entries: list[Entry]
 
 
-def _entry(row: Any, fact: Fact, lang: Language, config: Config) -> Entry:
+def entry(row: Any, fact: Fact, lang: Language, config: Config) -> Entry:
     env = fact.envelope
     return Entry(
         position=fact.position,
@@ -83,7 +83,7 @@ def _entry(row: Any, fact: Fact, lang: Language, config: Config) -> Entry:
     )
 
 
-def _linked(entries: list[Entry]) -> list[Entry]:
+def linked(entries: list[Entry]) -> list[Entry]:
     """Corrections joined to the entries they correct, both ways."""
     by_id = {e.event_id: e for e in entries}
     fixes: dict[int, list[int]] = {}
@@ -97,7 +97,7 @@ def _linked(entries: list[Entry]) -> list[Entry]:
     return [msgspec.structs.replace(e, corrected_by=fixes.get(e.position, [])) for e in linked]
 
 
-def _csv_row(e: Entry) -> list[Any]:
+def csv_row(e: Entry) -> list[Any]:
     corrects = e.event["payload"].get("corrects_event_id") if e.corrects is not None else None
     return [
         e.position, e.version, e.type, e.occurred_at.isoformat(), e.recorded_at.isoformat(),
@@ -113,7 +113,7 @@ async def build(
     if not rows:
         return None
     facts = [from_record(r["position"], r["version"], r["recorded_at"], r["record"]) for r in rows]
-    entries = _linked([_entry(r, f, lang, config) for r, f in zip(rows, facts, strict=True)])
+    entries = linked([entry(r, f, lang, config) for r, f in zip(rows, facts, strict=True)])
     models = project(facts, now=as_of or datetime.now(UTC), config=config)
     return Timeline(
         incident_id=incident_id,
@@ -155,7 +155,7 @@ async def timeline(
         body = b"".join(msgspec.json.encode(e) + b"\n" for e in found.entries)
         return Response(body, media_type="application/x-ndjson", headers=headers)
     if format == "csv":
-        body = csv_bytes(CSV_COLUMNS, (_csv_row(e) for e in found.entries))
+        body = csv_bytes(CSV_COLUMNS, (csv_row(e) for e in found.entries))
         headers["Content-Disposition"] = f'attachment; filename="{incident_id}-timeline.csv"'
         return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
     return Response(found, headers=headers)

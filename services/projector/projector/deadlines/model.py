@@ -115,6 +115,27 @@ class Calendar(_Strict, frozen=True, kw_only=True):
     working_weekends: tuple[date, ...] = ()
 
 
+REPORT_FIELDS = frozenset(
+    {
+        # from the log
+        "site", "occurred_at", "detected_at", "aware_at", "classified_major_at",
+        "materiality_determined_at", "kind", "description", "severity", "level",
+        "casualties", "fatalities", "losses", "measures", "status", "restored_at",
+        "services_affected", "reports_filed", "notifications", "evidence",
+        # no event carries these: the report marks them for the reporter to supply
+        "cause", "data_subjects", "consequences", "contact", "cross_border",
+    }
+)  # fmt: skip
+
+
+class ReportStage(_Strict, frozen=True, kw_only=True):
+    """What a report to the regulator at one stage must contain (field names the report
+    builder knows; see the packs README), beyond the plans' own headings."""
+
+    title: str = ""
+    fields: tuple[str, ...] = ()
+
+
 class Pack(_Strict, frozen=True, kw_only=True):
     """A versioned policy pack. ``file`` is set by the loader."""
 
@@ -124,4 +145,5 @@ class Pack(_Strict, frozen=True, kw_only=True):
     calendar: Calendar = Calendar()
     default_lead: Duration = Duration(0, "m")
     rules: tuple[Rule, ...] = msgspec.field(name="rule")
+    report: dict[str, ReportStage] = {}
     file: str = ""

@@ -14,7 +14,7 @@ from contracts.enums import IncidentKind
 from contracts.levels import CasualtySeverity, Level, Regime, Severity
 from contracts.registry import DEFAULT_REGISTRY
 from projector.deadlines.context import CONTEXT_FIELDS
-from projector.deadlines.model import Matcher, Pack, Rule, Start, When
+from projector.deadlines.model import REPORT_FIELDS, Matcher, Pack, Rule, Start, When
 
 Problem = tuple[str | None, str, str]
 IDENT = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -133,8 +133,20 @@ def _pack(pack: Pack) -> Iterator[Problem]:
             yield None, "calendar.country", f"no holiday calendar {pack.calendar.country!r}"
 
 
+def _report(pack: Pack) -> Iterator[Problem]:
+    stages = {rule.stage for rule in pack.rules}
+    for stage, wanted in pack.report.items():
+        if stage not in stages:
+            yield None, f"report.{stage}", f"no rule has stage {stage!r}"
+        for name in wanted.fields:
+            if name not in REPORT_FIELDS:
+                known = ", ".join(sorted(REPORT_FIELDS))
+                yield None, f"report.{stage}.fields", f"unknown field {name!r}; known: {known}"
+
+
 def problems(pack: Pack) -> Iterator[Problem]:
     yield from _pack(pack)
+    yield from _report(pack)
     seen: set[str] = set()
     for rule in pack.rules:
         if rule.id in seen:

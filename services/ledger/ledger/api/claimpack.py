@@ -1,0 +1,93 @@
+"""The claim pack: one zip an insurer can check on its own. Pure.
+
+``timeline.json`` and ``timeline.csv`` (every entry with its hash and link), ``losses.json``
+(the loss book and the claim rows), ``evidence.csv`` (each attachment's SHA-256 and the
+hash of the record that carries it), ``deadlines.json``, and ``manifest.json`` with the
+SHA-256 of every other file. For the clerk role, personal fields are blanked throughout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from ledger.api import timeline
+from ledger.api.tabular import csv_bytes
+from projector import losses
+from projector.facts import from_record
+from projector.models import Config, project
+
+PERSONAL_KEYS = frozenset({"personal", "recipient_name"})
+EVIDENCE_COLUMNS = (
+    "position", "occurred_at", "kind", "uri", "sha256", "retained_until", "description",
+    "record_hash",
+)  # fmt: skip
+
+
+def _redacted(entry: timeline.Entry) -> timeline.Entry:
+    payload = {k: (None if k in PERSONAL_KEYS else v) for k, v in entry.event["payload"].items()}
+    actor = entry.actor | {"name": ""}
+    event = entry.event | {"payload": payload, "actor": actor}
+    return msgspec.structs.replace(entry, event=event, actor=actor)
+
+
+def _evidence(entries: list[timeline.Entry]) -> bytes:
+    rows = [
+        [
+            e.position,
+            e.occurred_at.isoformat(),
+            p.get("kind"),
+            p.get("uri"),
+            p.get("sha256"),
+            p.get("retained_until") or "",
+            p.get("description") or "",
+            e.hash,
+        ]
+        for e in entries
+        if e.type == "evidence.attached.v1" and (p := e.event["payload"])
+    ]
+    return csv_bytes(EVIDENCE_COLUMNS, rows)
+
+
+def files(rows: list[Any], config: Config, now: datetime, *, personal: bool) -> dict[str, bytes]:
+    facts = [from_record(r["position"], r["version"], r["recorded_at"], r["record"]) for r in rows]
+    entries = timeline.linked(
+        [timeline.entry(r, f, "en", config) for r, f in zip(rows, facts, strict=True)]
+    )
+    if not personal:
+        entries = [_redacted(e) for e in entries]
+    models = project(facts, now=now, config=config)
+    run = [r if personal else losses.redact(r) for r in losses.loss_run_rows(models.losses)]
+    return {
+        "timeline.json": msgspec.json.encode(entries),
+        "timeline.csv": csv_bytes(timeline.CSV_COLUMNS, (timeline.csv_row(e) for e in entries)),
+        "losses.json": msgspec.json.encode({"book": models.losses, "claims": run}),
+        "evidence.csv": _evidence(entries),
+        "deadlines.json": msgspec.json.encode(models.obligations),
+    }
+
+
+def zipped(rows: list[Any], config: Config, now: datetime, *, personal: bool) -> bytes:
+    contents = files(rows, config, now, personal=personal)
+    last = rows[-1]
+    manifest = {
+        "incident_id": from_record(
+            last["position"], last["version"], last["recorded_at"], last["record"]
+        ).incident_id,
+        "generated_at": now.isoformat(),
+        "personal_data": "included" if personal else "redacted",
+        "events": len(rows),
+        "head": {"position": last["position"], "hash": last["hash"].hex()},
+        "files": {name: hashlib.sha256(data).hexdigest() for name, data in contents.items()},
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in contents.items():
+            archive.writestr(name, data)
+        archive.writestr("manifest.json", msgspec.json.encode(manifest))
+    return buffer.getvalue()

@@ -1,0 +1,105 @@
+"""``GET /v1/incidents/{id}/report``: a regulator's or superior's report, JSON or printable
+HTML, and ``GET /v1/incidents/{id}/claim-pack``: the zip an insurer asks for."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+import asyncpg
+from litestar import Request, Response, get
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
+from litestar.params import FromQuery, QueryParameter
+
+from ledger.api import access, claimpack, printable
+from ledger.api.auth import READERS, Principal, roles, sees_personal_data
+from ledger.api.paging import BadParameter, IncidentPath
+from ledger.api.reporting import Report, build
+from projector.deadlines import Pack
+from projector.facts import Fact, from_record
+from projector.models import Config, project
+
+_FACTS = """
+SELECT position, version, recorded_at, record FROM events WHERE incident_id = $1
+ORDER BY position
+"""
+
+
+async def facts_of(conn: asyncpg.Connection, incident_id: str) -> list[Fact]:
+    rows = await conn.fetch(_FACTS, incident_id)
+    if not rows:
+        raise NotFoundException(f"incident {incident_id!r} has no recorded events")
+    return [from_record(r["position"], r["version"], r["recorded_at"], r["record"]) for r in rows]
+
+
+def _pack(config: Config, policy: str | None, stage: str | None) -> Pack | None:
+    if policy is None:
+        if stage is not None:
+            raise BadParameter("stage", "needs a policy")
+        return None
+    pack = next((p for p in config.packs if p.id == policy), None)
+    if pack is None:
+        known = ", ".join(sorted(p.id for p in config.packs))
+        raise BadParameter("policy", f"no policy pack {policy!r}; known: {known}")
+    stages = sorted({r.stage for r in pack.rules})
+    if stage is not None and stage not in stages:
+        raise BadParameter("stage", f"{policy} has no stage {stage!r}; it has {', '.join(stages)}")
+    return pack
+
+
+@get(
+    "/v1/incidents/{incident_id:str}/report",
+    guards=[roles(*READERS)],
+    tags=["reports"],
+    summary="A report's content: the plans' headings and the fields the policy's stage names",
+)
+async def report(
+    request: Request[Principal, Any, Any],
+    state: State,
+    incident_id: IncidentPath,
+    policy: Annotated[str | None, QueryParameter(max_length=100, description="pack id")] = None,
+    stage: Annotated[str | None, QueryParameter(max_length=100)] = None,
+    format: FromQuery[Literal["json", "html"]] = "json",
+) -> Response[Any]:
+    pack = _pack(state.projector, policy, stage)
+    async with state.pool.acquire() as conn:
+        facts = await facts_of(conn, incident_id)
+        await access.record(conn, request, "report", incident_id)
+    now = datetime.now(UTC)
+    content: Report = build(
+        facts, project(facts, now=now, config=state.projector), pack, stage, now
+    )
+    if format == "html":
+        return Response(printable.html(content), media_type="text/html; charset=utf-8")
+    return Response(content)
+
+
+@get(
+    "/v1/incidents/{incident_id:str}/claim-pack",
+    guards=[roles(*READERS)],
+    tags=["claims"],
+    summary="A zip for the insurer: timeline, losses, evidence with hashes, deadline record",
+    media_type="application/zip",
+)
+async def claim_pack(
+    request: Request[Principal, Any, Any], state: State, incident_id: IncidentPath
+) -> Response[bytes]:
+    async with state.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT position, version, source, recorded_at, record, hash, prev_hash"
+            " FROM events WHERE incident_id = $1 ORDER BY position",
+            incident_id,
+        )
+        if not rows:
+            raise NotFoundException(f"incident {incident_id!r} has no recorded events")
+        await access.record(conn, request, "claim_pack", incident_id)
+    body = claimpack.zipped(
+        rows, state.projector, datetime.now(UTC), personal=sees_personal_data(request.user)
+    )
+    name = f"{incident_id}-claim-pack.zip"
+    return Response(
+        body,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
