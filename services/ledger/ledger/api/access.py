@@ -14,6 +14,7 @@ from litestar.params import FromQuery, QueryParameter
 
 from ledger.api.auth import Principal, roles
 from ledger.api.paging import MAX_LIMIT, Where, page
+from ledger.api.problems import READ
 
 _encode = msgspec.json.Encoder().encode
 
@@ -58,7 +59,13 @@ class AccessLog(msgspec.Struct, frozen=True):
     next_before: int | None = None
 
 
-@get("/v1/access-log", guards=[roles("admin")], tags=["audit"], summary="Who read what, when")
+@get(
+    "/v1/access-log",
+    guards=[roles("admin")],
+    tags=["audit"],
+    summary="Who read what, when",
+    responses=READ,
+)
 async def access_log(
     state: State,
     action: Annotated[str | None, QueryParameter(max_length=100)] = None,
@@ -67,7 +74,9 @@ async def access_log(
     resource: Annotated[str | None, QueryParameter(max_length=200)] = None,
     since: FromQuery[datetime | None] = None,
     until: FromQuery[datetime | None] = None,
-    before: Annotated[int | None, QueryParameter(ge=1, description="next_before of a page")] = None,
+    before: Annotated[
+        int | None, QueryParameter(ge=1, le=2**63 - 1, description="next_before of a page")
+    ] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 100,
 ) -> AccessLog:
     """Newest first; pass a page's ``next_before`` as ``before`` for the next page."""

@@ -30,6 +30,7 @@ from ledger.api import (
     reports,
     timeline,
 )
+from ledger.api.paging import BadParameter
 from ledger.paths import repo_root
 from projector import deadlines as engine
 from projector.models import Config
@@ -59,6 +60,8 @@ def _problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if isinstance(exc, HTTPException):
         status, detail, headers = exc.status_code, exc.detail, exc.headers or {}
         body |= _invalid(exc.extra)
+    elif isinstance(exc, asyncpg.DataError | OverflowError):  # a value out of range
+        status, detail, headers = 400, f"a parameter is out of range: {exc}", {}
     else:
         structlog.get_logger("ledger.api").exception("request failed", path=request.url.path)
         status, detail, headers = 500, "internal error", {}
@@ -69,6 +72,13 @@ def _problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     )
 
 
+def no_nul(request: Request[Any, Any, Any]) -> None:
+    """Text with NUL characters can never be stored or matched: refuse it by name."""
+    for name, value in request.query_params.multi_items():
+        if "\x00" in value or "\x00" in name:
+            raise BadParameter(name, "contains a NUL character")
+
+
 def _invalid(extra: Any) -> dict[str, Any]:
     """Litestar's validation errors (``[{"key", "message", "source"}]``) as a detail that
     names each parameter, and the list itself as ``errors``."""
@@ -77,7 +87,8 @@ def _invalid(extra: Any) -> dict[str, Any]:
     if not isinstance(extra, list) or not extra:
         return {}
     named = [
-        f"{e.get('source', 'parameter')} parameter {e.get('key')!r}: {e.get('message')}"
+        f"{getattr(e.get('source'), 'value', 'query')} parameter {e.get('key')!r}: "
+        f"{e.get('message')}"
         for e in extra
         if isinstance(e, dict)
     ]
@@ -128,6 +139,7 @@ def create_app(
         ),
         middleware=[request_context, DefineMiddleware(auth.BearerAuth, exclude=exclude)],
         exception_handlers={Exception: _problem},
+        before_request=no_nul,
         openapi_config=OpenAPIConfig(title="Incident Ledger", version="1", path="/schema"),
         debug=False,
         logging_config=None,  # ledger.logging owns the configuration

@@ -11,8 +11,10 @@ import structlog
 from litestar import Request, Response, post
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, ServiceUnavailableException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 
 from ledger.api.auth import roles
+from ledger.api.problems import problems
 from ledger.appends import AppendReply, AppendRequest
 from ledger.sequencer import Duplicate, Outcome, Recorded, Rejected
 
@@ -91,6 +93,13 @@ def status_of(outcomes: list[Outcome]) -> int:
     request_max_body_size=MAX_BODY,
     tags=["events"],
     summary="Record one event or up to 1,000 (JSON array)",
+    responses={
+        200: ResponseSpec(Results, description="A duplicate: the original outcome again"),
+        207: ResponseSpec(Results, description="Several events: each one's outcome"),
+        409: ResponseSpec(Results, description="version_conflict or duplicate_conflict"),
+        422: ResponseSpec(Results, description="Rejected: the code and the field"),
+        **problems(400, 401, 403, 413, 503),
+    },
 )
 async def append_events(request: Request[Any, Any, Any], state: State) -> Response[Results]:
     items = split(await request.body())

@@ -23,6 +23,7 @@ from ledger.api.paging import (
     instant,
     page,
 )
+from ledger.api.problems import ONE, READ
 
 DeadlineState = Literal[
     "pending",
@@ -87,6 +88,7 @@ def summary(items: list[dict[str, Any]]) -> Summary:
 @get(
     "/v1/incidents/{incident_id:str}/deadlines",
     guards=[roles(*READERS)],
+    responses=ONE,
     tags=["deadlines"],
     summary="One incident's deadlines, soonest first",
 )
@@ -103,7 +105,13 @@ async def incident_deadlines(
         return Board(await of_incident(conn, incident_id))
 
 
-@get("/v1/deadlines", guards=[roles(*READERS)], tags=["deadlines"], summary="The deadline board")
+@get(
+    "/v1/deadlines",
+    guards=[roles(*READERS)],
+    tags=["deadlines"],
+    summary="The deadline board",
+    responses=READ,
+)
 async def board(
     state: State,
     deadline_state: Annotated[list[DeadlineState] | None, QueryParameter(query="state")] = None,

@@ -7,6 +7,7 @@ from typing import Any
 import msgspec
 from litestar import Response, get
 from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
 
 from ledger import db
 
@@ -34,7 +35,12 @@ async def _missing(state: State) -> list[str]:
     return missing
 
 
-@get("/ready", tags=["health"], summary="Readiness: PostgreSQL, NATS and migrations")
+@get(
+    "/ready",
+    tags=["health"],
+    summary="Readiness: PostgreSQL, NATS and migrations",
+    responses={503: ResponseSpec(Health, description="Not ready: what is missing")},
+)
 async def ready(state: State) -> Response[Any]:
     missing = await _missing(state)
     body = Health("ready" if not missing else "not ready", missing)

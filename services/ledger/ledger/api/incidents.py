@@ -23,6 +23,7 @@ from ledger.api.paging import (
     instant,
     page,
 )
+from ledger.api.problems import ONE, READ
 
 OCCURRED = (
     "coalesce((doc->>'detected_at')::timestamptz, (doc->>'reported_at')::timestamptz,"
@@ -78,7 +79,13 @@ def _filters(
 _LIST = f"SELECT s.incident_id, s.doc, {OCCURRED} AS occurred FROM incident_status s"
 
 
-@get("/v1/incidents", guards=[roles(*READERS)], tags=["incidents"], summary="Incidents")
+@get(
+    "/v1/incidents",
+    guards=[roles(*READERS)],
+    tags=["incidents"],
+    summary="Incidents",
+    responses=READ,
+)
 async def list_incidents(
     state: State,
     status: Annotated[list[str] | None, QueryParameter(description="any of these statuses")] = None,
@@ -116,6 +123,7 @@ async def list_incidents(
 @get(
     "/v1/incidents/{incident_id:str}",
     guards=[roles(*READERS)],
+    responses=ONE,
     tags=["incidents"],
     summary="An incident's current status and deadlines",
 )

@@ -20,6 +20,7 @@ from litestar.response import Stream
 from ledger.api import access, lossrun
 from ledger.api.auth import READERS, Principal, roles, sees_personal_data
 from ledger.api.paging import BadParameter
+from ledger.api.problems import READ, alternatives
 from ledger.api.tabular import BOM, CsvWriter, Workbook
 
 BATCH = 1000
@@ -95,7 +96,14 @@ async def _xlsx(
         yield chunk
 
 
-@get("/v1/losses", guards=[roles(*READERS)], tags=["losses"], summary="The loss run")
+@get(
+    "/v1/losses",
+    guards=[roles(*READERS)],
+    tags=["losses"],
+    summary="The loss run",
+    responses=READ,
+    operation_class=alternatives(_MEDIA["csv"], _MEDIA["xlsx"]),
+)
 async def loss_run(
     request: Request[Principal, Any, Any],
     state: State,

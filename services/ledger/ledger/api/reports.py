@@ -15,6 +15,7 @@ from litestar.params import FromQuery, QueryParameter
 from ledger.api import access, claimpack, printable
 from ledger.api.auth import READERS, Principal, roles, sees_personal_data
 from ledger.api.paging import BadParameter, IncidentPath
+from ledger.api.problems import ONE, alternatives
 from ledger.api.reporting import Report, build
 from projector.deadlines import Pack
 from projector.facts import Fact, from_record
@@ -52,6 +53,8 @@ def _pack(config: Config, policy: str | None, stage: str | None) -> Pack | None:
     "/v1/incidents/{incident_id:str}/report",
     guards=[roles(*READERS)],
     tags=["reports"],
+    responses=ONE,
+    operation_class=alternatives("text/html"),
     summary="A report's content: the plans' headings and the fields the policy's stage names",
 )
 async def report(
@@ -79,6 +82,7 @@ async def report(
     "/v1/incidents/{incident_id:str}/claim-pack",
     guards=[roles(*READERS)],
     tags=["claims"],
+    responses=ONE,
     summary="A zip for the insurer: timeline, losses, evidence with hashes, deadline record",
     media_type="application/zip",
 )

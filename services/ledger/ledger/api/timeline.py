@@ -21,6 +21,7 @@ from contracts.events import EventCorrected
 from ledger.api import access
 from ledger.api.auth import Principal, roles
 from ledger.api.paging import IncidentPath
+from ledger.api.problems import ONE, alternatives
 from ledger.api.summaries import Language, language, summary
 from ledger.api.tabular import csv_bytes
 from projector.facts import Fact, from_record
@@ -129,6 +130,8 @@ async def build(
     "/v1/incidents/{incident_id:str}/timeline",
     guards=[roles("auditor")],
     tags=["timelines"],
+    responses=ONE,
+    operation_class=alternatives("application/x-ndjson", "text/csv"),
     summary="An incident's full timeline, now or as of a past instant",
 )
 async def timeline(

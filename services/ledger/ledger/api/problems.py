@@ -1,0 +1,65 @@
+"""What the OpenAPI document says of errors (RFC 9457 problem details) and of endpoints that
+answer in more than one format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Example, OpenAPIMediaType, OpenAPIType, Operation, Schema
+
+PROBLEM = "application/problem+json"
+_WHY = {
+    400: "A query or path parameter is invalid; `detail` names it",
+    401: "No bearer token, or an unknown or revoked one",
+    403: "The token's role may not do this",
+    404: "No such incident",
+    413: "The body is too large",
+    422: "The body is not valid",
+    503: "The ledger cannot take writes right now; retry after Retry-After seconds",
+}
+
+
+class Problem(msgspec.Struct, frozen=True, kw_only=True):
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    parameter: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+def problems(*codes: int) -> dict[int, ResponseSpec]:
+    return {
+        code: ResponseSpec(
+            Problem,
+            description=_WHY[code],
+            media_type=PROBLEM,
+            generate_examples=False,
+            examples=[Example(summary=_WHY[code], value={"type": "about:blank", "status": code})],
+        )
+        for code in codes
+    }
+
+
+READ = problems(400, 401, 403)
+ONE = problems(400, 401, 403, 404)
+
+
+def alternatives(*media_types: str) -> type[Operation]:
+    """An operation whose 200 response may also come as ``media_types`` (``?format=``)."""
+
+    @dataclass
+    class WithAlternatives(Operation):
+        def __post_init__(self) -> None:
+            ok = (self.responses or {}).get("200")
+            content = getattr(ok, "content", None)
+            if content is not None:
+                for media in media_types:
+                    content.setdefault(
+                        media, OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
+                    )
+
+    return WithAlternatives
