@@ -12,6 +12,7 @@ from litestar import Request, get
 from litestar.datastructures import State
 from litestar.params import FromQuery, QueryParameter
 
+from ledger.api import examples
 from ledger.api.auth import Principal, roles
 from ledger.api.paging import MAX_LIMIT, Where, page
 from ledger.api.problems import READ
@@ -64,7 +65,7 @@ class AccessLog(msgspec.Struct, frozen=True):
     guards=[roles("admin")],
     tags=["audit"],
     summary="Who read what, when",
-    responses=READ,
+    responses=READ | examples.ok(AccessLog, examples.ACCESS),
 )
 async def access_log(
     state: State,

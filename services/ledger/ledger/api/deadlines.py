@@ -13,6 +13,7 @@ from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, QueryParameter
 
+from ledger.api import examples
 from ledger.api.auth import READERS, roles
 from ledger.api.paging import (
     MAX_LIMIT,
@@ -88,7 +89,7 @@ def summary(items: list[dict[str, Any]]) -> Summary:
 @get(
     "/v1/incidents/{incident_id:str}/deadlines",
     guards=[roles(*READERS)],
-    responses=ONE,
+    responses=ONE | examples.ok(Board, examples.BOARD),
     tags=["deadlines"],
     summary="One incident's deadlines, soonest first",
 )
@@ -110,7 +111,7 @@ async def incident_deadlines(
     guards=[roles(*READERS)],
     tags=["deadlines"],
     summary="The deadline board",
-    responses=READ,
+    responses=READ | examples.ok(Board, examples.BOARD),
 )
 async def board(
     state: State,

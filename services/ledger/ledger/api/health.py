@@ -8,6 +8,7 @@ import msgspec
 from litestar import Response, get
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Example
 
 from ledger import db
 
@@ -39,7 +40,10 @@ async def _missing(state: State) -> list[str]:
     "/ready",
     tags=["health"],
     summary="Readiness: PostgreSQL, NATS and migrations",
-    responses={503: ResponseSpec(Health, description="Not ready: what is missing")},
+    responses={
+        200: ResponseSpec(Health, examples=[Example(value={"status": "ready", "missing": []})]),
+        503: ResponseSpec(Health, description="Not ready: what is missing"),
+    },
 )
 async def ready(state: State) -> Response[Any]:
     missing = await _missing(state)

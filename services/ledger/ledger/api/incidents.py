@@ -11,7 +11,7 @@ from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, QueryParameter
 
-from ledger.api import deadlines
+from ledger.api import deadlines, examples
 from ledger.api.auth import READERS, roles
 from ledger.api.paging import (
     MAX_LIMIT,
@@ -84,7 +84,7 @@ _LIST = f"SELECT s.incident_id, s.doc, {OCCURRED} AS occurred FROM incident_stat
     guards=[roles(*READERS)],
     tags=["incidents"],
     summary="Incidents",
-    responses=READ,
+    responses=READ | examples.ok(Incidents, examples.INCIDENTS),
 )
 async def list_incidents(
     state: State,
@@ -123,7 +123,7 @@ async def list_incidents(
 @get(
     "/v1/incidents/{incident_id:str}",
     guards=[roles(*READERS)],
-    responses=ONE,
+    responses=ONE | examples.ok(IncidentDetail, examples.INCIDENT),
     tags=["incidents"],
     summary="An incident's current status and deadlines",
 )

@@ -17,13 +17,24 @@ from litestar.datastructures import State
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Stream
 
-from ledger.api import access, lossrun
+from ledger.api import access, examples, lossrun
 from ledger.api.auth import READERS, Principal, roles, sees_personal_data
 from ledger.api.paging import BadParameter
 from ledger.api.problems import READ, alternatives
 from ledger.api.tabular import BOM, CsvWriter, Workbook
+from projector.losses import LossRunRow
 
 BATCH = 1000
+
+
+class LossRun(msgspec.Struct, frozen=True):
+    """The JSON loss run (streamed); amounts in minor units."""
+
+    header: lossrun.Header
+    rows: list[LossRunRow]
+    totals: dict[str, dict[str, int]]
+
+
 _MEDIA = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
@@ -101,7 +112,7 @@ async def _xlsx(
     guards=[roles(*READERS)],
     tags=["losses"],
     summary="The loss run",
-    responses=READ,
+    responses=READ | examples.ok(LossRun, examples.LOSS_RUN),
     operation_class=alternatives(_MEDIA["csv"], _MEDIA["xlsx"]),
 )
 async def loss_run(

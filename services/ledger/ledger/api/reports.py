@@ -12,7 +12,7 @@ from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, QueryParameter
 
-from ledger.api import access, claimpack, printable
+from ledger.api import access, claimpack, examples, printable
 from ledger.api.auth import READERS, Principal, roles, sees_personal_data
 from ledger.api.paging import BadParameter, IncidentPath
 from ledger.api.problems import ONE, alternatives
@@ -53,7 +53,7 @@ def _pack(config: Config, policy: str | None, stage: str | None) -> Pack | None:
     "/v1/incidents/{incident_id:str}/report",
     guards=[roles(*READERS)],
     tags=["reports"],
-    responses=ONE,
+    responses=ONE | examples.ok(Report, examples.REPORT),
     operation_class=alternatives("text/html"),
     summary="A report's content: the plans' headings and the fields the policy's stage names",
 )
@@ -82,7 +82,10 @@ async def report(
     "/v1/incidents/{incident_id:str}/claim-pack",
     guards=[roles(*READERS)],
     tags=["claims"],
-    responses=ONE,
+    responses=ONE
+    | examples.ok(
+        bytes, "PK…", "A zip: timeline, losses, evidence, deadlines, manifest", "application/zip"
+    ),
     summary="A zip for the insurer: timeline, losses, evidence with hashes, deadline record",
     media_type="application/zip",
 )

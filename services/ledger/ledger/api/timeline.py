@@ -18,7 +18,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, QueryParameter
 
 from contracts.events import EventCorrected
-from ledger.api import access
+from ledger.api import access, examples
 from ledger.api.auth import Principal, roles
 from ledger.api.paging import IncidentPath
 from ledger.api.problems import ONE, alternatives
@@ -130,7 +130,7 @@ async def build(
     "/v1/incidents/{incident_id:str}/timeline",
     guards=[roles("auditor")],
     tags=["timelines"],
-    responses=ONE,
+    responses=ONE | examples.ok(Timeline, examples.TIMELINE),
     operation_class=alternatives("application/x-ndjson", "text/csv"),
     summary="An incident's full timeline, now or as of a past instant",
 )

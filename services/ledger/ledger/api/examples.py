@@ -1,0 +1,111 @@
+"""An example answer for every endpoint, shown in the OpenAPI document at ``/schema``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Example
+
+_STATUS = {
+    "incident_id": "INC-20261122-0007",
+    "status": "responding",
+    "version": 6,
+    "last_position": 1842,
+    "kind": "elevator_entrapment",
+    "title": "3号梯困人 two passengers trapped in lift 3",
+    "site_name": "澎湖湾 Penghu Bay",
+    "location_code": "PHB-T2",
+    "severity": "sev2",
+    "level": "general",
+    "reported_at": "2026-11-22T02:10:00Z",
+    "first_superior_notified_at": "2026-11-22T02:12:30Z",
+    "first_arrival_at": "2026-11-22T02:19:00Z",
+    "casualties": {},
+    "loss_totals": {"CNY": 0},
+    "open_deadlines": 1,
+    "missed_deadlines": 0,
+    "backdated": False,
+}
+_DEADLINE = {
+    "incident_id": "INC-20261122-0007",
+    "pack_id": "property",
+    "pack_version": "2026.1",
+    "rule": "on_site",
+    "stage": "response",
+    "title": "Maintenance on site within 30 minutes",
+    "ref": "property/on_site",
+    "anchor_at": "2026-11-22T02:10:00Z",
+    "due_at": "2026-11-22T02:40:00Z",
+    "state": "met",
+    "satisfied_at": "2026-11-22T02:19:00Z",
+}
+_ENTRY = {
+    "position": 1837,
+    "version": 1,
+    "event_id": "019a4f3c-8d2e-7b10-9c61-2f0e8a6b1d47",
+    "type": "incident.reported.v1",
+    "occurred_at": "2026-11-22T02:10:00Z",
+    "recorded_at": "2026-11-22T02:10:00.041Z",
+    "actor": {"id": "agent-7", "name": "坐席 agent", "role": "agent"},
+    "source": "callcentre",
+    "summary": "Reported: two passengers trapped in lift 3 at 澎湖湾 (elevator_entrapment)",
+    "backdated": False,
+    "hash": "5f0c…e91a",
+    "prev_hash": None,
+    "corrected_by": [],
+    "event": {"type": "incident.reported.v1", "payload": {"kind": "elevator_entrapment"}},
+}
+_ROW = {
+    "incident_id": "INC-20261122-0003",
+    "claim_number": "CLM-2026-0192",
+    "date_of_loss": "2026-11-20T22:40:00Z",
+    "date_reported": "2026-11-21T08:00:00Z",
+    "kind": "robbery",
+    "location_code": "SH-01",
+    "claimant": "",
+    "insurer": "平安财险 Ping An",
+    "policy_number": "POL-9",
+    "coverage": "cash",
+    "status": "open",
+    "paid_minor": 0,
+    "reserve_minor": 4650000,
+    "incurred_minor": 4650000,
+    "recovered_minor": 0,
+    "net_minor": 4650000,
+    "currency": "CNY",
+}
+_TOTAL = {"claims": 1, "paid_minor": 0, "reserve_minor": 4650000, "incurred_minor": 4650000,
+          "recovered_minor": 0, "net_minor": 4650000}  # fmt: skip
+
+
+def ok(
+    model: Any,
+    value: Any,
+    description: str = "Request fulfilled",
+    media_type: str = "application/json",
+) -> dict[int, ResponseSpec]:
+    example = Example(summary=description, value=value)
+    spec = ResponseSpec(model, description=description, examples=[example], media_type=media_type)
+    return {200: spec}
+
+
+INCIDENTS = {"items": [_STATUS], "next_cursor": "WyIyMDI2LTExLTIyVDAyOjEwOjAwKzAwOjAwIiwiSU5DIl0"}
+INCIDENT = {"incident": _STATUS, "deadlines": {"total": 1, "by_state": {"met": 1},
+            "next_due": None, "missed": []}}  # fmt: skip
+TIMELINE = {"incident_id": _STATUS["incident_id"], "as_of": None, "order": "recorded",
+            "status": _STATUS, "deadlines": [_DEADLINE], "entries": [_ENTRY]}  # fmt: skip
+BOARD = {"items": [_DEADLINE], "next_cursor": None}
+LOSS_RUN = {
+    "header": {"insured": "澎湖湾物业 Penghu Bay Property", "carrier": "all", "policy": "all",
+               "valuation_date": "2026-11-22"},
+    "rows": [_ROW],
+    "totals": {"CNY": _TOTAL},
+}  # fmt: skip
+REPORT = {"incident_id": _STATUS["incident_id"], "policy": None, "stage": None,
+          "site": {"name": "澎湖湾 Penghu Bay", "location_code": "PHB-T2"},
+          "fields": [{"name": "contact", "value": None, "supplied": False}]}  # fmt: skip
+ACCESS = {"items": [{"id": 12, "at": "2026-11-22T03:00:00Z", "token_id": "3f1c…",
+                     "token_name": "claims desk", "role": "clerk", "action": "loss_run",
+                     "resource": "losses", "params": {"format": "csv"}, "status": 200}],
+          "next_before": None}  # fmt: skip
