@@ -39,4 +39,13 @@ class Fact(msgspec.Struct, frozen=True):
 
 def from_record(position: int, version: int, recorded_at: datetime, record: bytes) -> Fact:
     """A stored record, its event validated and upcast to the newest version."""
-    return Fact(position, version, recorded_at, read_event_bytes(bytes(_record(record).event)))
+    return from_event(position, version, recorded_at, event_bytes(record))
+
+
+def event_bytes(record: bytes) -> msgspec.Raw:
+    """The event inside a stored record, exactly as recorded (canonical JSON)."""
+    return _record(record).event
+
+
+def from_event(position: int, version: int, recorded_at: datetime, event: bytes) -> Fact:
+    return Fact(position, version, recorded_at, read_event_bytes(bytes(event)))

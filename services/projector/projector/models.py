@@ -43,7 +43,7 @@ def fold_more(folded: Folded | None, facts: Sequence[Fact], config: Config) -> F
     for fact in facts:
         state = status.evolve(state, fact, backdated_after=config.backdated_after)
         book = losses.evolve(book, fact)
-        rules = deadlines.evolve(rules, fact)
+    rules = deadlines.fold(facts, rules)
     assert state is not None, "an incident has at least one fact"
     assert book is not None
     position = facts[-1].position if facts else (0 if folded is None else folded.position)

@@ -20,6 +20,22 @@ from ledger.api.problems import READ
 _encode = msgspec.json.Encoder().encode
 
 
+INSERT_FOR_INCIDENT = """
+INSERT INTO access_log (token_id, token_name, role, action, resource, params, status)
+SELECT $3, $4, $5, $6, $7, $8::jsonb,
+       CASE WHEN EXISTS (SELECT FROM events WHERE incident_id = $1) THEN 200 ELSE 404 END
+"""
+"""The access log's row for a read of incident ``$1``, as a statement to put in a ``WITH``
+before the read itself (one round trip), with :func:`values` as ``$3``…``$8``."""
+
+
+def values(request: Request[Principal, Any, Any], action: str, resource: str) -> list[Any]:
+    """Who (token id, name, role), what (action, resource) and how (query parameters)."""
+    who: Principal = request.user
+    params = {k: v if len(v) > 1 else v[0] for k, v in request.query_params.dict().items()}
+    return [who.token_id, who.name, who.role, action, resource, _encode(params).decode()]
+
+
 async def record(
     conn: asyncpg.Connection,
     request: Request[Principal, Any, Any],
@@ -28,17 +44,10 @@ async def record(
     status: int = 200,
 ) -> None:
     """Log ``action`` on ``resource`` by the request's token, with its query parameters."""
-    who: Principal = request.user
-    params = {k: v if len(v) > 1 else v[0] for k, v in request.query_params.dict().items()}
     await conn.execute(
         "INSERT INTO access_log (token_id, token_name, role, action, resource, params, status)"
         " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)",
-        who.token_id,
-        who.name,
-        who.role,
-        action,
-        resource,
-        _encode(params).decode(),
+        *values(request, action, resource),
         status,
     )
 

@@ -60,6 +60,9 @@ def _problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if isinstance(exc, HTTPException):
         status, detail, headers = exc.status_code, exc.detail, exc.headers or {}
         body |= _invalid(exc.extra)
+    elif isinstance(exc, asyncpg.UndefinedTableError):  # no read models yet
+        status, headers = 503, {"Retry-After": "5"}
+        detail = "the read models are being built for the first time; retry shortly"
     elif isinstance(exc, asyncpg.DataError | OverflowError):  # a value out of range
         status, detail, headers = 400, f"a parameter is out of range: {exc}", {}
     else:
@@ -135,6 +138,7 @@ def create_app(
                 "topology": topology or Topology(),
                 "projector": projector or _shipped_packs(),
                 "insured": insured,
+                "timeline_cache": timeline.Cache(),
             }
         ),
         middleware=[request_context, DefineMiddleware(auth.BearerAuth, exclude=exclude)],

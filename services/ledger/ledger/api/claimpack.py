@@ -30,10 +30,11 @@ EVIDENCE_COLUMNS = (
 
 
 def _redacted(entry: timeline.Entry) -> timeline.Entry:
-    payload = {k: (None if k in PERSONAL_KEYS else v) for k, v in entry.event["payload"].items()}
+    event = msgspec.json.decode(entry.event)
+    payload = {k: (None if k in PERSONAL_KEYS else v) for k, v in event["payload"].items()}
     actor = entry.actor | {"name": ""}
-    event = entry.event | {"payload": payload, "actor": actor}
-    return msgspec.structs.replace(entry, event=event, actor=actor)
+    raw = msgspec.Raw(msgspec.json.encode(event | {"payload": payload, "actor": actor}))
+    return msgspec.structs.replace(entry, event=raw, actor=actor)
 
 
 def _evidence(entries: list[timeline.Entry]) -> bytes:
@@ -49,23 +50,25 @@ def _evidence(entries: list[timeline.Entry]) -> bytes:
             e.hash,
         ]
         for e in entries
-        if e.type == "evidence.attached.v1" and (p := e.event["payload"])
+        if e.type == "evidence.attached.v1" and (p := msgspec.json.decode(e.event)["payload"])
     ]
     return csv_bytes(EVIDENCE_COLUMNS, rows)
 
 
 def files(rows: list[Any], config: Config, now: datetime, *, personal: bool) -> dict[str, bytes]:
-    facts = [from_record(r["position"], r["version"], r["recorded_at"], r["record"]) for r in rows]
-    entries = timeline.linked(
-        [timeline.entry(r, f, "en", config) for r, f in zip(rows, facts, strict=True)]
-    )
+    pairs = [timeline.entry(r, "en", config) for r in rows]
+    facts = [f for _, f in pairs]
+    fixes = {e.position: timeline.corrected_id(f) for e, f in pairs}
+    entries = timeline.linked(pairs)
     if not personal:
         entries = [_redacted(e) for e in entries]
     models = project(facts, now=now, config=config)
     run = [r if personal else losses.redact(r) for r in losses.loss_run_rows(models.losses)]
     return {
         "timeline.json": msgspec.json.encode(entries),
-        "timeline.csv": csv_bytes(timeline.CSV_COLUMNS, (timeline.csv_row(e) for e in entries)),
+        "timeline.csv": csv_bytes(
+            timeline.CSV_COLUMNS, (timeline.csv_row(e, fixes[e.position]) for e in entries)
+        ),
         "losses.json": msgspec.json.encode({"book": models.losses, "claims": run}),
         "evidence.csv": _evidence(entries),
         "deadlines.json": msgspec.json.encode(models.obligations),

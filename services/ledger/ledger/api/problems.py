@@ -18,7 +18,7 @@ _WHY = {
     404: "No such incident",
     413: "The body is too large",
     422: "The body is not valid",
-    503: "The ledger cannot take writes right now; retry after Retry-After seconds",
+    503: "Not available yet (read models being built, ledger busy); retry after Retry-After",
 }
 
 
@@ -44,8 +44,8 @@ def problems(*codes: int) -> dict[int, ResponseSpec]:
     }
 
 
-READ = problems(400, 401, 403)
-ONE = problems(400, 401, 403, 404)
+READ = problems(400, 401, 403, 503)
+ONE = problems(400, 401, 403, 404, 503)
 
 
 def alternatives(*media_types: str) -> type[Operation]:

@@ -7,6 +7,8 @@ recipients' names): they are safe to show wherever the event's type may be shown
 from __future__ import annotations
 
 import enum
+import functools
+import string
 from datetime import datetime
 from typing import Any, Literal
 
@@ -115,16 +117,18 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _fields(payload: Payload) -> dict[str, str]:
-    names = [n for n in payload.__struct_fields__ if n != "personal"]
-    fields = {name: _text(getattr(payload, name)) for name in names}
-    site = getattr(payload, "site", None)
-    if site is not None:
-        fields["site"] = site.name
-    amount, currency = getattr(payload, "amount_minor", None), getattr(payload, "currency", "")
-    if isinstance(amount, int):
-        fields["amount"] = money(amount, currency)
-    return fields
+def _field(payload: Payload, name: str) -> str:
+    if name == "site":
+        site = getattr(payload, "site", None)
+        return site.name if site is not None else "—"
+    if name == "amount":
+        return money(getattr(payload, "amount_minor", 0), getattr(payload, "currency", ""))
+    return _text(getattr(payload, name, None))
+
+
+@functools.cache
+def _names(template: str) -> tuple[str, ...]:
+    return tuple(name for _, name, _, _ in string.Formatter().parse(template) if name)
 
 
 def summary(event_type: str, payload: Payload, language: Language = "en") -> str:
@@ -133,7 +137,8 @@ def summary(event_type: str, payload: Payload, language: Language = "en") -> str
     templates = _TEMPLATES.get(base)
     if templates is None:
         return base
-    text = templates[language == "zh"].format_map(_fields(payload))
+    template = templates[language == "zh"]
+    text = template.format_map({name: _field(payload, name) for name in _names(template)})
     return text if len(text) <= MAX_LENGTH else text[: MAX_LENGTH - 1] + "…"
 
 

@@ -2,15 +2,21 @@
 
 Each entry carries its hash and the link to the incident's previous record, a one-line
 summary (``Accept-Language`` picks English or Chinese), a ``backdated`` flag and the
-corrections that point at it. Status and deadlines come from the projector's own pure
-folds over the same entries, judged at ``as_of`` (or now).
+corrections that point at it. With ``as_of``, status and deadlines come from the
+projector's own pure folds over the entries, judged at that instant; without it, from the
+read models when they have caught up with the incident (else from the same folds).
+
+Records never change, so entries are kept in a bounded cache by position and language;
+only corrections are linked per request.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+import asyncpg
 import msgspec
 from litestar import Request, Response, get
 from litestar.datastructures import State
@@ -20,16 +26,25 @@ from litestar.params import FromQuery, QueryParameter
 from contracts.events import EventCorrected
 from ledger.api import access, examples
 from ledger.api.auth import Principal, roles
+from ledger.api.deadlines import LIVE_STATE
 from ledger.api.paging import IncidentPath
 from ledger.api.problems import ONE, alternatives
 from ledger.api.summaries import Language, language, summary
 from ledger.api.tabular import csv_bytes
-from projector.facts import Fact, from_record
+from projector.facts import Fact, event_bytes, from_event
 from projector.models import Config, project
 
-_ROWS = """
+_ROWS = f"""
+WITH logged AS ({access.INSERT_FOR_INCIDENT})
 SELECT position, version, source, recorded_at, record, hash, prev_hash FROM events
 WHERE incident_id = $1 AND ($2::timestamptz IS NULL OR recorded_at <= $2) ORDER BY version
+"""
+_CURRENT = f"""
+SELECT s.last_position, s.doc, (
+  SELECT coalesce(jsonb_agg(d.doc || jsonb_build_object('state', {LIVE_STATE})
+                            ORDER BY d.due_at, d.ref), '[]'::jsonb)
+  FROM deadlines d WHERE d.incident_id = s.incident_id) AS deadlines
+FROM incident_status s WHERE s.incident_id = $1
 """
 CSV_COLUMNS = (
     "position", "version", "type", "occurred_at", "recorded_at", "actor_id", "actor_name",
@@ -53,7 +68,7 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True):
     prev_hash: str | None
     corrects: int | None = None  # the position of the entry this one corrects
     corrected_by: list[int] = []
-    event: dict[str, Any]
+    event: msgspec.Raw  # the event exactly as recorded
 
 
 class Timeline(msgspec.Struct, frozen=True, kw_only=True):
@@ -65,9 +80,29 @@ class Timeline(msgspec.Struct, frozen=True, kw_only=True):
     entries: list[Entry]
 
 
-def entry(row: Any, fact: Fact, lang: Language, config: Config) -> Entry:
+class Cache:
+    """Entries and facts by (position, language), least recently used dropped first."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size, self._kept = size, OrderedDict[tuple[int, str], tuple[Entry, Fact]]()
+
+    def get(self, row: Any, lang: Language, config: Config) -> tuple[Entry, Fact]:
+        key = (row["position"], lang)
+        found = self._kept.get(key)
+        if found is None:
+            found = self._kept[key] = entry(row, lang, config)
+            if len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        else:
+            self._kept.move_to_end(key)
+        return found
+
+
+def entry(row: Any, lang: Language, config: Config) -> tuple[Entry, Fact]:
+    raw = event_bytes(row["record"])
+    fact = from_event(row["position"], row["version"], row["recorded_at"], raw)
     env = fact.envelope
-    return Entry(
+    made = Entry(
         position=fact.position,
         version=fact.version,
         event_id=str(env.event_id),
@@ -80,26 +115,38 @@ def entry(row: Any, fact: Fact, lang: Language, config: Config) -> Entry:
         backdated=fact.recorded_at - env.occurred_at > config.backdated_after,
         hash=row["hash"].hex(),
         prev_hash=None if row["prev_hash"] is None else row["prev_hash"].hex(),
-        event=msgspec.to_builtins(env),
+        event=raw,
     )
+    return made, fact
 
 
-def linked(entries: list[Entry]) -> list[Entry]:
+def corrected_id(fact: Fact) -> str | None:
+    payload = fact.envelope.payload
+    return str(payload.corrects_event_id) if isinstance(payload, EventCorrected) else None
+
+
+def linked(pairs: list[tuple[Entry, Fact]]) -> list[Entry]:
     """Corrections joined to the entries they correct, both ways."""
-    by_id = {e.event_id: e for e in entries}
-    fixes: dict[int, list[int]] = {}
-    linked = []
-    for e in entries:
-        target = by_id.get(str(e.event["payload"].get("corrects_event_id", "")))
-        if e.type == EventCorrected.TYPE and target is not None:
-            fixes.setdefault(target.position, []).append(e.position)
-            e = msgspec.structs.replace(e, corrects=target.position)
-        linked.append(e)
-    return [msgspec.structs.replace(e, corrected_by=fixes.get(e.position, [])) for e in linked]
+    fixes = {(e.position, corrected_id(f)) for e, f in pairs if corrected_id(f)}
+    if not fixes:
+        return [e for e, _ in pairs]
+    by_id = {e.event_id: e.position for e, _ in pairs}
+    targets = {pos: by_id.get(str(target)) for pos, target in fixes}
+    backwards: dict[int, list[int]] = {}
+    for pos, target in sorted(targets.items()):
+        if target is not None:
+            backwards.setdefault(target, []).append(pos)
+    return [
+        msgspec.structs.replace(
+            e, corrects=targets.get(e.position), corrected_by=backwards.get(e.position, [])
+        )
+        if e.position in targets or e.position in backwards
+        else e
+        for e, _ in pairs
+    ]
 
 
-def csv_row(e: Entry) -> list[Any]:
-    corrects = e.event["payload"].get("corrects_event_id") if e.corrects is not None else None
+def csv_row(e: Entry, corrects: str | None = None) -> list[Any]:
     return [
         e.position, e.version, e.type, e.occurred_at.isoformat(), e.recorded_at.isoformat(),
         e.actor["id"], e.actor["name"], e.actor["role"], e.source, e.summary, e.backdated,
@@ -107,23 +154,39 @@ def csv_row(e: Entry) -> list[Any]:
     ]  # fmt: skip
 
 
+async def _models(
+    conn: asyncpg.Connection,
+    incident_id: str,
+    as_of: datetime | None,
+    facts: list[Fact],
+    config: Config,
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    if as_of is None:
+        try:
+            current = await conn.fetchrow(_CURRENT, incident_id)
+        except asyncpg.UndefinedTableError:  # before the projector's first build
+            current = None
+        if current is not None and current["last_position"] == facts[-1].position:
+            return msgspec.json.decode(current["doc"]), msgspec.json.decode(current["deadlines"])
+    models = project(facts, now=as_of or datetime.now(UTC), config=config)
+    return msgspec.to_builtins(models.status), msgspec.to_builtins(models.obligations)
+
+
 async def build(
-    conn: Any, incident_id: str, as_of: datetime | None, lang: Language, config: Config
-) -> Timeline | None:
-    rows = await conn.fetch(_ROWS, incident_id, as_of)
+    conn: asyncpg.Connection, request: Request[Principal, Any, Any], incident_id: str,
+    as_of: datetime | None, lang: Language, state: State,
+) -> tuple[Timeline, list[tuple[Entry, Fact]]] | None:  # fmt: skip
+    """The timeline, and its reading recorded in the access log in the same statement."""
+    logged = access.values(request, "timeline", incident_id)
+    rows = await conn.fetch(_ROWS, incident_id, as_of, *logged)
     if not rows:
         return None
-    facts = [from_record(r["position"], r["version"], r["recorded_at"], r["record"]) for r in rows]
-    entries = linked([entry(r, f, lang, config) for r, f in zip(rows, facts, strict=True)])
-    models = project(facts, now=as_of or datetime.now(UTC), config=config)
-    return Timeline(
-        incident_id=incident_id,
-        as_of=as_of,
-        order="recorded",
-        status=msgspec.to_builtins(models.status),
-        deadlines=msgspec.to_builtins(models.obligations),
-        entries=entries,
-    )
+    pairs = [state.timeline_cache.get(r, lang, state.projector) for r in rows]
+    facts = [f for _, f in pairs]
+    status, deadlines = await _models(conn, incident_id, as_of, facts, state.projector)
+    found = Timeline(incident_id=incident_id, as_of=as_of, order="recorded", status=status,
+                     deadlines=deadlines, entries=linked(pairs))  # fmt: skip
+    return found, pairs
 
 
 @get(
@@ -146,10 +209,10 @@ async def timeline(
 ) -> Response[Any]:
     lang = language(request.headers.get("accept-language"))
     async with state.pool.acquire() as conn:
-        found = await build(conn, incident_id, as_of, lang, state.projector)
-        if found is None:
-            raise NotFoundException(f"incident {incident_id!r} has no recorded events")
-        await access.record(conn, request, "timeline", incident_id)
+        built = await build(conn, request, incident_id, as_of, lang, state)
+    if built is None:
+        raise NotFoundException(f"incident {incident_id!r} has no recorded events")
+    found, pairs = built
     if order == "occurred":
         entries = sorted(found.entries, key=lambda e: (e.occurred_at, e.position))
         found = msgspec.structs.replace(found, order="occurred", entries=entries)
@@ -158,7 +221,8 @@ async def timeline(
         body = b"".join(msgspec.json.encode(e) + b"\n" for e in found.entries)
         return Response(body, media_type="application/x-ndjson", headers=headers)
     if format == "csv":
-        body = csv_bytes(CSV_COLUMNS, (csv_row(e) for e in found.entries))
+        fixes = {e.position: corrected_id(f) for e, f in pairs}
+        body = csv_bytes(CSV_COLUMNS, (csv_row(e, fixes[e.position]) for e in found.entries))
         headers["Content-Disposition"] = f'attachment; filename="{incident_id}-timeline.csv"'
         return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
     return Response(found, headers=headers)

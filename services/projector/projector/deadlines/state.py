@@ -90,6 +90,14 @@ def evolve(state: IncidentState, fact: Fact) -> IncidentState:
 
 
 def fold(facts: Any, state: IncidentState | None = None) -> IncidentState:
+    """``evolve`` over ``facts``, with the facts appended once rather than one by one (a
+    long incident's history would otherwise be copied for every event)."""
+    state, facts = state or IncidentState(), tuple(facts)
     for fact in facts:
-        state = evolve(state or IncidentState(), fact)
-    return state or IncidentState()
+        if changes := _summary(state, fact):
+            state = msgspec.structs.replace(state, **changes)
+    if not facts:
+        return state
+    return msgspec.structs.replace(
+        state, incident_id=facts[-1].incident_id, facts=(*state.facts, *facts)
+    )

@@ -1,0 +1,174 @@
+"""API benchmark (issue: API). One run, one machine, the API as its own process
+(``ledger api``) and the load generator as another:
+
+- typical timeline: a 20-event incident's timeline req/s against a bare endpoint's
+  (``/health``) on the same server;
+- large timeline: a 1,000-event incident's timeline p99, one request at a time;
+- loss run: a CSV of N claims (default 1,000,000; LEDGER_BENCH_LOSS_ROWS) streamed, rows/s
+  and the server's peak RSS while it streams.
+
+The last line printed is one JSON object of figures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import httpx
+import msgspec
+import psutil
+
+from contracts import builders
+from contracts.envelope import Actor
+from contracts.events import Site
+from ledger import db, tokens
+from ledger import store as ledger_store
+from ledger.runtime import projector_config
+from ledger.settings import load
+from ledger.stack.process import free_port
+from projector import losses, runner, tables
+from tests.bench import stack
+
+ROWS = int(os.environ.get("LEDGER_BENCH_LOSS_ROWS", "1000000"))
+LEDGER = os.path.join(os.path.dirname(sys.executable), "ledger")
+ACTOR = Actor(id="agent-1", name="坐席", role="agent")
+
+
+def _incident(incident: str, events: int) -> list[object]:
+    at = datetime.now(UTC) - timedelta(hours=2)
+    env = {"incident_id": incident, "source": "bench", "actor": ACTOR}
+    first = builders.report_incident(kind="fire", title="配电房冒烟 smoke in the switch room",
+                                     site=Site(name="澎湖湾", location_code="PHB"),
+                                     channel="phone", occurred_at=at, **env)  # fmt: skip
+    notes = [
+        builders.add_note(
+            text=f"巡查记录 patrol note {i}", occurred_at=at + timedelta(seconds=i), **env
+        )
+        for i in range(1, events)
+    ]
+    return [first, *notes]
+
+
+def _book(i: int) -> str:
+    claim = losses.Claim(
+        claim_number=f"CLM-{i:07d}", insurer="平安财险 Ping An", policy_number="POL-9",
+        status="open", currency="CNY", paid_minor=1000 + i % 977, reserve_minor=50_000,
+        recovered_minor=0, incurred_minor=51_000 + i % 977, net_minor=51_000 + i % 977,
+        reported_at=datetime(2026, 11, 1, tzinfo=UTC), updated_at=datetime(2026, 11, 2, tzinfo=UTC),
+        last_position=i, claimant="张三 Zhang San",
+    )  # fmt: skip
+    book = losses.LossBook(
+        incident_id=f"L{i:08d}",
+        loss_date=datetime(2026, 10, 30, tzinfo=UTC),
+        kind="robbery",
+        location_code="SH-01",
+        claims={claim.claim_number: claim},
+    )
+    return msgspec.json.encode(book).decode()
+
+
+async def prepare(url: str) -> str:
+    conn = await asyncpg.connect(url)
+    for incident, n in (("TYPICAL-1", 20), ("LARGE-1", 1000)):
+        await ledger_store.append(conn, _incident(incident, n), origin="bench")  # type: ignore[arg-type]
+    config = projector_config(load({}))
+    generation = await runner.prepare(conn, config)
+    await runner.catch_up(conn, generation, config)
+    for start in range(0, ROWS, 50_000):
+        records = [(f"L{i:08d}", _book(i)) for i in range(start, min(start + 50_000, ROWS))]
+        await conn.copy_records_to_table(f"rm_losses_g{generation}", records=records)
+    _, secret = await tokens.create(conn, role="auditor", name="bench")
+    await conn.execute("ANALYZE")
+    await conn.close()
+    assert tables  # the read models live in generation tables behind views
+    return secret
+
+
+def _load(url: str, seconds: float, concurrency: int, token: str = "") -> dict[str, float]:
+    command = [sys.executable, "-m", "tests.bench.load", url, str(seconds), str(concurrency)]
+    out = subprocess.run([*command, token], capture_output=True, text=True, check=True)
+    return msgspec.json.decode(out.stdout.strip().splitlines()[-1])
+
+
+def _loss_run(base: str, token: str, server: psutil.Process) -> dict[str, float]:
+    peak, done = [server.memory_info().rss], threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak.append(server.memory_info().rss)
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    lines, started = 0, time.perf_counter()
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.stream("GET", f"{base}/v1/losses?format=csv", headers=headers, timeout=600) as r:
+        for chunk in r.iter_bytes():
+            lines += chunk.count(b"\n")
+    elapsed = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    rows = lines - 9  # the title block (6 lines), column names, a blank line and a total
+    return {"rows": rows, "seconds": round(elapsed, 2), "rows_per_s": round(rows / elapsed, 1),
+            "server_peak_rss_mb": round(max(peak) / 2**20, 1)}  # fmt: skip
+
+
+def main() -> dict[str, object]:
+    with stack.servers() as (server_url, nats_url):
+        url = asyncio.run(db.ensure_database(server_url, f"bench_{uuid.uuid4().hex[:8]}"))
+        asyncio.run(db.migrate(url))
+        token = asyncio.run(prepare(url))
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+        env |= {"LEDGER_DATABASE_URL": url, "LEDGER_NATS_URL": nats_url,
+                "LEDGER_HTTP_PORT": str(port), "LEDGER_LOG_LEVEL": "warning"}  # fmt: skip
+        proc = subprocess.Popen([LEDGER, "api"], env=env)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait(base)
+            bare = _load(f"{base}/health", 5, 16)
+            typical = _load(f"{base}/v1/incidents/TYPICAL-1/timeline", 5, 16, token)
+            large = _load(f"{base}/v1/incidents/LARGE-1/timeline", 5, 1, token)
+            run = _loss_run(base, token, psutil.Process(proc.pid))
+        finally:
+            proc.terminate()
+            proc.wait(30)
+    return {
+        "bare_rps": bare["rps"],
+        "typical_timeline_rps": typical["rps"],
+        "typical_over_bare": round(typical["rps"] / bare["rps"], 3),
+        "large_timeline_p50_ms": large["p50_ms"],
+        "large_timeline_p99_ms": large["p99_ms"],
+        "loss_run": run,
+        "errors": bare["errors"] + typical["errors"] + large["errors"],
+        "targets": {
+            "typical_over_bare": 0.5,
+            "large_timeline_p99_ms": 30,
+            "loss_run_rows_per_s": 100000,
+            "server_peak_rss_mb": 200,
+        },
+    }
+
+
+def _wait(base: str, within: float = 60.0) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the API did not become ready")
+
+
+if __name__ == "__main__":
+    print(msgspec.json.encode(main()).decode())
