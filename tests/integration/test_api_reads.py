@@ -9,12 +9,15 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import asyncpg
+import msgspec
 import openpyxl
 import pytest
 from nats.aio.client import Client
 
 from contracts import builders
+from ledger.api import lossrun
 from ledger.api.tabular import read_back
+from projector.losses import LossRunRow
 from tests.integration.api_story import AGENT, SOURCE, Story, claim, outage, story
 
 pytestmark = pytest.mark.integration
@@ -165,3 +168,27 @@ async def test_valuation_in_the_future_is_refused(told: Story) -> None:
     response = await told.get("/v1/losses", valuation_date=tomorrow.isoformat())
     assert response.status_code == 400
     assert "valuation_date" in response.json()["detail"]
+
+
+async def test_the_csv_and_json_loss_runs_hold_the_same_rows(told: Story) -> None:
+    """Given claims in two currencies, one with insured losses under its policy, when the
+    run is fetched as JSON (folded in Python) and as CSV (written by PostgreSQL), then
+    every row reads the same, for the auditor and for the clerk."""
+    loss = builders.record_loss(loss_id="cash-1", category="cash", amount_minor=4_650_000,
+                                currency="CNY", basis="estimate", insured=True,
+                                insurer="平安财险 Ping An", policy_ref="POL-9",
+                                incident_id="LOSS-3", source=SOURCE, actor=AGENT)  # fmt: skip
+    yen = builders.open_claim(claim_number="CLM-JP", insurer="東京海上", policy_number="T-1",
+                              currency="JPY", reserve_minor=12_345, incident_id="LOSS-3",
+                              source=SOURCE, actor=AGENT)  # fmt: skip
+    await told.append(outage("LOSS-3", minutes_ago=10), loss, claim("LOSS-3", 70_001), yen)
+    await told.project()
+    for role in ("auditor", "clerk"):
+        rows = (await told.get("/v1/losses", role=role)).json()["rows"]
+        expected = [lossrun.cells(msgspec.convert(r, LossRunRow)) for r in rows]
+        csv = read_back((await told.get("/v1/losses", role=role, format="csv")).content)
+        start = csv.index(list(lossrun.COLUMNS)) + 1
+        claims = [r for r in csv[start:] if r and r[0] != "TOTAL"]
+        assert claims == [[str(c) for c in row] for row in expected]
+    assert any(r[9] == "cash" and r[-1] == "CNY" for r in claims)
+    assert any(r[-1] == "JPY" and r[12] == "12345" for r in claims)

@@ -61,12 +61,23 @@ async def current_revision(conn: asyncpg.Connection) -> str | None:
     return None if value is None else str(value)
 
 
+class PooledConnection(asyncpg.Connection):  # type: ignore[misc]
+    """No reset query on release: pooled connections never LISTEN, take session advisory
+    locks or change settings (those live on dedicated connections), so the default
+    ``RESET ALL; UNLISTEN *; …`` would only cost every request a round trip. Open
+    transactions are still rolled back by asyncpg itself."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 async def create_pool(url: str, settings: DatabaseSettings) -> asyncpg.Pool:
     return await asyncpg.create_pool(
         url,
         min_size=settings.pool_min,
         max_size=settings.pool_max,
         command_timeout=settings.command_timeout,
+        connection_class=PooledConnection,
     )
 
 

@@ -217,9 +217,10 @@ def _claim_after(known: Claim | None, p: ClaimOpened | ClaimUpdated, fact: Fact)
 
 
 def loss_run_rows(book: LossBook, incident: IncidentStatus | None = None) -> list[LossRunRow]:
-    """One row per claim, in the order the claims were first recorded. ``incident`` (the
-    status read model), when given, supplies date of loss, kind and location code."""
-    return [_row(book, claim, incident) for claim in book.claims.values()]
+    """One row per claim, by claim number. ``incident`` (the status read model), when given,
+    supplies date of loss, kind and location code."""
+    claims = sorted(book.claims.values(), key=lambda c: c.claim_number)
+    return [_row(book, claim, incident) for claim in claims]
 
 
 def _row(book: LossBook, claim: Claim, incident: IncidentStatus | None) -> LossRunRow:

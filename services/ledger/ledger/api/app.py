@@ -75,8 +75,9 @@ def _problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     )
 
 
-def no_nul(request: Request[Any, Any, Any]) -> None:
-    """Text with NUL characters can never be stored or matched: refuse it by name."""
+async def no_nul(request: Request[Any, Any, Any]) -> None:
+    """Text with NUL characters can never be stored or matched: refuse it by name. (A
+    coroutine: Litestar would hand a plain function to a worker thread on every request.)"""
     for name, value in request.query_params.multi_items():
         if "\x00" in value or "\x00" in name:
             raise BadParameter(name, "contains a NUL character")
@@ -139,6 +140,7 @@ def create_app(
                 "projector": projector or _shipped_packs(),
                 "insured": insured,
                 "timeline_cache": timeline.Cache(),
+                "known_tokens": auth.KnownTokens(),
             }
         ),
         middleware=[request_context, DefineMiddleware(auth.BearerAuth, exclude=exclude)],

@@ -11,6 +11,7 @@ The roles (``ledger token create --role``):
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -22,6 +23,27 @@ from ledger import tokens
 
 Principal = tokens.Holder
 READERS = ("auditor", "clerk")
+TOKEN_TTL = 2.0
+"""Seconds a known token is trusted without asking the database again: a revocation takes
+effect on every API instance within this long."""
+
+
+class KnownTokens:
+    """Tokens recently found valid, by secret hash; bounded, each for ``TOKEN_TTL``."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size, self._known = size, dict[bytes, tuple[Principal, float]]()
+
+    def get(self, digest: bytes) -> Principal | None:
+        found = self._known.get(digest)
+        if found is None or found[1] < time.monotonic():
+            return None
+        return found[0]
+
+    def put(self, digest: bytes, holder: Principal) -> None:
+        if len(self._known) >= self.size:
+            self._known.clear()
+        self._known[digest] = (holder, time.monotonic() + TOKEN_TTL)
 
 
 class BearerAuth(AbstractAuthenticationMiddleware):
@@ -32,10 +54,15 @@ class BearerAuth(AbstractAuthenticationMiddleware):
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret:
             raise NotAuthorizedException("a bearer token is required (Authorization: Bearer …)")
-        async with connection.app.state.pool.acquire() as conn:
-            holder = await tokens.holder_of(conn, secret.strip())
+        known: KnownTokens = connection.app.state.known_tokens
+        digest = tokens.hash_token(secret.strip())
+        holder = known.get(digest)
         if holder is None:
-            raise NotAuthorizedException("the bearer token is unknown or revoked")
+            async with connection.app.state.pool.acquire() as conn:
+                holder = await tokens.holder_of(conn, secret.strip())
+            if holder is None:
+                raise NotAuthorizedException("the bearer token is unknown or revoked")
+            known.put(digest, holder)
         return AuthenticationResult(user=holder, auth=secret)
 
 

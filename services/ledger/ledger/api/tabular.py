@@ -1,5 +1,6 @@
 """CSV and XLSX output. CSV is UTF-8 with a byte-order mark, so that Excel shows Chinese
-text correctly; XLSX comes from xlsxwriter in constant-memory mode."""
+text correctly, with LF line ends (as PostgreSQL's COPY writes them); XLSX comes from
+xlsxwriter in constant-memory mode."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def csv_chunks(
 ) -> Iterator[bytes]:
     """The CSV, BOM and header first, in chunks of ``per_chunk`` rows."""
     line = _Line()
-    writer = csv.writer(line, lineterminator="\r\n")
+    writer = csv.writer(line, lineterminator="\n")
     writer.writerow(columns)
     yield BOM + line.take()
     batch: list[Sequence[Any]] = []
@@ -54,7 +55,7 @@ class CsvWriter:
 
     def __init__(self) -> None:
         self._line = _Line()
-        self._writer = csv.writer(self._line, lineterminator="\r\n")
+        self._writer = csv.writer(self._line, lineterminator="\n")
 
     def encode(self, rows: Iterable[Sequence[Any]]) -> bytes:
         self._writer.writerows(rows)
