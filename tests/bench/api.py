@@ -57,7 +57,7 @@ def _incident(incident: str, events: int) -> list[object]:
     return [first, *notes]
 
 
-def _book(i: int) -> str:
+def _book(i: int) -> losses.LossBook:
     claim = losses.Claim(
         claim_number=f"CLM-{i:07d}", insurer="平安财险 Ping An", policy_number="POL-9",
         status="open", currency="CNY", paid_minor=1000 + i % 977, reserve_minor=50_000,
@@ -72,7 +72,13 @@ def _book(i: int) -> str:
         location_code="SH-01",
         claims={claim.claim_number: claim},
     )
-    return msgspec.json.encode(book).decode()
+    return book
+
+
+def _claim_record(row: losses.LossRunRow) -> tuple[object, ...]:
+    values = msgspec.structs.astuple(row)
+    days = [v.date() if isinstance(v, datetime) else v for v in values]
+    return tuple(days)
 
 
 async def prepare(url: str) -> str:
@@ -83,8 +89,11 @@ async def prepare(url: str) -> str:
     generation = await runner.prepare(conn, config)
     await runner.catch_up(conn, generation, config)
     for start in range(0, ROWS, 50_000):
-        records = [(f"L{i:08d}", _book(i)) for i in range(start, min(start + 50_000, ROWS))]
-        await conn.copy_records_to_table(f"rm_losses_g{generation}", records=records)
+        books = [_book(i) for i in range(start, min(start + 50_000, ROWS))]
+        docs = [(b.incident_id, msgspec.json.encode(b).decode()) for b in books]
+        await conn.copy_records_to_table(f"rm_losses_g{generation}", records=docs)
+        claims = [_claim_record(row) for b in books for row in losses.loss_run_rows(b)]
+        await conn.copy_records_to_table(f"rm_claims_g{generation}", records=claims)
     _, secret = await tokens.create(conn, role="auditor", name="bench")
     await conn.execute("ANALYZE")
     await conn.close()

@@ -10,6 +10,7 @@ import msgspec
 
 from projector import deadlines, losses, status
 from projector.facts import Fact
+from projector.losses import LossRunRow
 
 OPEN_STATES = frozenset({"pending", "due_soon", "paused"})
 
@@ -33,6 +34,7 @@ class Models(msgspec.Struct, frozen=True):
     status: status.IncidentStatus
     losses: losses.LossBook
     obligations: list[deadlines.Obligation]
+    claims: list[LossRunRow] = []
 
 
 def fold_more(folded: Folded | None, facts: Sequence[Fact], config: Config) -> Folded:
@@ -60,7 +62,7 @@ def models_of(folded: Folded, *, now: datetime, config: Config) -> Models:
         open_deadlines=sum(o.state in OPEN_STATES for o in obligations),
         missed_deadlines=sum(o.state == "missed" for o in obligations),
     )
-    return Models(state, folded.book, obligations)
+    return Models(state, folded.book, obligations, losses.loss_run_rows(folded.book))
 
 
 def project(facts: Sequence[Fact], *, now: datetime, config: Config) -> Models:

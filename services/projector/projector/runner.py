@@ -21,7 +21,7 @@ from projector.models import Config, Folded, fold_more, models_of
 
 # Bump when a model's definition changes: the projector then builds a new generation
 # beside the live one and swaps it in once caught up.
-VERSION = 2  # 2: incident_status carries the reported description
+VERSION = 3  # 2: incident_status carries the reported description; 3: claims
 BATCH = 2000
 log = structlog.get_logger("projector")
 Progress = store.Progress

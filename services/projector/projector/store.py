@@ -5,7 +5,7 @@ from __future__ import annotations
 import zlib
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -13,6 +13,7 @@ import msgspec
 
 from projector.deadlines import Obligation
 from projector.facts import Fact, from_record
+from projector.losses import LossRunRow
 from projector.models import Models
 
 _FACTS = """
@@ -79,6 +80,21 @@ dl AS (
     state = excluded.state, anchor_at = excluded.anchor_at, due_at = excluded.due_at,
     lead_seconds = excluded.lead_seconds, satisfied_at = excluded.satisfied_at,
     doc = excluded.doc),
+cl AS (
+  -- A book's claims only ever grow (claim.updated revises one in place): upserts suffice.
+  INSERT INTO rm_claims_g{g} SELECT * FROM unnest($22::text[], $23::text[], $24::date[],
+    $25::date[], $26::text[], $27::text[], $28::text[], $29::text[], $30::text[], $31::text[],
+    $32::text[], $33::bigint[], $34::bigint[], $35::bigint[], $36::bigint[], $37::bigint[],
+    $38::text[])
+  WHERE EXISTS (SELECT FROM cp)
+  ON CONFLICT (incident_id, claim_number) DO UPDATE SET date_of_loss = excluded.date_of_loss,
+    date_reported = excluded.date_reported, kind = excluded.kind,
+    location_code = excluded.location_code, claimant = excluded.claimant,
+    insurer = excluded.insurer, policy_number = excluded.policy_number,
+    coverage = excluded.coverage, status = excluded.status,
+    paid_minor = excluded.paid_minor, reserve_minor = excluded.reserve_minor,
+    incurred_minor = excluded.incurred_minor, recovered_minor = excluded.recovered_minor,
+    net_minor = excluded.net_minor, currency = excluded.currency),
 gone AS (
   -- Obligations an incident no longer has; disjoint from the rows upserted above, so the
   -- sibling statements never touch one row twice.
@@ -113,8 +129,26 @@ async def save(
         [_encode(m.status).decode() for m in values],
         [_encode(m.losses).decode() for m in values],
         *_deadline_columns(obligations),
+        *_claim_columns([c for m in values for c in m.claims]),
     )
     return bool(moved)
+
+
+def _day(at: datetime | None) -> date | None:
+    return at.date() if at is not None else None
+
+
+def _claim_columns(rows: list[LossRunRow]) -> list[list[Any]]:
+    texts = ("incident_id", "claim_number")
+    later = ("kind", "location_code", "claimant", "insurer", "policy_number", "coverage",
+             "status", "paid_minor", "reserve_minor", "incurred_minor", "recovered_minor",
+             "net_minor", "currency")  # fmt: skip
+    return [
+        *([getattr(r, name) for r in rows] for name in texts),
+        [_day(r.date_of_loss) for r in rows],
+        [_day(r.date_reported) for r in rows],
+        *([getattr(r, name) for r in rows] for name in later),
+    ]
 
 
 def _deadline_columns(rows: list[Obligation]) -> list[list[Any]]:

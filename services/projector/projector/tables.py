@@ -36,11 +36,33 @@ _TABLES = [
     """CREATE TABLE IF NOT EXISTS rm_losses_g{g} (
          incident_id text PRIMARY KEY,
          doc         jsonb NOT NULL)""",
+    # The loss run's rows, one per claim, as projector.losses.loss_run_rows makes them
+    # (unredacted): kept as columns so that a run of a million claims is a plain scan.
+    """CREATE TABLE IF NOT EXISTS rm_claims_g{g} (
+         incident_id     text NOT NULL,
+         claim_number    text NOT NULL,
+         date_of_loss    date,
+         date_reported   date,
+         kind            text,
+         location_code   text,
+         claimant        text NOT NULL,
+         insurer         text NOT NULL,
+         policy_number   text NOT NULL,
+         coverage        text NOT NULL,
+         status          text NOT NULL,
+         paid_minor      bigint NOT NULL,
+         reserve_minor   bigint NOT NULL,
+         incurred_minor  bigint NOT NULL,
+         recovered_minor bigint NOT NULL,
+         net_minor       bigint NOT NULL,
+         currency        text NOT NULL,
+         PRIMARY KEY (incident_id, claim_number))""",
 ]
 _VIEWS = {
     "incident_status": "rm_status_g{g}",
     "deadlines": "rm_deadlines_g{g}",
     "losses": "rm_losses_g{g}",
+    "claims": "rm_claims_g{g}",
 }
 _ALERTS = """CREATE TABLE IF NOT EXISTS deadline_alerts (
   incident_id text NOT NULL,

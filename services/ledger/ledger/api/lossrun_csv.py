@@ -1,5 +1,5 @@
 """The loss run as CSV, valued today, written by PostgreSQL itself (``COPY … TO STDOUT``)
-from the ``losses`` read model and streamed through: the fast path for long runs.
+from the ``claims`` read model and streamed through: the fast path for long runs.
 
 The columns and their meaning are those of :func:`projector.losses.loss_run_rows` and
 :func:`ledger.api.lossrun.cells`; a test holds the two paths to the same rows. Runs valued
@@ -16,46 +16,25 @@ import asyncpg
 
 from ledger.api import lossrun
 
-_AMOUNT = """CASE WHEN c.value->>'currency' = ANY('{{JPY,KRW,VND,CLP,ISK}}')
-  THEN (c.value->>'{0}')::bigint::text
-  ELSE ((c.value->>'{0}')::numeric / 100)::numeric(30, 2)::text END"""
-_LOSS_DATE = """(coalesce((l.doc->>'loss_date')::timestamptz, (
-    SELECT min((h.value->'history'->0->>'occurred_at')::timestamptz)
-    FROM jsonb_each(l.doc->'losses') h)) AT TIME ZONE 'UTC')::date"""
-_ROWS = f"""
-SELECT l.incident_id, c.value->>'claim_number', {_LOSS_DATE} AS date_of_loss,
-  ((c.value->>'reported_at')::timestamptz AT TIME ZONE 'UTC')::date,
-  l.doc->>'kind', l.doc->>'location_code',
-  CASE WHEN $1 THEN '' ELSE coalesce(c.value->>'claimant', '') END,
-  c.value->>'insurer', c.value->>'policy_number',
-  coalesce((SELECT string_agg(DISTINCT x.value->'latest'->>'category' COLLATE "C", ', ')
-            FROM jsonb_each(l.doc->'losses') x
-            WHERE x.value->'latest'->>'policy_ref' = c.value->>'policy_number'), ''),
-  c.value->>'status',
+_AMOUNT = """CASE WHEN currency IN ('JPY', 'KRW', 'VND', 'CLP', 'ISK') THEN {0}::text
+  ELSE ({0}::numeric / 100)::numeric(30, 2)::text END"""
+_WHERE = """
+WHERE ({0}::text IS NULL OR insurer = {0}) AND ({1}::text IS NULL OR policy_number = {1})
+  AND ({2}::date IS NULL OR date_of_loss >= {2}) AND ({3}::date IS NULL OR date_of_loss <= {3})
+"""
+COPY = f"""
+SELECT incident_id, claim_number, date_of_loss, date_reported, kind, location_code,
+  CASE WHEN $1 THEN '' ELSE claimant END, insurer, policy_number, coverage, status,
   {_AMOUNT.format("paid_minor")}, {_AMOUNT.format("reserve_minor")},
   {_AMOUNT.format("incurred_minor")}, {_AMOUNT.format("recovered_minor")},
-  {_AMOUNT.format("net_minor")}, c.value->>'currency'
-FROM losses l CROSS JOIN LATERAL jsonb_each(l.doc->'claims') AS c(key, value)
-WHERE l.doc->'claims' <> '{{}}'::jsonb
-  AND ($2::text IS NULL OR c.value->>'insurer' = $2)
-  AND ($3::text IS NULL OR c.value->>'policy_number' = $3)
+  {_AMOUNT.format("net_minor")}, currency
+FROM claims {_WHERE.format("$2", "$3", "$4", "$5")}
+ORDER BY incident_id, claim_number
 """
-_DATES = (
-    f" AND ($4::date IS NULL OR {_LOSS_DATE} >= $4) AND ($5::date IS NULL OR {_LOSS_DATE} <= $5)"
-)
-COPY = _ROWS + _DATES + " ORDER BY l.incident_id, c.value->>'claim_number'"
 _TOTALS = f"""
-SELECT c.value->>'currency' AS currency, count(*) AS claims,
-  sum((c.value->>'paid_minor')::bigint) AS paid,
-  sum((c.value->>'reserve_minor')::bigint) AS reserve,
-  sum((c.value->>'incurred_minor')::bigint) AS incurred,
-  sum((c.value->>'recovered_minor')::bigint) AS recovered,
-  sum((c.value->>'net_minor')::bigint) AS net
-FROM losses l CROSS JOIN LATERAL jsonb_each(l.doc->'claims') AS c(key, value)
-WHERE l.doc->'claims' <> '{{}}'::jsonb
-  AND ($1::text IS NULL OR c.value->>'insurer' = $1)
-  AND ($2::text IS NULL OR c.value->>'policy_number' = $2)
-  AND ($3::date IS NULL OR {_LOSS_DATE} >= $3) AND ($4::date IS NULL OR {_LOSS_DATE} <= $4)
+SELECT currency, count(*) AS claims, sum(paid_minor) AS paid, sum(reserve_minor) AS reserve,
+  sum(incurred_minor) AS incurred, sum(recovered_minor) AS recovered, sum(net_minor) AS net
+FROM claims {_WHERE.format("$1", "$2", "$3", "$4")}
 GROUP BY 1
 """
 
