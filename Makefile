@@ -45,6 +45,7 @@ integration: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/python -m tests.bench.ingest
 	$(VENV)/bin/python -m tests.bench.projector
+	$(VENV)/bin/python -m tests.bench.api
 
 schema: $(STAMP)
 	$(VENV)/bin/ledger schema generate
