@@ -3,6 +3,7 @@ Reports and claim packs carry what regulators and insurers ask for."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import zipfile
@@ -30,6 +31,7 @@ MATRIX = {
     **{path: {"auditor", "clerk"} for path in READS},
     f"/v1/incidents/{INCIDENT}/timeline": {"auditor"},
     "/v1/access-log": {"admin"},
+    "/v1/tokens": {"admin"},
 }
 
 
@@ -86,3 +88,25 @@ async def test_a_claim_pack_holds_every_file_with_its_hash(told: Story) -> None:
     with zipfile.ZipFile(io.BytesIO(clerk.content)) as archive:
         assert "张三" not in archive.read("timeline.json").decode()
         assert json.loads(archive.read("manifest.json"))["personal_data"] == "redacted"
+
+
+async def test_an_admin_hands_out_and_revokes_tokens(told: Story) -> None:
+    """Given a token an admin created, when it is revoked, then it stops working within
+    the 2 seconds a known token is trusted, and both acts are in the access log."""
+    made = await told.client.post(
+        "/v1/tokens", json={"role": "clerk", "name": "claims desk"}, headers=told.as_("admin")
+    )
+    assert made.status_code == 201, made.text
+    secret, token_id = made.json()["secret"], made.json()["token"]["token_id"]
+    desk = {"Authorization": f"Bearer {secret}"}
+    assert (await told.client.get("/v1/incidents", headers=desk)).status_code == 200
+    gone = await told.client.delete(f"/v1/tokens/{token_id}", headers=told.as_("admin"))
+    assert gone.status_code == 204
+    await asyncio.sleep(2.1)
+    assert (await told.client.get("/v1/incidents", headers=desk)).status_code == 401
+    again = await told.client.delete(f"/v1/tokens/{token_id}", headers=told.as_("admin"))
+    assert again.status_code == 404
+    actions = [
+        e["action"] for e in (await told.get("/v1/access-log", role="admin")).json()["items"]
+    ]
+    assert {"token_create", "token_revoke"} <= set(actions)

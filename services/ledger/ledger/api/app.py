@@ -29,6 +29,7 @@ from ledger.api import (
     losses,
     reports,
     timeline,
+    tokens,
 )
 from ledger.api.paging import BadParameter
 from ledger.paths import repo_root
@@ -128,6 +129,9 @@ def create_app(
             reports.report,
             reports.claim_pack,
             access.access_log,
+            tokens.list_tokens,
+            tokens.create_token,
+            tokens.revoke_token,
             appends.append_events,
             metrics,
         ],

@@ -1,0 +1,67 @@
+"""Token administration for admins: list, create (the secret is shown once), revoke.
+The same as ``ledger token create|list|revoke``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Request, delete, get, post
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
+from litestar.params import PathParameter
+
+from ledger import tokens
+from ledger.api import access, examples
+from ledger.api.auth import Principal, roles
+from ledger.api.problems import problems
+
+Role = Literal["publisher", "auditor", "clerk", "admin"]
+_INFO = {"token_id": "0b6f…", "name": "claims desk", "role": "clerk",
+         "created_at": "2026-11-22T03:00:00Z", "revoked_at": None}  # fmt: skip
+
+
+class NewToken(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    role: Role
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class Created(msgspec.Struct, frozen=True):
+    token: tokens.TokenInfo
+    secret: str  # shown this once; only its hash is stored
+
+
+class Tokens(msgspec.Struct, frozen=True):
+    items: list[tokens.TokenInfo]
+
+
+@get("/v1/tokens", guards=[roles("admin")], tags=["tokens"], summary="Every token",
+     responses=problems(401, 403) | examples.ok(Tokens, {"items": [_INFO]}))  # fmt: skip
+async def list_tokens(state: State) -> Tokens:
+    async with state.pool.acquire() as conn:
+        return Tokens(await tokens.listing(conn))
+
+
+@post("/v1/tokens", guards=[roles("admin")], tags=["tokens"], summary="A new token",
+      responses=problems(400, 401, 403))  # fmt: skip
+async def create_token(
+    request: Request[Principal, Any, Any], state: State, data: NewToken
+) -> Created:
+    async with state.pool.acquire() as conn:
+        info, secret = await tokens.create(conn, role=data.role, name=data.name)
+        await access.record(conn, request, "token_create", str(info.token_id), status=201)
+    return Created(info, secret)
+
+
+@delete("/v1/tokens/{token_id:uuid}", guards=[roles("admin")], tags=["tokens"],
+        summary="Revoke a token", responses=problems(401, 403, 404))  # fmt: skip
+async def revoke_token(
+    request: Request[Principal, Any, Any],
+    state: State,
+    token_id: Annotated[uuid.UUID, PathParameter(description="the token's id")],
+) -> None:
+    async with state.pool.acquire() as conn:
+        if not await tokens.revoke(conn, token_id):
+            raise NotFoundException(f"no active token {token_id}")
+        await access.record(conn, request, "token_revoke", str(token_id), status=204)
