@@ -61,6 +61,7 @@ async def test_bad_filters_are_400_naming_the_parameter(told: Story) -> None:
             "occurred_to",
         ),
         ({"occurred_from": "yesterday"}, "occurred_from"),
+        ({"occurred_from": "2026-01-01T00:00:00"}, "occurred_from"),
     ):
         response = await told.get("/v1/incidents", **params)
         assert response.status_code == 400, (params, response.text)

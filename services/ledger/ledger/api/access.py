@@ -14,7 +14,7 @@ from litestar.params import FromQuery, QueryParameter
 
 from ledger.api import examples
 from ledger.api.auth import Principal, roles
-from ledger.api.paging import MAX_LIMIT, Where, page
+from ledger.api.paging import MAX_LIMIT, Where, aware, page
 from ledger.api.problems import READ
 
 _encode = msgspec.json.Encoder().encode
@@ -90,6 +90,7 @@ async def access_log(
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 100,
 ) -> AccessLog:
     """Newest first; pass a page's ``next_before`` as ``before`` for the next page."""
+    aware(since=since, until=until)
     where = Where()
     for column, value in (("action", action), ("role", role), ("resource", resource)):
         if value:

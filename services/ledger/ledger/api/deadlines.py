@@ -19,6 +19,7 @@ from ledger.api.paging import (
     MAX_LIMIT,
     IncidentPath,
     Where,
+    aware,
     decode_cursor,
     encode_cursor,
     instant,
@@ -123,6 +124,7 @@ async def board(
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 100,
     cursor: Annotated[str | None, QueryParameter(max_length=500)] = None,
 ) -> Board:
+    aware(due_before=due_before)
     where = Where()
     if deadline_state:
         where.add(f"{LIVE_STATE} = any({{}})", deadline_state)

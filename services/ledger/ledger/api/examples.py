@@ -86,7 +86,13 @@ def ok(
     media_type: str = "application/json",
 ) -> dict[int, ResponseSpec]:
     example = Example(summary=description, value=value)
-    spec = ResponseSpec(model, description=description, examples=[example], media_type=media_type)
+    spec = ResponseSpec(
+        model,
+        description=description,
+        examples=[example],
+        media_type=media_type,
+        generate_examples=False,
+    )
     return {200: spec}
 
 

@@ -18,6 +18,7 @@ from ledger.api.paging import (
     BadParameter,
     IncidentPath,
     Where,
+    aware,
     decode_cursor,
     encode_cursor,
     instant,
@@ -105,6 +106,7 @@ async def list_incidents(
 ) -> Incidents:
     """Newest first (by when the incident occurred, then id), in keyset pages: pass the
     ``next_cursor`` of one page as ``cursor`` to get the next."""
+    aware(occurred_from=occurred_from, occurred_to=occurred_to)
     if occurred_from and occurred_to and occurred_from >= occurred_to:
         raise BadParameter("occurred_to", "must be later than occurred_from")
     where = _filters(

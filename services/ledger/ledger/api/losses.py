@@ -111,6 +111,28 @@ async def _xlsx(
         yield chunk
 
 
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+
+
+def _check(
+    valuation_date: date | None,
+    loss_from: date | None,
+    loss_to: date | None,
+    as_of: datetime | None,
+) -> None:
+    """Every parameter checked before the first byte is streamed (an error after it could
+    only cut the response short)."""
+    now = datetime.now(UTC)
+    if valuation_date is not None and not EARLIEST.date() <= valuation_date <= now.date():
+        raise BadParameter("valuation_date", "must lie between 1900-01-01 and today")
+    if loss_from and loss_to and loss_from > loss_to:
+        raise BadParameter("to", "must not be before 'from'")
+    if as_of is not None and as_of.tzinfo is None:
+        raise BadParameter("as_of", "needs a UTC offset, e.g. 2026-11-22T08:00:00+08:00")
+    if as_of is not None and not EARLIEST <= as_of <= now:
+        raise BadParameter("as_of", "must lie between 1900-01-01 and now")
+
+
 @get(
     "/v1/losses",
     guards=[roles(*READERS)],
@@ -145,12 +167,7 @@ async def loss_run(
     incurred (paid + reserve), recovered and net incurred, in the claim's currency; then
     totals per currency. Amounts are in currency units in CSV and XLSX, minor units in JSON."""
     today = datetime.now(UTC).date()
-    if valuation_date is not None and valuation_date > today:
-        raise BadParameter("valuation_date", "a loss run cannot be valued in the future")
-    if loss_from and loss_to and loss_from > loss_to:
-        raise BadParameter("to", "must not be before 'from'")
-    if as_of is not None and as_of > datetime.now(UTC):
-        raise BadParameter("as_of", "a loss run cannot be valued in the future")
+    _check(valuation_date, loss_from, loss_to, as_of)
     query = lossrun.Query(
         as_of=as_of,
         valuation_date=None if valuation_date in (None, today) else valuation_date,

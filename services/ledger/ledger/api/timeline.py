@@ -27,7 +27,7 @@ from contracts.events import EventCorrected
 from ledger.api import access, examples
 from ledger.api.auth import Principal, roles
 from ledger.api.deadlines import LIVE_STATE
-from ledger.api.paging import IncidentPath
+from ledger.api.paging import IncidentPath, aware
 from ledger.api.problems import ONE, alternatives
 from ledger.api.summaries import Language, language, summary
 from ledger.api.tabular import csv_bytes
@@ -220,6 +220,7 @@ async def timeline(
     order: FromQuery[Literal["recorded", "occurred"]] = "recorded",
     format: FromQuery[Literal["json", "ndjson", "csv"]] = "json",
 ) -> Response[Any]:
+    aware(as_of=as_of)
     lang = language(request.headers.get("accept-language"))
     async with state.pool.acquire() as conn:
         built = await build(conn, request, incident_id, as_of, lang, state)
