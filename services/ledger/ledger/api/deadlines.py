@@ -116,7 +116,7 @@ async def incident_deadlines(
 )
 async def board(
     state: State,
-    deadline_state: Annotated[list[DeadlineState] | None, QueryParameter(query="state")] = None,
+    deadline_state: Annotated[list[DeadlineState] | None, QueryParameter(name="state")] = None,
     policy: Annotated[str | None, QueryParameter(max_length=100)] = None,
     due_before: FromQuery[datetime | None] = None,
     site: Annotated[str | None, QueryParameter(max_length=200)] = None,

@@ -149,10 +149,10 @@ async def loss_run(
         QueryParameter(description="figures as of the end of this day (UTC); default today"),
     ] = None,
     loss_from: Annotated[
-        date | None, QueryParameter(query="from", description="date of loss on or after")
+        date | None, QueryParameter(name="from", description="date of loss on or after")
     ] = None,
     loss_to: Annotated[
-        date | None, QueryParameter(query="to", description="date of loss on or before")
+        date | None, QueryParameter(name="to", description="date of loss on or before")
     ] = None,
     carrier: Annotated[str | None, QueryParameter(max_length=200)] = None,
     policy: Annotated[str | None, QueryParameter(max_length=200)] = None,

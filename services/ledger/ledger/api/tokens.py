@@ -10,7 +10,7 @@ import msgspec
 from litestar import Request, delete, get, post
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
-from litestar.params import PathParameter
+from litestar.params import JSONBody, PathParameter
 
 from ledger import tokens
 from ledger.api import access, examples
@@ -46,7 +46,7 @@ async def list_tokens(state: State) -> Tokens:
 @post("/v1/tokens", guards=[roles("admin")], tags=["tokens"], summary="A new token",
       responses=problems(400, 401, 403))  # fmt: skip
 async def create_token(
-    request: Request[Principal, Any, Any], state: State, data: NewToken
+    request: Request[Principal, Any, Any], state: State, data: JSONBody[NewToken]
 ) -> Created:
     async with state.pool.acquire() as conn:
         info, secret = await tokens.create(conn, role=data.role, name=data.name)
