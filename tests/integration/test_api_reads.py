@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import msgspec
@@ -193,3 +193,28 @@ async def test_the_csv_and_json_loss_runs_hold_the_same_rows(told: Story) -> Non
         assert claims == [[str(c) for c in row] for row in expected]
     assert any(r[9] == "cash" and r[-1] == "CNY" for r in claims)
     assert any(r[-1] == "JPY" and r[12] == "12345" for r in claims)
+
+
+async def test_corrections_link_both_ways_and_late_entries_are_flagged(told: Story) -> None:
+    """Given a report, a correction of it, and a note written two days after the fact,
+    when the auditor reads the timeline (also as CSV), then the correction and the
+    original point at each other and the late note is flagged backdated."""
+    report = outage("FIX-1", minutes_ago=30)
+    fix = builders.correct_event(corrects_event_id=report.event_id, corrected={"title": "排队机"},
+                                 reason="wrong device named", incident_id="FIX-1",
+                                 source=SOURCE, actor=AGENT)  # fmt: skip
+    two_days_ago = datetime.now(UTC) - timedelta(days=2)
+    late = builders.add_note(text="found in the paper log", incident_id="FIX-1", source=SOURCE,
+                             actor=AGENT, occurred_at=two_days_ago)  # fmt: skip
+    await told.append(report, fix, late)
+    entries = (await told.get("/v1/incidents/FIX-1/timeline")).json()["entries"]
+    first, correction, note = entries
+    assert correction["corrects"] == first["position"]
+    assert first["corrected_by"] == [correction["position"]]
+    assert note["backdated"] is True
+    assert first["backdated"] is False
+    rows = read_back((await told.get("/v1/incidents/FIX-1/timeline", format="csv")).content)
+    column = rows[0].index("corrects_event_id")
+    assert rows[2][column] == str(report.event_id)
+    occurred = (await told.get("/v1/incidents/FIX-1/timeline", order="occurred")).json()
+    assert occurred["entries"][0]["type"] == "note.added.v1"

@@ -67,7 +67,10 @@ class BearerAuth(AbstractAuthenticationMiddleware):
 
 
 def roles(*allowed: str) -> Any:
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """A guard admitting ``allowed`` roles. (A coroutine: Litestar would run a plain
+    function in a worker thread on every request.)"""
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if connection.user.role not in allowed:
             raise PermissionDeniedException(
                 f"role {connection.user.role!r} may not do this; it needs one of "

@@ -6,8 +6,8 @@ corrections that point at it. With ``as_of``, status and deadlines come from the
 projector's own pure folds over the entries, judged at that instant; without it, from the
 read models when they have caught up with the incident (else from the same folds).
 
-Records never change, so entries are kept in a bounded cache by position and language;
-only corrections are linked per request.
+Records never change, so each incident's entries are kept in a bounded cache and only new
+records are decoded; corrections are linked per request.
 """
 
 from __future__ import annotations
@@ -90,21 +90,30 @@ class Timeline(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Cache:
-    """Entries and facts by (position, language), least recently used dropped first."""
+    """Each incident's entries and facts in version order, by language, for the incidents
+    read most recently. Records never change, so a cached list is extended by the new
+    records only, and cut for ``as_of`` views; it is checked against the rows' positions."""
 
-    def __init__(self, size: int = 20_000) -> None:
-        self.size, self._kept = size, OrderedDict[tuple[int, str], tuple[Entry, Fact]]()
+    def __init__(self, incidents: int = 2_000) -> None:
+        self.size = incidents
+        self._kept = OrderedDict[tuple[str, str], list[tuple[Entry, Fact]]]()
 
-    def get(self, row: Any, lang: Language, config: Config) -> tuple[Entry, Fact]:
-        key = (row["position"], lang)
-        found = self._kept.get(key)
-        if found is None:
-            found = self._kept[key] = entry(row, lang, config)
-            if len(self._kept) > self.size:
-                self._kept.popitem(last=False)
-        else:
+    def pairs(
+        self, incident_id: str, rows: list[Any], lang: Language, config: Config
+    ) -> list[tuple[Entry, Fact]]:
+        key = (incident_id, lang)
+        known = self._kept.get(key, [])
+        usable = min(len(known), len(rows))
+        if usable and known[usable - 1][0].position != rows[usable - 1]["position"]:
+            usable = 0  # not the history it was: rebuilt from the rows
+        pairs = known[:usable] + [entry(r, lang, config) for r in rows[usable:]]
+        if len(pairs) >= len(known):
+            self._kept[key] = pairs
+        if key in self._kept:
             self._kept.move_to_end(key)
-        return found
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+        return pairs
 
 
 def entry(row: Any, lang: Language, config: Config) -> tuple[Entry, Fact]:
@@ -136,7 +145,7 @@ def corrected_id(fact: Fact) -> str | None:
 
 def linked(pairs: list[tuple[Entry, Fact]]) -> list[Entry]:
     """Corrections joined to the entries they correct, both ways."""
-    fixes = {(e.position, corrected_id(f)) for e, f in pairs if corrected_id(f)}
+    fixes = [(e.position, c) for e, f in pairs if (c := corrected_id(f))]
     if not fixes:
         return [e for e, _ in pairs]
     by_id = {e.event_id: e.position for e, _ in pairs}
@@ -194,7 +203,7 @@ async def build(
     rows = await _rows(conn, incident_id, as_of, access.values(request, "timeline", incident_id))
     if not rows:
         return None
-    pairs = [state.timeline_cache.get(r, lang, state.projector) for r in rows]
+    pairs = state.timeline_cache.pairs(incident_id, rows, lang, state.projector)
     facts = [f for _, f in pairs]
     status, deadlines = _models(rows, as_of, facts, state.projector)
     found = Timeline(incident_id=incident_id, as_of=as_of, order="recorded", status=status,
