@@ -248,4 +248,5 @@ async def timeline(
         body = csv_bytes(CSV_COLUMNS, (csv_row(e, fixes[e.position]) for e in found.entries))
         headers["Content-Disposition"] = f'attachment; filename="{incident_id}-timeline.csv"'
         return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
-    return Response(found, headers=headers)
+    body = msgspec.json.encode(found)  # encoded here: Litestar passes bytes straight through
+    return Response(body, media_type="application/json", headers=headers)
