@@ -51,14 +51,13 @@ class FoldCache:
 async def _fold(
     conn: asyncpg.Connection,
     rows: list[asyncpg.Record],
+    upto: int,
     config: Config,
     cache: FoldCache,
-    partition: store.Partition | None,
 ) -> dict[str, Folded]:
     by_incident: dict[str, list[asyncpg.Record]] = defaultdict(list)
     for row in rows:
-        if partition is None or store.in_partition(row["incident_id"], partition):
-            by_incident[row["incident_id"]].append(row)
+        by_incident[row["incident_id"]].append(row)
     folded, stale = {}, []
     for incident, own in by_incident.items():
         start = own[0]["prev_position"]
@@ -71,7 +70,7 @@ async def _fold(
         ]
         folded[incident] = fold_more(base, facts, config)
     if stale:
-        for incident, facts in (await store.facts_of(conn, stale, rows[-1]["position"])).items():
+        for incident, facts in (await store.facts_of(conn, stale, upto)).items():
             folded[incident] = fold_more(None, facts, config)
     return folded
 
@@ -85,7 +84,7 @@ async def step(
     partition: store.Partition | None = None,
 ) -> int:
     """Fold the next batch into ``generation`` (only ``partition``'s incidents, if given);
-    return how many events it held.
+    return how many positions it covered (0: caught up).
 
     Two round trips: read the batch, then one statement writes the models and moves the
     checkpoint, guarded by the checkpoint the batch was read after."""
@@ -94,25 +93,24 @@ async def step(
         after = cache.checkpoint
         if after is None:
             after = await store.checkpoint(conn, name)
-        rows = await store.batch_after(conn, after, limit)
-        if not rows:
+        rows, upto = await store.batch(conn, after, limit, partition)
+        if upto == after:
             stored = await store.checkpoint(conn, name)
             if stored == after:  # truly caught up, not misled by a rolled-back step
                 cache.checkpoint = after
                 return 0
             cache.checkpoint = None
             continue
-        folded = await _fold(conn, rows, config, cache, partition)
+        folded = await _fold(conn, rows, upto, config, cache) if rows else {}
         now = datetime.now(UTC)
         models = {i: models_of(f, now=now, config=config) for i, f in folded.items()}
-        upto = rows[-1]["position"]
         if await store.save(conn, generation, (name, after, upto), models):
             break
         cache.checkpoint = None  # moved under us: read it again, and the events after it
     cache.checkpoint = upto
     cache.keep(folded)
     metrics.PROJECTED.inc(len(rows))
-    return len(rows)
+    return upto - after
 
 
 async def catch_up(

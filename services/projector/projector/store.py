@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zlib
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime
@@ -173,8 +172,31 @@ Partition = tuple[int, int]
 """(k, n): the incidents whose id hashes to k modulo n; a parallel rebuild's share."""
 
 
-def in_partition(incident_id: str, partition: Partition) -> bool:
-    return zlib.crc32(incident_id.encode()) % partition[1] == partition[0]
+_PARTITION = """
+WITH h AS (SELECT coalesce(max(position), 0) AS head FROM events)
+SELECT h.head, e.* FROM h LEFT JOIN LATERAL (
+  SELECT position, incident_id, version, recorded_at, record, prev_position FROM events
+  -- A bounded range of positions, then the partition's rows within it: an index range
+  -- scan, whatever the planner guesses of the hash filter.
+  WHERE position > $1 AND position <= $1 + $2
+    AND (hashtext(incident_id) & 2147483647) % $4 = $3
+  ORDER BY position) e ON true
+"""
+
+
+async def batch(
+    conn: asyncpg.Connection, position: int, limit: int, partition: Partition | None = None
+) -> tuple[list[asyncpg.Record], int]:
+    """The next events (only ``partition``'s incidents, if given) and the position they
+    cover up to: with a partition, other incidents' events in between are covered too."""
+    if partition is None:
+        rows = await batch_after(conn, position, limit)
+        return rows, rows[-1]["position"] if rows else position
+    found = await conn.fetch(_PARTITION, position, limit * partition[1], *partition)
+    head = int(found[0]["head"])
+    return [r for r in found if r["position"] is not None], min(
+        head, position + limit * partition[1]
+    )
 
 
 async def batch_after(conn: asyncpg.Connection, position: int, limit: int) -> list[asyncpg.Record]:
