@@ -1,0 +1,65 @@
+"""Checkpoints are C2SP signed notes: the reference example verifies byte for byte, and any
+change to the text, the key or the signature is refused."""
+
+from __future__ import annotations
+
+import pytest
+from ledger_verify.merkle import EMPTY_ROOT
+from ledger_verify.note import (
+    NoteError,
+    UntrustedNote,
+    checkpoint_body,
+    generate,
+    open_note,
+    parse_checkpoint,
+    parse_signer,
+    parse_verifier,
+    sign,
+)
+
+pytestmark = pytest.mark.unit
+
+VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
+SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
+TEXT = (
+    "If you think cryptography is the answer to your problem,\n"
+    "then you don't know what your problem is.\n"
+)
+NOTE = (
+    TEXT
+    + "\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+)
+
+
+def test_the_reference_note_is_reproduced_byte_for_byte() -> None:
+    signer = parse_signer(SKEY)
+    assert str(signer.verifier()) == VKEY
+    assert str(signer) == SKEY
+    assert sign(TEXT, signer) == NOTE
+    assert open_note(NOTE, [parse_verifier(VKEY)]) == TEXT
+
+
+def test_an_edited_note_or_a_foreign_key_is_untrusted() -> None:
+    trusted = [parse_verifier(VKEY)]
+    with pytest.raises(UntrustedNote):
+        open_note(NOTE.replace("cryptography", "cryptographY"), trusted)
+    with pytest.raises(UntrustedNote):
+        open_note(NOTE, [generate("PeterNeumann").verifier()])
+    with pytest.raises(NoteError):
+        open_note(TEXT, trusted)
+
+
+def test_mangled_keys_are_refused() -> None:
+    for bad in (VKEY[:-1], VKEY.replace("c74f20a3", "c74f20a4"), "Peter+Neumann+" + VKEY[13:]):
+        with pytest.raises(NoteError):
+            parse_verifier(bad)
+
+
+def test_a_checkpoint_round_trips() -> None:
+    signer = generate("ledger.example/incidents")
+    body = checkpoint_body("ledger.example/incidents", 42, EMPTY_ROOT)
+    opened = open_note(sign(body, signer), [signer.verifier()])
+    assert parse_checkpoint(opened) == ("ledger.example/incidents", 42, EMPTY_ROOT)
+    for bad in ("o\n-1\nAAAA\n", "o\n01\n" + body.split("\n")[2] + "\n", "o\n1\n"):
+        with pytest.raises(NoteError):
+            parse_checkpoint(bad)
