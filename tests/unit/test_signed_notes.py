@@ -25,10 +25,10 @@ TEXT = (
     "If you think cryptography is the answer to your problem,\n"
     "then you don't know what your problem is.\n"
 )
-NOTE = (
-    TEXT
-    + "\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+SIGNATURE = "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNX" + (
+    "gKvqfqdngotpRZb6KE6RyyBwJnAM="
 )
+NOTE = f"{TEXT}\n\u2014 PeterNeumann {SIGNATURE}\n"
 
 
 def test_the_reference_note_is_reproduced_byte_for_byte() -> None:
