@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import asyncpg
 import msgspec
 import nats
+from ledger_verify.merkle import leaf_hash, root
 
 from contracts import canonical
 from contracts.topology import Topology
@@ -77,9 +78,16 @@ async def wait_rows(database_url: str, expected: int, within: float) -> int:
 
 
 async def chain_problems(database_url: str) -> list[str]:
+    """What is wrong with the hash links and the Merkle head: moved in the transaction of
+    each append, it covers exactly the committed records, whatever was killed when."""
     conn = await asyncpg.connect(database_url)
     try:
         rows = await conn.fetch("SELECT * FROM events ORDER BY position")
+        head = await conn.fetchrow("SELECT size, root FROM merkle_head WHERE id = 1")
     finally:
         await conn.close()
-    return verify(msgspec.convert([dict(r) for r in rows], list[ChainRow]))
+    problems = verify(msgspec.convert([dict(r) for r in rows], list[ChainRow]))
+    leaves = [leaf_hash(r["record"]) for r in rows]
+    if head["size"] != len(rows) or root(leaves) != head["root"]:
+        problems.append(f"merkle_head at size {head['size']} is not the root of the records")
+    return problems

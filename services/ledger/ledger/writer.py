@@ -18,11 +18,12 @@ from datetime import UTC, datetime
 
 import asyncpg
 import msgspec
+from ledger_verify.compact import CompactRange
 from nats.aio.client import Client
 
 from contracts.envelope import Envelope
 from contracts.topology import Topology
-from ledger import metrics, store
+from ledger import merkle_head, metrics, store
 from ledger.sequencer import Batch, Head, Recorded, sequence
 
 MAX_CACHED_HEADS = 100_000
@@ -44,6 +45,9 @@ class Writer:
         self._lock = asyncio.Lock()
         self._heads: OrderedDict[str, Head] = OrderedDict()
         self._next: int | None = None
+        self._tree: CompactRange | None = None  # the Merkle log as committed
+        self._stored = 0  # the size merkle_head holds
+        self._grown: CompactRange | None = None  # the tree once this batch commits
 
     async def progress(self, stream: str) -> int:
         async with self._lock:
@@ -63,6 +67,8 @@ class Writer:
             batch = await self._append(envelopes, progress, before_commit)
             metrics.COMMIT_SECONDS.observe(time.perf_counter() - started)
             self._remember(batch)
+            if self._grown is not None:
+                self._tree, self._stored, self._grown = self._grown, self._grown.size, None
         metrics.APPENDED.inc(len(batch.rows))
         await self._confirm(batch)
         return batch
@@ -93,6 +99,7 @@ class Writer:
     ) -> None:
         if batch.rows:
             await store.insert(self.conn, batch.rows)
+            await self._grow(batch)
         if progress is not None:
             await store.save_progress(self.conn, progress.stream, progress.seq)
         if batch.rows:  # delivered on commit: wakes the projector
@@ -101,6 +108,15 @@ class Writer:
             )
         if before_commit is not None:
             await before_commit(batch)
+
+    async def _grow(self, batch: Batch) -> None:
+        """The Merkle log moved over the batch's records, in the batch's transaction."""
+        first = batch.rows[0].position
+        if self._tree is None or self._tree.size != first - 1:
+            self._tree, self._stored = await merkle_head.load(self.conn, first - 1)
+        grown = merkle_head.extended(self._tree, (row.record for row in batch.rows))
+        await merkle_head.save(self.conn, self._stored, grown)
+        self._grown = grown
 
     async def _sequence_known(self, envelopes: list[Envelope]) -> Batch:
         if self._next is None:
@@ -133,6 +149,7 @@ class Writer:
     def _forget(self) -> None:
         self._heads.clear()
         self._next = None
+        self._tree = self._grown = None
 
     async def _confirm(self, batch: Batch) -> None:
         """Tell downstream subscribers what was committed (core NATS, best effort: the
