@@ -31,6 +31,20 @@ class Topology(msgspec.Struct, frozen=True):
         return self._stream("INCIDENT_ALERTS")
 
     @property
+    def checkpoints_stream(self) -> str:
+        return self._stream("INCIDENT_CHECKPOINTS")
+
+    @property
+    def checkpoint_subject(self) -> str:
+        """``incidents.checkpoints``: every signed checkpoint, as its signed note."""
+        return self._subject("checkpoints")
+
+    @property
+    def audit_alert_subject(self) -> str:
+        """``incidents.alerts.audit.refused``: the signer found history rewritten."""
+        return self._subject("alerts.audit.refused")
+
+    @property
     def alerts_wildcard(self) -> str:
         return self._subject("alerts.>")
 

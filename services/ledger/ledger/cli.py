@@ -253,3 +253,32 @@ def token_revoke(token_id: uuid.UUID) -> None:
 
 
 __all__ = ["main"]
+
+
+@main.group()
+def keys() -> None:
+    """Signing keys for checkpoints."""
+
+
+@keys.command("create")
+@click.option("--name", required=True, help="the key's name, e.g. ledger.example.org/incidents")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="key file")
+def keys_create(name: str, out: str) -> None:
+    """Make an Ed25519 signing key: the private key goes to OUT (mode 600, never
+    overwritten), the public verifier key is printed for verifiers to pin."""
+    from pathlib import Path
+
+    from ledger_verify import note
+
+    try:
+        signer = note.generate(name)
+    except note.NoteError as exc:
+        raise click.UsageError(str(exc)) from None
+    path = Path(out)
+    try:
+        with path.open("x") as file:
+            file.write(str(signer) + "\n")
+    except FileExistsError:
+        raise click.UsageError(f"{out} exists; a key is never overwritten") from None
+    path.chmod(0o600)
+    click.echo(str(signer.verifier()))

@@ -74,10 +74,21 @@ def _alerts_stream(topology: Topology) -> api.StreamConfig:
     )
 
 
+def _checkpoints_stream(topology: Topology) -> api.StreamConfig:
+    return api.StreamConfig(
+        name=topology.checkpoints_stream,
+        subjects=[topology.checkpoint_subject],
+        storage=api.StorageType.FILE,
+        retention=api.RetentionPolicy.LIMITS,
+        duplicate_window=DUPLICATE_WINDOW,
+    )
+
+
 async def ensure_topology(js: JetStreamContext, topology: Topology) -> None:
     await _ensure_stream(js, _events_stream(topology))
     await _ensure_stream(js, _rejected_stream(topology))
     await _ensure_stream(js, _alerts_stream(topology))
+    await _ensure_stream(js, _checkpoints_stream(topology))
 
 
 async def restart_consumer(js: JetStreamContext, topology: Topology, start_seq: int) -> None:

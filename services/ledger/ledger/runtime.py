@@ -20,7 +20,7 @@ import uvicorn
 from nats.aio.client import Client
 
 from contracts.topology import Topology
-from ledger import db, ingest, jetstream, logging
+from ledger import db, ingest, jetstream, logging, signing
 from ledger.api.app import create_app
 from ledger.paths import repo_root
 from ledger.settings import Settings, SettingsError
@@ -32,7 +32,7 @@ from projector.parallel import Workers
 from projector.tuning import tune_gc
 
 log = logging.get("ledger.runtime")
-COMPONENTS = ("ingest", "projector", "api")
+COMPONENTS = ("ingest", "projector", "api", "signer")
 
 
 class _Server(uvicorn.Server):
@@ -107,6 +107,8 @@ def _tasks(
             stop,
             rebuild_workers(settings, database_url),
         )
+    if "signer" in components:
+        work["signer"] = signing.run(database_url, nc, settings, stop)
     if "api" in components:
         config = uvicorn.Config(
             create_app(

@@ -77,6 +77,17 @@ class ProjectorSettings(msgspec.Struct, frozen=True):
     rebuild_workers: int = 0  # processes a large rebuild folds with; 0: one per CPU core
 
 
+class AuditSettings(msgspec.Struct, frozen=True):
+    """The checkpoint signer. Its key and state live outside the database."""
+
+    key_file: Path | None = None  # PRIVATE+KEY+… (ledger keys create); unset: no signer
+    state_dir: Path | None = None  # default: <data dir>/signer
+    checkpoint_dir: Path | None = None  # append-only copies; default: <data dir>/checkpoints
+    interval: float = 1.0  # seconds between checkpoints while records arrive
+    every: int = 1000  # records that make a checkpoint due at once
+    idle: float = 60.0  # seconds after which an unchanged head is signed again
+
+
 class Settings(msgspec.Struct, frozen=True):
     database: DatabaseSettings
     nats: NatsSettings
@@ -85,6 +96,7 @@ class Settings(msgspec.Struct, frozen=True):
     log: LogSettings
     ingest: IngestSettings
     projector: ProjectorSettings
+    audit: AuditSettings = AuditSettings()
 
 
 def _decode_path(kind: type, value: Any) -> Any:
@@ -117,4 +129,5 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         log=read(LogSettings, "LEDGER_LOG_", env),
         ingest=read(IngestSettings, "LEDGER_INGEST_", env),
         projector=read(ProjectorSettings, "LEDGER_PROJECTOR_", env),
+        audit=read(AuditSettings, "LEDGER_AUDIT_", env),
     )

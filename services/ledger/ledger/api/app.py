@@ -22,6 +22,7 @@ from contracts.topology import Topology
 from ledger.api import (
     access,
     appends,
+    audit,
     auth,
     deadlines,
     health,
@@ -129,6 +130,8 @@ def create_app(
             reports.report,
             reports.claim_pack,
             access.access_log,
+            audit.latest,
+            audit.at_size,
             tokens.list_tokens,
             tokens.create_token,
             tokens.revoke_token,

@@ -12,7 +12,7 @@ from nats.aio.client import Client
 
 from contracts.publisher import Publisher
 from contracts.topology import Topology
-from ledger import db, demo, tokens
+from ledger import db, demo, signing, tokens
 from ledger.runtime import COMPONENTS, serve
 from ledger.settings import Settings
 from ledger.stack import embedded
@@ -69,6 +69,11 @@ async def _publish_demo(nc: Client, topology: Topology) -> None:
 
 
 async def _up(settings: Settings, ep: embedded.Endpoints, with_demo: bool) -> None:
+    if settings.audit.key_file is None:  # development: a key of its own in the data dir
+        key = signing.dev_key(settings.stack.data_dir, settings.ingest.origin)
+        settings = msgspec.structs.replace(
+            settings, audit=msgspec.structs.replace(settings.audit, key_file=key)
+        )
     database_url = ep.database_url
     if ep.embedded and settings.database.url is None:
         database_url = await db.ensure_database(ep.database_url, "ledger")

@@ -1,0 +1,150 @@
+"""The checkpoint signer: signs the Merkle log's head as a C2SP checkpoint, every second or
+every 1,000 records, whichever comes first, and again when idle.
+
+It trusts nothing the database says about the past. It keeps its own compact range in a
+state file of its own (beside its key, which the database never sees), extends it with
+the records appended since, and signs only when the result equals ``merkle_head``: an old
+record rewritten, with the head recomputed to match, no longer adds up, and the signer
+refuses, raising an alert. Each checkpoint is stored (append-only), written to an
+outside directory that is never overwritten, and published on ``incidents.checkpoints``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import msgspec
+import structlog
+from ledger_verify import note
+from ledger_verify.compact import CompactRange
+from ledger_verify.merkle import leaf_hash
+
+log = structlog.get_logger("ledger.signer")
+_CHUNK = 10_000
+Publish = Callable[[str], Awaitable[None]]
+
+
+class Refused(RuntimeError):
+    """The database's history no longer matches what the signer saw: nothing is signed."""
+
+
+class Policy(msgspec.Struct, frozen=True):
+    interval: float = 1.0  # seconds between checkpoints while records arrive
+    every: int = 1000  # records that make a checkpoint due at once
+    idle: float = 60.0  # seconds after which the same head is signed again
+
+
+class State(msgspec.Struct):
+    size: int = 0
+    hashes: list[bytes] = []
+    signed_size: int = -1
+    signed_at: float = 0.0
+
+
+class Signer:
+    def __init__(
+        self, key: note.Signer, origin: str, state_dir: Path, out_dir: Path, policy: Policy
+    ) -> None:
+        self.key, self.origin, self.policy = key, origin, policy
+        self.state_file, self.out_dir = state_dir / "signer-state.json", out_dir
+        state_dir.mkdir(parents=True, exist_ok=True)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        known = self.state_file.exists()
+        self.state = (
+            msgspec.json.decode(self.state_file.read_bytes(), type=State) if known else State()
+        )
+        if not known:
+            log.warning("no signer state yet: the first checkpoint trusts the log as it is now")
+
+    async def tick(self, conn: asyncpg.Connection, publish: Publish, now: float) -> str | None:
+        """Sign the head if a checkpoint is due; the signed note, or None."""
+        head = await conn.fetchrow("SELECT size, root FROM merkle_head WHERE id = 1")
+        tree = await self._derived(conn, int(head["size"]))
+        if tree.root() != bytes(head["root"]):
+            raise Refused(
+                f"merkle_head at size {tree.size} does not match the records as the signer "
+                "derived them from its own state: history was rewritten"
+            )
+        if not self._due(tree.size, now):
+            return None
+        signed = note.sign(self._body(tree, now), self.key)
+        await conn.execute(
+            "INSERT INTO checkpoints (size, root, note) VALUES ($1, $2, $3)",
+            tree.size,
+            tree.root(),
+            signed,
+        )
+        self._write_out(tree.size, now, signed)
+        await publish(signed)
+        self.state = State(tree.size, tree.hashes, tree.size, now)
+        self._save()
+        return signed
+
+    async def _derived(self, conn: asyncpg.Connection, size: int) -> CompactRange:
+        tree = CompactRange(self.state.size, self.state.hashes)
+        if size < tree.size:
+            raise Refused(f"the log shrank: merkle_head is at {size}, {tree.size} were signed")
+        while tree.size < size:
+            records = await conn.fetch(
+                "SELECT record FROM events WHERE position > $1 AND position <= $2"
+                " ORDER BY position",
+                tree.size,
+                min(size, tree.size + _CHUNK),
+            )
+            if not records:
+                raise Refused(f"records {tree.size + 1}… are missing below merkle_head {size}")
+            tree.extend(leaf_hash(r["record"]) for r in records)
+        return tree
+
+    def _due(self, size: int, now: float) -> bool:
+        since = now - self.state.signed_at
+        if size == self.state.signed_size:
+            return since >= self.policy.idle
+        grown = size - max(self.state.signed_size, 0)
+        return grown >= self.policy.every or since >= self.policy.interval
+
+    def _body(self, tree: CompactRange, now: float) -> str:
+        body = note.checkpoint_body(self.origin, tree.size, tree.root())
+        stamp = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return body + f"time {stamp}\n"  # an extension line: re-signing shows freshness
+
+    def _write_out(self, size: int, now: float, signed: str) -> None:
+        path = self.out_dir / f"{size:012d}-{now:.3f}.checkpoint"
+        with path.open("x", encoding="utf-8") as out:  # never overwrites (WORM stand-in)
+            out.write(signed)
+        path.chmod(0o444)
+
+    def _save(self) -> None:
+        temporary = self.state_file.with_suffix(".tmp")
+        temporary.write_bytes(msgspec.json.encode(self.state))
+        os.replace(temporary, self.state_file)
+
+
+async def run(
+    database_url: str, signer: Signer, publish: Publish, alert: Publish, stop: asyncio.Event
+) -> None:
+    """Tick five times a second until ``stop``; a refusal is alerted once per reason and
+    signing stays off until the history adds up again (or an operator steps in)."""
+    refused: str | None = None
+    conn = await asyncpg.connect(database_url)
+    try:
+        while not stop.is_set():
+            try:
+                await signer.tick(conn, publish, time.time())
+                refused = None
+            except Refused as exc:
+                if str(exc) != refused:
+                    refused = str(exc)
+                    log.error("refusing to sign", reason=refused)
+                    await alert(refused)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.2)
+    finally:
+        await conn.close()
