@@ -25,6 +25,7 @@ from ledger.api import (
     audit,
     auth,
     deadlines,
+    entries,
     health,
     incidents,
     losses,
@@ -146,7 +147,7 @@ def create_app(
                 "topology": topology or Topology(),
                 "projector": projector or _shipped_packs(),
                 "insured": insured,
-                "timeline_cache": timeline.Cache(),
+                "timeline_cache": entries.Cache(),
                 "known_tokens": auth.KnownTokens(),
             }
         ),

@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from ledger.api import timeline
+from ledger.api import entries as timeline_entries
 from ledger.api.tabular import csv_bytes
 from projector import losses
 from projector.facts import from_record
@@ -29,7 +29,7 @@ EVIDENCE_COLUMNS = (
 )  # fmt: skip
 
 
-def _redacted(entry: timeline.Entry) -> timeline.Entry:
+def _redacted(entry: timeline_entries.Entry) -> timeline_entries.Entry:
     event = msgspec.json.decode(entry.event)
     payload = {k: (None if k in PERSONAL_KEYS else v) for k, v in event["payload"].items()}
     actor = entry.actor | {"name": ""}
@@ -37,7 +37,7 @@ def _redacted(entry: timeline.Entry) -> timeline.Entry:
     return msgspec.structs.replace(entry, event=raw, actor=actor)
 
 
-def _evidence(entries: list[timeline.Entry]) -> bytes:
+def _evidence(entries: list[timeline_entries.Entry]) -> bytes:
     rows = [
         [
             e.position,
@@ -56,10 +56,10 @@ def _evidence(entries: list[timeline.Entry]) -> bytes:
 
 
 def files(rows: list[Any], config: Config, now: datetime, *, personal: bool) -> dict[str, bytes]:
-    pairs = [timeline.entry(r, "en", config) for r in rows]
+    pairs = [timeline_entries.entry(r, "en", config) for r in rows]
     facts = [f for _, f in pairs]
-    fixes = {e.position: timeline.corrected_id(f) for e, f in pairs}
-    entries = timeline.linked(pairs)
+    fixes = {e.position: timeline_entries.corrected_id(f) for e, f in pairs}
+    entries = timeline_entries.linked(pairs)
     if not personal:
         entries = [_redacted(e) for e in entries]
     models = project(facts, now=now, config=config)
@@ -67,7 +67,8 @@ def files(rows: list[Any], config: Config, now: datetime, *, personal: bool) -> 
     return {
         "timeline.json": msgspec.json.encode(entries),
         "timeline.csv": csv_bytes(
-            timeline.CSV_COLUMNS, (timeline.csv_row(e, fixes[e.position]) for e in entries)
+            timeline_entries.CSV_COLUMNS,
+            (timeline_entries.csv_row(e, fixes[e.position]) for e in entries),
         ),
         "losses.json": msgspec.json.encode({"book": models.losses, "claims": run}),
         "evidence.csv": _evidence(entries),
