@@ -33,15 +33,25 @@ async def load(conn: asyncpg.Connection, upto: int) -> tuple[CompactRange, int]:
     tree = CompactRange(stored, row["hashes"]) if stored <= upto else CompactRange()
     if tree.size < upto:
         log.info("merkle log catching up", since=tree.size, upto=upto)
-        while tree.size < upto:
-            records = await conn.fetch(
-                "SELECT record FROM events WHERE position > $1 AND position <= $2"
-                " ORDER BY position",
-                tree.size,
-                min(upto, tree.size + _CHUNK),
-            )
-            tree.extend(leaf_hash(r["record"]) for r in records)
+        await catch_up(conn, tree, upto)
     return tree, stored
+
+
+class MissingRecords(RuntimeError):
+    """Positions below the size asked for have no record."""
+
+
+async def catch_up(conn: asyncpg.Connection, tree: CompactRange, upto: int) -> None:
+    """Extend ``tree`` with the records at positions ``tree.size + 1`` … ``upto``."""
+    while tree.size < upto:
+        records = await conn.fetch(
+            "SELECT record FROM events WHERE position > $1 AND position <= $2 ORDER BY position",
+            tree.size,
+            min(upto, tree.size + _CHUNK),
+        )
+        if not records:
+            raise MissingRecords(f"records {tree.size + 1}… are missing below {upto}")
+        tree.extend(leaf_hash(r["record"]) for r in records)
 
 
 def extended(tree: CompactRange, records: Iterable[bytes]) -> CompactRange:

@@ -24,10 +24,10 @@ import msgspec
 import structlog
 from ledger_verify import note
 from ledger_verify.compact import CompactRange
-from ledger_verify.merkle import leaf_hash
+
+from ledger import merkle_head
 
 log = structlog.get_logger("ledger.signer")
-_CHUNK = 10_000
 Publish = Callable[[str], Awaitable[None]]
 
 
@@ -91,16 +91,10 @@ class Signer:
         tree = CompactRange(self.state.size, self.state.hashes)
         if size < tree.size:
             raise Refused(f"the log shrank: merkle_head is at {size}, {tree.size} were signed")
-        while tree.size < size:
-            records = await conn.fetch(
-                "SELECT record FROM events WHERE position > $1 AND position <= $2"
-                " ORDER BY position",
-                tree.size,
-                min(size, tree.size + _CHUNK),
-            )
-            if not records:
-                raise Refused(f"records {tree.size + 1}… are missing below merkle_head {size}")
-            tree.extend(leaf_hash(r["record"]) for r in records)
+        try:
+            await merkle_head.catch_up(conn, tree, size)
+        except merkle_head.MissingRecords as exc:
+            raise Refused(f"{exc} (merkle_head is at {size})") from None
         return tree
 
     def _due(self, size: int, now: float) -> bool:
