@@ -45,33 +45,92 @@ def root(leaves: Sequence[Hash]) -> Hash:
     return value
 
 
+Range = tuple[int, int]  # leaves lo … hi - 1
+
+
+def inclusion_ranges(index: int, size: int) -> list[Range]:
+    """The ranges whose roots make up PATH(index, D[size]) of RFC 6962 §2.1.1, in order."""
+    if not 0 <= index < size:
+        raise IndexError(f"leaf {index} is not in a tree of {size}")
+    out: list[Range] = []
+    lo, hi = 0, size
+    while hi - lo > 1:
+        k = _split(hi - lo)
+        if index < lo + k:
+            out.append((lo + k, hi))
+            hi = lo + k
+        else:
+            out.append((lo, lo + k))
+            lo += k
+    return out[::-1]
+
+
+def consistency_ranges(old_size: int, size: int) -> list[Range]:
+    """The ranges whose roots make up PROOF(old_size, D[size]) of RFC 6962 §2.1.2."""
+    if not 0 < old_size <= size:
+        raise ValueError(f"no consistency proof from {old_size} to {size}")
+    out: list[Range] = []
+    lo, hi, m, complete = 0, size, old_size, True
+    while m != hi - lo:
+        k = _split(hi - lo)
+        if m <= k:
+            out.append((lo + k, hi))
+            hi = lo + k
+        else:
+            out.append((lo, lo + k))
+            lo, m, complete = lo + k, m - k, False
+    if not complete:
+        out.append((lo, hi))
+    return out[::-1]
+
+
+Range = tuple[int, int]  # leaves lo … hi - 1
+
+
+def inclusion_ranges(index: int, size: int) -> list[Range]:
+    """The ranges whose roots make up PATH(index, D[size]) of RFC 6962 §2.1.1, in order."""
+    if not 0 <= index < size:
+        raise IndexError(f"leaf {index} is not in a tree of {size}")
+    out: list[Range] = []
+    lo, hi = 0, size
+    while hi - lo > 1:
+        k = _split(hi - lo)
+        if index < lo + k:
+            out.append((lo + k, hi))
+            hi = lo + k
+        else:
+            out.append((lo, lo + k))
+            lo += k
+    return out[::-1]
+
+
+def consistency_ranges(old_size: int, size: int) -> list[Range]:
+    """The ranges whose roots make up PROOF(old_size, D[size]) of RFC 6962 §2.1.2."""
+    if not 0 < old_size <= size:
+        raise ValueError(f"no consistency proof from {old_size} to {size}")
+    out: list[Range] = []
+    lo, hi, m, complete = 0, size, old_size, True
+    while m != hi - lo:
+        k = _split(hi - lo)
+        if m <= k:
+            out.append((lo + k, hi))
+            hi = lo + k
+        else:
+            out.append((lo, lo + k))
+            lo, m, complete = lo + k, m - k, False
+    if not complete:
+        out.append((lo, hi))
+    return out[::-1]
+
+
 def inclusion_proof(leaves: Sequence[Hash], index: int) -> list[Hash]:
-    """PATH(index, D[n]) of RFC 6962 §2.1.1."""
-    if not 0 <= index < len(leaves):
-        raise IndexError(f"leaf {index} is not in a tree of {len(leaves)}")
-    if len(leaves) == 1:
-        return []
-    k = _split(len(leaves))
-    if index < k:
-        return [*inclusion_proof(leaves[:k], index), root(leaves[k:])]
-    return [*inclusion_proof(leaves[k:], index - k), root(leaves[:k])]
+    """PATH(index, D[n]) from the leaf hashes themselves."""
+    return [root(leaves[lo:hi]) for lo, hi in inclusion_ranges(index, len(leaves))]
 
 
 def consistency_proof(leaves: Sequence[Hash], old_size: int) -> list[Hash]:
-    """PROOF(old_size, D[n]) of RFC 6962 §2.1.2."""
-    if not 0 < old_size <= len(leaves):
-        raise ValueError(f"no consistency proof from {old_size} to {len(leaves)}")
-    return _subproof(old_size, leaves, True)
-
-
-def _subproof(m: int, leaves: Sequence[Hash], complete: bool) -> list[Hash]:
-    n = len(leaves)
-    if m == n:
-        return [] if complete else [root(leaves)]
-    k = _split(n)
-    if m <= k:
-        return [*_subproof(m, leaves[:k], complete), root(leaves[k:])]
-    return [*_subproof(m - k, leaves[k:], False), root(leaves[:k])]
+    """PROOF(old_size, D[n]) from the leaf hashes themselves."""
+    return [root(leaves[lo:hi]) for lo, hi in consistency_ranges(old_size, len(leaves))]
 
 
 def verify_inclusion(leaf: Hash, index: int, size: int, proof: Sequence[Hash], at: Hash) -> bool:
