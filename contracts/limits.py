@@ -16,10 +16,10 @@ from contracts.types import MAX_SAFE_INTEGER
 
 
 class Limits(msgspec.Struct, frozen=True, kw_only=True):
-    """Caps on an inbound envelope. Defaults: 64 KiB, 8192-character strings,
+    """Caps on an inbound envelope. Defaults: 63 KiB, 8192-character strings,
     256-item lists and objects, nesting depth 16."""
 
-    max_envelope_bytes: int = 64 * 1024
+    max_envelope_bytes: int = 63 * 1024  # a record (envelope + ~300 bytes) fits in 65,535
     max_string_length: int = 8192
     max_items: int = 256
     max_depth: int = 16

@@ -7,6 +7,7 @@ import asyncio
 
 import asyncpg
 import pytest
+from ledger_verify import tiles
 from ledger_verify.merkle import leaf_hash, root
 from nats.aio.client import Client
 
@@ -44,6 +45,18 @@ async def test_the_head_is_the_root_of_the_records(
     size, stored, recomputed = await _settled(ingesting, 300)
     assert size == 300
     assert stored == recomputed
+    await _tiles_match(ingesting, 300)
+
+
+async def _tiles_match(pool: asyncpg.Pool, size: int) -> None:
+    """Every stored tile holds exactly the hashes a tree over the records has."""
+    records = await pool.fetch("SELECT record FROM events ORDER BY position")
+    expected = tiles.TiledRange()
+    expected.extend(leaf_hash(r["record"]) for r in records)
+    want = {(w.level, w.index): bytes(w.hashes) for w in expected.take()}
+    rows = await pool.fetch("SELECT level, idx, hashes FROM merkle_tiles")
+    assert {(r["level"], r["idx"]): r["hashes"] for r in rows} == want
+    assert {(level, index) for level, index, _ in tiles.tiles_of(size)} == set(want)
 
 
 async def test_records_appended_by_another_path_are_caught_up(
@@ -57,3 +70,4 @@ async def test_records_appended_by_another_path_are_caught_up(
     assert await wait_for_count(ingesting, 6) == 6
     size, stored, recomputed = await _settled(ingesting, 6)
     assert (size, stored) == (6, recomputed)
+    await _tiles_match(ingesting, 6)

@@ -515,11 +515,11 @@ def _corpus() -> list[Bad]:
         ),
         # Limits.
         _bad(
-            "envelope-over-64kib",
+            "envelope-over-63kib",
             lambda k: _corrected(k, wide),
             "oversize",
             "$",
-            "the limit is 65536",
+            "the limit is 64512",
         ),
         _bad(
             "string-over-8192",

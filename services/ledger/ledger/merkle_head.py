@@ -1,6 +1,7 @@
 """The sequencer's Merkle log: the RFC 6962 tree over every record, in position order,
-kept as a compact range in ``merkle_head`` and moved in the same transaction as the
-append, so that the head always covers exactly the committed records.
+kept as a compact range in ``merkle_head`` plus hash tiles in ``merkle_tiles``, both moved
+in the same transaction as the append, so that they always cover exactly the committed
+records.
 
 The update is fenced on the size it started from: if the table holds anything else (a
 record appended by another path, a head rolled back with its transaction), the range is
@@ -15,6 +16,7 @@ import asyncpg
 import structlog
 from ledger_verify.compact import CompactRange
 from ledger_verify.merkle import leaf_hash
+from ledger_verify.tiles import TiledRange
 
 log = structlog.get_logger("ledger.merkle")
 _CHUNK = 10_000
@@ -24,13 +26,16 @@ class HeadMoved(RuntimeError):
     """``merkle_head`` was not at the size this writer expected."""
 
 
-async def load(conn: asyncpg.Connection, upto: int) -> tuple[CompactRange, int]:
+async def load(conn: asyncpg.Connection, upto: int) -> tuple[TiledRange, int]:
     """The range over positions 1..``upto`` and the size ``merkle_head`` holds now: the
     stored head, extended from the records when it lags behind them (a ledger from before
-    the Merkle log, or records appended by another path)."""
+    the Merkle log, or records appended by another path). A head without tiles (a ledger
+    from before them) is rebuilt from the first record, so that its tiles get written."""
     row = await conn.fetchrow("SELECT size, hashes FROM merkle_head WHERE id = 1 FOR UPDATE")
     stored = int(row["size"])
-    tree = CompactRange(stored, row["hashes"]) if stored <= upto else CompactRange()
+    tiled = stored == 0 or await conn.fetchval("SELECT EXISTS (SELECT FROM merkle_tiles)")
+    fits = stored <= upto and tiled
+    tree = TiledRange(stored, row["hashes"]) if fits else TiledRange()
     if tree.size < upto:
         log.info("merkle log catching up", since=tree.size, upto=upto)
         await catch_up(conn, tree, upto)
@@ -54,22 +59,54 @@ async def catch_up(conn: asyncpg.Connection, tree: CompactRange, upto: int) -> N
         tree.extend(leaf_hash(r["record"]) for r in records)
 
 
-def extended(tree: CompactRange, records: Iterable[bytes]) -> CompactRange:
+def extended(tree: TiledRange, records: Iterable[bytes]) -> TiledRange:
     """A copy of ``tree`` with ``records`` appended (the original stays as it was, in case
     the transaction rolls back)."""
-    grown = CompactRange(tree.size, tree.hashes)
+    grown = tree.copy()
     grown.extend(leaf_hash(record) for record in records)
     return grown
 
 
-async def save(conn: asyncpg.Connection, before: int, tree: CompactRange) -> None:
-    status = await conn.execute(
-        "UPDATE merkle_head SET size = $2, hashes = $3, root = $4, updated_at = now()"
-        " WHERE id = 1 AND size = $1",
+# One round trip moves the head and the tiles. Each tile is written only where the stored
+# tile ends (its offset) and only if the head was at the size this writer started from:
+# anything short of that means another writer moved them, and the batch must not commit.
+_SAVE = """
+WITH head AS (
+  UPDATE merkle_head SET size = $2, hashes = $3, root = $4, updated_at = now()
+  WHERE id = 1 AND size = $1 RETURNING 1
+), w AS (
+  SELECT * FROM unnest($5::smallint[], $6::bigint[], $7::bytea[], $8::int[])
+    AS w (level, idx, hashes, "offset")
+  WHERE EXISTS (SELECT FROM head)
+), new AS (
+  INSERT INTO merkle_tiles (level, idx, hashes)
+  SELECT level, idx, hashes FROM w WHERE "offset" = 0
+  ON CONFLICT (level, idx) DO NOTHING RETURNING 1
+), grown AS (
+  UPDATE merkle_tiles AS t SET hashes = t.hashes || w.hashes FROM w
+  WHERE t.level = w.level AND t.idx = w.idx AND w."offset" > 0
+    AND length(t.hashes) = w."offset" * 32
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM head) AS head,
+       (SELECT count(*) FROM new) + (SELECT count(*) FROM grown) AS tiles
+"""
+
+
+async def save(conn: asyncpg.Connection, before: int, tree: TiledRange) -> None:
+    writes = tree.take()
+    row = await conn.fetchrow(
+        _SAVE,
         before,
         tree.size,
         tree.hashes,
         tree.root(),
+        [w.level for w in writes],
+        [w.index for w in writes],
+        [bytes(w.hashes) for w in writes],
+        [w.offset for w in writes],
     )
-    if status != "UPDATE 1":
+    if row["head"] != 1:
         raise HeadMoved(f"merkle_head was not at size {before}")
+    if row["tiles"] != len(writes):
+        raise HeadMoved(f"merkle_tiles moved: {row['tiles']} of {len(writes)} tiles written")

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 import msgspec
-from ledger_verify.compact import CompactRange
+from ledger_verify.tiles import TiledRange
 from nats.aio.client import Client
 
 from contracts.envelope import Envelope
@@ -45,9 +45,9 @@ class Writer:
         self._lock = asyncio.Lock()
         self._heads: OrderedDict[str, Head] = OrderedDict()
         self._next: int | None = None
-        self._tree: CompactRange | None = None  # the Merkle log as committed
+        self._tree: TiledRange | None = None  # the Merkle log as committed
         self._stored = 0  # the size merkle_head holds
-        self._grown: CompactRange | None = None  # the tree once this batch commits
+        self._grown: TiledRange | None = None  # the tree once this batch commits
 
     async def progress(self, stream: str) -> int:
         async with self._lock:

@@ -19,7 +19,7 @@ from ledger.appends import AppendReply, AppendRequest
 from ledger.sequencer import Duplicate, Outcome, Recorded, Rejected
 
 MAX_EVENTS = 1000
-MAX_BODY = 64 * 1024 * 1024  # 1,000 envelopes at the 64 KiB limit
+MAX_BODY = 64 * 1024 * 1024  # 1,000 envelopes at the 63 KiB limit, and room
 CONFLICTS = {"version_conflict", "duplicate_conflict"}
 log = structlog.get_logger("ledger.api.appends")
 _encode = msgspec.msgpack.Encoder().encode
