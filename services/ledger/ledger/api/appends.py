@@ -3,7 +3,7 @@ sequencer, with each event's final outcome in the response."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 import nats.errors
@@ -12,9 +12,11 @@ from litestar import Request, Response, post
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, ServiceUnavailableException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import QueryParameter
 
 from ledger.api.auth import roles
 from ledger.api.problems import problems
+from ledger.api.receipts import Receipt, receipt
 from ledger.appends import AppendReply, AppendRequest
 from ledger.sequencer import Duplicate, Outcome, Recorded, Rejected
 
@@ -26,8 +28,9 @@ _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder(AppendReply).decode
 
 
-class Results(msgspec.Struct, frozen=True):
+class Results(msgspec.Struct, frozen=True, omit_defaults=True):
     results: list[Outcome]
+    receipt: Receipt | None = None  # with ?receipt=true, once a checkpoint covers them
 
 
 def split(body: bytes) -> list[bytes]:
@@ -101,9 +104,16 @@ def status_of(outcomes: list[Outcome]) -> int:
         **problems(400, 401, 403, 413, 503),
     },
 )
-async def append_events(request: Request[Any, Any, Any], state: State) -> Response[Results]:
+async def append_events(
+    request: Request[Any, Any, Any],
+    state: State,
+    receipt_wanted: Annotated[
+        bool, QueryParameter(name="receipt", description="wait up to 5 s for inclusion proofs")
+    ] = False,
+) -> Response[Results]:
     items = split(await request.body())
     outcomes: list[Outcome] = []
     for run in chunks(items, int(state.nats.max_payload)):
         outcomes += await _request(state, run)
-    return Response(Results(outcomes), status_code=status_of(outcomes))
+    proven = await receipt(state.pool, outcomes) if receipt_wanted else None
+    return Response(Results(outcomes, proven), status_code=status_of(outcomes))

@@ -16,6 +16,7 @@ _WHY = {
     401: "No bearer token, or an unknown or revoked one",
     403: "The token's role may not do this",
     404: "No such incident",
+    409: "Not covered by a signed checkpoint yet; retry after Retry-After",
     413: "The body is too large",
     422: "The body is not valid",
     503: "Not available yet (read models being built, ledger busy); retry after Retry-After",
