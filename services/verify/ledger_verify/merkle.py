@@ -84,45 +84,6 @@ def consistency_ranges(old_size: int, size: int) -> list[Range]:
     return out[::-1]
 
 
-Range = tuple[int, int]  # leaves lo … hi - 1
-
-
-def inclusion_ranges(index: int, size: int) -> list[Range]:
-    """The ranges whose roots make up PATH(index, D[size]) of RFC 6962 §2.1.1, in order."""
-    if not 0 <= index < size:
-        raise IndexError(f"leaf {index} is not in a tree of {size}")
-    out: list[Range] = []
-    lo, hi = 0, size
-    while hi - lo > 1:
-        k = _split(hi - lo)
-        if index < lo + k:
-            out.append((lo + k, hi))
-            hi = lo + k
-        else:
-            out.append((lo, lo + k))
-            lo += k
-    return out[::-1]
-
-
-def consistency_ranges(old_size: int, size: int) -> list[Range]:
-    """The ranges whose roots make up PROOF(old_size, D[size]) of RFC 6962 §2.1.2."""
-    if not 0 < old_size <= size:
-        raise ValueError(f"no consistency proof from {old_size} to {size}")
-    out: list[Range] = []
-    lo, hi, m, complete = 0, size, old_size, True
-    while m != hi - lo:
-        k = _split(hi - lo)
-        if m <= k:
-            out.append((lo + k, hi))
-            hi = lo + k
-        else:
-            out.append((lo, lo + k))
-            lo, m, complete = lo + k, m - k, False
-    if not complete:
-        out.append((lo, hi))
-    return out[::-1]
-
-
 def inclusion_proof(leaves: Sequence[Hash], index: int) -> list[Hash]:
     """PATH(index, D[n]) from the leaf hashes themselves."""
     return [root(leaves[lo:hi]) for lo, hi in inclusion_ranges(index, len(leaves))]

@@ -93,7 +93,9 @@ async def _beyond(conn: asyncpg.Connection, size: int) -> None:
          "tree_size": 12, "leaf_hash": _HASH, "proof": [_HASH, _HASH, _HASH],
          "checkpoint": "incident-ledger\n12\n…"}))  # fmt: skip
 async def inclusion(
-    state: State, event_id: UUID, size: Annotated[int | None, QueryParameter(ge=1, le=2**62)] = None
+    state: State,
+    event_id: Annotated[UUID, QueryParameter()],
+    size: Annotated[int | None, QueryParameter(ge=1, le=2**62)] = None,
 ) -> InclusionProof:
     async with state.pool.acquire() as conn:
         row = await conn.fetchrow(
