@@ -282,3 +282,23 @@ def keys_create(name: str, out: str) -> None:
         raise click.UsageError(f"{out} exists; a key is never overwritten") from None
     path.chmod(0o600)
     click.echo(str(signer.verifier()))
+
+
+@main.command()
+@click.option("--key", "keys", multiple=True, help="verifier key to pin (or a file with one)")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object instead of a report")
+def verify(keys: tuple[str, ...], as_json: bool) -> None:
+    """Check the live ledger against its signed checkpoints. Exit 0 valid, 1 tampered,
+    2 malformed, 3 untrusted (a checkpoint no pinned key signed, or a rollback)."""
+    from ledger_verify import note
+
+    from ledger.commands.audit import pinned_keys, run_verify
+
+    settings = _settings()
+    try:
+        pinned = pinned_keys(keys, settings)
+    except (note.NoteError, OSError) as exc:
+        raise click.UsageError(str(exc)) from None
+    with _database(settings) as url:
+        code = run_verify(url, pinned, as_json)
+    raise SystemExit(code)

@@ -118,6 +118,7 @@ def _tasks(
                 topology,
                 projector=projector_config(settings),
                 insured=settings.http.insured,
+                claim_key=signing.claim_key(settings),
             ),
             host=settings.http.host,
             port=settings.http.port,

@@ -29,6 +29,13 @@ def dev_key(data_dir: Path, origin: str) -> Path:
     return path
 
 
+def claim_key(settings: Settings) -> note.Signer | None:
+    """The key the API signs bundles' completeness claims with: the checkpoint key, so
+    that one pinned verifier key checks both."""
+    key_file = settings.audit.key_file
+    return None if key_file is None else note.parse_signer(key_file.read_text().strip())
+
+
 def make(settings: Settings, key_file: Path) -> signer.Signer:
     audit, data_dir = settings.audit, settings.stack.data_dir
     key = note.parse_signer(key_file.read_text().strip())

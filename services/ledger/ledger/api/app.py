@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 import structlog
+from ledger_verify import note
 from litestar import Litestar, Request, Response, get
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
@@ -24,6 +25,7 @@ from ledger.api import (
     appends,
     audit,
     auth,
+    bundles,
     deadlines,
     entries,
     health,
@@ -115,9 +117,11 @@ def create_app(
     *,
     projector: Config | None = None,
     insured: str = "",
+    claim_key: note.Signer | None = None,
 ) -> Litestar:
     """``projector``: the policy packs ``as_of`` judgements use (default: every shipped
-    pack); ``insured``: the organisation loss runs name."""
+    pack); ``insured``: the organisation loss runs name; ``claim_key``: the key that signs
+    bundles' completeness claims (none: no bundles)."""
     exclude = [f"^{p}" for p in PUBLIC]
     return Litestar(
         route_handlers=[
@@ -131,6 +135,7 @@ def create_app(
             losses.loss_run,
             reports.report,
             reports.claim_pack,
+            bundles.bundle,
             access.access_log,
             audit.latest,
             audit.at_size,
@@ -150,6 +155,7 @@ def create_app(
                 "topology": topology or Topology(),
                 "projector": projector or _shipped_packs(),
                 "insured": insured,
+                "claim_key": claim_key,
                 "timeline_cache": entries.Cache(),
                 "known_tokens": auth.KnownTokens(),
             }

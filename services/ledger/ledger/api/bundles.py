@@ -1,0 +1,80 @@
+"""``GET /v1/incidents/{id}/bundle``: one incident's records with an inclusion proof each,
+the checkpoint they lead to, and a signed claim that nothing of the incident is left out,
+for ``ledger-verify`` to check offline."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from ledger_verify import note
+from litestar import Request, Response, get
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException, NotFoundException, ServiceUnavailableException
+from litestar.params import QueryParameter
+
+from ledger import bundles
+from ledger.api import access, examples
+from ledger.api.auth import Principal, roles
+from ledger.api.paging import IncidentPath
+from ledger.api.problems import problems
+
+Since = Annotated[
+    int | None,
+    QueryParameter(ge=1, le=2**62, description="add a consistency proof from this tree size"),
+]
+
+
+def _conflict(detail: str) -> HTTPException:
+    return HTTPException(status_code=409, detail=detail, headers={"Retry-After": "1"})
+
+
+async def _gather(state: State, incident_id: str, since: int | None) -> bundles.Gathered:
+    async with state.pool.acquire() as conn:
+        try:
+            gathered = await bundles.gather(conn, incident_id, since)
+        except bundles.NotSignedYet as exc:
+            raise _conflict(f"{exc}; retry in a moment") from None
+        if not gathered.rows:
+            if await conn.fetchval("SELECT 1 FROM events WHERE incident_id = $1", incident_id):
+                raise _conflict(f"incident {incident_id!r} is not covered by a checkpoint yet")
+            raise NotFoundException(f"incident {incident_id!r} has no recorded events")
+    if since is not None and since > gathered.checkpoint.size:
+        raise _conflict(
+            f"since: the latest checkpoint covers {gathered.checkpoint.size} records, fewer"
+            f" than {since}"
+        )
+    return gathered
+
+
+@get("/v1/incidents/{incident_id:str}/bundle", guards=[roles("auditor")], tags=["audit"],
+     summary="An incident's records with inclusion proofs and a signed completeness claim",
+     media_type="application/zip",
+     responses=problems(400, 401, 403, 404, 409, 503)
+     | examples.ok(bytes, "PK…", "A zip for ledger-verify", "application/zip"))  # fmt: skip
+async def bundle(
+    request: Request[Principal, Any, Any], state: State, incident_id: IncidentPath,
+    since: Since = None,
+) -> Response[bytes]:  # fmt: skip
+    key: note.Signer | None = state.claim_key
+    if key is None:
+        raise ServiceUnavailableException("bundles are signed: set LEDGER_AUDIT_KEY_FILE")
+    gathered = await _gather(state, incident_id, since)
+    async with state.pool.acquire() as conn:
+        await access.record(conn, request, "bundle", incident_id)
+    signed = gathered.checkpoint
+    claim = note.sign(bundles.claim_text(signed, incident_id, gathered.rows), key)
+    from ledger import audit_files  # TEMP
+
+    body = audit_files.bundle_zip(
+        origin=signed.origin,
+        incident_id=incident_id,
+        checkpoint=signed.note,
+        completeness=claim,
+        records=[bytes(r["record"]) for r in gathered.rows],
+        proofs=gathered.proofs,
+        columns=[bundles.columns(r) for r in gathered.rows],
+        consistency=gathered.consistency,
+    )
+    name = f"{incident_id}-bundle.zip"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(body, media_type="application/zip", headers=headers)

@@ -1,0 +1,72 @@
+"""``ledger verify`` and ``ledger export --full``: the live ledger checked against its
+signed checkpoints, and written out for anyone to check with ``ledger-verify``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import asyncpg
+from ledger_verify import note
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+from ledger import live_verify
+from ledger.settings import Settings
+from ledger.signing import DEV_KEY
+
+
+def pinned_keys(given: tuple[str, ...], settings: Settings) -> list[note.Verifier]:
+    """The keys given (a key, or a file holding one), else the configured signing key's
+    verifier, else the development key ``ledger up`` made."""
+    if given:
+        return [note.parse_verifier(_text(k)) for k in given]
+    for path in (settings.audit.key_file, settings.stack.data_dir / DEV_KEY):
+        if path is not None and path.exists():
+            return [note.parse_signer(path.read_text().strip()).verifier()]
+    raise note.NoteError("no key to verify with: pass --key (the verifier key to pin)")
+
+
+def _text(value: str) -> str:
+    path = Path(value)
+    return path.read_text().strip() if path.is_file() else value
+
+
+@contextmanager
+def bar(what: str) -> Iterator[live_verify.Progress]:
+    progress = Progress(
+        TextColumn(what),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.completed:,.0f}/{task.total:,.0f} records"),
+        TextColumn("{task.fields[rate]:,.0f} records/s"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task(what, total=0, rate=0.0)
+
+        def report(done: int, total: int) -> None:
+            elapsed = progress.tasks[task].elapsed or 0.0
+            rate = done / elapsed if elapsed else 0.0
+            progress.update(task, completed=done, total=total, rate=rate)
+
+        yield report
+
+
+async def _verify(database_url: str, keys: list[note.Verifier]) -> live_verify.Report:
+    conn = await asyncpg.connect(database_url)
+    try:
+        with bar("verifying") as progress:
+            return await live_verify.verify(conn, keys, progress)
+    finally:
+        await conn.close()
+
+
+def run_verify(database_url: str, keys: list[note.Verifier], as_json: bool) -> int:
+    report = asyncio.run(_verify(database_url, keys))
+    print(report.to_json() if as_json else report.render_text(), end="" if not as_json else "\n")
+    return report.exit_code

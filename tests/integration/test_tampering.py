@@ -1,0 +1,93 @@
+"""Given a ledger of 600 events and a checkpoint signed over them, when a database
+superuser changes history in any of the known ways (triggers off), then ``ledger verify``
+names the damage; untouched, it finds nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from ledger_verify import note
+from ledger_verify.report import TAMPERED, UNTRUSTED, VALID
+from nats.aio.client import Client
+
+from contracts.topology import Topology
+from ledger import db, live_verify
+from ledger.api.app import create_app
+from tests.integration import tampering
+from tests.integration.test_api import bearer, http
+from tests.integration.test_checkpoints import Published, signer_in
+from tests.support import note as note_event
+
+pytestmark = pytest.mark.integration
+KEY = note.generate("test.example/log")
+EVENTS = 600
+
+
+@pytest.fixture
+async def ledger(
+    ingesting: asyncpg.Pool, nc: Client, topology: Topology, tmp_path: Path
+) -> AsyncIterator[asyncpg.Pool]:
+    async with http(create_app(ingesting, nc, db.head_revision(), topology)) as client:
+        client.headers.update(await bearer(ingesting, "publisher"))
+        body = [note_event(f"TM-{i % 5}", f"step {i}") for i in range(EVENTS)]
+        answer = await client.post("/v1/events", json=body)
+        assert answer.status_code == 201, answer.text
+    async with ingesting.acquire() as conn:
+        await signer_in(tmp_path, KEY).tick(conn, Published(), now=1000.0)
+    return ingesting
+
+
+async def verified(pool: asyncpg.Pool) -> live_verify.Report:
+    async with pool.acquire() as conn:
+        return await live_verify.verify(conn, [KEY.verifier()], lambda done, total: None)
+
+
+async def test_an_untouched_ledger_verifies(ledger: asyncpg.Pool) -> None:
+    report = await verified(ledger)
+    assert report.exit_code == VALID, report.render_text()
+    assert (report.events, report.size) == (EVENTS, EVENTS)
+
+
+@pytest.mark.parametrize("case", list(tampering.CASES))
+async def test_every_tampering_is_named(ledger: asyncpg.Pool, database_url: str, case: str) -> None:
+    tamper, code, position = tampering.CASES[case]
+    owner = await asyncpg.connect(database_url)
+    try:
+        await tamper(owner)
+    finally:
+        await owner.close()
+    report = await verified(ledger)
+    assert report.exit_code == TAMPERED, report.render_text()
+    named = {(f.code, f.position) for f in report.findings}
+    assert (code, position) in named, report.render_text()
+
+
+async def test_a_checkpoint_signed_by_another_key_is_untrusted(
+    ledger: asyncpg.Pool,
+) -> None:
+    stranger = note.generate("test.example/log")
+    body = note.checkpoint_body("test.example/log", 600, bytes(range(32)))
+    await ledger.execute(
+        "INSERT INTO checkpoints (size, root, note) VALUES (600, $1, $2)",
+        bytes(range(32)), note.sign(body, stranger),
+    )  # fmt: skip
+    report = await verified(ledger)
+    assert report.exit_code == UNTRUSTED
+    assert "not signed by a pinned key" in report.render_text()
+
+
+async def test_an_edited_checkpoint_is_untrusted(ledger: asyncpg.Pool, database_url: str) -> None:
+    owner = await asyncpg.connect(database_url)
+    try:
+        await owner.execute("ALTER TABLE checkpoints DISABLE TRIGGER checkpoints_no_update")
+        await owner.execute(
+            "UPDATE checkpoints SET note = replace(note, $1, $2)", "\n600\n", "\n599\n"
+        )
+        await owner.execute("ALTER TABLE checkpoints ENABLE ALWAYS TRIGGER checkpoints_no_update")
+    finally:
+        await owner.close()
+    report = await verified(ledger)
+    assert report.exit_code == UNTRUSTED, report.render_text()
