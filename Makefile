@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python -m tests.bench.ingest
 	$(VENV)/bin/python -m tests.bench.projector
 	$(VENV)/bin/python -m tests.bench.api
+	$(VENV)/bin/python -m tests.bench.audit
 
 schema: $(STAMP)
 	$(VENV)/bin/ledger schema generate

@@ -49,16 +49,22 @@ def note_envelope(incident: str = "INC-1", text: str = "checked", **kw: Any) -> 
 
 
 def ledger_process(
-    command: str, database_url: str, nats_url: str, namespace: str, log: str | None = None
+    command: str,
+    database_url: str,
+    nats_url: str,
+    namespace: str,
+    log: str | None = None,
+    extra: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
-    """``ledger <command>`` (ingest, project) as a real process on the given servers."""
+    """``ledger <command>`` (ingest, project, sign) as a real process on the given servers,
+    with ``extra`` settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
     env |= {
         "LEDGER_DATABASE_URL": database_url,
         "LEDGER_NATS_URL": nats_url,
         "LEDGER_NATS_NAMESPACE": namespace,
         "LEDGER_LOG_LEVEL": "warning",
-    }
+    } | (extra or {})
     err = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - the child keeps it
     ledger = str(Path(sys.executable).parent / "ledger")
     return subprocess.Popen([ledger, command], env=env, stdout=subprocess.DEVNULL, stderr=err)

@@ -140,6 +140,12 @@ def _database(settings: Settings) -> Iterator[str]:
 
 
 @main.command()
+def sign() -> None:
+    """Run the checkpoint signer alone (it needs LEDGER_AUDIT_KEY_FILE)."""
+    _component("signer")
+
+
+@main.command()
 def api() -> None:
     """Run the HTTP API alone."""
     _component("api")

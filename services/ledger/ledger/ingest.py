@@ -55,7 +55,7 @@ async def run(
         conn = await leader.acquire(database_url, stop)
         if conn is None:
             return
-        writer = Writer(conn, nc, topology, settings.origin)
+        writer = Writer(conn, nc, topology, settings.origin, settings.merkle_log)
         await _lead(writer, nc, topology, settings, stop)
         if not stop.is_set():
             log.warning("no longer leading; standing by")

@@ -62,6 +62,9 @@ class IngestSettings(msgspec.Struct, frozen=True):
     fetch_wait: float = 0.05
     max_future_skew: float = 300.0
     origin: str = "incident-ledger"
+    # Off only to measure what the Merkle log costs (make bench): without it nothing is
+    # signed, and turning it on again catches the log up from the records.
+    merkle_log: bool = True
 
 
 class ProjectorSettings(msgspec.Struct, frozen=True):

@@ -39,9 +39,15 @@ class Progress(msgspec.Struct, frozen=True):
 
 class Writer:
     def __init__(
-        self, conn: asyncpg.Connection, nc: Client, topology: Topology, origin: str
+        self,
+        conn: asyncpg.Connection,
+        nc: Client,
+        topology: Topology,
+        origin: str,
+        merkle_log: bool = True,
     ) -> None:
         self.conn, self.nc, self.topology, self.origin = conn, nc, topology, origin
+        self.merkle_log = merkle_log
         self._lock = asyncio.Lock()
         self._heads: OrderedDict[str, Head] = OrderedDict()
         self._next: int | None = None
@@ -99,7 +105,8 @@ class Writer:
     ) -> None:
         if batch.rows:
             await store.insert(self.conn, batch.rows)
-            await self._grow(batch)
+            if self.merkle_log:
+                await self._grow(batch)
         if progress is not None:
             await store.save_progress(self.conn, progress.stream, progress.seq)
         if batch.rows:  # delivered on commit: wakes the projector
