@@ -8,33 +8,23 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from ledger_verify import note
+from ledger_verify.records import COLUMNS
 
-from contracts import canonical
-from ledger import proofs
+from ledger import audit_files, proofs
 
-COLUMNS = (
-    "position, event_id, incident_id, version, type, source, occurred_at, recorded_at,"
-    " record, hash, prev_position, prev_hash"
+_UTC = """to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS {0}"""
+# The columns exactly as the verifier's spec writes them (in records.COLUMNS order),
+# formatted by PostgreSQL, then the record.
+SELECT = (
+    "SELECT position, event_id::text AS event_id, incident_id, version, type, source, "
+    f"{_UTC.format('occurred_at')}, {_UTC.format('recorded_at')}, "
+    "encode(hash, 'hex') AS hash, prev_position, encode(prev_hash, 'hex') AS prev_hash, record "
+    "FROM events"
 )
 
 
 def columns(row: asyncpg.Record) -> dict[str, Any]:
-    """The indexed columns as the spec writes them (hex hashes, canonical timestamps)."""
-    prev_hash = row["prev_hash"]
-    return {
-        "position": row["position"],
-        "event_id": str(row["event_id"]),
-        "incident_id": row["incident_id"],
-        "version": row["version"],
-        "type": row["type"],
-        "source": row["source"],
-        "occurred_at": canonical.timestamp(row["occurred_at"]),
-        "recorded_at": canonical.timestamp(row["recorded_at"]),
-        "hash": bytes(row["hash"]).hex(),
-        "prev_position": row["prev_position"],
-        "prev_hash": None if prev_hash is None else bytes(prev_hash).hex(),
-    }
+    return dict(zip(COLUMNS, tuple(row)[:11], strict=True))
 
 
 class NotSignedYet(LookupError):
@@ -87,17 +77,7 @@ async def gather(conn: asyncpg.Connection, incident_id: str, since: int | None) 
 def claim_text(signed: Checkpoint, incident_id: str, rows: list[asyncpg.Record]) -> str:
     """The completeness claim: the incident had exactly these records in the signed tree."""
     last = rows[-1]
-    return note_text(
+    return audit_files.completeness_text(
         signed.origin, incident_id, len(rows), signed.size, signed.root,
-        int(last["position"]), bytes(last["hash"]),
+        int(last["position"]), bytes.fromhex(last["hash"]),
     )  # fmt: skip
-
-
-def note_text(
-    origin: str, incident: str, k: int, size: int, root: bytes, position: int, digest: bytes
-) -> str:
-    root64 = note.checkpoint_body(origin, size, root).split("\n")[2]
-    return (
-        f"{origin}\nincident-completeness\nincident {incident}\nevents {k}\nsize {size}\n"
-        f"root {root64}\nlast {position} {digest.hex()}\n"
-    )

@@ -308,3 +308,21 @@ def verify(keys: tuple[str, ...], as_json: bool) -> None:
     with _database(settings) as url:
         code = run_verify(url, pinned, as_json)
     raise SystemExit(code)
+
+
+@main.command("export")
+@click.option("--full", "directory", required=True, type=click.Path(file_okay=False),
+              help="a new directory for the whole log (C2SP tlog-tiles layout)")  # fmt: skip
+def export_command(directory: str) -> None:
+    """Write the log up to the latest checkpoint for `ledger-verify` and other tools."""
+    from pathlib import Path
+
+    from ledger.commands.audit import run_export
+
+    settings = _settings()
+    with _database(settings) as url:
+        try:
+            size = run_export(url, Path(directory))
+        except (FileExistsError, LookupError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"exported {size:,} records to {directory}")

@@ -16,21 +16,15 @@ import asyncpg
 import msgspec
 from ledger_verify import note, trust
 from ledger_verify.compact import CompactRange
-from ledger_verify.records import COLUMNS, Checker, Codec
+from ledger_verify.records import Checker, Codec
 from ledger_verify.report import Finding, Report, Stop
+
+from ledger import bundles
 
 __all__ = ["Report", "verify"]
 
 CHUNK = 20_000
 FAST = Codec(msgspec.json.Decoder().decode, msgspec.json.Encoder(order="sorted").encode)
-_UTC = """to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS {0}"""
-# The columns exactly as the verifier's spec writes them, formatted by PostgreSQL.
-SELECT = (
-    "SELECT position, event_id::text AS event_id, incident_id, version, type, source, "
-    f"{_UTC.format('occurred_at')}, {_UTC.format('recorded_at')}, "
-    "encode(hash, 'hex') AS hash, prev_position, encode(prev_hash, 'hex') AS prev_hash, record "
-    "FROM events"
-)
 Progress = Callable[[int, int], None]
 
 
@@ -72,7 +66,7 @@ class Walk:
 
     def step(self, row: asyncpg.Record) -> None:
         position = self.tree.size + 1
-        columns = dict(zip(COLUMNS, tuple(row)[:11], strict=True))
+        columns = bundles.columns(row)
         self.report.extend(self.checker.check(position, bytes(row["record"]), columns))
         leaf = self.checker.leaf
         stored = self.tiles.get(self.tree.size // 256, b"")[(self.tree.size % 256) * 32 :][:32]
@@ -96,7 +90,7 @@ async def _walk(conn: asyncpg.Connection, walk: Walk, total: int, progress: Prog
     after = 0
     while True:
         rows = await conn.fetch(
-            SELECT + " WHERE position > $1 ORDER BY position LIMIT $2", after, CHUNK
+            bundles.SELECT + " WHERE position > $1 ORDER BY position LIMIT $2", after, CHUNK
         )
         if not rows:
             return

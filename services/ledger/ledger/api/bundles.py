@@ -12,7 +12,7 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotFoundException, ServiceUnavailableException
 from litestar.params import QueryParameter
 
-from ledger import bundles
+from ledger import audit_files, bundles
 from ledger.api import access, examples
 from ledger.api.auth import Principal, roles
 from ledger.api.paging import IncidentPath
@@ -63,8 +63,6 @@ async def bundle(
         await access.record(conn, request, "bundle", incident_id)
     signed = gathered.checkpoint
     claim = note.sign(bundles.claim_text(signed, incident_id, gathered.rows), key)
-    from ledger import audit_files  # TEMP
-
     body = audit_files.bundle_zip(
         origin=signed.origin,
         incident_id=incident_id,

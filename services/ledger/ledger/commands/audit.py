@@ -13,7 +13,7 @@ from ledger_verify import note
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from ledger import live_verify
+from ledger import audit_files, bundles, live_verify
 from ledger.settings import Settings
 from ledger.signing import DEV_KEY
 
@@ -70,3 +70,51 @@ def run_verify(database_url: str, keys: list[note.Verifier], as_json: bool) -> i
     report = asyncio.run(_verify(database_url, keys))
     print(report.to_json() if as_json else report.render_text(), end="" if not as_json else "\n")
     return report.exit_code
+
+
+def _fresh(directory: Path) -> None:
+    if directory.exists() and any(directory.iterdir()):
+        raise FileExistsError(f"{directory} is not empty; an export goes to a new directory")
+
+
+async def export_full(database_url: str, directory: Path, progress: live_verify.Progress) -> int:
+    """The log up to the latest checkpoint, in the tlog-tiles layout; its size."""
+    _fresh(directory)
+    conn = await asyncpg.connect(database_url)
+    try:
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            signed = await bundles.latest(conn)
+            with audit_files.ExportWriter(directory, signed.origin) as writer:
+                await _write(conn, writer, signed.size, progress)
+                writer.finish(signed.note, signed.size)
+    finally:
+        await conn.close()
+    return signed.size
+
+
+async def _write(
+    conn: asyncpg.Connection,
+    writer: audit_files.ExportWriter,
+    size: int,
+    progress: live_verify.Progress,
+) -> None:
+    after = 0
+    while after < size:
+        rows = await conn.fetch(
+            bundles.SELECT + " WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3",
+            after, size, live_verify.CHUNK,
+        )  # fmt: skip
+        if not rows:
+            return
+        for row in rows:
+            writer.add(bytes(row["record"]), bundles.columns(row))
+        after = rows[-1]["position"]
+        progress(writer.size, size)
+
+
+def run_export(database_url: str, directory: Path) -> int:
+    async def run() -> int:
+        with bar("exporting") as progress:
+            return await export_full(database_url, directory, progress)
+
+    return asyncio.run(run())
