@@ -9,6 +9,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from ledger_verify import export as offline
 from ledger_verify import note
 from ledger_verify.report import TAMPERED, UNTRUSTED, VALID
 from nats.aio.client import Client
@@ -16,13 +17,15 @@ from nats.aio.client import Client
 from contracts.topology import Topology
 from ledger import db, live_verify
 from ledger.api.app import create_app
+from ledger.commands.audit import export_full
+from ledger.signer import Policy, Signer
 from tests.integration import tampering
 from tests.integration.test_api import bearer, http
-from tests.integration.test_checkpoints import Published, signer_in
+from tests.integration.test_checkpoints import Published
 from tests.support import note as note_event
 
 pytestmark = pytest.mark.integration
-KEY = note.generate("test.example/log")
+KEY = note.generate("incident-ledger")  # the ingest's origin: records and checkpoints agree
 EVENTS = 600
 
 
@@ -36,7 +39,8 @@ async def ledger(
         answer = await client.post("/v1/events", json=body)
         assert answer.status_code == 201, answer.text
     async with ingesting.acquire() as conn:
-        await signer_in(tmp_path, KEY).tick(conn, Published(), now=1000.0)
+        signer = Signer(KEY, "incident-ledger", tmp_path / "state", tmp_path / "out", Policy())
+        await signer.tick(conn, Published(), now=1000.0)
     return ingesting
 
 
@@ -51,8 +55,26 @@ async def test_an_untouched_ledger_verifies(ledger: asyncpg.Pool) -> None:
     assert (report.events, report.size) == (EVENTS, EVENTS)
 
 
+async def exported(database_url: str, tmp_path: Path) -> live_verify.Report:
+    """``ledger export --full`` of the database, checked by ``ledger-verify``."""
+    await export_full(database_url, tmp_path / "export", lambda done, total: None)
+    return offline.verify(tmp_path / "export", [KEY.verifier()])
+
+
+async def test_an_untouched_export_verifies(
+    ledger: asyncpg.Pool, database_url: str, tmp_path: Path
+) -> None:
+    report = await exported(database_url, tmp_path)
+    assert report.exit_code == VALID, report.render_text()
+    assert report.events == EVENTS
+
+
 @pytest.mark.parametrize("case", list(tampering.CASES))
-async def test_every_tampering_is_named(ledger: asyncpg.Pool, database_url: str, case: str) -> None:
+async def test_every_tampering_is_named(
+    ledger: asyncpg.Pool, database_url: str, tmp_path: Path, case: str
+) -> None:
+    """Each tampering: ``ledger verify`` names the finding and the position; the export
+    of the tampered database fails ``ledger-verify`` too."""
     tamper, code, position = tampering.CASES[case]
     owner = await asyncpg.connect(database_url)
     try:
@@ -63,13 +85,15 @@ async def test_every_tampering_is_named(ledger: asyncpg.Pool, database_url: str,
     assert report.exit_code == TAMPERED, report.render_text()
     named = {(f.code, f.position) for f in report.findings}
     assert (code, position) in named, report.render_text()
+    offline_report = await exported(database_url, tmp_path)
+    assert offline_report.exit_code == TAMPERED, offline_report.render_text()
 
 
 async def test_a_checkpoint_signed_by_another_key_is_untrusted(
     ledger: asyncpg.Pool,
 ) -> None:
-    stranger = note.generate("test.example/log")
-    body = note.checkpoint_body("test.example/log", 600, bytes(range(32)))
+    stranger = note.generate("incident-ledger")
+    body = note.checkpoint_body("incident-ledger", 600, bytes(range(32)))
     await ledger.execute(
         "INSERT INTO checkpoints (size, root, note) VALUES (600, $1, $2)",
         bytes(range(32)), note.sign(body, stranger),

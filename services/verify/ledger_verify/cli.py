@@ -1,0 +1,100 @@
+"""``ledger-verify PATH --key KEY [--key KEY ...] [--pin CHECKPOINT_FILE] [--json]``.
+
+A directory is a full export, a file an incident bundle. The exit code is the verdict
+(0 valid, 1 tampered, 2 malformed, 3 untrusted), so scripts can act on it unread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from ledger_verify import bundle, export, note
+from ledger_verify.report import MALFORMED, Finding, Report
+
+
+class _Usage(Exception):
+    """A key or pin that cannot be read: the input was never looked at."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ledger-verify",
+        description="Check an Incident Ledger export (directory) or bundle (zip) against "
+        "pinned keys, without trusting the operator.",
+    )
+    parser.add_argument("path", metavar="PATH", type=Path)
+    parser.add_argument(
+        "--key", action="append", required=True, help="a verifier key, or a file holding one"
+    )
+    parser.add_argument("--pin", type=Path, help="a checkpoint kept from an earlier visit")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    return parser
+
+
+def _key(value: str) -> note.Verifier:
+    path = Path(value)
+    try:
+        text = path.read_text() if path.is_file() else value
+        return note.parse_verifier(text.strip())
+    except (OSError, UnicodeDecodeError, note.NoteError) as error:
+        raise _Usage(f"--key {value!r}: {error}") from None
+
+
+def _pin(path: Path | None) -> str | None:
+    try:
+        return None if path is None else path.read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        raise _Usage(f"--pin {str(path)!r}: cannot read it ({error})") from None
+
+
+class _Progress:
+    """A percentage on stderr about once a second, for someone watching a long export."""
+
+    def __init__(self) -> None:
+        self.shown, self.last, self.done, self.total = False, time.monotonic(), 0, 0
+
+    def __call__(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+        if time.monotonic() - self.last >= 1:
+            self.shown, self.last = True, time.monotonic()
+            self._show("")
+
+    def _show(self, end: str) -> None:
+        percent = 100 * self.done // self.total if self.total else 100
+        line = f"\rchecked {self.done:,} of {self.total:,} records ({percent}%)"
+        print(line, end=end, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.shown:
+            self._show("\n")
+
+
+def run(path: Path, keys: list[note.Verifier], pin: str | None) -> Report:
+    if path.is_dir():
+        if not sys.stderr.isatty():
+            return export.verify(path, keys, pin)
+        progress = _Progress()
+        try:
+            return export.verify(path, keys, pin, progress=progress)
+        finally:
+            progress.close()
+    if path.is_file():
+        return bundle.verify(path, keys, pin)
+    report = Report("bundle" if path.suffix == ".zip" else "export")
+    report.add(Finding("missing", f"{path} is neither an export directory nor a bundle file"))
+    report.verdicts = {MALFORMED}
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        report = run(args.path, [_key(k) for k in args.key], _pin(args.pin))
+    except _Usage as error:
+        print(f"ledger-verify: {error}", file=sys.stderr)
+        return MALFORMED
+    sys.stdout.write(report.to_json() + "\n" if args.json else report.render_text())
+    return report.exit_code

@@ -1,0 +1,117 @@
+"""Audit-trail benchmark (issue: verifiable audit trail). One run, one machine:
+
+ingest of the same events with the Merkle log and the checkpoint signer on, and with the
+Merkle log off, the ratio between them; then ``ledger verify`` of the live database, an
+export in the tlog-tiles layout, and ``ledger-verify`` of that export, each in records/s.
+The last line printed is one JSON object of figures and ratios.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+import msgspec
+from ledger_verify import export as offline
+from ledger_verify import note
+
+from contracts.topology import Topology
+from ledger import db, live_verify
+from ledger.commands.audit import export_full
+from tests.bench import stack
+from tests.bench.ingest import prefill
+from tests.support import ledger_process
+
+N = int(os.environ.get("LEDGER_BENCH_EVENTS", "50000"))
+KEY = note.generate("bench.example/log")
+
+
+async def _ingest(
+    server: str, nats_url: str, data: list[bytes], merkle: bool, keyfile: Path
+) -> tuple[str, float]:
+    """(database, events/s) of ``ledger ingest`` (and ``ledger sign``) over ``data``."""
+    url = await db.ensure_database(server, f"bench_{uuid.uuid4().hex[:8]}")
+    await db.migrate(url)
+    topology = Topology(f"audit{uuid.uuid4().hex[:6]}")
+    await prefill(nats_url, topology, data)
+    extra = {
+        "LEDGER_INGEST_MERKLE_LOG": "true" if merkle else "false",
+        "LEDGER_AUDIT_KEY_FILE": str(keyfile),
+        "LEDGER_AUDIT_STATE_DIR": tempfile.mkdtemp(),
+        "LEDGER_AUDIT_CHECKPOINT_DIR": tempfile.mkdtemp(),
+    }
+    procs = [ledger_process("ingest", url, nats_url, topology.namespace, extra=extra)]
+    if merkle:
+        procs.append(ledger_process("sign", url, nats_url, topology.namespace, extra=extra))
+    conn = await asyncpg.connect(url)
+    try:
+        while await conn.fetchval("SELECT count(*) FROM events") < len(data):
+            await asyncio.sleep(0.05)
+        first, last = await conn.fetchrow("SELECT min(recorded_at), max(recorded_at) FROM events")
+        while merkle and await _signed(conn) < len(data):
+            await asyncio.sleep(0.1)
+    finally:
+        await conn.close()
+        for proc in procs:
+            proc.terminate()
+            proc.wait(30)
+    return url, stack.rate(len(data) - 1, (last - first).total_seconds())
+
+
+async def _signed(conn: asyncpg.Connection) -> int:
+    return int(await conn.fetchval("SELECT coalesce(max(size), 0) FROM checkpoints"))
+
+
+async def _verify_live(url: str) -> float:
+    conn = await asyncpg.connect(url)
+    try:
+        started = time.perf_counter()
+        report = await live_verify.verify(conn, [KEY.verifier()], lambda done, total: None)
+        elapsed = time.perf_counter() - started
+    finally:
+        await conn.close()
+    assert report.exit_code == 0, report.render_text()
+    return stack.rate(report.events, elapsed)
+
+
+async def _export_and_verify(url: str) -> tuple[float, float]:
+    directory = Path(tempfile.mkdtemp()) / "export"
+    started = time.perf_counter()
+    size = await export_full(url, directory, lambda done, total: None)
+    exported = time.perf_counter() - started
+    started = time.perf_counter()
+    report = await asyncio.to_thread(offline.verify, directory, [KEY.verifier()])
+    checked = time.perf_counter() - started
+    assert report.exit_code == 0, report.render_text()
+    return stack.rate(size, exported), stack.rate(size, checked)
+
+
+async def main() -> dict[str, object]:
+    data = stack.encoded(stack.events(N))
+    keyfile = Path(tempfile.mkdtemp()) / "signer.key"
+    keyfile.write_text(str(KEY) + "\n")
+    with stack.servers() as (server, nats_url):
+        _, without = await _ingest(server, nats_url, data, False, keyfile)
+        url, with_log = await _ingest(server, nats_url, data, True, keyfile)
+        verify_eps = await _verify_live(url)
+        export_eps, offline_eps = await _export_and_verify(url)
+    return {
+        "events": N,
+        "ingest_eps_without_merkle": without,
+        "ingest_eps_with_merkle_and_checkpoints": with_log,
+        "with_over_without": round(with_log / without, 3),
+        "ledger_verify_eps": verify_eps,
+        "export_eps": export_eps,
+        "offline_verify_eps": offline_eps,
+        "targets": {"ledger_verify_eps": 200_000, "with_over_without": 0.9},
+    }
+
+
+if __name__ == "__main__":
+    figures = asyncio.run(main())
+    print(msgspec.json.encode(figures).decode())
