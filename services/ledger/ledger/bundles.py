@@ -60,7 +60,7 @@ async def gather(conn: asyncpg.Connection, incident_id: str, since: int | None) 
     when ``since`` is given, a consistency proof from that size."""
     signed = await latest(conn)
     rows = await conn.fetch(
-        f"SELECT {COLUMNS} FROM events WHERE incident_id = $1 AND position <= $2 ORDER BY position",
+        SELECT + " WHERE incident_id = $1 AND position <= $2 ORDER BY position",
         incident_id,
         signed.size,
     )
