@@ -27,7 +27,8 @@ from tests.bench import stack
 from tests.bench.ingest import prefill
 from tests.support import ledger_process
 
-N = int(os.environ.get("LEDGER_BENCH_EVENTS", "50000"))
+# Large enough for ``ledger verify`` to check in worker processes (live_verify.PARALLEL_FROM).
+N = int(os.environ.get("LEDGER_BENCH_AUDIT_EVENTS", "100000"))
 KEY = note.generate("bench.example/log")
 
 
@@ -67,11 +68,14 @@ async def _signed(conn: asyncpg.Connection) -> int:
     return int(await conn.fetchval("SELECT coalesce(max(size), 0) FROM checkpoints"))
 
 
-async def _verify_live(url: str) -> float:
+async def _verify_live(url: str, workers: int) -> float:
+    """``ledger verify``'s rate with ``workers`` processes (1: in the verifying process)."""
     conn = await asyncpg.connect(url)
     try:
         started = time.perf_counter()
-        report = await live_verify.verify(conn, [KEY.verifier()], lambda done, total: None)
+        report = await live_verify.verify(
+            conn, [KEY.verifier()], lambda done, total: None, url=url, workers=workers
+        )
         elapsed = time.perf_counter() - started
     finally:
         await conn.close()
@@ -98,7 +102,8 @@ async def main() -> dict[str, object]:
     with stack.servers() as (server, nats_url):
         _, without = await _ingest(server, nats_url, data, False, keyfile)
         url, with_log = await _ingest(server, nats_url, data, True, keyfile)
-        verify_eps = await _verify_live(url)
+        verify_eps = await _verify_live(url, os.cpu_count() or 1)
+        verify_one = await _verify_live(url, 1)
         export_eps, offline_eps = await _export_and_verify(url)
     return {
         "events": N,
@@ -106,6 +111,8 @@ async def main() -> dict[str, object]:
         "ingest_eps_with_merkle_and_checkpoints": with_log,
         "with_over_without": round(with_log / without, 3),
         "ledger_verify_eps": verify_eps,
+        "ledger_verify_workers": os.cpu_count() or 1,
+        "ledger_verify_eps_one_process": verify_one,
         "export_eps": export_eps,
         "offline_verify_eps": offline_eps,
         "targets": {"ledger_verify_eps": 200_000, "with_over_without": 0.9},

@@ -16,15 +16,15 @@ import asyncpg
 import msgspec
 from ledger_verify import note, trust
 from ledger_verify.compact import CompactRange
-from ledger_verify.records import Checker, Codec
+from ledger_verify.records import Head, continuity
 from ledger_verify.report import Finding, Report, Stop
 
-from ledger import bundles
+from ledger import stretches, verify_pool
+from ledger.stretches import Stretch
 
 __all__ = ["Report", "verify"]
 
 CHUNK = 20_000
-FAST = Codec(msgspec.json.Decoder().decode, msgspec.json.Encoder(order="sorted").encode)
 Progress = Callable[[int, int], None]
 
 
@@ -56,72 +56,74 @@ async def _checkpoints(
     return signed
 
 
-class Walk:
-    """The fold over records in position order."""
-
-    def __init__(self, signed: Signed, report: Report) -> None:
-        self.signed, self.report = signed, report
-        self.checker, self.tree = Checker(FAST), CompactRange()
-        self.tiles: dict[int, bytes] = {}
-
-    def step(self, row: asyncpg.Record) -> None:
-        position = self.tree.size + 1
-        columns = bundles.columns(row)
-        self.report.extend(self.checker.check(position, bytes(row["record"]), columns))
-        leaf = self.checker.leaf
-        stored = self.tiles.get(self.tree.size // 256, b"")[(self.tree.size % 256) * 32 :][:32]
-        if stored != leaf:
-            self.report.add(Finding("leaf", "the record does not match the leaf hash stored in"
-                                    " the hash tiles when it was appended", position,
-                                    self.checker.event_id))  # fmt: skip
-        self.tree.append(leaf)
-        if self.tree.size in self.signed.sizes:
-            self._at_checkpoint()
-
-    def _at_checkpoint(self) -> None:
-        ident, root = self.signed.sizes[self.tree.size]
-        if self.tree.root() != root:
-            message = (f"the first {self.tree.size} records do not add up to the root signed in"
-                       f" checkpoint #{ident}: history was rewritten")  # fmt: skip
-            self.report.add(Finding("root", message))
+PARALLEL_FROM = 65_536  # below this, starting worker processes costs more than it saves
 
 
-async def _walk(conn: asyncpg.Connection, walk: Walk, total: int, progress: Progress) -> None:
-    after = 0
-    while True:
-        rows = await conn.fetch(
-            bundles.SELECT + " WHERE position > $1 ORDER BY position LIMIT $2", after, CHUNK
-        )
-        if not rows:
-            return
-        first, last = walk.tree.size // 256, (walk.tree.size + len(rows)) // 256
-        tiles = await conn.fetch("SELECT idx, hashes FROM merkle_tiles WHERE level = 0"
-                                 " AND idx BETWEEN $1 AND $2", first, last)  # fmt: skip
-        walk.tiles = {r["idx"]: bytes(r["hashes"]) for r in tiles}
-        for row in rows:
-            walk.step(row)
-        after = rows[-1]["position"]
-        progress(walk.tree.size, total)
-
-
-async def verify(conn: asyncpg.Connection, keys: list[note.Verifier], progress: Progress) -> Report:
+async def verify(
+    conn: asyncpg.Connection,
+    keys: list[note.Verifier],
+    progress: Progress,
+    *,
+    url: str | None = None,
+    workers: int = 1,
+    parallel_from: int = PARALLEL_FROM,
+    height: int = stretches.HEIGHT,
+) -> Report:
+    """The database behind ``conn`` checked; with ``url`` and ``workers`` > 1, a log of at
+    least ``parallel_from`` records is checked in that many processes reading the same
+    snapshot, as stretches of 2**``height`` records."""
     report = Report("database")
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         signed = await _checkpoints(conn, keys, report)
         head = await conn.fetchrow("SELECT size, root FROM merkle_head WHERE id = 1")
-        total = int(await conn.fetchval("SELECT coalesce(max(position), 0) FROM events"))
-        walk = Walk(signed, report)
-        await _walk(conn, walk, total, progress)
-    _ends(walk, head, report)
+        total, count = await conn.fetchrow(
+            "SELECT coalesce(max(position), 0), count(*) FROM events"
+        )
+        sizes = frozenset(signed.sizes)
+        if url and workers > 1 and count == total >= parallel_from:
+            snapshot = await conn.fetchval("SELECT pg_export_snapshot()")
+            parts = await verify_pool.check_in_workers(
+                url, snapshot, total, sizes, workers, progress, height
+            )
+        else:  # gaps in the positions, or a small log: one stretch in this process
+            parts = [await _alone(conn, sizes, total, progress)]
+    _ends(_stitch(parts, signed, report), signed, head, report)
     return report
 
 
-def _ends(walk: Walk, head: Any, report: Report) -> None:
-    count = report.events = walk.tree.size
-    report.size = walk.signed.largest
-    if count < walk.signed.largest:
+async def _alone(
+    conn: asyncpg.Connection, sizes: frozenset[int], total: int, progress: Progress
+) -> Stretch:
+    async for stretch in stretches.check_all(conn, sizes, CHUNK):
+        progress(stretch.tree.size, total)
+    return stretch
+
+
+def _stitch(parts: list[Stretch], signed: Signed, report: Report) -> CompactRange:
+    """The stretches joined in order: continuity across their seams, the tree over all
+    their leaves, and its root at every signed size."""
+    tree, heads = CompactRange(), dict[str, Head]()
+    for part in parts:
+        report.extend(part.findings)
+        for first in part.firsts:
+            report.extend(continuity(first, heads.get(first[1])))
+        heads.update(part.lasts)
+        for size, local in sorted(part.at.items()):
+            ident, root = signed.sizes[size]
+            if tree.joined(local).root() != root:
+                report.add(Finding("root", f"the first {size} records do not add up to the"
+                                   f" root signed in checkpoint #{ident}: history was"
+                                   " rewritten"))  # fmt: skip
+        tree = tree.joined(part.tree)
+    return tree
+
+
+def _ends(tree: CompactRange, signed: Signed, head: Any, report: Report) -> None:
+    count = report.events = tree.size
+    report.size = signed.largest
+    if count < signed.largest:
         report.add(Finding("truncated", f"the log holds {count} records, but a checkpoint"
-                           f" signed {walk.signed.largest}: records were removed"))  # fmt: skip
-    if (head["size"], bytes(head["root"])) != (count, walk.tree.root()):
+                           f" signed {signed.largest}: records were removed"))  # fmt: skip
+    if (head["size"], bytes(head["root"])) != (count, tree.root()):
         report.add(Finding("head", f"merkle_head (size {head['size']}) is not the tree over"
                            f" the {count} records"))  # fmt: skip

@@ -25,6 +25,26 @@ class CompactRange:
         self.hashes.append(value)
         self.size += 1
 
+    def append_subtree(self, value: Hash, height: int) -> None:
+        """Append the 2**height leaves whose perfect subtree hashes to ``value``; the
+        range must end on a multiple of 2**height."""
+        if self.size % (1 << height):
+            raise ValueError(f"a subtree of height {height} cannot follow {self.size} leaves")
+        size = self.size >> height
+        while size & 1:
+            value = node_hash(self.hashes.pop(), value)
+            size >>= 1
+        self.hashes.append(value)
+        self.size += 1 << height
+
+    def joined(self, right: CompactRange) -> CompactRange:
+        """This range followed by ``right``, a range of its own that starts where this one
+        ends; this one must end on a multiple of the largest subtree in ``right``."""
+        joined = CompactRange(self.size, self.hashes)
+        for height, value in zip(_heights(right.size), right.hashes, strict=True):
+            joined.append_subtree(value, height)
+        return joined
+
     def extend(self, leaves: Iterable[Hash]) -> None:
         for leaf in leaves:
             self.append(leaf)
@@ -36,3 +56,8 @@ class CompactRange:
         for left in reversed(self.hashes[:-1]):
             value = node_hash(left, value)
         return value
+
+
+def _heights(size: int) -> list[int]:
+    """The heights of the perfect subtrees of a ``size``-leaf range, largest first."""
+    return [bit for bit in range(size.bit_length() - 1, -1, -1) if size >> bit & 1]

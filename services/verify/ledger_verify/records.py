@@ -27,6 +27,9 @@ _NO_LINK = (None, None)
 _LEAF = hashlib.sha256(b"\x00")  # RFC 6962's leaf prefix, hashed once and copied
 _sha256 = hashlib.sha256
 Head = tuple[int, int, str]  # the incident's last version, its position, its hex hash
+# An incident's first record in a stretch checked on its own: position, incident,
+# version, prev and event id, for its continuity to be judged once the stretch before is.
+First = tuple[int, str, int, Any, str]
 
 
 class Codec(NamedTuple):
@@ -90,16 +93,24 @@ class Checker:
     ``check`` runs for every record of the log, so it takes one straight path when all is
     well, and works out what exactly is wrong only when something is."""
 
-    def __init__(self, codec: Codec = STDLIB, origin: str | None = None) -> None:
+    def __init__(
+        self, codec: Codec = STDLIB, origin: str | None = None, *, stretch: bool = False
+    ) -> None:
+        """``stretch``: the records start mid-log, so an incident's first record here is
+        kept in ``firsts`` for ``continuity`` instead of having to be its version 1."""
         self.codec, self.origin = codec, origin
+        self.firsts: list[First] | None = [] if stretch else None
         self._decode, self._encode = codec.decode, codec.encode
         self.heads: dict[str, Head] = {}
         self.leaf = self.hash = b""  # of the last record checked
         self.event_id: str | None = None
         self.incident: str | None = None
 
-    def check(self, position: int, record: bytes, columns: dict[str, Any] | None) -> list[Finding]:
-        """The findings for ``record``, which sits at ``position``, beside its columns."""
+    def check(
+        self, position: int, record: bytes, columns: dict[str, Any] | tuple[Any, ...] | None
+    ) -> list[Finding]:
+        """The findings for ``record``, which sits at ``position``, beside its columns (by
+        name, or as a tuple in ``COLUMNS`` order)."""
         self.hash = digest = _sha256(record).digest()
         leaf = _LEAF.copy()
         leaf.update(record)
@@ -122,11 +133,14 @@ class Checker:
             found = self._envelope(position, doc, same)
         if head is None:
             chained = version == 1 and prev is None
+            if self.firsts is not None:
+                self.firsts.append((position, incident, version, prev, event_id))
+                chained = True
         else:
             chained = version == head[0] + 1 and type(prev) is dict and len(prev) == 2
             chained = chained and prev.get("position") == head[1] and prev.get("hash") == head[2]
         if not chained:
-            found += self._continuity(position, incident, version, prev, head)
+            found += continuity((position, incident, version, prev, event_id), head)
         if columns is not None:
             link = (prev.get("position"), prev.get("hash")) if type(prev) is dict else _NO_LINK
             want = (
@@ -134,12 +148,18 @@ class Checker:
                 event.get("source"), event.get("occurred_at"), doc.get("recorded_at"), hexhash,
                 *link,
             )  # fmt: skip
-            try:
-                agree = len(columns) == len(COLUMNS) and _columns_of(columns) == want
-            except KeyError:  # a column renamed
-                agree = False
-            if not agree:
-                found += self._columns(position, columns, want)
+            if isinstance(columns, tuple):
+                if columns != want:
+                    found += self._columns(
+                        position, dict(zip(COLUMNS, columns, strict=False)), want
+                    )
+            else:
+                try:
+                    agree = len(columns) == len(COLUMNS) and _columns_of(columns) == want
+                except KeyError:  # a column renamed
+                    agree = False
+                if not agree:
+                    found += self._columns(position, columns, want)
         self.heads[incident] = (version, position, hexhash)
         return found
 
@@ -178,16 +198,6 @@ class Checker:
             found.append(Finding("origin", message, position, event_id))
         return found
 
-    def _continuity(
-        self, position: int, incident: str, version: int, prev: Any, head: Head | None
-    ) -> list[Finding]:
-        found = []
-        if problem := _version_problem(incident, version, head):
-            found.append(Finding("version", problem, position, self.event_id))
-        if problem := _link_problem(incident, prev, head):
-            found.append(Finding("prev", problem, position, self.event_id))
-        return found
-
     def _columns(
         self, position: int, columns: dict[str, Any], want: tuple[Any, ...]
     ) -> list[Finding]:
@@ -197,6 +207,17 @@ class Checker:
         others = [m for name, m in problems if name != "hash"]
         found = [Finding("column", "; ".join(others), position, self.event_id)] if others else []
         return found + [Finding("column-hash", m, position, self.event_id) for m in hashes]
+
+
+def continuity(first: First, head: Head | None) -> list[Finding]:
+    """What is wrong with a record following ``head``, its incident's previous record."""
+    position, incident, version, prev, event_id = first
+    found = []
+    if problem := _version_problem(incident, version, head):
+        found.append(Finding("version", problem, position, event_id))
+    if problem := _link_problem(incident, prev, head):
+        found.append(Finding("prev", problem, position, event_id))
+    return found
 
 
 def _column_problems(columns: dict[str, Any], want: dict[str, Any]) -> list[tuple[str, str]]:

@@ -88,6 +88,26 @@ def test_roots_match_the_definition_and_the_compact_range(leaves: list[bytes]) -
     assert again.root() == root([*leaves, leaf_hash(b"next")])
 
 
+@given(st.integers(0, 5), st.integers(0, 4), st.integers(0, 70))
+def test_ranges_checked_apart_join_into_the_whole_tree(height: int, whole: int, rest: int) -> None:
+    """Given stretches of 2**height leaves checked on their own, when their ranges are
+    joined in order, then the root is the tree's over all the leaves."""
+    leaves = [leaf_hash(b"%d" % i) for i in range((whole << height) + min(rest, 1 << height))]
+    joined = CompactRange()
+    for start in range(0, len(leaves), 1 << height):
+        part = CompactRange()
+        part.extend(leaves[start : start + (1 << height)])
+        joined = joined.joined(part)
+    assert (joined.size, joined.root()) == (len(leaves), root(leaves))
+
+
+def test_a_subtree_must_start_on_its_own_boundary() -> None:
+    compact = CompactRange()
+    compact.append(leaf_hash(b"one"))
+    with pytest.raises(ValueError, match="cannot follow 1 leaves"):
+        compact.append_subtree(EMPTY_ROOT, 1)
+
+
 @given(trees, st.data())
 def test_inclusion_proofs_verify_only_the_true_leaf(
     leaves: list[bytes], data: st.DataObject

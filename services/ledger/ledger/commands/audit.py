@@ -57,17 +57,19 @@ def bar(what: str) -> Iterator[live_verify.Progress]:
         yield report
 
 
-async def _verify(database_url: str, keys: list[note.Verifier]) -> live_verify.Report:
+async def _verify(database_url: str, keys: list[note.Verifier], workers: int) -> live_verify.Report:
     conn = await asyncpg.connect(database_url)
     try:
         with bar("verifying") as progress:
-            return await live_verify.verify(conn, keys, progress)
+            return await live_verify.verify(conn, keys, progress, url=database_url, workers=workers)
     finally:
         await conn.close()
 
 
-def run_verify(database_url: str, keys: list[note.Verifier], as_json: bool) -> int:
-    report = asyncio.run(_verify(database_url, keys))
+def run_verify(
+    database_url: str, keys: list[note.Verifier], as_json: bool, workers: int = 1
+) -> int:
+    report = asyncio.run(_verify(database_url, keys, workers))
     print(report.to_json() if as_json else report.render_text(), end="" if not as_json else "\n")
     return report.exit_code
 
