@@ -91,3 +91,11 @@ async def chain_problems(database_url: str) -> list[str]:
     if head["size"] != len(rows) or root(leaves) != head["root"]:
         problems.append(f"merkle_head at size {head['size']} is not the root of the records")
     return problems
+
+
+async def recorded_ids(database_url: str) -> set[str]:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return {str(r[0]) for r in await conn.fetch("SELECT event_id FROM events")}
+    finally:
+        await conn.close()

@@ -19,8 +19,9 @@ from contracts.topology import Topology
 DUPLICATE_WINDOW = 15 * 60.0  # seconds; PostgreSQL holds the real idempotency key
 
 
-def _events_stream(topology: Topology) -> api.StreamConfig:
+def _events_stream(topology: Topology, replicas: int) -> api.StreamConfig:
     return api.StreamConfig(
+        num_replicas=replicas,
         name=topology.events_stream,
         subjects=[topology.events_wildcard],
         storage=api.StorageType.FILE,
@@ -30,8 +31,9 @@ def _events_stream(topology: Topology) -> api.StreamConfig:
     )
 
 
-def _rejected_stream(topology: Topology) -> api.StreamConfig:
+def _rejected_stream(topology: Topology, replicas: int) -> api.StreamConfig:
     return api.StreamConfig(
+        num_replicas=replicas,
         name=topology.rejected_stream,
         subjects=[topology.rejected_wildcard],
         storage=api.StorageType.FILE,
@@ -64,8 +66,9 @@ async def _ensure_stream(js: JetStreamContext, config: api.StreamConfig) -> None
     await js.update_stream(config)
 
 
-def _alerts_stream(topology: Topology) -> api.StreamConfig:
+def _alerts_stream(topology: Topology, replicas: int) -> api.StreamConfig:
     return api.StreamConfig(
+        num_replicas=replicas,
         name=topology.alerts_stream,
         subjects=[topology.alerts_wildcard],
         storage=api.StorageType.FILE,
@@ -74,8 +77,9 @@ def _alerts_stream(topology: Topology) -> api.StreamConfig:
     )
 
 
-def _checkpoints_stream(topology: Topology) -> api.StreamConfig:
+def _checkpoints_stream(topology: Topology, replicas: int) -> api.StreamConfig:
     return api.StreamConfig(
+        num_replicas=replicas,
         name=topology.checkpoints_stream,
         subjects=[topology.checkpoint_subject],
         storage=api.StorageType.FILE,
@@ -84,11 +88,10 @@ def _checkpoints_stream(topology: Topology) -> api.StreamConfig:
     )
 
 
-async def ensure_topology(js: JetStreamContext, topology: Topology) -> None:
-    await _ensure_stream(js, _events_stream(topology))
-    await _ensure_stream(js, _rejected_stream(topology))
-    await _ensure_stream(js, _alerts_stream(topology))
-    await _ensure_stream(js, _checkpoints_stream(topology))
+async def ensure_topology(js: JetStreamContext, topology: Topology, replicas: int = 1) -> None:
+    """Every stream created, or updated to the configuration here (``replicas`` copies)."""
+    for config in (_events_stream, _rejected_stream, _alerts_stream, _checkpoints_stream):
+        await _ensure_stream(js, config(topology, replicas))
 
 
 async def restart_consumer(js: JetStreamContext, topology: Topology, start_seq: int) -> None:
@@ -105,9 +108,11 @@ async def restart_consumer(js: JetStreamContext, topology: Topology, start_seq: 
 
 
 async def connect(url: str, name: str, **callbacks: Any) -> Client:
-    """A connection that reconnects forever: a ledger service must outlive NATS restarts."""
+    """A connection that reconnects forever: a ledger service must outlive NATS restarts.
+    ``url`` may list a cluster's servers, separated by commas; the client also learns the
+    others from the servers it reaches."""
     return await nats.connect(
-        url,
+        [server.strip() for server in url.split(",") if server.strip()],
         name=name,
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,

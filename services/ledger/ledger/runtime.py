@@ -159,7 +159,8 @@ async def serve(
     pool = await db.create_pool(database_url, settings.database)
     nc = await _nats(nats_url)
     try:
-        await jetstream.ensure_topology(nc.jetstream(), Topology(settings.nats.namespace))
+        topology = Topology(settings.nats.namespace)
+        await jetstream.ensure_topology(nc.jetstream(), topology, settings.nats.replicas)
         tasks = {
             asyncio.create_task(c, name=n)
             for n, c in _tasks(components, settings, database_url, pool, nc, stop).items()

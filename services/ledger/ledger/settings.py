@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 
@@ -36,8 +36,11 @@ class NatsSettings(msgspec.Struct, frozen=True):
     share one NATS server without seeing each other's messages.
     """
 
-    url: str | None = None
+    url: str | None = None  # one server, or a cluster's servers separated by commas
     namespace: str = ""
+    # Copies JetStream keeps of each stream: 3 on a three-node cluster, so that a lost node
+    # loses nothing (a stream created with fewer is scaled up at the next start).
+    replicas: Annotated[int, msgspec.Meta(ge=1, le=5)] = 1
 
 
 class HttpSettings(msgspec.Struct, frozen=True):

@@ -25,9 +25,10 @@ import structlog
 from ledger_verify import note
 from ledger_verify.compact import CompactRange
 
-from ledger import merkle_head
+from ledger import leader, merkle_head
 
 log = structlog.get_logger("ledger.signer")
+LOCK_KEY = 7301746716318023683  # the signer's leadership (the sequencer's is leader.LOCK_KEY)
 Publish = Callable[[str], Awaitable[None]]
 
 
@@ -127,7 +128,11 @@ async def run(
     """Tick five times a second until ``stop``; a refusal is alerted once per reason and
     signing stays off until the history adds up again (or an operator steps in)."""
     refused: str | None = None
-    conn = await asyncpg.connect(database_url)
+    # One signer signs at a time; a standby (its own key copy and saved state) takes over
+    # when the leader's session ends, and catches its state up before it signs.
+    conn = await leader.acquire(database_url, stop, key=LOCK_KEY, role="checkpoint signer")
+    if conn is None:
+        return
     try:
         while not stop.is_set():
             try:

@@ -1,0 +1,36 @@
+"""A three-node NATS JetStream cluster per test, from ``infra/nats/cluster/`` as
+deployed (accounts, permissions, routes) on free loopback ports; PostgreSQL as for the
+integration tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from nats.aio.client import Client
+
+from contracts.topology import Topology
+from ledger import jetstream
+from ledger.stack.nats_cluster import NatsCluster
+
+REPLICAS = 3
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[NatsCluster]:
+    nodes = NatsCluster(tmp_path / "nats")
+    nodes.start()
+    try:
+        yield nodes
+    finally:
+        nodes.stop()
+
+
+@pytest.fixture
+async def ledger_nc(cluster: NatsCluster) -> AsyncIterator[Client]:
+    """The ingest's user, with the streams declared at three replicas (as at start-up)."""
+    nc = await jetstream.connect(cluster.url("ingest"), "test")
+    await jetstream.ensure_topology(nc.jetstream(timeout=10), Topology(), REPLICAS)
+    yield nc
+    await nc.close()

@@ -1,0 +1,53 @@
+"""Given the ledger ingesting from a three-node JetStream cluster (streams at three
+replicas), when the node leading the events stream is killed mid-run, then the other two
+carry on: every event is recorded exactly once, positions stay gapless and the chain and
+Merkle head recompute."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from nats.aio.client import Client
+
+from contracts.topology import Topology
+from ledger.stack.nats_cluster import NatsCluster
+from tests.cluster.publishing import notes, publish_until_acked
+from tests.integration import faults
+from tests.support import ledger_process
+
+pytestmark = pytest.mark.cluster
+TOTAL = 50_000
+
+
+async def _leader_node(nc: Client) -> int:
+    """Which node (0-based) leads the events stream: its server is ``ledger-nats-<n+1>``."""
+    info = await nc.jetstream(timeout=10).stream_info(Topology().events_stream)
+    assert info.cluster is not None and info.cluster.leader is not None
+    return int(info.cluster.leader.rsplit("-", 1)[1]) - 1
+
+
+async def test_losing_the_stream_leader_mid_ingest_loses_and_duplicates_nothing(
+    cluster: NatsCluster, ledger_nc: Client, database_url: str
+) -> None:
+    events = notes(TOTAL, incidents=500, source="simulator")
+    ingest = ledger_process(
+        "ingest", database_url, cluster.url("ingest"), "", extra={"LEDGER_NATS_REPLICAS": "3"}
+    )
+    try:
+        publishing = asyncio.create_task(publish_until_acked(cluster.url("simulator"), events))
+        assert await faults.wait_rows(database_url, TOTAL // 4, within=120) >= TOTAL // 4
+        lost = await _leader_node(ledger_nc)
+        cluster.kill(lost)
+        assert await faults.count(database_url) < TOTAL  # the node died mid-run
+        retried = await publishing
+        print(f"node {lost + 1} killed; {retried} publishes retried")
+        assert await faults.wait_rows(database_url, TOTAL, within=180) == TOTAL
+        await asyncio.sleep(1.0)
+        assert await faults.count(database_url) == TOTAL
+        assert await _leader_node(ledger_nc) != lost  # a survivor took the stream over
+    finally:
+        ingest.terminate()
+        ingest.wait(30)
+    assert await faults.chain_problems(database_url) == []
+    assert await faults.recorded_ids(database_url) == {str(e["event_id"]) for e in events}
