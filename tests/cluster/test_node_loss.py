@@ -23,7 +23,8 @@ TOTAL = 50_000
 async def _leader_node(nc: Client) -> int:
     """Which node (0-based) leads the events stream: its server is ``ledger-nats-<n+1>``."""
     info = await nc.jetstream(timeout=10).stream_info(Topology().events_stream)
-    assert info.cluster is not None and info.cluster.leader is not None
+    assert info.cluster is not None
+    assert info.cluster.leader is not None
     return int(info.cluster.leader.rsplit("-", 1)[1]) - 1
 
 
