@@ -16,8 +16,8 @@ import asyncpg
 import msgspec
 import nats.errors
 import pytest
-from nats.js.errors import ServiceUnavailableError
 from nats.aio.client import Client
+from nats.js.errors import ServiceUnavailableError
 
 from contracts import canonical
 from contracts.topology import Topology

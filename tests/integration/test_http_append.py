@@ -41,6 +41,7 @@ async def test_one_event_is_recorded_and_its_place_returned(
     (result,) = response.json()["results"]
     assert (result["type"], result["position"], result["version"]) == ("recorded", 1, 1)
     assert await ingesting.fetchval("SELECT hash FROM events") == bytes.fromhex(result["hash"])
+    assert response.headers["X-Ledger-Position"] == "1"  # the min_position of a read after it
 
 
 async def test_sending_it_again_reports_the_original(

@@ -26,6 +26,7 @@ from ledger.api import (
     audit,
     auth,
     bundles,
+    consistency,
     deadlines,
     entries,
     health,
@@ -81,12 +82,14 @@ def _problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     )
 
 
-async def no_nul(request: Request[Any, Any, Any]) -> None:
-    """Text with NUL characters can never be stored or matched: refuse it by name. (A
-    coroutine: Litestar would hand a plain function to a worker thread on every request.)"""
+async def before_request(request: Request[Any, Any, Any]) -> None:
+    """Text with NUL characters can never be stored or matched: refuse it by name; then
+    wait for ``min_position`` if asked. (A coroutine: Litestar would hand a plain function
+    to a worker thread on every request.)"""
     for name, value in request.query_params.multi_items():
         if "\x00" in value or "\x00" in name:
             raise BadParameter(name, "contains a NUL character")
+    await consistency.before(request)
 
 
 def _invalid(extra: Any) -> dict[str, Any]:
@@ -158,11 +161,13 @@ def create_app(
                 "claim_key": claim_key,
                 "timeline_cache": entries.Cache(),
                 "known_tokens": auth.KnownTokens(),
+                "positions": consistency.Positions(),
             }
         ),
         middleware=[request_context, DefineMiddleware(auth.BearerAuth, exclude=exclude)],
         exception_handlers={Exception: _problem},
-        before_request=no_nul,
+        before_request=before_request,
+        before_send=[consistency.add_header],
         openapi_config=OpenAPIConfig(title="Incident Ledger", version="1", path="/schema"),
         debug=False,
         logging_config=None,  # ledger.logging owns the configuration

@@ -14,6 +14,7 @@ from litestar.exceptions import HTTPException, ServiceUnavailableException, Vali
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 
+from ledger.api import consistency
 from ledger.api.auth import roles
 from ledger.api.problems import problems
 from ledger.api.receipts import Receipt, receipt
@@ -116,4 +117,7 @@ async def append_events(
     for run in chunks(items, int(state.nats.max_payload)):
         outcomes += await _request(state, run)
     proven = await receipt(state.pool, outcomes) if receipt_wanted else None
-    return Response(Results(outcomes, proven), status_code=status_of(outcomes))
+    stored = [o.position for o in outcomes if isinstance(o, Recorded | Duplicate)]
+    # The position to pass as min_position to a read that must see these events.
+    headers = {consistency.HEADER: str(max(stored))} if stored else {}
+    return Response(Results(outcomes, proven), status_code=status_of(outcomes), headers=headers)

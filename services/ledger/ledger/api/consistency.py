@@ -1,0 +1,109 @@
+"""Read-your-writes across lagging read models and replicas.
+
+Every read answers with ``X-Ledger-Position``: a position its data reflects at least (the
+ledger's head for timelines, bundles and proofs, the read models' for the rest). A read
+given ``min_position`` first waits, up to ``patience``, until that position is reached,
+or answers 503 with ``Retry-After``: a clerk who recorded a loss at position P and asks
+for a loss run with ``min_position=P`` never gets one without it.
+
+The positions are read *before* the request's own read, so they never overstate what it
+saw; to spare a round trip per request they are reused for up to ``FRESH`` seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from typing import Any
+
+import asyncpg
+from litestar import Request
+from litestar.exceptions import HTTPException
+from litestar.types import Message, Scope
+
+from ledger.api.paging import BadParameter
+
+FRESH = 0.1  # seconds a position is reused for before it is read again
+HEADER = "X-Ledger-Position"
+_POSITIONS = """
+SELECT (SELECT coalesce(max(position), 0) FROM events) AS ledger,
+       coalesce((SELECT cp.position FROM projection_state s JOIN projection_checkpoints cp
+                 ON cp.projection = 'read_models_g' || s.active
+                 WHERE s.name = 'read_models'), 0) AS projection
+"""
+_LEDGER_PATHS = re.compile(r"^/v1/(audit/|incidents/[^/]+/(timeline|bundle)$)")
+_MODEL_PATHS = re.compile(r"^/v1/(incidents|deadlines|losses)(/|$)")
+
+
+def source_of(path: str) -> str | None:
+    """Which position a path's answer reflects: "ledger", "projection", or None."""
+    if _LEDGER_PATHS.match(path):
+        return "ledger"
+    return "projection" if _MODEL_PATHS.match(path) else None
+
+
+class Positions:
+    """The latest positions seen on the database the API reads from."""
+
+    def __init__(self, patience: float = 2.0) -> None:
+        self.patience = patience
+        self._seen: dict[str, int] = {"ledger": 0, "projection": 0}
+        self._read_at = -FRESH
+
+    async def refresh(self, pool: asyncpg.Pool) -> dict[str, int]:
+        row = await pool.fetchrow(_POSITIONS)
+        self._seen, self._read_at = dict(row.items()), time.monotonic()
+        return self._seen
+
+    async def current(self, pool: asyncpg.Pool) -> dict[str, int]:
+        if time.monotonic() - self._read_at < FRESH:
+            return self._seen
+        return await self.refresh(pool)
+
+    async def reach(self, pool: asyncpg.Pool, source: str, wanted: int) -> int:
+        """The position once it is at least ``wanted``; 503 after ``patience``."""
+        deadline = time.monotonic() + self.patience
+        seen = (await self.current(pool))[source]
+        while seen < wanted:
+            if time.monotonic() >= deadline:
+                raise HTTPException(
+                    status_code=503, headers={"Retry-After": "1"},
+                    detail=f"the {'ledger' if source == 'ledger' else 'read models'} here"
+                    f" reflect position {seen}, behind min_position {wanted}; retry shortly",
+                )  # fmt: skip
+            await asyncio.sleep(0.05)
+            seen = (await self.refresh(pool))[source]
+        return seen
+
+
+def _min_position(request: Request[Any, Any, Any]) -> int | None:
+    raw = request.query_params.get("min_position")
+    if raw is None:
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        raise BadParameter("min_position", f"must be a ledger position (0 or more), not {raw!r}")
+    return int(raw)
+
+
+async def before(request: Request[Any, Any, Any]) -> None:
+    """Wait for ``min_position`` if asked; note the position the answer will reflect."""
+    source = source_of(request.url.path)
+    if source is None or request.method != "GET":
+        return
+    state = request.app.state
+    wanted = _min_position(request)
+    if wanted is None:
+        position = (await state.positions.current(state.pool))[source]
+    else:
+        position = await state.positions.reach(state.pool, source, wanted)
+    request.state.ledger_position = position
+
+
+async def add_header(message: Message, scope: Scope) -> None:
+    """``X-Ledger-Position`` on the answer to a read that noted one (a before_send hook)."""
+    position = scope.get("state", {}).get("ledger_position")
+    if message["type"] == "http.response.start" and position is not None:
+        headers = list(message.get("headers", []))
+        headers.append((b"x-ledger-position", str(position).encode()))
+        message["headers"] = headers

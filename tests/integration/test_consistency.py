@@ -1,0 +1,64 @@
+"""Read-your-writes: every read says which ledger position it reflects, and a read given
+``min_position`` waits for the read models (or a replica) to reach it, or answers 503."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from nats.aio.client import Client
+
+from tests.integration.api_story import Story, claim, outage, story
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def told(pool: asyncpg.Pool, nc: Client) -> AsyncIterator[Story]:
+    async for value in story(pool, nc):
+        yield value
+
+
+async def _head(told: Story) -> int:
+    return int(await told.pool.fetchval("SELECT max(position) FROM events"))
+
+
+async def test_reads_carry_the_position_they_reflect(told: Story) -> None:
+    head = await _head(told)
+    incident = (await told.get("/v1/incidents")).json()["items"][0]["incident_id"]
+    timeline = await told.get(f"/v1/incidents/{incident}/timeline")
+    losses = await told.get("/v1/losses")
+    assert int(timeline.headers["X-Ledger-Position"]) == head
+    assert int(losses.headers["X-Ledger-Position"]) == head  # projected up to the head
+
+
+async def test_a_clerk_never_sees_a_loss_run_without_the_loss_just_recorded(told: Story) -> None:
+    """Given read models behind the ledger, when a clerk asks for the loss run at the
+    position of the claim they recorded, then the answer waits until it is projected."""
+    await told.append(outage("LATE-1", minutes_ago=5), claim("LATE-1", reserve=70_000))
+    recorded = await _head(told)
+    asking = asyncio.create_task(told.get("/v1/losses", role="clerk", min_position=recorded))
+    await asyncio.sleep(0.3)
+    assert not asking.done()  # waiting for the projection
+    await told.project()
+    answer = await asking
+    assert answer.status_code == 200, answer.text
+    assert "LATE-1" in {row["incident_id"] for row in answer.json()["rows"]}
+    assert int(answer.headers["X-Ledger-Position"]) >= recorded
+
+
+async def test_a_position_not_reached_in_time_is_503_with_retry_after(told: Story) -> None:
+    ahead = await _head(told) + 1_000
+    answer = await told.get("/v1/losses", role="clerk", min_position=ahead)
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == "1"
+    assert f"behind min_position {ahead}" in answer.json()["detail"]
+
+
+async def test_a_malformed_min_position_is_400_naming_it(told: Story) -> None:
+    for bad in ("-1", "abc", "1e9", "9" * 30):
+        answer = await told.get("/v1/incidents", min_position=bad)
+        assert answer.status_code == 400, answer.text
+        assert "min_position" in answer.json()["detail"]
