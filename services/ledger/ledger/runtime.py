@@ -90,10 +90,12 @@ def _tasks(
     components: set[str],
     settings: Settings,
     database_url: str,
-    pool: asyncpg.Pool,
+    pools: tuple[asyncpg.Pool, asyncpg.Pool | None],
     nc: Client,
     stop: asyncio.Event,
 ) -> dict[str, Coroutine[Any, Any, None]]:
+    """The components' coroutines; ``pools``: the primary's and the replica's, if any."""
+    pool, read_pool = pools
     topology = Topology(settings.nats.namespace)
     work: dict[str, Coroutine[Any, Any, None]] = {}
     if "ingest" in components:
@@ -119,6 +121,7 @@ def _tasks(
                 projector=projector_config(settings),
                 insured=settings.http.insured,
                 claim_key=signing.claim_key(settings),
+                read_pool=read_pool,
             ),
             host=settings.http.host,
             port=settings.http.port,
@@ -157,13 +160,17 @@ async def serve(
     _stop_on_signals(stop)
     await db.migrate(database_url)
     pool = await db.create_pool(database_url, settings.database)
+    read_url = settings.database.read_url if "api" in components else None
+    read_pool = await db.create_pool(read_url, settings.database) if read_url else None
     nc = await _nats(nats_url)
     try:
         topology = Topology(settings.nats.namespace)
         await jetstream.ensure_topology(nc.jetstream(), topology, settings.nats.replicas)
         tasks = {
             asyncio.create_task(c, name=n)
-            for n, c in _tasks(components, settings, database_url, pool, nc, stop).items()
+            for n, c in _tasks(
+                components, settings, database_url, (pool, read_pool), nc, stop
+            ).items()
         }
         if on_started is not None:
             await on_started(nc)
@@ -172,6 +179,8 @@ async def serve(
     finally:
         await nc.drain()
         await pool.close()
+        if read_pool is not None:
+            await read_pool.close()
 
 
 async def _until_stopped(tasks: set[asyncio.Task[None]], stop: asyncio.Event) -> None:

@@ -24,6 +24,9 @@ class DatabaseSettings(msgspec.Struct, frozen=True):
     """PostgreSQL. Without ``LEDGER_DATABASE_URL`` the embedded server is started."""
 
     url: str | None = None
+    # A streaming replica the API reads from (the reads that write the access log stay
+    # on the primary); unset: every read goes to ``url``.
+    read_url: str | None = None
     pool_min: int = 1
     pool_max: int = 8
     command_timeout: float = 30.0

@@ -121,10 +121,12 @@ def create_app(
     projector: Config | None = None,
     insured: str = "",
     claim_key: note.Signer | None = None,
+    read_pool: asyncpg.Pool | None = None,
 ) -> Litestar:
     """``projector``: the policy packs ``as_of`` judgements use (default: every shipped
     pack); ``insured``: the organisation loss runs name; ``claim_key``: the key that signs
-    bundles' completeness claims (none: no bundles)."""
+    bundles' completeness claims (none: no bundles); ``read_pool``: a replica's, for the
+    reads that write nothing (default: ``pool``)."""
     exclude = [f"^{p}" for p in PUBLIC]
     return Litestar(
         route_handlers=[
@@ -153,6 +155,7 @@ def create_app(
         state=State(
             {
                 "pool": pool,
+                "read_pool": read_pool or pool,
                 "nats": nats,
                 "head_revision": head_revision,
                 "topology": topology or Topology(),

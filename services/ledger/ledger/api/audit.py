@@ -43,7 +43,7 @@ _SELECT = "SELECT size, root, signed_at, note FROM checkpoints"
      summary="The latest signed checkpoint",
      responses=problems(401, 403, 404) | examples.ok(Checkpoint, _EXAMPLE))  # fmt: skip
 async def latest(state: State) -> Checkpoint:
-    async with state.pool.acquire() as conn:
+    async with state.read_pool.acquire() as conn:
         row = await conn.fetchrow(_SELECT + " ORDER BY id DESC LIMIT 1")
     return _checkpoint(row, "has been signed yet")
 
@@ -54,6 +54,6 @@ async def latest(state: State) -> Checkpoint:
 async def at_size(
     state: State, size: Annotated[int, QueryParameter(ge=0, le=2**63 - 1)]
 ) -> Checkpoint:
-    async with state.pool.acquire() as conn:
+    async with state.read_pool.acquire() as conn:
         row = await conn.fetchrow(_SELECT + " WHERE size = $1 ORDER BY id DESC LIMIT 1", size)
     return _checkpoint(row, f"at size {size}")

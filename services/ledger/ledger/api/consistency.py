@@ -34,6 +34,8 @@ SELECT (SELECT coalesce(max(position), 0) FROM events) AS ledger,
 """
 _LEDGER_PATHS = re.compile(r"^/v1/(audit/|incidents/[^/]+/(timeline|bundle)$)")
 _MODEL_PATHS = re.compile(r"^/v1/(incidents|deadlines|losses)(/|$)")
+# Reads that write the access log in their own transaction: served by the primary.
+_AUDITED = re.compile(r"^/v1/(losses$|incidents/[^/]+/(timeline|bundle|report|claim-pack)$)")
 
 
 def source_of(path: str) -> str | None:
@@ -43,22 +45,27 @@ def source_of(path: str) -> str | None:
     return "projection" if _MODEL_PATHS.match(path) else None
 
 
+def pool_of(state: Any, path: str) -> asyncpg.Pool:
+    """The pool a path reads from: the replica's, unless the read writes the access log."""
+    return state.pool if _AUDITED.match(path) else state.read_pool
+
+
 class Positions:
-    """The latest positions seen on the database the API reads from."""
+    """The latest positions seen on each database the API reads from."""
 
     def __init__(self, patience: float = 2.0) -> None:
         self.patience = patience
-        self._seen: dict[str, int] = {"ledger": 0, "projection": 0}
-        self._read_at = -FRESH
+        self._seen: dict[int, tuple[float, dict[str, int]]] = {}  # id(pool) → when, what
 
     async def refresh(self, pool: asyncpg.Pool) -> dict[str, int]:
         row = await pool.fetchrow(_POSITIONS)
-        self._seen, self._read_at = dict(row.items()), time.monotonic()
-        return self._seen
+        self._seen[id(pool)] = (time.monotonic(), seen := dict(row.items()))
+        return seen
 
     async def current(self, pool: asyncpg.Pool) -> dict[str, int]:
-        if time.monotonic() - self._read_at < FRESH:
-            return self._seen
+        read_at, seen = self._seen.get(id(pool), (-FRESH, {}))
+        if time.monotonic() - read_at < FRESH:
+            return seen
         return await self.refresh(pool)
 
     async def reach(self, pool: asyncpg.Pool, source: str, wanted: int) -> int:
@@ -92,11 +99,11 @@ async def before(request: Request[Any, Any, Any]) -> None:
     if source is None or request.method != "GET":
         return
     state = request.app.state
-    wanted = _min_position(request)
+    pool, wanted = pool_of(state, request.url.path), _min_position(request)
     if wanted is None:
-        position = (await state.positions.current(state.pool))[source]
+        position = (await state.positions.current(pool))[source]
     else:
-        position = await state.positions.reach(state.pool, source, wanted)
+        position = await state.positions.reach(pool, source, wanted)
     request.state.ledger_position = position
 
 

@@ -98,7 +98,7 @@ async def incident_deadlines(
     state: State,
     incident_id: IncidentPath,
 ) -> Board:
-    async with state.pool.acquire() as conn:
+    async with state.read_pool.acquire() as conn:
         known = await conn.fetchval(
             "SELECT 1 FROM incident_status WHERE incident_id = $1", incident_id
         )
@@ -140,7 +140,7 @@ async def board(
         due, incident, ref = decode_cursor(cursor, 3)
         where.add("(d.due_at, d.incident_id, d.ref) > ({}, {}, {})", instant(due), incident, ref)
     query = _SELECT + where.sql() + f" ORDER BY d.due_at, d.incident_id, d.ref LIMIT {limit + 1}"
-    async with state.pool.acquire() as conn:
+    async with state.read_pool.acquire() as conn:
         rows, last = page(await conn.fetch(query, *where.args), limit)
     token = last and encode_cursor(last["due_at"].isoformat(), last["incident_id"], last["ref"])
     return Board([_item(r) for r in rows], token)

@@ -116,7 +116,7 @@ async def list_incidents(
         occurred, incident = decode_cursor(cursor, 2)
         where.add(f"({OCCURRED}, s.incident_id) < ({{}}, {{}})", instant(occurred), incident)
     query = _LIST + where.sql() + f" ORDER BY occurred DESC, s.incident_id DESC LIMIT {limit + 1}"
-    async with state.pool.acquire() as conn:
+    async with state.read_pool.acquire() as conn:
         rows, last = page(await conn.fetch(query, *where.args), limit)
     token = last and encode_cursor(last["occurred"].isoformat(), last["incident_id"])
     return Incidents([msgspec.json.decode(r["doc"]) for r in rows], token)
@@ -130,7 +130,7 @@ async def list_incidents(
     summary="An incident's current status and deadlines",
 )
 async def incident(state: State, incident_id: IncidentPath) -> IncidentDetail:
-    async with state.pool.acquire() as conn:
+    async with state.read_pool.acquire() as conn:
         doc = await conn.fetchval(
             "SELECT doc FROM incident_status WHERE incident_id = $1", incident_id
         )

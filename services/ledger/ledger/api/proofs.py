@@ -97,7 +97,7 @@ async def inclusion(
     event_id: Annotated[UUID, QueryParameter()],
     size: Annotated[int | None, QueryParameter(ge=1, le=2**62)] = None,
 ) -> InclusionProof:
-    async with state.pool.acquire() as conn:
+    async with state.read_pool.acquire() as conn:
         row = await conn.fetchrow(
             "SELECT position, record FROM events WHERE event_id = $1", event_id
         )
@@ -123,7 +123,7 @@ async def consistency(
     from_size: Annotated[int, QueryParameter(name="from", ge=1, le=2**62)],
     to: Annotated[int | None, QueryParameter(ge=1, le=2**62)] = None,
 ) -> ConsistencyProof:
-    async with state.pool.acquire() as conn:
+    async with state.read_pool.acquire() as conn:
         to_size, to_note = await _covering(conn, from_size, to, "to")
         await _beyond(conn, to_size)
         old_root, new_root, path = await proofs.consistency(conn, from_size, to_size)
