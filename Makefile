@@ -8,12 +8,13 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint typecheck unit integration e2e bench schema clean help
+.PHONY: run cluster test lint typecheck unit integration e2e cluster-test bench schema clean help
 
 help:
 	@echo "make run    - start the whole system with demo data"
 	@echo "make test   - lint, type-check and run the whole test suite"
 	@echo "make bench  - run the benchmarks in tests/bench/"
+	@echo "make cluster - 3 NATS nodes, a PostgreSQL replica, every service twice (failover drills)"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -25,6 +26,9 @@ $(STAMP): $(UV) pyproject.toml uv.lock
 
 run: $(STAMP)
 	$(VENV)/bin/ledger up --demo
+
+cluster: $(STAMP)
+	$(VENV)/bin/ledger up --cluster --demo
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -41,6 +45,9 @@ unit: $(STAMP)
 
 integration: $(STAMP)
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "integration or e2e" tests
+
+cluster-test: $(STAMP)
+	$(VENV)/bin/pytest -m cluster tests
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m tests.bench.ingest

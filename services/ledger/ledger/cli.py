@@ -61,13 +61,16 @@ def main() -> None:
 
 @main.command()
 @click.option("--demo", is_flag=True, help="Publish demo incidents once the system is up.")
-def up(demo: bool) -> None:
+@click.option("--cluster", is_flag=True, help="3 NATS nodes, a PostgreSQL replica and every"
+              " service twice, as separate processes (failover drills).")  # fmt: skip
+def up(demo: bool, cluster: bool) -> None:
     """Run ingest, projector and API in one process (embedded servers when no URLs)."""
+    from ledger.commands.cluster import run_cluster
     from ledger.commands.up import run_up
 
     settings = _settings()
     try:
-        run_up(settings, with_demo=demo)
+        (run_cluster if cluster else run_up)(settings, with_demo=demo)
     except embedded.DataDirInUse as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -11,10 +11,11 @@ from contracts.envelope import Envelope
 from ledger.simulation import plan
 
 
-def events(now: datetime | None = None) -> list[Envelope]:
+def events(now: datetime | None = None, source: str = "demo") -> list[Envelope]:
+    """``source``: the publishing system named (on a cluster, one with an account)."""
     moment = now or datetime.now(UTC)
     return [
         timed.envelope
         for name in scenarios.scenario_names()
-        for timed in plan(name, now=moment, speed=math.inf, source="demo")
+        for timed in plan(name, now=moment, speed=math.inf, source=source)
     ]

@@ -21,8 +21,9 @@ class EmbeddedReplica(EmbeddedPostgres):
         self.primary = urlsplit(primary_url)
 
     def _init(self, user: str | None) -> None:
-        if (self.pgdata / "PG_VERSION").exists():
-            return  # a standby already: it resumes streaming where it stopped
+        # Made afresh on every start: the primary's port is a new free one each time, and
+        # a copy is cheap at the sizes one machine holds.
+        shutil.rmtree(self.pgdata, ignore_errors=True)
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         if user:
             self.pgdata.mkdir(mode=0o700)

@@ -1,0 +1,160 @@
+"""``ledger up --cluster``: the production topology on one machine, for failover drills.
+
+Three NATS JetStream nodes (``infra/nats/cluster``, streams at three replicas), a
+PostgreSQL primary with a streaming replica (pgserver's binaries), and every service as
+processes of its own: two ingests, two projectors and two signers (a leader and a
+standby each, by advisory lock), and two APIs, the second reading from the replica.
+Kill any of them (``kill -9``) and watch the others carry on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import msgspec
+
+from contracts.publisher import Publisher
+from contracts.topology import Topology
+from ledger import db, demo, jetstream, signing
+from ledger.commands.up import _dev_secrets, _register
+from ledger.settings import Settings
+from ledger.stack.datadir import DataDirLock
+from ledger.stack.nats_cluster import NatsCluster
+from ledger.stack.postgres import EmbeddedPostgres
+from ledger.stack.replica import EmbeddedReplica
+
+# (name, command, NATS user, extra settings): the processes, in start order.
+SERVICES = [
+    ("ingest-1", "ingest", "ingest", {}), ("ingest-2", "ingest", "ingest", {}),
+    ("projector-1", "project", "projector", {}), ("projector-2", "project", "projector", {}),
+    ("signer-1", "sign", "signer", {}), ("signer-2", "sign", "signer", {}),
+    ("api-1", "api", "api", {}), ("api-2", "api", "api", {"replica": "yes"}),
+]  # fmt: skip
+
+
+class Topography(msgspec.Struct):
+    """Where everything listens, written to ``<data dir>/cluster/cluster.json``."""
+
+    database_url: str
+    replica_url: str
+    nats: dict[str, str]  # user → URL listing every node
+    apis: list[str]
+    pids: dict[str, int]
+
+
+def _passwords(directory: Path) -> dict[str, str] | None:
+    path = directory / "nats-passwords.json"
+    return msgspec.json.decode(path.read_bytes(), type=dict[str, str]) if path.exists() else None
+
+
+def _env(
+    settings: Settings, directory: Path, name: str, urls: tuple[str, str, str]
+) -> dict[str, str]:
+    database, replica, nats = urls
+    base = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    return base | {
+        "LEDGER_DATABASE_URL": database, "LEDGER_NATS_URL": nats, "LEDGER_NATS_REPLICAS": "3",
+        "LEDGER_DATA_DIR": str(directory / name),
+        "LEDGER_AUDIT_KEY_FILE": str(signing.dev_key(directory, settings.ingest.origin)),
+        "LEDGER_AUDIT_CHECKPOINT_DIR": str(directory / "checkpoints" / name),
+        "LEDGER_LOG_FORMAT": "json", "LEDGER_DATABASE_READ_URL": replica,
+    }  # fmt: skip
+
+
+def _start(
+    settings: Settings, directory: Path, urls: tuple[str, str], nats: NatsCluster
+) -> tuple[Topography, list[subprocess.Popen[bytes]]]:
+    ledger, port = str(Path(sys.executable).parent / "ledger"), settings.http.port
+    publishers = {user: nats.url(user) for user in ("cad", "bms", "simulator")}
+    found, procs = Topography(urls[0], urls[1], publishers, [], {}), []
+    for name, command, user, extra in SERVICES:
+        env = _env(settings, directory, name, (urls[0], urls[1] if extra else "", nats.url(user)))
+        if command == "api":
+            env["LEDGER_HTTP_PORT"] = str(port)
+            found.apis.append(f"http://{settings.http.host}:{port}")
+            port += 1
+        (directory / "logs").mkdir(parents=True, exist_ok=True)
+        with (directory / "logs" / f"{name}.log").open("ab") as log:
+            procs.append(subprocess.Popen([ledger, command], env=env, stdout=log, stderr=log))
+        found.pids[name] = procs[-1].pid
+    return found, procs
+
+
+async def _declare(url: str) -> None:
+    """The streams at three replicas, before any publisher or service needs them."""
+    nc = await jetstream.connect(url, "cluster")
+    await jetstream.ensure_topology(nc.jetstream(timeout=10), Topology(), replicas=3)
+    await nc.close()
+
+
+async def _demo(url: str) -> int:
+    nc = await jetstream.connect(url, "demo")
+    publisher, events = Publisher(nc, Topology()), demo.events(source="simulator")
+    for envelope in events:
+        await publisher.publish(envelope)
+    await nc.close()
+    return len(events)
+
+
+def run_cluster(settings: Settings, *, with_demo: bool) -> None:
+    directory = (settings.stack.data_dir / "cluster").resolve()
+    lock = DataDirLock(directory)
+    lock.acquire()
+    primary, nats = (
+        EmbeddedPostgres(directory),
+        NatsCluster(directory / "nats", _passwords(directory)),
+    )
+    replica = EmbeddedReplica(directory, primary.start())
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        database = asyncio.run(db.ensure_database(primary.url, "ledger"))
+        db.migrate_sync(database)
+        urls = (database, db.with_database(replica.start(), "ledger"))
+        (directory / "nats-passwords.json").write_bytes(msgspec.json.encode(nats.passwords))
+        nats.start()
+        asyncio.run(_declare(nats.url("ingest")))
+        secrets = _dev_secrets(directory)
+        asyncio.run(_register(database, secrets))
+        found, procs = _start(settings, directory, urls, nats)
+        (directory / "cluster.json").write_bytes(msgspec.json.format(msgspec.json.encode(found)))
+        _banner(found, secrets, directory)
+        if with_demo:
+            click.echo(f"  Demo: published {asyncio.run(_demo(nats.url('simulator')))} events")
+        _wait_for_signal()
+    finally:
+        _stop_all(procs)
+        nats.stop()
+        replica.stop()
+        primary.stop()
+        lock.release()
+
+
+def _banner(found: Topography, secrets: dict[str, str], directory: Path) -> None:
+    lines = ["Incident Ledger cluster is running. Ctrl-C stops it.", f"  data     {directory}"]
+    lines += [f"  API      {url}" for url in found.apis]
+    lines += [f"  NATS     {user}: {url}" for user, url in found.nats.items()]
+    lines += [f"  {name:11} pid {pid}" for name, pid in found.pids.items()]
+    lines += [f"  {role:8} token: {secret}" for role, secret in secrets.items()]
+    lines.append("  Try: kill -9 <the ingest-1 pid>, then watch ingest-2 lead (logs/ingest-2.log)")
+    click.echo("\n".join(lines))
+
+
+def _wait_for_signal() -> None:
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    signal.sigwait({signal.SIGINT, signal.SIGTERM})
+
+
+def _stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in reversed(procs):
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
