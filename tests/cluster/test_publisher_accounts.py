@@ -24,10 +24,14 @@ pytestmark = pytest.mark.cluster
 
 
 def test_every_cluster_config_parses(cluster: NatsCluster) -> None:
-    for config in sorted((infra_dir() / "nats").rglob("*.conf")):
+    configs = sorted((infra_dir() / "nats").rglob("*.conf")) + [
+        infra_dir() / "k8s" / "nats" / "nats.conf"  # POD_NAME: the StatefulSet's pod name
+    ]
+    for config in configs:
         checked = subprocess.run(
             [str(server_binary()), "-t", "-c", str(config)],
-            env=os.environ | cluster.env(), capture_output=True, text=True, check=False,
+            env=os.environ | cluster.env() | {"POD_NAME": "ledger-nats-0"},
+            capture_output=True, text=True, check=False,
         )  # fmt: skip
         assert checked.returncode == 0, checked.stderr
 

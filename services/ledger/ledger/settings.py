@@ -129,14 +129,28 @@ def read(cls: type[T], prefix: str, env: Mapping[str, str] | None = None) -> T:
         raise SettingsError(f"{prefix}{name.upper()}: {exc}") from None
 
 
+# Each concern's struct and the prefix of its variables (``LEDGER_NATS_URL`` → nats.url).
+PREFIXES: dict[str, tuple[type[msgspec.Struct], str]] = {
+    "database": (DatabaseSettings, "LEDGER_DATABASE_"),
+    "nats": (NatsSettings, "LEDGER_NATS_"),
+    "http": (HttpSettings, "LEDGER_HTTP_"),
+    "stack": (StackSettings, "LEDGER_"),
+    "log": (LogSettings, "LEDGER_LOG_"),
+    "ingest": (IngestSettings, "LEDGER_INGEST_"),
+    "projector": (ProjectorSettings, "LEDGER_PROJECTOR_"),
+    "audit": (AuditSettings, "LEDGER_AUDIT_"),
+}
+
+
+def variables() -> set[str]:
+    """Every environment variable the settings read."""
+    return {
+        f"{prefix}{field.name.upper()}"
+        for cls, prefix in PREFIXES.values()
+        for field in msgspec.structs.fields(cls)
+    }
+
+
 def load(env: Mapping[str, str] | None = None) -> Settings:
-    return Settings(
-        database=read(DatabaseSettings, "LEDGER_DATABASE_", env),
-        nats=read(NatsSettings, "LEDGER_NATS_", env),
-        http=read(HttpSettings, "LEDGER_HTTP_", env),
-        stack=read(StackSettings, "LEDGER_", env),
-        log=read(LogSettings, "LEDGER_LOG_", env),
-        ingest=read(IngestSettings, "LEDGER_INGEST_", env),
-        projector=read(ProjectorSettings, "LEDGER_PROJECTOR_", env),
-        audit=read(AuditSettings, "LEDGER_AUDIT_", env),
-    )
+    parts = {name: read(cls, prefix, env) for name, (cls, prefix) in PREFIXES.items()}
+    return msgspec.convert(parts, Settings, from_attributes=True)

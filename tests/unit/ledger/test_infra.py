@@ -1,0 +1,81 @@
+"""Given the deployable configurations in infra/, then every manifest is valid YAML, every
+``ledger`` command and ``LEDGER_*`` variable they (and the README) name is one the code
+has, and the Kubernetes copy of the NATS accounts is the cluster's own."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+import pytest
+import yaml
+
+from ledger import settings
+from ledger.cli import main
+from ledger.paths import infra_dir, repo_root
+
+pytestmark = pytest.mark.unit
+INFRA = infra_dir()
+TEXTS = [p for p in INFRA.rglob("*") if p.is_file() and p.suffix in {".yaml", ".service", ".example", ".conf"}]  # fmt: skip
+ACCOUNTS = (INFRA / "nats" / "cluster" / "accounts.conf").read_text()
+
+
+def _commands(group: click.Group = main, prefix: str = "") -> set[str]:
+    found = set()
+    for name, command in group.commands.items():
+        found.add(f"{prefix}{name}")
+        if isinstance(command, click.Group):
+            found |= _commands(command, f"{prefix}{name} ")
+    return found
+
+
+def _known_variables() -> set[str]:
+    users = re.findall(r"\$(LEDGER_NATS_[A-Z]+_PASSWORD)", ACCOUNTS)
+    services = {f"LEDGER_NATS_URL_{s}" for s in ("INGEST", "PROJECTOR", "SIGNER", "API")}
+    return settings.variables() | set(users) | services
+
+
+def test_every_manifest_is_valid_yaml_with_a_kind() -> None:
+    manifests = sorted((INFRA / "k8s").glob("*.yaml"))
+    assert manifests
+    for path in manifests:
+        for document in yaml.safe_load_all(path.read_text()):
+            assert document.get("kind") and document.get("apiVersion"), path
+
+
+def test_the_kustomization_names_files_that_exist() -> None:
+    kustomization = yaml.safe_load((INFRA / "k8s" / "kustomization.yaml").read_text())
+    named = kustomization["resources"] + [
+        f for generator in kustomization["configMapGenerator"] for f in generator["files"]
+    ]
+    assert all((INFRA / "k8s" / name).is_file() for name in named), named
+
+
+def test_kubernetes_uses_the_clusters_accounts_unchanged() -> None:
+    assert (INFRA / "k8s" / "nats" / "accounts.conf").read_text() == ACCOUNTS
+
+
+def test_every_ledger_command_named_in_infra_and_readme_exists() -> None:
+    commands, named = _commands(), set()
+    for path in TEXTS:
+        named |= set(re.findall(r'bin/ledger ([a-z-]+)|"ledger", "([a-z-]+)"', path.read_text()))
+    readme = (repo_root() / "README.md").read_text()
+    named |= {(c, "") for c in re.findall(r"`ledger ([a-z]+(?: [a-z]+)?)", readme)}
+    missing = {a or b for a, b in named} - commands
+    missing = {m for m in missing if m.split(" ")[0] not in commands}
+    assert not missing, f"commands named but not in the CLI: {sorted(missing)}"
+
+
+def test_every_variable_named_in_infra_is_read_by_the_code() -> None:
+    known = _known_variables()
+    for path in TEXTS:
+        for variable in set(re.findall(r"\bLEDGER_[A-Z_]*[A-Z](?![A-Z_<])", path.read_text())):
+            assert variable in known, f"{path.relative_to(INFRA)} names {variable}"
+
+
+def test_systemd_units_name_their_environment_and_restart() -> None:
+    for unit in sorted((INFRA / "systemd").glob("*.service")):
+        text = unit.read_text()
+        assert "EnvironmentFile=/etc/incident-ledger/" in text, unit
+        assert "Restart=always" in text, unit
