@@ -24,8 +24,9 @@ pytestmark = pytest.mark.cluster
 
 
 def test_every_cluster_config_parses(cluster: NatsCluster) -> None:
-    configs = sorted((infra_dir() / "nats").rglob("*.conf")) + [
-        infra_dir() / "k8s" / "nats" / "nats.conf"  # POD_NAME: the StatefulSet's pod name
+    configs = [
+        *sorted((infra_dir() / "nats").rglob("*.conf")),
+        infra_dir() / "k8s" / "nats" / "nats.conf",  # POD_NAME: the StatefulSet's pod name
     ]
     for config in configs:
         checked = subprocess.run(

@@ -5,7 +5,6 @@ has, and the Kubernetes copy of the NATS accounts is the cluster's own."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import click
 import pytest
@@ -17,7 +16,8 @@ from ledger.paths import infra_dir, repo_root
 
 pytestmark = pytest.mark.unit
 INFRA = infra_dir()
-TEXTS = [p for p in INFRA.rglob("*") if p.is_file() and p.suffix in {".yaml", ".service", ".example", ".conf"}]  # fmt: skip
+SUFFIXES = {".yaml", ".service", ".example", ".conf"}
+TEXTS = [p for p in INFRA.rglob("*") if p.is_file() and p.suffix in SUFFIXES]
 ACCOUNTS = (INFRA / "nats" / "cluster" / "accounts.conf").read_text()
 
 
@@ -41,7 +41,8 @@ def test_every_manifest_is_valid_yaml_with_a_kind() -> None:
     assert manifests
     for path in manifests:
         for document in yaml.safe_load_all(path.read_text()):
-            assert document.get("kind") and document.get("apiVersion"), path
+            assert document.get("kind"), path
+            assert document.get("apiVersion"), path
 
 
 def test_the_kustomization_names_files_that_exist() -> None:
