@@ -5,15 +5,16 @@ refuses the rest before the ledger sees it."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 from pathlib import Path
 
-import msgspec
 import nats.errors
 import pytest
 from nats.aio.client import Client
 
+from contracts.publisher import Publisher
 from contracts.topology import Topology
 from ledger import jetstream
 from ledger.paths import infra_dir
@@ -50,7 +51,8 @@ async def test_cad_publishes_its_own_events_and_cannot_publish_as_bms(
     errors: list[str] = []
     cad = await _connect(cluster.url("cad"), errors)
     js, topology = cad.jetstream(timeout=5), Topology()
-    ack = await js.publish(topology.event_subject("cad", "INC-1"), msgspec.json.encode({}))
+    publisher = Publisher(cad, topology)  # retries while the import's interest spreads
+    ack = await publisher.publish_json({"event_id": "e-1", "source": "cad", "incident_id": "I-1"})
     assert ack.stream == topology.events_stream
     with pytest.raises(nats.errors.TimeoutError):  # no answer: the refusal is on error_cb
         await js.publish(topology.event_subject("bms", "INC-1"), b"{}", timeout=1)
@@ -67,9 +69,15 @@ async def test_cad_reads_its_own_rejections_only(cluster: NatsCluster, ledger_nc
     own = await cad.subscribe(Topology().rejected_subject("cad"))
     await cad.subscribe(Topology().rejected_subject("bms"))
     await cad.flush()
-    await ledger_nc.publish(Topology().rejected_subject("bms"), b"not yours")
-    await ledger_nc.publish(Topology().rejected_subject("cad"), b"yours")
-    assert (await own.next_msg(timeout=2)).data == b"yours"
+    received = None
+    for _ in range(25):  # interest reaches the other nodes' routes a moment after SUB
+        await ledger_nc.publish(Topology().rejected_subject("bms"), b"not yours")
+        await ledger_nc.publish(Topology().rejected_subject("cad"), b"yours")
+        with contextlib.suppress(nats.errors.TimeoutError):
+            received = await own.next_msg(timeout=0.2)
+            break
+    assert received is not None
+    assert received.data == b"yours"
     await asyncio.sleep(0.2)
     assert any('permissions violation for subscription to "incidents.rejected.bms"' in e
                for e in errors)  # fmt: skip
