@@ -6,11 +6,17 @@ Merkle head recompute."""
 from __future__ import annotations
 
 import asyncio
+import time
+from pathlib import Path
 
+import asyncpg
 import pytest
+from ledger_verify import note
+from ledger_verify.report import VALID
 from nats.aio.client import Client
 
 from contracts.topology import Topology
+from ledger import live_verify
 from ledger.stack.nats_cluster import NatsCluster
 from tests.cluster.publishing import notes, publish_until_acked
 from tests.integration import faults
@@ -29,12 +35,18 @@ async def _leader_node(nc: Client) -> int:
 
 
 async def test_losing_the_stream_leader_mid_ingest_loses_and_duplicates_nothing(
-    cluster: NatsCluster, ledger_nc: Client, database_url: str
+    cluster: NatsCluster, ledger_nc: Client, database_url: str, tmp_path: Path
 ) -> None:
     events = notes(TOTAL, incidents=500, source="simulator")
-    ingest = ledger_process(
-        "ingest", database_url, cluster.url("ingest"), "", extra={"LEDGER_NATS_REPLICAS": "3"}
-    )
+    key = note.generate("incident-ledger")
+    (tmp_path / "signer.key").write_text(f"{key}\n")
+    extra = {
+        "LEDGER_NATS_REPLICAS": "3",
+        "LEDGER_AUDIT_KEY_FILE": str(tmp_path / "signer.key"),
+        "LEDGER_DATA_DIR": str(tmp_path / "data"),
+    }
+    ingest = ledger_process("ingest", database_url, cluster.url("ingest"), "", extra=extra)
+    signer = ledger_process("sign", database_url, cluster.url("signer"), "", extra=extra)
     try:
         publishing = asyncio.create_task(publish_until_acked(cluster.url("simulator"), events))
         assert await faults.wait_rows(database_url, TOTAL // 4, within=120) >= TOTAL // 4
@@ -47,8 +59,29 @@ async def test_losing_the_stream_leader_mid_ingest_loses_and_duplicates_nothing(
         await asyncio.sleep(1.0)
         assert await faults.count(database_url) == TOTAL
         assert await _leader_node(ledger_nc) != lost  # a survivor took the stream over
+        assert await _signed(database_url, TOTAL, within=30) == TOTAL
     finally:
-        ingest.terminate()
-        ingest.wait(30)
+        for proc in (signer, ingest):
+            proc.terminate()
+            proc.wait(30)
     assert await faults.chain_problems(database_url) == []
+    conn = await asyncpg.connect(database_url)
+    try:
+        report = await live_verify.verify(conn, [key.verifier()], lambda done, total: None)
+    finally:
+        await conn.close()
+    assert report.exit_code == VALID, report.render_text()
     assert await faults.recorded_ids(database_url) == {str(e["event_id"]) for e in events}
+
+
+async def _signed(database_url: str, size: int, within: float) -> int:
+    """The largest checkpoint's size, once it reaches ``size`` (or ``within`` seconds)."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        deadline, signed = time.monotonic() + within, 0
+        while signed < size and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+            signed = await conn.fetchval("SELECT coalesce(max(size), 0) FROM checkpoints")
+        return int(signed)
+    finally:
+        await conn.close()
