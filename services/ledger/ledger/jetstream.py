@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import nats
 from nats.aio.client import Client
@@ -107,15 +108,19 @@ async def restart_consumer(js: JetStreamContext, topology: Topology, start_seq: 
     await js.add_consumer(topology.events_stream, ingest_consumer(topology, start_seq))
 
 
-async def connect(url: str, name: str, **callbacks: Any) -> Client:
+async def connect(url: str, name: str, **options: Any) -> Client:
     """A connection that reconnects forever: a ledger service must outlive NATS restarts.
     ``url`` may list a cluster's servers, separated by commas; the client also learns the
-    others from the servers it reaches."""
+    others from the servers it reaches, and logs in to those as the same user."""
+    servers = [server.strip() for server in url.split(",") if server.strip()]
+    login = urlsplit(servers[0]) if servers else None
+    if login is not None and login.username and login.password:
+        options = {"user": unquote(login.username), "password": unquote(login.password)} | options
     return await nats.connect(
-        [server.strip() for server in url.split(",") if server.strip()],
+        servers,
         name=name,
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,
         connect_timeout=5,
-        **callbacks,
+        **options,
     )
