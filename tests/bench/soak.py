@@ -38,6 +38,15 @@ async def _declare(cluster: NatsCluster) -> None:
     await nc.close()
 
 
+async def _rejections(cluster: NatsCluster) -> int:
+    nc = await jetstream.connect(cluster.url("ingest"), "soak")
+    try:
+        info = await nc.jetstream(timeout=10).stream_info(Topology().rejected_stream)
+        return int(info.state.messages)
+    finally:
+        await nc.close()
+
+
 async def _outcome(url: str, load: Load) -> dict[str, int]:
     conn = await asyncpg.connect(url)
     try:
@@ -48,8 +57,10 @@ async def _outcome(url: str, load: Load) -> dict[str, int]:
         report = await live_verify.verify(conn, [KEY.verifier()], lambda done, total: None)
     finally:
         await conn.close()
-    lost = len(load.acked - recorded)
-    return {"published": len(load.acked), "rows": rows, "lost": lost,
+    lost = sorted(load.acked - recorded)
+    if lost:
+        print(f"lost (first 5 of {len(lost)}): {lost[:5]}", flush=True)
+    return {"published": len(load.acked), "rows": rows, "lost": len(lost),
             "duplicated": rows - distinct, "verify_exit_code": report.exit_code}  # fmt: skip
 
 
@@ -77,7 +88,7 @@ async def _run(directory: Path) -> dict[str, object]:
         await publishing
         await load.settle(url, within=120)
         rss_end = services.rss()
-        outcome = await _outcome(url, load)
+        outcome = await _outcome(url, load) | {"rejected": await _rejections(cluster)}
     finally:
         services.stop()
         cluster.stop()
@@ -92,6 +103,7 @@ async def _run(directory: Path) -> dict[str, object]:
 
 
 if __name__ == "__main__":
+    kept = os.environ.get("LEDGER_SOAK_DIR")  # keep the servers' data and logs there
     with tempfile.TemporaryDirectory(prefix="ledger-soak-") as tmp:
-        figures = asyncio.run(_run(Path(tmp)))
+        figures = asyncio.run(_run(Path(kept or tmp)))
     print(msgspec.json.encode(figures).decode())

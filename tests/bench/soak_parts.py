@@ -135,7 +135,8 @@ class Load:
         for i in range(self.rate * seconds):
             if (due := started + i / self.rate) > time.perf_counter():
                 await asyncio.sleep(due - time.perf_counter())
-            event = note(f"SOAK-{i % 200}", f"soak {i}", source="simulator")
+            # Incidents of 25 events, 5 open at a time: the size real ones have.
+            event = note(f"SOAK-{i // 125}-{i % 5}", f"soak {i}", source="simulator")
             self.sent[str(event["event_id"])] = time.perf_counter()
             task = asyncio.create_task(self._publish(nc, event))
             tasks.add(task)

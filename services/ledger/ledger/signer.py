@@ -21,6 +21,7 @@ from pathlib import Path
 
 import asyncpg
 import msgspec
+import nats.errors
 import structlog
 from ledger_verify import note
 from ledger_verify.compact import CompactRange
@@ -28,6 +29,13 @@ from ledger_verify.compact import CompactRange
 from ledger import leader, merkle_head
 
 log = structlog.get_logger("ledger.signer")
+_TRANSIENT = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    nats.errors.Error,
+)
 LOCK_KEY = 7301746716318023683  # the signer's leadership (the sequencer's is leader.LOCK_KEY)
 Publish = Callable[[str], Awaitable[None]]
 
@@ -125,25 +133,39 @@ class Signer:
 async def run(
     database_url: str, signer: Signer, publish: Publish, alert: Publish, stop: asyncio.Event
 ) -> None:
-    """Tick five times a second until ``stop``; a refusal is alerted once per reason and
-    signing stays off until the history adds up again (or an operator steps in)."""
-    refused: str | None = None
-    # One signer signs at a time; a standby (its own key copy and saved state) takes over
-    # when the leader's session ends, and catches its state up before it signs.
-    conn = await leader.acquire(database_url, stop, key=LOCK_KEY, role="checkpoint signer")
-    if conn is None:
-        return
-    try:
-        while not stop.is_set():
-            try:
-                await signer.tick(conn, publish, time.time())
-                refused = None
-            except Refused as exc:
-                if str(exc) != refused:
-                    refused = str(exc)
-                    log.error("refusing to sign", reason=refused)
-                    await alert(refused)
+    """Lead (or stand by) and tick five times a second until ``stop``. One signer signs at
+    a time; a standby (its own key copy and saved state) takes over when the leader's
+    session ends, and catches its state up before it signs. A lost database or NATS
+    connection gives the lead up and tries again, like the ingest."""
+    while not stop.is_set():
+        conn = await leader.acquire(database_url, stop, key=LOCK_KEY, role="checkpoint signer")
+        if conn is None:
+            return
+        try:
+            await _sign_while_leading(conn, signer, publish, alert, stop)
+        except _TRANSIENT as exc:
+            log.error("stopped signing after an error; will try again", error=repr(exc))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 0.2)
-    finally:
-        await conn.close()
+                await asyncio.wait_for(stop.wait(), 1.0)
+        finally:
+            with contextlib.suppress(*_TRANSIENT):
+                await conn.close(timeout=2)
+
+
+async def _sign_while_leading(
+    conn: asyncpg.Connection, signer: Signer, publish: Publish, alert: Publish, stop: asyncio.Event
+) -> None:
+    """A refusal is alerted once per reason and signing stays off until the history adds
+    up again (or an operator steps in)."""
+    refused: str | None = None
+    while not stop.is_set():
+        try:
+            await signer.tick(conn, publish, time.time())
+            refused = None
+        except Refused as exc:
+            if str(exc) != refused:
+                refused = str(exc)
+                log.error("refusing to sign", reason=refused)
+                await alert(refused)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.2)
