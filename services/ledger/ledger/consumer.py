@@ -177,6 +177,48 @@ async def _fresh(msgs: list[Msg], last: int) -> list[Msg]:
     return fresh
 
 
+def contiguous(msgs: list[Msg], after: int) -> int:
+    """How many of ``msgs`` follow stream sequence ``after`` without a gap."""
+    expected = after + 1
+    for count, msg in enumerate(msgs):
+        if msg.metadata.sequence.stream != expected:
+            return count
+        expected += 1
+    return len(msgs)
+
+
+async def _reader(
+    writer: Writer, js: JetStreamContext, topology: Topology, settings: IngestSettings, after: int
+) -> Puller:
+    await jetstream.restart_consumer(js, topology, after + 1)
+    puller = Puller(writer.nc, topology, settings.batch)
+    await puller.start()
+    log.info("consuming", stream=topology.events_stream, after=after)
+    return puller
+
+
+class Reading(msgspec.Struct):
+    """Where the consumer stands: the last sequence taken, and whether it has just been
+    (re)started, when a first delivery past a gap means messages left the stream."""
+
+    taken: int
+    started: bool = True
+
+    def usable(self, msgs: list[Msg]) -> tuple[list[Msg], bool]:
+        """The gapless run of ``msgs`` after ``taken``, and whether a gap cut it short.
+
+        Acks are cumulative ("ack all"), so a message lost in transit (a connection
+        dropped mid-delivery) would be acknowledged by the next batch's ack and never come
+        again: a gap means re-reading from the ledger's position instead."""
+        kept = contiguous(msgs, self.taken)
+        if kept == 0 and msgs and self.started:
+            first = msgs[0].metadata.sequence.stream
+            log.error("messages are no longer in the stream", first=self.taken + 1, last=first - 1)
+            kept = contiguous(msgs, first - 1)
+        self.started = self.started and not msgs
+        return msgs[:kept], kept < len(msgs)
+
+
 async def consume(
     writer: Writer,
     js: JetStreamContext,
@@ -186,26 +228,33 @@ async def consume(
 ) -> None:
     """Read from where the ledger stands, in stream order, as a two-stage pipeline: while
     one batch is sequenced and committed, the next is received and decoded, so this
-    process's CPU work overlaps PostgreSQL's."""
-    taken = await writer.progress(topology.events_stream)
-    await jetstream.restart_consumer(js, topology, taken + 1)
-    puller = Puller(writer.nc, topology, settings.batch)
-    await puller.start()
-    log.info("consuming", stream=topology.events_stream, after=taken)
+    process's CPU work overlaps PostgreSQL's. (A reason for its length: the pipeline's
+    two stages and the gap restart share its state.)"""
+    reading = Reading(await writer.progress(topology.events_stream))
+    puller = await _reader(writer, js, topology, settings, reading.taken)
     committing: asyncio.Task[bool] | None = None
     try:
         while not halt.is_set():
-            msgs = await _fresh(await puller.take(settings.fetch_wait), taken)
+            fetched = await _fresh(await puller.take(settings.fetch_wait), reading.taken)
+            msgs, gapped = reading.usable(fetched)
             decoded = decode_batch(msgs, topology, settings) if msgs else None
             if committing is not None and not await committing:
                 break
             committing = None
             if decoded is not None:
-                taken = msgs[-1].metadata.sequence.stream
+                reading.taken = msgs[-1].metadata.sequence.stream
                 committing = asyncio.create_task(
                     _handle_or_halt(decoded, writer, js, topology, halt)
                 )
                 await asyncio.sleep(0)  # let it run up to its first wait on PostgreSQL
+            if gapped:
+                if committing is not None and not await committing:
+                    break
+                committing = None
+                log.warning("a delivery skipped messages; reading again", after=reading.taken)
+                await puller.stop()
+                puller = await _reader(writer, js, topology, settings, reading.taken)
+                reading.started = True
         if committing is not None:
             await committing
     finally:

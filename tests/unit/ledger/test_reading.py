@@ -1,0 +1,50 @@
+"""Given deliveries from the ingest's consumer, the ingest takes only a gapless run after
+what it has taken: a message lost in transit would otherwise be acknowledged by the next
+batch's cumulative ack and never come again."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from ledger.consumer import Reading, contiguous
+
+pytestmark = pytest.mark.unit
+
+
+def delivered(*sequences: int) -> list[Any]:
+    return [SimpleNamespace(metadata=SimpleNamespace(sequence=SimpleNamespace(stream=s)))
+            for s in sequences]  # fmt: skip
+
+
+def test_a_gapless_delivery_is_taken_whole() -> None:
+    reading = Reading(taken=10, started=False)
+    msgs, gapped = reading.usable(delivered(11, 12, 13))
+    assert (len(msgs), gapped) == (3, False)
+
+
+def test_a_gap_within_a_delivery_cuts_it_short_and_asks_to_read_again() -> None:
+    reading = Reading(taken=10, started=False)
+    msgs, gapped = reading.usable(delivered(11, 12, 14, 15))
+    assert ([m.metadata.sequence.stream for m in msgs], gapped) == ([11, 12], True)
+
+
+def test_a_gap_before_a_delivery_takes_nothing() -> None:
+    reading = Reading(taken=10, started=False)
+    assert reading.usable(delivered(12, 13)) == ([], True)
+
+
+def test_right_after_a_restart_a_gap_means_the_messages_left_the_stream() -> None:
+    reading = Reading(taken=10)  # the consumer was just created from position 11
+    msgs, gapped = reading.usable(delivered(15, 16))
+    assert ([m.metadata.sequence.stream for m in msgs], gapped) == ([15, 16], False)
+    assert not reading.started
+    assert reading.usable(delivered(18)) == ([], True)  # later, a gap is a gap again
+
+
+def test_contiguous_counts_from_the_position_after() -> None:
+    assert contiguous(delivered(), 0) == 0
+    assert contiguous(delivered(1, 2, 3), 0) == 3
+    assert contiguous(delivered(2, 3), 0) == 0
