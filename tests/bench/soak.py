@@ -76,6 +76,7 @@ async def _run(directory: Path) -> dict[str, object]:
     load = Load(cluster, RATE)
     faults = Faults(cluster, postgres, services)
     lags: list[float] = []
+    by_minute: list[dict[str, float]] = []  # flat memory shows as a plateau here
     try:
         await asyncio.sleep(5)  # leaders elected, streams declared
         rss_start = services.rss()
@@ -84,6 +85,8 @@ async def _run(directory: Path) -> dict[str, object]:
         while not publishing.done():
             await asyncio.sleep(1)
             lags.append(await projection_lag(url))
+            if len(lags) % 60 == 0:
+                by_minute.append(services.rss())
             await faults.tick(time.monotonic() - started)
         await publishing
         await load.settle(url, within=120)
@@ -98,7 +101,7 @@ async def _run(directory: Path) -> dict[str, object]:
         "publish_to_commit_ms": {"p50": percentile(load.latencies, 0.5),
                                  "p99": percentile(load.latencies, 0.99)},
         "projection_lag_s_p99": percentile(lags, 0.99),
-        "rss_mb_start": rss_start, "rss_mb_end": rss_end,
+        "rss_mb_start": rss_start, "rss_mb_end": rss_end, "rss_mb_by_minute": by_minute,
     }  # fmt: skip
 
 

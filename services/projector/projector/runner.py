@@ -23,6 +23,8 @@ from projector.models import Config, Folded, fold_more, models_of
 # beside the live one and swaps it in once caught up.
 VERSION = 3  # 2: incident_status carries the reported description; 3: claims
 BATCH = 2000
+# Facts the fold cache holds at most (about 1 KB each): it bounds the projector's memory.
+CACHED_FACTS = 100_000
 log = structlog.get_logger("projector")
 Progress = store.Progress
 
@@ -30,10 +32,15 @@ Progress = store.Progress
 class FoldCache:
     """Recently folded incidents, so a batch folds only an incident's new events. An entry
     is used only when the incident's first new event links back to exactly the position
-    it was folded to (``events.prev_position``); anything else reads the incident again."""
+    it was folded to (``events.prev_position``); anything else reads the incident again.
 
-    def __init__(self, size: int = 50_000) -> None:
-        self.size, self._folded = size, OrderedDict[str, Folded]()
+    A folded incident keeps its facts (the deadline rules look them up), about 1 KB each,
+    so the cache is bounded by facts held, not incidents: least recently folded go first.
+    """
+
+    def __init__(self, facts: int = CACHED_FACTS) -> None:
+        self.budget, self.held = facts, 0
+        self._folded = OrderedDict[str, Folded]()
         self.checkpoint: int | None = None  # as last written by this cache's steps
 
     def usable(self, incident: str, prev_position: int | None) -> Folded | None:
@@ -42,10 +49,15 @@ class FoldCache:
 
     def keep(self, folded: dict[str, Folded]) -> None:
         for incident, state in folded.items():
+            old = self._folded.pop(incident, None)
+            self.held += _weight(state) - (0 if old is None else _weight(old))
             self._folded[incident] = state
-            self._folded.move_to_end(incident)
-        while len(self._folded) > self.size:
-            self._folded.popitem(last=False)
+        while self.held > self.budget and self._folded:
+            self.held -= _weight(self._folded.popitem(last=False)[1])
+
+
+def _weight(folded: Folded) -> int:
+    return len(folded.deadlines.facts) + 1
 
 
 async def _fold(
@@ -88,7 +100,8 @@ async def step(
 
     Two round trips: read the batch, then one statement writes the models and moves the
     checkpoint, guarded by the checkpoint the batch was read after."""
-    name, cache = tables.checkpoint_name(generation, partition), cache or FoldCache(0)
+    name = tables.checkpoint_name(generation, partition)
+    cache = cache if cache is not None else FoldCache(0)
     while True:
         after = cache.checkpoint
         if after is None:
