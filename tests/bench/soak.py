@@ -76,7 +76,7 @@ async def _run(directory: Path) -> dict[str, object]:
     load = Load(cluster, RATE)
     faults = Faults(cluster, postgres, services)
     lags: list[float] = []
-    by_minute: list[dict[str, float]] = []  # flat memory shows as a plateau here
+    by_minute: list[dict[str, list[float]]] = []  # flat memory shows as a plateau here
     try:
         await asyncio.sleep(5)  # leaders elected, streams declared
         rss_start = services.rss()

@@ -82,11 +82,11 @@ class Services:
                 return True
         return False
 
-    def rss(self) -> dict[str, float]:
-        """Megabytes each role's live processes hold, summed."""
+    def rss(self) -> dict[str, list[float]]:
+        """Megabytes each of a role's live processes holds, largest (the leader's) first."""
         return {
-            role: round(sum(psutil.Process(p.pid).memory_info().rss
-                            for p, _ in procs if p.poll() is None) / 2**20, 1)
+            role: sorted((round(psutil.Process(p.pid).memory_info().rss / 2**20, 1)
+                          for p, _ in procs if p.poll() is None), reverse=True)
             for role, procs in self.procs.items()
         }  # fmt: skip
 

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import nats
+import structlog
 from nats.aio.client import Client
 from nats.js import JetStreamContext, api
 from nats.js.errors import NotFoundError
@@ -18,6 +19,7 @@ from nats.js.errors import NotFoundError
 from contracts.topology import Topology
 
 DUPLICATE_WINDOW = 15 * 60.0  # seconds; PostgreSQL holds the real idempotency key
+log = structlog.get_logger("nats")
 
 
 def _events_stream(topology: Topology, replicas: int) -> api.StreamConfig:
@@ -122,5 +124,14 @@ async def connect(url: str, name: str, **options: Any) -> Client:
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,
         connect_timeout=5,
-        **options,
+        **({"error_cb": _error, "reconnected_cb": _reconnected} | options),
     )
+
+
+async def _error(error: Exception) -> None:
+    # A node lost or restarting is routine in a cluster: one line, not nats-py's traceback.
+    log.warning("nats connection error", error=repr(error))
+
+
+async def _reconnected() -> None:
+    log.info("nats reconnected")

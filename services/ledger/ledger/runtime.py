@@ -83,10 +83,7 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 
 
 async def _nats(url: str) -> Client:
-    async def on_error(exc: Exception) -> None:
-        log.warning("nats error", error=str(exc))
-
-    return await jetstream.connect(url, "ledger", error_cb=on_error)
+    return await jetstream.connect(url, "ledger")
 
 
 def _tasks(
