@@ -1,17 +1,20 @@
 """Given the API reading from a streaming replica of the ledger's PostgreSQL (pgserver's
 binaries, ``pg_basebackup -R``), when the replica lags behind what a client has just
 recorded, then a read with that ``min_position`` waits for it or answers 503, and the
-reads that write the access log are served by the primary all along."""
+reads that write the access log are served by the primary all along; when the replica
+stops, reads move to the primary, and back once it returns."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import urlunsplit
 
 import asyncpg
 import httpx
 import pytest
+from litestar import Litestar
 
 from ledger import db, tokens
 from ledger.api.app import create_app
@@ -24,23 +27,37 @@ pytestmark = pytest.mark.cluster
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def replicated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedReplica]:
     """A primary with the ledger migrated, and its streaming replica."""
     directory = tmp_path_factory.mktemp("replicated")
     primary = EmbeddedPostgres(directory)
-    url = asyncio.run(db.ensure_database(primary.start(), "ledger"))
-    db.migrate_sync(url)
+    asyncio.run(db.ensure_database(primary.start(), "ledger"))
+    db.migrate_sync(db.with_database(primary.url, "ledger"))
     replica = EmbeddedReplica(directory, primary.url)
     try:
         replica.start()
-        yield url, db.with_database(replica.url, "ledger")
+        yield replica
     finally:
         replica.stop()
         primary.stop()
 
 
 @pytest.fixture
-async def told(servers: tuple[str, str], tmp_path: Path) -> AsyncIterator[Story]:
+def servers(replicated: EmbeddedReplica) -> tuple[str, str]:
+    primary = db.with_database(urlunsplit(replicated.primary), "ledger")
+    return primary, db.with_database(replicated.url, "ledger")
+
+
+class Replicated(Story):
+    def __init__(
+        self, client: httpx.AsyncClient, pool: asyncpg.Pool, keys: dict[str, str], app: Litestar
+    ) -> None:
+        super().__init__(client, pool, keys)
+        self.app = app  # its lifespan runs the replica watch
+
+
+@pytest.fixture
+async def told(servers: tuple[str, str], tmp_path: Path) -> AsyncIterator[Replicated]:
     primary_url, replica_url = servers
     settings = DatabaseSettings(pool_min=1, pool_max=2)
     pool = await db.create_pool(primary_url, settings)
@@ -50,7 +67,7 @@ async def told(servers: tuple[str, str], tmp_path: Path) -> AsyncIterator[Story]
     app = create_app(pool, None, db.head_revision(), read_pool=replica)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as client:
-        yield Story(client, pool, keys)
+        yield Replicated(client, pool, keys, app)
     await replica.close()
     await pool.close()
 
@@ -86,3 +103,42 @@ async def test_a_lagging_replica_is_waited_for_or_answers_503(
         await _replay(servers[1], paused=False)
     answer = await asking
     assert int(answer.headers["X-Ledger-Position"]) >= head + 1
+
+
+async def _answered(told: Story, path: str, within: float = 10.0) -> httpx.Response:
+    """The first answer other than 503 (the watch notices a change within seconds)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while (answer := await told.get(path)).status_code == 503:
+        assert asyncio.get_running_loop().time() < deadline, answer.text
+        await asyncio.sleep(0.2)
+    return answer
+
+
+async def test_a_stopped_replica_sends_reads_to_the_primary_until_it_returns(
+    told: Replicated, replicated: EmbeddedReplica
+) -> None:
+    async with told.app.lifespan():
+        await _outage_and_return(told, replicated)
+
+
+async def _outage_and_return(told: Replicated, replicated: EmbeddedReplica) -> None:
+    await told.append(outage("REP-3", minutes_ago=1))
+    port = replicated.port
+    replicated.stop()
+    try:
+        latest = await _answered(told, "/v1/audit/checkpoints/latest")
+        assert latest.status_code in (200, 404), latest.text  # none signed here: 404
+        deadline = asyncio.get_running_loop().time() + 10
+        while not (ready := (await told.client.get("/ready")).json())["degraded"]:
+            assert asyncio.get_running_loop().time() < deadline, ready
+            await asyncio.sleep(0.2)
+        assert ready["degraded"][0].startswith("replica: "), ready
+        head = int(await told.pool.fetchval("SELECT max(position) FROM events"))
+        caught_up = await told.get("/v1/audit/checkpoints/latest", min_position=head)
+        assert int(caught_up.headers["X-Ledger-Position"]) >= head  # the primary's head
+    finally:
+        replicated.start(port=port)
+    deadline = asyncio.get_running_loop().time() + 15
+    while (await told.client.get("/ready")).json()["degraded"]:
+        assert asyncio.get_running_loop().time() < deadline, "the replica was not used again"
+        await asyncio.sleep(0.2)

@@ -19,12 +19,16 @@ from nats.js.errors import NotFoundError
 from contracts.topology import Topology
 
 DUPLICATE_WINDOW = 15 * 60.0  # seconds; PostgreSQL holds the real idempotency key
+# How long the streams keep a message: recorded events live on in PostgreSQL, so this
+# only bounds NATS's disk, and how long the ingest may be down without losing any.
+RETENTION_DAYS = 30.0
 log = structlog.get_logger("nats")
 
 
-def _events_stream(topology: Topology, replicas: int) -> api.StreamConfig:
+def _events_stream(topology: Topology, replicas: int, max_age: float) -> api.StreamConfig:
     return api.StreamConfig(
         num_replicas=replicas,
+        max_age=max_age,
         name=topology.events_stream,
         subjects=[topology.events_wildcard],
         storage=api.StorageType.FILE,
@@ -34,9 +38,10 @@ def _events_stream(topology: Topology, replicas: int) -> api.StreamConfig:
     )
 
 
-def _rejected_stream(topology: Topology, replicas: int) -> api.StreamConfig:
+def _rejected_stream(topology: Topology, replicas: int, max_age: float) -> api.StreamConfig:
     return api.StreamConfig(
         num_replicas=replicas,
+        max_age=max_age,
         name=topology.rejected_stream,
         subjects=[topology.rejected_wildcard],
         storage=api.StorageType.FILE,
@@ -69,9 +74,10 @@ async def _ensure_stream(js: JetStreamContext, config: api.StreamConfig) -> None
     await js.update_stream(config)
 
 
-def _alerts_stream(topology: Topology, replicas: int) -> api.StreamConfig:
+def _alerts_stream(topology: Topology, replicas: int, max_age: float) -> api.StreamConfig:
     return api.StreamConfig(
         num_replicas=replicas,
+        max_age=max_age,
         name=topology.alerts_stream,
         subjects=[topology.alerts_wildcard],
         storage=api.StorageType.FILE,
@@ -80,9 +86,10 @@ def _alerts_stream(topology: Topology, replicas: int) -> api.StreamConfig:
     )
 
 
-def _checkpoints_stream(topology: Topology, replicas: int) -> api.StreamConfig:
+def _checkpoints_stream(topology: Topology, replicas: int, max_age: float) -> api.StreamConfig:
     return api.StreamConfig(
         num_replicas=replicas,
+        max_age=max_age,
         name=topology.checkpoints_stream,
         subjects=[topology.checkpoint_subject],
         storage=api.StorageType.FILE,
@@ -91,10 +98,17 @@ def _checkpoints_stream(topology: Topology, replicas: int) -> api.StreamConfig:
     )
 
 
-async def ensure_topology(js: JetStreamContext, topology: Topology, replicas: int = 1) -> None:
-    """Every stream created, or updated to the configuration here (``replicas`` copies)."""
+async def ensure_topology(
+    js: JetStreamContext,
+    topology: Topology,
+    replicas: int = 1,
+    retention_days: float = RETENTION_DAYS,
+) -> None:
+    """Every stream created, or updated to the configuration here (``replicas`` copies,
+    messages kept ``retention_days``; 0: for ever)."""
+    max_age = retention_days * 86_400.0
     for config in (_events_stream, _rejected_stream, _alerts_stream, _checkpoints_stream):
-        await _ensure_stream(js, config(topology, replicas))
+        await _ensure_stream(js, config(topology, replicas, max_age))
 
 
 async def restart_consumer(js: JetStreamContext, topology: Topology, start_seq: int) -> None:

@@ -26,7 +26,7 @@ from contracts.topology import Topology
 from ledger import db, ingest, jetstream, logging, signing
 from ledger.api.app import create_app
 from ledger.paths import repo_root
-from ledger.settings import Settings, SettingsError
+from ledger.settings import NatsSettings, Settings, SettingsError
 from projector import deadlines
 from projector import service as projector
 from projector.models import Config as ProjectorConfig
@@ -164,7 +164,7 @@ async def serve(
     read_pool = await db.create_pool(read_url, settings.database) if read_url else None
     nc = await _nats(nats_url)
     try:
-        await _declare(nc, Topology(settings.nats.namespace), settings.nats.replicas)
+        await _declare(nc, Topology(settings.nats.namespace), settings.nats)
         tasks = {
             asyncio.create_task(c, name=n)
             for n, c in _tasks(
@@ -182,13 +182,15 @@ async def serve(
             await read_pool.close()
 
 
-async def _declare(nc: Client, topology: Topology, replicas: int) -> None:
+async def _declare(nc: Client, topology: Topology, streams: NatsSettings) -> None:
     """The streams declared; a cluster still electing its leaders (every service starting
     at once) answers slowly or not at all for a few seconds, so give it a minute."""
     deadline = time.monotonic() + 60
     while True:
         try:
-            await jetstream.ensure_topology(nc.jetstream(timeout=10), topology, replicas)
+            await jetstream.ensure_topology(
+                nc.jetstream(timeout=10), topology, streams.replicas, streams.retention_days
+            )
             return
         except (
             nats.errors.TimeoutError,

@@ -33,6 +33,7 @@ from ledger.api import (
     incidents,
     losses,
     proofs,
+    replica,
     reports,
     timeline,
     tokens,
@@ -43,6 +44,12 @@ from projector import deadlines as engine
 from projector.models import Config
 
 PUBLIC = {"/health", "/ready", "/metrics", "/schema"}
+_CONNECTION_LOST = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+)
 
 
 @get("/metrics", media_type=CONTENT_TYPE_LATEST, include_in_schema=False, sync_to_thread=False)
@@ -70,6 +77,10 @@ def _problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     elif isinstance(exc, asyncpg.UndefinedTableError):  # no read models yet
         status, headers = 503, {"Retry-After": "5"}
         detail = "the read models are being built for the first time; retry shortly"
+    elif isinstance(exc, _CONNECTION_LOST):  # e.g. the replica went away mid-read
+        structlog.get_logger("ledger.api").warning("database unreachable", error=repr(exc))
+        status, headers = 503, {"Retry-After": "1"}
+        detail = "the database is not reachable right now; retry shortly"
     elif isinstance(exc, asyncpg.DataError | OverflowError):  # a value out of range
         status, detail, headers = 400, f"a parameter is out of range: {exc}", {}
     else:
@@ -126,7 +137,8 @@ def create_app(
     """``projector``: the policy packs ``as_of`` judgements use (default: every shipped
     pack); ``insured``: the organisation loss runs name; ``claim_key``: the key that signs
     bundles' completeness claims (none: no bundles); ``read_pool``: a replica's, for the
-    reads that write nothing (default: ``pool``)."""
+    reads that write nothing (default: ``pool``), watched: reads move to ``pool`` while
+    the replica does not answer."""
     exclude = [f"^{p}" for p in PUBLIC]
     return Litestar(
         route_handlers=[
@@ -156,6 +168,11 @@ def create_app(
             {
                 "pool": pool,
                 "read_pool": read_pool or pool,
+                "replica_watch": (
+                    replica.ReplicaWatch(pool, read_pool)
+                    if read_pool is not None and read_pool is not pool
+                    else None
+                ),
                 "nats": nats,
                 "head_revision": head_revision,
                 "topology": topology or Topology(),
@@ -171,6 +188,7 @@ def create_app(
         exception_handlers={Exception: _problem},
         before_request=before_request,
         before_send=[consistency.add_header],
+        lifespan=[replica.watching],
         openapi_config=OpenAPIConfig(title="Incident Ledger", version="1", path="/schema"),
         debug=False,
         logging_config=None,  # ledger.logging owns the configuration

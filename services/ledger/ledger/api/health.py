@@ -16,6 +16,8 @@ from ledger import db
 class Health(msgspec.Struct, frozen=True):
     status: str
     missing: list[str] = msgspec.field(default_factory=list)
+    # What is down without stopping the answers, e.g. the replica (reads on the primary).
+    degraded: list[str] = msgspec.field(default_factory=list)
 
 
 @get("/health", sync_to_thread=False, tags=["health"], summary="Liveness")
@@ -39,7 +41,7 @@ async def _missing(state: State) -> list[str]:
 @get(
     "/ready",
     tags=["health"],
-    summary="Readiness: PostgreSQL, NATS and migrations",
+    summary="Readiness: PostgreSQL, NATS and migrations (and the replica, if any)",
     responses={
         200: ResponseSpec(Health, examples=[Example(value={"status": "ready", "missing": []})]),
         503: ResponseSpec(Health, description="Not ready: what is missing"),
@@ -47,5 +49,7 @@ async def _missing(state: State) -> list[str]:
 )
 async def ready(state: State) -> Response[Any]:
     missing = await _missing(state)
-    body = Health("ready" if not missing else "not ready", missing)
+    watch = state.replica_watch
+    degraded = [] if watch is None or watch.down is None else [f"replica: {watch.down}"]
+    body = Health("ready" if not missing else "not ready", missing, degraded)
     return Response(body, status_code=200 if not missing else 503)
