@@ -38,7 +38,7 @@ async def bearer(pool: asyncpg.Pool, role: str) -> dict[str, str]:
 async def test_health_answers_without_a_token(client: httpx.AsyncClient) -> None:
     response = await client.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "missing": []}
+    assert response.json() == {"status": "ok", "missing": [], "degraded": []}
 
 
 async def test_ready_when_database_nats_and_migrations_are(client: httpx.AsyncClient) -> None:

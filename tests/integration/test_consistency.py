@@ -50,11 +50,20 @@ async def test_a_clerk_never_sees_a_loss_run_without_the_loss_just_recorded(told
 
 
 async def test_a_position_not_reached_in_time_is_503_with_retry_after(told: Story) -> None:
-    ahead = await _head(told) + 1_000
+    await told.append(outage("UNPROJECTED-1", minutes_ago=1))  # recorded, not projected
+    ahead = await _head(told)
     answer = await told.get("/v1/losses", role="clerk", min_position=ahead)
     assert answer.status_code == 503
     assert answer.headers["Retry-After"] == "1"
     assert f"behind min_position {ahead}" in answer.json()["detail"]
+
+
+async def test_a_position_beyond_the_ledger_is_400(told: Story) -> None:
+    """No answer can have carried it: waiting would be for nothing."""
+    beyond = await _head(told) + 1_000
+    answer = await told.get("/v1/audit/checkpoints/latest", min_position=beyond)
+    assert answer.status_code == 400, answer.text
+    assert f"'min_position': {beyond} lies beyond the ledger" in answer.json()["detail"]
 
 
 async def test_a_malformed_min_position_is_400_naming_it(told: Story) -> None:
@@ -62,3 +71,13 @@ async def test_a_malformed_min_position_is_400_naming_it(told: Story) -> None:
         answer = await told.get("/v1/incidents", min_position=bad)
         assert answer.status_code == 400, answer.text
         assert "min_position" in answer.json()["detail"]
+
+
+async def test_every_read_that_honours_min_position_declares_it(told: Story) -> None:
+    paths = (await told.client.get("/schema/openapi.json")).json()["paths"]
+    declaring = {
+        path for path, item in paths.items()
+        if any(p["name"] == "min_position" for p in item.get("get", {}).get("parameters", []))
+    }  # fmt: skip
+    reads = {p for p in paths if p.startswith("/v1/") and p not in ("/v1/access-log", "/v1/tokens")}
+    assert declaring == {p for p in reads if "get" in paths[p]}

@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 import structlog
 from ledger_verify import note
-from litestar import Litestar, Request, Response, get
+from litestar import Litestar, Request, Response, Router, get
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
@@ -123,6 +123,26 @@ def _shipped_packs() -> Config:
     return Config(engine.load_packs(repo_root() / "services" / "projector" / "packs"))
 
 
+def _consistent_reads() -> Router:
+    """The reads that answer with X-Ledger-Position and honour ``min_position``."""
+    handlers = [
+        incidents.list_incidents,
+        incidents.incident,
+        timeline.timeline,
+        deadlines.incident_deadlines,
+        deadlines.board,
+        losses.loss_run,
+        reports.report,
+        reports.claim_pack,
+        bundles.bundle,
+        audit.latest,
+        audit.at_size,
+        proofs.inclusion,
+        proofs.consistency,
+    ]
+    return Router("/", route_handlers=handlers, parameters=consistency.CONSISTENT)
+
+
 def create_app(
     pool: asyncpg.Pool,
     nats: Client | None,
@@ -144,20 +164,8 @@ def create_app(
         route_handlers=[
             health.health,
             health.ready,
-            incidents.list_incidents,
-            incidents.incident,
-            timeline.timeline,
-            deadlines.incident_deadlines,
-            deadlines.board,
-            losses.loss_run,
-            reports.report,
-            reports.claim_pack,
-            bundles.bundle,
+            _consistent_reads(),
             access.access_log,
-            audit.latest,
-            audit.at_size,
-            proofs.inclusion,
-            proofs.consistency,
             tokens.list_tokens,
             tokens.create_token,
             tokens.revoke_token,

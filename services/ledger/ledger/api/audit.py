@@ -41,7 +41,7 @@ _SELECT = "SELECT size, root, signed_at, note FROM checkpoints"
 
 @get("/v1/audit/checkpoints/latest", guards=[roles(*ROLES)], tags=["audit"],
      summary="The latest signed checkpoint",
-     responses=problems(401, 403, 404) | examples.ok(Checkpoint, _EXAMPLE))  # fmt: skip
+     responses=problems(400, 401, 403, 404, 503) | examples.ok(Checkpoint, _EXAMPLE))  # fmt: skip
 async def latest(state: State) -> Checkpoint:
     async with state.read_pool.acquire() as conn:
         row = await conn.fetchrow(_SELECT + " ORDER BY id DESC LIMIT 1")
@@ -50,7 +50,7 @@ async def latest(state: State) -> Checkpoint:
 
 @get("/v1/audit/checkpoints", guards=[roles(*ROLES)], tags=["audit"],
      summary="The checkpoint signed at a tree size",
-     responses=problems(400, 401, 403, 404) | examples.ok(Checkpoint, _EXAMPLE))  # fmt: skip
+     responses=problems(400, 401, 403, 404, 503) | examples.ok(Checkpoint, _EXAMPLE))  # fmt: skip
 async def at_size(
     state: State, size: Annotated[int, QueryParameter(ge=0, le=2**63 - 1)]
 ) -> Checkpoint:

@@ -20,6 +20,7 @@ from typing import Any
 import asyncpg
 from litestar import Request
 from litestar.exceptions import HTTPException
+from litestar.params import QueryParameter
 from litestar.types import Message, Scope
 
 from ledger.api.paging import BadParameter
@@ -32,6 +33,19 @@ SELECT (SELECT coalesce(max(position), 0) FROM events) AS ledger,
                  ON cp.projection = 'read_models_g' || s.active
                  WHERE s.name = 'read_models'), 0) AS projection
 """
+MAX_POSITION = 10**15  # far beyond any ledger; exact as a JSON Schema number
+# Declared on every read that honours it, so that the schema names it (``before`` reads it).
+CONSISTENT = {
+    "min_position": QueryParameter(
+        annotation=int,
+        name="min_position",
+        required=False,
+        ge=0,
+        le=MAX_POSITION,
+        description="Answer only once the data reflects this ledger position (an "
+        "X-Ledger-Position seen earlier): waits up to 2 s, else 503 with Retry-After",
+    )
+}
 _LEDGER_PATHS = re.compile(r"^/v1/(audit/|incidents/[^/]+/(timeline|bundle)$)")
 _MODEL_PATHS = re.compile(r"^/v1/(incidents|deadlines|losses)(/|$)")
 # Reads that write the access log in their own transaction: served by the primary.
@@ -68,10 +82,17 @@ class Positions:
             return seen
         return await self.refresh(pool)
 
-    async def reach(self, pool: asyncpg.Pool, source: str, wanted: int) -> int:
-        """The position once it is at least ``wanted``; 503 after ``patience``."""
+    async def reach(
+        self, pool: asyncpg.Pool, source: str, wanted: int, primary: asyncpg.Pool
+    ) -> int:
+        """The position once it is at least ``wanted``; 503 after ``patience``; 400 if
+        ``wanted`` lies beyond the ledger itself (no answer can have carried it)."""
         deadline = time.monotonic() + self.patience
         seen = (await self.current(pool))[source]
+        if seen < wanted and wanted > (head := (await self.refresh(primary))["ledger"]):
+            raise BadParameter(
+                "min_position", f"{wanted} lies beyond the ledger, which ends at {head}"
+            )
         while seen < wanted:
             if time.monotonic() >= deadline:
                 raise HTTPException(
@@ -88,8 +109,10 @@ def _min_position(request: Request[Any, Any, Any]) -> int | None:
     raw = request.query_params.get("min_position")
     if raw is None:
         return None
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
-        raise BadParameter("min_position", f"must be a ledger position (0 or more), not {raw!r}")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 16 or int(raw) > MAX_POSITION:
+        raise BadParameter(
+            "min_position", f"must be a ledger position (0 to {MAX_POSITION}), not {raw!r}"
+        )
     return int(raw)
 
 
@@ -103,7 +126,7 @@ async def before(request: Request[Any, Any, Any]) -> None:
     if wanted is None:
         position = (await state.positions.current(pool))[source]
     else:
-        position = await state.positions.reach(pool, source, wanted)
+        position = await state.positions.reach(pool, source, wanted, state.pool)
     request.state.ledger_position = position
 
 
