@@ -101,6 +101,8 @@ async def _run(directory: Path) -> dict[str, object]:
         "publish_to_commit_ms": {"p50": percentile(load.latencies, 0.5),
                                  "p99": percentile(load.latencies, 0.99)},
         "projection_lag_s_p99": percentile(lags, 0.99),
+        # how long each fault held events up: the slowest publish→commit around it
+        "stall_s_by_fault": [[kind, load.stall(at)] for kind, at in faults.injected],
         "rss_mb_start": rss_start, "rss_mb_end": rss_end, "rss_mb_by_minute": by_minute,
     }  # fmt: skip
 

@@ -107,12 +107,19 @@ class Load:
         self.acked: set[str] = set()
         self.sent: dict[str, float] = {}
         self.latencies: list[float] = []
+        self.worst: dict[int, float] = {}  # second sent (perf_counter) → slowest, ms
         self.observer: Client | None = None
 
     async def _recorded(self, msg: Msg) -> None:
         sent = self.sent.pop(msgspec.json.decode(msg.data)["event_id"], None)
         if sent is not None:
-            self.latencies.append((time.perf_counter() - sent) * 1000)
+            self.latencies.append(took := (time.perf_counter() - sent) * 1000)
+            self.worst[int(sent)] = max(self.worst.get(int(sent), 0.0), took)
+
+    def stall(self, at: float, within: float = 45.0) -> float:
+        """Seconds the slowest event published around ``at`` (perf_counter) took."""
+        worst = (self.worst.get(s, 0.0) for s in range(int(at) - 1, int(at + within)))
+        return round(max(worst, default=0.0) / 1000, 2)
 
     async def _publish(self, nc: Client, event: dict[str, object]) -> None:
         js, event_id = nc.jetstream(timeout=5), str(event["event_id"])
@@ -165,6 +172,7 @@ class Faults:
     def __init__(self, cluster: NatsCluster, pg: EmbeddedPostgres, services: Services) -> None:
         self.cluster, self.pg, self.services = cluster, pg, services
         self.done: list[str] = []
+        self.injected: list[tuple[str, float]] = []  # kind, when (perf_counter)
         self.returns: list[tuple[float, str]] = []
 
     async def tick(self, elapsed: float) -> None:
@@ -174,6 +182,7 @@ class Faults:
         if elapsed >= 60 * (len(self.done) + 1):
             kind = FAULTS[len(self.done) % len(FAULTS)]
             self.done.append(kind)
+            self.injected.append((kind, time.perf_counter()))
             print(f"{elapsed:6.0f} s  fault: {kind}", flush=True)
             await self._inject(kind, elapsed)
 
