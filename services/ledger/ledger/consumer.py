@@ -29,6 +29,7 @@ from contracts.errors import ContractError
 from contracts.topology import Topology
 from ledger import jetstream, metrics
 from ledger.puller import ConsumerGone, Puller
+from ledger.reading import Reading, fresh
 from ledger.sequencer import Batch, Outcome, Rejected
 from ledger.settings import IngestSettings
 from ledger.writer import Progress, Writer
@@ -166,27 +167,6 @@ async def handle(
     metrics.PENDING.set(msgs[-1].metadata.num_pending)
 
 
-async def _fresh(msgs: list[Msg], last: int) -> list[Msg]:
-    """Drop what the ledger already settled (redelivered after a slow batch). Deliveries
-    come in stream order, so a first message past ``last`` vouches for the rest."""
-    if not msgs or msgs[0].metadata.sequence.stream > last:
-        return msgs
-    fresh = [m for m in msgs if m.metadata.sequence.stream > last]
-    if len(fresh) < len(msgs) and not fresh:
-        await msgs[-1].ack()
-    return fresh
-
-
-def contiguous(msgs: list[Msg], after: int) -> int:
-    """How many of ``msgs`` follow stream sequence ``after`` without a gap."""
-    expected = after + 1
-    for count, msg in enumerate(msgs):
-        if msg.metadata.sequence.stream != expected:
-            return count
-        expected += 1
-    return len(msgs)
-
-
 async def _reader(
     writer: Writer, js: JetStreamContext, topology: Topology, settings: IngestSettings, after: int
 ) -> Puller:
@@ -195,28 +175,6 @@ async def _reader(
     await puller.start()
     log.info("consuming", stream=topology.events_stream, after=after)
     return puller
-
-
-class Reading(msgspec.Struct):
-    """Where the consumer stands: the last sequence taken, and whether it has just been
-    (re)started, when a first delivery past a gap means messages left the stream."""
-
-    taken: int
-    started: bool = True
-
-    def usable(self, msgs: list[Msg]) -> tuple[list[Msg], bool]:
-        """The gapless run of ``msgs`` after ``taken``, and whether a gap cut it short.
-
-        Acks are cumulative ("ack all"), so a message lost in transit (a connection
-        dropped mid-delivery) would be acknowledged by the next batch's ack and never come
-        again: a gap means re-reading from the ledger's position instead."""
-        kept = contiguous(msgs, self.taken)
-        if kept == 0 and msgs and self.started:
-            first = msgs[0].metadata.sequence.stream
-            log.error("messages are no longer in the stream", first=self.taken + 1, last=first - 1)
-            kept = contiguous(msgs, first - 1)
-        self.started = self.started and not msgs
-        return msgs[:kept], kept < len(msgs)
 
 
 async def consume(
@@ -235,7 +193,7 @@ async def consume(
     committing: asyncio.Task[bool] | None = None
     try:
         while not halt.is_set():
-            fetched = await _fresh(await puller.take(settings.fetch_wait), reading.taken)
+            fetched = await fresh(await puller.take(settings.fetch_wait), reading.taken)
             msgs, gapped = reading.usable(fetched)
             decoded = decode_batch(msgs, topology, settings) if msgs else None
             if committing is not None and not await committing:

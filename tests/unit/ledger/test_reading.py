@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ledger.consumer import Reading, contiguous
+from ledger.reading import Reading, contiguous
 
 pytestmark = pytest.mark.unit
 

@@ -1,0 +1,53 @@
+"""Where the ingest stands in the stream, and which of a delivery's messages it may take:
+those after what it has taken, without a gap."""
+
+from __future__ import annotations
+
+import msgspec
+import structlog
+from nats.aio.msg import Msg
+
+log = structlog.get_logger("ledger.consumer")
+
+
+async def fresh(msgs: list[Msg], last: int) -> list[Msg]:
+    """Drop what the ledger already settled (redelivered after a slow batch). Deliveries
+    come in stream order, so a first message past ``last`` vouches for the rest."""
+    if not msgs or msgs[0].metadata.sequence.stream > last:
+        return msgs
+    kept = [m for m in msgs if m.metadata.sequence.stream > last]
+    if not kept:
+        await msgs[-1].ack()
+    return kept
+
+
+def contiguous(msgs: list[Msg], after: int) -> int:
+    """How many of ``msgs`` follow stream sequence ``after`` without a gap."""
+    expected = after + 1
+    for count, msg in enumerate(msgs):
+        if msg.metadata.sequence.stream != expected:
+            return count
+        expected += 1
+    return len(msgs)
+
+
+class Reading(msgspec.Struct):
+    """Where the consumer stands: the last sequence taken, and whether it has just been
+    (re)started, when a first delivery past a gap means messages left the stream."""
+
+    taken: int
+    started: bool = True
+
+    def usable(self, msgs: list[Msg]) -> tuple[list[Msg], bool]:
+        """The gapless run of ``msgs`` after ``taken``, and whether a gap cut it short.
+
+        Acks are cumulative ("ack all"), so a message lost in transit (a connection
+        dropped mid-delivery) would be acknowledged by the next batch's ack and never come
+        again: a gap means re-reading from the ledger's position instead."""
+        kept = contiguous(msgs, self.taken)
+        if kept == 0 and msgs and self.started:
+            first = msgs[0].metadata.sequence.stream
+            log.error("messages are no longer in the stream", first=self.taken + 1, last=first - 1)
+            kept = contiguous(msgs, first - 1)
+        self.started = self.started and not msgs
+        return msgs[:kept], kept < len(msgs)
