@@ -64,7 +64,7 @@ async def told(servers: tuple[str, str], tmp_path: Path) -> AsyncIterator[Replic
     replica = await db.create_pool(replica_url, settings)
     roles = ("auditor", "clerk")
     keys = {r: (await tokens.create(pool, role=r, name=f"replica {r}"))[1] for r in roles}
-    app = create_app(pool, None, db.head_revision(), read_pool=replica)
+    app = create_app(pool, None, db.head_revision(), read_pool=replica, read_url=replica_url)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as client:
         yield Replicated(client, pool, keys, app)

@@ -177,6 +177,20 @@ async def _reader(
     return puller
 
 
+async def _read_again(
+    writer: Writer,
+    js: JetStreamContext,
+    topology: Topology,
+    settings: IngestSettings,
+    reading: Reading,
+) -> Puller:
+    """A fresh consumer from what was taken, after a delivery that skipped or repeated
+    sequences; past what the stream no longer holds, if that is why."""
+    log.warning("a delivery was not in sequence; reading again", after=reading.taken)
+    reading.skip_to((await js.stream_info(topology.events_stream)).state.first_seq)
+    return await _reader(writer, js, topology, settings, reading.taken)
+
+
 async def consume(
     writer: Writer,
     js: JetStreamContext,
@@ -209,10 +223,8 @@ async def consume(
                 if committing is not None and not await committing:
                     break
                 committing = None
-                log.warning("a delivery skipped messages; reading again", after=reading.taken)
                 await puller.stop()
-                puller = await _reader(writer, js, topology, settings, reading.taken)
-                reading.started = True
+                puller = await _read_again(writer, js, topology, settings, reading)
         if committing is not None:
             await committing
     finally:

@@ -61,6 +61,9 @@ async def current_revision(conn: asyncpg.Connection) -> str | None:
     return None if value is None else str(value)
 
 
+CONNECT_TIMEOUT = 10.0  # seconds a new pooled connection may take
+
+
 class PooledConnection(asyncpg.Connection):  # type: ignore[misc]
     """No reset query on release: pooled connections never LISTEN, take session advisory
     locks or change settings (those live on dedicated connections), so the default
@@ -71,13 +74,15 @@ class PooledConnection(asyncpg.Connection):  # type: ignore[misc]
         return ""
 
 
-async def create_pool(url: str, settings: DatabaseSettings) -> asyncpg.Pool:
+async def create_pool(url: str, settings: DatabaseSettings, lazy: bool = False) -> asyncpg.Pool:
+    """``lazy``: connect only when a connection is first asked for."""
     return await asyncpg.create_pool(
         url,
-        min_size=settings.pool_min,
+        min_size=0 if lazy else settings.pool_min,
         max_size=settings.pool_max,
         command_timeout=settings.command_timeout,
         connection_class=PooledConnection,
+        timeout=CONNECT_TIMEOUT,  # asyncpg's default, 60 s, would hold a request that long
     )
 
 

@@ -21,8 +21,8 @@ from contracts.topology import Topology
 DUPLICATE_WINDOW = 15 * 60.0  # seconds; PostgreSQL holds the real idempotency key
 # How long the streams keep a message: recorded events live on in PostgreSQL, so this
 # only bounds NATS's disk, and how long the ingest may be down without losing any.
-RETENTION_DAYS = 30.0
-log = structlog.get_logger("nats")
+RETENTION_DAYS = 30
+log = structlog.get_logger("ledger.nats")
 
 
 def _events_stream(topology: Topology, replicas: int, max_age: float) -> api.StreamConfig:
@@ -39,9 +39,11 @@ def _events_stream(topology: Topology, replicas: int, max_age: float) -> api.Str
 
 
 def _rejected_stream(topology: Topology, replicas: int, max_age: float) -> api.StreamConfig:
+    # Kept for ever, whatever the retention: a rejected message's reason and raw bytes
+    # are recorded nowhere else.
     return api.StreamConfig(
         num_replicas=replicas,
-        max_age=max_age,
+        max_age=0,
         name=topology.rejected_stream,
         subjects=[topology.rejected_wildcard],
         storage=api.StorageType.FILE,
@@ -102,10 +104,10 @@ async def ensure_topology(
     js: JetStreamContext,
     topology: Topology,
     replicas: int = 1,
-    retention_days: float = RETENTION_DAYS,
+    retention_days: int = RETENTION_DAYS,
 ) -> None:
     """Every stream created, or updated to the configuration here (``replicas`` copies,
-    messages kept ``retention_days``; 0: for ever)."""
+    messages kept ``retention_days``, 0: for ever; rejections always for ever)."""
     max_age = retention_days * 86_400.0
     for config in (_events_stream, _rejected_stream, _alerts_stream, _checkpoints_stream):
         await _ensure_stream(js, config(topology, replicas, max_age))

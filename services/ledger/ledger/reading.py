@@ -32,22 +32,22 @@ def contiguous(msgs: list[Msg], after: int) -> int:
 
 
 class Reading(msgspec.Struct):
-    """Where the consumer stands: the last sequence taken, and whether it has just been
-    (re)started, when a first delivery past a gap means messages left the stream."""
+    """Where the consumer stands: the last stream sequence taken."""
 
     taken: int
-    started: bool = True
 
     def usable(self, msgs: list[Msg]) -> tuple[list[Msg], bool]:
         """The gapless run of ``msgs`` after ``taken``, and whether a gap cut it short.
 
         Acks are cumulative ("ack all"), so a message lost in transit (a connection
         dropped mid-delivery) would be acknowledged by the next batch's ack and never come
-        again: a gap means re-reading from the ledger's position instead."""
+        again: a gap means reading again from ``taken`` instead."""
         kept = contiguous(msgs, self.taken)
-        if kept == 0 and msgs and self.started:
-            first = msgs[0].metadata.sequence.stream
-            log.error("messages are no longer in the stream", first=self.taken + 1, last=first - 1)
-            kept = contiguous(msgs, first - 1)
-        self.started = self.started and not msgs
         return msgs[:kept], kept < len(msgs)
+
+    def skip_to(self, first_seq: int) -> None:
+        """Past messages the stream no longer holds (``first_seq``: its first), if any:
+        retention removed them before they were read, so no reading brings them back."""
+        if first_seq > self.taken + 1:
+            log.error("messages left the stream unread", first=self.taken + 1, last=first_seq - 1)
+            self.taken = first_seq - 1

@@ -122,6 +122,7 @@ def _tasks(
                 insured=settings.http.insured,
                 claim_key=signing.claim_key(settings),
                 read_pool=read_pool,
+                read_url=settings.database.read_url if read_pool is not None else None,
             ),
             host=settings.http.host,
             port=settings.http.port,
@@ -161,7 +162,8 @@ async def serve(
     await db.migrate(database_url)
     pool = await db.create_pool(database_url, settings.database)
     read_url = settings.database.read_url if "api" in components else None
-    read_pool = await db.create_pool(read_url, settings.database) if read_url else None
+    # No connection at start: a replica that is down must not keep the API from serving.
+    read_pool = await db.create_pool(read_url, settings.database, lazy=True) if read_url else None
     nc = await _nats(nats_url)
     try:
         await _declare(nc, Topology(settings.nats.namespace), settings.nats)

@@ -44,9 +44,10 @@ class NatsSettings(msgspec.Struct, frozen=True):
     # Copies JetStream keeps of each stream: 3 on a three-node cluster, so that a lost node
     # loses nothing (a stream created with fewer is scaled up at the next start).
     replicas: Annotated[int, msgspec.Meta(ge=1, le=5)] = 1
-    # Days the streams keep messages (0: for ever). Recorded events live on in PostgreSQL;
-    # an ingest down longer than this loses what was published and not yet recorded.
-    retention_days: Annotated[float, msgspec.Meta(ge=0)] = 30.0
+    # Days the streams keep messages (0: for ever; rejections are always kept). Recorded
+    # events live on in PostgreSQL; an ingest down longer than this loses what was
+    # published and not yet recorded.
+    retention_days: Annotated[int, msgspec.Meta(ge=0)] = 30
 
 
 class HttpSettings(msgspec.Struct, frozen=True):

@@ -50,8 +50,10 @@ class FoldCache:
     def keep(self, folded: dict[str, Folded]) -> None:
         for incident, state in folded.items():
             old = self._folded.pop(incident, None)
-            self.held += _weight(state) - (0 if old is None else _weight(old))
-            self._folded[incident] = state
+            self.held -= 0 if old is None else _weight(old)
+            if _weight(state) <= self.budget:  # one larger than all would empty it
+                self._folded[incident] = state
+                self.held += _weight(state)
         while self.held > self.budget and self._folded:
             self.held -= _weight(self._folded.popitem(last=False)[1])
 

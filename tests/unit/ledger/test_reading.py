@@ -20,28 +20,30 @@ def delivered(*sequences: int) -> list[Any]:
 
 
 def test_a_gapless_delivery_is_taken_whole() -> None:
-    reading = Reading(taken=10, started=False)
+    reading = Reading(taken=10)
     msgs, gapped = reading.usable(delivered(11, 12, 13))
     assert (len(msgs), gapped) == (3, False)
 
 
 def test_a_gap_within_a_delivery_cuts_it_short_and_asks_to_read_again() -> None:
-    reading = Reading(taken=10, started=False)
+    reading = Reading(taken=10)
     msgs, gapped = reading.usable(delivered(11, 12, 14, 15))
     assert ([m.metadata.sequence.stream for m in msgs], gapped) == ([11, 12], True)
 
 
 def test_a_gap_before_a_delivery_takes_nothing() -> None:
-    reading = Reading(taken=10, started=False)
+    reading = Reading(taken=10)
     assert reading.usable(delivered(12, 13)) == ([], True)
 
 
-def test_right_after_a_restart_a_gap_means_the_messages_left_the_stream() -> None:
-    reading = Reading(taken=10)  # the consumer was just created from position 11
+def test_a_gap_is_skipped_only_past_what_the_stream_no_longer_holds() -> None:
+    reading = Reading(taken=10)
+    reading.skip_to(first_seq=3)  # the stream still holds 11: read it again
+    assert reading.taken == 10
+    reading.skip_to(first_seq=15)  # 11–14 were removed by retention before being read
+    assert reading.taken == 14
     msgs, gapped = reading.usable(delivered(15, 16))
     assert ([m.metadata.sequence.stream for m in msgs], gapped) == ([15, 16], False)
-    assert not reading.started
-    assert reading.usable(delivered(18)) == ([], True)  # later, a gap is a gap again
 
 
 def test_contiguous_counts_from_the_position_after() -> None:

@@ -42,8 +42,10 @@ def test_given_an_incident_folded_further_when_kept_then_it_is_counted_once() ->
     assert cache.held == 31
 
 
-def test_given_an_incident_larger_than_the_budget_when_kept_then_nothing_is_held() -> None:
-    cache = FoldCache(facts=5)
-    cache.keep({"A": folded("A", 10)})
-    assert cache.held == 0
-    assert cache.usable("A", 10) is None
+def test_given_an_incident_larger_than_the_budget_when_kept_then_only_it_is_left_out() -> None:
+    cache = FoldCache(facts=8)
+    cache.keep({"A": folded("A", 3)})
+    cache.keep({"B": folded("B", 10)})
+    assert cache.held == 4
+    assert cache.usable("B", 10) is None
+    assert cache.usable("A", 3) is not None

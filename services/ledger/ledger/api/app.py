@@ -44,11 +44,15 @@ from projector import deadlines as engine
 from projector.models import Config
 
 PUBLIC = {"/health", "/ready", "/metrics", "/schema"}
+# The database gone or going (a replica mid-failover included), or a replica cancelling a
+# read that conflicts with replay: retrying shortly may succeed. Slow queries are not here.
 _CONNECTION_LOST = (
-    OSError,
-    TimeoutError,
+    ConnectionError,
     asyncpg.PostgresConnectionError,
-    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.SerializationError,
 )
 
 
@@ -153,12 +157,14 @@ def create_app(
     insured: str = "",
     claim_key: note.Signer | None = None,
     read_pool: asyncpg.Pool | None = None,
+    read_url: str | None = None,
 ) -> Litestar:
     """``projector``: the policy packs ``as_of`` judgements use (default: every shipped
     pack); ``insured``: the organisation loss runs name; ``claim_key``: the key that signs
     bundles' completeness claims (none: no bundles); ``read_pool``: a replica's, for the
-    reads that write nothing (default: ``pool``), watched: reads move to ``pool`` while
-    the replica does not answer."""
+    reads that write nothing (default: ``pool``); with ``read_url``, the replica is
+    watched over a connection of its own, and reads move to ``pool`` while it does not
+    answer."""
     exclude = [f"^{p}" for p in PUBLIC]
     return Litestar(
         route_handlers=[
@@ -177,8 +183,8 @@ def create_app(
                 "pool": pool,
                 "read_pool": read_pool or pool,
                 "replica_watch": (
-                    replica.ReplicaWatch(pool, read_pool)
-                    if read_pool is not None and read_pool is not pool
+                    replica.ReplicaWatch(pool, read_pool, read_url)
+                    if read_pool is not None and read_url is not None
                     else None
                 ),
                 "nats": nats,

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import asyncpg
 import msgspec
-from litestar import get
-from litestar.datastructures import State
+from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import QueryParameter
 
 from ledger.api import examples
 from ledger.api.auth import roles
+from ledger.api.consistency import reads
 from ledger.api.problems import problems
 
 ROLES = ("auditor", "clerk", "admin")
@@ -42,8 +42,8 @@ _SELECT = "SELECT size, root, signed_at, note FROM checkpoints"
 @get("/v1/audit/checkpoints/latest", guards=[roles(*ROLES)], tags=["audit"],
      summary="The latest signed checkpoint",
      responses=problems(400, 401, 403, 404, 503) | examples.ok(Checkpoint, _EXAMPLE))  # fmt: skip
-async def latest(state: State) -> Checkpoint:
-    async with state.read_pool.acquire() as conn:
+async def latest(request: Request[Any, Any, Any]) -> Checkpoint:
+    async with reads(request).acquire() as conn:
         row = await conn.fetchrow(_SELECT + " ORDER BY id DESC LIMIT 1")
     return _checkpoint(row, "has been signed yet")
 
@@ -52,8 +52,8 @@ async def latest(state: State) -> Checkpoint:
      summary="The checkpoint signed at a tree size",
      responses=problems(400, 401, 403, 404, 503) | examples.ok(Checkpoint, _EXAMPLE))  # fmt: skip
 async def at_size(
-    state: State, size: Annotated[int, QueryParameter(ge=0, le=2**63 - 1)]
+    request: Request[Any, Any, Any], size: Annotated[int, QueryParameter(ge=0, le=2**63 - 1)]
 ) -> Checkpoint:
-    async with state.read_pool.acquire() as conn:
+    async with reads(request).acquire() as conn:
         row = await conn.fetchrow(_SELECT + " WHERE size = $1 ORDER BY id DESC LIMIT 1", size)
     return _checkpoint(row, f"at size {size}")

@@ -64,6 +64,13 @@ def pool_of(state: Any, path: str) -> asyncpg.Pool:
     return state.pool if _AUDITED.match(path) else state.read_pool
 
 
+def reads(request: Request[Any, Any, Any]) -> asyncpg.Pool:
+    """The pool a read's handler uses: the one ``before`` read its position on, even if
+    the replica watch has switched pools since."""
+    pool: asyncpg.Pool | None = request.state.get("read_pool")
+    return pool if pool is not None else pool_of(request.app.state, request.url.path)
+
+
 class Positions:
     """The latest positions seen on each database the API reads from."""
 
@@ -123,6 +130,7 @@ async def before(request: Request[Any, Any, Any]) -> None:
         return
     state = request.app.state
     pool, wanted = pool_of(state, request.url.path), _min_position(request)
+    request.state.read_pool = pool  # the handler reads where the position was read
     if wanted is None:
         position = (await state.positions.current(pool))[source]
     else:

@@ -8,13 +8,13 @@ from typing import Annotated, Any, Literal
 
 import asyncpg
 import msgspec
-from litestar import get
-from litestar.datastructures import State
+from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, QueryParameter
 
 from ledger.api import examples
 from ledger.api.auth import READERS, roles
+from ledger.api.consistency import reads
 from ledger.api.paging import (
     MAX_LIMIT,
     IncidentPath,
@@ -95,10 +95,10 @@ def summary(items: list[dict[str, Any]]) -> Summary:
     summary="One incident's deadlines, soonest first",
 )
 async def incident_deadlines(
-    state: State,
+    request: Request[Any, Any, Any],
     incident_id: IncidentPath,
 ) -> Board:
-    async with state.read_pool.acquire() as conn:
+    async with reads(request).acquire() as conn:
         known = await conn.fetchval(
             "SELECT 1 FROM incident_status WHERE incident_id = $1", incident_id
         )
@@ -115,7 +115,7 @@ async def incident_deadlines(
     responses=READ | examples.ok(Board, examples.BOARD),
 )
 async def board(
-    state: State,
+    request: Request[Any, Any, Any],
     deadline_state: Annotated[list[DeadlineState] | None, QueryParameter(name="state")] = None,
     policy: Annotated[str | None, QueryParameter(max_length=100)] = None,
     due_before: FromQuery[datetime | None] = None,
@@ -140,7 +140,7 @@ async def board(
         due, incident, ref = decode_cursor(cursor, 3)
         where.add("(d.due_at, d.incident_id, d.ref) > ({}, {}, {})", instant(due), incident, ref)
     query = _SELECT + where.sql() + f" ORDER BY d.due_at, d.incident_id, d.ref LIMIT {limit + 1}"
-    async with state.read_pool.acquire() as conn:
+    async with reads(request).acquire() as conn:
         rows, last = page(await conn.fetch(query, *where.args), limit)
     token = last and encode_cursor(last["due_at"].isoformat(), last["incident_id"], last["ref"])
     return Board([_item(r) for r in rows], token)

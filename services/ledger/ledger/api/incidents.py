@@ -6,13 +6,13 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import get
-from litestar.datastructures import State
+from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, QueryParameter
 
 from ledger.api import deadlines, examples
 from ledger.api.auth import READERS, roles
+from ledger.api.consistency import reads
 from ledger.api.paging import (
     MAX_LIMIT,
     BadParameter,
@@ -88,7 +88,7 @@ _LIST = f"SELECT s.incident_id, s.doc, {OCCURRED} AS occurred FROM incident_stat
     responses=READ | examples.ok(Incidents, examples.INCIDENTS),
 )
 async def list_incidents(
-    state: State,
+    request: Request[Any, Any, Any],
     status: Annotated[list[str] | None, QueryParameter(description="any of these statuses")] = None,
     kind: Annotated[list[str] | None, QueryParameter(description="any of these kinds")] = None,
     site: Annotated[
@@ -116,7 +116,7 @@ async def list_incidents(
         occurred, incident = decode_cursor(cursor, 2)
         where.add(f"({OCCURRED}, s.incident_id) < ({{}}, {{}})", instant(occurred), incident)
     query = _LIST + where.sql() + f" ORDER BY occurred DESC, s.incident_id DESC LIMIT {limit + 1}"
-    async with state.read_pool.acquire() as conn:
+    async with reads(request).acquire() as conn:
         rows, last = page(await conn.fetch(query, *where.args), limit)
     token = last and encode_cursor(last["occurred"].isoformat(), last["incident_id"])
     return Incidents([msgspec.json.decode(r["doc"]) for r in rows], token)
@@ -129,8 +129,8 @@ async def list_incidents(
     tags=["incidents"],
     summary="An incident's current status and deadlines",
 )
-async def incident(state: State, incident_id: IncidentPath) -> IncidentDetail:
-    async with state.read_pool.acquire() as conn:
+async def incident(request: Request[Any, Any, Any], incident_id: IncidentPath) -> IncidentDetail:
+    async with reads(request).acquire() as conn:
         doc = await conn.fetchval(
             "SELECT doc FROM incident_status WHERE incident_id = $1", incident_id
         )

@@ -6,20 +6,20 @@ Proofs carry hashes only: a holder of a record checks it with the record's leaf 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
 import msgspec
 from ledger_verify.merkle import leaf_hash
-from litestar import get
-from litestar.datastructures import State
+from litestar import Request, get
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.params import QueryParameter
 
 from ledger import proofs
 from ledger.api import examples
 from ledger.api.auth import roles
+from ledger.api.consistency import reads
 from ledger.api.problems import problems
 
 ROLES = ("auditor", "clerk", "admin")
@@ -93,11 +93,11 @@ async def _beyond(conn: asyncpg.Connection, size: int) -> None:
          "tree_size": 12, "leaf_hash": _HASH, "proof": [_HASH, _HASH, _HASH],
          "checkpoint": "incident-ledger\n12\n…"}))  # fmt: skip
 async def inclusion(
-    state: State,
+    request: Request[Any, Any, Any],
     event_id: Annotated[UUID, QueryParameter()],
     size: Annotated[int | None, QueryParameter(ge=1, le=2**62)] = None,
 ) -> InclusionProof:
-    async with state.read_pool.acquire() as conn:
+    async with reads(request).acquire() as conn:
         row = await conn.fetchrow(
             "SELECT position, record FROM events WHERE event_id = $1", event_id
         )
@@ -119,11 +119,11 @@ async def inclusion(
          "from": 7, "to": 12, "from_root": _HASH, "to_root": _HASH, "proof": [_HASH, _HASH],
          "from_checkpoint": None, "to_checkpoint": "incident-ledger\n12\n…"}))  # fmt: skip
 async def consistency(
-    state: State,
+    request: Request[Any, Any, Any],
     from_size: Annotated[int, QueryParameter(name="from", ge=1, le=2**62)],
     to: Annotated[int | None, QueryParameter(ge=1, le=2**62)] = None,
 ) -> ConsistencyProof:
-    async with state.read_pool.acquire() as conn:
+    async with reads(request).acquire() as conn:
         to_size, to_note = await _covering(conn, from_size, to, "to")
         await _beyond(conn, to_size)
         old_root, new_root, path = await proofs.consistency(conn, from_size, to_size)

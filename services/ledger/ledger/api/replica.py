@@ -1,9 +1,11 @@
 """Reads that write nothing go to a streaming replica while it answers. When it stops
-answering they move to the primary, and back once it answers again: losing the replica
-costs the primary some load, never an answer.
+answering they move to the primary, and back once it answers again and has caught up
+with where the primary stood a check earlier: losing the replica costs the primary some
+load, never an answer, and its return does not send readers back in time.
 
-The watch asks the replica once a second; a read caught mid-failure answers 503 with
-``Retry-After`` (``ledger.api.app``), and the next one goes to the primary.
+The watch asks the replica once a second over a connection of its own (the pool's may
+all be busy with requests); a read caught mid-failure answers 503 with ``Retry-After``
+(``ledger.api.app``), and the next one goes to the primary.
 """
 
 from __future__ import annotations
@@ -19,37 +21,62 @@ from litestar.datastructures import State
 
 INTERVAL = 1.0  # seconds between checks; also each check's time limit
 UNREACHABLE = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+_HEAD = "SELECT coalesce(max(position), 0) FROM events"
 log = structlog.get_logger("ledger.api")
 
 
 class ReplicaWatch:
     def __init__(
-        self, primary: asyncpg.Pool, replica: asyncpg.Pool, interval: float = INTERVAL
+        self, primary: asyncpg.Pool, replica: asyncpg.Pool, url: str, interval: float = INTERVAL
     ) -> None:
-        self.primary, self.replica, self.interval = primary, replica, interval
-        self.down: str | None = None  # why the replica was last found unusable
+        self.primary, self.replica, self.url, self.interval = primary, replica, url, interval
+        self.down: str | None = None  # why the replica is not read from, if it is not
+        self._conn: asyncpg.Connection | None = None
+        self._primary_was = 0  # the primary's head at the previous check while down
 
-    async def _ask(self) -> None:
-        async with self.replica.acquire(timeout=self.interval) as conn:
-            await conn.fetchval("SELECT 1", timeout=self.interval)
+    async def _replica_head(self) -> int:
+        if self._conn is None or self._conn.is_closed():
+            self._conn = await asyncpg.connect(self.url, timeout=self.interval)
+        return int(await self._conn.fetchval(_HEAD, timeout=self.interval))
 
     async def check(self, state: State) -> None:
         """Point ``state.read_pool`` at the replica if it answers, else at the primary."""
         try:
-            await asyncio.wait_for(self._ask(), self.interval * 2)
+            head = await asyncio.wait_for(self._replica_head(), self.interval * 2)
         except UNREACHABLE as exc:
-            if self.down is None:
-                log.warning("replica unreachable; reads go to the primary", error=repr(exc))
-            self.down, state.read_pool = f"{type(exc).__name__}: {exc}".strip(), self.primary
+            await self.close()
+            self._mark_down(state, f"{type(exc).__name__}: {exc}".strip())
+            return
+        if self.down is not None and head < self._primary_was:
+            self._mark_down(state, f"catching up: at position {head} of {self._primary_was}")
             return
         if self.down is not None:
-            log.info("replica answers again; reads go to it")
+            log.info("replica answers again; reads go to it", position=head)
         self.down, state.read_pool = None, self.replica
+
+    def _mark_down(self, state: State, why: str) -> None:
+        if self.down is None:
+            log.warning("replica not usable; reads go to the primary", why=why)
+        self.down, state.read_pool = why, self.primary
+
+    async def _note_primary(self) -> None:
+        if self.down is not None:
+            self._primary_was = int(await self.primary.fetchval(_HEAD, timeout=self.interval))
 
     async def run(self, state: State) -> None:
         while True:
-            await self.check(state)
+            try:
+                await self.check(state)
+                await self._note_primary()
+            except Exception:  # a watch that dies silently would pin the pools as they are
+                log.exception("replica watch failed; checking again")
             await asyncio.sleep(self.interval)
+
+    async def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(*UNREACHABLE):
+                await asyncio.wait_for(conn.close(), self.interval)
 
 
 @contextlib.asynccontextmanager
@@ -66,3 +93,4 @@ async def watching(app: Litestar) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        await watch.close()
