@@ -47,6 +47,10 @@ class FoldCache:
         folded = self._folded.get(incident)
         return folded if folded is not None and folded.position == prev_position else None
 
+    def clear(self) -> None:
+        self._folded.clear()
+        self.held, self.checkpoint = 0, None
+
     def keep(self, folded: dict[str, Folded]) -> None:
         for incident, state in folded.items():
             old = self._folded.pop(incident, None)

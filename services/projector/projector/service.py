@@ -75,6 +75,9 @@ async def _follow(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), 0.5)  # polling covers lost NOTIFYs
     finally:
+        # The error's traceback may keep this frame alive in a cycle, and the tuned
+        # cyclic GC may not collect it for long: let go of the folded incidents now.
+        cache.clear()
         chores.cancel()
         with contextlib.suppress(asyncio.CancelledError, *TRANSIENT):
             await chores

@@ -49,3 +49,11 @@ def test_given_an_incident_larger_than_the_budget_when_kept_then_only_it_is_left
     assert cache.held == 4
     assert cache.usable("B", 10) is None
     assert cache.usable("A", 3) is not None
+
+
+def test_given_a_cleared_cache_then_it_holds_nothing() -> None:
+    cache = FoldCache(facts=100)
+    cache.keep({"A": folded("A", 10)})
+    cache.checkpoint = 10
+    cache.clear()
+    assert (cache.held, cache.checkpoint, cache.usable("A", 10)) == (0, None, None)
