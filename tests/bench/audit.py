@@ -28,7 +28,7 @@ from tests.bench.ingest import prefill
 from tests.support import ledger_process
 
 # Large enough for ``ledger verify`` to check in worker processes (live_verify.PARALLEL_FROM).
-N = int(os.environ.get("LEDGER_BENCH_AUDIT_EVENTS", "100000"))
+N = int(os.environ.get("LEDGER_BENCH_AUDIT_EVENTS", "400000"))
 KEY = note.generate("bench.example/log")
 
 
