@@ -171,17 +171,19 @@ class Faults:
 
     def __init__(self, cluster: NatsCluster, pg: EmbeddedPostgres, services: Services) -> None:
         self.cluster, self.pg, self.services = cluster, pg, services
-        self.done: list[str] = []
         self.injected: list[tuple[str, float]] = []  # kind, when (perf_counter)
         self.returns: list[tuple[float, str]] = []
+
+    @property
+    def done(self) -> list[str]:
+        return [kind for kind, _ in self.injected]
 
     async def tick(self, elapsed: float) -> None:
         for due, what in [r for r in self.returns if r[0] <= elapsed]:
             self.returns.remove((due, what))
             self._bring_back(what)
-        if elapsed >= 60 * (len(self.done) + 1):
-            kind = FAULTS[len(self.done) % len(FAULTS)]
-            self.done.append(kind)
+        if elapsed >= 60 * (len(self.injected) + 1):
+            kind = FAULTS[len(self.injected) % len(FAULTS)]
             self.injected.append((kind, time.perf_counter()))
             print(f"{elapsed:6.0f} s  fault: {kind}", flush=True)
             await self._inject(kind, elapsed)

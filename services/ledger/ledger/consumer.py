@@ -16,7 +16,6 @@ import base64
 import contextlib
 from datetime import UTC, datetime
 
-import asyncpg
 import msgspec
 import nats.errors
 import structlog
@@ -27,7 +26,7 @@ from contracts.codec import decode_envelope
 from contracts.envelope import Envelope
 from contracts.errors import ContractError
 from contracts.topology import Topology
-from ledger import jetstream, metrics
+from ledger import jetstream, metrics, transient
 from ledger.puller import ConsumerGone, Puller
 from ledger.reading import Reading, fresh
 from ledger.sequencer import Batch, Outcome, Rejected
@@ -35,14 +34,7 @@ from ledger.settings import IngestSettings
 from ledger.writer import Progress, Writer
 
 log = structlog.get_logger("ledger.consumer")
-TRANSIENT = (
-    OSError,
-    asyncpg.PostgresError,
-    asyncpg.InterfaceError,
-    TimeoutError,
-    nats.errors.Error,
-    ConsumerGone,
-)
+TRANSIENT = (*transient.DATABASE, nats.errors.Error, ConsumerGone)
 
 
 class RejectionRecord(msgspec.Struct, frozen=True):

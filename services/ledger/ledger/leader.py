@@ -22,6 +22,8 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 import structlog
 
+from ledger import transient
+
 LOCK_KEY = 7301746716318023681  # distinct from the append lock in events_gapless
 log = structlog.get_logger("ledger.leader")
 
@@ -71,6 +73,6 @@ async def watch(
             return
         try:
             await asyncio.wait_for(ping(), interval * 5)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+        except transient.DATABASE as exc:
             log.error("leadership lost", error=str(exc) or type(exc).__name__)
             lost.set()

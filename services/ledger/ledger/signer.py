@@ -26,16 +26,10 @@ import structlog
 from ledger_verify import note
 from ledger_verify.compact import CompactRange
 
-from ledger import leader, merkle_head
+from ledger import leader, merkle_head, transient
 
 log = structlog.get_logger("ledger.signer")
-_TRANSIENT = (
-    OSError,
-    TimeoutError,
-    asyncpg.PostgresError,
-    asyncpg.InterfaceError,
-    nats.errors.Error,
-)
+_TRANSIENT = (*transient.DATABASE, nats.errors.Error)
 LOCK_KEY = 7301746716318023683  # the signer's leadership (the sequencer's is leader.LOCK_KEY)
 Publish = Callable[[str], Awaitable[None]]
 

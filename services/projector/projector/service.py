@@ -11,14 +11,14 @@ import structlog
 from nats.js import JetStreamContext
 
 from contracts.topology import Topology
-from ledger import leader
+from ledger import leader, transient
 from projector import alerts, metrics, runner
 from projector.packwatch import PackWatch
 from projector.parallel import Workers
 
 LOCK_KEY = 7301746716318023682  # distinct from the sequencer's
 CHANNEL = "ledger_events"  # the ingest NOTIFYs here after each commit: a wake-up hint only
-TRANSIENT = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
+TRANSIENT = transient.DATABASE
 log = structlog.get_logger("projector")
 
 

@@ -19,8 +19,9 @@ import structlog
 from litestar import Litestar
 from litestar.datastructures import State
 
+from ledger import transient
+
 INTERVAL = 1.0  # seconds between checks; also each check's time limit
-UNREACHABLE = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 _HEAD = "SELECT coalesce(max(position), 0) FROM events"
 log = structlog.get_logger("ledger.api")
 
@@ -43,7 +44,7 @@ class ReplicaWatch:
         """Point ``state.read_pool`` at the replica if it answers, else at the primary."""
         try:
             head = await asyncio.wait_for(self._replica_head(), self.interval * 2)
-        except UNREACHABLE as exc:
+        except transient.DATABASE as exc:
             await self.close()
             self._mark_down(state, f"{type(exc).__name__}: {exc}".strip())
             return
@@ -75,7 +76,7 @@ class ReplicaWatch:
     async def close(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
-            with contextlib.suppress(*UNREACHABLE):
+            with contextlib.suppress(*transient.DATABASE):
                 await asyncio.wait_for(conn.close(), self.interval)
 
 
