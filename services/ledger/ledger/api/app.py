@@ -22,6 +22,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from contracts.topology import Topology
 from ledger.api import (
     access,
+    access_batch,
+    answers,
     appends,
     audit,
     auth,
@@ -194,6 +196,8 @@ def create_app(
                 "insured": insured,
                 "claim_key": claim_key,
                 "timeline_cache": entries.Cache(),
+                "answers": answers.Answers(),
+                "access_writer": access_batch.AccessWriter(pool),
                 "known_tokens": auth.KnownTokens(),
                 "positions": consistency.Positions(),
             }

@@ -39,7 +39,7 @@ def _checkpoint(row: asyncpg.Record | None, what: str) -> Checkpoint:
 _SELECT = "SELECT size, root, signed_at, note FROM checkpoints"
 
 
-@get("/v1/audit/checkpoints/latest", guards=[roles(*ROLES)], tags=["audit"],
+@get("/v1/audit/checkpoints/latest", opt=roles(*ROLES), tags=["audit"],
      summary="The latest signed checkpoint",
      responses=problems(400, 401, 403, 404, 503) | examples.ok(Checkpoint, _EXAMPLE))  # fmt: skip
 async def latest(request: Request[Any, Any, Any]) -> Checkpoint:
@@ -48,7 +48,7 @@ async def latest(request: Request[Any, Any, Any]) -> Checkpoint:
     return _checkpoint(row, "has been signed yet")
 
 
-@get("/v1/audit/checkpoints", guards=[roles(*ROLES)], tags=["audit"],
+@get("/v1/audit/checkpoints", opt=roles(*ROLES), tags=["audit"],
      summary="The checkpoint signed at a tree size",
      responses=problems(400, 401, 403, 404, 503) | examples.ok(Checkpoint, _EXAMPLE))  # fmt: skip
 async def at_size(

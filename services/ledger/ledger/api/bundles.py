@@ -46,7 +46,7 @@ async def _gather(state: State, incident_id: str, since: int | None) -> bundles.
     return gathered
 
 
-@get("/v1/incidents/{incident_id:str}/bundle", guards=[roles("auditor")], tags=["audit"],
+@get("/v1/incidents/{incident_id:str}/bundle", opt=roles("auditor"), tags=["audit"],
      summary="An incident's records with inclusion proofs and a signed completeness claim",
      media_type="application/zip",
      responses=problems(400, 401, 403, 404, 409, 503)

@@ -31,7 +31,9 @@ _POSITIONS = """
 SELECT (SELECT coalesce(max(position), 0) FROM events) AS ledger,
        coalesce((SELECT cp.position FROM projection_state s JOIN projection_checkpoints cp
                  ON cp.projection = 'read_models_g' || s.active
-                 WHERE s.name = 'read_models'), 0) AS projection
+                 WHERE s.name = 'read_models'), 0) AS projection,
+       coalesce((SELECT active FROM projection_state WHERE name = 'read_models'), 0)
+         AS generation
 """
 MAX_POSITION = 10**15  # far beyond any ledger; exact as a JSON Schema number
 # Declared on every read that honours it, so that the schema names it (``before`` reads it).
@@ -67,8 +69,8 @@ def pool_of(state: Any, path: str) -> asyncpg.Pool:
 def reads(request: Request[Any, Any, Any]) -> asyncpg.Pool:
     """The pool a read's handler uses: the one ``before`` read its position on, even if
     the replica watch has switched pools since."""
-    pool: asyncpg.Pool | None = request.state.get("read_pool")
-    return pool if pool is not None else pool_of(request.app.state, request.url.path)
+    pool: asyncpg.Pool | None = _noted(request).get("read_pool")
+    return pool if pool is not None else pool_of(request.app.state, request.scope["path"])
 
 
 class Positions:
@@ -77,17 +79,28 @@ class Positions:
     def __init__(self, patience: float = 2.0) -> None:
         self.patience = patience
         self._seen: dict[int, tuple[float, dict[str, int]]] = {}  # id(pool) → when, what
+        self._reading: dict[int, asyncio.Future[dict[str, int]]] = {}  # id(pool) → read
 
     async def refresh(self, pool: asyncpg.Pool) -> dict[str, int]:
+        """The positions read now: requests that ask while a read is on its way share it
+        (it started after they asked, so it reflects at least what they wanted)."""
+        started = time.monotonic()
         row = await pool.fetchrow(_POSITIONS)
-        self._seen[id(pool)] = (time.monotonic(), seen := dict(row.items()))
+        seen = dict(row.items())
+        if self._seen.get(id(pool), (-FRESH, {}))[0] <= started:
+            self._seen[id(pool)] = (started, seen)
         return seen
 
     async def current(self, pool: asyncpg.Pool) -> dict[str, int]:
+        """Positions read at most ``FRESH`` ago; when they are older, one read for all."""
         read_at, seen = self._seen.get(id(pool), (-FRESH, {}))
         if time.monotonic() - read_at < FRESH:
             return seen
-        return await self.refresh(pool)
+        reading = self._reading.get(id(pool))
+        if reading is None:
+            reading = self._reading[id(pool)] = asyncio.ensure_future(self.refresh(pool))
+            reading.add_done_callback(lambda _: self._reading.pop(id(pool), None))
+        return await asyncio.shield(reading)
 
     async def reach(
         self, pool: asyncpg.Pool, source: str, wanted: int, primary: asyncpg.Pool
@@ -112,6 +125,12 @@ class Positions:
         return seen
 
 
+def _noted(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """The request's state as the dict it is (``request.state`` wraps it anew, with a
+    lock, on every access)."""
+    return request.scope.setdefault("state", {})
+
+
 def _min_position(request: Request[Any, Any, Any]) -> int | None:
     raw = request.query_params.get("min_position")
     if raw is None:
@@ -125,17 +144,19 @@ def _min_position(request: Request[Any, Any, Any]) -> int | None:
 
 async def before(request: Request[Any, Any, Any]) -> None:
     """Wait for ``min_position`` if asked; note the position the answer will reflect."""
-    source = source_of(request.url.path)
-    if source is None or request.method != "GET":
+    path = request.scope["path"]  # not request.url: that is parsed anew on every access
+    source = source_of(path)
+    if source is None or request.scope["method"] != "GET":
         return
     state = request.app.state
-    pool, wanted = pool_of(state, request.url.path), _min_position(request)
-    request.state.read_pool = pool  # the handler reads where the position was read
+    pool, wanted = pool_of(state, path), _min_position(request)
+    noted = _noted(request)
+    noted["read_pool"] = pool  # the handler reads where the position was read
     if wanted is None:
         position = (await state.positions.current(pool))[source]
     else:
         position = await state.positions.reach(pool, source, wanted, state.pool)
-    request.state.ledger_position = position
+    noted["ledger_position"] = position
 
 
 async def add_header(message: Message, scope: Scope) -> None:

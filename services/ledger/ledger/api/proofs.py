@@ -86,7 +86,7 @@ async def _beyond(conn: asyncpg.Connection, size: int) -> None:
         raise ValidationException(f"the log holds {head} records; there is no tree of size {size}")
 
 
-@get("/v1/audit/proof/inclusion", guards=[roles(*ROLES)], tags=["audit"],
+@get("/v1/audit/proof/inclusion", opt=roles(*ROLES), tags=["audit"],
      summary="Proof that an event is in the log at a checkpoint (latest by default)",
      responses=problems(400, 401, 403, 404, 409, 503) | examples.ok(InclusionProof, {
          "event_id": "0b9d3c4e-7a51-4a6f-9a43-2f0c2f4f6c11", "position": 7, "leaf_index": 6,
@@ -113,7 +113,7 @@ async def inclusion(
     )
 
 
-@get("/v1/audit/proof/consistency", guards=[roles(*ROLES)], tags=["audit"],
+@get("/v1/audit/proof/consistency", opt=roles(*ROLES), tags=["audit"],
      summary="Proof that the log at one size is a prefix of the log at a later size",
      responses=problems(400, 401, 403, 409, 503) | examples.ok(ConsistencyProof, {
          "from": 7, "to": 12, "from_root": _HASH, "to_root": _HASH, "proof": [_HASH, _HASH],

@@ -7,7 +7,9 @@ projector's own pure folds over the entries, judged at that instant; without it,
 read models when they have caught up with the incident (else from the same folds).
 
 Records never change, so each incident's entries are kept in a bounded cache and only new
-records are decoded; corrections are linked per request.
+records are decoded; corrections are linked per request. A current timeline is kept as
+answered while the positions it was read at are the latest (``answers``). Every answer,
+kept or read, is in the access log before it is sent (``access_batch``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, QueryParameter
 
-from ledger.api import access, examples
+from ledger.api import access, consistency, examples
+from ledger.api.answers import Answer, turns
 from ledger.api.auth import Principal, roles
 from ledger.api.deadlines import LIVE_STATE
 from ledger.api.entries import CSV_COLUMNS, Entry, corrected_id, csv_row, linked
@@ -33,16 +36,14 @@ from ledger.api.tabular import csv_bytes
 from projector.facts import Fact
 from projector.models import Config, project
 
-_ROWS = f"""
-WITH logged AS ({access.INSERT_FOR_INCIDENT})
+_ROWS = """
 SELECT position, version, source, recorded_at, record, hash, prev_hash FROM events
 WHERE incident_id = $1 AND ($2::timestamptz IS NULL OR recorded_at <= $2) ORDER BY version
 """
 # The same, with the read models' current status and deadlines on the first row (queried
 # once, as a CTE): one round trip for the whole answer.
 _ROWS_AND_CURRENT = f"""
-WITH logged AS ({access.INSERT_FOR_INCIDENT}),
-current AS (
+WITH current AS (
   SELECT s.last_position, s.doc, (
     SELECT coalesce(jsonb_agg(d.doc || jsonb_build_object('state', {LIVE_STATE})
                               ORDER BY d.due_at, d.ref), '[]'::jsonb)
@@ -56,6 +57,10 @@ FROM events WHERE incident_id = $1 AND $2::timestamptz IS NULL ORDER BY version
 """
 
 
+_MEDIA = {"json": "application/json", "ndjson": "application/x-ndjson",
+          "csv": "text/csv; charset=utf-8"}  # fmt: skip
+
+
 class Timeline(msgspec.Struct, frozen=True, kw_only=True):
     incident_id: str
     as_of: datetime | None
@@ -66,14 +71,14 @@ class Timeline(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def _rows(
-    conn: asyncpg.Connection, incident_id: str, as_of: datetime | None, logged: list[Any]
+    conn: asyncpg.Connection, incident_id: str, as_of: datetime | None
 ) -> list[asyncpg.Record]:
     if as_of is None:
         try:
-            return list(await conn.fetch(_ROWS_AND_CURRENT, incident_id, as_of, *logged))
+            return list(await conn.fetch(_ROWS_AND_CURRENT, incident_id, as_of))
         except asyncpg.UndefinedTableError:  # before the projector's first build
             pass
-    return list(await conn.fetch(_ROWS, incident_id, as_of, *logged))
+    return list(await conn.fetch(_ROWS, incident_id, as_of))
 
 
 def _models(
@@ -89,11 +94,14 @@ def _models(
 
 
 async def build(
-    conn: asyncpg.Connection, request: Request[Principal, Any, Any], incident_id: str,
-    as_of: datetime | None, lang: Language, state: State,
-) -> tuple[Timeline, list[tuple[Entry, Fact]]] | None:  # fmt: skip
-    """The timeline, and its reading recorded in the access log in the same statement."""
-    rows = await _rows(conn, incident_id, as_of, access.values(request, "timeline", incident_id))
+    conn: asyncpg.Connection,
+    incident_id: str,
+    as_of: datetime | None,
+    lang: Language,
+    state: State,
+) -> Answer | None:
+    """The timeline as the ledger holds it, or held it at ``as_of``."""
+    rows = await _rows(conn, incident_id, as_of)
     if not rows:
         return None
     pairs = state.timeline_cache.pairs(incident_id, rows, lang, state.projector)
@@ -101,12 +109,48 @@ async def build(
     status, deadlines = _models(rows, as_of, facts, state.projector)
     found = Timeline(incident_id=incident_id, as_of=as_of, order="recorded", status=status,
                      deadlines=deadlines, entries=linked(pairs))  # fmt: skip
-    return found, pairs
+    return Answer(found, pairs)
+
+
+async def _answer(
+    request: Request[Principal, Any, Any], incident_id: str, as_of: datetime | None,
+    lang: Language,
+) -> Answer | None:  # fmt: skip
+    """A current timeline kept since the positions last moved, or the timeline read now."""
+    state, pool = request.app.state, consistency.reads(request)
+    seen, now = await state.positions.current(pool), datetime.now(UTC)
+    if as_of is None and (kept := state.answers.get(incident_id, lang, seen, now)):
+        return kept  # type: ignore[no-any-return]
+    async with pool.acquire() as conn:
+        answer = await build(conn, incident_id, as_of, lang, state)
+    if answer is not None and as_of is None:
+        answer.covers, answer.until = seen, turns(answer.timeline.deadlines, now)
+        state.answers.put(incident_id, lang, answer)
+    return answer
+
+
+def _body(answer: Answer, order: str, format: str) -> bytes:
+    """The answer encoded as asked (each encoding kept with the answer)."""
+    if (order, format) in answer.bodies:
+        return answer.bodies[order, format]
+    found: Timeline = answer.timeline
+    if order == "occurred":
+        entries = sorted(found.entries, key=lambda e: (e.occurred_at, e.position))
+        found = msgspec.structs.replace(found, order="occurred", entries=entries)
+    if format == "ndjson":
+        body = b"".join(msgspec.json.encode(e) + b"\n" for e in found.entries)
+    elif format == "csv":
+        fixes = {e.position: corrected_id(f) for e, f in answer.pairs}
+        body = csv_bytes(CSV_COLUMNS, (csv_row(e, fixes[e.position]) for e in found.entries))
+    else:
+        body = msgspec.json.encode(found)  # bytes: Litestar passes them straight through
+    answer.bodies[order, format] = body
+    return body
 
 
 @get(
     "/v1/incidents/{incident_id:str}/timeline",
-    guards=[roles("auditor")],
+    opt=roles("auditor"),
     tags=["timelines"],
     responses=ONE | examples.ok(Timeline, examples.TIMELINE),
     operation_class=alternatives("application/x-ndjson", "text/csv"),
@@ -124,22 +168,13 @@ async def timeline(
 ) -> Response[Any]:
     aware(as_of=as_of)
     lang = language(request.headers.get("accept-language"))
-    async with state.pool.acquire() as conn:
-        built = await build(conn, request, incident_id, as_of, lang, state)
-    if built is None:
+    answer = await _answer(request, incident_id, as_of, lang)
+    logged = access.values(request, "timeline", incident_id)
+    await state.access_writer.record(logged, 404 if answer is None else 200)
+    if answer is None:
         raise NotFoundException(f"incident {incident_id!r} has no recorded events")
-    found, pairs = built
-    if order == "occurred":
-        entries = sorted(found.entries, key=lambda e: (e.occurred_at, e.position))
-        found = msgspec.structs.replace(found, order="occurred", entries=entries)
     headers: dict[str, str] = {"Content-Language": lang}
-    if format == "ndjson":
-        body = b"".join(msgspec.json.encode(e) + b"\n" for e in found.entries)
-        return Response(body, media_type="application/x-ndjson", headers=headers)
     if format == "csv":
-        fixes = {e.position: corrected_id(f) for e, f in pairs}
-        body = csv_bytes(CSV_COLUMNS, (csv_row(e, fixes[e.position]) for e in found.entries))
         headers["Content-Disposition"] = f'attachment; filename="{incident_id}-timeline.csv"'
-        return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
-    body = msgspec.json.encode(found)  # encoded here: Litestar passes bytes straight through
-    return Response(body, media_type="application/json", headers=headers)
+    body = _body(answer, order, format)
+    return Response(body, media_type=_MEDIA[format], headers=headers)

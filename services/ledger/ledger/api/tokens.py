@@ -36,14 +36,14 @@ class Tokens(msgspec.Struct, frozen=True):
     items: list[tokens.TokenInfo]
 
 
-@get("/v1/tokens", guards=[roles("admin")], tags=["tokens"], summary="Every token",
+@get("/v1/tokens", opt=roles("admin"), tags=["tokens"], summary="Every token",
      responses=problems(401, 403) | examples.ok(Tokens, {"items": [_INFO]}))  # fmt: skip
 async def list_tokens(state: State) -> Tokens:
     async with state.pool.acquire() as conn:
         return Tokens(await tokens.listing(conn))
 
 
-@post("/v1/tokens", guards=[roles("admin")], tags=["tokens"], summary="A new token",
+@post("/v1/tokens", opt=roles("admin"), tags=["tokens"], summary="A new token",
       responses=problems(400, 401, 403))  # fmt: skip
 async def create_token(
     request: Request[Principal, Any, Any], state: State, data: JSONBody[NewToken]
@@ -54,7 +54,7 @@ async def create_token(
     return Created(info, secret)
 
 
-@delete("/v1/tokens/{token_id:uuid}", guards=[roles("admin")], tags=["tokens"],
+@delete("/v1/tokens/{token_id:uuid}", opt=roles("admin"), tags=["tokens"],
         summary="Revoke a token", responses=problems(401, 403, 404))  # fmt: skip
 async def revoke_token(
     request: Request[Principal, Any, Any],
