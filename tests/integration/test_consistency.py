@@ -81,3 +81,25 @@ async def test_every_read_that_honours_min_position_declares_it(told: Story) -> 
     }  # fmt: skip
     reads = {p for p in paths if p.startswith("/v1/") and p not in ("/v1/access-log", "/v1/tokens")}
     assert declaring == {p for p in reads if "get" in paths[p]}
+
+
+async def test_a_timeline_read_again_holds_a_record_appended_in_between(told: Story) -> None:
+    """Given an auditor who has just read a timeline (kept as answered), when a record is
+    appended to it, then reading at that record's position shows it, and every read is
+    in the access log."""
+    before = await told.get("/v1/incidents/LATE-2/timeline")
+    assert before.status_code == 404
+    await told.append(outage("LATE-2", minutes_ago=5))
+    first = (await told.get("/v1/incidents/LATE-2/timeline")).json()
+    await told.append(claim("LATE-2", reserve=10_000))
+    recorded = await _head(told)
+    again = await told.get("/v1/incidents/LATE-2/timeline", min_position=recorded)
+    assert [e["version"] for e in again.json()["entries"]] == [
+        *(e["version"] for e in first["entries"]),
+        len(first["entries"]) + 1,
+    ]
+    assert int(again.headers["X-Ledger-Position"]) >= recorded
+    logged = await told.pool.fetch(
+        "SELECT status FROM access_log WHERE resource = 'LATE-2' ORDER BY id"
+    )
+    assert [r["status"] for r in logged] == [404, 200, 200]
