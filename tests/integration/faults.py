@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
+import tempfile
 import time
 from datetime import UTC, datetime
 
@@ -51,9 +52,26 @@ async def publish(
     await nc.close()
 
 
+_LOGS: dict[int, str] = {}  # pid → the file its warnings and errors go to
+
+
 def ingest(database_url: str, nats_url: str, topology: Topology) -> subprocess.Popen[bytes]:
-    log = os.environ.get("LEDGER_TEST_INGEST_LOG")  # to see what a failing run did
-    return ledger_process("ingest", database_url, nats_url, topology.namespace, log)
+    """``ledger ingest``; its warnings and errors kept for :func:`said` (or appended to
+    LEDGER_TEST_INGEST_LOG)."""
+    log = os.environ.get("LEDGER_TEST_INGEST_LOG")
+    if log is None:
+        handle, log = tempfile.mkstemp(prefix="ledger-ingest-", suffix=".log")
+        os.close(handle)
+    proc = ledger_process("ingest", database_url, nats_url, topology.namespace, log)
+    _LOGS[proc.pid] = log
+    return proc
+
+
+def said(proc: subprocess.Popen[bytes], last: int = 3_000) -> str:
+    """The end of what an ingest process logged: for an assertion's message."""
+    with open(_LOGS.get(proc.pid, os.devnull), "rb") as log:
+        text = log.read().decode(errors="replace")[-last:]
+    return f"the ingest (exit code {proc.poll()}) logged:\n{text or '(nothing)'}"
 
 
 async def count(database_url: str) -> int:
