@@ -9,18 +9,45 @@ that every record is judged at the place it actually holds.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
 import msgspec
+from ledger_verify import canonical
 from ledger_verify.compact import CompactRange
 from ledger_verify.records import Checker, Codec, First, Head
 from ledger_verify.report import Finding
 
 from ledger import bundles
 
-FAST = Codec(msgspec.json.Decoder().decode, msgspec.json.Encoder(order="sorted").encode)
+# Every integer beyond ±(2^53−1) is written with 16 digits or more.
+_LONG_NUMBER = re.compile(rb"[0-9]{16}")
+
+
+def _no_float(text: str) -> Any:
+    raise ValueError(text)
+
+
+_decode = msgspec.json.Decoder(float_hook=_no_float).decode
+
+
+def _profiled(record: bytes) -> Any:
+    """msgspec's decoding held to the canonical profile, as the offline verifier holds
+    it: a record with a float or a run of 16 digits (rare; a huge integer, or one inside
+    a string) is decoded by ``ledger_verify.canonical`` instead, which refuses what the
+    profile has no canonical form for, in its own words."""
+    if _LONG_NUMBER.search(record):
+        return canonical.decode(record)
+    try:
+        return _decode(record)
+    except msgspec.ValidationError:  # a float: only the hook raises that
+        return canonical.decode(record)
+
+
+FAST = Codec(_profiled, msgspec.json.Encoder(order="sorted").encode)
 HEIGHT = 13  # stretches of 8,192 records start on multiples of it, so their trees join
 _BY_RANGE = bundles.SELECT + " WHERE position BETWEEN $1 AND $2 ORDER BY position"
 _AFTER = bundles.SELECT + " WHERE position > $1 ORDER BY position LIMIT $2"
