@@ -67,13 +67,24 @@ def test_an_answer_is_not_reused_once_a_deadline_in_it_has_turned() -> None:
     assert answers.get("INC-1", "en", dict(SEEN), NOW + timedelta(minutes=1)) is None
 
 
-def test_answers_are_kept_by_language_and_for_the_incidents_read_last() -> None:
-    answers = Answers(incidents=2)
+def answer(entries: int) -> Answer:
+    return Answer(timeline=None, pairs=[None] * entries, covers=dict(SEEN))  # type: ignore[list-item]
+
+
+def test_answers_are_kept_by_language_for_the_incidents_read_last_by_entries() -> None:
+    """Given room for 25 entries, when three 10-entry timelines are answered, the one read
+    least recently goes; a timeline larger than the whole room is never kept."""
+    answers = Answers(entries=25)
     for incident in ("INC-1", "INC-2", "INC-3"):
-        answers.put(incident, "en", Answer(timeline=None, pairs=[], covers=dict(SEEN)))
-    assert answers.get("INC-1", "en", dict(SEEN), NOW) is None
+        answers.put(incident, "en", answer(10 - 1))  # weighs its entries + 1
+        answers.get("INC-1", "en", dict(SEEN), NOW)
+    assert answers.get("INC-2", "en", dict(SEEN), NOW) is None
+    assert answers.get("INC-1", "en", dict(SEEN), NOW) is not None
     assert answers.get("INC-3", "en", dict(SEEN), NOW) is not None
     assert answers.get("INC-3", "zh", dict(SEEN), NOW) is None
+    answers.put("HUGE-1", "en", answer(30))
+    assert answers.get("HUGE-1", "en", dict(SEEN), NOW) is None
+    assert answers.get("INC-3", "en", dict(SEEN), NOW) is not None
 
 
 class SlowPool:

@@ -15,7 +15,6 @@ access log is written for every answer all the same.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 import msgspec
 
 from ledger.api.entries import Entry
+from ledger.api.lru import Weighed
 from projector.facts import Fact
 
 _TURNING = frozenset({"pending", "due_soon"})
@@ -56,10 +56,12 @@ def turns(deadlines: list[dict[str, Any]], now: datetime) -> datetime | None:
     return min(instants, default=None)
 
 
+ENTRIES = 10_000  # entries in the answers kept per API process, with their encodings
+
+
 class Answers:
-    def __init__(self, incidents: int = 2_000) -> None:
-        self.size = incidents
-        self._kept = OrderedDict[tuple[str, str], Answer]()
+    def __init__(self, entries: int = ENTRIES) -> None:
+        self._kept = Weighed[tuple[str, str], Answer](entries, lambda a: len(a.pairs) + 1)
 
     def get(
         self, incident_id: str, lang: str, seen: dict[str, int], now: datetime
@@ -67,11 +69,7 @@ class Answers:
         answer = self._kept.get((incident_id, lang))
         if answer is None or answer.covers != seen or (answer.until and now >= answer.until):
             return None
-        self._kept.move_to_end((incident_id, lang))
         return answer
 
     def put(self, incident_id: str, lang: str, answer: Answer) -> None:
-        self._kept[(incident_id, lang)] = answer
-        self._kept.move_to_end((incident_id, lang))
-        while len(self._kept) > self.size:
-            self._kept.popitem(last=False)
+        self._kept.put((incident_id, lang), answer)

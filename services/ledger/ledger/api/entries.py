@@ -4,13 +4,13 @@ spares decoding records already seen (records never change)."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
 import msgspec
 
 from contracts.events import EventCorrected
+from ledger.api.lru import Weighed
 from ledger.api.summaries import Language, summary
 from projector.facts import Fact, event_bytes, from_event
 from projector.models import Config
@@ -40,30 +40,29 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True):
     event: msgspec.Raw  # the event exactly as recorded
 
 
+ENTRIES = 20_000  # entries (with their facts) kept per API process, across incidents
+
+
 class Cache:
     """Each incident's entries and facts in version order, by language, for the incidents
-    read most recently. Records never change, so a cached list is extended by the new
-    records only, and cut for ``as_of`` views; it is checked against the rows' positions."""
+    read most recently (``ENTRIES`` in all). Records never change, so a cached list is
+    extended by the new records only, and cut for ``as_of`` views; it is checked against
+    the rows' positions."""
 
-    def __init__(self, incidents: int = 2_000) -> None:
-        self.size = incidents
-        self._kept = OrderedDict[tuple[str, str], list[tuple[Entry, Fact]]]()
+    def __init__(self, entries: int = ENTRIES) -> None:
+        self._kept = Weighed[tuple[str, str], list[tuple[Entry, Fact]]](entries, len)
 
     def pairs(
         self, incident_id: str, rows: list[Any], lang: Language, config: Config
     ) -> list[tuple[Entry, Fact]]:
         key = (incident_id, lang)
-        known = self._kept.get(key, [])
+        known = self._kept.get(key) or []
         usable = min(len(known), len(rows))
         if usable and known[usable - 1][0].position != rows[usable - 1]["position"]:
             usable = 0  # not the history it was: rebuilt from the rows
         pairs = known[:usable] + [entry(r, lang, config) for r in rows[usable:]]
-        if len(pairs) >= len(known):
-            self._kept[key] = pairs
-        if key in self._kept:
-            self._kept.move_to_end(key)
-        while len(self._kept) > self.size:
-            self._kept.popitem(last=False)
+        if len(pairs) > len(known) or not known:  # an as_of view never shortens it
+            self._kept.put(key, pairs)
         return pairs
 
 
