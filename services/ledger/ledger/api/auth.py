@@ -47,21 +47,21 @@ class KnownTokens:
         self._known[digest] = (holder, time.monotonic() + TOKEN_TTL)
 
 
-def _authorization(headers: Iterable[tuple[bytes, bytes]]) -> str:
-    """The Authorization header, read from the raw headers (``connection.headers`` would
-    build a mapping of them all on every request)."""
-    for name, value in headers:
-        if name.lower() == b"authorization":
+def header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
+    """One header (``name`` in lower case), read from the raw headers of the scope:
+    ``connection.headers`` would build a mapping of them all on every request."""
+    for key, value in headers:
+        if key.lower() == name:
             return value.decode("latin-1")
-    return ""
+    return None
 
 
 class BearerAuth(AbstractAuthenticationMiddleware):
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
-        header = _authorization(connection.scope["headers"])
-        scheme, _, secret = header.partition(" ")
+        given = header(connection.scope["headers"], b"authorization") or ""
+        scheme, _, secret = given.partition(" ")
         if scheme.lower() != "bearer" or not secret:
             raise NotAuthorizedException("a bearer token is required (Authorization: Bearer …)")
         known: KnownTokens = connection.app.state.known_tokens

@@ -26,7 +26,7 @@ from litestar.params import FromQuery, QueryParameter
 
 from ledger.api import access, consistency, examples
 from ledger.api.answers import Answer, turns
-from ledger.api.auth import Principal, roles
+from ledger.api.auth import Principal, header, roles
 from ledger.api.deadlines import LIVE_STATE
 from ledger.api.entries import CSV_COLUMNS, Entry, corrected_id, csv_row, linked
 from ledger.api.paging import IncidentPath, aware
@@ -167,7 +167,7 @@ async def timeline(
     format: FromQuery[Literal["json", "ndjson", "csv"]] = "json",
 ) -> Response[Any]:
     aware(as_of=as_of)
-    lang = language(request.headers.get("accept-language"))
+    lang = language(header(request.scope["headers"], b"accept-language"))
     answer = await _answer(request, incident_id, as_of, lang)
     logged = access.values(request, "timeline", incident_id)
     await state.access_writer.record(logged, 404 if answer is None else 200)
