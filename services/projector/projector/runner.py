@@ -9,13 +9,14 @@ the ledger wakes the loop; polling covers notifications lost while disconnected.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from datetime import UTC, datetime
 
 import asyncpg
 import structlog
+from cachetools import LRUCache
 
-from projector import metrics, parallel, store, tables
+from projector import caching, metrics, parallel, store, tables
 from projector.facts import from_record
 from projector.models import Config, Folded, fold_more, models_of
 
@@ -35,13 +36,17 @@ class FoldCache:
     it was folded to (``events.prev_position``); anything else reads the incident again.
 
     A folded incident keeps its facts (the deadline rules look them up), about 1 KB each,
-    so the cache is bounded by facts held, not incidents: least recently folded go first.
+    so the cache is bounded by facts held, not incidents: least recently used go first.
     """
 
     def __init__(self, facts: int = CACHED_FACTS) -> None:
-        self.budget, self.held = facts, 0
-        self._folded = OrderedDict[str, Folded]()
+        self._folded = LRUCache[str, Folded](facts, _weight)
         self.checkpoint: int | None = None  # as last written by this cache's steps
+
+    @property
+    def held(self) -> int:
+        """Facts held, in all."""
+        return int(self._folded.currsize)
 
     def usable(self, incident: str, prev_position: int | None) -> Folded | None:
         folded = self._folded.get(incident)
@@ -49,17 +54,11 @@ class FoldCache:
 
     def clear(self) -> None:
         self._folded.clear()
-        self.held, self.checkpoint = 0, None
+        self.checkpoint = None
 
     def keep(self, folded: dict[str, Folded]) -> None:
         for incident, state in folded.items():
-            old = self._folded.pop(incident, None)
-            self.held -= 0 if old is None else _weight(old)
-            if _weight(state) <= self.budget:  # one larger than all would empty it
-                self._folded[incident] = state
-                self.held += _weight(state)
-        while self.held > self.budget and self._folded:
-            self.held -= _weight(self._folded.popitem(last=False)[1])
+            caching.keep(self._folded, incident, state)
 
 
 def _weight(folded: Folded) -> int:

@@ -20,9 +20,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
+from cachetools import LRUCache
 
 from ledger.api.entries import Entry
-from ledger.api.lru import Weighed
+from projector.caching import keep
 from projector.facts import Fact
 
 _TURNING = frozenset({"pending", "due_soon"})
@@ -61,7 +62,7 @@ ENTRIES = 10_000  # entries in the answers kept per API process, with their enco
 
 class Answers:
     def __init__(self, entries: int = ENTRIES) -> None:
-        self._kept = Weighed[tuple[str, str], Answer](entries, lambda a: len(a.pairs) + 1)
+        self._kept = LRUCache[tuple[str, str], Answer](entries, lambda a: len(a.pairs) + 1)
 
     def get(
         self, incident_id: str, lang: str, seen: dict[str, int], now: datetime
@@ -72,4 +73,4 @@ class Answers:
         return answer
 
     def put(self, incident_id: str, lang: str, answer: Answer) -> None:
-        self._kept.put((incident_id, lang), answer)
+        keep(self._kept, (incident_id, lang), answer)

@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
+from cachetools import LRUCache
 
 from contracts.events import EventCorrected
-from ledger.api.lru import Weighed
 from ledger.api.summaries import Language, summary
+from projector.caching import keep
 from projector.facts import Fact, event_bytes, from_event
 from projector.models import Config
 
@@ -50,7 +51,7 @@ class Cache:
     the rows' positions."""
 
     def __init__(self, entries: int = ENTRIES) -> None:
-        self._kept = Weighed[tuple[str, str], list[tuple[Entry, Fact]]](entries, len)
+        self._kept = LRUCache[tuple[str, str], list[tuple[Entry, Fact]]](entries, len)
 
     def pairs(
         self, incident_id: str, rows: list[Any], lang: Language, config: Config
@@ -62,7 +63,7 @@ class Cache:
             usable = 0  # not the history it was: rebuilt from the rows
         pairs = known[:usable] + [entry(r, lang, config) for r in rows[usable:]]
         if len(pairs) > len(known) or not known:  # an as_of view never shortens it
-            self._kept.put(key, pairs)
+            keep(self._kept, key, pairs)
         return pairs
 
 
