@@ -28,7 +28,7 @@ from contracts.errors import ContractError
 from contracts.topology import Topology
 from ledger import jetstream, metrics, transient
 from ledger.puller import ConsumerGone, Puller
-from ledger.reading import Reading, fresh
+from ledger.reading import Reading, fresh, stream_seq
 from ledger.sequencer import Batch, Outcome, Rejected
 from ledger.settings import IngestSettings
 from ledger.writer import Progress, Writer
@@ -183,6 +183,35 @@ async def _read_again(
     return await _reader(writer, js, topology, settings, reading.taken)
 
 
+async def _take(
+    puller: Puller, reading: Reading, wait: float, limit: int
+) -> tuple[list[Msg], bool]:
+    """The next gapless run after what was taken (now taken), and whether a gap cut it."""
+    msgs, gapped = reading.usable(await fresh(await puller.take(wait, limit), reading.taken))
+    if msgs:
+        reading.taken = stream_seq(msgs[-1])
+    return msgs, gapped
+
+
+async def _topped_up(
+    decoded: Decoded | None,
+    puller: Puller,
+    reading: Reading,
+    topology: Topology,
+    settings: IngestSettings,
+) -> tuple[Decoded | None, bool]:
+    """``decoded`` joined by what arrived while the previous batch committed: at low rates
+    an event then waits for one commit before its own, not two."""
+    room = settings.batch - (len(decoded.msgs) if decoded else 0)
+    more, gapped = await _take(puller, reading, 0, room) if room > 0 else ([], False)
+    if not more:
+        return decoded, gapped
+    extra = decode_batch(more, topology, settings)
+    if decoded is None:
+        return extra, gapped
+    return Decoded(decoded.msgs + extra.msgs, decoded.items + extra.items), gapped
+
+
 async def consume(
     writer: Writer,
     js: JetStreamContext,
@@ -199,14 +228,14 @@ async def consume(
     committing: asyncio.Task[bool] | None = None
     try:
         while not halt.is_set():
-            fetched = await fresh(await puller.take(settings.fetch_wait), reading.taken)
-            msgs, gapped = reading.usable(fetched)
+            msgs, gapped = await _take(puller, reading, settings.fetch_wait, settings.batch)
             decoded = decode_batch(msgs, topology, settings) if msgs else None
             if committing is not None and not await committing:
                 break
             committing = None
+            if not gapped:
+                decoded, gapped = await _topped_up(decoded, puller, reading, topology, settings)
             if decoded is not None:
-                reading.taken = msgs[-1].metadata.sequence.stream
                 committing = asyncio.create_task(
                     _handle_or_halt(decoded, writer, js, topology, halt)
                 )

@@ -76,16 +76,18 @@ class Puller:
             await self._ask()
         self._ready.set()
 
-    async def take(self, wait: float) -> list[Msg]:
-        """Up to ``batch`` messages in stream order, waiting up to ``wait`` for the first."""
+    async def take(self, wait: float, limit: int | None = None) -> list[Msg]:
+        """Up to ``limit`` (default ``batch``) messages in stream order, waiting up to
+        ``wait`` for the first (not at all when ``wait`` is 0)."""
         if self._error:
             raise ConsumerGone(self._error)
-        if not self._buffer:
+        if not self._buffer and wait > 0:
             self._ready.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._ready.wait(), wait)
         await self._revive()
-        taken, self._buffer = self._buffer[: self.batch], self._buffer[self.batch :]
+        limit = self.batch if limit is None else limit
+        taken, self._buffer = self._buffer[:limit], self._buffer[limit:]
         if self._outstanding <= 0 and len(self._buffer) < self.batch:
             await self._ask()
         return taken

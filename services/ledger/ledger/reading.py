@@ -10,12 +10,25 @@ from nats.aio.msg import Msg
 log = structlog.get_logger("ledger.consumer")
 
 
+_V1_TOKENS = 9  # $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<ts>.<pending>
+
+
+def stream_seq(msg: Msg) -> int:
+    """The message's stream sequence, read from its reply subject. ``msg.metadata`` builds a
+    datetime and two dataclasses per message, 7% of the ingest's CPU; other reply forms (a
+    JetStream domain's) and malformed ones go to nats-py's parser, which knows them all."""
+    tokens = msg.reply.split(".", _V1_TOKENS) if msg.reply else []
+    if len(tokens) == _V1_TOKENS and tokens[0] == "$JS" and tokens[1] == "ACK":
+        return int(tokens[5])
+    return msg.metadata.sequence.stream
+
+
 async def fresh(msgs: list[Msg], last: int) -> list[Msg]:
     """Drop what the ledger already settled (redelivered after a slow batch). Deliveries
     come in stream order, so a first message past ``last`` vouches for the rest."""
-    if not msgs or msgs[0].metadata.sequence.stream > last:
+    if not msgs or stream_seq(msgs[0]) > last:
         return msgs
-    kept = [m for m in msgs if m.metadata.sequence.stream > last]
+    kept = [m for m in msgs if stream_seq(m) > last]
     if not kept:
         await msgs[-1].ack()
     return kept
@@ -25,7 +38,7 @@ def contiguous(msgs: list[Msg], after: int) -> int:
     """How many of ``msgs`` follow stream sequence ``after`` without a gap."""
     expected = after + 1
     for count, msg in enumerate(msgs):
-        if msg.metadata.sequence.stream != expected:
+        if stream_seq(msg) != expected:
             return count
         expected += 1
     return len(msgs)

@@ -4,19 +4,43 @@ batch's cumulative ack and never come again."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from nats.aio.msg import Msg
+from nats.errors import NotJSMessageError
 
-from ledger.reading import Reading, contiguous
+from ledger.reading import Reading, contiguous, stream_seq
 
 pytestmark = pytest.mark.unit
 
 
+def message(reply: str) -> Msg:
+    return Msg(_client=None, subject="ledger.incidents.events.s.i", reply=reply)  # type: ignore[arg-type]
+
+
 def delivered(*sequences: int) -> list[Any]:
-    return [SimpleNamespace(metadata=SimpleNamespace(sequence=SimpleNamespace(stream=s)))
-            for s in sequences]  # fmt: skip
+    return [message(f"$JS.ACK.EVENTS.ingest.1.{s}.{s}.1764662400000000000.0") for s in sequences]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "$JS.ACK.EVENTS.ingest.2.4711.17.1764662400000000000.5",
+        "$JS.ACK.hub.ACCHASH.EVENTS.ingest.2.4711.17.1764662400000000000.5.rnd",
+        "$JS.ACK.hub.ACCHASH.EVENTS.ingest.2.4711.17.1764662400000000000.5",
+    ],
+)
+def test_the_stream_sequence_is_read_from_either_reply_form_as_nats_py_reads_it(
+    reply: str,
+) -> None:
+    msg = message(reply)
+    assert stream_seq(msg) == msg.metadata.sequence.stream == 4711
+
+
+def test_a_reply_that_is_not_jetstreams_is_refused_as_nats_py_refuses_it() -> None:
+    with pytest.raises(NotJSMessageError):
+        stream_seq(message("_INBOX.abc"))
 
 
 def test_a_gapless_delivery_is_taken_whole() -> None:
