@@ -28,10 +28,20 @@ COLUMNS = (
     "prev_hash",
 )
 
+# One round trip for both: each incident's last event (the unique (incident_id, version)
+# index, read backwards) and the types its lifecycle folds over.
 _HEADS = """
-SELECT DISTINCT ON (incident_id) incident_id, version, position, hash
-FROM events WHERE incident_id = any($1::text[])
-ORDER BY incident_id, version DESC
+SELECT i.incident_id, h.version, h.position, h.hash, t.types
+FROM unnest($1::text[]) AS i (incident_id)
+CROSS JOIN LATERAL (
+  SELECT version, position, hash FROM events
+  WHERE incident_id = i.incident_id ORDER BY version DESC LIMIT 1
+) AS h
+CROSS JOIN LATERAL (
+  SELECT array_agg(type ORDER BY version) AS types FROM events
+  WHERE incident_id = i.incident_id
+    AND regexp_replace(type, '[.]v[0-9]+$', '') = any($2::text[])
+) AS t
 """
 
 _STORED = """
@@ -40,27 +50,18 @@ FROM events WHERE event_id = any($1::uuid[])
 """
 
 
-_LIFECYCLE_EVENTS = """
-SELECT incident_id, array_agg(type ORDER BY version) AS types
-FROM events WHERE incident_id = any($1::text[])
-  AND regexp_replace(type, '[.]v[0-9]+$', '') = any($2::text[])
-GROUP BY incident_id
-"""
-
-
 async def load_heads(conn: asyncpg.Connection, incidents: list[str]) -> dict[str, Head]:
     """Each incident's last event and lifecycle (an incident with events is at least open)."""
     if not incidents:
         return {}
-    types = {
-        r["incident_id"]: r["types"]
-        for r in await conn.fetch(_LIFECYCLE_EVENTS, incidents, sorted(lifecycle.RELEVANT))
+    return {
+        r["incident_id"]: Head(
+            r["version"],
+            Link(r["position"], r["hash"]),
+            lifecycle.fold(r["types"] or [], opened=True),
+        )
+        for r in await conn.fetch(_HEADS, incidents, sorted(lifecycle.RELEVANT))
     }
-    heads = {}
-    for r in await conn.fetch(_HEADS, incidents):
-        state = lifecycle.fold(types.get(r["incident_id"], []), opened=True)
-        heads[r["incident_id"]] = Head(r["version"], Link(r["position"], r["hash"]), state)
-    return heads
 
 
 async def load_stored(conn: asyncpg.Connection, ids: list[UUID]) -> dict[UUID, Stored]:
@@ -75,8 +76,9 @@ async def next_position(conn: asyncpg.Connection) -> int:
 
 
 async def insert(conn: asyncpg.Connection, rows: list[Row]) -> None:
-    """Binary COPY: the fastest way in. It has no ON CONFLICT, and needs none: a repeated
-    event_id raises a unique violation and the caller retries with a full duplicate check."""
+    """Binary COPY: the fastest way in (for one row as fast as an INSERT, measured here).
+    It has no ON CONFLICT, and needs none: a repeated event_id raises a unique violation
+    and the caller retries with a full duplicate check."""
     await conn.copy_records_to_table(
         "events", records=[msgspec.structs.astuple(r) for r in rows], columns=COLUMNS
     )
@@ -87,14 +89,28 @@ async def read_progress(conn: asyncpg.Connection, stream: str) -> int:
     return int(value or 0)
 
 
+_PROGRESS = """
+INSERT INTO ingest_offsets (stream, last_seq) VALUES ($1, $2) ON CONFLICT (stream)
+DO UPDATE SET last_seq = excluded.last_seq, updated_at = now()
+WHERE ingest_offsets.last_seq < excluded.last_seq
+"""
+# Both in one round trip; the notification is delivered on commit and wakes the projector.
+_PROGRESS_AND_NOTIFY = f"""
+WITH saved AS ({_PROGRESS} RETURNING 1)
+SELECT pg_notify('ledger_events', $3::text)
+"""
+
+
 async def save_progress(conn: asyncpg.Connection, stream: str, seq: int) -> None:
-    await conn.execute(
-        "INSERT INTO ingest_offsets (stream, last_seq) VALUES ($1, $2) ON CONFLICT (stream)"
-        " DO UPDATE SET last_seq = excluded.last_seq, updated_at = now()"
-        " WHERE ingest_offsets.last_seq < excluded.last_seq",
-        stream,
-        seq,
-    )
+    await conn.execute(_PROGRESS, stream, seq)
+
+
+async def notify(conn: asyncpg.Connection, position: int, progress: tuple[str, int] | None) -> None:
+    """Tell listeners the log reached ``position`` (on commit), saving ``progress`` too."""
+    if progress is None:
+        await conn.execute("SELECT pg_notify('ledger_events', $1)", str(position))
+    else:
+        await conn.execute(_PROGRESS_AND_NOTIFY, *progress, str(position))
 
 
 async def check_all(conn: asyncpg.Connection, envelopes: list[Envelope], *, origin: str) -> Batch:

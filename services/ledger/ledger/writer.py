@@ -107,12 +107,11 @@ class Writer:
             await store.insert(self.conn, batch.rows)
             if self.merkle_log:
                 await self._grow(batch)
-        if progress is not None:
-            await store.save_progress(self.conn, progress.stream, progress.seq)
-        if batch.rows:  # delivered on commit: wakes the projector
-            await self.conn.execute(
-                "SELECT pg_notify('ledger_events', $1)", str(batch.rows[-1].position)
-            )
+        saved = None if progress is None else (progress.stream, progress.seq)
+        if batch.rows:
+            await store.notify(self.conn, batch.rows[-1].position, saved)
+        elif saved is not None:
+            await store.save_progress(self.conn, *saved)
         if before_commit is not None:
             await before_commit(batch)
 
