@@ -8,7 +8,6 @@ exactly: versions 1…k, unbroken ``prev`` links, the claimed count and last rec
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import zipfile
@@ -56,7 +55,7 @@ def parse_completeness(text: str) -> Completeness:
         raise note.NoteError("malformed completeness claim: incident, events, size, root, last")
     last = fields[4][1].split(" ")
     try:
-        root, last_hash = base64.b64decode(fields[3][1], validate=True), bytes.fromhex(last[-1])
+        root, last_hash = note.b64decode(fields[3][1]), bytes.fromhex(last[-1])
     except (ValueError, binascii.Error):
         raise note.NoteError("malformed completeness claim: bad root or last hash") from None
     if not lines[0] or len(root) != 32 or len(last) != 2 or len(last_hash) != 32:

@@ -28,6 +28,15 @@ class NoteError(ValueError):
     """A malformed note or key."""
 
 
+def b64decode(text: str) -> bytes:
+    """Standard base64 in its one canonical spelling: padded, and without set bits past the
+    data, which a plain decoder ignores, letting four spellings stand for one signature."""
+    data = base64.b64decode(text, validate=True)
+    if base64.b64encode(data).decode() != text:
+        raise binascii.Error(f"not canonical base64: {text!r}")
+    return data
+
+
 class UntrustedNote(ValueError):
     """No signature by a trusted key verifies: unknown key, or a bad signature."""
 
@@ -72,7 +81,7 @@ def _parts(text: str, count: int, what: str) -> tuple[str, bytes, bytes]:
         raise NoteError(f"malformed {what}: expected {count} '+'-separated parts")
     name, hex_id, material = parts[-3], parts[-2], parts[-1]
     try:
-        ident, raw = bytes.fromhex(hex_id), base64.b64decode(material, validate=True)
+        ident, raw = bytes.fromhex(hex_id), b64decode(material)
     except (ValueError, binascii.Error):
         raise NoteError(f"malformed {what}: bad key id or key material") from None
     if not _name_ok(name) or len(ident) != 4 or len(raw) != 33 or raw[0] != ED25519:
@@ -132,7 +141,7 @@ def _verifies(text: str, line: str, trusted: list[Verifier]) -> bool:
     if len(parts) != 3 or parts[0] != DASH:
         raise NoteError(f"malformed signature line: {line!r}")
     try:
-        blob = base64.b64decode(parts[2], validate=True)
+        blob = b64decode(parts[2])
     except binascii.Error:
         raise NoteError(f"malformed signature line: {line!r}") from None
     for v in trusted:
@@ -155,7 +164,7 @@ def parse_checkpoint(text: str) -> tuple[str, int, bytes]:
     if len(lines) < 4 or lines[-1] != "":
         raise NoteError("malformed checkpoint: origin, size and root hash, one per line")
     try:
-        size, root = int(lines[1]), base64.b64decode(lines[2], validate=True)
+        size, root = int(lines[1]), b64decode(lines[2])
     except (ValueError, binascii.Error):
         raise NoteError("malformed checkpoint: bad size or root hash") from None
     if not lines[0] or size < 0 or len(root) != 32 or str(size) != lines[1]:

@@ -63,3 +63,15 @@ def test_a_checkpoint_round_trips() -> None:
     for bad in ("o\n-1\nAAAA\n", "o\n01\n" + body.split("\n")[2] + "\n", "o\n1\n"):
         with pytest.raises(NoteError):
             parse_checkpoint(bad)
+
+
+def test_base64_with_bits_set_past_the_data_is_refused_not_read_as_the_same_bytes() -> None:
+    """A plain decoder reads ``…AN=`` as ``…AM=``: one signature, four spellings."""
+    assert SIGNATURE.endswith("AM=")
+    with pytest.raises(NoteError, match="malformed signature line"):
+        open_note(NOTE.replace("AM=\n", "AN=\n"), [parse_verifier(VKEY)])
+    root = checkpoint_body("o", 1, EMPTY_ROOT).split("\n")[2]
+    last = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    spelled = root[:-2] + last[last.index(root[-2]) + 1] + "="
+    with pytest.raises(NoteError, match="bad size or root hash"):
+        parse_checkpoint(f"o\n1\n{spelled}\n")
