@@ -3,14 +3,15 @@ ones kept.
 
 A changed pack directory (file names, sizes, modification times) is reloaded through the
 composition root's loader. A pack that does not load is logged with the loader's message
-(file, rule, field) and the projector carries on with the packs it had. New packs apply to
+(file, rule, field), as is one whose version was applied before with other rules
+(``projector.packpins``), and the projector carries on with the packs it had. New packs apply to
 the batches folded from then on; each obligation keeps the pack version it was computed
 under.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import structlog
@@ -19,6 +20,7 @@ from projector.models import Config
 
 log = structlog.get_logger("projector.packs")
 Fingerprint = tuple[tuple[str, int, int], ...]
+Vet = Callable[[Config], Awaitable[None]]
 
 
 def fingerprint(directory: Path) -> Fingerprint:
@@ -31,16 +33,20 @@ class PackWatch:
         self.directory, self._load, self.config = directory, load, config
         self._seen = fingerprint(directory)
 
-    def current(self) -> Config:
-        """The packs to fold with now: reloaded if the directory changed and they load."""
+    async def current(self, vet: Vet | None = None) -> Config:
+        """The packs to fold with now: reloaded if the directory changed, they load and
+        ``vet`` (which raises ``PackError``) accepts them."""
         seen = fingerprint(self.directory)
         if seen == self._seen:
             return self.config
         self._seen = seen
         try:
-            self.config = self._load()
+            config = self._load()
+            if vet is not None:
+                await vet(config)
         except ValueError as exc:  # PackError, SettingsError
             log.error("policy packs not reloaded; keeping the last good ones", error=str(exc))
         else:
-            log.info("policy packs reloaded", packs=[p.id for p in self.config.packs])
+            self.config = config
+            log.info("policy packs reloaded", packs=[p.id for p in config.packs])
         return self.config

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 
 import asyncpg
 import structlog
@@ -12,7 +13,7 @@ from nats.js import JetStreamContext
 
 from contracts.topology import Topology
 from ledger import leader, transient
-from projector import alerts, metrics, runner
+from projector import alerts, metrics, packpins, runner
 from projector.packwatch import PackWatch
 from projector.parallel import Workers
 
@@ -45,7 +46,7 @@ async def _chores(
             positions, seconds = await runner.lag(conn, generation)
             metrics.LAG_POSITIONS.set(positions)
             metrics.LAG_SECONDS.set(seconds)
-            packs.current()
+            await packs.current(functools.partial(packpins.vet, conn))
             await asyncio.sleep(0.5)
     finally:
         await conn.close()
@@ -60,7 +61,8 @@ async def _follow(
     stop: asyncio.Event,
     workers: Workers | None,
 ) -> None:
-    generation = await runner.prepare(conn, packs.current(), workers=workers)
+    await packpins.vet(conn, packs.config)  # a changed pack under an applied version: stop
+    generation = await runner.prepare(conn, packs.config, workers=workers)
     cache = runner.FoldCache()
     wake = asyncio.Event()
     listener = await _listen(database_url, wake)

@@ -10,6 +10,8 @@ import pytest
 
 from ledger.runtime import pack_watch
 from ledger.settings import load
+from projector.deadlines import PackError
+from projector.models import Config
 
 pytestmark = pytest.mark.unit
 
@@ -28,21 +30,32 @@ def packs(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_an_unchanged_directory_keeps_the_loaded_packs(packs: Path) -> None:
+async def test_an_unchanged_directory_keeps_the_loaded_packs(packs: Path) -> None:
     watch = pack_watch(load({"LEDGER_PROJECTOR_PACKS_DIR": str(packs)}))
-    assert watch.current() is watch.config
+    assert await watch.current() is watch.config
 
 
-def test_a_new_pack_is_picked_up(packs: Path) -> None:
+async def test_a_new_pack_is_picked_up(packs: Path) -> None:
     watch = pack_watch(load({"LEDGER_PROJECTOR_PACKS_DIR": str(packs)}))
     shutil.copy(SHIPPED / "nis2.toml", packs / "nis2.toml")
-    assert sorted(p.id for p in watch.current().packs) == ["dora", "gdpr", "nis2"]
+    assert sorted(p.id for p in (await watch.current()).packs) == ["dora", "gdpr", "nis2"]
 
 
-def test_a_broken_edit_keeps_the_last_good_packs(packs: Path) -> None:
+async def test_a_broken_edit_keeps_the_last_good_packs(packs: Path) -> None:
     watch = pack_watch(load({"LEDGER_PROJECTOR_PACKS_DIR": str(packs)}))
     before = watch.config
     (packs / "gdpr.toml").write_text('id = "gdpr"\nversion = "2"\n[[rule]]\nwithin = 5\n')
     touch_later(packs / "gdpr.toml")
-    assert watch.current() is before
+    assert await watch.current() is before
     assert sorted(p.id for p in watch.config.packs) == ["dora", "gdpr"]
+
+
+async def test_an_edit_the_vetting_refuses_keeps_the_last_good_packs(packs: Path) -> None:
+    watch = pack_watch(load({"LEDGER_PROJECTOR_PACKS_DIR": str(packs)}))
+    before = watch.config
+    shutil.copy(SHIPPED / "nis2.toml", packs / "nis2.toml")
+
+    async def refuse(config: Config) -> None:
+        raise PackError("nis2.toml: pack 'nis2' version '1' was applied before with other rules")
+
+    assert await watch.current(refuse) is before
