@@ -11,10 +11,13 @@ The roles (``ledger token create --role``):
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+import asyncpg
+from cachetools import TTLCache
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
@@ -23,6 +26,7 @@ from ledger import tokens
 
 Principal = tokens.Holder
 READERS = ("auditor", "clerk")
+Lookup = Callable[[], Awaitable[tokens.Holder | None]]
 ROLES = "roles"  # the key of a route's ``opt`` naming the roles it admits (``roles``)
 TOKEN_TTL = 2.0
 """Seconds a known token is trusted without asking the database again: a revocation takes
@@ -30,21 +34,30 @@ effect on every API instance within this long."""
 
 
 class KnownTokens:
-    """Tokens recently found valid, by secret hash; bounded, each for ``TOKEN_TTL``."""
+    """Tokens recently found valid, by secret hash, each trusted for ``TOKEN_TTL``; at most
+    ``size`` of them, the oldest out first. Requests presenting a token while it is being
+    looked up share that lookup: when a busy token's trust lapses, one query renews it."""
 
-    def __init__(self, size: int = 10_000) -> None:
-        self.size, self._known = size, dict[bytes, tuple[Principal, float]]()
+    def __init__(self, size: int = 10_000, timer: Callable[[], float] = time.monotonic) -> None:
+        self._known = TTLCache[bytes, Principal](size, TOKEN_TTL, timer)
+        self._asking: dict[bytes, asyncio.Future[Principal | None]] = {}
 
-    def get(self, digest: bytes) -> Principal | None:
-        found = self._known.get(digest)
-        if found is None or found[1] < time.monotonic():
-            return None
-        return found[0]
+    async def holder(self, digest: bytes, lookup: Lookup) -> Principal | None:
+        """Who holds the token hashed to ``digest``: known, or asked of ``lookup``."""
+        known = self._known.get(digest)
+        if known is not None:
+            return known
+        asking = self._asking.get(digest)
+        if asking is None:
+            asking = self._asking[digest] = asyncio.ensure_future(self._ask(digest, lookup))
+            asking.add_done_callback(lambda _: self._asking.pop(digest, None))
+        return await asyncio.shield(asking)
 
-    def put(self, digest: bytes, holder: Principal) -> None:
-        if len(self._known) >= self.size:
-            self._known.clear()
-        self._known[digest] = (holder, time.monotonic() + TOKEN_TTL)
+    async def _ask(self, digest: bytes, lookup: Lookup) -> Principal | None:
+        holder = await lookup()
+        if holder is not None:
+            self._known[digest] = holder
+        return holder
 
 
 def header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
@@ -65,14 +78,15 @@ class BearerAuth(AbstractAuthenticationMiddleware):
         if scheme.lower() != "bearer" or not secret:
             raise NotAuthorizedException("a bearer token is required (Authorization: Bearer …)")
         known: KnownTokens = connection.app.state.known_tokens
-        digest = tokens.hash_token(secret.strip())
-        holder = known.get(digest)
+        pool: asyncpg.Pool = connection.app.state.pool
+
+        async def lookup() -> Principal | None:
+            async with pool.acquire() as conn:
+                return await tokens.holder_of(conn, secret.strip())
+
+        holder = await known.holder(tokens.hash_token(secret.strip()), lookup)
         if holder is None:
-            async with connection.app.state.pool.acquire() as conn:
-                holder = await tokens.holder_of(conn, secret.strip())
-            if holder is None:
-                raise NotAuthorizedException("the bearer token is unknown or revoked")
-            known.put(digest, holder)
+            raise NotAuthorizedException("the bearer token is unknown or revoked")
         _admit(holder, connection.scope["route_handler"].opt)
         return AuthenticationResult(user=holder, auth=secret)
 
