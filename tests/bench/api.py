@@ -13,7 +13,6 @@ The last line printed is one JSON object of figures.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import statistics
 import subprocess
@@ -100,11 +99,7 @@ async def prepare(url: str) -> str:
         claims = [_claim_record(row) for b in books for row in losses.loss_run_rows(b)]
         await conn.copy_records_to_table(f"rm_claims_g{generation}", records=claims)
     _, secret = await tokens.create(conn, role="auditor", name="bench")
-    # Settled before measuring: no autovacuum of the fresh tables, no checkpoint of their
-    # WAL, in the middle of a round.
-    await conn.execute("VACUUM ANALYZE")
-    with contextlib.suppress(asyncpg.InsufficientPrivilegeError):  # not a superuser
-        await conn.execute("CHECKPOINT")
+    await stack.settle(conn)
     await conn.close()
     assert tables  # the read models live in generation tables behind views
     return secret

@@ -110,6 +110,7 @@ async def ledger_rate(url: str, nats_url: str, data: list[bytes]) -> tuple[float
     while await conn.fetchval("SELECT count(*) FROM events") < len(data):
         await asyncio.sleep(0.05)
     first, last = await conn.fetchrow("SELECT min(recorded_at), max(recorded_at) FROM events")
+    await stack.settle(conn)  # the latency runs that follow meet no autovacuum of this load
     await conn.close()
     ledger_rate.proc = proc  # type: ignore[attr-defined]
     return stack.rate(len(data) - 1, (last - first).total_seconds()), topology

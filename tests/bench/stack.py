@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import asyncpg
 import msgspec
 
 from contracts import canonical
@@ -55,3 +56,11 @@ def ingest_process(db_url: str, nats_url: str, namespace: str) -> subprocess.Pop
 
 def rate(count: int, seconds: float) -> float:
     return round(count / seconds, 1) if seconds > 0 else 0.0
+
+
+async def settle(conn: asyncpg.Connection) -> None:
+    """Settled before measuring: no autovacuum of freshly loaded tables, no checkpoint of
+    their WAL, in the middle of a measurement."""
+    await conn.execute("VACUUM ANALYZE")
+    with contextlib.suppress(asyncpg.InsufficientPrivilegeError):  # not a superuser
+        await conn.execute("CHECKPOINT")
