@@ -13,7 +13,8 @@ from nats.aio.client import Client
 
 from contracts.publisher import Publisher
 from contracts.topology import Topology
-from ledger import store
+from ledger import merkle_head, store
+from ledger.writer import Writer
 from tests.integration.conftest import wait_for_count
 from tests.support import note, note_envelope
 
@@ -71,3 +72,21 @@ async def test_records_appended_by_another_path_are_caught_up(
     size, stored, recomputed = await _settled(ingesting, 6)
     assert (size, stored) == (6, recomputed)
     await _tiles_match(ingesting, 6)
+
+
+@pytest.mark.parametrize("events", [1, store.ONE_TRIP_ROWS + 1], ids=["one-trip", "copy"])
+async def test_a_head_moved_behind_the_writer_refuses_its_next_batch_whole(
+    database_url: str, pool: asyncpg.Pool, nc: Client, topology: Topology, events: int
+) -> None:
+    """Given a writer that has appended, when merkle_head moves behind its back, then its
+    next batch, in one statement or by COPY alike, is refused and leaves nothing behind."""
+    writer = Writer(await asyncpg.connect(database_url), nc, topology, "t")
+    try:
+        await writer.append([note_envelope("FENCE-1", "first")])
+        await pool.execute("UPDATE merkle_head SET size = size + 1")
+        with pytest.raises(merkle_head.HeadMoved, match="was not at size 1"):
+            await writer.append([note_envelope("FENCE-2", f"n {i}") for i in range(events)])
+    finally:
+        await writer.close()
+    assert await pool.fetchval("SELECT count(*) FROM events") == 1
+    assert await pool.fetchval("SELECT count(*) FROM merkle_tiles WHERE level = 0") == 1

@@ -67,11 +67,13 @@ def extended(tree: TiledRange, records: Iterable[bytes]) -> TiledRange:
     return grown
 
 
-# One round trip moves the head and the tiles. Each tile is written only where the stored
-# tile ends (its offset) and only if the head was at the size this writer started from:
-# anything short of that means another writer moved them, and the batch must not commit.
-_SAVE = """
-WITH head AS (
+# The head and the tiles move in one statement (these CTEs, parameters $1–$8, and the
+# counts; the sequencer's one-trip append includes them in its own). Each tile is written
+# only where the stored tile ends (its offset) and only if the head was at the size this
+# writer started from: anything short of that means another writer moved them, and the
+# batch must not commit.
+MOVES = """
+head AS (
   UPDATE merkle_head SET size = $2, hashes = $3, root = $4, updated_at = now()
   WHERE id = 1 AND size = $1 RETURNING 1
 ), w AS (
@@ -87,26 +89,38 @@ WITH head AS (
   WHERE t.level = w.level AND t.idx = w.idx AND w."offset" > 0
     AND length(t.hashes) = w."offset" * 32
   RETURNING 1
-)
-SELECT (SELECT count(*) FROM head) AS head,
-       (SELECT count(*) FROM new) + (SELECT count(*) FROM grown) AS tiles
-"""
+)"""
+COUNTS = """(SELECT count(*) FROM head) AS head,
+       (SELECT count(*) FROM new) + (SELECT count(*) FROM grown) AS tiles"""
+_SAVE = f"WITH {MOVES}\nSELECT {COUNTS}"
+
+
+class Moves:
+    """The statement arguments that move the head from ``before`` to ``tree`` (taking
+    ``tree``'s pending tile writes), and the check of what the statement did."""
+
+    def __init__(self, before: int, tree: TiledRange) -> None:
+        self.before, writes = before, tree.take()
+        self.arguments = (
+            before,
+            tree.size,
+            tree.hashes,
+            tree.root(),
+            [w.level for w in writes],
+            [w.index for w in writes],
+            [bytes(w.hashes) for w in writes],
+            [w.offset for w in writes],
+        )
+        self.tiles = len(writes)
+
+    def check(self, row: asyncpg.Record) -> None:
+        """Raise ``HeadMoved`` (rolling the batch back) unless the head and every tile moved."""
+        if row["head"] != 1:
+            raise HeadMoved(f"merkle_head was not at size {self.before}")
+        if row["tiles"] != self.tiles:
+            raise HeadMoved(f"merkle_tiles moved: {row['tiles']} of {self.tiles} tiles written")
 
 
 async def save(conn: asyncpg.Connection, before: int, tree: TiledRange) -> None:
-    writes = tree.take()
-    row = await conn.fetchrow(
-        _SAVE,
-        before,
-        tree.size,
-        tree.hashes,
-        tree.root(),
-        [w.level for w in writes],
-        [w.index for w in writes],
-        [bytes(w.hashes) for w in writes],
-        [w.offset for w in writes],
-    )
-    if row["head"] != 1:
-        raise HeadMoved(f"merkle_head was not at size {before}")
-    if row["tiles"] != len(writes):
-        raise HeadMoved(f"merkle_tiles moved: {row['tiles']} of {len(writes)} tiles written")
+    moves = Moves(before, tree)
+    moves.check(await conn.fetchrow(_SAVE, *moves.arguments))

@@ -103,26 +103,30 @@ class Writer:
     async def _finish(
         self, batch: Batch, progress: Progress | None, before_commit: BeforeCommit | None
     ) -> None:
-        if batch.rows:
-            await store.insert(self.conn, batch.rows)
-            if self.merkle_log:
-                await self._grow(batch)
         saved = None if progress is None else (progress.stream, progress.seq)
         if batch.rows:
-            await store.notify(self.conn, batch.rows[-1].position, saved)
+            grown = await self._grow(batch) if self.merkle_log else None
+            if grown is not None and len(batch.rows) <= store.ONE_TRIP_ROWS:
+                moves = merkle_head.Moves(self._stored, grown)
+                await store.append_logged(self.conn, batch.rows, moves, saved)
+            else:
+                await store.insert(self.conn, batch.rows)
+                if grown is not None:
+                    await merkle_head.save(self.conn, self._stored, grown)
+                await store.notify(self.conn, batch.rows[-1].position, saved)
         elif saved is not None:
             await store.save_progress(self.conn, *saved)
         if before_commit is not None:
             await before_commit(batch)
 
-    async def _grow(self, batch: Batch) -> None:
-        """The Merkle log moved over the batch's records, in the batch's transaction."""
+    async def _grow(self, batch: Batch) -> TiledRange:
+        """The Merkle log over the batch's records, to be moved in the batch's transaction
+        (kept as ``_grown`` until it commits)."""
         first = batch.rows[0].position
         if self._tree is None or self._tree.size != first - 1:
             self._tree, self._stored = await merkle_head.load(self.conn, first - 1)
-        grown = merkle_head.extended(self._tree, (row.record for row in batch.rows))
-        await merkle_head.save(self.conn, self._stored, grown)
-        self._grown = grown
+        self._grown = merkle_head.extended(self._tree, (row.record for row in batch.rows))
+        return self._grown
 
     async def _sequence_known(self, envelopes: list[Envelope]) -> Batch:
         if self._next is None:
