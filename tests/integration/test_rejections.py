@@ -25,7 +25,7 @@ from nats.aio.client import Client
 from contracts import canonical
 from contracts.topology import Topology
 from contracts.types import MAX_SAFE_INTEGER
-from ledger.consumer import RejectionRecord, decode
+from ledger.intake import RejectionRecord, decode
 from ledger.sequencer import Rejected
 from ledger.settings import IngestSettings
 from tests.integration.conftest import wait_for_count

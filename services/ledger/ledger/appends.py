@@ -11,7 +11,8 @@ from nats.aio.subscription import Subscription
 
 from contracts.envelope import Envelope
 from contracts.topology import Topology
-from ledger.consumer import TRANSIENT, decode
+from ledger.consumer import TRANSIENT
+from ledger.intake import decode
 from ledger.sequencer import Outcome, Rejected
 from ledger.settings import IngestSettings
 from ledger.writer import Writer

@@ -3,30 +3,25 @@
 The ledger reads the stream strictly in order. Where it stands is committed with the
 events themselves (``ingest_offsets``); a new leader recreates the durable consumer from
 there, and anything delivered again at or below it is acknowledged without a second look.
-A rejected message's record (reason and raw bytes) is published to
-``incidents.rejected.<source>`` before the batch commits, and the message is terminated
-after: nothing leaves the stream without a record. Messages are acknowledged only after
-their batch committed.
+A rejected message's record (``ledger.intake``) is published before the batch commits, and
+the message is terminated after: nothing leaves the stream without a record. Messages are
+acknowledged only after their batch committed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-from datetime import UTC, datetime
 
-import msgspec
 import nats.errors
 import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from contracts.codec import decode_envelope
 from contracts.envelope import Envelope
-from contracts.errors import ContractError
 from contracts.topology import Topology
 from ledger import jetstream, metrics, transient
+from ledger.intake import Decoded, decode_batch, publish_rejection
 from ledger.puller import ConsumerGone, Puller
 from ledger.reading import Reading, fresh, stream_seq
 from ledger.sequencer import Batch, Outcome, Rejected
@@ -37,102 +32,9 @@ log = structlog.get_logger("ledger.consumer")
 TRANSIENT = (*transient.DATABASE, nats.errors.Error, ConsumerGone)
 
 
-class RejectionRecord(msgspec.Struct, frozen=True):
-    event_id: str | None
-    code: str
-    message: str
-    path: str
-    subject: str
-    received_at: datetime
-    raw: str  # base64 of the bytes as received
-
-
-def decode(
-    data: bytes,
-    subject_source: str | None,
-    settings: IngestSettings,
-    subject_incident: str | None = None,
-    now: datetime | None = None,
-) -> Envelope | Rejected:
-    """The envelope, or why it is refused; the subject's tokens must match the envelope."""
-    try:
-        envelope = decode_envelope(data, now=now, max_skew=settings.max_future_skew)
-    except ContractError as exc:
-        return Rejected(None, exc.code, exc.message, exc.path)
-    if subject_incident is not None and envelope.incident_id != subject_incident:
-        return Rejected(
-            envelope.event_id,
-            "subject_mismatch",
-            f"incident_id {envelope.incident_id!r} does not match the subject's "
-            f"incident token {subject_incident!r}",
-            "$.incident_id",
-        )
-    if subject_source is not None and envelope.source != subject_source:
-        return Rejected(
-            envelope.event_id,
-            "source_mismatch",
-            f"source {envelope.source!r} does not match the subject's source "
-            f"token {subject_source!r}",
-            "$.source",
-        )
-    return envelope
-
-
-async def publish_rejection(
-    js: JetStreamContext, topology: Topology, msg: Msg, outcome: Rejected
-) -> None:
-    record = RejectionRecord(
-        event_id=None if outcome.event_id is None else str(outcome.event_id),
-        code=outcome.code,
-        message=outcome.message,
-        path=outcome.path,
-        subject=msg.subject,
-        received_at=datetime.now(UTC),
-        raw=base64.b64encode(msg.data).decode(),
-    )
-    # Keyed by the message's stream sequence: publishing it again after a crash is a no-op.
-    msg_id = f"{msg.metadata.stream}:{msg.metadata.sequence.stream}"
-    await js.publish(
-        topology.rejected_subject(topology.source_of(msg.subject)),
-        msgspec.json.encode(record),
-        headers={"Nats-Msg-Id": msg_id},
-    )
-    metrics.REJECTED.labels(outcome.code).inc()
-    log.warning(
-        "event rejected",
-        code=outcome.code,
-        path=outcome.path,
-        event_id=record.event_id,
-        subject=msg.subject,
-        reason=outcome.message,
-    )
-
-
 def _merge(decoded: list[Envelope | Rejected], batch: Batch) -> list[Outcome]:
     appended = iter(batch.outcomes)
     return [next(appended) if isinstance(d, Envelope) else d for d in decoded]
-
-
-class Decoded(msgspec.Struct):
-    msgs: list[Msg]
-    items: list[Envelope | Rejected]
-
-
-def decode_batch(msgs: list[Msg], topology: Topology, settings: IngestSettings) -> Decoded:
-    now = datetime.now(UTC)  # one clock reading judges the whole batch's skew
-    return Decoded(
-        msgs,
-        [
-            decode(
-                m.data,
-                topology.source_of(m.subject),
-                settings,
-                topology.incident_of(m.subject),
-                now,
-            )
-            for m in msgs
-        ],
-    )
 
 
 async def handle(
