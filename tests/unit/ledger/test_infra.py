@@ -5,6 +5,7 @@ has, and the Kubernetes copy of the NATS accounts is the cluster's own."""
 from __future__ import annotations
 
 import re
+import socket
 
 import click
 import pytest
@@ -13,6 +14,7 @@ import yaml
 from ledger import settings
 from ledger.cli import main
 from ledger.paths import infra_dir, repo_root
+from ledger.stack import process
 
 pytestmark = pytest.mark.unit
 INFRA = infra_dir()
@@ -80,3 +82,16 @@ def test_systemd_units_name_their_environment_and_restart() -> None:
         text = unit.read_text()
         assert "EnvironmentFile=/etc/incident-ledger/" in text, unit
         assert "Restart=always" in text, unit
+
+
+def test_a_derived_port_that_is_taken_gives_way_to_a_free_one() -> None:
+    """Given a program listening on the port after LEDGER_HTTP_PORT, the cluster's second
+    API takes a free port instead of failing to bind."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        other = process.port_or_free("127.0.0.1", busy)
+        assert other != busy
+    free = process.free_port()
+    assert process.port_or_free("127.0.0.1", free) == free

@@ -24,6 +24,7 @@ from contracts.topology import Topology
 from ledger import db, demo, jetstream, signing
 from ledger.commands.up import _dev_secrets, _register
 from ledger.settings import Settings
+from ledger.stack import process
 from ledger.stack.datadir import DataDirLock
 from ledger.stack.nats_cluster import NatsCluster
 from ledger.stack.postgres import EmbeddedPostgres
@@ -75,10 +76,11 @@ def _start(
     found, procs = Topography(urls[0], urls[1], publishers, [], {}), []
     for name, command, user, extra in SERVICES:
         env = _env(settings, directory, name, (urls[0], urls[1] if extra else "", nats.url(user)))
-        if command == "api":
-            env["LEDGER_HTTP_PORT"] = str(port)
-            found.apis.append(f"http://{settings.http.host}:{port}")
-            port += 1
+        if command == "api":  # the first on LEDGER_HTTP_PORT, the next beside it if free
+            listen = port if not found.apis else process.port_or_free(settings.http.host, port)
+            env["LEDGER_HTTP_PORT"] = str(listen)
+            found.apis.append(f"http://{settings.http.host}:{listen}")
+            port = listen + 1
         (directory / "logs").mkdir(parents=True, exist_ok=True)
         with (directory / "logs" / f"{name}.log").open("ab") as log:
             procs.append(subprocess.Popen([ledger, command], env=env, stdout=log, stderr=log))

@@ -25,6 +25,17 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def port_or_free(host: str, port: int) -> int:
+    """``port`` if nothing listens on it yet, else a free one (a derived port, such as a
+    second API's next to ``LEDGER_HTTP_PORT``, may be some other program's)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return free_port(host)
+    return port
+
+
 def _die_with_parent(sig: int) -> Callable[[], None]:
     def setup() -> None:
         # Runs after the uid switch: a credential change would clear the setting.
