@@ -72,3 +72,17 @@ async def test_a_pinned_version_cannot_be_edited_or_removed(
     ):
         with pytest.raises(asyncpg.RaiseError, match="policy_packs is append-only"):
             await conn.execute(statement)
+
+
+async def test_a_refused_set_pins_none_of_its_new_versions(
+    conn: asyncpg.Connection, tmp_path: Path
+) -> None:
+    """Given dora 2025.1 applied, when a reload brings it changed beside a new pack
+    version, then the set is refused whole and the new version is not pinned either: it
+    was never applied, and may still be corrected without a bump."""
+    await packpins.vet(conn, dora(tmp_path))
+    changed = dora(tmp_path, 'within = "4h"', 'within = "5h"').packs[0]
+    fresh = msgspec.structs.replace(changed, id="dora_next", version="1")
+    with pytest.raises(PackError):
+        await packpins.vet(conn, Config([changed, fresh]))
+    assert await conn.fetchval("SELECT count(*) FROM policy_packs") == 1

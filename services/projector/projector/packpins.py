@@ -21,11 +21,12 @@ WHERE (pack_id, version) IN (SELECT * FROM unnest($1::text[], $2::text[]))
 
 async def vet(conn: asyncpg.Connection, config: Config) -> None:
     """Pin the pack versions applied for the first time; raise ``PackError`` naming each
-    pack whose version was applied before with other rules."""
+    pack whose version was applied before with other rules (and pin nothing then: the
+    packs are not applied)."""
     ids, versions = [p.id for p in config.packs], [p.version for p in config.packs]
-    async with conn.transaction():
+    async with conn.transaction():  # a refusal rolls back the new pins with it
         await conn.execute(_PIN, ids, versions, [digest(p) for p in config.packs])
         rows = await conn.fetch(_PINNED, ids, versions)
-    problems = conflicts(config.packs, {(r["pack_id"], r["version"]): r["digest"] for r in rows})
-    if problems:
-        raise PackError("; ".join(problems))
+        pinned = {(r["pack_id"], r["version"]): r["digest"] for r in rows}
+        if problems := conflicts(config.packs, pinned):
+            raise PackError("; ".join(problems))

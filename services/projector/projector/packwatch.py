@@ -39,14 +39,14 @@ class PackWatch:
         seen = fingerprint(self.directory)
         if seen == self._seen:
             return self.config
-        self._seen = seen
         try:
             config = self._load()
             if vet is not None:
-                await vet(config)
+                await vet(config)  # a database error leaves the change to be tried again
         except ValueError as exc:  # PackError, SettingsError
             log.error("policy packs not reloaded; keeping the last good ones", error=str(exc))
         else:
             self.config = config
             log.info("policy packs reloaded", packs=[p.id for p in config.packs])
+        self._seen = seen
         return self.config

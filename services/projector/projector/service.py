@@ -61,6 +61,7 @@ async def _follow(
     stop: asyncio.Event,
     workers: Workers | None,
 ) -> None:
+    await packs.current(functools.partial(packpins.vet, conn))  # files changed meanwhile
     await packpins.vet(conn, packs.config)  # a changed pack under an applied version: stop
     generation = await runner.prepare(conn, packs.config, workers=workers)
     cache = runner.FoldCache()

@@ -31,7 +31,10 @@ class NoteError(ValueError):
 def b64decode(text: str) -> bytes:
     """Standard base64 in its one canonical spelling: padded, and without set bits past the
     data, which a plain decoder ignores, letting four spellings stand for one signature."""
-    data = base64.b64decode(text, validate=True)
+    try:
+        data = base64.b64decode(text, validate=True)
+    except ValueError as error:  # non-ASCII text: not binascii.Error
+        raise binascii.Error(f"not base64: {text!r}") from error
     if base64.b64encode(data).decode() != text:
         raise binascii.Error(f"not canonical base64: {text!r}")
     return data

@@ -59,3 +59,17 @@ async def test_an_edit_the_vetting_refuses_keeps_the_last_good_packs(packs: Path
         raise PackError("nis2.toml: pack 'nis2' version '1' was applied before with other rules")
 
     assert await watch.current(refuse) is before
+
+
+async def test_a_change_whose_vetting_failed_on_the_database_is_tried_again(
+    packs: Path,
+) -> None:
+    watch = pack_watch(load({"LEDGER_PROJECTOR_PACKS_DIR": str(packs)}))
+    shutil.copy(SHIPPED / "nis2.toml", packs / "nis2.toml")
+
+    async def unreachable(config: Config) -> None:
+        raise OSError("database unreachable")
+
+    with pytest.raises(OSError, match="unreachable"):
+        await watch.current(unreachable)
+    assert sorted(p.id for p in (await watch.current()).packs) == ["dora", "gdpr", "nis2"]

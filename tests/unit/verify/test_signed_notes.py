@@ -75,3 +75,8 @@ def test_base64_with_bits_set_past_the_data_is_refused_not_read_as_the_same_byte
     spelled = root[:-2] + last[last.index(root[-2]) + 1] + "="
     with pytest.raises(NoteError, match="bad size or root hash"):
         parse_checkpoint(f"o\n1\n{spelled}\n")
+
+
+def test_a_signature_line_that_is_not_ascii_is_malformed_not_a_crash() -> None:
+    with pytest.raises(NoteError, match="malformed signature line"):
+        open_note(f"{TEXT}\n\u2014 PeterNeumann AA\u00e9=\n", [parse_verifier(VKEY)])

@@ -10,7 +10,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 
 from ledger.runtime import projector_config, rebuild_workers
 from ledger.settings import Settings
-from projector import runner, service
+from projector import packpins, runner, service
 from projector.tuning import tune_gc
 
 
@@ -36,6 +36,7 @@ async def _rebuild(settings: Settings, database_url: str) -> int:
                 "a projector is running against this ledger; stop it first "
                 "(the rebuild needs its lead)"
             )
+        await packpins.vet(conn, config)  # never recompute under a changed applied version
         with _bar() as bar:
             task = bar.add_task("rebuild", total=0, rate=0.0)
 

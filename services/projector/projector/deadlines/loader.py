@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 
 from projector.deadlines.model import Pack, Rule
+from projector.deadlines.pins import written
 from projector.deadlines.units import dec_hook
 from projector.deadlines.validate import problems
 
@@ -81,7 +82,8 @@ def parse_pack(text: str, file: str) -> Pack:
     except msgspec.ValidationError as exc:
         raise _fail(file, None, *_where(exc)) from None
     rules = tuple(_rule(file, i, raw) for i, raw in enumerate(raw_rules))
-    pack = msgspec.structs.replace(header, rules=rules, file=file)
+    data_written = {**_listify(data), "rule": [_listify(raw) for raw in raw_rules]}
+    pack = msgspec.structs.replace(header, rules=rules, file=file, digest=written(data_written))
     for rule_id, field, message in problems(pack):
         raise _fail(file, rule_id, field, message)
     return pack

@@ -137,7 +137,7 @@ class ReportStage(_Strict, frozen=True, kw_only=True):
 
 
 class Pack(_Strict, frozen=True, kw_only=True):
-    """A versioned policy pack. ``file`` is set by the loader."""
+    """A versioned policy pack. ``file`` and ``digest`` are set by the loader."""
 
     id: str
     version: str
@@ -147,3 +147,4 @@ class Pack(_Strict, frozen=True, kw_only=True):
     rules: tuple[Rule, ...] = msgspec.field(name="rule")
     report: dict[str, ReportStage] = {}
     file: str = ""
+    digest: bytes = b""  # set by the loader: SHA-256 of what the file says (see pins)

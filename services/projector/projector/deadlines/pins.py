@@ -1,31 +1,34 @@
 """A pack version's meaning, pinned: every obligation names the ``(pack_id, version)`` it
 was computed under, so one version must never stand for two sets of rules. A pack's
-digest covers what it says once loaded (rules, calendar, report stages), not its comments
-or layout; a changed digest under a version already applied is refused."""
+digest covers what its file says (rules, calendar, report stages), not its comments or
+layout; a changed digest under a version already applied is refused."""
 
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import msgspec
 
 from projector.deadlines.model import Pack
-from projector.deadlines.units import Duration, TimeOfDay
 
-
-def _text(value: object) -> str:
-    if isinstance(value, Duration | TimeOfDay):
-        return repr(value)  # "4h", "09:30": as the pack writes them
-    raise TypeError(f"no digest form for {type(value).__name__}")
-
-
-_encode = msgspec.json.Encoder(order="sorted", enc_hook=_text).encode
+_encode = msgspec.json.Encoder(order="sorted").encode
 Pinned = dict[tuple[str, str], bytes]
 
 
+def written(data: dict[str, Any]) -> bytes:
+    """SHA-256 of a pack's TOML as parsed (single values where lists go already made
+    lists), in sorted-key JSON: what the file says, whatever the model's code makes of it,
+    so that a new field or default in the code never changes an applied pack's digest."""
+    return hashlib.sha256(_encode(data)).digest()
+
+
 def digest(pack: Pack) -> bytes:
-    """SHA-256 of the loaded pack in sorted-key JSON (sets sorted too), its file aside."""
-    return hashlib.sha256(_encode(msgspec.structs.replace(pack, file=""))).digest()
+    """The loader's digest; for a pack built in code, one of its fields as they stand."""
+    if pack.digest:
+        return pack.digest
+    fields = msgspec.structs.asdict(msgspec.structs.replace(pack, file=""))
+    return written(msgspec.to_builtins(fields, enc_hook=repr))
 
 
 def conflicts(packs: list[Pack], pinned: Pinned) -> list[str]:

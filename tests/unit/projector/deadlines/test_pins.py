@@ -50,3 +50,12 @@ def test_a_new_version_is_no_conflict(tmp_path: Path) -> None:
     shipped = load_pack(PACKS_DIR / "dora.toml")
     bumped = load_pack(edited(tmp_path, f'version = "{shipped.version}"', 'version = "9999.1"'))
     assert conflicts([bumped], {(shipped.id, shipped.version): digest(shipped)}) == []
+
+
+def test_a_single_value_and_its_one_item_list_are_the_same_rules(tmp_path: Path) -> None:
+    """The digest is of what the file says, as the loader reads it, not of the model's
+    fields: a new field or default in the code leaves every applied pack's digest alone."""
+    shipped = load_pack(PACKS_DIR / "dora.toml")
+    old = 'event = "incident.classified.v1"'
+    listed = load_pack(edited(tmp_path, old, 'event = ["incident.classified.v1"]'))
+    assert digest(listed) == digest(shipped)
