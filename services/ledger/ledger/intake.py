@@ -46,23 +46,33 @@ def decode(
         envelope = decode_envelope(data, now=now, max_skew=settings.max_future_skew)
     except ContractError as exc:
         return Rejected(None, exc.code, exc.message, exc.path)
-    if subject_incident is not None and envelope.incident_id != subject_incident:
-        return Rejected(
-            envelope.event_id,
-            "subject_mismatch",
-            f"incident_id {envelope.incident_id!r} does not match the subject's "
-            f"incident token {subject_incident!r}",
-            "$.incident_id",
-        )
-    if subject_source is not None and envelope.source != subject_source:
-        return Rejected(
-            envelope.event_id,
-            "source_mismatch",
-            f"source {envelope.source!r} does not match the subject's source "
-            f"token {subject_source!r}",
-            "$.source",
-        )
+    if subject_incident in (None, envelope.incident_id) and subject_source in (
+        None,
+        envelope.source,
+    ):
+        return envelope  # the common case, checked without a loop (it runs per message)
+    for field, token, code, expected in (
+        ("incident_id", "incident", "subject_mismatch", subject_incident),
+        ("source", "source", "source_mismatch", subject_source),
+    ):
+        if (refused := _mismatch(envelope, field, token, code, expected)) is not None:
+            return refused
     return envelope
+
+
+def _mismatch(
+    envelope: Envelope, field: str, token: str, code: str, expected: str | None
+) -> Rejected | None:
+    """The rejection when ``field`` differs from the subject's ``token`` (if it has one)."""
+    value = getattr(envelope, field)
+    if expected is None or value == expected:
+        return None
+    return Rejected(
+        envelope.event_id,
+        code,
+        f"{field} {value!r} does not match the subject's {token} token {expected!r}",
+        f"$.{field}",
+    )
 
 
 async def publish_rejection(
