@@ -47,7 +47,7 @@ async def handle(
             if isinstance(outcome, Rejected):
                 await publish_rejection(js, topology, msg, outcome)
 
-    progress = Progress(topology.events_stream, msgs[-1].metadata.sequence.stream)
+    progress = Progress(topology.events_stream, stream_seq(msgs[-1]))
     batch = await writer.append(
         [d for d in decoded.items if isinstance(d, Envelope)],
         progress=progress,

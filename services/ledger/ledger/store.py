@@ -85,6 +85,17 @@ async def insert(conn: asyncpg.Connection, rows: list[Row]) -> None:
     )
 
 
+def _progress(stream: str, seq: str) -> str:
+    """The upsert of where the ingest stands in a stream (parameters ``stream`` and
+    ``seq``; a NULL stream saves nothing). Positions only move forward."""
+    return f"""
+INSERT INTO ingest_offsets (stream, last_seq)
+SELECT {stream}::text, {seq}::bigint WHERE {stream}::text IS NOT NULL
+ON CONFLICT (stream) DO UPDATE SET last_seq = excluded.last_seq, updated_at = now()
+WHERE ingest_offsets.last_seq < excluded.last_seq
+RETURNING 1"""
+
+
 ONE_TRIP_ROWS = 100
 _UNNEST = """unnest($9::bigint[], $10::uuid[], $11::text[], $12::integer[], $13::text[],
   $14::text[], $15::timestamptz[], $16::timestamptz[], $17::bytea[], $18::bytea[],
@@ -96,13 +107,7 @@ _UNNEST = """unnest($9::bigint[], $10::uuid[], $11::text[], $12::integer[], $13:
 _ONE_TRIP = f"""
 WITH appended AS (
   INSERT INTO events ({", ".join(COLUMNS)}) SELECT * FROM {_UNNEST} RETURNING 1
-), {merkle_head.MOVES}, saved AS (
-  INSERT INTO ingest_offsets (stream, last_seq)
-  SELECT $21::text, $22::bigint WHERE $21::text IS NOT NULL
-  ON CONFLICT (stream) DO UPDATE SET last_seq = excluded.last_seq, updated_at = now()
-  WHERE ingest_offsets.last_seq < excluded.last_seq
-  RETURNING 1
-)
+), {merkle_head.MOVES}, saved AS ({_progress("$21", "$22")})
 SELECT {merkle_head.COUNTS}, pg_notify('ledger_events', $23::text)
 """
 
@@ -127,14 +132,10 @@ async def read_progress(conn: asyncpg.Connection, stream: str) -> int:
     return int(value or 0)
 
 
-_PROGRESS = """
-INSERT INTO ingest_offsets (stream, last_seq) VALUES ($1, $2) ON CONFLICT (stream)
-DO UPDATE SET last_seq = excluded.last_seq, updated_at = now()
-WHERE ingest_offsets.last_seq < excluded.last_seq
-"""
+_PROGRESS = _progress("$1", "$2")
 # Both in one round trip; the notification is delivered on commit and wakes the projector.
 _PROGRESS_AND_NOTIFY = f"""
-WITH saved AS ({_PROGRESS} RETURNING 1)
+WITH saved AS ({_PROGRESS})
 SELECT pg_notify('ledger_events', $3::text)
 """
 
@@ -145,10 +146,7 @@ async def save_progress(conn: asyncpg.Connection, stream: str, seq: int) -> None
 
 async def notify(conn: asyncpg.Connection, position: int, progress: tuple[str, int] | None) -> None:
     """Tell listeners the log reached ``position`` (on commit), saving ``progress`` too."""
-    if progress is None:
-        await conn.execute("SELECT pg_notify('ledger_events', $1)", str(position))
-    else:
-        await conn.execute(_PROGRESS_AND_NOTIFY, *progress, str(position))
+    await conn.execute(_PROGRESS_AND_NOTIFY, *(progress or (None, None)), str(position))
 
 
 async def check_all(conn: asyncpg.Connection, envelopes: list[Envelope], *, origin: str) -> Batch:
