@@ -85,13 +85,13 @@ async def count(database_url: str) -> int:
         await conn.close()
 
 
-async def wait_rows(database_url: str, expected: int, within: float) -> int:
+async def wait_rows(database_url: str, expected: int, within: float, poll: float = 0.1) -> int:
     deadline, seen = time.monotonic() + within, -1
     while time.monotonic() < deadline:
         seen = await count(database_url)
         if seen >= expected:
             return seen
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(poll)
     return seen
 
 
