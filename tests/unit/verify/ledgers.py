@@ -33,9 +33,14 @@ Mangle = Callable[[int, bytes], bytes]  # (position, record) -> the bytes stored
 
 
 def event(incident: str, version: int, serial: int, note_text: str = "smoke in B2") -> bytes:
-    """A minimal event: the fields the verifier reads, and a payload with awkward text."""
+    """An event with every field of the contracts' envelope, and a payload with awkward
+    text."""
     return canonical.encode(
         {
+            "actor": {"id": "cs-agent-01", "name": "客服 agent", "role": "agent"},
+            "causation_id": None,
+            "correlation_id": incident,
+            "expected_version": None,
             "event_id": str(uuid.UUID(int=serial + 1)),
             "incident_id": incident,
             "type": "incident.reported" if version == 1 else "incident.updated",
