@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import asyncpg
-from ledger_verify.compact import CompactRange
+from ledger_verify.compact import CompactRange, levels, prefix
 from ledger_verify.records import First, Head
 from ledger_verify.report import Finding
 
@@ -31,6 +31,7 @@ _BY_RANGE = bundles.SELECT + " WHERE position BETWEEN $1 AND $2"
 _POSITION = operator.itemgetter(0)
 _AFTER = bundles.SELECT + " WHERE position > $1 ORDER BY position LIMIT $2"
 _TILES = "SELECT idx, hashes FROM merkle_tiles WHERE level = 0 AND idx BETWEEN $1 AND $2"
+Tiles = dict[int, bytes]  # level-0 hash tiles by index: 256 leaf hashes each
 
 
 @dataclass
@@ -50,18 +51,46 @@ class _Fold:
         self.signed = signed
 
     def rows(self, rows: list[asyncpg.Record], tiles: dict[int, bytes]) -> None:
-        stretch, checker, tree = self.stretch, self.checker, self.stretch.tree
-        for row in rows:
-            index = stretch.start - 1 + tree.size  # leaves before this one, in the log
-            stretch.findings += checker.check(index + 1, bytes(row[11]), row[:11])
-            leaf, at = checker.leaf, (index & 255) * 32
-            if tiles.get(index >> 8, b"")[at : at + 32] != leaf:
-                stretch.findings.append(Finding("leaf", "the record does not match the leaf"
-                                        " hash stored in the hash tiles when it was appended",
-                                        index + 1, checker.event_id))  # fmt: skip
-            tree.append(leaf)
-            if index + 1 in self.signed:
-                stretch.at[index + 1] = CompactRange(tree.size, tree.hashes)
+        stretch, checker = self.stretch, self.checker
+        base = stretch.start - 1 + stretch.tree.size  # records before these, in the log
+        leaves, ids = [], []
+        for place, row in enumerate(rows, start=base + 1):
+            stretch.findings += checker.check(place, bytes(row[11]), row[:11])
+            leaves.append(checker.leaf)
+            ids.append(checker.event_id)
+        self._tiled(base, leaves, ids, tiles)
+        self._grow(base, leaves)
+
+    def _tiled(self, base: int, leaves: list[bytes], ids: list[str | None], tiles: Tiles) -> None:
+        """The leaves against the hash tiles written at append time, a tile at a time."""
+        for tile in range(base >> 8, (base + len(leaves) + 255) >> 8):
+            low, high = max(base, tile << 8), min(base + len(leaves), (tile + 1) << 8)
+            stored = tiles.get(tile, b"")[(low & 255) * 32 : ((high - 1) & 255) * 32 + 32]
+            if stored == b"".join(leaves[low - base : high - base]):
+                continue
+            for index in range(low, high):
+                if stored[(index - low) * 32 : (index - low) * 32 + 32] != leaves[index - base]:
+                    self.stretch.findings.append(Finding("leaf", "the record does not match"
+                                                 " the leaf hash stored in the hash tiles when"
+                                                 " it was appended", index + 1,
+                                                 ids[index - base]))  # fmt: skip
+
+    def _grow(self, base: int, leaves: list[bytes]) -> None:
+        """The stretch's tree grown by ``leaves``, kept at every signed size among them:
+        hashed level by level when the tree so far ends on a multiple of their largest
+        subtree (always, for batches of a power of two), else a leaf at a time."""
+        stretch, count = self.stretch, len(leaves)
+        signed = sorted(size for size in self.signed if base < size <= base + count)
+        if count and stretch.tree.size % (1 << (count.bit_length() - 1)) == 0:
+            built = levels(leaves)
+            for size in signed:
+                stretch.at[size] = stretch.tree.joined(prefix(built, size - base))
+            stretch.tree = stretch.tree.joined(prefix(built, count))
+            return
+        for place, leaf in enumerate(leaves, start=base + 1):
+            stretch.tree.append(leaf)
+            if place in self.signed:
+                stretch.at[place] = CompactRange(stretch.tree.size, stretch.tree.hashes)
 
     def done(self) -> Stretch:
         self.stretch.firsts = self.checker.firsts or []

@@ -4,9 +4,12 @@ sequencer keeps beside the log). Standard library only."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Iterable, Sequence
 
 from ledger_verify.merkle import EMPTY_ROOT, Hash, node_hash
+
+_sha256 = hashlib.sha256
 
 
 class CompactRange:
@@ -56,6 +59,22 @@ class CompactRange:
         for left in reversed(self.hashes[:-1]):
             value = node_hash(left, value)
         return value
+
+
+def levels(leaves: Sequence[Hash]) -> list[list[Hash]]:
+    """The perfect subtrees over ``leaves``, level by level: ``levels[h][i]`` is the
+    subtree of height h over leaves i·2^h … (i+1)·2^h − 1. The same hashes as appending
+    leaf by leaf, a level at a time, for less interpreter work per leaf."""
+    built = [list(leaves)]
+    while len(below := built[-1]) > 1:
+        pairs = zip(below[::2], below[1::2])
+        built.append([_sha256(b"\x01" + left + right).digest() for left, right in pairs])
+    return built
+
+
+def prefix(built: list[list[Hash]], size: int) -> CompactRange:
+    """The compact range over the first ``size`` leaves of ``levels``' leaves."""
+    return CompactRange(size, [built[h][(size >> h) - 1] for h in _heights(size)])
 
 
 def _heights(size: int) -> list[int]:

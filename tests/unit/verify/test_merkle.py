@@ -8,7 +8,8 @@ import hashlib
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from ledger_verify.compact import CompactRange
+from ledger_verify.compact import CompactRange, prefix
+from ledger_verify.compact import levels as compact_levels
 from ledger_verify.merkle import (
     EMPTY_ROOT,
     consistency_proof,
@@ -86,6 +87,16 @@ def test_roots_match_the_definition_and_the_compact_range(leaves: list[bytes]) -
     again = CompactRange(compact.size, compact.hashes)
     again.append(leaf_hash(b"next"))
     assert again.root() == root([*leaves, leaf_hash(b"next")])
+
+
+@given(trees)
+def test_levels_give_the_compact_range_of_every_prefix(leaves: list[bytes]) -> None:
+    """Given leaves hashed level by level, then the compact range of every prefix is the
+    one appending its leaves one at a time gives."""
+    built, compact = compact_levels(leaves), CompactRange()
+    for size, leaf in enumerate(leaves, start=1):
+        compact.append(leaf)
+        assert (prefix(built, size).size, prefix(built, size).hashes) == (size, compact.hashes)
 
 
 @given(st.integers(0, 5), st.integers(0, 4), st.integers(0, 70))
