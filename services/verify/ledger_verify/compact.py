@@ -67,7 +67,7 @@ def levels(leaves: Sequence[Hash]) -> list[list[Hash]]:
     leaf by leaf, a level at a time, for less interpreter work per leaf."""
     built = [list(leaves)]
     while len(below := built[-1]) > 1:
-        pairs = zip(below[::2], below[1::2])
+        pairs = zip(below[::2], below[1::2], strict=False)  # an odd last one waits
         built.append([_sha256(b"\x01" + left + right).digest() for left, right in pairs])
     return built
 
