@@ -27,6 +27,17 @@ def _wait_for(path: Path, within: float) -> bytes:
     return path.read_bytes()
 
 
+def _logs_saying(directory: Path, lines: list[str], within: float) -> str:
+    """The services' logs once they hold every one of ``lines`` (a standby may say it
+    stands by a little after the API answers), or as they are when ``within`` runs out."""
+    deadline = time.monotonic() + within
+    while True:
+        logs = "".join(p.read_text() for p in directory.glob("*-?.log"))
+        if all(line in logs for line in lines) or time.monotonic() > deadline:
+            return logs
+        time.sleep(0.5)
+
+
 def _incidents(api: str, token: str, within: float = 60.0) -> httpx.Response:
     deadline = time.monotonic() + within
     while True:
@@ -52,10 +63,13 @@ def test_the_cluster_runs_on_one_machine_and_stops_cleanly(tmp_path: Path) -> No
         answer = _incidents(found["apis"][1], tokens["auditor"])  # the replica's reader
         assert answer.status_code == 200, answer.text
         assert int(answer.headers["X-Ledger-Position"]) > 0
-        logs = "".join(p.read_text() for p in (tmp_path / "cluster" / "logs").glob("*-?.log"))
-        for role in ("sequencer", "projector", "checkpoint signer"):
-            assert f"leading the {role}" in logs
-            assert f"standing by: another {role} leads" in logs
+        said = [
+            f"{line} the {role}" if line == "leading" else f"{line} another {role} leads"
+            for role in ("sequencer", "projector", "checkpoint signer")
+            for line in ("leading", "standing by:")
+        ]
+        logs = _logs_saying(tmp_path / "cluster" / "logs", said, within=60)
+        assert all(line in logs for line in said), logs
     finally:
         up.send_signal(signal.SIGINT)
         output = up.communicate(timeout=90)[0].decode()
