@@ -21,8 +21,11 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv
 
+# Bytecode compiled once here: where PYTHONDONTWRITEBYTECODE is set (CI images often do),
+# every process would otherwise compile every module it imports, each time it starts.
 $(STAMP): $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
+	$(VENV)/bin/python -m compileall -q contracts services tests > /dev/null
 	@touch $(STAMP)
 
 run: $(STAMP)

@@ -55,20 +55,46 @@ async def publish(
 _LOGS: dict[int, str] = {}  # pid → the file its warnings and errors go to
 
 
-def ingest(database_url: str, nats_url: str, topology: Topology) -> subprocess.Popen[bytes]:
-    """``ledger ingest``; its warnings and errors kept for :func:`said` (or appended to
-    LEDGER_TEST_INGEST_LOG)."""
-    log = os.environ.get("LEDGER_TEST_INGEST_LOG")
-    if log is None:
-        handle, log = tempfile.mkstemp(prefix="ledger-ingest-", suffix=".log")
-        os.close(handle)
-    proc = ledger_process("ingest", database_url, nats_url, topology.namespace, log)
+def ingest(
+    database_url: str, nats_url: str, topology: Topology, extra: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """``ledger ingest`` with ``extra`` settings; its warnings and errors kept for
+    :func:`said`."""
+    return logged("ingest", database_url, nats_url, topology.namespace, extra)
+
+
+def logged(
+    command: str, database_url: str, nats_url: str, namespace: str, extra: dict[str, str] | None
+) -> subprocess.Popen[bytes]:
+    """``ledger <command>`` with its log kept for :func:`said` and :func:`until_said`."""
+    handle, log = tempfile.mkstemp(prefix=f"ledger-{command}-", suffix=".log")
+    os.close(handle)
+    proc = ledger_process(command, database_url, nats_url, namespace, log, extra)
     _LOGS[proc.pid] = log
     return proc
 
 
+STANDBY = {"LEDGER_LOG_LEVEL": "info"}  # for a process to say when it stands by
+
+
+async def until_said(proc: subprocess.Popen[bytes], text: str, within: float = 60.0) -> None:
+    """Until ``proc``'s log holds ``text`` (a standby saying it stands by: started with
+    ``STANDBY``, so that it logs at info)."""
+    deadline = time.monotonic() + within
+    while text not in said(proc, last=100_000):
+        assert time.monotonic() < deadline, f"never said {text!r}; {said(proc)}"
+        await asyncio.sleep(0.1)
+
+
+async def takeover(database_url: str, rows: int, killed: float, within: float = 60.0) -> float:
+    """Seconds from ``killed`` until the log holds more than ``rows`` records."""
+    assert await wait_rows(database_url, rows + 1, within, poll=0.05) > rows
+    return time.monotonic() - killed
+
+
 def said(proc: subprocess.Popen[bytes], last: int = 3_000) -> str:
-    """The end of what an ingest process logged: for an assertion's message."""
+    """The end of what a process started by :func:`logged` logged: for an assertion's
+    message."""
     with open(_LOGS.get(proc.pid, os.devnull), "rb") as log:
         text = log.read().decode(errors="replace")[-last:]
     return f"the ingest (exit code {proc.poll()}) logged:\n{text or '(nothing)'}"

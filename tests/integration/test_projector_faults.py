@@ -20,14 +20,18 @@ from ledger.runtime import projector_config
 from ledger.settings import load
 from ledger.simulation import history
 from projector import runner, tables
+from tests.integration import faults
 from tests.integration.test_projector import snapshot
-from tests.support import ledger_process
 
 pytestmark = pytest.mark.integration
 
 
-def project(database_url: str, nats_url: str, topology: Topology) -> subprocess.Popen[bytes]:
-    return ledger_process("project", database_url, nats_url, topology.namespace)
+def project(
+    database_url: str, nats_url: str, topology: Topology, extra: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    # Two rebuild workers whatever the machine's cores, so that progress per poll is alike.
+    settings = {"LEDGER_PROJECTOR_REBUILD_WORKERS": "2"} | (extra or {})
+    return faults.logged("project", database_url, nats_url, topology.namespace, settings)
 
 
 async def record_scenarios(conn: asyncpg.Connection, events: int) -> int:
@@ -40,6 +44,14 @@ async def record_scenarios(conn: asyncpg.Connection, events: int) -> int:
 async def projected(conn: asyncpg.Connection) -> int:
     """How far the furthest generation (live or being built) has folded."""
     value = await conn.fetchval("SELECT max(position) FROM projection_checkpoints")
+    return int(value or 0)
+
+
+async def slowest_partition(conn: asyncpg.Connection) -> int:
+    """How far the slowest rebuild worker has folded (0 before any has started)."""
+    value = await conn.fetchval(
+        "SELECT min(position) FROM projection_checkpoints WHERE projection LIKE '%/p%'"
+    )
     return int(value or 0)
 
 
@@ -71,7 +83,12 @@ async def test_kill_9_during_catch_up_leaves_what_a_clean_rebuild_gives(
         for _ in range(2):
             proc = project(database_url, nats_url, topology)
             before = await projected(conn)
-            await wait_projected(conn, before + 5_000, within=120)
+            # Killed once every worker has folded past where the furthest stood: all of
+            # them started (none left orphaned to fold on), and far from the end.
+            deadline = asyncio.get_running_loop().time() + 120
+            while await slowest_partition(conn) < before + 5_000:
+                assert asyncio.get_running_loop().time() < deadline, "the rebuild stalled"
+                await asyncio.sleep(0.05)
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)
         assert 0 < await projected(conn) < total
@@ -97,12 +114,16 @@ async def test_each_deadline_alert_is_published_once_by_two_projectors(
     conn = await asyncpg.connect(database_url)
     try:
         await record_scenarios(conn, 200)  # backdated: their open deadlines are long missed
-        first, second = (project(database_url, nats_url, topology) for _ in range(2))
+        first = project(database_url, nats_url, topology, faults.STANDBY)
+        await faults.until_said(first, "leading the projector")
+        second = project(database_url, nats_url, topology, faults.STANDBY)
+        await faults.until_said(second, "standing by: another projector leads")
         total = await ledger_store.next_position(conn) - 1
         await wait_projected(conn, total, within=60)
         await asyncio.sleep(3)
         first.send_signal(signal.SIGKILL)
-        await asyncio.sleep(5)  # the second takes over and ticks again
+        await faults.until_said(second, "leading the projector")
+        await asyncio.sleep(3)  # the second ticks over the alerts it owns now
         second.send_signal(signal.SIGTERM)
         second.wait(30)
         first.wait(10)
