@@ -34,8 +34,10 @@ KEY = note.generate("incident-ledger")
 
 async def _declare(cluster: NatsCluster) -> None:
     nc = await jetstream.connect(cluster.url("ingest"), "soak")
-    await jetstream.ensure_topology(nc.jetstream(timeout=10), Topology(), replicas=3)
-    await nc.close()
+    try:
+        await jetstream.declare(nc, Topology(), replicas=3)
+    finally:
+        await nc.close()
 
 
 async def _rejections(cluster: NatsCluster) -> int:

@@ -31,6 +31,6 @@ def cluster(tmp_path: Path) -> Iterator[NatsCluster]:
 async def ledger_nc(cluster: NatsCluster) -> AsyncIterator[Client]:
     """The ingest's user, with the streams declared at three replicas (as at start-up)."""
     nc = await jetstream.connect(cluster.url("ingest"), "test")
-    await jetstream.ensure_topology(nc.jetstream(timeout=10), Topology(), REPLICAS)
+    await jetstream.declare(nc, Topology(), REPLICAS)  # retried while leaders are elected
     yield nc
     await nc.close()

@@ -45,7 +45,7 @@ async def ingesting(
     await asyncio.wait_for(task, 10)
 
 
-async def wait_for_leader(nc: Client, topology: Topology, within: float = 10.0) -> None:
+async def wait_for_leader(nc: Client, topology: Topology, within: float = 60.0) -> None:
     """Until a sequencer answers append requests (an empty request records nothing)."""
     empty = msgspec.msgpack.encode(AppendRequest([]))
     deadline = asyncio.get_running_loop().time() + within
@@ -59,7 +59,7 @@ async def wait_for_leader(nc: Client, topology: Topology, within: float = 10.0) 
             await asyncio.sleep(0.02)
 
 
-async def wait_for_count(pool: asyncpg.Pool, expected: int, within: float = 10.0) -> int:
+async def wait_for_count(pool: asyncpg.Pool, expected: int, within: float = 60.0) -> int:
     deadline = asyncio.get_running_loop().time() + within
     count = 0
     while asyncio.get_running_loop().time() < deadline:

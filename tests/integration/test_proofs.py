@@ -18,6 +18,7 @@ from nats.aio.client import Client
 from contracts.publisher import Publisher
 from contracts.topology import Topology
 from ledger import db, signer
+from ledger.api import receipts
 from ledger.api.app import create_app
 from tests.integration.conftest import wait_for_count
 from tests.integration.test_api import bearer, http
@@ -96,10 +97,16 @@ async def test_consistency_proofs_link_every_size_to_the_checkpoint(
 
 
 async def test_an_append_can_wait_for_its_receipt(
-    ingesting: asyncpg.Pool, nc: Client, topology: Topology, tmp_path: Path, database_url: str
+    ingesting: asyncpg.Pool,
+    nc: Client,
+    topology: Topology,
+    tmp_path: Path,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Given a running signer, when a publisher appends with ?receipt=true, then the answer
     carries a signed checkpoint and a proof that leads each record to its root."""
+    monkeypatch.setattr(receipts, "WAIT", 30.0)  # a signer starting on a loaded machine
     stop = asyncio.Event()
     signing = asyncio.create_task(
         signer.run(database_url, signer_in(tmp_path, KEY), Published(), Published(), stop)

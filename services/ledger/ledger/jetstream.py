@@ -6,15 +6,18 @@ consumer is created-or-updated explicitly here, then bound with ``pull_subscribe
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import time
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import nats
+import nats.errors
 import structlog
 from nats.aio.client import Client
 from nats.js import JetStreamContext, api
-from nats.js.errors import NotFoundError
+from nats.js.errors import NotFoundError, ServiceUnavailableError
 
 from contracts.topology import Topology
 
@@ -111,6 +114,31 @@ async def ensure_topology(
     max_age = retention_days * 86_400.0
     for config in (_events_stream, _rejected_stream, _alerts_stream, _checkpoints_stream):
         await _ensure_stream(js, config(topology, replicas, max_age))
+
+
+async def declare(
+    nc: Client,
+    topology: Topology,
+    replicas: int = 1,
+    retention_days: int = RETENTION_DAYS,
+    within: float = 60.0,
+) -> None:
+    """``ensure_topology``, retried: a cluster still electing its leaders (every service
+    starting at once) answers slowly or not at all for a few seconds, so give it a minute."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            await ensure_topology(nc.jetstream(timeout=10), topology, replicas, retention_days)
+            return
+        except (
+            nats.errors.TimeoutError,
+            nats.errors.NoRespondersError,
+            ServiceUnavailableError,
+        ) as exc:
+            if time.monotonic() > deadline:
+                raise
+            log.warning("streams not declared yet; retrying", error=repr(exc))
+            await asyncio.sleep(1.0)
 
 
 async def restart_consumer(js: JetStreamContext, topology: Topology, start_seq: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 
@@ -20,3 +21,17 @@ def infra_dir() -> Path:
 
 def migrations_dir() -> Path:
     return repo_root() / "migrations"
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """``data`` written to ``path`` in one step, readable by this user alone: another
+    process never reads a half-written file, and a secret is never readable by others,
+    not even between writing and ``chmod``."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # 0600
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

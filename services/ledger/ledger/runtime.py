@@ -10,23 +10,20 @@ import asyncio
 import contextlib
 import os
 import signal
-import time
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import asyncpg
-import nats.errors
 import uvicorn
 from nats.aio.client import Client
-from nats.js.errors import ServiceUnavailableError
 
 from contracts.topology import Topology
 from ledger import db, ingest, jetstream, logging, signing
 from ledger.api.app import create_app
 from ledger.paths import repo_root
-from ledger.settings import NatsSettings, Settings, SettingsError
+from ledger.settings import Settings, SettingsError
 from projector import deadlines
 from projector import service as projector
 from projector.models import Config as ProjectorConfig
@@ -166,7 +163,13 @@ async def serve(
     read_pool = await db.create_pool(read_url, settings.database, lazy=True) if read_url else None
     nc = await _nats(nats_url)
     try:
-        await _declare(nc, Topology(settings.nats.namespace), settings.nats)
+        nats_settings = settings.nats
+        await jetstream.declare(
+            nc,
+            Topology(nats_settings.namespace),
+            nats_settings.replicas,
+            nats_settings.retention_days,
+        )
         tasks = {
             asyncio.create_task(c, name=n)
             for n, c in _tasks(
@@ -182,27 +185,6 @@ async def serve(
         await pool.close()
         if read_pool is not None:
             await read_pool.close()
-
-
-async def _declare(nc: Client, topology: Topology, streams: NatsSettings) -> None:
-    """The streams declared; a cluster still electing its leaders (every service starting
-    at once) answers slowly or not at all for a few seconds, so give it a minute."""
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            await jetstream.ensure_topology(
-                nc.jetstream(timeout=10), topology, streams.replicas, streams.retention_days
-            )
-            return
-        except (
-            nats.errors.TimeoutError,
-            nats.errors.NoRespondersError,
-            ServiceUnavailableError,
-        ) as exc:
-            if time.monotonic() > deadline:
-                raise
-            log.warning("streams not declared yet; retrying", error=repr(exc))
-            await asyncio.sleep(1.0)
 
 
 async def _until_stopped(tasks: set[asyncio.Task[None]], stop: asyncio.Event) -> None:

@@ -23,6 +23,7 @@ from contracts.publisher import Publisher
 from contracts.topology import Topology
 from ledger import db, demo, jetstream, signing
 from ledger.commands.up import _dev_secrets, _register
+from ledger.paths import write_private
 from ledger.settings import Settings
 from ledger.stack import process
 from ledger.stack.datadir import DataDirLock
@@ -91,8 +92,10 @@ def _start(
 async def _declare(url: str) -> None:
     """The streams at three replicas, before any publisher or service needs them."""
     nc = await jetstream.connect(url, "cluster")
-    await jetstream.ensure_topology(nc.jetstream(timeout=10), Topology(), replicas=3)
-    await nc.close()
+    try:
+        await jetstream.declare(nc, Topology(), replicas=3)
+    finally:
+        await nc.close()
 
 
 async def _demo(url: str) -> int:
@@ -118,13 +121,13 @@ def run_cluster(settings: Settings, *, with_demo: bool) -> None:
         database = asyncio.run(db.ensure_database(primary.url, "ledger"))
         db.migrate_sync(database)
         urls = (database, db.with_database(replica.start(), "ledger"))
-        (directory / "nats-passwords.json").write_bytes(msgspec.json.encode(nats.passwords))
+        write_private(directory / "nats-passwords.json", msgspec.json.encode(nats.passwords))
         nats.start()
         asyncio.run(_declare(nats.url("ingest")))
         secrets = _dev_secrets(directory)
         asyncio.run(_register(database, secrets))
         found, procs = _start(settings, directory, urls, nats)
-        (directory / "cluster.json").write_bytes(msgspec.json.format(msgspec.json.encode(found)))
+        write_private(directory / "cluster.json", msgspec.json.format(msgspec.json.encode(found)))
         _banner(found, secrets, directory)
         if with_demo:
             click.echo(f"  Demo: published {asyncio.run(_demo(nats.url('simulator')))} events")

@@ -13,6 +13,7 @@ from nats.aio.client import Client
 from contracts.publisher import Publisher
 from contracts.topology import Topology
 from ledger import db, demo, signing, tokens
+from ledger.paths import write_private
 from ledger.runtime import COMPONENTS, serve
 from ledger.settings import Settings
 from ledger.stack import embedded
@@ -27,8 +28,7 @@ def _dev_secrets(data_dir: Path) -> dict[str, str]:
     if set(known) >= set(DEV_ROLES):
         return known
     secrets = {role: known.get(role) or tokens.new_secret() for role in DEV_ROLES}
-    path.write_bytes(msgspec.json.encode(secrets))
-    path.chmod(0o600)
+    write_private(path, msgspec.json.encode(secrets))
     return secrets
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import msgspec
 
+from ledger.paths import write_private
 from ledger.settings import Settings
 from ledger.stack.datadir import DataDirInUse, DataDirLock
 from ledger.stack.nats import EmbeddedNats
@@ -51,9 +52,7 @@ def running(settings: Settings) -> Iterator[Endpoints]:
 
 
 def publish_endpoints(data_dir: Path, endpoints: Endpoints) -> None:
-    path = endpoints_file(data_dir)
-    path.write_bytes(msgspec.json.encode(endpoints))
-    path.chmod(0o600)
+    write_private(endpoints_file(data_dir), msgspec.json.encode(endpoints))
 
 
 def discover(settings: Settings) -> Endpoints | None:
