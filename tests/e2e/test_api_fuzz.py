@@ -34,6 +34,7 @@ def running(ledger: Ledger) -> Iterator[Ledger]:
     proc = subprocess.Popen([LEDGER, "up", "--demo"], env=ledger.env, stdout=log, stderr=log)
     try:
         ledger.wait_ready()
+        ledger.wait_demo()  # no request meets read models still being built (503)
         yield ledger
     finally:
         proc.terminate()

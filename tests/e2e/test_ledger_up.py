@@ -48,15 +48,29 @@ class Ledger:
         )
 
     def wait_ready(self, timeout: float = 60.0) -> float:
+        """Until the API is ready and ``ledger up`` has published its endpoints and the
+        development tokens (which it does just after the API starts serving)."""
         start = time.monotonic()
+        files = (self.data_dir / "endpoints.json", self.data_dir / "dev-tokens.json")
         while time.monotonic() - start < timeout:
             try:
-                if httpx.get(f"{self.url}/ready", timeout=1).status_code == 200:
-                    return time.monotonic() - start
+                ready = httpx.get(f"{self.url}/ready", timeout=1).status_code == 200
             except httpx.HTTPError:
-                pass
+                ready = False
+            if ready and all(f.exists() for f in files):
+                return time.monotonic() - start
             time.sleep(0.1)
         raise AssertionError(f"not ready after {timeout}s: {self.log()}")
+
+    def wait_demo(self, timeout: float = 120.0) -> None:
+        """Until the demo incidents are projected and readable."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            answer = httpx.get(f"{self.url}/v1/incidents", headers=self.auditor())
+            if answer.status_code == 200 and answer.json()["items"]:
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"no demo incidents after {timeout}s: {self.log()}")
 
     def log(self) -> str:
         return (self.data_dir.parent / "up.log").read_text()
@@ -92,7 +106,7 @@ def wait_gone(ledger: Ledger, timeout: float = 30.0) -> list[psutil.Process]:
     return ledger.servers()
 
 
-def wait_for_timeline(ledger: Ledger, incident: str, timeout: float = 10.0) -> httpx.Response:
+def wait_for_timeline(ledger: Ledger, incident: str, timeout: float = 60.0) -> httpx.Response:
     deadline = time.monotonic() + timeout
     response = ledger.timeline(incident)
     while response.status_code == 404 and time.monotonic() < deadline:
