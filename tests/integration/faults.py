@@ -23,6 +23,21 @@ from ledger.simulation import history
 from tests.support import ledger_process
 
 
+async def publish_retrying(
+    nats_url: str, topology: Topology, items: list[dict[str, object]], within: float = 60.0
+) -> None:
+    """``publish``, again from the start while a server just restarted is not ready
+    (publishing twice records once: the message ids)."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            return await publish(nats_url, topology, items)
+        except (nats.errors.Error, OSError, TimeoutError):
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(1.0)
+
+
 def events(n: int, seed: int = 0) -> list[dict[str, object]]:
     """``n`` realistic events, as publishers send them."""
     return [canonical.to_builtins(e) for e in history(n, now=datetime.now(UTC), seed=seed)]
