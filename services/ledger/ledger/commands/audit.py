@@ -94,6 +94,9 @@ async def export_full(database_url: str, directory: Path, progress: live_verify.
     return signed.size
 
 
+_AFTER = bundles.SELECT + " WHERE position > $1 ORDER BY position LIMIT $2"
+
+
 async def _write(
     conn: asyncpg.Connection,
     writer: audit_files.ExportWriter,
@@ -102,10 +105,11 @@ async def _write(
 ) -> None:
     after = 0
     while after < size:
-        rows = await conn.fetch(
-            bundles.SELECT + " WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3",
-            after, size, live_verify.CHUNK,
-        )  # fmt: skip
+        # One-sided, the bound applied here: with a range on both sides, stale statistics
+        # (a bulk load not yet analysed) have the planner sort the whole rest of the log
+        # for every batch (measured: 3 s a batch against 37 ms).
+        rows = await conn.fetch(_AFTER, after, live_verify.CHUNK)
+        rows = [row for row in rows if row["position"] <= size]
         if not rows:
             return
         for row in rows:
