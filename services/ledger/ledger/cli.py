@@ -4,54 +4,14 @@ through the composition root and calls the core; nothing runs at import time."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import uuid
-from collections.abc import Awaitable, Callable, Iterator
-from typing import IO, TypeVar
+from typing import IO
 
-import asyncpg
 import click
 
 from contracts import scenarios
-from ledger import db, publishing, tokens
-from ledger import logging as ledger_logging
-from ledger.settings import Settings, SettingsError, load
+from ledger import db, publishing
+from ledger.commands import audit_cli, context, credentials
 from ledger.stack import embedded
-
-T = TypeVar("T")
-
-
-def _settings() -> Settings:
-    try:
-        settings = load()
-    except SettingsError as exc:
-        raise click.UsageError(str(exc)) from None
-    ledger_logging.configure(settings.log)
-    return settings
-
-
-def _endpoints(settings: Settings) -> embedded.Endpoints:
-    found = embedded.discover(settings)
-    if found is None:
-        raise click.ClickException(
-            "no ledger to talk to: start one with `ledger up`, or set LEDGER_DATABASE_URL "
-            "and LEDGER_NATS_URL"
-        )
-    return found
-
-
-def _with_db(settings: Settings, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
-    url = _endpoints(settings).database_url
-
-    async def run() -> T:
-        conn = await asyncpg.connect(url)
-        try:
-            return await work(conn)
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -68,7 +28,7 @@ def up(demo: bool, cluster: bool) -> None:
     from ledger.commands.cluster import run_cluster
     from ledger.commands.up import run_up
 
-    settings = _settings()
+    settings = context.settings()
     try:
         (run_cluster if cluster else run_up)(settings, with_demo=demo)
     except embedded.DataDirInUse as exc:
@@ -78,8 +38,8 @@ def up(demo: bool, cluster: bool) -> None:
 @main.command()
 def migrate() -> None:
     """Apply database migrations (alembic upgrade head)."""
-    settings = _settings()
-    with _database(settings) as url:
+    settings = context.settings()
+    with context.database(settings) as url:
         db.migrate_sync(url)
     click.echo("migrated to " + str(db.head_revision()))
 
@@ -87,8 +47,8 @@ def migrate() -> None:
 def _component(name: str) -> None:
     from ledger.runtime import serve
 
-    settings = _settings()
-    ep = _endpoints(settings)
+    settings = context.settings()
+    ep = context.endpoints(settings)
     asyncio.run(serve(settings, ep.database_url, ep.nats_url, components={name}))
 
 
@@ -121,26 +81,14 @@ def rebuild(projection: str) -> None:
     or configured URLs, the embedded PostgreSQL is started for the rebuild."""
     from ledger.commands.rebuild import run_rebuild
 
-    settings = _settings()
+    settings = context.settings()
     try:
-        with _database(settings) as url:
+        with context.database(settings) as url:
             db.migrate_sync(url)
             generation = run_rebuild(settings, url)
     except (RuntimeError, embedded.DataDirInUse) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"read models rebuilt as generation {generation} and now live")
-
-
-@contextlib.contextmanager
-def _database(settings: Settings) -> Iterator[str]:
-    """The ledger database: a running ledger's, the configured one, or the embedded one
-    started for this command alone."""
-    found = embedded.discover(settings)
-    if found is not None:
-        yield found.database_url
-        return
-    with embedded.running(settings) as ep:
-        yield asyncio.run(db.ensure_database(ep.database_url, "ledger"))
 
 
 @main.command()
@@ -161,12 +109,12 @@ def publish(source: IO[str]) -> None:
     """Publish NDJSON events from FILE (or - for standard input) to JetStream."""
     from ledger.commands.publish import run_publish
 
-    settings = _settings()
+    settings = context.settings()
     try:
         events = publishing.parse_ndjson(source)
     except publishing.LineError as exc:
         raise click.ClickException(f"{source.name}: {exc}") from None
-    for line in run_publish(settings, _endpoints(settings).nats_url, events):
+    for line in run_publish(settings, context.endpoints(settings).nats_url, events):
         click.echo(line)
 
 
@@ -224,111 +172,17 @@ def simulate(
             if unknown
             else "name a --scenario (or 'all'), or give --rate"
         )
-    settings = _settings()
+    settings = context.settings()
     run = Run(
         names=chosen, speed=speed, incidents=incidents, rate=rate, duration=duration, seed=seed
     )
-    sent = run_simulation(settings, _endpoints(settings).nats_url, run)
+    sent = run_simulation(settings, context.endpoints(settings).nats_url, run)
     click.echo(f"published {sent} events")
 
 
-@main.group()
-def token() -> None:
-    """Create, list and revoke API bearer tokens."""
-
-
-@token.command("create")
-@click.option("--role", type=click.Choice(tokens.ROLES), required=True)
-@click.option("--name", required=True, help="Who or what holds the token.")
-def token_create(role: str, name: str) -> None:
-    info, secret = _with_db(_settings(), lambda c: tokens.create(c, role=role, name=name))
-    click.echo(f"{info.token_id}  {info.role}  {info.name}")
-    click.echo(secret)
-    click.echo("Keep the token now: only its hash is stored.", err=True)
-
-
-@token.command("list")
-def token_list() -> None:
-    for info in _with_db(_settings(), tokens.listing):
-        revoked = f"revoked {info.revoked_at:%Y-%m-%d %H:%M}" if info.revoked_at else "active"
-        click.echo(f"{info.token_id}  {info.role:9}  {revoked:24}  {info.name}")
-
-
-@token.command("revoke")
-@click.argument("token_id", type=click.UUID)
-def token_revoke(token_id: uuid.UUID) -> None:
-    if not _with_db(_settings(), lambda c: tokens.revoke(c, token_id)):
-        raise click.ClickException(f"no active token {token_id}")
-    click.echo(f"revoked {token_id}")
-
+main.add_command(credentials.token)
+main.add_command(credentials.keys)
+main.add_command(audit_cli.verify)
+main.add_command(audit_cli.export_command)
 
 __all__ = ["main"]
-
-
-@main.group()
-def keys() -> None:
-    """Signing keys for checkpoints."""
-
-
-@keys.command("create")
-@click.option("--name", required=True, help="the key's name, e.g. ledger.example.org/incidents")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="key file")
-def keys_create(name: str, out: str) -> None:
-    """Make an Ed25519 signing key: the private key goes to OUT (mode 600, never
-    overwritten), the public verifier key is printed for verifiers to pin."""
-    from pathlib import Path
-
-    from ledger_verify import note
-
-    try:
-        signer = note.generate(name)
-    except note.NoteError as exc:
-        raise click.UsageError(str(exc)) from None
-    path = Path(out)
-    try:
-        with path.open("x") as file:
-            file.write(str(signer) + "\n")
-    except FileExistsError:
-        raise click.UsageError(f"{out} exists; a key is never overwritten") from None
-    path.chmod(0o600)
-    click.echo(str(signer.verifier()))
-
-
-@main.command()
-@click.option("--key", "keys", multiple=True, help="verifier key to pin (or a file with one)")
-@click.option("--json", "as_json", is_flag=True, help="one JSON object instead of a report")
-@click.option("--workers", type=click.IntRange(1, 64), default=os.cpu_count() or 1,
-              show_default="one per CPU", help="processes checking a large log")  # fmt: skip
-def verify(keys: tuple[str, ...], as_json: bool, workers: int) -> None:
-    """Check the live ledger against its signed checkpoints. Exit 0 valid, 1 tampered,
-    2 malformed, 3 untrusted (a checkpoint no pinned key signed, or a rollback)."""
-    from ledger_verify import note
-
-    from ledger.commands.audit import pinned_keys, run_verify
-
-    settings = _settings()
-    try:
-        pinned = pinned_keys(keys, settings)
-    except (note.NoteError, OSError) as exc:
-        raise click.UsageError(str(exc)) from None
-    with _database(settings) as url:
-        code = run_verify(url, pinned, as_json, workers)
-    raise SystemExit(code)
-
-
-@main.command("export")
-@click.option("--full", "directory", required=True, type=click.Path(file_okay=False),
-              help="a new directory for the whole log (C2SP tlog-tiles layout)")  # fmt: skip
-def export_command(directory: str) -> None:
-    """Write the log up to the latest checkpoint for `ledger-verify` and other tools."""
-    from pathlib import Path
-
-    from ledger.commands.audit import run_export
-
-    settings = _settings()
-    with _database(settings) as url:
-        try:
-            size = run_export(url, Path(directory))
-        except (FileExistsError, LookupError, ValueError) as exc:
-            raise click.ClickException(str(exc)) from None
-    click.echo(f"exported {size:,} records to {directory}")

@@ -1,0 +1,47 @@
+"""``ledger verify`` and ``ledger export``: the live ledger checked against its signed
+checkpoints, and written out for independent verifiers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from ledger_verify import note
+
+from ledger.commands.context import database, settings
+
+
+@click.command()
+@click.option("--key", "keys", multiple=True, help="verifier key to pin (or a file with one)")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object instead of a report")
+@click.option("--workers", type=click.IntRange(1, 64), default=os.cpu_count() or 1,
+              show_default="one per CPU", help="processes checking a large log")  # fmt: skip
+def verify(keys: tuple[str, ...], as_json: bool, workers: int) -> None:
+    """Check the live ledger against its signed checkpoints. Exit 0 valid, 1 tampered,
+    2 malformed, 3 untrusted (a checkpoint no pinned key signed, or a rollback)."""
+    from ledger.commands.audit import pinned_keys, run_verify
+
+    config = settings()
+    try:
+        pinned = pinned_keys(keys, config)
+    except (note.NoteError, OSError) as exc:
+        raise click.UsageError(str(exc)) from None
+    with database(config) as url:
+        code = run_verify(url, pinned, as_json, workers)
+    raise SystemExit(code)
+
+
+@click.command("export")
+@click.option("--full", "directory", required=True, type=click.Path(file_okay=False),
+              help="a new directory for the whole log (C2SP tlog-tiles layout)")  # fmt: skip
+def export_command(directory: str) -> None:
+    """Write the log up to the latest checkpoint for `ledger-verify` and other tools."""
+    from ledger.commands.audit import run_export
+
+    with database(settings()) as url:
+        try:
+            size = run_export(url, Path(directory))
+        except (FileExistsError, LookupError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"exported {size:,} records to {directory}")

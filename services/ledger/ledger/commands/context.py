@@ -1,0 +1,63 @@
+"""What the command line's commands share: settings read once (a bad variable is a usage
+error naming it), the ledger to talk to, and a database connection for one command."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TypeVar
+
+import asyncpg
+import click
+
+from ledger import db
+from ledger import logging as ledger_logging
+from ledger.settings import Settings, SettingsError, load
+from ledger.stack import embedded
+
+T = TypeVar("T")
+
+
+def settings() -> Settings:
+    try:
+        settings = load()
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+    ledger_logging.configure(settings.log)
+    return settings
+
+
+def endpoints(settings: Settings) -> embedded.Endpoints:
+    found = embedded.discover(settings)
+    if found is None:
+        raise click.ClickException(
+            "no ledger to talk to: start one with `ledger up`, or set LEDGER_DATABASE_URL "
+            "and LEDGER_NATS_URL"
+        )
+    return found
+
+
+def with_db(settings: Settings, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+    url = endpoints(settings).database_url
+
+    async def run() -> T:
+        conn = await asyncpg.connect(url)
+        try:
+            return await work(conn)
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
+@contextlib.contextmanager
+def database(settings: Settings) -> Iterator[str]:
+    """The ledger database: a running ledger's, the configured one, or the embedded one
+    started for this command alone."""
+    found = embedded.discover(settings)
+    if found is not None:
+        yield found.database_url
+        return
+    with embedded.running(settings) as ep:
+        yield asyncio.run(db.ensure_database(ep.database_url, "ledger"))

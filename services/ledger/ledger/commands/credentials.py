@@ -1,0 +1,68 @@
+"""``ledger token`` and ``ledger keys``: the API's bearer tokens and the checkpoint
+signer's keys."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import click
+from ledger_verify import note
+
+from ledger import tokens
+from ledger.commands.context import settings, with_db
+
+
+@click.group()
+def token() -> None:
+    """Create, list and revoke API bearer tokens."""
+
+
+@token.command("create")
+@click.option("--role", type=click.Choice(tokens.ROLES), required=True)
+@click.option("--name", required=True, help="Who or what holds the token.")
+def token_create(role: str, name: str) -> None:
+    info, secret = with_db(settings(), lambda c: tokens.create(c, role=role, name=name))
+    click.echo(f"{info.token_id}  {info.role}  {info.name}")
+    click.echo(secret)
+    click.echo("Keep the token now: only its hash is stored.", err=True)
+
+
+@token.command("list")
+def token_list() -> None:
+    for info in with_db(settings(), tokens.listing):
+        revoked = f"revoked {info.revoked_at:%Y-%m-%d %H:%M}" if info.revoked_at else "active"
+        click.echo(f"{info.token_id}  {info.role:9}  {revoked:24}  {info.name}")
+
+
+@token.command("revoke")
+@click.argument("token_id", type=click.UUID)
+def token_revoke(token_id: uuid.UUID) -> None:
+    if not with_db(settings(), lambda c: tokens.revoke(c, token_id)):
+        raise click.ClickException(f"no active token {token_id}")
+    click.echo(f"revoked {token_id}")
+
+
+@click.group()
+def keys() -> None:
+    """Signing keys for checkpoints."""
+
+
+@keys.command("create")
+@click.option("--name", required=True, help="the key's name, e.g. ledger.example.org/incidents")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="key file")
+def keys_create(name: str, out: str) -> None:
+    """Make an Ed25519 signing key: the private key goes to OUT (mode 600, never
+    overwritten), the public verifier key is printed for verifiers to pin."""
+    try:
+        signer = note.generate(name)
+    except note.NoteError as exc:
+        raise click.UsageError(str(exc)) from None
+    try:  # created with mode 600: the key is never readable by others, not even briefly
+        handle = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise click.UsageError(f"{out} exists; a key is never overwritten") from None
+    with os.fdopen(handle, "w") as file:
+        file.write(str(signer) + "\n")
+    os.chmod(out, 0o600)  # whatever the umask took away, the owner reads and writes
+    click.echo(str(signer.verifier()))
