@@ -13,6 +13,7 @@ from nats.aio.client import Client
 
 from contracts.topology import Topology
 from ledger import signer
+from ledger.paths import write_private
 from ledger.settings import Settings
 
 log = structlog.get_logger("ledger.signer")
@@ -24,8 +25,7 @@ def dev_key(data_dir: Path, origin: str) -> Path:
     path = data_dir / DEV_KEY
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(str(note.generate(origin)) + "\n")
-        path.chmod(0o600)
+        write_private(path, (str(note.generate(origin)) + "\n").encode())
     return path
 
 
