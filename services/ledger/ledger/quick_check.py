@@ -1,8 +1,8 @@
 """``ledger verify``'s record checker: the offline verifier's ``Checker`` with a quicker
 path for records exactly as the ledger writes them.
 
-Such a record is decoded into typed structs (msgspec's quickest path, a third of the
-cost of plain objects), re-encoded to prove it canonical, and judged in a few
+Such a record is decoded into typed structs (msgspec's quickest path, about two thirds
+of the cost of plain objects), re-encoded to prove it canonical, and judged in a few
 comparisons. Anything else, and any doubt (a float, an integer that may be beyond
 ±(2^53−1), a field missing or extra, a broken link, a column that differs), goes to
 ``Checker.check`` unchanged, which works out and words what is wrong. The quick path
