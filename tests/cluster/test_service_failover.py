@@ -30,14 +30,14 @@ from tests.cluster.publishing import notes, publish_until_acked
 from tests.integration import faults
 from tests.integration.test_projector import snapshot
 from tests.integration.test_projector_faults import wait_projected
-from tests.support import ledger_process
 
 pytestmark = pytest.mark.cluster
 R3 = {"LEDGER_NATS_REPLICAS": "3"}
 
 
 def _service(command: str, user: str, cluster: NatsCluster, url: str) -> subprocess.Popen[bytes]:
-    return ledger_process(command, url, cluster.url(user), "", extra=R3)
+    """``ledger <command>`` as ``user``, logging at info: whether it leads or stands by."""
+    return faults.logged(command, url, cluster.url(user), "", R3 | faults.STANDBY)
 
 
 async def test_the_standby_ingest_takes_over_within_ten_seconds(
@@ -47,7 +47,7 @@ async def test_the_standby_ingest_takes_over_within_ten_seconds(
     leader = _service("ingest", "ingest", cluster, database_url)
     await publish_until_acked(cluster.url("simulator"), first)
     assert await faults.wait_rows(database_url, 5_000, within=60) == 5_000
-    standby = faults.logged("ingest", database_url, cluster.url("ingest"), "", R3 | faults.STANDBY)
+    standby = _service("ingest", "ingest", cluster, database_url)
     try:
         await faults.until_said(standby, "standing by: another sequencer leads")
         leader.send_signal(signal.SIGKILL)
@@ -70,13 +70,9 @@ async def test_the_standby_projector_continues_and_alerts_once(
 ) -> None:
     events = [canonical.to_builtins(e) for e in history(3_000, now=datetime.now(UTC))]
     ingest = _service("ingest", "ingest", cluster, database_url)
-    leader = faults.logged(
-        "project", database_url, cluster.url("projector"), "", R3 | faults.STANDBY
-    )
+    leader = _service("project", "projector", cluster, database_url)
     await faults.until_said(leader, "leading the projector")
-    standby = faults.logged(
-        "project", database_url, cluster.url("projector"), "", R3 | faults.STANDBY
-    )
+    standby = _service("project", "projector", cluster, database_url)
     await faults.until_said(standby, "standing by: another projector leads")
     conn = await asyncpg.connect(database_url)
     try:

@@ -21,6 +21,10 @@ SELECT = (
     "encode(hash, 'hex') AS hash, prev_position, encode(prev_hash, 'hex') AS prev_hash, record "
     "FROM events"
 )
+# The next ``$2`` records after position ``$1``. One-sided on purpose: with a range on both
+# sides, stale statistics (a bulk load not yet analysed) have the planner sort the whole
+# rest of the log for every batch (measured: 3 s a batch against 37 ms).
+AFTER = SELECT + " WHERE position > $1 ORDER BY position LIMIT $2"
 
 
 def columns(row: asyncpg.Record) -> dict[str, Any]:

@@ -10,7 +10,6 @@ rebuilt from the records themselves before the batch goes on.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Iterable
 
 import asyncpg
@@ -18,6 +17,8 @@ import structlog
 from ledger_verify.compact import CompactRange
 from ledger_verify.merkle import leaf_hash
 from ledger_verify.tiles import TiledRange
+
+from ledger import db
 
 log = structlog.get_logger("ledger.merkle")
 _CHUNK = 10_000
@@ -47,22 +48,14 @@ class MissingRecords(RuntimeError):
     """Positions below the size asked for have no record."""
 
 
-_POSITION = operator.itemgetter(0)
-
-
 async def catch_up(conn: asyncpg.Connection, tree: CompactRange, upto: int) -> None:
     """Extend ``tree`` with the records at positions ``tree.size + 1`` … ``upto``."""
     while tree.size < upto:
-        # Sorted here, not by ORDER BY: for a window of wide rows the planner picks a
-        # bitmap scan and a sort that spills to disk; the rows come in heap order, which
-        # in this append-only table is position order, so this sort finds them sorted.
-        records = sorted(
-            await conn.fetch(
-                "SELECT position, record FROM events WHERE position > $1 AND position <= $2",
-                tree.size,
-                min(upto, tree.size + _CHUNK),
-            ),
-            key=_POSITION,
+        records = await db.fetch_in_order(
+            conn,
+            "SELECT position, record FROM events WHERE position > $1 AND position <= $2",
+            tree.size,
+            min(upto, tree.size + _CHUNK),
         )
         if not records:
             raise MissingRecords(f"records {tree.size + 1}… are missing below {upto}")

@@ -9,7 +9,6 @@ that every record is judged at the place it actually holds.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -18,18 +17,13 @@ from ledger_verify.compact import CompactRange, levels, prefix
 from ledger_verify.records import First, Head
 from ledger_verify.report import Finding
 
-from ledger import bundles
+from ledger import bundles, db
 from ledger.quick_check import FAST, QuickChecker
 
 __all__ = ["FAST", "Stretch", "check_all", "check_range"]
 
 HEIGHT = 13  # stretches of 8,192 records start on multiples of it, so their trees join
-# No ORDER BY: the planner meets a range of wide rows with a bitmap scan and an on-disk
-# sort that costs as much as the scan; rows come back in heap order, which in this
-# append-only table is position order, and the sort in Python finds them sorted in O(n).
-_BY_RANGE = bundles.SELECT + " WHERE position BETWEEN $1 AND $2"
-_POSITION = operator.itemgetter(0)
-_AFTER = bundles.SELECT + " WHERE position > $1 ORDER BY position LIMIT $2"
+_BY_RANGE = bundles.SELECT + " WHERE position BETWEEN $1 AND $2"  # see db.fetch_in_order
 _TILES = "SELECT idx, hashes FROM merkle_tiles WHERE level = 0 AND idx BETWEEN $1 AND $2"
 Tiles = dict[int, bytes]  # level-0 hash tiles by index: 256 leaf hashes each
 
@@ -80,10 +74,9 @@ class _Fold:
         hashed level by level when the tree so far ends on a multiple of their largest
         subtree (always, for batches of a power of two), else a leaf at a time."""
         stretch, count = self.stretch, len(leaves)
-        signed = sorted(size for size in self.signed if base < size <= base + count)
         if count and stretch.tree.size % (1 << (count.bit_length() - 1)) == 0:
             built = levels(leaves)
-            for size in signed:
+            for size in (s for s in self.signed if base < s <= base + count):
                 stretch.at[size] = stretch.tree.joined(prefix(built, size - base))
             stretch.tree = stretch.tree.joined(prefix(built, count))
             return
@@ -108,7 +101,7 @@ async def check_range(
 ) -> Stretch:
     """Positions ``start``–``end`` of a log whose positions are exactly 1…its size."""
     fold = _Fold(start, signed, alone=False)
-    rows = sorted(await conn.fetch(_BY_RANGE, start, end), key=_POSITION)
+    rows = await db.fetch_in_order(conn, _BY_RANGE, start, end)
     fold.rows(rows, await _tiles(conn, start, len(rows)))
     return fold.done()
 
@@ -119,7 +112,7 @@ async def check_all(
     """The whole log as one stretch, whatever its positions say, read ``batch`` rows at a
     time; yields the stretch so far after every batch (for progress) and at the end."""
     fold, after = _Fold(1, signed, alone=True), 0
-    while rows := await conn.fetch(_AFTER, after, batch):
+    while rows := await conn.fetch(bundles.AFTER, after, batch):
         fold.rows(rows, await _tiles(conn, fold.stretch.start + fold.stretch.tree.size, len(rows)))
         after = rows[-1]["position"]
         yield fold.stretch
