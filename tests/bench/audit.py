@@ -56,7 +56,7 @@ async def _ingest(
         procs.append(ledger_process("sign", url, nats_url, topology.namespace, extra=extra))
     conn = await asyncpg.connect(url)
     try:
-        while await conn.fetchval("SELECT count(*) FROM events") < len(data):
+        while await stack.recorded(conn) < len(data):
             await asyncio.sleep(0.05)
         first, last = await conn.fetchrow("SELECT min(recorded_at), max(recorded_at) FROM events")
         while signed and await _signed(conn) < len(data):

@@ -107,7 +107,7 @@ async def ledger_rate(url: str, nats_url: str, data: list[bytes]) -> tuple[float
     await prefill(nats_url, topology, data)
     proc = stack.ingest_process(url, nats_url, topology.namespace)
     conn = await asyncpg.connect(url)
-    while await conn.fetchval("SELECT count(*) FROM events") < len(data):
+    while await stack.recorded(conn) < len(data):
         await asyncio.sleep(0.05)
     first, last = await conn.fetchrow("SELECT min(recorded_at), max(recorded_at) FROM events")
     await stack.settle(conn)  # the latency runs that follow meet no autovacuum of this load

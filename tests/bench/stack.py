@@ -54,6 +54,12 @@ def ingest_process(db_url: str, nats_url: str, namespace: str) -> subprocess.Pop
     return service_process("ingest", db_url, nats_url, namespace)
 
 
+async def recorded(conn: asyncpg.Connection) -> int:
+    """How many events the ledger holds, read off the primary key's end (positions are
+    gapless): polling with count(*) would scan the table and take CPU from what is measured."""
+    return int(await conn.fetchval("SELECT coalesce(max(position), 0) FROM events"))
+
+
 def rate(count: int, seconds: float) -> float:
     return round(count / seconds, 1) if seconds > 0 else 0.0
 

@@ -18,10 +18,11 @@ import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from contracts.envelope import Envelope
 from contracts.topology import Topology
 from ledger import jetstream, metrics, transient
-from ledger.intake import Decoded, decode_batch, publish_rejection
+from ledger.decode_pool import DecodePool
+from ledger.intake import Decoded, publish_rejection
+from ledger.prepared import Prepared
 from ledger.puller import ConsumerGone, Puller
 from ledger.reading import Reading, fresh, stream_seq
 from ledger.sequencer import Batch, Outcome, Rejected
@@ -32,9 +33,9 @@ log = structlog.get_logger("ledger.consumer")
 TRANSIENT = (*transient.DATABASE, nats.errors.Error, ConsumerGone)
 
 
-def _merge(decoded: list[Envelope | Rejected], batch: Batch) -> list[Outcome]:
+def _merge(decoded: list[Prepared | Rejected], batch: Batch) -> list[Outcome]:
     appended = iter(batch.outcomes)
-    return [next(appended) if isinstance(d, Envelope) else d for d in decoded]
+    return [next(appended) if isinstance(d, Prepared) else d for d in decoded]
 
 
 async def handle(
@@ -49,7 +50,7 @@ async def handle(
 
     progress = Progress(topology.events_stream, stream_seq(msgs[-1]))
     batch = await writer.append(
-        [d for d in decoded.items if isinstance(d, Envelope)],
+        [d for d in decoded.items if isinstance(d, Prepared)],
         progress=progress,
         before_commit=record_rejections,
     )
@@ -99,7 +100,7 @@ async def _topped_up(
     decoded: Decoded | None,
     puller: Puller,
     reading: Reading,
-    topology: Topology,
+    decoder: DecodePool,
     settings: IngestSettings,
 ) -> tuple[Decoded | None, bool]:
     """``decoded`` joined by what arrived while the previous batch committed: at low rates
@@ -108,7 +109,7 @@ async def _topped_up(
     more, gapped = await _take(puller, reading, 0, room) if room > 0 else ([], False)
     if not more:
         return decoded, gapped
-    extra = decode_batch(more, topology, settings)
+    extra = await decoder.decode(more)
     if decoded is None:
         return extra, gapped
     return Decoded(decoded.msgs + extra.msgs, decoded.items + extra.items), gapped
@@ -120,6 +121,7 @@ async def consume(
     topology: Topology,
     settings: IngestSettings,
     halt: asyncio.Event,
+    decoder: DecodePool,
 ) -> None:
     """Read from where the ledger stands, in stream order, as a two-stage pipeline: while
     one batch is sequenced and committed, the next is received and decoded, so this
@@ -131,12 +133,12 @@ async def consume(
     try:
         while not halt.is_set():
             msgs, gapped = await _take(puller, reading, settings.fetch_wait, settings.batch)
-            decoded = decode_batch(msgs, topology, settings) if msgs else None
+            decoded = await decoder.decode(msgs) if msgs else None
             if committing is not None and not await committing:
                 break
             committing = None
             if not gapped:
-                decoded, gapped = await _topped_up(decoded, puller, reading, topology, settings)
+                decoded, gapped = await _topped_up(decoded, puller, reading, decoder, settings)
             if decoded is not None:
                 committing = asyncio.create_task(
                     _handle_or_halt(decoded, writer, js, topology, halt)

@@ -11,6 +11,7 @@ from nats.aio.client import Client
 
 from contracts.topology import Topology
 from ledger import appends, consumer, leader, metrics
+from ledger.decode_pool import DecodePool
 from ledger.settings import IngestSettings
 from ledger.writer import Writer
 
@@ -18,7 +19,12 @@ log = structlog.get_logger("ledger.ingest")
 
 
 async def _lead(
-    writer: Writer, nc: Client, topology: Topology, settings: IngestSettings, stop: asyncio.Event
+    writer: Writer,
+    nc: Client,
+    topology: Topology,
+    settings: IngestSettings,
+    stop: asyncio.Event,
+    decoder: DecodePool,
 ) -> None:
     halt = asyncio.Event()
     relay = asyncio.create_task(_relay(stop, halt))
@@ -27,7 +33,7 @@ async def _lead(
     metrics.LEADER.set(1)
     try:
         requests = await appends.serve(nc, writer, topology, settings)
-        await consumer.consume(writer, nc.jetstream(), topology, settings, halt)
+        await consumer.consume(writer, nc.jetstream(), topology, settings, halt, decoder)
     except consumer.TRANSIENT as exc:
         log.error("stopped leading after an error; will try again", error=str(exc) or repr(exc))
     except Exception:  # a defect: stay up and retry, so the ledger keeps a writer
@@ -51,13 +57,19 @@ async def _relay(source: asyncio.Event, target: asyncio.Event) -> None:
 async def run(
     database_url: str, nc: Client, topology: Topology, settings: IngestSettings, stop: asyncio.Event
 ) -> None:
-    while not stop.is_set():
-        conn = await leader.acquire(database_url, stop)
-        if conn is None:
-            return
-        writer = Writer(conn, nc, topology, settings.origin, settings.merkle_log)
-        await _lead(writer, nc, topology, settings, stop)
-        if not stop.is_set():
-            log.warning("no longer leading; standing by")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 1.0)
+    decoder = DecodePool(settings.decode_workers, topology, settings)
+    try:
+        while not stop.is_set():
+            conn = await leader.acquire(database_url, stop)
+            if conn is None:
+                return
+            if decoder.idle:
+                decoder.start()  # on taking the lead: a standby keeps no workers
+            writer = Writer(conn, nc, topology, settings.origin, settings.merkle_log)
+            await _lead(writer, nc, topology, settings, stop, decoder)
+            if not stop.is_set():
+                log.warning("no longer leading; standing by")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 1.0)
+    finally:
+        decoder.close()

@@ -18,6 +18,7 @@ from contracts.envelope import Envelope
 from contracts.errors import ContractError
 from contracts.topology import Topology
 from ledger import metrics
+from ledger.prepared import Prepared, prepare
 from ledger.sequencer import Rejected
 from ledger.settings import IngestSettings
 
@@ -107,21 +108,28 @@ async def publish_rejection(
 
 class Decoded(msgspec.Struct):
     msgs: list[Msg]
-    items: list[Envelope | Rejected]
+    items: list[Prepared | Rejected]
+
+
+def decode_all(
+    datas: list[bytes],
+    subjects: list[str],
+    topology: Topology,
+    settings: IngestSettings,
+    now: datetime,
+) -> list[Prepared | Rejected]:
+    """Each message prepared for the sequencer, or why it is refused (``now`` judges the
+    whole batch's clock skew); no I/O, so a worker process can run it."""
+    items: list[Prepared | Rejected] = []
+    for data, subject in zip(datas, subjects, strict=True):
+        decoded = decode(
+            data, topology.source_of(subject), settings, topology.incident_of(subject), now
+        )
+        items.append(decoded if isinstance(decoded, Rejected) else prepare(decoded))
+    return items
 
 
 def decode_batch(msgs: list[Msg], topology: Topology, settings: IngestSettings) -> Decoded:
-    now = datetime.now(UTC)  # one clock reading judges the whole batch's skew
-    return Decoded(
-        msgs,
-        [
-            decode(
-                m.data,
-                topology.source_of(m.subject),
-                settings,
-                topology.incident_of(m.subject),
-                now,
-            )
-            for m in msgs
-        ],
-    )
+    """``decode_all`` in this process."""
+    datas, subjects = [m.data for m in msgs], [m.subject for m in msgs]
+    return Decoded(msgs, decode_all(datas, subjects, topology, settings, datetime.now(UTC)))

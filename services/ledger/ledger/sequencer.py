@@ -8,6 +8,7 @@ reads the inputs and writes the rows in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -17,6 +18,7 @@ import msgspec
 from contracts import canonical
 from contracts.envelope import Envelope
 from contracts.lifecycle import NEW, Lifecycle, advance
+from ledger.prepared import Prepared, prepare
 from ledger.record import Link, digest, event_of, record_bytes
 
 _decode = msgspec.json.Decoder(dict[str, Any]).decode
@@ -86,8 +88,8 @@ class Batch(msgspec.Struct):
     heads: dict[str, Head] = msgspec.field(default_factory=dict)  # after the batch
 
 
-def _duplicate(envelope: Envelope, event: bytes, stored: Stored) -> Outcome:
-    if event_of(stored.record) != _decode(event):
+def _duplicate(envelope: Prepared, stored: Stored) -> Outcome:
+    if event_of(stored.record) != _decode(envelope.event):
         return Rejected(
             envelope.event_id,
             "duplicate_conflict",
@@ -100,7 +102,7 @@ def _duplicate(envelope: Envelope, event: bytes, stored: Stored) -> Outcome:
     )
 
 
-def _judge(envelope: Envelope, head: Head | None) -> Rejected | Lifecycle:
+def _judge(envelope: Prepared, head: Head | None) -> Rejected | Lifecycle:
     """Whether the incident, as it stands, accepts the event; if so, its next lifecycle."""
     current = head.version if head else 0
     if envelope.expected_version is not None and envelope.expected_version != current:
@@ -119,7 +121,7 @@ def _judge(envelope: Envelope, head: Head | None) -> Rejected | Lifecycle:
 
 
 def sequence(
-    envelopes: list[Envelope],
+    envelopes: Sequence[Envelope | Prepared],
     *,
     stored: dict[UUID, Stored],
     heads: dict[str, Head],
@@ -128,19 +130,45 @@ def sequence(
     origin: str,
 ) -> Batch:
     batch = Batch(rows=[], outcomes=[])
+    for _ in sequencing(
+        batch,
+        envelopes,
+        stored=stored,
+        heads=heads,
+        next_position=next_position,
+        recorded_at=recorded_at,
+        origin=origin,
+    ):
+        pass
+    return batch
+
+
+def sequencing(
+    batch: Batch,
+    envelopes: Sequence[Envelope | Prepared],
+    *,
+    stored: dict[UUID, Stored],
+    heads: dict[str, Head],
+    next_position: int,
+    recorded_at: datetime,
+    origin: str,
+) -> Iterator[Row]:
+    """``sequence`` one event at a time, filling ``batch`` (empty to begin with) and
+    yielding each new row as it is made: a COPY can send the first rows while later ones
+    are still being hashed. ``batch`` is whole once the iterator is exhausted."""
     seen, heads = dict(stored), dict(heads)
     stamp = (recorded_at, canonical.timestamp(recorded_at))
-    for envelope in envelopes:
-        event = canonical.encode_struct(envelope)
+    for given in envelopes:
+        envelope = prepare(given)
         if envelope.event_id in seen:
-            batch.outcomes.append(_duplicate(envelope, event, seen[envelope.event_id]))
+            batch.outcomes.append(_duplicate(envelope, seen[envelope.event_id]))
             continue
         head = heads.get(envelope.incident_id)
         verdict = _judge(envelope, head)
         if isinstance(verdict, Rejected):
             batch.outcomes.append(verdict)
             continue
-        row = _row(envelope, event, head, next_position, stamp, origin)
+        row = _row(envelope, head, next_position, stamp, origin)
         batch.rows.append(row)
         batch.outcomes.append(
             Recorded(
@@ -152,13 +180,12 @@ def sequence(
         )
         heads[envelope.incident_id] = Head(row.version, Link(row.position, row.hash), verdict)
         next_position += 1
+        yield row
     batch.heads = {i: heads[i] for i in {r.incident_id for r in batch.rows}}
-    return batch
 
 
 def _row(
-    envelope: Envelope,
-    event: bytes,
+    envelope: Prepared,
     head: Head | None,
     position: int,
     stamp: tuple[datetime, str],
@@ -167,7 +194,7 @@ def _row(
     version = head.version + 1 if head else 1
     prev = head.link if head else None
     data = record_bytes(
-        event,
+        envelope.event,
         origin=origin,
         position=position,
         version=version,

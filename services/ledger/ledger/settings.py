@@ -72,6 +72,9 @@ class IngestSettings(msgspec.Struct, frozen=True):
     fetch_wait: float = 0.05
     max_future_skew: float = 300.0
     origin: str = "incident-ledger"
+    # Processes that decode large batches beside the sequencer (ledger.decode_pool);
+    # 0: everything is decoded in the ingest process.
+    decode_workers: Annotated[int, msgspec.Meta(ge=0, le=32)] = 1
     # Off only to measure what the Merkle log costs (make bench): without it nothing is
     # signed, and turning it on again catches the log up from the records.
     merkle_log: bool = True

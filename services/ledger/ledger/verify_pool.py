@@ -2,24 +2,23 @@
 verifying transaction exported, so that every stretch is read from the same instant of
 the log, and checks the stretches it is handed (``stretches.check_range``).
 
-Processes, not threads: the checks are CPU work under the GIL. They are spawned, not
-forked, so that no child inherits the parent's event loop or database connection.
+Processes, not threads: the checks are CPU work under the GIL (``ledger.workers``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
-import multiprocessing
 import re
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from typing import NamedTuple
 
 import asyncpg
 
 from ledger import stretches
 from ledger.stretches import Stretch
+from ledger.workers import pool as workers_pool
 
 _SNAPSHOT = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
 
@@ -69,8 +68,7 @@ async def check_in_workers(
     """Positions 1…``total`` checked by ``workers`` processes, the stretches in order."""
     if not _SNAPSHOT.fullmatch(snapshot):
         raise ValueError(f"not a snapshot id: {snapshot!r}")
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, context, _start, (url, snapshot)) as pool:
+    with workers_pool(workers, _start, (url, snapshot)) as pool:
         futures: list[Future[Stretch]] = [
             pool.submit(_check, start, end, signed) for start, end in spans(total, height)
         ]

@@ -11,9 +11,10 @@ everything, so the next batch starts from the table again.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
 import asyncpg
@@ -24,7 +25,8 @@ from nats.aio.client import Client
 from contracts.envelope import Envelope
 from contracts.topology import Topology
 from ledger import merkle_head, metrics, store
-from ledger.sequencer import Batch, Head, Recorded, sequence
+from ledger.prepared import Prepared
+from ledger.sequencer import Batch, Head, Recorded, Row, sequencing
 
 MAX_CACHED_HEADS = 100_000
 BeforeCommit = Callable[[Batch], Awaitable[None]]
@@ -61,7 +63,7 @@ class Writer:
 
     async def append(
         self,
-        envelopes: list[Envelope],
+        envelopes: Sequence[Envelope | Prepared],
         *,
         progress: Progress | None = None,
         before_commit: BeforeCommit | None = None,
@@ -81,39 +83,46 @@ class Writer:
 
     async def _append(
         self,
-        envelopes: list[Envelope],
+        envelopes: Sequence[Envelope | Prepared],
         progress: Progress | None,
         before_commit: BeforeCommit | None,
     ) -> Batch:
         try:
             async with self.conn.transaction():
-                batch = await self._sequence_known(envelopes)
-                await self._finish(batch, progress, before_commit)
+                batch, rows = await self._sequence_known(envelopes)
+                await self._finish(batch, rows, progress, before_commit)
             return batch
         except asyncpg.UniqueViolationError:
             self._forget()
             async with self.conn.transaction():
                 batch = await store.check_all(self.conn, envelopes, origin=self.origin)
-                await self._finish(batch, progress, before_commit)
+                await self._finish(batch, iter(batch.rows), progress, before_commit)
             return batch
         except BaseException:
             self._forget()
             raise
 
     async def _finish(
-        self, batch: Batch, progress: Progress | None, before_commit: BeforeCommit | None
+        self,
+        batch: Batch,
+        rows: Iterator[Row],
+        progress: Progress | None,
+        before_commit: BeforeCommit | None,
     ) -> None:
+        """Record ``batch``, whose ``rows`` are made as they are taken (the batch is whole
+        once they are all taken), with ``progress``; then ``before_commit``."""
         saved = None if progress is None else (progress.stream, progress.seq)
-        if batch.rows:
-            grown = await self._grow(batch) if self.merkle_log else None
-            if grown is not None and len(batch.rows) <= store.ONE_TRIP_ROWS:
-                moves = merkle_head.Moves(self._stored, grown)
-                await store.append_logged(self.conn, batch.rows, moves, saved)
-            else:
-                await store.insert(self.conn, batch.rows)
-                if grown is not None:
-                    await merkle_head.save(self.conn, self._stored, grown)
-                await store.notify(self.conn, batch.rows[-1].position, saved)
+        first = list(itertools.islice(rows, store.ONE_TRIP_ROWS + 1))
+        if len(first) > store.ONE_TRIP_ROWS or (first and not self.merkle_log):
+            await store.insert(self.conn, itertools.chain(first, rows))
+            if self.merkle_log:
+                grown = await self._grow(batch)  # first: it may load the stored size
+                await merkle_head.save(self.conn, self._stored, grown)
+            await store.notify(self.conn, batch.rows[-1].position, saved)
+        elif first:
+            grown = await self._grow(batch)
+            moves = merkle_head.Moves(self._stored, grown)
+            await store.append_logged(self.conn, batch.rows, moves, saved)
         elif saved is not None:
             await store.save_progress(self.conn, *saved)
         if before_commit is not None:
@@ -128,11 +137,16 @@ class Writer:
         self._grown = merkle_head.extended(self._tree, (row.record for row in batch.rows))
         return self._grown
 
-    async def _sequence_known(self, envelopes: list[Envelope]) -> Batch:
+    async def _sequence_known(
+        self, envelopes: Sequence[Envelope | Prepared]
+    ) -> tuple[Batch, Iterator[Row]]:
+        """The batch on what this writer knows, and its rows, made as they are taken."""
         if self._next is None:
             self._next = await store.next_position(self.conn)
         heads = await self._heads_of({e.incident_id for e in envelopes})
-        return sequence(
+        batch = Batch(rows=[], outcomes=[])
+        return batch, sequencing(
+            batch,
             envelopes,
             stored={},
             heads=heads,

@@ -1,0 +1,112 @@
+"""Decoding large batches on another core, while the sequencer works on this one.
+
+The ingest is one process by design (one writer orders everything), and its CPU is its
+limit: decoding, validating and canonically encoding a message costs about as much as
+sequencing, hashing and storing it. So a batch of at least ``MIN_BATCH`` messages is
+decoded by a worker process while the previous batch is being sequenced and committed
+here; only the raw bytes go there, and only what the sequencer needs
+(``ledger.prepared``) comes back. Smaller batches, at ordinary rates, are decoded here:
+sending them costs more latency than it saves. A worker that dies is replaced, and its
+batch decoded here; nothing is lost either way, since nothing is acknowledged until the
+batch commits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import UTC, datetime
+
+import msgspec
+import structlog
+from nats.aio.msg import Msg
+
+from contracts.topology import Topology
+from ledger import workers
+from ledger.intake import Decoded, decode_all, decode_batch
+from ledger.prepared import Prepared
+from ledger.sequencer import Rejected
+from ledger.settings import IngestSettings
+
+log = structlog.get_logger("ledger.decode_pool")
+MIN_BATCH = 200
+
+
+class _Result(msgspec.Struct, array_like=True):
+    prepared: list[Prepared]
+    rejected: list[tuple[int, Rejected]]  # (index in the batch, why)
+
+
+_pack = msgspec.msgpack.Encoder().encode
+_unpack = msgspec.msgpack.Decoder(_Result).decode
+
+
+def _decode_packed(
+    datas: list[bytes],
+    subjects: list[str],
+    topology: Topology,
+    settings: IngestSettings,
+    now: datetime,
+) -> bytes:
+    """``decode_all`` in a worker, packed for the way back."""
+    items = decode_all(datas, subjects, topology, settings, now)
+    return _pack(
+        _Result(
+            [i for i in items if isinstance(i, Prepared)],
+            [(n, i) for n, i in enumerate(items) if isinstance(i, Rejected)],
+        )
+    )
+
+
+def _unpacked(packed: bytes, count: int) -> list[Prepared | Rejected]:
+    result = _unpack(packed)
+    items: list[Prepared | Rejected | None] = [None] * count
+    for index, rejected in result.rejected:
+        items[index] = rejected
+    prepared = iter(result.prepared)
+    return [next(prepared) if item is None else item for item in items]
+
+
+def _quiet() -> None:
+    """Ctrl-C reaches the whole process group; the ingest itself shuts its workers down."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class DecodePool:
+    """``workers`` decoding processes (none: everything is decoded in this process)."""
+
+    def __init__(self, workers: int, topology: Topology, settings: IngestSettings) -> None:
+        self.workers, self.topology, self.settings = workers, topology, settings
+        self._pool: ProcessPoolExecutor | None = None
+
+    @property
+    def idle(self) -> bool:
+        """Whether workers are wanted but not running."""
+        return self.workers > 0 and self._pool is None
+
+    def start(self) -> None:
+        """Start the workers now, so that the first large batch does not wait for them."""
+        if self.workers > 0:
+            self._pool = workers.pool(self.workers, _quiet)
+            self._pool.submit(int)
+
+    async def decode(self, msgs: list[Msg]) -> Decoded:
+        if self._pool is None or len(msgs) < MIN_BATCH:
+            return decode_batch(msgs, self.topology, self.settings)
+        datas, subjects = [m.data for m in msgs], [m.subject for m in msgs]
+        job = (datas, subjects, self.topology, self.settings, datetime.now(UTC))
+        try:
+            packed = await asyncio.wrap_future(self._pool.submit(_decode_packed, *job))
+        except BrokenProcessPool:
+            log.warning("a decoding worker died; starting another", batch=len(msgs))
+            self.close()
+            self.start()
+            return Decoded(msgs, decode_all(*job))
+        return Decoded(msgs, _unpacked(packed, len(msgs)))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None

@@ -1,0 +1,109 @@
+"""Given a batch of published messages, good and bad, the decoding worker prepares exactly
+what decoding in the ingest itself would: the same events for the sequencer, the same
+rejections in the same places; and a worker that dies costs nothing but its speed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from datetime import UTC, datetime, timedelta
+
+import msgspec
+import pytest
+from nats.aio.msg import Msg
+
+from contracts import canonical
+from contracts.topology import Topology
+from ledger import decode_pool
+from ledger.decode_pool import MIN_BATCH, DecodePool
+from ledger.intake import decode_batch
+from ledger.prepared import prepare
+from ledger.sequencer import Rejected
+from ledger.settings import IngestSettings
+from tests.support import note_envelope
+
+pytestmark = pytest.mark.unit
+
+TOPOLOGY = Topology("t")
+SETTINGS = IngestSettings()
+
+
+def published(n: int) -> list[Msg]:
+    """``n`` messages, every seventh of them refused for a different reason."""
+    now = datetime.now(UTC)
+    msgs = []
+    for i in range(n):
+        envelope = note_envelope(f"INC-{i % 13}", f"note {i}", at=now - timedelta(seconds=i))
+        data = canonical.encode(envelope)
+        subject = TOPOLOGY.event_subject(envelope.source, envelope.incident_id)
+        if i % 7 == 3:
+            data = data[:-1]  # invalid_json
+        elif i % 7 == 5:
+            subject = TOPOLOGY.event_subject("elsewhere", envelope.incident_id)  # source_mismatch
+        msgs.append(Msg(_client=None, subject=subject, data=data))  # type: ignore[arg-type]
+    return msgs
+
+
+def test_the_packed_answer_unpacks_to_what_decoding_here_gives() -> None:
+    msgs = published(50)
+    here = decode_batch(msgs, TOPOLOGY, SETTINGS)
+    now = datetime.now(UTC)
+    packed = decode_pool._decode_packed(
+        [m.data for m in msgs], [m.subject for m in msgs], TOPOLOGY, SETTINGS, now
+    )
+    there = decode_pool._unpacked(packed, len(msgs))
+    assert [type(i) for i in there] == [type(i) for i in here.items]
+    assert {i.code for i in there if isinstance(i, Rejected)} == {
+        "invalid_json",
+        "source_mismatch",
+    }
+    for mine, theirs in zip(here.items, there, strict=True):
+        assert msgspec.to_builtins(mine) == msgspec.to_builtins(theirs)
+
+
+def test_prepared_events_carry_the_canonical_bytes_of_their_envelope() -> None:
+    envelope = note_envelope("INC-1", "hello", at=datetime.now(UTC))
+    prepared = prepare(envelope)
+    assert prepared.event == canonical.encode(envelope)
+    assert prepare(prepared) is prepared
+
+
+async def test_a_large_batch_is_decoded_by_the_worker_and_small_ones_here() -> None:
+    pool = DecodePool(1, TOPOLOGY, SETTINGS)
+    pool.start()
+    try:
+        msgs = published(MIN_BATCH + 10)
+        decoded = await pool.decode(msgs)
+        expected = decode_batch(msgs, TOPOLOGY, SETTINGS)
+        assert msgspec.to_builtins(decoded.items) == msgspec.to_builtins(expected.items)
+        assert decoded.msgs is msgs
+        assert len((await pool.decode(msgs[:5])).items) == 5
+    finally:
+        pool.close()
+
+
+async def test_when_the_worker_dies_the_batch_is_decoded_here_and_a_new_worker_starts() -> None:
+    pool = DecodePool(1, TOPOLOGY, SETTINGS)
+    pool.start()
+    try:
+        msgs = published(MIN_BATCH)
+        await pool.decode(msgs)  # the worker is up
+        assert pool._pool is not None
+        for pid in list(pool._pool._processes):
+            os.kill(pid, signal.SIGKILL)
+        await asyncio.sleep(0.5)  # the executor notices
+        decoded = await pool.decode(msgs)
+        assert len(decoded.items) == len(msgs)
+        assert not pool.idle
+        again = await pool.decode(msgs)
+        assert msgspec.to_builtins(again.items) == msgspec.to_builtins(decoded.items)
+    finally:
+        pool.close()
+
+
+def test_no_workers_means_no_processes() -> None:
+    pool = DecodePool(0, TOPOLOGY, SETTINGS)
+    pool.start()
+    assert not pool.idle
+    assert pool._pool is None
