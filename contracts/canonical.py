@@ -82,6 +82,11 @@ def _plan(cls: type) -> _Plan:
     return plan
 
 
+def warm(cls: type) -> None:
+    """Work out ``cls``'s plan now rather than at its first encoding."""
+    _plan(cls)
+
+
 def _fix(value: msgspec.Struct, tree: dict[str, Any]) -> None:
     """Canonicalise the timestamps of ``tree``, the builtins of struct ``value``, in place,
     visiting only the fields whose declared types can hold one."""

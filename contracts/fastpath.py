@@ -95,3 +95,8 @@ def decode(data: bytes, payload_type: Any, limits: Limits) -> Envelope | None:
     except (msgspec.DecodeError, UnicodeDecodeError):
         return None
     return Envelope(**{f: getattr(head, f) for f in _HEADER_FIELDS}, payload=payload)
+
+
+def warm(cls: type[Payload]) -> None:
+    """Build ``cls``'s decoder now rather than at its first event."""
+    _payload_decoder(cls)

@@ -24,7 +24,7 @@ import structlog
 from nats.aio.msg import Msg
 
 from contracts.topology import Topology
-from ledger import workers
+from ledger import warm, workers
 from ledger.intake import Decoded, decode_all, decode_batch
 from ledger.prepared import Prepared
 from ledger.sequencer import Rejected
@@ -69,9 +69,10 @@ def _unpacked(packed: bytes, count: int) -> list[Prepared | Rejected]:
     return [next(prepared) if item is None else item for item in items]
 
 
-def _quiet() -> None:
-    """Ctrl-C reaches the whole process group; the ingest itself shuts its workers down."""
+def _start(topology: Topology, settings: IngestSettings) -> None:
+    # Ctrl-C reaches the whole process group; the ingest itself shuts its workers down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    warm.codecs(topology, settings)
 
 
 class DecodePool:
@@ -89,7 +90,7 @@ class DecodePool:
     def start(self) -> None:
         """Start the workers now, so that the first large batch does not wait for them."""
         if self.workers > 0:
-            self._pool = workers.pool(self.workers, _quiet)
+            self._pool = workers.pool(self.workers, _start, (self.topology, self.settings))
             self._pool.submit(int)
 
     async def decode(self, msgs: list[Msg]) -> Decoded:

@@ -10,7 +10,7 @@ import structlog
 from nats.aio.client import Client
 
 from contracts.topology import Topology
-from ledger import appends, consumer, leader, metrics
+from ledger import appends, consumer, leader, metrics, warm
 from ledger.decode_pool import DecodePool
 from ledger.settings import IngestSettings
 from ledger.writer import Writer
@@ -32,6 +32,7 @@ async def _lead(
     requests = None
     metrics.LEADER.set(1)
     try:
+        await warm.statements(writer.conn)
         requests = await appends.serve(nc, writer, topology, settings)
         await consumer.consume(writer, nc.jetstream(), topology, settings, halt, decoder)
     except consumer.TRANSIENT as exc:
@@ -57,12 +58,15 @@ async def _relay(source: asyncio.Event, target: asyncio.Event) -> None:
 async def run(
     database_url: str, nc: Client, topology: Topology, settings: IngestSettings, stop: asyncio.Event
 ) -> None:
-    decoder = DecodePool(settings.decode_workers, topology, settings)
+    decoder, warmed = DecodePool(settings.decode_workers, topology, settings), False
     try:
         while not stop.is_set():
             conn = await leader.acquire(database_url, stop)
             if conn is None:
                 return
+            if not warmed:
+                warm.codecs(topology, settings)
+                warmed = True
             if decoder.idle:
                 decoder.start()  # on taking the lead: a standby keeps no workers
             writer = Writer(conn, nc, topology, settings.origin, settings.merkle_log)

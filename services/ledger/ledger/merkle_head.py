@@ -127,3 +127,8 @@ class Moves:
 async def save(conn: asyncpg.Connection, before: int, tree: TiledRange) -> None:
     moves = Moves(before, tree)
     moves.check(await conn.fetchrow(_SAVE, *moves.arguments))
+
+
+async def save_nothing(conn: asyncpg.Connection) -> None:
+    """``save``'s statement run once on nothing (a size no head has), to prepare it."""
+    await conn.fetchrow(_SAVE, *Moves(-1, TiledRange()).arguments)

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import asyncpg
 import msgspec
+from ledger_verify.tiles import TiledRange
 
 from contracts import lifecycle
 from contracts.envelope import Envelope
@@ -128,6 +129,20 @@ async def append_logged(
         _ONE_TRIP, *moves.arguments, *columns, *(progress or (None, None)), str(rows[-1].position)
     )
     moves.check(row)
+
+
+async def warm(conn: asyncpg.Connection) -> None:
+    """Run the writer's statements once on nothing, so that asyncpg has them prepared
+    (call inside a transaction, and roll it back: the append's trigger takes its lock)."""
+    await conn.fetch(_HEADS, [], sorted(lifecycle.RELEVANT))
+    await conn.fetch(_STORED, [])
+    moves = merkle_head.Moves(-1, TiledRange())  # a size no head has: nothing moves
+    nothing: list[list[object]] = [[] for _ in COLUMNS]
+    await conn.fetchrow(_ONE_TRIP, *moves.arguments, *nothing, None, None, "0")
+    await merkle_head.save_nothing(conn)
+    await conn.execute(_PROGRESS_AND_NOTIFY, None, None, "0")
+    await read_progress(conn, "")
+    await next_position(conn)
 
 
 async def read_progress(conn: asyncpg.Connection, stream: str) -> int:
