@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from uuid import UUID
@@ -112,8 +113,11 @@ _ONE_TRIP = f"""
 WITH appended AS (
   INSERT INTO events ({", ".join(COLUMNS)}) SELECT * FROM {_UNNEST} RETURNING 1
 ), {merkle_head.MOVES}, saved AS ({_progress("$21", "$22")})
-SELECT {merkle_head.COUNTS}, pg_notify('ledger_events', $23::text)
+SELECT {merkle_head.COUNTS}, pg_notify('ledger_events', $23::text),
+  merkle_moved((SELECT count(*) FROM head),
+               (SELECT count(*) FROM new) + (SELECT count(*) FROM grown), $1, $24)
 """
+MOVED = "LM001"  # what merkle_moved raises: the statement failed and committed nothing
 
 
 async def append_logged(
@@ -123,11 +127,18 @@ async def append_logged(
     progress: tuple[str, int] | None,
 ) -> None:
     """``rows`` recorded, the Merkle log moved, ``progress`` saved and listeners told, in
-    one statement (call inside the batch's transaction; at most ``ONE_TRIP_ROWS`` rows)."""
+    one statement (at most ``ONE_TRIP_ROWS`` rows), which fails whole unless the log moved
+    as planned: it may run in a transaction of its own."""
     columns = zip(*(msgspec.structs.astuple(r) for r in rows), strict=True)
-    row = await conn.fetchrow(
-        _ONE_TRIP, *moves.arguments, *columns, *(progress or (None, None)), str(rows[-1].position)
-    )
+    saved, position = progress or (None, None), str(rows[-1].position)
+    try:
+        row = await conn.fetchrow(
+            _ONE_TRIP, *moves.arguments, *columns, *saved, position, moves.tiles
+        )
+    except asyncpg.PostgresError as exc:
+        if exc.sqlstate == MOVED:
+            raise merkle_head.HeadMoved(str(exc)) from None
+        raise
     moves.check(row)
 
 
@@ -138,7 +149,9 @@ async def warm(conn: asyncpg.Connection) -> None:
     await conn.fetch(_STORED, [])
     moves = merkle_head.Moves(-1, TiledRange())  # a size no head has: nothing moves
     nothing: list[list[object]] = [[] for _ in COLUMNS]
-    await conn.fetchrow(_ONE_TRIP, *moves.arguments, *nothing, None, None, "0")
+    with contextlib.suppress(asyncpg.PostgresError):  # merkle_moved refuses, as intended
+        async with conn.transaction():  # a savepoint, so that the rest can go on
+            await conn.fetchrow(_ONE_TRIP, *moves.arguments, *nothing, None, None, "0", 0)
     await merkle_head.save_nothing(conn)
     await conn.execute(_PROGRESS_AND_NOTIFY, None, None, "0")
     await read_progress(conn, "")

@@ -88,6 +88,8 @@ class Writer:
         before_commit: BeforeCommit | None,
     ) -> Batch:
         try:
+            if self.merkle_log and len(envelopes) <= store.ONE_TRIP_ROWS:
+                return await self._append_alone(envelopes, progress, before_commit)
             async with self.conn.transaction():
                 batch, rows = await self._sequence_known(envelopes)
                 await self._finish(batch, rows, progress, before_commit)
@@ -101,6 +103,30 @@ class Writer:
         except BaseException:
             self._forget()
             raise
+
+    async def _append_alone(
+        self,
+        envelopes: Sequence[Envelope | Prepared],
+        progress: Progress | None,
+        before_commit: BeforeCommit | None,
+    ) -> Batch:
+        """A small batch as one statement in a transaction of its own: without BEGIN and
+        COMMIT, two round trips fewer (a millisecond or more of each event's latency on a
+        busy machine). The reads before it need no transaction, as this writer alone
+        writes, and the statement commits nothing unless the Merkle log moved as planned.
+        ``before_commit`` runs before it, as it would before a COMMIT."""
+        batch, rows = await self._sequence_known(envelopes)
+        made = list(rows)  # the batch, whole
+        if before_commit is not None:
+            await before_commit(batch)
+        saved = None if progress is None else (progress.stream, progress.seq)
+        if made:
+            grown = await self._grow(batch)  # first: it may load the stored size
+            moves = merkle_head.Moves(self._stored, grown)
+            await store.append_logged(self.conn, made, moves, saved)
+        elif saved is not None:
+            await store.save_progress(self.conn, *saved)
+        return batch
 
     async def _finish(
         self,
