@@ -2,14 +2,11 @@
 that holds leadership (see ``ledger.leader``), one batch at a time.
 
 As the only writer it may remember what it wrote: the next position and each recent
-incident's head. A batch is first tried on that knowledge alone, without looking up its
-event_ids; a redelivered event then trips the unique index, the transaction rolls back,
-and the batch is retried with every event_id checked. In the same way an incident it does
-not know, whose first event in the batch reports it (``incident.reported``, expecting no
-version beyond 0), is taken to be new without a look: were it not, its version 1 would
-trip the unique (incident_id, version) index. (Only reports: taking every unknown
-incident for new would have each batch after a failover fail once.) Any other failure
-forgets everything, so the next batch starts from the table again.
+incident's head (``ledger.heads``, which also takes reported incidents to be new). A batch
+is first tried on that knowledge alone, without looking up its event_ids; a redelivered
+event (or a report of an incident that was not new) then trips a unique index, the
+transaction rolls back, and the batch is retried with every event_id and head checked.
+Any other failure forgets everything, so the next batch starts from the table again.
 """
 
 from __future__ import annotations
@@ -17,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
@@ -26,15 +22,13 @@ import msgspec
 from ledger_verify.tiles import TiledRange
 from nats.aio.client import Client
 
-from contracts import lifecycle
 from contracts.envelope import Envelope
 from contracts.topology import Topology
 from ledger import merkle_head, metrics, store
+from ledger.heads import Heads
 from ledger.prepared import Prepared
-from ledger.sequencer import Batch, Head, Recorded, Row, sequencing
+from ledger.sequencer import Batch, Recorded, Row, sequencing
 
-MAX_CACHED_HEADS = 100_000
-REPORTED = "incident.reported"
 BeforeCommit = Callable[[Batch], Awaitable[None]]
 
 
@@ -43,11 +37,6 @@ class Progress(msgspec.Struct, frozen=True):
 
     stream: str
     seq: int
-
-
-def _reports(envelope: Envelope | Prepared) -> bool:
-    """Whether ``envelope`` reports its incident, expecting it to be new (or anything)."""
-    return not envelope.expected_version and lifecycle.name_of(envelope.type) == REPORTED
 
 
 class Writer:
@@ -62,7 +51,7 @@ class Writer:
         self.conn, self.nc, self.topology, self.origin = conn, nc, topology, origin
         self.merkle_log = merkle_log
         self._lock = asyncio.Lock()
-        self._heads: OrderedDict[str, Head] = OrderedDict()
+        self._heads = Heads()
         self._next: int | None = None
         self._tree: TiledRange | None = None  # the Merkle log as committed
         self._stored = 0  # the size merkle_head holds
@@ -180,7 +169,7 @@ class Writer:
         """The batch on what this writer knows, and its rows, made as they are taken."""
         if self._next is None:
             self._next = await store.next_position(self.conn)
-        heads = await self._heads_of(envelopes)
+        heads = await self._heads.of(self.conn, envelopes)
         batch = Batch(rows=[], outcomes=[])
         return batch, sequencing(
             batch,
@@ -192,23 +181,8 @@ class Writer:
             origin=self.origin,
         )
 
-    async def _heads_of(self, envelopes: Sequence[Envelope | Prepared]) -> dict[str, Head]:
-        """The heads of the batch's incidents this writer knows or reads, leaving out those
-        it takes to be new (see above): a round trip saved for most batches."""
-        firsts: dict[str, Envelope | Prepared] = {}
-        for envelope in envelopes:
-            firsts.setdefault(envelope.incident_id, envelope)
-        missing = [i for i, e in firsts.items() if i not in self._heads and not _reports(e)]
-        for incident, head in (await store.load_heads(self.conn, missing)).items():
-            self._heads[incident] = head
-        return {i: self._heads[i] for i in firsts if i in self._heads}
-
     def _remember(self, batch: Batch) -> None:
-        for incident, head in batch.heads.items():
-            self._heads[incident] = head
-            self._heads.move_to_end(incident)
-        while len(self._heads) > MAX_CACHED_HEADS:
-            self._heads.popitem(last=False)
+        self._heads.remember(batch.heads)
         if batch.rows:
             self._next = batch.rows[-1].position + 1
 
