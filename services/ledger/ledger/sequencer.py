@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from uuid import UUID
 
 import msgspec
@@ -120,25 +120,19 @@ def _judge(envelope: Prepared, head: Head | None) -> Rejected | Lifecycle:
     return lifecycle
 
 
-def sequence(
-    envelopes: Sequence[Envelope | Prepared],
-    *,
-    stored: dict[UUID, Stored],
-    heads: dict[str, Head],
-    next_position: int,
-    recorded_at: datetime,
-    origin: str,
-) -> Batch:
+class Known(TypedDict):
+    """What the ledger holds that a batch is judged against, and the batch's stamps."""
+
+    stored: dict[UUID, Stored]  # already recorded under the batch's event_ids
+    heads: dict[str, Head]  # each incident's last record and lifecycle
+    next_position: int
+    recorded_at: datetime
+    origin: str
+
+
+def sequence(envelopes: Sequence[Envelope | Prepared], **known: Unpack[Known]) -> Batch:
     batch = Batch(rows=[], outcomes=[])
-    for _ in sequencing(
-        batch,
-        envelopes,
-        stored=stored,
-        heads=heads,
-        next_position=next_position,
-        recorded_at=recorded_at,
-        origin=origin,
-    ):
+    for _ in sequencing(batch, envelopes, **known):
         pass
     return batch
 

@@ -39,6 +39,10 @@ class Progress(msgspec.Struct, frozen=True):
     seq: int
 
 
+def _saved(progress: Progress | None) -> tuple[str, int] | None:
+    return None if progress is None else (progress.stream, progress.seq)
+
+
 class Writer:
     def __init__(
         self,
@@ -116,17 +120,21 @@ class Writer:
         writes, and the statement commits nothing unless the Merkle log moved as planned.
         ``before_commit`` runs before it, as it would before a COMMIT."""
         batch, rows = await self._sequence_known(envelopes)
-        made = list(rows)  # the batch, whole
+        list(rows)  # all made: the batch is whole
         if before_commit is not None:
             await before_commit(batch)
-        saved = None if progress is None else (progress.stream, progress.seq)
-        if made:
+        await self._record_logged(batch, _saved(progress))
+        return batch
+
+    async def _record_logged(self, batch: Batch, saved: tuple[str, int] | None) -> None:
+        """``batch`` (at most ONE_TRIP_ROWS records) and the Merkle log's move in one
+        statement; only ``saved`` when it has no records."""
+        if batch.rows:
             grown = await self._grow(batch)  # first: it may load the stored size
             moves = merkle_head.Moves(self._stored, grown)
-            await store.append_logged(self.conn, made, moves, saved)
+            await store.append_logged(self.conn, batch.rows, moves, saved)
         elif saved is not None:
             await store.save_progress(self.conn, *saved)
-        return batch
 
     async def _finish(
         self,
@@ -137,20 +145,16 @@ class Writer:
     ) -> None:
         """Record ``batch``, whose ``rows`` are made as they are taken (the batch is whole
         once they are all taken), with ``progress``; then ``before_commit``."""
-        saved = None if progress is None else (progress.stream, progress.seq)
-        first = list(itertools.islice(rows, store.ONE_TRIP_ROWS + 1))
+        saved = _saved(progress)
+        first = list(itertools.islice(rows, store.ONE_TRIP_ROWS + 1))  # all, if that few
         if len(first) > store.ONE_TRIP_ROWS or (first and not self.merkle_log):
             await store.insert(self.conn, itertools.chain(first, rows))
             if self.merkle_log:
                 grown = await self._grow(batch)  # first: it may load the stored size
                 await merkle_head.save(self.conn, self._stored, grown)
             await store.notify(self.conn, batch.rows[-1].position, saved)
-        elif first:
-            grown = await self._grow(batch)
-            moves = merkle_head.Moves(self._stored, grown)
-            await store.append_logged(self.conn, batch.rows, moves, saved)
-        elif saved is not None:
-            await store.save_progress(self.conn, *saved)
+        else:
+            await self._record_logged(batch, saved)
         if before_commit is not None:
             await before_commit(batch)
 
