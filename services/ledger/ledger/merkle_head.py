@@ -10,7 +10,9 @@ rebuilt from the records themselves before the batch goes on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Iterator
+from typing import Protocol, TypeVar
 
 import asyncpg
 import structlog
@@ -22,6 +24,14 @@ from ledger import db
 
 log = structlog.get_logger("ledger.merkle")
 _CHUNK = 10_000
+
+
+class _Recorded(Protocol):
+    @property
+    def record(self) -> bytes: ...
+
+
+_R = TypeVar("_R", bound=_Recorded)
 
 
 class HeadMoved(RuntimeError):
@@ -60,6 +70,16 @@ async def catch_up(conn: asyncpg.Connection, tree: CompactRange, upto: int) -> N
         if not records:
             raise MissingRecords(f"records {tree.size + 1}… are missing below {upto}")
         tree.extend(leaf_hash(record) for _, record in records)
+
+
+def growing(tree: TiledRange, rows: Iterable[_R], chunk: int = 256) -> Iterator[_R]:
+    """``rows`` as they are taken, each ``chunk`` of them appended to ``tree`` on the way
+    (the writer's COPY takes rows while PostgreSQL stores the ones before: the log grows
+    in that time, not after). ``tree`` is whole once every row has been taken."""
+    rows = iter(rows)
+    while taken := list(itertools.islice(rows, chunk)):
+        tree.extend(leaf_hash(row.record) for row in taken)
+        yield from taken
 
 
 def extended(tree: TiledRange, records: Iterable[bytes]) -> TiledRange:

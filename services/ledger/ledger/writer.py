@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 
 import asyncpg
@@ -148,10 +148,12 @@ class Writer:
         saved = _saved(progress)
         first = list(itertools.islice(rows, store.ONE_TRIP_ROWS + 1))  # all, if that few
         if len(first) > store.ONE_TRIP_ROWS or (first and not self.merkle_log):
-            await store.insert(self.conn, itertools.chain(first, rows))
+            made: Iterable[Row] = itertools.chain(first, rows)
             if self.merkle_log:
-                grown = await self._grow(batch)  # first: it may load the stored size
-                await merkle_head.save(self.conn, self._stored, grown)
+                made = await self._growing(first[0].position, made)
+            await store.insert(self.conn, made)
+            if self.merkle_log and self._grown is not None:
+                await merkle_head.save(self.conn, self._stored, self._grown)
             await store.notify(self.conn, batch.rows[-1].position, saved)
         else:
             await self._record_logged(batch, saved)
@@ -161,11 +163,21 @@ class Writer:
     async def _grow(self, batch: Batch) -> TiledRange:
         """The Merkle log over the batch's records, to be moved in the batch's transaction
         (kept as ``_grown`` until it commits)."""
-        first = batch.rows[0].position
-        if self._tree is None or self._tree.size != first - 1:
-            self._tree, self._stored = await merkle_head.load(self.conn, first - 1)
-        self._grown = merkle_head.extended(self._tree, (row.record for row in batch.rows))
+        tree = await self._tree_at(batch.rows[0].position - 1)
+        self._grown = merkle_head.extended(tree, (row.record for row in batch.rows))
         return self._grown
+
+    async def _growing(self, first: int, rows: Iterable[Row]) -> Iterator[Row]:
+        """``rows``, from position ``first``, appended to a copy of the Merkle log as they
+        are taken (``_grown``, whole once they all are)."""
+        self._grown = (await self._tree_at(first - 1)).copy()
+        return merkle_head.growing(self._grown, rows)
+
+    async def _tree_at(self, size: int) -> TiledRange:
+        """The Merkle log as committed, of ``size`` records (loaded only if it is not)."""
+        if self._tree is None or self._tree.size != size:
+            self._tree, self._stored = await merkle_head.load(self.conn, size)
+        return self._tree
 
     async def _sequence_known(
         self, envelopes: Sequence[Envelope | Prepared]
