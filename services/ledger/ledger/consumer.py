@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 
 import nats.errors
 import structlog
@@ -123,41 +124,57 @@ async def consume(
     halt: asyncio.Event,
     decoder: DecodePool,
 ) -> None:
-    """Read from where the ledger stands, in stream order, as a two-stage pipeline: while
-    one batch is sequenced and committed, the next is received and decoded, so this
-    process's CPU work overlaps PostgreSQL's. (A reason for its length: the pipeline's
-    two stages and the gap restart share its state.)"""
+    """Read from where the ledger stands, in stream order, as a pipeline: while batches are
+    committed, the next is received and decoded, so this process's CPU work overlaps
+    PostgreSQL's; and it is handed to the writer as soon as the one before has been
+    sequenced, to be sent while that one commits (``ledger.lanes``)."""
     reading = Reading(await writer.progress(topology.events_stream))
     puller = await _reader(writer, js, topology, settings, reading.taken)
-    committing: asyncio.Task[bool] | None = None
+    inflight: deque[asyncio.Task[bool]] = deque()
     try:
         while not halt.is_set():
             msgs, gapped = await _take(puller, reading, settings.fetch_wait, settings.batch)
             decoded = await decoder.decode(msgs) if msgs else None
-            if committing is not None and not await committing:
+            if not await _room(inflight, writer):
                 break
-            committing = None
             if not gapped:
                 decoded, gapped = await _topped_up(decoded, puller, reading, decoder, settings)
             if decoded is not None:
-                committing = asyncio.create_task(
-                    _handle_or_halt(decoded, writer, js, topology, halt)
+                inflight.append(
+                    asyncio.create_task(_handle_or_halt(decoded, writer, js, topology, halt))
                 )
-                await asyncio.sleep(0)  # let it run up to its first wait on PostgreSQL
+                await asyncio.sleep(0)  # let it take its turn and run up to its first wait
             if gapped:
-                if committing is not None and not await committing:
+                if not await _drained(inflight):
                     break
-                committing = None
                 await puller.stop()
                 puller = await _read_again(writer, js, topology, settings, reading)
-        if committing is not None:
-            await committing
+        await _drained(inflight)
     finally:
-        if committing is not None and not committing.done():
-            committing.cancel()  # an error elsewhere: the lead is being given up anyway
-            with contextlib.suppress(asyncio.CancelledError, *TRANSIENT):
-                await committing
+        for task in inflight:
+            if not task.done():
+                task.cancel()  # an error elsewhere: the lead is being given up anyway
+        with contextlib.suppress(asyncio.CancelledError, *TRANSIENT):
+            await asyncio.gather(*inflight)
         await puller.stop()
+
+
+async def _room(inflight: deque[asyncio.Task[bool]], writer: Writer) -> bool:
+    """Wait until the writer would send a batch at once: the batches before sequenced, and
+    a lane free (False if a batch failed)."""
+    await writer.lanes.free()
+    while inflight and (inflight[0].done() or len(inflight) >= len(writer.lanes.all)):
+        if not await inflight.popleft():
+            return False
+    return True
+
+
+async def _drained(inflight: deque[asyncio.Task[bool]]) -> bool:
+    """Wait for every batch in flight (False if one failed)."""
+    ok = True
+    while inflight:
+        ok = await inflight.popleft() and ok
+    return ok
 
 
 async def _handle_or_halt(

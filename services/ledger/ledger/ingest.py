@@ -32,7 +32,8 @@ async def _lead(
     requests = None
     metrics.LEADER.set(1)
     try:
-        await warm.statements(writer.conn)
+        for lane in writer.lanes.all:
+            await warm.statements(lane.conn)
         requests = await appends.serve(nc, writer, topology, settings)
         await consumer.consume(writer, nc.jetstream(), topology, settings, halt, decoder)
     except consumer.TRANSIENT as exc:
@@ -69,7 +70,8 @@ async def run(
                 warmed = True
             if decoder.idle:
                 decoder.start()  # on taking the lead: a standby keeps no workers
-            writer = Writer(conn, nc, topology, settings.origin, settings.merkle_log)
+            twin = await leader.companion(database_url) if settings.lanes > 1 else None
+            writer = Writer(conn, nc, topology, settings.origin, settings.merkle_log, twin)
             await _lead(writer, nc, topology, settings, stop, decoder)
             if not stop.is_set():
                 log.warning("no longer leading; standing by")

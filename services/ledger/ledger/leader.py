@@ -9,8 +9,11 @@ transaction and leave positions non-contiguous (see shared/reference/event-store
 The DDL (``events_gapless``) refuses anything else, so even a writer that lost its lock
 without noticing cannot break the order: its next append fails.
 
-The lock lives on the writer's own connection, and every append goes through that
-connection: if the connection dies, PostgreSQL drops the lock and the appends stop with it.
+The lock lives on the writer's own connection, and appends go through that connection
+and, for large batches, one companion opened beside it (``ledger.lanes``): if the lead's
+connection dies, PostgreSQL drops the lock, and the writer stops at its next use of it.
+A batch the companion sends in between can only follow what is committed (the DDL above,
+and the Merkle head's fence), whoever leads by then.
 """
 
 from __future__ import annotations
@@ -60,6 +63,16 @@ async def acquire(
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), interval)
     return None
+
+
+async def companion(url: str) -> asyncpg.Connection | None:
+    """A second connection for the leader's writer (``ledger.lanes``); None if there is
+    none to be had now: the writer then appends through the lead's connection alone."""
+    try:
+        return await asyncpg.connect(url, timeout=5)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        log.warning("no second connection for the writer; writing through one", error=str(exc))
+        return None
 
 
 async def watch(

@@ -144,8 +144,7 @@ class Moves:
             raise HeadMoved(f"merkle_tiles moved: {row['tiles']} of {self.tiles} tiles written")
 
 
-async def save(conn: asyncpg.Connection, before: int, tree: TiledRange) -> None:
-    moves = Moves(before, tree)
+async def save(conn: asyncpg.Connection, moves: Moves) -> None:
     moves.check(await conn.fetchrow(_SAVE, *moves.arguments))
 
 

@@ -75,6 +75,9 @@ class IngestSettings(msgspec.Struct, frozen=True):
     # Processes that decode large batches beside the sequencer (ledger.decode_pool);
     # 0: everything is decoded in the ingest process.
     decode_workers: Annotated[int, msgspec.Meta(ge=0, le=32)] = 1
+    # Connections the writer appends through (ledger.lanes): with 2, a large batch is sent
+    # while the one before it commits; 1: one batch at a time.
+    lanes: Annotated[int, msgspec.Meta(ge=1, le=2)] = 2
     # Off only to measure what the Merkle log costs (make bench): without it nothing is
     # signed, and turning it on again catches the log up from the records.
     merkle_log: bool = True

@@ -1,5 +1,7 @@
-"""The sequencer's writer: every append, from NATS or HTTP, through one connection, the one
-that holds leadership (see ``ledger.leader``), one batch at a time.
+"""The sequencer's writer: every append, from NATS or HTTP, through the connection that
+holds leadership (see ``ledger.leader``) and, for large batches, a second one beside it
+(``ledger.lanes``): batches are sequenced one at a time, and the next is sent while the
+one before it commits.
 
 As the only writer it may remember what it wrote: the next position and each recent
 incident's head (``ledger.heads``, which also takes reported incidents to be new). A batch
@@ -11,7 +13,6 @@ Any other failure forgets everything, so the next batch starts from the table ag
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
@@ -26,6 +27,7 @@ from contracts.envelope import Envelope
 from contracts.topology import Topology
 from ledger import merkle_head, metrics, store
 from ledger.heads import Heads
+from ledger.lanes import Lanes, Turn
 from ledger.prepared import Prepared
 from ledger.sequencer import Batch, Recorded, Row, sequencing
 
@@ -51,18 +53,18 @@ class Writer:
         topology: Topology,
         origin: str,
         merkle_log: bool = True,
+        twin: asyncpg.Connection | None = None,
     ) -> None:
         self.conn, self.nc, self.topology, self.origin = conn, nc, topology, origin
         self.merkle_log = merkle_log
-        self._lock = asyncio.Lock()
+        self.lanes = Lanes([conn] if twin is None else [conn, twin])
         self._heads = Heads()
         self._next: int | None = None
-        self._tree: TiledRange | None = None  # the Merkle log as committed
-        self._stored = 0  # the size merkle_head holds
-        self._grown: TiledRange | None = None  # the tree once this batch commits
+        self._tree: TiledRange | None = None  # the Merkle log as sequenced
+        self._stored = 0  # the size merkle_head holds once the batches sequenced commit
 
     async def progress(self, stream: str) -> int:
-        async with self._lock:
+        async with self.lanes.first.lock:
             return await store.read_progress(self.conn, stream)
 
     async def append(
@@ -74,35 +76,36 @@ class Writer:
     ) -> Batch:
         """Record ``envelopes`` in one transaction with ``progress``; ``before_commit`` runs
         inside it, once the outcomes are known (a failure there rolls everything back)."""
-        async with self._lock:
+        async with self.lanes.turn() as turn:
             started = time.perf_counter()
-            batch = await self._append(envelopes, progress, before_commit)
+            batch = await self._append(turn, envelopes, progress, before_commit)
             metrics.COMMIT_SECONDS.observe(time.perf_counter() - started)
-            self._remember(batch)
-            if self._grown is not None:
-                self._tree, self._stored, self._grown = self._grown, self._grown.size, None
         metrics.APPENDED.inc(len(batch.rows))
         await self._confirm(batch)
         return batch
 
     async def _append(
         self,
+        turn: Turn,
         envelopes: Sequence[Envelope | Prepared],
         progress: Progress | None,
         before_commit: BeforeCommit | None,
     ) -> Batch:
         try:
             if self.merkle_log and len(envelopes) <= store.ONE_TRIP_ROWS:
-                return await self._append_alone(envelopes, progress, before_commit)
-            async with self.conn.transaction():
-                batch, rows = await self._sequence_known(envelopes)
-                await self._finish(batch, rows, progress, before_commit)
+                return await self._append_alone(turn, envelopes, progress, before_commit)
+            async with turn.conn.transaction():
+                batch, rows = await self._sequence_known(turn, envelopes)
+                await self._finish(turn, batch, rows, progress, before_commit)
             return batch
         except asyncpg.UniqueViolationError:
             self._forget()
-            async with self.conn.transaction():
-                batch = await store.check_all(self.conn, envelopes, origin=self.origin)
-                await self._finish(batch, iter(batch.rows), progress, before_commit)
+            if not turn.ordered:  # only the insert trips it, before the order is passed on
+                raise
+            await turn.settle()
+            async with turn.conn.transaction():
+                batch = await store.check_all(turn.conn, envelopes, origin=self.origin)
+                await self._finish(turn, batch, iter(batch.rows), progress, before_commit)
             return batch
         except BaseException:
             self._forget()
@@ -110,6 +113,7 @@ class Writer:
 
     async def _append_alone(
         self,
+        turn: Turn,
         envelopes: Sequence[Envelope | Prepared],
         progress: Progress | None,
         before_commit: BeforeCommit | None,
@@ -119,25 +123,32 @@ class Writer:
         busy machine). The reads before it need no transaction, as this writer alone
         writes, and the statement commits nothing unless the Merkle log moved as planned.
         ``before_commit`` runs before it, as it would before a COMMIT."""
-        batch, rows = await self._sequence_known(envelopes)
+        batch, rows = await self._sequence_known(turn, envelopes)
         list(rows)  # all made: the batch is whole
         if before_commit is not None:
             await before_commit(batch)
-        await self._record_logged(batch, _saved(progress))
+        await self._record_logged(turn, batch, _saved(progress))
         return batch
 
-    async def _record_logged(self, batch: Batch, saved: tuple[str, int] | None) -> None:
+    async def _record_logged(self, turn: Turn, batch: Batch, saved: tuple[str, int] | None) -> None:
         """``batch`` (at most ONE_TRIP_ROWS records) and the Merkle log's move in one
-        statement; only ``saved`` when it has no records."""
+        statement; only ``saved`` when it has no records. The statement moves the Merkle
+        head before it waits for the append lock, so it goes only once the batches before
+        it have committed (not sent behind them, as a COPY is)."""
+        grown = None
         if batch.rows:
-            grown = await self._grow(batch)  # first: it may load the stored size
+            await turn.settle()
+            tree = await self._tree_at(turn, batch.rows[0].position - 1)
+            grown = merkle_head.extended(tree, (row.record for row in batch.rows))
             moves = merkle_head.Moves(self._stored, grown)
-            await store.append_logged(self.conn, batch.rows, moves, saved)
+            await store.append_logged(turn.conn, batch.rows, moves, saved)
         elif saved is not None:
-            await store.save_progress(self.conn, *saved)
+            await store.save_progress(turn.conn, *saved)
+        self._sequenced(turn, batch, grown)
 
     async def _finish(
         self,
+        turn: Turn,
         batch: Batch,
         rows: Iterator[Row],
         progress: Progress | None,
@@ -148,44 +159,46 @@ class Writer:
         saved = _saved(progress)
         first = list(itertools.islice(rows, store.ONE_TRIP_ROWS + 1))  # all, if that few
         if len(first) > store.ONE_TRIP_ROWS or (first and not self.merkle_log):
-            made: Iterable[Row] = itertools.chain(first, rows)
-            if self.merkle_log:
-                made = await self._growing(first[0].position, made)
-            await store.insert(self.conn, made)
-            if self.merkle_log and self._grown is not None:
-                await merkle_head.save(self.conn, self._stored, self._grown)
-            await store.notify(self.conn, batch.rows[-1].position, saved)
+            await self._copy(turn, batch, itertools.chain(first, rows), saved)
         else:
-            await self._record_logged(batch, saved)
+            await self._record_logged(turn, batch, saved)
         if before_commit is not None:
             await before_commit(batch)
 
-    async def _grow(self, batch: Batch) -> TiledRange:
-        """The Merkle log over the batch's records, to be moved in the batch's transaction
-        (kept as ``_grown`` until it commits)."""
-        tree = await self._tree_at(batch.rows[0].position - 1)
-        self._grown = merkle_head.extended(tree, (row.record for row in batch.rows))
-        return self._grown
+    async def _copy(
+        self, turn: Turn, batch: Batch, rows: Iterable[Row], saved: tuple[str, int] | None
+    ) -> None:
+        """COPY the rows, the Merkle log growing as they are taken; once COPY returns, the
+        batch holds the append lock and the next one may be sequenced (``ledger.lanes``)."""
+        grown = moves = None
+        if self.merkle_log:
+            tree = await self._tree_at(turn, batch.rows[0].position - 1)
+            grown = tree.copy()
+            rows = merkle_head.growing(grown, rows)
+        await store.insert(turn.conn, rows)
+        if grown is not None:
+            moves = merkle_head.Moves(self._stored, grown)  # takes its tile writes first
+        self._sequenced(turn, batch, grown)
+        if moves is not None:
+            await merkle_head.save(turn.conn, moves)
+        await store.notify(turn.conn, batch.rows[-1].position, saved)
 
-    async def _growing(self, first: int, rows: Iterable[Row]) -> Iterator[Row]:
-        """``rows``, from position ``first``, appended to a copy of the Merkle log as they
-        are taken (``_grown``, whole once they all are)."""
-        self._grown = (await self._tree_at(first - 1)).copy()
-        return merkle_head.growing(self._grown, rows)
-
-    async def _tree_at(self, size: int) -> TiledRange:
-        """The Merkle log as committed, of ``size`` records (loaded only if it is not)."""
+    async def _tree_at(self, turn: Turn, size: int) -> TiledRange:
+        """The Merkle log of ``size`` records (read back, if this writer does not hold it,
+        once everything before is in the table)."""
         if self._tree is None or self._tree.size != size:
-            self._tree, self._stored = await merkle_head.load(self.conn, size)
+            await turn.settle()
+            self._tree, self._stored = await merkle_head.load(turn.conn, size)
         return self._tree
 
     async def _sequence_known(
-        self, envelopes: Sequence[Envelope | Prepared]
+        self, turn: Turn, envelopes: Sequence[Envelope | Prepared]
     ) -> tuple[Batch, Iterator[Row]]:
         """The batch on what this writer knows, and its rows, made as they are taken."""
         if self._next is None:
-            self._next = await store.next_position(self.conn)
-        heads = await self._heads.of(self.conn, envelopes)
+            await turn.settle()
+            self._next = await store.next_position(turn.conn)
+        heads = await self._heads.of(turn.conn, envelopes)
         batch = Batch(rows=[], outcomes=[])
         return batch, sequencing(
             batch,
@@ -197,15 +210,21 @@ class Writer:
             origin=self.origin,
         )
 
-    def _remember(self, batch: Batch) -> None:
+    def _sequenced(self, turn: Turn, batch: Batch, grown: TiledRange | None) -> None:
+        """Remember ``batch`` as if committed, and let the next one go on if it holds the
+        append lock (it does if it inserted records)."""
         self._heads.remember(batch.heads)
         if batch.rows:
             self._next = batch.rows[-1].position + 1
+        if grown is not None:
+            self._tree, self._stored = grown, grown.size
+        if batch.rows:
+            turn.pass_on()
 
     def _forget(self) -> None:
         self._heads.clear()
         self._next = None
-        self._tree = self._grown = None
+        self._tree = None
 
     async def _confirm(self, batch: Batch) -> None:
         """Tell downstream subscribers what was committed (core NATS, best effort: the
@@ -218,14 +237,9 @@ class Writer:
                 )
 
     async def ping(self) -> None:
-        async with self._lock:
+        async with self.lanes.first.lock:
             await self.conn.fetchval("SELECT 1")
 
     async def close(self) -> None:
-        """Let go of the connection, and with it the lead, whatever state it is in."""
-        if self.conn.is_closed():
-            return
-        try:
-            await asyncio.wait_for(self.conn.close(), 5)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
-            self.conn.terminate()
+        """Let go of the connections, and with them the lead, whatever state they are in."""
+        await self.lanes.close()

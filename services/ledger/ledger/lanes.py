@@ -1,0 +1,103 @@
+"""The writer's connections ("lanes"), so that a large batch is sent while the one before
+it commits.
+
+Batches are sequenced strictly one after another (``Lanes.order``), each on the next lane.
+A batch gives up the order once its records are in the table: from then on it holds the
+ledger's append lock (``events_gapless`` takes it at the end of the insert) until it
+commits, so the next batch, sent meanwhile on the other lane, queues behind it in
+PostgreSQL and commits after it, or fails with it: its positions follow this batch's, and
+the gapless check and the Merkle head's fence refuse them unless this batch committed.
+What the writer knows (next position, incident heads, the Merkle log) is therefore
+updated when a batch gives up the order, not when it commits; and whenever it must read
+something back from the table, it first waits for the other lanes to finish (``settle``).
+
+A lane serves one batch at a time. The lane that holds the lead (``ledger.leader``) is the
+first; a writer with one lane works as before, one batch at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+
+import asyncpg
+
+
+class Lane:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+        self.lock = asyncio.Lock()  # one batch (or ping) at a time on the connection
+
+
+class Turn:
+    """One append's place in the order, and its lane."""
+
+    def __init__(self, lanes: Lanes, lane: Lane) -> None:
+        self.lanes, self.lane, self.ordered = lanes, lane, True
+
+    @property
+    def conn(self) -> asyncpg.Connection:
+        return self.lane.conn
+
+    def pass_on(self) -> None:
+        """Let the next batch be sequenced (once this one holds the append lock)."""
+        if self.ordered:
+            self.ordered = False
+            self.lanes.order.release()
+
+    async def settle(self) -> None:
+        """Wait until the batches on the other lanes have committed or failed, so that
+        the table holds everything before this batch."""
+        for lane in self.lanes.all:
+            if lane is not self.lane:
+                async with lane.lock:
+                    pass
+
+
+class Lanes:
+    def __init__(self, conns: Sequence[asyncpg.Connection]) -> None:
+        self.all = [Lane(conn) for conn in conns]
+        self.order = asyncio.Lock()  # FIFO: batches are sequenced in the order they came
+        self._next = 0
+
+    @property
+    def first(self) -> Lane:
+        return self.all[0]
+
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[Turn]:
+        """The order, then the next lane (free once the batch before last on it is done)."""
+        await self.order.acquire()
+        lane = self.all[self._next]
+        try:
+            await lane.lock.acquire()
+        except BaseException:
+            self.order.release()
+            raise
+        self._next = (self._next + 1) % len(self.all)
+        turn = Turn(self, lane)
+        try:
+            yield turn
+        finally:
+            turn.pass_on()
+            lane.lock.release()
+
+    async def free(self) -> None:
+        """Return once the batches given so far have been sequenced: each either done or
+        holding the append lock, so that a batch given now would be sent at once."""
+        async with self.order:
+            pass
+
+    async def close(self) -> None:
+        for lane in self.all:
+            await _close(lane.conn)
+
+
+async def _close(conn: asyncpg.Connection) -> None:
+    if conn.is_closed():
+        return
+    try:
+        await asyncio.wait_for(conn.close(), 5)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+        conn.terminate()
