@@ -29,6 +29,7 @@ from ledger.intake import Decoded, decode_all, decode_batch
 from ledger.prepared import Prepared
 from ledger.sequencer import Rejected
 from ledger.settings import IngestSettings
+from projector.tuning import tune_gc
 
 log = structlog.get_logger("ledger.decode_pool")
 MIN_BATCH = 200
@@ -73,6 +74,7 @@ def _start(topology: Topology, settings: IngestSettings) -> None:
     # Ctrl-C reaches the whole process group; the ingest itself shuts its workers down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     warm.codecs(topology, settings)
+    tune_gc()  # as the ingest itself: a full collection over the modules took 70 ms
 
 
 class DecodePool:

@@ -14,6 +14,7 @@ from ledger import appends, consumer, leader, metrics, warm
 from ledger.decode_pool import DecodePool
 from ledger.settings import IngestSettings
 from ledger.writer import Writer
+from projector.tuning import tune_gc
 
 log = structlog.get_logger("ledger.ingest")
 
@@ -34,6 +35,8 @@ async def _lead(
     try:
         for lane in writer.lanes.all:
             await warm.statements(lane.conn)
+        tune_gc()  # what the warm-up imported and built, frozen too: a full collection
+        # over it held the ingest for 60-80 ms at a time
         requests = await appends.serve(nc, writer, topology, settings)
         await consumer.consume(writer, nc.jetstream(), topology, settings, halt, decoder)
     except consumer.TRANSIENT as exc:
