@@ -23,6 +23,8 @@ from collections.abc import AsyncIterator, Sequence
 
 import asyncpg
 
+from ledger import transient
+
 
 class Lane:
     def __init__(self, conn: asyncpg.Connection) -> None:
@@ -99,5 +101,5 @@ async def _close(conn: asyncpg.Connection) -> None:
         return
     try:
         await asyncio.wait_for(conn.close(), 5)
-    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+    except transient.DATABASE:
         conn.terminate()

@@ -214,11 +214,10 @@ class Writer:
         """Remember ``batch`` as if committed, and let the next one go on if it holds the
         append lock (it does if it inserted records)."""
         self._heads.remember(batch.heads)
-        if batch.rows:
-            self._next = batch.rows[-1].position + 1
         if grown is not None:
             self._tree, self._stored = grown, grown.size
         if batch.rows:
+            self._next = batch.rows[-1].position + 1
             turn.pass_on()
 
     def _forget(self) -> None:
