@@ -17,7 +17,7 @@ from contracts import canonical
 from contracts.topology import Topology
 from ledger import decode_pool
 from ledger.decode_pool import MIN_BATCH, DecodePool
-from ledger.intake import decode_batch
+from ledger.intake import Decoded, decode_batch
 from ledger.prepared import prepare
 from ledger.sequencer import Rejected
 from ledger.settings import IngestSettings
@@ -73,6 +73,7 @@ async def test_a_large_batch_is_decoded_by_the_worker_and_small_ones_here() -> N
     pool = DecodePool(1, TOPOLOGY, SETTINGS)
     pool.start()
     try:
+        await pool.started()
         msgs = published(MIN_BATCH + 10)
         decoded = await pool.decode(msgs)
         expected = decode_batch(msgs, TOPOLOGY, SETTINGS)
@@ -88,7 +89,8 @@ async def test_when_the_worker_dies_the_batch_is_decoded_here_and_a_new_worker_s
     pool.start()
     try:
         msgs = published(MIN_BATCH)
-        await pool.decode(msgs)  # the worker is up
+        await pool.started()
+        await pool.decode(msgs)
         assert pool._pool is not None
         for pid in list(pool._pool._processes):
             os.kill(pid, signal.SIGKILL)
@@ -98,6 +100,29 @@ async def test_when_the_worker_dies_the_batch_is_decoded_here_and_a_new_worker_s
         assert not pool.idle
         again = await pool.decode(msgs)
         assert msgspec.to_builtins(again.items) == msgspec.to_builtins(decoded.items)
+    finally:
+        pool.close()
+
+
+async def test_until_the_worker_has_started_large_batches_are_decoded_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    here: list[int] = []
+
+    def counted(msgs: list[Msg], topology: Topology, settings: IngestSettings) -> Decoded:
+        here.append(len(msgs))
+        return decode_batch(msgs, topology, settings)
+
+    monkeypatch.setattr(decode_pool, "decode_batch", counted)
+    pool = DecodePool(1, TOPOLOGY, SETTINGS)
+    pool.start()  # spawning a process and warming it up takes far longer than this decode
+    try:
+        msgs = published(MIN_BATCH)
+        first = await pool.decode(msgs)
+        await pool.started()
+        second = await pool.decode(msgs)
+        assert here == [MIN_BATCH]  # the first here, the second by the worker
+        assert msgspec.to_builtins(first.items) == msgspec.to_builtins(second.items)
     finally:
         pool.close()
 
