@@ -6,8 +6,9 @@ sequencing, hashing and storing it. So a batch of at least ``MIN_BATCH`` message
 decoded by a worker process while the previous batch is being sequenced and committed
 here; only the raw bytes go there, and only what the sequencer needs
 (``ledger.prepared``) comes back. Smaller batches, at ordinary rates, are decoded here:
-sending them costs more latency than it saves; so is everything until the worker has
-started (0.3-0.5 s here), rather than waiting for it. A worker that dies is replaced, and its
+sending them costs more latency than it saves. A new leader waits for its worker to start
+(0.3-0.5 s here) before it consumes; one replaced mid-run is not waited for: until it has
+started, every batch is decoded here. A worker that dies is replaced, and its
 batch decoded here; nothing is lost either way, since nothing is acknowledged until the
 batch commits.
 """
@@ -15,7 +16,6 @@ batch commits.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -35,6 +35,7 @@ from projector.tuning import tune_gc
 
 log = structlog.get_logger("ledger.decode_pool")
 MIN_BATCH = 200
+START_WAIT = 10.0  # seconds a new leader waits at most for its worker
 
 
 class _Result(msgspec.Struct, array_like=True):
@@ -114,10 +115,10 @@ class DecodePool:
         return Decoded(msgs, _unpacked(packed, len(msgs)))
 
     async def started(self) -> None:
-        """Return once the workers have started (at once without workers)."""
+        """Return once the workers have started, failed to, or ``START_WAIT`` has passed
+        (at once without workers): whatever the outcome, ``decode`` works."""
         if self._started is not None:
-            with contextlib.suppress(BrokenProcessPool):
-                await asyncio.wrap_future(self._started)
+            await asyncio.wait([asyncio.wrap_future(self._started)], timeout=START_WAIT)
 
     def _ready(self) -> bool:
         """Whether the workers are there to take a batch at once (a broken pool counts:

@@ -38,6 +38,10 @@ async def _lead(
         tune_gc()  # what the warm-up imported and built, frozen too: a full collection
         # over it held the ingest for 60-80 ms at a time
         requests = await appends.serve(nc, writer, topology, settings)
+        # A backlog's first batch would otherwise be decoded here, at half the pace, or
+        # (a small one first) wait for the worker after one record: either way the first
+        # half second went at a fraction of the rate (27-36k events/s against 42k, drains)
+        await decoder.started()
         await consumer.consume(writer, nc.jetstream(), topology, settings, halt, decoder)
     except consumer.TRANSIENT as exc:
         log.error("stopped leading after an error; will try again", error=str(exc) or repr(exc))
