@@ -60,12 +60,14 @@ async def _admin(url: str, *statements: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def template_database(pg_server_url: str) -> str:
-    """A database migrated to head once per worker, copied for every test."""
+def template_database(pg_server_url: str) -> Iterator[str]:
+    """A database migrated to head once per worker, copied for every test (dropped after:
+    on a server of the machine's own, nothing is left behind)."""
     name = _unique("ledger_tpl_")
     asyncio.run(_admin(pg_server_url, f'CREATE DATABASE "{name}"'))
     db.migrate_sync(db.with_database(pg_server_url, name))
-    return name
+    yield name
+    asyncio.run(_admin(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
