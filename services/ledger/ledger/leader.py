@@ -31,11 +31,18 @@ LOCK_KEY = 7301746716318023681  # distinct from the append lock in events_gaples
 log = structlog.get_logger("ledger.leader")
 
 
-async def _try(url: str, key: int) -> asyncpg.Connection | None:
+async def _connect(url: str, failure: str) -> asyncpg.Connection | None:
+    """A connection, or None (``failure`` logged) if the database cannot be reached now."""
     try:
-        conn = await asyncpg.connect(url, timeout=5)
+        return await asyncpg.connect(url, timeout=5)
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-        log.warning("database unreachable; retrying", error=str(exc))
+        log.warning(failure, error=str(exc))
+        return None
+
+
+async def _try(url: str, key: int) -> asyncpg.Connection | None:
+    conn = await _connect(url, "database unreachable; retrying")
+    if conn is None:
         return None
     if await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
         return conn
@@ -68,11 +75,7 @@ async def acquire(
 async def companion(url: str) -> asyncpg.Connection | None:
     """A second connection for the leader's writer (``ledger.lanes``); None if there is
     none to be had now: the writer then appends through the lead's connection alone."""
-    try:
-        return await asyncpg.connect(url, timeout=5)
-    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-        log.warning("no second connection for the writer; writing through one", error=str(exc))
-        return None
+    return await _connect(url, "no second connection for the writer; writing through one")
 
 
 async def watch(
