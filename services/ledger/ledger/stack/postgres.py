@@ -4,6 +4,7 @@ itself so that it stops with the ledger."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
@@ -37,10 +38,14 @@ def _run_as() -> str | None:
     if os.geteuid() != 0:
         return None
     utils = _pgserver().utils
-    utils.ensure_user_exists(_SERVICE_USER)
-    utils.ensure_prefix_permissions(_bin("postgres"))
-    utils.ensure_folder_permissions(_bin("postgres").parent, 0o055)
-    utils.ensure_folder_permissions(_bin("postgres").parent.parent / "lib", 0o044)
+    # One process at a time (test workers on a new machine start servers together): a
+    # second ``useradd`` or permission change racing the first failed their initdb.
+    with (_bin("postgres").parent.parent / ".setup.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        utils.ensure_user_exists(_SERVICE_USER)
+        utils.ensure_prefix_permissions(_bin("postgres"))
+        utils.ensure_folder_permissions(_bin("postgres").parent, 0o055)
+        utils.ensure_folder_permissions(_bin("postgres").parent.parent / "lib", 0o044)
     return _SERVICE_USER
 
 
