@@ -1,9 +1,10 @@
 """Decoding inbound bytes into an ``Envelope``, with precise rejections.
 
-Stages: size → JSON → profile and limits → known ``type`` → envelope header → payload
-struct of that type → clock skew. Each rejection is a ``ContractError`` with one of the
-codes ``oversize``, ``invalid_json``, ``schema_violation``, ``unknown_type`` or
-``future_timestamp`` and the JSON path of the field at fault.
+Stages: size and nesting (from the bytes) → JSON → profile and limits → known ``type`` →
+envelope header → payload struct of that type → clock skew. Each rejection is a
+``ContractError`` with one of the codes ``oversize``, ``invalid_json``,
+``schema_violation``, ``unknown_type`` or ``future_timestamp`` and the JSON path of the
+field at fault.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import msgspec
 from contracts import canonical, fastpath
 from contracts.envelope import Envelope, RawEnvelope
 from contracts.errors import ContractError
-from contracts.limits import DEFAULT_LIMITS, Limits, check_profile
+from contracts.limits import DEFAULT_LIMITS, Limits, check_nesting, check_profile
 from contracts.registry import DEFAULT_REGISTRY, Registry
 
 MAX_ENVELOPE_BYTES = DEFAULT_LIMITS.max_envelope_bytes
@@ -103,6 +104,11 @@ def decode_envelope(
     registry: Registry = DEFAULT_REGISTRY,
 ) -> Envelope:
     """Decode and validate one published event; raise ``ContractError`` if it is refused."""
+    if len(data) > limits.max_envelope_bytes:
+        raise ContractError(
+            "oversize", f"envelope is {len(data)} bytes; the limit is {limits.max_envelope_bytes}"
+        )
+    check_nesting(data)
     envelope = fastpath.decode(data, registry.payload_type, limits)
     if envelope is None:
         envelope = validate(_parse(data, limits), registry)

@@ -7,6 +7,7 @@ in contracts/README.md. Every violation names the JSON path of the offending val
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -26,6 +27,14 @@ class Limits(msgspec.Struct, frozen=True, kw_only=True):
 
 
 DEFAULT_LIMITS = Limits()
+
+# JSON nested deeper than this is refused from its bytes alone, before any decoder sees
+# it: msgspec (and pickle) recurse per level, and a few thousand levels exhaust the stack.
+# Between ``max_depth`` and this, the decoded tree is refused by the profile's walk, which
+# names the path of the first container too deep.
+MAX_RAW_DEPTH = 64
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = re.compile(rb"[\[\]{}]")
 
 
 def _child(path: str, key: str | int) -> str:
@@ -58,6 +67,20 @@ def _check_container(
         )
     if depth > limits.max_depth:
         raise ContractError("oversize", f"nested deeper than {limits.max_depth}", path)
+
+
+def check_nesting(data: bytes, max_depth: int = MAX_RAW_DEPTH) -> None:
+    """Raise ``ContractError`` ("oversize") when the JSON text ``data`` nests containers
+    more than ``max_depth`` deep (the outermost at depth 0), read from the bytes without
+    decoding: brackets inside strings do not count. Linear in ``len(data)``; a text with
+    fewer openers than the limit is passed after two counts."""
+    if data.count(b"[") + data.count(b"{") <= max_depth + 1:
+        return
+    depth = 0
+    for bracket in _BRACKETS.findall(_STRING.sub(b"", data)):
+        depth += 1 if bracket in b"[{" else -1
+        if depth > max_depth + 1:
+            raise ContractError("oversize", f"JSON nested deeper than {max_depth}", "$")
 
 
 def check_profile(value: Any, limits: Limits = DEFAULT_LIMITS) -> None:
