@@ -3,6 +3,11 @@
 Context (incident_id, event_id, request_id) is bound with contextvars by the edges that
 handle a message or request, so every line written meanwhile carries it; third-party
 loggers (asyncpg, nats, uvicorn) go through the same chain.
+
+No line carries a secret: tracebacks are rendered without their frames' local variables
+(structlog's default shows them, and a handler's locals hold the caller's bearer token and
+the signer's key), and :func:`ledger.log_redaction.redact_secrets` masks tokens, passwords
+and key material in what remains, ours and third-party lines alike.
 """
 
 from __future__ import annotations
@@ -14,7 +19,13 @@ from typing import Any
 import msgspec
 import structlog
 
+from ledger.log_redaction import redact_secrets
 from ledger.settings import LogSettings
+
+# Tracebacks as data, without frame locals.
+_EXCEPTIONS_AS_DICT = structlog.processors.ExceptionRenderer(
+    structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+)
 
 
 def _json(obj: Any, **_: Any) -> str:
@@ -33,9 +44,10 @@ def configure(settings: LogSettings) -> None:
     renderer: Any = (
         structlog.processors.JSONRenderer(serializer=_json)
         if as_json
-        else structlog.dev.ConsoleRenderer()
+        # format_exc_info below leaves the console renderer only text: no rich locals
+        else structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)
     )
-    tail: list[Any] = [structlog.processors.dict_tracebacks] if as_json else []
+    exceptions = _EXCEPTIONS_AS_DICT if as_json else structlog.processors.format_exc_info
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
@@ -48,7 +60,8 @@ def configure(settings: LogSettings) -> None:
             foreign_pre_chain=shared,
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                *tail,
+                exceptions,
+                redact_secrets,
                 renderer,
             ],
         )
