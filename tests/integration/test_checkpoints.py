@@ -4,6 +4,7 @@ recomputed to match."""
 
 from __future__ import annotations
 
+import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -61,6 +62,9 @@ async def test_a_checkpoint_verifies_with_the_pinned_key(
     assert at == root([leaf_hash(r["record"]) for r in records])
     assert published[0] == signed
     assert len(list((tmp_path / "out").iterdir())) == 2
+    for private in (tmp_path / "out", tmp_path / "state"):  # the signer's alone
+        assert stat.S_IMODE(private.stat().st_mode) == 0o700
+        assert {stat.S_IMODE(f.stat().st_mode) for f in private.iterdir()} <= {0o400, 0o600}
     async with http(create_app(recorded, nc, db.head_revision())) as client:
         latest = await client.get(
             "/v1/audit/checkpoints/latest", headers=await bearer(recorded, "clerk")

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
+
+PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700
 
 
 def repo_root() -> Path:
@@ -35,3 +38,25 @@ def write_private(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def private_dir(path: Path) -> Path:
+    """``path`` made if missing, and listable and enterable by this user alone (made by
+    this user; a directory of someone else's, e.g. a chosen ``/var/log``, is left as it is)."""
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    if path.stat().st_uid == os.geteuid():
+        path.chmod(PRIVATE_DIR)
+    return path
+
+
+def open_private(path: Path, *, append: bool = True) -> BinaryIO:
+    """``path`` opened for writing, readable by this user alone: created so (never readable
+    by others, not even for a moment), or narrowed if an earlier version left it wider."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+    handle = os.open(path, flags | os.O_CLOEXEC, PRIVATE_FILE)
+    try:
+        os.fchmod(handle, PRIVATE_FILE)
+    except BaseException:
+        os.close(handle)
+        raise
+    return os.fdopen(handle, "ab" if append else "wb")

@@ -27,6 +27,7 @@ from ledger_verify import note
 from ledger_verify.compact import CompactRange
 
 from ledger import leader, merkle_head, transient
+from ledger.paths import private_dir, write_private
 
 log = structlog.get_logger("ledger.signer")
 _TRANSIENT = (*transient.DATABASE, nats.errors.Error)
@@ -57,8 +58,8 @@ class Signer:
     ) -> None:
         self.key, self.origin, self.policy = key, origin, policy
         self.state_file, self.out_dir = state_dir / "signer-state.json", out_dir
-        state_dir.mkdir(parents=True, exist_ok=True)
-        out_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(state_dir)
+        private_dir(out_dir)
         known = self.state_file.exists()
         self.state = (
             msgspec.json.decode(self.state_file.read_bytes(), type=State) if known else State()
@@ -114,14 +115,12 @@ class Signer:
 
     def _write_out(self, size: int, now: float, signed: str) -> None:
         path = self.out_dir / f"{size:012d}-{now:.3f}.checkpoint"
-        with path.open("x", encoding="utf-8") as out:  # never overwrites (WORM stand-in)
+        # never overwrites (WORM stand-in); read-only, its owner's alone
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400), "w") as out:
             out.write(signed)
-        path.chmod(0o444)
 
     def _save(self) -> None:
-        temporary = self.state_file.with_suffix(".tmp")
-        temporary.write_bytes(msgspec.json.encode(self.state))
-        os.replace(temporary, self.state_file)
+        write_private(self.state_file, msgspec.json.encode(self.state))
 
 
 async def run(

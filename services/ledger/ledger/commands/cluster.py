@@ -23,7 +23,7 @@ from contracts.publisher import Publisher
 from contracts.topology import Topology
 from ledger import db, demo, jetstream, signing
 from ledger.commands.up import _dev_secrets, _register
-from ledger.paths import write_private
+from ledger.paths import open_private, private_dir, write_private
 from ledger.settings import Settings
 from ledger.stack import process
 from ledger.stack.datadir import DataDirLock
@@ -82,8 +82,7 @@ def _start(
             env["LEDGER_HTTP_PORT"] = str(listen)
             found.apis.append(f"http://{settings.http.host}:{listen}")
             port = listen + 1
-        (directory / "logs").mkdir(parents=True, exist_ok=True)
-        with (directory / "logs" / f"{name}.log").open("ab") as log:
+        with open_private(private_dir(directory / "logs") / f"{name}.log") as log:
             procs.append(subprocess.Popen([ledger, command], env=env, stdout=log, stderr=log))
         found.pids[name] = procs[-1].pid
     return found, procs

@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from typing import IO
 
+from ledger.paths import PRIVATE_DIR, PRIVATE_FILE
+
 
 class DataDirInUse(RuntimeError):
     pass
@@ -21,8 +23,10 @@ class DataDirLock:
         self._handle: IO[str] | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.path.open("a+")
+        # A new data directory is its owner's alone (under root, the embedded PostgreSQL's
+        # set-up then lets its service user through to its own directory, and no further).
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+        handle = os.fdopen(os.open(self.path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE), "a+")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

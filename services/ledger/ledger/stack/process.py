@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ledger.paths import open_private, private_dir
+
 _PR_SET_PDEATHSIG = 1
 
 
@@ -53,9 +55,11 @@ def spawn(
     user: str | None = None,
     env: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
-    """Start ``argv`` with output to ``log``. Call from the main thread: the kernel's
+    """Start ``argv`` with output to ``log`` (mode 600, in a directory of mode 700: a
+    server's log may quote what a client sent). Call from the main thread: the kernel's
     parent-death signal follows the thread that forked, not the process."""
-    with log.open("ab") as out:
+    private_dir(log.parent)
+    with open_private(log) as out:
         return subprocess.Popen(
             list(argv),
             stdin=subprocess.DEVNULL,
