@@ -13,7 +13,7 @@ from uuid import UUID
 import msgspec
 
 from contracts.events.base import Payload
-from contracts.types import AwareDatetime, IncidentId, Ref, SourceId, TypeTag, Version
+from contracts.types import PERSONAL, AwareDatetime, IncidentId, Ref, SourceId, TypeTag, Version
 
 __all__ = [
     "Actor",
@@ -30,7 +30,7 @@ class Actor(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Who did it: a person or a system, with the role they acted in."""
 
     id: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    name: Annotated[str, msgspec.Meta(max_length=200), PERSONAL] = ""
     role: Annotated[str, msgspec.Meta(max_length=100)] = ""
 
 

@@ -16,6 +16,10 @@ MAX_SAFE_INTEGER = 2**53 - 1
 
 TOKEN_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
+PERSONAL = msgspec.Meta(extra={"personal": True})
+"""Marks a field as personal data (``Annotated[str, PERSONAL]``): blanked by
+:func:`contracts.personal.redact` for whoever may not see it. Not part of the JSON Schema."""
+
 IncidentId = Annotated[
     str, msgspec.Meta(pattern=TOKEN_PATTERN, description="Fits in one NATS subject token.")
 ]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 import msgspec
 
-from contracts.types import Name, Ref, Short, Text
+from contracts.types import PERSONAL, Name, Ref, Short, Text
 
 
 class Payload(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -19,12 +19,12 @@ class Personal(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """Personal data of a reporter, casualty or claimant. Never required; kept apart so that
     it can later be stored as erasable commitments."""
 
-    name: Name | None = None
-    phone: Ref | None = None
-    id_number: Ref | None = None
-    address: Text | None = None
-    employer: Name | None = None
-    note: Text | None = None
+    name: Annotated[Name | None, PERSONAL] = None
+    phone: Annotated[Ref | None, PERSONAL] = None
+    id_number: Annotated[Ref | None, PERSONAL] = None
+    address: Annotated[Text | None, PERSONAL] = None
+    employer: Annotated[Name | None, PERSONAL] = None
+    note: Annotated[Text | None, PERSONAL] = None
 
 
 class Site(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from contracts.enums import ActionCategory, NotifyChannel, RecipientRole
 from contracts.events.base import Payload, Personal
 from contracts.levels import CasualtySeverity, EvidenceKind, Level
-from contracts.types import AwareDatetime, Count, Name, Ref, Sha256, Short, Text, Uri
+from contracts.types import PERSONAL, AwareDatetime, Count, Name, Ref, Sha256, Short, Text, Uri
 
 
 class PlanActivated(Payload, frozen=True, kw_only=True):
@@ -22,7 +24,7 @@ class NotificationSent(Payload, frozen=True, kw_only=True):
 
     TYPE = "notification.sent.v1"
     recipient_role: RecipientRole
-    recipient_name: Name = ""
+    recipient_name: Annotated[Name, PERSONAL] = ""
     channel: NotifyChannel
     reference: Ref | None = None
     summary: Text = ""

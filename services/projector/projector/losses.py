@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 from msgspec.structs import replace
 
 from contracts.events import ClaimOpened, ClaimUpdated, IncidentReported, LossRecorded, LossRevised
+from contracts.types import PERSONAL
 from projector.facts import Fact
 from projector.status import IncidentStatus
 
@@ -36,7 +38,6 @@ __all__ = [
     "evolve",
     "fold",
     "loss_run_rows",
-    "redact",
     "run_totals",
 ]
 
@@ -75,7 +76,7 @@ class Claim(msgspec.Struct, frozen=True, kw_only=True):
     reported_at: datetime | None
     updated_at: datetime
     last_position: int
-    claimant: str = ""
+    claimant: Annotated[str, PERSONAL] = ""
 
 
 class LossBook(msgspec.Struct, frozen=True, kw_only=True):
@@ -97,7 +98,7 @@ class LossRunRow(msgspec.Struct, frozen=True, kw_only=True):
     date_reported: datetime | None
     kind: str | None
     location_code: str | None
-    claimant: str
+    claimant: Annotated[str, PERSONAL]
     insurer: str
     policy_number: str
     coverage: str
@@ -260,11 +261,6 @@ def _coverage(book: LossBook, policy_number: str) -> str:
     return ", ".join(
         sorted({x.latest.category for x in lines if x.latest.policy_ref == policy_number})
     )
-
-
-def redact(row: LossRunRow) -> LossRunRow:
-    """The row with the claimant (personal data) blanked, for the clerk role."""
-    return replace(row, claimant="")
 
 
 _AMOUNTS = ("paid_minor", "reserve_minor", "incurred_minor", "recovered_minor", "net_minor")

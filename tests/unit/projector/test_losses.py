@@ -14,10 +14,11 @@ from contracts.enums import IncidentKind, ReportChannel
 from contracts.envelope import Actor, Envelope
 from contracts.events import Personal, Site
 from contracts.levels import Basis, ClaimStatus, LossCategory
+from contracts.personal import redact
 from contracts.scenarios import generate
 from projector import losses, status
 from projector.facts import Fact
-from projector.losses import Claim, LossBook, as_of, loss_run_rows, redact, run_totals
+from projector.losses import Claim, LossBook, as_of, loss_run_rows, run_totals
 
 pytestmark = pytest.mark.unit
 

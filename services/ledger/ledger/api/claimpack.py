@@ -3,7 +3,8 @@
 ``timeline.json`` and ``timeline.csv`` (every entry with its hash and link), ``losses.json``
 (the loss book and the claim rows), ``evidence.csv`` (each attachment's SHA-256 and the
 hash of the record that carries it), ``deadlines.json``, and ``manifest.json`` with the
-SHA-256 of every other file. For the clerk role, personal fields are blanked throughout.
+SHA-256 of every other file. For the clerk role, personal fields are blanked throughout
+(:func:`contracts.personal.redact`): events, the loss book and claim rows, deadlines.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from typing import Any
 
 import msgspec
 
+from contracts.envelope import Actor
+from contracts.personal import EVENT, redact
 from ledger.api import entries as timeline_entries
 from ledger.api.tabular import csv_bytes
 from projector import losses
 from projector.facts import from_record
 from projector.models import Config, project
 
-PERSONAL_KEYS = frozenset({"personal", "recipient_name"})
 EVIDENCE_COLUMNS = (
     "position", "occurred_at", "kind", "uri", "sha256", "retained_until", "description",
     "record_hash",
@@ -30,11 +32,9 @@ EVIDENCE_COLUMNS = (
 
 
 def _redacted(entry: timeline_entries.Entry) -> timeline_entries.Entry:
-    event = msgspec.json.decode(entry.event)
-    payload = {k: (None if k in PERSONAL_KEYS else v) for k, v in event["payload"].items()}
-    actor = entry.actor | {"name": ""}
-    raw = msgspec.Raw(msgspec.json.encode(event | {"payload": payload, "actor": actor}))
-    return msgspec.structs.replace(entry, event=raw, actor=actor)
+    event = redact(msgspec.json.decode(entry.event), EVENT)
+    raw = msgspec.Raw(msgspec.json.encode(event))
+    return msgspec.structs.replace(entry, event=raw, actor=redact(entry.actor, Actor))
 
 
 def _evidence(entries: list[timeline_entries.Entry]) -> bytes:
@@ -60,10 +60,11 @@ def files(rows: list[Any], config: Config, now: datetime, *, personal: bool) -> 
     facts = [f for _, f in pairs]
     fixes = {e.position: timeline_entries.corrected_id(f) for e, f in pairs}
     entries = timeline_entries.linked(pairs)
-    if not personal:
-        entries = [_redacted(e) for e in entries]
     models = project(facts, now=now, config=config)
-    run = [r if personal else losses.redact(r) for r in losses.loss_run_rows(models.losses)]
+    run = losses.loss_run_rows(models.losses)
+    if not personal:  # everything leaving, typed or as JSON, through the one redaction
+        entries = [_redacted(e) for e in entries]
+        models, run = redact(models), redact(run)
     return {
         "timeline.json": msgspec.json.encode(entries),
         "timeline.csv": csv_bytes(

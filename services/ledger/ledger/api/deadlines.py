@@ -15,6 +15,7 @@ from litestar.params import FromQuery, QueryParameter
 from ledger.api import examples
 from ledger.api.auth import READERS, roles
 from ledger.api.consistency import reads
+from ledger.api.disclosure import disclosed
 from ledger.api.paging import (
     MAX_LIMIT,
     IncidentPath,
@@ -26,6 +27,7 @@ from ledger.api.paging import (
     page,
 )
 from ledger.api.problems import ONE, READ
+from projector.deadlines.obligation import Obligation
 
 DeadlineState = Literal[
     "pending",
@@ -104,7 +106,8 @@ async def incident_deadlines(
         )
         if not known:
             raise NotFoundException(f"incident {incident_id!r} is not known")
-        return Board(await of_incident(conn, incident_id))
+        items = await of_incident(conn, incident_id)
+    return Board(disclosed(request.user, items, list[Obligation]))
 
 
 @get(
@@ -143,4 +146,4 @@ async def board(
     async with reads(request).acquire() as conn:
         rows, last = page(await conn.fetch(query, *where.args), limit)
     token = last and encode_cursor(last["due_at"].isoformat(), last["incident_id"], last["ref"])
-    return Board([_item(r) for r in rows], token)
+    return Board(disclosed(request.user, [_item(r) for r in rows], list[Obligation]), token)

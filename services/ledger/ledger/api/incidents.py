@@ -13,6 +13,7 @@ from litestar.params import FromQuery, QueryParameter
 from ledger.api import deadlines, examples
 from ledger.api.auth import READERS, roles
 from ledger.api.consistency import reads
+from ledger.api.disclosure import disclosed
 from ledger.api.paging import (
     MAX_LIMIT,
     BadParameter,
@@ -25,6 +26,8 @@ from ledger.api.paging import (
     page,
 )
 from ledger.api.problems import ONE, READ
+from projector.deadlines.obligation import Obligation
+from projector.status import IncidentStatus
 
 OCCURRED = (
     "coalesce((doc->>'detected_at')::timestamptz, (doc->>'reported_at')::timestamptz,"
@@ -119,7 +122,8 @@ async def list_incidents(
     async with reads(request).acquire() as conn:
         rows, last = page(await conn.fetch(query, *where.args), limit)
     token = last and encode_cursor(last["occurred"].isoformat(), last["incident_id"])
-    return Incidents([msgspec.json.decode(r["doc"]) for r in rows], token)
+    docs = [msgspec.json.decode(r["doc"]) for r in rows]
+    return Incidents(disclosed(request.user, docs, list[IncidentStatus]), token)
 
 
 @get(
@@ -137,4 +141,7 @@ async def incident(request: Request[Any, Any, Any], incident_id: IncidentPath) -
         if doc is None:
             raise NotFoundException(f"incident {incident_id!r} is not known")
         items = await deadlines.of_incident(conn, incident_id)
-    return IncidentDetail(msgspec.json.decode(doc), deadlines.summary(items))
+    return IncidentDetail(
+        disclosed(request.user, msgspec.json.decode(doc), IncidentStatus),
+        deadlines.summary(disclosed(request.user, items, list[Obligation])),
+    )

@@ -17,6 +17,7 @@ import asyncpg
 import msgspec
 
 from contracts.events import ClaimOpened, ClaimUpdated, IncidentReported, LossRecorded, LossRevised
+from contracts.personal import redact
 from ledger.api.summaries import money
 from projector import losses
 from projector.facts import from_record
@@ -71,7 +72,7 @@ async def rows(conn: asyncpg.Connection, query: Query) -> AsyncIterator[losses.L
     async for book in books:
         for row in losses.loss_run_rows(book):
             if query.keeps(row):
-                yield losses.redact(row) if query.redact else row
+                yield redact(row) if query.redact else row
 
 
 async def _books_now(conn: asyncpg.Connection) -> AsyncIterator[losses.LossBook]:

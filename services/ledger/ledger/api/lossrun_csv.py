@@ -14,7 +14,9 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 
+from contracts.personal import personal_fields
 from ledger.api import lossrun
+from projector.losses import LossRunRow
 
 _AMOUNT = """CASE WHEN currency IN ('JPY', 'KRW', 'VND', 'CLP', 'ISK') THEN {0}::text
   ELSE ({0}::numeric / 100)::numeric(30, 2)::text END"""
@@ -22,9 +24,21 @@ _WHERE = """
 WHERE ({0}::text IS NULL OR insurer = {0}) AND ({1}::text IS NULL OR policy_number = {1})
   AND ({2}::date IS NULL OR date_of_loss >= {2}) AND ({3}::date IS NULL OR date_of_loss <= {3})
 """
+_TEXT = (
+    "incident_id", "claim_number", "date_of_loss", "date_reported", "kind", "location_code",
+    "claimant", "insurer", "policy_number", "coverage", "status",
+)  # fmt: skip
+
+
+def _shown(column: str) -> str:
+    """A column as the reader may see it: a personal one (the row type says which) blank
+    when ``$1`` (redact) is true."""
+    return f"CASE WHEN $1 THEN '' ELSE {column} END" if column in _PERSONAL else column
+
+
+_PERSONAL = personal_fields(LossRunRow)
 COPY = f"""
-SELECT incident_id, claim_number, date_of_loss, date_reported, kind, location_code,
-  CASE WHEN $1 THEN '' ELSE claimant END, insurer, policy_number, coverage, status,
+SELECT {", ".join(_shown(c) for c in _TEXT)},
   {_AMOUNT.format("paid_minor")}, {_AMOUNT.format("reserve_minor")},
   {_AMOUNT.format("incurred_minor")}, {_AMOUNT.format("recovered_minor")},
   {_AMOUNT.format("net_minor")}, currency

@@ -14,6 +14,7 @@ from litestar.params import FromQuery, QueryParameter
 
 from ledger.api import access, claimpack, examples, printable
 from ledger.api.auth import READERS, Principal, roles, sees_personal_data
+from ledger.api.disclosure import disclosed
 from ledger.api.paging import BadParameter, IncidentPath
 from ledger.api.problems import ONE, alternatives
 from ledger.api.reporting import Report, build
@@ -67,7 +68,7 @@ async def report(
 ) -> Response[Any]:
     pack = _pack(state.projector, policy, stage)
     async with state.pool.acquire() as conn:
-        facts = await facts_of(conn, incident_id)
+        facts = disclosed(request.user, await facts_of(conn, incident_id))
         await access.record(conn, request, "report", incident_id)
     now = datetime.now(UTC)
     content: Report = build(
