@@ -1,0 +1,75 @@
+"""Personal data is found from the contract types and blanked by one function, typed or as
+JSON, leaving everything else as it was."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from contracts import builders, canonical
+from contracts.envelope import Actor, Envelope
+from contracts.events import CATALOGUE, NotificationSent, Personal
+from contracts.personal import EVENT, personal_fields, redact
+from contracts.scenarios import SCENARIOS, generate
+from projector.losses import Claim, LossRunRow
+
+pytestmark = pytest.mark.unit
+START = datetime(2026, 11, 20, 2, 20, tzinfo=UTC)
+
+
+def test_the_personal_fields_are_those_the_contract_marks() -> None:
+    assert personal_fields(Personal) == set(Personal.__struct_fields__)
+    assert personal_fields(Actor) == {"name"}
+    assert personal_fields(NotificationSent) == {"recipient_name"}
+    assert personal_fields(Claim) == personal_fields(LossRunRow) == {"claimant"}
+    for payload in CATALOGUE:  # no other payload field is personal of itself
+        assert personal_fields(payload) <= {"recipient_name"}, payload
+
+
+def _without(event: dict[str, Any]) -> dict[str, Any]:
+    """``event`` with every personal value taken out, by hand: what redaction must leave."""
+    payload = dict(event["payload"])
+    if isinstance(payload.get("personal"), dict):
+        payload["personal"] = dict.fromkeys(payload["personal"])
+    if "recipient_name" in payload:
+        payload["recipient_name"] = ""
+    return event | {"actor": event["actor"] | {"name": ""}, "payload": payload}
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_every_scenario_event_is_redacted_alike_typed_and_as_json(scenario: str) -> None:
+    for envelope in generate(scenario, start=START, incidents=2):
+        as_json = canonical.to_builtins(envelope)
+        typed = canonical.to_builtins(redact(envelope))
+        assert typed == redact(as_json, EVENT) == _without(as_json)
+
+
+# marked, so that no value can equal a non-personal one of the event ("CNY", "test")
+names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40).map(
+    lambda s: "☃" + s
+)
+
+
+@given(person=st.builds(Personal, name=names, phone=names, address=names, note=names), who=names)
+def test_no_personal_value_survives_in_the_encoded_event(person: Personal, who: str) -> None:
+    envelope: Envelope = builders.open_claim(
+        claim_number="CLM-1", insurer="Insurer", policy_number="POL-1", currency="CNY",
+        personal=person, incident_id="INC-1", source="test", actor=Actor(id="a-1", name=who),
+    )  # fmt: skip
+    shown = msgspec.json.encode(redact(canonical.to_builtins(envelope), EVENT)).decode()
+    typed = msgspec.json.encode(redact(envelope)).decode()
+    for value in (who, person.name, person.phone, person.address, person.note):
+        assert msgspec.json.encode(value).decode() not in shown
+        assert msgspec.json.encode(value).decode() not in typed
+
+
+def test_values_without_personal_fields_are_returned_as_they_are() -> None:
+    doc = {"incident_id": "INC-1", "status": "open"}
+    assert redact(doc, dict[str, Any]) is doc
+    row = {"claimant": "Zhang San", "claim_number": "CLM-1"}
+    assert redact([row], list[LossRunRow]) == [{"claimant": "", "claim_number": "CLM-1"}]
