@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -115,6 +116,18 @@ def wait_for_timeline(ledger: Ledger, incident: str, timeout: float = 60.0) -> h
     return response
 
 
+def assert_private(data_dir: Path) -> None:
+    """Logs, tokens, keys and endpoints are their owner's alone, in a directory of 700."""
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in data_dir.rglob("*")}
+    if os.geteuid() != 0:  # under root, PostgreSQL's service user must pass through it
+        assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+    assert modes["logs"] == 0o700
+    logs = [n for n in modes if n.endswith(".log")]
+    assert logs, modes
+    for name in (*logs, "endpoints.json", "dev-tokens.json", "dev-signer.key", "ledger.lock"):
+        assert modes[name] == 0o600, (name, oct(modes[name]))
+
+
 def test_up_publish_read_stop_and_restart(ledger: Ledger) -> None:
     first = ledger.up()
     ledger.wait_ready()
@@ -123,6 +136,7 @@ def test_up_publish_read_stop_and_restart(ledger: Ledger) -> None:
     response = wait_for_timeline(ledger, "E2E-1")
     assert response.status_code == 200
     assert response.json()["entries"][0]["event"]["payload"]["text"] == "hello"
+    assert_private(ledger.data_dir)
 
     second = ledger.run("up")
     assert second.returncode != 0

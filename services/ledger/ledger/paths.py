@@ -42,7 +42,9 @@ def write_private(path: Path, data: bytes) -> None:
 
 def private_dir(path: Path) -> Path:
     """``path`` made if missing, and listable and enterable by this user alone (made by
-    this user; a directory of someone else's, e.g. a chosen ``/var/log``, is left as it is)."""
+    this user; a directory of someone else's, e.g. a chosen ``/var/log``, is left as it is).
+    Only for a directory that holds nothing another user needs: never the data directory,
+    which the embedded PostgreSQL's service user passes through under root."""
     path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
     if path.stat().st_uid == os.geteuid():
         path.chmod(PRIVATE_DIR)

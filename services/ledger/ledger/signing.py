@@ -13,7 +13,7 @@ from nats.aio.client import Client
 
 from contracts.topology import Topology
 from ledger import signer
-from ledger.paths import private_dir, write_private
+from ledger.paths import PRIVATE_DIR, write_private
 from ledger.settings import Settings
 
 log = structlog.get_logger("ledger.signer")
@@ -24,7 +24,9 @@ def dev_key(data_dir: Path, origin: str) -> Path:
     """A development signing key in the data directory, made once (``ledger up``)."""
     path = data_dir / DEV_KEY
     if not path.exists():
-        private_dir(data_dir)
+        # made private when new, never narrowed: under root, the embedded PostgreSQL's
+        # service user passes through it to its own directory
+        data_dir.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
         write_private(path, (str(note.generate(origin)) + "\n").encode())
     return path
 
