@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -70,6 +71,11 @@ def test_the_cluster_runs_on_one_machine_and_stops_cleanly(tmp_path: Path) -> No
         ]
         logs = _logs_saying(tmp_path / "cluster" / "logs", said, within=60)
         assert all(line in logs for line in said), logs
+        logs_dir = tmp_path / "cluster" / "logs"
+        assert stat.S_IMODE(logs_dir.stat().st_mode) == 0o700
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in logs_dir.iterdir()}
+        assert "api-1.log" in modes, modes
+        assert set(modes.values()) == {0o600}, modes  # every service's and server's log
     finally:
         up.send_signal(signal.SIGINT)
         output = up.communicate(timeout=90)[0].decode()
