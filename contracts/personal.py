@@ -76,23 +76,31 @@ def personal_fields(cls: type) -> frozenset[str]:
     return frozenset(_layout(cls)[0])
 
 
+def _record(value: Any) -> Any:
+    """A struct's or dataclass's personal fields blanked, its other fields walked."""
+    cls: type = type(value)
+    blanks, deeper = _layout(cls)
+    changes = dict(blanks)
+    for name in deeper:
+        old = getattr(value, name)
+        if (new := _typed(old)) is not old:
+            changes[name] = new
+    if not changes:
+        return value
+    if isinstance(value, msgspec.Struct):
+        return msgspec.structs.replace(value, **changes)
+    return dataclasses.replace(value, **changes)
+
+
 def _typed(value: Any) -> Any:
     if isinstance(value, msgspec.Struct) or (
         dataclasses.is_dataclass(value) and not isinstance(value, type)
     ):
-        blanks, deeper = _layout(type(value))
-        changes = dict(blanks)
-        for name in deeper:
-            old = getattr(value, name)
-            if (new := _typed(old)) is not old:
-                changes[name] = new
-        if not changes:
-            return value
-        if isinstance(value, msgspec.Struct):
-            return msgspec.structs.replace(value, **changes)
-        return dataclasses.replace(value, **changes)
+        return _record(value)
     if isinstance(value, dict):
         return {k: _typed(v) for k, v in value.items()}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a named tuple
+        return type(value)(*(_typed(v) for v in value))
     if isinstance(value, list | tuple | frozenset | set):
         return type(value)(_typed(v) for v in value)
     return value
