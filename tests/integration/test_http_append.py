@@ -15,7 +15,7 @@ from nats.aio.client import Client
 
 from contracts.registry import DEFAULT_REGISTRY
 from contracts.topology import Topology
-from ledger import db
+from ledger import appends, db
 from ledger.api import append_schema
 from ledger.api.app import create_app
 from ledger.intake import RejectionRecord
@@ -249,3 +249,21 @@ async def test_the_openapi_document_describes_the_body(publisher: httpx.AsyncCli
     assert len(event["anyOf"]) == len(DEFAULT_REGISTRY.types)
     assert schema["anyOf"][1]["items"] == {"$ref": append_schema.HOME + "/$defs/Event"}
     assert "application/json" in operation["responses"]["403"]["content"]
+
+
+async def test_a_fault_in_the_sequencer_is_answered_at_once_and_it_keeps_leading(
+    ingesting: asyncpg.Pool, publisher: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a bug that raises while an append is judged, then the publisher is told at
+    once (503, naming the exception's class; not after its 10 s timeout), and once the
+    bug is gone the same sequencer records the next event."""
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("a bug")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(appends, "judge", broken)
+        response = await post(publisher, note("INC-1"))
+    assert response.status_code == 503
+    assert "RuntimeError" in response.json()["detail"]
+    assert (await post(publisher, note("INC-1"))).status_code == 201

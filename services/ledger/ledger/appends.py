@@ -58,8 +58,7 @@ def judge(index: int, request: AppendRequest, settings: IngestSettings) -> Envel
     return Rejected(
         decoded.event_id,
         "source_mismatch",
-        f"source {decoded.source!r} is not one this token may publish as"
-        f" ({', '.join(allowed) or 'none'})",
+        f"source {decoded.source!r} is not one this token may publish as",
         "$.source",
     )
 
@@ -95,6 +94,9 @@ async def serve(
             reply = AppendReply(error=f"not recorded: {exc}")
         except msgspec.DecodeError as exc:
             reply = AppendReply(error=f"malformed append request: {exc}")
+        except Exception as exc:  # a bug: answer now (503), not after the caller's timeout
+            log.error("append failed", error=type(exc).__name__)
+            reply = AppendReply(error=f"not recorded: internal error ({type(exc).__name__})")
         await msg.respond(_reply.encode(reply))
 
     return await nc.subscribe(topology.append_subject, queue="sequencer", cb=on_request)

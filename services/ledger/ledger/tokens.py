@@ -15,6 +15,7 @@ from contracts.types import TOKEN_PATTERN
 
 ROLES = ("publisher", "auditor", "clerk", "admin")
 PREFIX = "led_"
+MAX_SOURCES = 64  # what one append request to the sequencer carries with its events
 _SOURCE = re.compile(TOKEN_PATTERN)
 _COLUMNS = "token_id, name, role, created_at, revoked_at, sources"
 
@@ -45,6 +46,8 @@ def check_sources(role: str, sources: tuple[str, ...]) -> tuple[str, ...]:
         raise ValueError(f"only publisher tokens name sources; a {role} token publishes none")
     if role == "publisher" and not sources:
         raise ValueError("a publisher token names the sources it may publish as (--source)")
+    if len(set(sources)) > MAX_SOURCES:
+        raise ValueError(f"{len(set(sources))} sources; a token names at most {MAX_SOURCES}")
     for source in sources:
         if not _SOURCE.match(source):
             raise ValueError(f"source {source!r} is not 1-64 of A-Z, a-z, 0-9, _ and -")
