@@ -69,6 +69,11 @@ class AppendOperation(Operation):
         self.request_body = RequestBody(required=True, content={"application/json": body})
         responses = self.responses or {}
         outcomes = getattr(responses.get("207"), "content", None) or {}
-        refused = getattr(responses.get("403"), "content", None)
-        if refused is not None and "application/json" in outcomes:
-            refused["application/json"] = outcomes["application/json"]
+        refused = responses.get("403")
+        content = getattr(refused, "content", None)
+        if content is not None and "application/json" in outcomes:
+            content["application/json"] = outcomes["application/json"]
+            refused.description = (  # type: ignore[union-attr]
+                "The token's role may not publish (a problem), or the one event's source is"
+                " not one the token may publish as (its outcome: source_mismatch)"
+            )

@@ -26,7 +26,9 @@ class NewToken(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     role: Role
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     # The sources a publisher may publish as (required for publishers, none for others).
-    sources: Annotated[list[str], msgspec.Meta(max_length=64)] = msgspec.field(default_factory=list)
+    sources: Annotated[list[str], msgspec.Meta(max_length=tokens.MAX_SOURCES)] = msgspec.field(
+        default_factory=list
+    )
 
 
 class Created(msgspec.Struct, frozen=True):
