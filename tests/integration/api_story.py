@@ -67,13 +67,18 @@ def _config() -> Config:
 async def story(pool: asyncpg.Pool, nc: Client) -> AsyncIterator[Story]:
     async with pool.acquire() as conn:
         await record(conn, ["fire", "elevator", "app_outage", "robbery", "illness"])
-        keys = {r: (await tokens.create(conn, role=r, name=f"test {r}"))[1] for r in ROLES}
+        keys = {r: (await _token(conn, r)) for r in ROLES}
     app = create_app(pool, nc, db.head_revision(), insured="澎湖湾物业 Penghu Bay Property")
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as client:
         told = Story(client, pool, keys)
         await told.project()
         yield told
+
+
+async def _token(conn: asyncpg.Connection, role: str) -> str:
+    sources = (SOURCE,) if role == "publisher" else ()
+    return (await tokens.create(conn, role=role, name=f"test {role}", sources=sources))[1]
 
 
 def outage(incident: str, minutes_ago: float) -> Envelope:

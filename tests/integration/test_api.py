@@ -29,9 +29,14 @@ async def client(pool: asyncpg.Pool, nc: Client) -> AsyncIterator[httpx.AsyncCli
         yield test_client
 
 
-async def bearer(pool: asyncpg.Pool, role: str) -> dict[str, str]:
+async def bearer(
+    pool: asyncpg.Pool, role: str, sources: tuple[str, ...] = ("desk",)
+) -> dict[str, str]:
+    """A new token's header; a publisher's publishes as ``sources`` (those of
+    ``tests.support.note`` by default)."""
+    sources = sources if role == "publisher" else ()
     async with pool.acquire() as conn:
-        _, secret = await tokens.create(conn, role=role, name=f"test {role}")
+        _, secret = await tokens.create(conn, role=role, name=f"test {role}", sources=sources)
     return {"Authorization": f"Bearer {secret}"}
 
 

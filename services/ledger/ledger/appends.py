@@ -1,5 +1,9 @@
 """Appends requested over NATS request-reply, so that HTTP appends (from any API
-instance) go through the one leading sequencer and get each event's final outcome."""
+instance) go through the one leading sequencer and get each event's final outcome.
+
+The sequencer is the one judge of every event: it decodes each, refuses those whose
+``source`` the caller's token may not publish as (``source_mismatch``) and those the API
+found too large to carry (``oversize``), and publishes every rejection's record."""
 
 from __future__ import annotations
 
@@ -8,9 +12,12 @@ import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
+from nats.js import JetStreamContext
 
 from contracts.envelope import Envelope
+from contracts.limits import DEFAULT_LIMITS
 from contracts.topology import Topology
+from ledger import http_rejections
 from ledger.consumer import TRANSIENT
 from ledger.intake import decode
 from ledger.sequencer import Outcome, Rejected
@@ -18,10 +25,15 @@ from ledger.settings import IngestSettings
 from ledger.writer import Writer
 
 log = structlog.get_logger("ledger.appends")
+HEAD = 1024  # bytes of an oversize event sent in its place (for its rejection's record)
 
 
 class AppendRequest(msgspec.Struct, frozen=True):
     items: list[bytes]  # each the raw JSON of one event, as the client sent it
+    # The sources the caller's token may publish as; None: any (a trusted caller).
+    sources: list[str] | None = None
+    # Index → size of each event too large to carry: its item holds its first HEAD bytes.
+    oversize: dict[int, int] = msgspec.field(default_factory=dict)
 
 
 class AppendReply(msgspec.Struct, frozen=True):
@@ -33,27 +45,58 @@ _request = msgspec.msgpack.Decoder(AppendRequest)
 _reply = msgspec.msgpack.Encoder()
 
 
-async def _outcomes(items: list[bytes], writer: Writer, settings: IngestSettings) -> list[Outcome]:
-    decoded = [decode(item, None, settings) for item in items]
+def judge(index: int, request: AppendRequest, settings: IngestSettings) -> Envelope | Rejected:
+    """The event at ``index``, or why it is refused."""
+    size = request.oversize.get(index)
+    if size is not None:
+        limit = DEFAULT_LIMITS.max_envelope_bytes
+        return Rejected(None, "oversize", f"envelope is {size} bytes; the limit is {limit}")
+    decoded = decode(request.items[index], None, settings)
+    allowed = request.sources
+    if isinstance(decoded, Rejected) or allowed is None or decoded.source in allowed:
+        return decoded
+    return Rejected(
+        decoded.event_id,
+        "source_mismatch",
+        f"source {decoded.source!r} is not one this token may publish as",
+        "$.source",
+    )
+
+
+async def _outcomes(
+    request: AppendRequest, writer: Writer, js: JetStreamContext, topology: Topology,
+    settings: IngestSettings,
+) -> list[Outcome]:  # fmt: skip
+    decoded = [judge(i, request, settings) for i in range(len(request.items))]
     batch = await writer.append([d for d in decoded if isinstance(d, Envelope)])
     appended = iter(batch.outcomes)
-    return [next(appended) if isinstance(d, Envelope) else d for d in decoded]
+    outcomes = [next(appended) if isinstance(d, Envelope) else d for d in decoded]
+    refused = [
+        (raw, d.source if isinstance(d, Envelope) else http_rejections.claimed_source(raw), o)
+        for raw, d, o in zip(request.items, decoded, outcomes, strict=True)
+        if isinstance(o, Rejected)
+    ]
+    if refused:  # published before the answer: a publisher told "rejected" finds its record
+        await http_rejections.publish(js, topology, refused, request.sources)
+    return outcomes
 
 
 async def serve(
     nc: Client, writer: Writer, topology: Topology, settings: IngestSettings
 ) -> Subscription:
+    js = nc.jetstream()
+
     async def on_request(msg: Msg) -> None:
         try:
-            outcomes = await _outcomes(_request.decode(msg.data).items, writer, settings)
+            outcomes = await _outcomes(_request.decode(msg.data), writer, js, topology, settings)
             reply = AppendReply(outcomes)
         except TRANSIENT as exc:
             reply = AppendReply(error=f"not recorded: {exc}")
         except msgspec.DecodeError as exc:
             reply = AppendReply(error=f"malformed append request: {exc}")
-        for outcome in reply.outcomes:
-            if isinstance(outcome, Rejected):
-                log.info("append rejected", code=outcome.code, event_id=outcome.event_id)
+        except Exception as exc:  # a bug: answer now (503), not after the caller's timeout
+            log.error("append failed", error=type(exc).__name__)
+            reply = AppendReply(error=f"not recorded: internal error ({type(exc).__name__})")
         await msg.respond(_reply.encode(reply))
 
     return await nc.subscribe(topology.append_subject, queue="sequencer", cb=on_request)

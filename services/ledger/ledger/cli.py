@@ -105,8 +105,11 @@ def api() -> None:
 
 @main.command()
 @click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
-def publish(source: IO[str]) -> None:
-    """Publish NDJSON events from FILE (or - for standard input) to JetStream."""
+@click.option("--wait", type=click.FloatRange(min=0), default=10.0, show_default=True,
+              help="Seconds to wait for the ledger to confirm or reject each event.")  # fmt: skip
+def publish(source: IO[str], wait: float) -> None:
+    """Publish NDJSON events from FILE (or - for standard input) to JetStream and report
+    each one's outcome (exit status 1 if any was rejected or not confirmed)."""
     from ledger.commands.publish import run_publish
 
     settings = context.settings()
@@ -114,8 +117,7 @@ def publish(source: IO[str]) -> None:
         events = publishing.parse_ndjson(source)
     except publishing.LineError as exc:
         raise click.ClickException(f"{source.name}: {exc}") from None
-    for line in run_publish(settings, context.endpoints(settings).nats_url, events):
-        click.echo(line)
+    raise SystemExit(run_publish(settings, context.endpoints(settings).nats_url, events, wait))
 
 
 @main.command()

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from litestar import Request, delete, get, post
 from litestar.datastructures import State
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import JSONBody, PathParameter
 
 from ledger import tokens
@@ -25,6 +25,10 @@ _INFO = {"token_id": "0b6f…", "name": "claims desk", "role": "clerk",
 class NewToken(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     role: Role
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    # The sources a publisher may publish as (required for publishers, none for others).
+    sources: Annotated[list[str], msgspec.Meta(max_length=tokens.MAX_SOURCES)] = msgspec.field(
+        default_factory=list
+    )
 
 
 class Created(msgspec.Struct, frozen=True):
@@ -48,8 +52,12 @@ async def list_tokens(state: State) -> Tokens:
 async def create_token(
     request: Request[Principal, Any, Any], state: State, data: JSONBody[NewToken]
 ) -> Created:
+    try:
+        sources = tokens.check_sources(data.role, tuple(data.sources))
+    except ValueError as exc:
+        raise ValidationException(str(exc)) from None
     async with state.pool.acquire() as conn:
-        info, secret = await tokens.create(conn, role=data.role, name=data.name)
+        info, secret = await tokens.create(conn, role=data.role, name=data.name, sources=sources)
         await access.record(conn, request, "token_create", str(info.token_id), status=201)
     return Created(info, secret)
 

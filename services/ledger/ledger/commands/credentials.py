@@ -21,9 +21,22 @@ def token() -> None:
 @token.command("create")
 @click.option("--role", type=click.Choice(tokens.ROLES), required=True)
 @click.option("--name", required=True, help="Who or what holds the token.")
-def token_create(role: str, name: str) -> None:
-    info, secret = with_db(settings(), lambda c: tokens.create(c, role=role, name=name))
-    click.echo(f"{info.token_id}  {info.role}  {info.name}")
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    metavar="SOURCE",
+    help="A source the publisher may publish as (repeatable; required for publishers).",
+)
+def token_create(role: str, name: str, sources: tuple[str, ...]) -> None:
+    try:
+        tokens.check_sources(role, sources)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    info, secret = with_db(
+        settings(), lambda c: tokens.create(c, role=role, name=name, sources=sources)
+    )
+    click.echo(f"{info.token_id}  {info.role}  {info.name}{_sources(info)}")
     click.echo(secret)
     click.echo("Keep the token now: only its hash is stored.", err=True)
 
@@ -32,7 +45,11 @@ def token_create(role: str, name: str) -> None:
 def token_list() -> None:
     for info in with_db(settings(), tokens.listing):
         revoked = f"revoked {info.revoked_at:%Y-%m-%d %H:%M}" if info.revoked_at else "active"
-        click.echo(f"{info.token_id}  {info.role:9}  {revoked:24}  {info.name}")
+        click.echo(f"{info.token_id}  {info.role:9}  {revoked:24}  {info.name}{_sources(info)}")
+
+
+def _sources(info: tokens.TokenInfo) -> str:
+    return f"  (sources: {', '.join(info.sources)})" if info.sources else ""
 
 
 @token.command("revoke")

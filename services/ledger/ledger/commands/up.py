@@ -19,6 +19,7 @@ from ledger.settings import Settings
 from ledger.stack import embedded
 
 DEV_ROLES = ("admin", "auditor", "clerk", "publisher")
+DEV_SOURCES = ("demo", "desk")  # the development publisher's: the demo's and README's
 
 
 def _dev_secrets(data_dir: Path) -> dict[str, str]:
@@ -36,7 +37,10 @@ async def _register(database_url: str, secrets: dict[str, str]) -> None:
     conn = await asyncpg.connect(database_url)
     try:
         for role, secret in secrets.items():
-            await tokens.ensure(conn, role=role, name=f"development {role}", secret=secret)
+            sources = DEV_SOURCES if role == "publisher" else ()
+            await tokens.ensure(
+                conn, role=role, name=f"development {role}", secret=secret, sources=sources
+            )
     finally:
         await conn.close()
 
