@@ -10,11 +10,11 @@ import asyncpg
 import msgspec
 from litestar import Request, get
 from litestar.datastructures import State
-from litestar.params import FromQuery, QueryParameter
+from litestar.params import QueryParameter
 
-from ledger.api import examples
+from ledger.api import examples, moments
 from ledger.api.auth import Principal, roles
-from ledger.api.paging import MAX_LIMIT, Where, aware, page
+from ledger.api.paging import MAX_LIMIT, Where, page
 from ledger.api.problems import READ
 
 _encode = msgspec.json.Encoder().encode
@@ -82,25 +82,25 @@ async def access_log(
     role: Annotated[str | None, QueryParameter(max_length=20)] = None,
     token_id: Annotated[str | None, QueryParameter(max_length=36)] = None,
     resource: Annotated[str | None, QueryParameter(max_length=200)] = None,
-    since: FromQuery[datetime | None] = None,
-    until: FromQuery[datetime | None] = None,
+    since: Annotated[str | None, moments.date_time("at or after")] = None,
+    until: Annotated[str | None, moments.date_time("before")] = None,
     before: Annotated[
         int | None, QueryParameter(ge=1, le=2**63 - 1, description="next_before of a page")
     ] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 100,
 ) -> AccessLog:
     """Newest first; pass a page's ``next_before`` as ``before`` for the next page."""
-    aware(since=since, until=until)
+    after, before_at = moments.bound("since", since), moments.bound("until", until)
     where = Where()
     for column, value in (("action", action), ("role", role), ("resource", resource)):
         if value:
             where.add(f"{column} = {{}}", value)
     if token_id:
         where.add("token_id::text = {}", token_id)
-    if since:
-        where.add("at >= {}", since)
-    if until:
-        where.add("at < {}", until)
+    if after:
+        where.add("at >= {}", after)
+    if before_at:
+        where.add("at < {}", before_at)
     if before:
         where.add("id < {}", before)
     query = f"SELECT * FROM access_log{where.sql()} ORDER BY id DESC LIMIT {limit + 1}"

@@ -79,7 +79,7 @@ def _problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     body: dict[str, Any] = {"type": "about:blank"}
     if isinstance(exc, HTTPException):
         status, detail, headers = exc.status_code, exc.detail, exc.headers or {}
-        body |= _invalid(exc.extra)
+        body |= _invalid(exc.extra, _aliases(request))
     elif isinstance(exc, asyncpg.UndefinedTableError):  # no read models yet
         status, headers = 503, {"Retry-After": "5"}
         detail = "the read models are being built for the first time; retry shortly"
@@ -109,20 +109,34 @@ async def before_request(request: Request[Any, Any, Any]) -> None:
     await consistency.before(request)
 
 
-def _invalid(extra: Any) -> dict[str, Any]:
+def _aliases(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """The names callers write for the handler's parameters that Python spells otherwise
+    (``state`` for ``deadline_state``, ``from`` for ``loss_from``): Litestar's validation
+    errors name the Python one."""
+    handler = request.scope.get("route_handler")
+    fields = getattr(getattr(handler, "parsed_fn_signature", None), "parameters", {})
+    names = {key: getattr(f.kwarg_definition, "name", None) for key, f in fields.items()}
+    return {key: name for key, name in names.items() if name}
+
+
+def _invalid(extra: Any, aliases: dict[str, str]) -> dict[str, Any]:
     """Litestar's validation errors (``[{"key", "message", "source"}]``) as a detail that
-    names each parameter, and the list itself as ``errors``."""
+    names each parameter as the caller wrote it, and the list itself as ``errors``."""
     if isinstance(extra, dict) and "parameter" in extra:
         return {"parameter": extra["parameter"]}
     if not isinstance(extra, list) or not extra:
         return {}
-    named = [
-        f"{getattr(e.get('source'), 'value', 'query')} parameter {e.get('key')!r}: "
-        f"{e.get('message')}"
+    errors = [
+        e | {"key": aliases.get(str(e.get("key")), e.get("key"))}
         for e in extra
         if isinstance(e, dict)
     ]
-    return {"detail": "; ".join(named), "errors": extra} if named else {}
+    named = [
+        f"{getattr(e.get('source'), 'value', 'query')} parameter {e['key']!r}: {e.get('message')}"
+        for e in errors
+    ]
+    parameter = {"parameter": errors[0]["key"]} if len(errors) == 1 else {}
+    return {"detail": "; ".join(named), "errors": errors} | parameter if named else {}
 
 
 def _shipped_packs() -> Config:

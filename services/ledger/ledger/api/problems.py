@@ -11,6 +11,10 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example, OpenAPIMediaType, OpenAPIType, Operation, Schema
 
 PROBLEM = "application/problem+json"
+# Litestar appends "; charset=utf-8" to every text/* media type itself: naming it here too
+# gave "text/csv; charset=utf-8; charset=utf-8".
+TEXT_CSV = "text/csv"
+TEXT_HTML = "text/html"
 _WHY = {
     400: "A query or path parameter is invalid; `detail` names it",
     401: "No bearer token, or an unknown or revoked one",
