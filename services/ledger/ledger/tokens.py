@@ -77,6 +77,7 @@ class Holder(msgspec.Struct, frozen=True):
     token_id: uuid.UUID
     name: str
     role: str
+    sources: tuple[str, ...] = ()  # the sources a publisher token may publish as
 
 
 async def holder_of(conn: asyncpg.Connection, secret: str) -> Holder | None:
