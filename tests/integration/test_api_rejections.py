@@ -42,7 +42,7 @@ class Desk:
             params["cursor"] = cursor
 
 
-async def _rejected(nc: Client, topology: Topology, count: int) -> None:
+async def rejected(nc: Client, topology: Topology, count: int) -> None:
     js = nc.jetstream()
     for _ in range(1000):
         info = await js.stream_info(topology.rejected_stream)
@@ -52,12 +52,8 @@ async def _rejected(nc: Client, topology: Topology, count: int) -> None:
     raise AssertionError("the ingest did not reject every bad message")
 
 
-@pytest.fixture
-async def desk(
-    ingesting: asyncpg.Pool, nc: Client, topology: Topology, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Desk]:
-    """Given the ingest running and bad messages published by two sources between good
-    ones, and a token of every role (the publisher's bound to ``cad``)."""
+async def publish_bad(nc: Client, topology: Topology) -> None:
+    """``BAD`` published, each followed by a good event, and rejected by the ingest."""
     js = nc.jetstream()
     for source, bodies in BAD.items():
         for i, body in enumerate(bodies):
@@ -65,7 +61,16 @@ async def desk(
             good = note(f"GOOD-{i}", source=source)
             await js.publish(topology.event_subject(source, good["incident_id"]),
                              msgspec.json.encode(good))  # fmt: skip
-    await _rejected(nc, topology, sum(map(len, BAD.values())))
+    await rejected(nc, topology, sum(map(len, BAD.values())))
+
+
+@pytest.fixture
+async def desk(
+    ingesting: asyncpg.Pool, nc: Client, topology: Topology, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Desk]:
+    """Given the ingest running and bad messages published by two sources between good
+    ones, and a token of every role (the publisher's bound to ``cad``)."""
+    await publish_bad(nc, topology)
     async with ingesting.acquire() as conn:
         keys = {r: (await tokens.create(conn, role=r, name=r))[1] for r in tokens.ROLES}
     bound = tokens.hash_token(keys["publisher"])

@@ -22,6 +22,7 @@ from nats.js.errors import NotFoundError
 
 from contracts.topology import Topology
 
+SOURCE = r"^[A-Za-z0-9_-]{1,64}$"  # a source as a subject token: never a wildcard
 SCAN = 5_000  # records a page reads at most
 FETCH = 256  # records a fetch asks for at most
 WAIT = 5.0  # seconds a fetch of records known to be there may take

@@ -19,9 +19,7 @@ from ledger.api import access, examples, moments
 from ledger.api.auth import Principal, roles
 from ledger.api.paging import MAX_LIMIT, BadParameter, decode_cursor, encode_cursor
 from ledger.api.problems import READ
-from ledger.rejection_log import Rejection
-
-SOURCE = r"^[A-Za-z0-9_-]{1,64}$"  # a subject token, never a wildcard
+from ledger.rejection_log import SOURCE, Rejection
 
 
 class Rejections(msgspec.Struct, frozen=True):
