@@ -12,13 +12,10 @@ from litestar import Request, get
 from litestar.datastructures import State
 from litestar.params import QueryParameter
 
-from ledger.api import examples, moments
+from ledger.api import access_rows, examples, moments
 from ledger.api.auth import Principal, roles
 from ledger.api.paging import MAX_LIMIT, Where, page
 from ledger.api.problems import READ
-
-_encode = msgspec.json.Encoder().encode
-
 
 INSERT_FOR_INCIDENT = """
 INSERT INTO access_log (token_id, token_name, role, action, resource, params, status)
@@ -31,9 +28,7 @@ before the read itself (one round trip), with :func:`values` as ``$3``…``$8``.
 
 def values(request: Request[Principal, Any, Any], action: str, resource: str) -> list[Any]:
     """Who (token id, name, role), what (action, resource) and how (query parameters)."""
-    who: Principal = request.user
-    params = {k: v if len(v) > 1 else v[0] for k, v in request.query_params.dict().items()}
-    return [who.token_id, who.name, who.role, action, resource, _encode(params).decode()]
+    return access_rows.row(request.user, request, action, resource)
 
 
 async def record(

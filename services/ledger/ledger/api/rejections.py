@@ -67,9 +67,13 @@ async def rejections(
     next (a page filtered by ``code`` may be short and still name a cursor). A publisher
     sees only the rejections of the sources its token may publish as."""
     since_at, after = moments.bound("since", since), _after(cursor)
-    query = rejection_log.Query(
-        sources=_sources(request.user, source), code=code, since=since_at, after=after
-    )
+    try:
+        sources = _sources(request.user, source)
+    except PermissionDeniedException:
+        async with state.pool.acquire() as conn:  # a denied read is logged like the others
+            await access.record(conn, request, "rejections", str(source), status=403)
+        raise
+    query = rejection_log.Query(sources=sources, code=code, since=since_at, after=after)
     if request.user.role != "admin" and not query.sources:
         return Rejections([])  # a publisher token bound to no source
     async with state.pool.acquire() as conn:
