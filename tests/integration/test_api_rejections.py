@@ -130,3 +130,21 @@ async def test_each_read_of_the_rejections_is_in_the_access_log(desk: Desk) -> N
         "Authorization": f"Bearer {desk.keys['admin']}"})).json()["items"]  # fmt: skip
     assert (log[0]["action"], log[0]["resource"], log[0]["role"]) == (
         "rejections", "cad", "publisher")  # fmt: skip
+
+
+async def test_without_nats_the_rejections_answer_503_and_the_schema_documents_them(
+    pool: asyncpg.Pool,
+) -> None:
+    async with pool.acquire() as conn:
+        _, secret = await tokens.create(conn, role="admin", name="admin")
+    app = create_app(pool, None, db.head_revision())
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://ledger") as client:  # fmt: skip
+        response = await client.get("/v1/rejections", headers={"Authorization": f"Bearer {secret}"})
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "1"
+        schema = (await client.get("/schema/openapi.json")).json()
+    listed = schema["paths"]["/v1/rejections"]["get"]
+    assert {p["name"] for p in listed["parameters"]} >= {"source", "code", "since", "cursor"}
+    example = listed["responses"]["200"]["content"]["application/json"]["examples"]
+    assert example

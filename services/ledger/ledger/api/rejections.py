@@ -58,7 +58,7 @@ async def rejections(
     request: Request[Principal, Any, Any],
     state: State,
     source: Annotated[str | None, QueryParameter(pattern=SOURCE, max_length=64)] = None,
-    code: Annotated[str | None, QueryParameter(pattern=r"^[a-z_]{1,64}$")] = None,
+    code: Annotated[str | None, QueryParameter(pattern=r"^[a-z0-9_]{1,64}$")] = None,
     since: Annotated[str | None, moments.date_time("received at or after")] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 100,
     cursor: Annotated[str | None, QueryParameter(max_length=100)] = None,
