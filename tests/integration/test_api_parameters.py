@@ -81,6 +81,8 @@ async def test_text_bodies_name_their_charset_once(told: Story) -> None:
         (f"/v1/incidents/{some}/timeline", {"format": "csv"}),
         ("/v1/losses", {"format": "csv"}),
         (f"/v1/incidents/{some}/report", {"format": "html"}),
+        ("/metrics", {}),
+        ("/schema", {}),
     ):
         response = await told.get(path, **params)
         assert response.status_code == 200, (path, response.text)

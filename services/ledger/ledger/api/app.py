@@ -17,7 +17,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 from nats.aio.client import Client
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import generate_latest
 
 from contracts.topology import Topology
 from ledger.api import (
@@ -42,6 +42,7 @@ from ledger.api import (
     tokens,
 )
 from ledger.api.paging import BadParameter
+from ledger.api.problems import PROMETHEUS_TEXT
 from ledger.paths import repo_root
 from projector import deadlines as engine
 from projector.models import Config
@@ -59,7 +60,7 @@ _CONNECTION_LOST = (
 )
 
 
-@get("/metrics", media_type=CONTENT_TYPE_LATEST, include_in_schema=False, sync_to_thread=False)
+@get("/metrics", media_type=PROMETHEUS_TEXT, include_in_schema=False, sync_to_thread=False)
 def metrics() -> bytes:
     return generate_latest()
 
