@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from http import HTTPStatus
 from typing import Any
@@ -81,7 +82,7 @@ def _problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     body: dict[str, Any] = {"type": "about:blank"}
     if isinstance(exc, HTTPException):
         status, detail, headers = exc.status_code, exc.detail, exc.headers or {}
-        body |= _invalid(exc.extra, _aliases(request))
+        body |= _invalid(exc.extra, _aliases(request)) or _missing(exc.detail)
     elif isinstance(exc, asyncpg.UndefinedTableError):  # no read models yet
         status, headers = 503, {"Retry-After": "5"}
         detail = "the read models are being built for the first time; retry shortly"
@@ -119,6 +120,15 @@ def _aliases(request: Request[Any, Any, Any]) -> dict[str, str]:
     fields = getattr(getattr(handler, "parsed_fn_signature", None), "parameters", {})
     names = {key: getattr(f.kwarg_definition, "name", None) for key, f in fields.items()}
     return {key: name for key, name in names.items() if name}
+
+
+_MISSING = re.compile(r"Missing required \w+ parameter '([^']+)'")
+
+
+def _missing(detail: str) -> dict[str, Any]:
+    """Litestar names a missing parameter in its message alone: name it as a field too."""
+    found = _MISSING.match(detail)
+    return {"parameter": found[1]} if found else {}
 
 
 def _invalid(extra: Any, aliases: dict[str, str]) -> dict[str, Any]:
