@@ -38,11 +38,11 @@ def _sources(who: Principal, source: str | None) -> tuple[str, ...]:
     return (source,)
 
 
-def _after(cursor: str | None) -> int:
+def after_cursor(cursor: str | None) -> int:
     if cursor is None:
         return 0
     (seq,) = decode_cursor(cursor, 1)
-    if not seq.isdigit():
+    if not (seq.isascii() and seq.isdigit() and len(seq) < 20):  # "²" is a digit too
         raise BadParameter("cursor", "not a cursor this endpoint handed out")
     return int(seq)
 
@@ -66,7 +66,7 @@ async def rejections(
     """Oldest first, in keyset pages: pass a page's ``next_cursor`` as ``cursor`` for the
     next (a page filtered by ``code`` may be short and still name a cursor). A publisher
     sees only the rejections of the sources its token may publish as."""
-    since_at, after = moments.bound("since", since), _after(cursor)
+    since_at, after = moments.bound("since", since), after_cursor(cursor)
     try:
         sources = _sources(request.user, source)
     except PermissionDeniedException:
