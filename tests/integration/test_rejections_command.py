@@ -68,3 +68,13 @@ async def test_following_prints_new_rejections_until_ctrl_c(
     assert "\x1b" not in new
     following.send_signal(signal.SIGINT)
     assert await asyncio.wait_for(following.wait(), 30) == 0
+
+
+async def test_before_any_stream_exists_the_command_says_so(env: dict[str, str]) -> None:
+    listing = await _ledger(env)
+    out, err = await asyncio.wait_for(listing.communicate(), 60)
+    assert (listing.returncode, out) == (0, b""), err.decode()
+    following = await _ledger(env, "--follow")
+    _, err = await asyncio.wait_for(following.communicate(), 60)
+    assert following.returncode == 1
+    assert "no rejection stream yet" in err.decode()

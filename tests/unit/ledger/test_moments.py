@@ -4,7 +4,7 @@ a caller writes is either that or a 400 naming the parameter."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -77,10 +77,10 @@ def test_any_text_is_an_instant_in_range_or_a_400_naming_the_parameter(text: str
     assert named == {"parameter": "as_of"}
 
 
+_OFFSETS = st.integers(-23 * 60 - 59, 23 * 60 + 59).map(lambda m: timezone(timedelta(minutes=m)))
+
+
 @given(st.datetimes(min_value=datetime(1900, 1, 2), max_value=datetime(2026, 1, 1),
-                    timezones=st.timezones()))  # fmt: skip
+                    timezones=_OFFSETS))  # fmt: skip
 def test_every_rfc_3339_instant_since_1900_reads_back_as_itself(at: datetime) -> None:
-    text = at.isoformat(timespec="microseconds")
-    if at.utcoffset() is None or at.utcoffset() % timedelta(minutes=1):
-        return  # RFC 3339 offsets are whole minutes
-    assert moments.as_of("as_of", text) == at
+    assert moments.as_of("as_of", at.isoformat(timespec="microseconds")) == at

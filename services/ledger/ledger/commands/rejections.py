@@ -11,8 +11,10 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import click
+import nats.errors
 from nats.aio.client import Client
 from nats.js import api
+from nats.js.errors import NotFoundError
 
 from contracts.topology import Topology
 from ledger import jetstream, rejection_log
@@ -101,5 +103,11 @@ def rejections(source: str | None, code: str | None, since: str | None, follow: 
     url = context.endpoints(settings).nats_url
     topology = Topology(namespace=settings.nats.namespace)
     query = rejection_log.Query(sources=(source,) if source else (), code=code, since=_since(since))
-    with contextlib.suppress(KeyboardInterrupt):
+    try:
         asyncio.run(_run(url, topology, query, follow))
+    except KeyboardInterrupt:
+        pass
+    except NotFoundError:
+        raise click.ClickException("no rejection stream yet: has the ledger ever run?") from None
+    except (nats.errors.Error, OSError) as exc:
+        raise click.ClickException(f"NATS did not answer: {exc!r}") from None
