@@ -2,11 +2,11 @@
 
 The roles (``ledger token create --role``):
 
-- ``publisher``: ``POST /v1/events`` only;
+- ``publisher``: ``POST /v1/events``, and the rejections of its own sources;
 - ``auditor``: reads everything, personal fields included, and every export;
 - ``clerk``: incidents, deadlines, losses, reports and claim packs, with personal fields
   redacted; never raw timelines;
-- ``admin``: tokens and the access log.
+- ``admin``: tokens, the access log and every rejection.
 """
 
 from __future__ import annotations
