@@ -10,7 +10,7 @@ import click
 
 from contracts import scenarios
 from ledger import db, publishing
-from ledger.commands import audit_cli, context, credentials
+from ledger.commands import audit_cli, context, credentials, rejections
 from ledger.stack import embedded
 
 
@@ -186,5 +186,6 @@ main.add_command(credentials.token)
 main.add_command(credentials.keys)
 main.add_command(audit_cli.verify)
 main.add_command(audit_cli.export_command)
+main.add_command(rejections.rejections)
 
 __all__ = ["main"]

@@ -10,15 +10,12 @@ import asyncpg
 import msgspec
 from litestar import Request, get
 from litestar.datastructures import State
-from litestar.params import FromQuery, QueryParameter
+from litestar.params import QueryParameter
 
-from ledger.api import examples
+from ledger.api import access_rows, examples, moments
 from ledger.api.auth import Principal, roles
-from ledger.api.paging import MAX_LIMIT, Where, aware, page
+from ledger.api.paging import MAX_LIMIT, Where, page
 from ledger.api.problems import READ
-
-_encode = msgspec.json.Encoder().encode
-
 
 INSERT_FOR_INCIDENT = """
 INSERT INTO access_log (token_id, token_name, role, action, resource, params, status)
@@ -31,9 +28,7 @@ before the read itself (one round trip), with :func:`values` as ``$3``…``$8``.
 
 def values(request: Request[Principal, Any, Any], action: str, resource: str) -> list[Any]:
     """Who (token id, name, role), what (action, resource) and how (query parameters)."""
-    who: Principal = request.user
-    params = {k: v if len(v) > 1 else v[0] for k, v in request.query_params.dict().items()}
-    return [who.token_id, who.name, who.role, action, resource, _encode(params).decode()]
+    return access_rows.row(request.user, request, action, resource)
 
 
 async def record(
@@ -82,25 +77,25 @@ async def access_log(
     role: Annotated[str | None, QueryParameter(max_length=20)] = None,
     token_id: Annotated[str | None, QueryParameter(max_length=36)] = None,
     resource: Annotated[str | None, QueryParameter(max_length=200)] = None,
-    since: FromQuery[datetime | None] = None,
-    until: FromQuery[datetime | None] = None,
+    since: Annotated[str | None, moments.date_time("at or after")] = None,
+    until: Annotated[str | None, moments.date_time("before")] = None,
     before: Annotated[
         int | None, QueryParameter(ge=1, le=2**63 - 1, description="next_before of a page")
     ] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 100,
 ) -> AccessLog:
     """Newest first; pass a page's ``next_before`` as ``before`` for the next page."""
-    aware(since=since, until=until)
+    after, before_at = moments.bound("since", since), moments.bound("until", until)
     where = Where()
     for column, value in (("action", action), ("role", role), ("resource", resource)):
         if value:
             where.add(f"{column} = {{}}", value)
     if token_id:
         where.add("token_id::text = {}", token_id)
-    if since:
-        where.add("at >= {}", since)
-    if until:
-        where.add("at < {}", until)
+    if after:
+        where.add("at >= {}", after)
+    if before_at:
+        where.add("at < {}", before_at)
     if before:
         where.add("id < {}", before)
     query = f"SELECT * FROM access_log{where.sql()} ORDER BY id DESC LIMIT {limit + 1}"

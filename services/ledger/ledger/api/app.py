@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from http import HTTPStatus
 from typing import Any
@@ -17,7 +18,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 from nats.aio.client import Client
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import generate_latest
 
 from contracts.topology import Topology
 from ledger.api import (
@@ -35,12 +36,14 @@ from ledger.api import (
     incidents,
     losses,
     proofs,
+    rejections,
     replica,
     reports,
     timeline,
     tokens,
 )
 from ledger.api.paging import BadParameter
+from ledger.api.problems import PROMETHEUS_TEXT
 from ledger.paths import repo_root
 from projector import deadlines as engine
 from projector.models import Config
@@ -58,7 +61,7 @@ _CONNECTION_LOST = (
 )
 
 
-@get("/metrics", media_type=CONTENT_TYPE_LATEST, include_in_schema=False, sync_to_thread=False)
+@get("/metrics", media_type=PROMETHEUS_TEXT, include_in_schema=False, sync_to_thread=False)
 def metrics() -> bytes:
     return generate_latest()
 
@@ -79,7 +82,7 @@ def _problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     body: dict[str, Any] = {"type": "about:blank"}
     if isinstance(exc, HTTPException):
         status, detail, headers = exc.status_code, exc.detail, exc.headers or {}
-        body |= _invalid(exc.extra)
+        body |= _invalid(exc.extra, _aliases(request)) or _missing(exc.detail)
     elif isinstance(exc, asyncpg.UndefinedTableError):  # no read models yet
         status, headers = 503, {"Retry-After": "5"}
         detail = "the read models are being built for the first time; retry shortly"
@@ -109,20 +112,43 @@ async def before_request(request: Request[Any, Any, Any]) -> None:
     await consistency.before(request)
 
 
-def _invalid(extra: Any) -> dict[str, Any]:
+def _aliases(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """The names callers write for the handler's parameters that Python spells otherwise
+    (``state`` for ``deadline_state``, ``from`` for ``loss_from``): Litestar's validation
+    errors name the Python one."""
+    handler = request.scope.get("route_handler")
+    fields = getattr(getattr(handler, "parsed_fn_signature", None), "parameters", {})
+    names = {key: getattr(f.kwarg_definition, "name", None) for key, f in fields.items()}
+    return {key: name for key, name in names.items() if name}
+
+
+_MISSING = re.compile(r"Missing required \w+ parameter '([^']+)'")
+
+
+def _missing(detail: str) -> dict[str, Any]:
+    """Litestar names a missing parameter in its message alone: name it as a field too."""
+    found = _MISSING.match(detail)
+    return {"parameter": found[1]} if found else {}
+
+
+def _invalid(extra: Any, aliases: dict[str, str]) -> dict[str, Any]:
     """Litestar's validation errors (``[{"key", "message", "source"}]``) as a detail that
-    names each parameter, and the list itself as ``errors``."""
+    names each parameter as the caller wrote it, and the list itself as ``errors``."""
     if isinstance(extra, dict) and "parameter" in extra:
         return {"parameter": extra["parameter"]}
     if not isinstance(extra, list) or not extra:
         return {}
-    named = [
-        f"{getattr(e.get('source'), 'value', 'query')} parameter {e.get('key')!r}: "
-        f"{e.get('message')}"
+    errors = [
+        e | {"key": aliases.get(str(e.get("key")), e.get("key"))}
         for e in extra
         if isinstance(e, dict)
     ]
-    return {"detail": "; ".join(named), "errors": extra} if named else {}
+    named = [
+        f"{getattr(e.get('source'), 'value', 'query')} parameter {e['key']!r}: {e.get('message')}"
+        for e in errors
+    ]
+    parameter = {"parameter": errors[0]["key"]} if len(errors) == 1 else {}
+    return {"detail": "; ".join(named), "errors": errors} | parameter if named else {}
 
 
 def _shipped_packs() -> Config:
@@ -174,6 +200,7 @@ def create_app(
             health.ready,
             _consistent_reads(),
             access.access_log,
+            rejections.rejections,
             tokens.list_tokens,
             tokens.create_token,
             tokens.revoke_token,

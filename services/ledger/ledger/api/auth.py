@@ -2,11 +2,11 @@
 
 The roles (``ledger token create --role``):
 
-- ``publisher``: ``POST /v1/events`` only;
+- ``publisher``: ``POST /v1/events``, and the rejections of its own sources;
 - ``auditor``: reads everything, personal fields included, and every export;
 - ``clerk``: incidents, deadlines, losses, reports and claim packs, with personal fields
   redacted; never raw timelines;
-- ``admin``: tokens and the access log.
+- ``admin``: tokens, the access log and every rejection.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from ledger import tokens
+from ledger.api import access_rows
 
 Principal = tokens.Holder
 READERS = ("auditor", "clerk")
@@ -84,11 +85,37 @@ class BearerAuth(AbstractAuthenticationMiddleware):
             async with pool.acquire() as conn:
                 return await tokens.holder_of(conn, secret.strip())
 
-        holder = await known.holder(tokens.hash_token(secret.strip()), lookup)
+        digest = tokens.hash_token(secret.strip())
+        holder = await known.holder(digest, lookup)
         if holder is None:
+            await _log_revoked(connection, digest)
             raise NotAuthorizedException("the bearer token is unknown or revoked")
-        _admit(holder, connection.scope["route_handler"].opt)
+        try:
+            _admit(holder, connection.scope["route_handler"].opt)
+        except PermissionDeniedException:
+            await _log_refused(connection, holder, 403)
+            raise
         return AuthenticationResult(user=holder, auth=secret)
+
+
+async def _log_refused(
+    connection: ASGIConnection[Any, Any, Any, Any], holder: Principal, status: int
+) -> None:
+    """An audited read refused is in the access log too: who tried what, and the status."""
+    what = access_rows.audited(connection)
+    if what is not None:
+        row = access_rows.row(holder, connection, *what)
+        await connection.app.state.access_writer.record(row, status)
+
+
+async def _log_revoked(connection: ASGIConnection[Any, Any, Any, Any], digest: bytes) -> None:
+    """A revoked token's attempt at an audited read is logged as its holder's (401). An
+    unknown token names no one, and anyone can send one: it is not written to the access
+    log, which is append-only and kept for ever."""
+    if access_rows.audited(connection) is not None:
+        revoked = await access_rows.revoked_holder(connection.app.state.pool, digest)
+        if revoked is not None:
+            await _log_refused(connection, revoked, 401)
 
 
 def roles(*allowed: str) -> dict[str, Any]:

@@ -3,16 +3,15 @@ of reading (a pending obligation whose due time has passed reads ``missed``)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import asyncpg
 import msgspec
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
-from litestar.params import FromQuery, QueryParameter
+from litestar.params import QueryParameter
 
-from ledger.api import examples
+from ledger.api import examples, moments
 from ledger.api.auth import READERS, roles
 from ledger.api.consistency import reads
 from ledger.api.disclosure import disclosed
@@ -20,7 +19,6 @@ from ledger.api.paging import (
     MAX_LIMIT,
     IncidentPath,
     Where,
-    aware,
     decode_cursor,
     encode_cursor,
     instant,
@@ -121,20 +119,20 @@ async def board(
     request: Request[Any, Any, Any],
     deadline_state: Annotated[list[DeadlineState] | None, QueryParameter(name="state")] = None,
     policy: Annotated[str | None, QueryParameter(max_length=100)] = None,
-    due_before: FromQuery[datetime | None] = None,
+    due_before: Annotated[str | None, moments.date_time("due before this instant")] = None,
     site: Annotated[str | None, QueryParameter(max_length=200)] = None,
     kind: Annotated[list[str] | None, QueryParameter()] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 100,
     cursor: Annotated[str | None, QueryParameter(max_length=500)] = None,
 ) -> Board:
-    aware(due_before=due_before)
+    due_by = moments.bound("due_before", due_before)
     where = Where()
     if deadline_state:
         where.add(f"{LIVE_STATE} = any({{}})", deadline_state)
     if policy:
         where.add("d.pack_id = {}", policy)
-    if due_before:
-        where.add("d.due_at < {}", due_before)
+    if due_by:
+        where.add("d.due_at < {}", due_by)
     if site:
         where.add("(s.doc->>'site_name' = {0} OR s.doc->>'location_code' = {0})", site)
     if kind:

@@ -115,3 +115,10 @@ ACCESS = {"items": [{"id": 12, "at": "2026-11-22T03:00:00Z", "token_id": "3f1câ€
                      "token_name": "claims desk", "role": "clerk", "action": "loss_run",
                      "resource": "losses", "params": {"format": "csv"}, "status": 200}],
           "next_before": None}  # fmt: skip
+REJECTIONS = {"items": [{"seq": 41, "source": "cad", "received_at": "2026-11-22T03:00:00Z",
+                         "code": "invalid_field", "message": "Expected `int`, got `str`",
+                         "path": "$.payload.severity",
+                         "event_id": "0193a0c4-4e7b-7d2a-9f51-2b8c6d1e0a11",
+                         "subject": "incidents.events.cad.INC-1",
+                         "raw": "eyJzZXZlcml0eSI6IjEifQ=="}],
+              "next_cursor": "WyI0MSJd"}  # fmt: skip

@@ -10,7 +10,7 @@ from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, QueryParameter
 
-from ledger.api import deadlines, examples
+from ledger.api import deadlines, examples, moments
 from ledger.api.auth import READERS, roles
 from ledger.api.consistency import reads
 from ledger.api.disclosure import disclosed
@@ -19,7 +19,6 @@ from ledger.api.paging import (
     BadParameter,
     IncidentPath,
     Where,
-    aware,
     decode_cursor,
     encode_cursor,
     instant,
@@ -98,8 +97,8 @@ async def list_incidents(
         str | None, QueryParameter(max_length=200, description="site name or code")
     ] = None,
     severity: Annotated[list[str] | None, QueryParameter(description="any of these")] = None,
-    occurred_from: FromQuery[datetime | None] = None,
-    occurred_to: FromQuery[datetime | None] = None,
+    occurred_from: Annotated[str | None, moments.date_time("occurred on or after")] = None,
+    occurred_to: Annotated[str | None, moments.date_time("occurred before")] = None,
     has_missed_deadlines: FromQuery[bool | None] = None,
     q: Annotated[
         str | None, QueryParameter(max_length=200, description="text in title or description")
@@ -109,12 +108,11 @@ async def list_incidents(
 ) -> Incidents:
     """Newest first (by when the incident occurred, then id), in keyset pages: pass the
     ``next_cursor`` of one page as ``cursor`` to get the next."""
-    aware(occurred_from=occurred_from, occurred_to=occurred_to)
-    if occurred_from and occurred_to and occurred_from >= occurred_to:
+    after = moments.bound("occurred_from", occurred_from)
+    before = moments.bound("occurred_to", occurred_to)
+    if after and before and after >= before:
         raise BadParameter("occurred_to", "must be later than occurred_from")
-    where = _filters(
-        status, kind, site, severity, occurred_from, occurred_to, has_missed_deadlines, q
-    )
+    where = _filters(status, kind, site, severity, after, before, has_missed_deadlines, q)
     if cursor:
         occurred, incident = decode_cursor(cursor, 2)
         where.add(f"({OCCURRED}, s.incident_id) < ({{}}, {{}})", instant(occurred), incident)

@@ -51,13 +51,6 @@ def page(rows: list[T], limit: int) -> tuple[list[T], T | None]:
     return rows, None
 
 
-def aware(**values: datetime | None) -> None:
-    """Instants must carry their offset: a bare local time names no moment."""
-    for name, value in values.items():
-        if value is not None and value.tzinfo is None:
-            raise BadParameter(name, "needs a UTC offset, e.g. 2026-11-22T08:00:00+08:00")
-
-
 def instant(text: str) -> datetime:
     try:
         return datetime.fromisoformat(text)

@@ -9,8 +9,14 @@ from typing import Any
 import msgspec
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example, OpenAPIMediaType, OpenAPIType, Operation, Schema
+from prometheus_client import CONTENT_TYPE_LATEST
 
 PROBLEM = "application/problem+json"
+# Litestar appends "; charset=utf-8" to every text/* media type itself: naming it here too
+# gave "text/csv; charset=utf-8; charset=utf-8".
+TEXT_CSV = "text/csv"
+TEXT_HTML = "text/html"
+PROMETHEUS_TEXT = CONTENT_TYPE_LATEST.split("; charset=")[0]  # prometheus names it too
 _WHY = {
     400: "A query or path parameter is invalid; `detail` names it",
     401: "No bearer token, or an unknown or revoked one",

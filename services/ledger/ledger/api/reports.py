@@ -16,7 +16,7 @@ from ledger.api import access, claimpack, examples, printable
 from ledger.api.auth import READERS, Principal, roles, sees_personal_data
 from ledger.api.disclosure import disclosed
 from ledger.api.paging import BadParameter, IncidentPath
-from ledger.api.problems import ONE, alternatives
+from ledger.api.problems import ONE, TEXT_HTML, alternatives
 from ledger.api.reporting import Report, build
 from projector.deadlines import Pack
 from projector.facts import Fact, from_record
@@ -55,7 +55,7 @@ def _pack(config: Config, policy: str | None, stage: str | None) -> Pack | None:
     opt=roles(*READERS),
     tags=["reports"],
     responses=ONE | examples.ok(Report, examples.REPORT),
-    operation_class=alternatives("text/html"),
+    operation_class=alternatives(TEXT_HTML),
     summary="A report's content: the plans' headings and the fields the policy's stage names",
 )
 async def report(
@@ -75,7 +75,7 @@ async def report(
         facts, project(facts, now=now, config=state.projector), pack, stage, now
     )
     if format == "html":
-        return Response(printable.html(content), media_type="text/html; charset=utf-8")
+        return Response(printable.html(content), media_type=TEXT_HTML)
     return Response(content)
 
 

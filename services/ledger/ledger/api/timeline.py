@@ -22,15 +22,15 @@ import msgspec
 from litestar import Request, Response, get
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
-from litestar.params import FromQuery, QueryParameter
+from litestar.params import FromQuery
 
-from ledger.api import access, consistency, examples
+from ledger.api import access, consistency, examples, moments
 from ledger.api.answers import Answer, turns
 from ledger.api.auth import Principal, header, roles
 from ledger.api.deadlines import LIVE_STATE
 from ledger.api.entries import CSV_COLUMNS, Entry, corrected_id, csv_row, linked
-from ledger.api.paging import IncidentPath, aware
-from ledger.api.problems import ONE, alternatives
+from ledger.api.paging import IncidentPath
+from ledger.api.problems import ONE, TEXT_CSV, alternatives
 from ledger.api.summaries import Language, language
 from ledger.api.tabular import csv_bytes
 from projector.facts import Fact
@@ -57,8 +57,7 @@ FROM events WHERE incident_id = $1 AND $2::timestamptz IS NULL ORDER BY version
 """
 
 
-_MEDIA = {"json": "application/json", "ndjson": "application/x-ndjson",
-          "csv": "text/csv; charset=utf-8"}  # fmt: skip
+_MEDIA = {"json": "application/json", "ndjson": "application/x-ndjson", "csv": TEXT_CSV}
 
 
 class Timeline(msgspec.Struct, frozen=True, kw_only=True):
@@ -160,15 +159,13 @@ async def timeline(
     request: Request[Principal, Any, Any],
     state: State,
     incident_id: IncidentPath,
-    as_of: Annotated[
-        datetime | None, QueryParameter(description="what the ledger held then")
-    ] = None,
+    as_of: Annotated[str | None, moments.date_time("what the ledger held then")] = None,
     order: FromQuery[Literal["recorded", "occurred"]] = "recorded",
     format: FromQuery[Literal["json", "ndjson", "csv"]] = "json",
 ) -> Response[Any]:
-    aware(as_of=as_of)
+    at = moments.as_of("as_of", as_of)
     lang = language(header(request.scope["headers"], b"accept-language"))
-    answer = await _answer(request, incident_id, as_of, lang)
+    answer = await _answer(request, incident_id, at, lang)
     logged = access.values(request, "timeline", incident_id)
     await state.access_writer.record(logged, 404 if answer is None else 200)
     if answer is None:
