@@ -64,25 +64,19 @@ async def publish_bad(nc: Client, topology: Topology) -> None:
     await rejected(nc, topology, sum(map(len, BAD.values())))
 
 
+_SOURCES = {"publisher": ("cad", "elsewhere")}
+
+
 @pytest.fixture
-async def desk(
-    ingesting: asyncpg.Pool, nc: Client, topology: Topology, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Desk]:
+async def desk(ingesting: asyncpg.Pool, nc: Client, topology: Topology) -> AsyncIterator[Desk]:
     """Given the ingest running and bad messages published by two sources between good
     ones, and a token of every role (the publisher's bound to ``cad``)."""
     await publish_bad(nc, topology)
     async with ingesting.acquire() as conn:
-        keys = {r: (await tokens.create(conn, role=r, name=r))[1] for r in tokens.ROLES}
-    bound = tokens.hash_token(keys["publisher"])
-    known = tokens.holder_of
-
-    async def holder_of(conn: asyncpg.Connection, secret: str) -> tokens.Holder | None:
-        holder = await known(conn, secret)
-        if holder is not None and tokens.hash_token(secret) == bound:
-            return msgspec.structs.replace(holder, sources=("cad", "elsewhere"))
-        return holder
-
-    monkeypatch.setattr(tokens, "holder_of", holder_of)
+        keys = {
+            r: (await tokens.create(conn, role=r, name=r, sources=_SOURCES.get(r, ())))[1]
+            for r in tokens.ROLES
+        }
     app = create_app(ingesting, nc, db.head_revision(), topology)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://ledger") as client:  # fmt: skip
