@@ -13,17 +13,16 @@ import click
 
 from ledger import db
 from ledger import logging as ledger_logging
-from ledger.settings import Settings, SettingsError, load
+from ledger.settings import Settings, load
 from ledger.stack import embedded
 
 T = TypeVar("T")
 
 
 def settings() -> Settings:
-    try:
-        settings = load()
-    except SettingsError as exc:
-        raise click.UsageError(str(exc)) from None
+    """The settings; a malformed one raises ``SettingsError``, which ``ledger``'s command
+    group prints as one line naming the variable (exit 2)."""
+    settings = load()
     ledger_logging.configure(settings.log)
     return settings
 
