@@ -37,7 +37,7 @@ class _Errors:
         self.refused = asyncio.Event()
         self._logged_at, self._unlogged = -QUIET, 0
 
-    async def __call__(self, error: Exception) -> None:
+    async def seen(self, error: Exception) -> None:
         self.last = error
         if not self.connected and isinstance(error, nats.errors.AuthorizationError):
             self.refused.set()
@@ -79,7 +79,7 @@ async def connect(
         "max_reconnect_attempts": -1,
         "reconnect_time_wait": 0.5,
         "connect_timeout": min(5.0, within),
-        "error_cb": errors,
+        "error_cb": errors.seen,
         "reconnected_cb": _reconnected,
     }
     attempt = asyncio.ensure_future(nc.connect(servers, **(_login(servers) | settings | options)))
