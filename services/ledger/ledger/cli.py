@@ -42,8 +42,8 @@ def up(demo: bool, cluster: bool) -> None:
     from ledger.commands.up import run_up
 
     settings = context.settings()
-    startup.check_port(settings.http)  # before any server starts
     try:
+        startup.check_up(settings, cluster)  # before any server starts
         (run_cluster if cluster else run_up)(settings, with_demo=demo)
     except embedded.DataDirInUse as exc:
         raise click.ClickException(str(exc)) from None

@@ -18,7 +18,8 @@ import structlog
 from alembic.util import CommandError
 
 from ledger import db
-from ledger.settings import HttpSettings, SettingsError
+from ledger.settings import HttpSettings, Settings, SettingsError
+from ledger.stack.datadir import DataDirLock
 
 T = TypeVar("T")
 log = structlog.get_logger("ledger.startup")
@@ -51,6 +52,18 @@ def check_port(http: HttpSettings) -> None:
             raise SettingsError(
                 f"LEDGER_HTTP_HOST: cannot listen on {http.host}:{http.port} ({exc.strerror})"
             ) from None
+
+
+def check_up(settings: Settings, cluster: bool) -> None:
+    """``ledger up``'s data directory not held by another (``DataDirInUse`` names the
+    holder, which would also hold the port) and its HTTP port free: before any server
+    starts. Only a directory that was used has a lock file to ask."""
+    directory = settings.stack.data_dir / "cluster" if cluster else settings.stack.data_dir
+    if (directory / "ledger.lock").exists():
+        lock = DataDirLock(directory)
+        lock.acquire()
+        lock.release()
+    check_port(settings.http)
 
 
 def where(url: str) -> str:
