@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 pytestmark = pytest.mark.e2e
@@ -155,3 +156,18 @@ def _until_waiting(proc: subprocess.Popen[str], text: str) -> None:
         if text in line:
             return
     raise AssertionError(f"the service ended without waiting: {proc.wait()}")
+
+
+async def test_a_schema_newer_than_the_code_stops_the_start(
+    tmp_path: Path, database_url: str
+) -> None:
+    # Given a database a newer ledger has migrated past this code's head, when a service
+    # starts on it, then it refuses to write with a schema it does not know.
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute("UPDATE alembic_version SET version_num = 'f999'")
+    finally:
+        await conn.close()
+    env = _env(tmp_path, LEDGER_DATABASE_URL=database_url, LEDGER_NATS_URL=UNREACHABLE_NATS)
+    line = _said(_run(env, "ingest"), "LEDGER_DATABASE_URL")
+    assert "schema revision f999, which this ledger does not know" in line

@@ -55,7 +55,7 @@ def migrate() -> None:
     settings = context.settings()
     with context.database(settings) as url:
         asyncio.run(startup.wait_database(url, settings.stack.start_timeout))
-        db.migrate_sync(url)
+        asyncio.run(startup.schema(url))
     click.echo("migrated to " + str(db.head_revision()))
 
 

@@ -11,7 +11,7 @@ from typing import TypeVar
 import asyncpg
 import click
 
-from ledger import db
+from ledger import db, startup
 from ledger import logging as ledger_logging
 from ledger.settings import Settings, load
 from ledger.stack import embedded
@@ -41,6 +41,7 @@ def with_db(settings: Settings, work: Callable[[asyncpg.Connection], Awaitable[T
     url = endpoints(settings).database_url
 
     async def run() -> T:
+        await startup.wait_database(url, settings.stack.start_timeout)
         conn = await asyncpg.connect(url)
         try:
             return await work(conn)
