@@ -15,6 +15,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from ledger.stack.nats import EmbeddedNats
+
 pytestmark = pytest.mark.e2e
 
 LEDGER = str(Path(sys.executable).parent / "ledger")
@@ -171,3 +173,30 @@ async def test_a_schema_newer_than_the_code_stops_the_start(
     env = _env(tmp_path, LEDGER_DATABASE_URL=database_url, LEDGER_NATS_URL=UNREACHABLE_NATS)
     line = _said(_run(env, "ingest"), "LEDGER_DATABASE_URL")
     assert "schema revision f999, which this ledger does not know" in line
+
+
+def test_a_service_stops_on_sigterm_while_nats_is_gone(tmp_path: Path, database_url: str) -> None:
+    # Given the ingest leading on a NATS server that then goes away, when it is sent
+    # SIGTERM, then it stops promptly: the connection is closed, not drained (nats-py
+    # refuses to drain while it reconnects).
+    server = EmbeddedNats(tmp_path / "nats")
+    env = _env(
+        tmp_path,
+        LEDGER_DATABASE_URL=database_url,
+        LEDGER_NATS_URL=server.start(),
+        LEDGER_LOG_LEVEL="info",
+    )
+    proc = subprocess.Popen(
+        [LEDGER, "ingest"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        _until_waiting(proc, "consuming")
+        server.stop()
+        _until_waiting(proc, "nats connection error")
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=BOUND)
+    finally:
+        proc.kill()
+        server.stop()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err

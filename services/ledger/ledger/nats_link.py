@@ -109,3 +109,13 @@ async def _abandon(attempt: asyncio.Future[None], nc: Client) -> None:
         await attempt
     with contextlib.suppress(Exception):
         await asyncio.wait_for(nc.close(), 1.0)
+
+
+async def let_go(nc: Client, within: float = 10.0) -> None:
+    """Drained when connected (what was published and acknowledged goes out first);
+    closed when not: nats-py refuses to drain while it reconnects, and a service stopped
+    during a NATS outage must still stop."""
+    try:
+        await asyncio.wait_for(nc.drain(), within)
+    except (nats.errors.Error, TimeoutError):
+        await nc.close()

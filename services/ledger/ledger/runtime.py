@@ -20,7 +20,7 @@ import uvicorn
 from nats.aio.client import Client
 
 from contracts.topology import Topology
-from ledger import db, ingest, jetstream, logging, signing, startup
+from ledger import db, ingest, jetstream, logging, nats_link, signing, startup
 from ledger.api.app import create_app
 from ledger.paths import repo_root
 from ledger.settings import Settings, SettingsError
@@ -74,9 +74,17 @@ def pack_watch(settings: Settings) -> PackWatch:
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
+    """The first SIGINT or SIGTERM stops the services in order; a second one has its
+    default effect, should that order hang."""
     loop = asyncio.get_running_loop()
+
+    def stopping() -> None:
+        stop.set()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, stopping)
 
 
 def _tasks(
@@ -220,7 +228,7 @@ async def _open(
         read_pool = await db.create_pool(read_url, settings.database, lazy=True)
         held.push_async_callback(read_pool.close)
     nc = await jetstream.connect(nats_url, "ledger", within=within)
-    held.push_async_callback(nc.drain)
+    held.push_async_callback(nats_link.let_go, nc)
     return pool, read_pool, nc
 
 
