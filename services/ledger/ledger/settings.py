@@ -1,7 +1,9 @@
 """Typed settings, one struct per concern, read from the environment once.
 
 Each field of a struct is read from ``<PREFIX><FIELD>`` (upper case). A value that does
-not convert fails fast with the variable's name, before anything starts.
+not convert, or breaks its field's rule (the ranges below, and ``__post_init__`` with
+``ledger.setting_rules``), fails fast: one ``SettingsError`` line naming the variable,
+before anything starts (``ledger``'s commands exit 2 on it).
 """
 
 from __future__ import annotations
