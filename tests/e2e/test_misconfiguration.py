@@ -200,3 +200,17 @@ def test_a_service_stops_on_sigterm_while_nats_is_gone(tmp_path: Path, database_
         server.stop()
     assert proc.returncode == 0, err
     assert "Traceback" not in err
+
+
+def test_a_missing_database_is_named_at_once(tmp_path: Path, pg_server_url: str) -> None:
+    # Given a server that answers but has no such database, when a service starts, then
+    # it says so without waiting (waiting would not change the answer).
+    missing = pg_server_url.rsplit("/", 1)[0] + "/no_such_ledger"
+    env = _env(
+        tmp_path,
+        LEDGER_DATABASE_URL=missing,
+        LEDGER_NATS_URL=UNREACHABLE_NATS,
+        LEDGER_START_TIMEOUT="3600",
+    )
+    line = _said(_run(env, "ingest"), "LEDGER_DATABASE_URL")
+    assert 'database "no_such_ledger" does not exist' in line
