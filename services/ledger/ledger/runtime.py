@@ -158,10 +158,13 @@ async def _serve_until(server: uvicorn.Server, stop: asyncio.Event) -> None:
     watcher = asyncio.create_task(watch())
     try:
         await server.serve()
+    except SystemExit:  # uvicorn's answer to an address it cannot bind (taken meanwhile)
+        pass
     finally:
         watcher.cancel()
     if not stop.is_set():
-        raise RuntimeError("the HTTP server stopped (is the port free?)")
+        where = f"{server.config.host}:{server.config.port}"
+        raise SettingsError(f"LEDGER_HTTP_PORT: the HTTP server stopped; is {where} free?")
 
 
 async def serve(
