@@ -9,12 +9,25 @@ from typing import IO
 import click
 
 from contracts import scenarios
-from ledger import db, publishing
+from ledger import db, publishing, startup
 from ledger.commands import audit_cli, context, credentials, rejections
+from ledger.settings import SettingsError
 from ledger.stack import embedded
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Ledger(click.Group):
+    """Every command: a setting that is malformed, or names a server that does not answer,
+    ends it with one line naming the variable and exit code 2, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except SettingsError as exc:
+            click.echo(f"ledger: {exc}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=_Ledger, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Incident Ledger: an event-sourced incident ledger with a tamper-evident audit trail."""
 
@@ -30,6 +43,7 @@ def up(demo: bool, cluster: bool) -> None:
 
     settings = context.settings()
     try:
+        startup.check_up(settings, cluster)  # before any server starts
         (run_cluster if cluster else run_up)(settings, with_demo=demo)
     except embedded.DataDirInUse as exc:
         raise click.ClickException(str(exc)) from None
@@ -40,7 +54,8 @@ def migrate() -> None:
     """Apply database migrations (alembic upgrade head)."""
     settings = context.settings()
     with context.database(settings) as url:
-        db.migrate_sync(url)
+        asyncio.run(startup.wait_database(url, settings.stack.start_timeout))
+        asyncio.run(startup.schema(url))
     click.echo("migrated to " + str(db.head_revision()))
 
 
@@ -48,6 +63,8 @@ def _component(name: str) -> None:
     from ledger.runtime import serve
 
     settings = context.settings()
+    if name == "api":
+        startup.check_port(settings.http)
     ep = context.endpoints(settings)
     asyncio.run(serve(settings, ep.database_url, ep.nats_url, components={name}))
 

@@ -10,7 +10,7 @@ import structlog
 from nats.aio.client import Client
 
 from contracts.topology import Topology
-from ledger import appends, consumer, leader, metrics, warm
+from ledger import appends, consumer, leader, metrics, startup, warm
 from ledger.decode_pool import DecodePool
 from ledger.settings import IngestSettings
 from ledger.writer import Writer
@@ -26,6 +26,7 @@ async def _lead(
     settings: IngestSettings,
     stop: asyncio.Event,
     decoder: DecodePool,
+    streams: asyncio.Event,
 ) -> None:
     halt = asyncio.Event()
     relay = asyncio.create_task(_relay(stop, halt))
@@ -33,6 +34,10 @@ async def _lead(
     requests = None
     metrics.LEADER.set(1)
     try:
+        # Led first, then the streams: found at once unless this is the very first start
+        # (runtime: declared beside the services, not before them).
+        if await startup.unless(halt, streams.wait()) is None:
+            return
         for lane in writer.lanes.all:
             await warm.statements(lane.conn)
         tune_gc()  # what the warm-up imported and built, frozen too: a full collection
@@ -64,8 +69,18 @@ async def _relay(source: asyncio.Event, target: asyncio.Event) -> None:
 
 
 async def run(
-    database_url: str, nc: Client, topology: Topology, settings: IngestSettings, stop: asyncio.Event
+    database_url: str,
+    nc: Client,
+    topology: Topology,
+    settings: IngestSettings,
+    stop: asyncio.Event,
+    streams: asyncio.Event | None = None,
 ) -> None:
+    """Lead (or stand by) until ``stop``; ``streams``: set once the streams exist (unset
+    until then; None: they do already)."""
+    if streams is None:
+        streams = asyncio.Event()
+        streams.set()
     decoder, warmed = DecodePool(settings.decode_workers, topology, settings), False
     try:
         while not stop.is_set():
@@ -79,7 +94,7 @@ async def run(
                 decoder.start()  # on taking the lead: a standby keeps no workers
             twin = await leader.companion(database_url) if settings.lanes > 1 else None
             writer = Writer(conn, nc, topology, settings.origin, settings.merkle_log, twin)
-            await _lead(writer, nc, topology, settings, stop, decoder)
+            await _lead(writer, nc, topology, settings, stop, decoder, streams)
             if not stop.is_set():
                 log.warning("no longer leading; standing by")
                 with contextlib.suppress(TimeoutError):

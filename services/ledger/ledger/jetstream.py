@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
-from typing import Any
-from urllib.parse import unquote, urlsplit
 
-import nats
 import nats.errors
 import structlog
 from nats.aio.client import Client
@@ -20,6 +18,7 @@ from nats.js import JetStreamContext, api
 from nats.js.errors import NotFoundError, ServiceUnavailableError
 
 from contracts.topology import Topology
+from ledger.nats_link import connect
 
 DUPLICATE_WINDOW = 15 * 60.0  # seconds; PostgreSQL holds the real idempotency key
 # How long the streams keep a message: recorded events live on in PostgreSQL, so this
@@ -66,6 +65,10 @@ def ingest_consumer(topology: Topology, start_seq: int) -> api.ConsumerConfig:
         ack_wait=30.0,
         max_ack_pending=20_000,
         max_waiting=16,
+        # One copy: every lead recreates the consumer from the ledger's offset, so copies
+        # on other nodes buy nothing, and creating a three-copy consumer while a node is
+        # down took 5-10 s of a takeover. Its node lost, the lead is retaken at once.
+        num_replicas=1,
     )
 
 
@@ -141,6 +144,39 @@ async def declare(
             await asyncio.sleep(1.0)
 
 
+async def _present(js: JetStreamContext, topology: Topology) -> None:
+    for name in (topology.events_stream, topology.rejected_stream, topology.alerts_stream,
+                 topology.checkpoints_stream):  # fmt: skip
+        await js.stream_info(name)
+
+
+async def declare_beside(
+    nc: Client, topology: Topology, replicas: int, retention_days: int, ready: asyncio.Event
+) -> None:
+    """``declare`` as housekeeping beside the services, never before them: ``ready`` is
+    set as soon as every stream is found (the usual case: only a first start creates
+    them), or once they are declared. During a NATS election a declaration can take tens
+    of seconds; a standby must not spend them before it competes for the lead."""
+    probe = asyncio.create_task(_present(nc.jetstream(timeout=5), topology))
+    probe.add_done_callback(functools.partial(_found, ready))
+    try:
+        while True:
+            try:
+                await declare(nc, topology, replicas, retention_days)
+                break
+            except nats.errors.Error as exc:  # nats-py's and JetStream's errors alike
+                log.error("streams not declared; trying again", error=repr(exc))
+                await asyncio.sleep(5.0)
+    finally:
+        probe.cancel()
+    ready.set()
+
+
+def _found(ready: asyncio.Event, probe: asyncio.Task[None]) -> None:
+    if not probe.cancelled() and probe.exception() is None:
+        ready.set()
+
+
 async def restart_consumer(js: JetStreamContext, topology: Topology, start_seq: int) -> None:
     """Recreate the ingest's durable consumer to deliver from ``start_seq`` in stream order.
 
@@ -154,28 +190,4 @@ async def restart_consumer(js: JetStreamContext, topology: Topology, start_seq: 
     await js.add_consumer(topology.events_stream, ingest_consumer(topology, start_seq))
 
 
-async def connect(url: str, name: str, **options: Any) -> Client:
-    """A connection that reconnects forever: a ledger service must outlive NATS restarts.
-    ``url`` may list a cluster's servers, separated by commas; the client also learns the
-    others from the servers it reaches, and logs in to those as the same user."""
-    servers = [server.strip() for server in url.split(",") if server.strip()]
-    login = urlsplit(servers[0]) if servers else None
-    if login is not None and login.username and login.password:
-        options = {"user": unquote(login.username), "password": unquote(login.password)} | options
-    return await nats.connect(
-        servers,
-        name=name,
-        max_reconnect_attempts=-1,
-        reconnect_time_wait=0.5,
-        connect_timeout=5,
-        **({"error_cb": _error, "reconnected_cb": _reconnected} | options),
-    )
-
-
-async def _error(error: Exception) -> None:
-    # A node lost or restarting is routine in a cluster: one line, not nats-py's traceback.
-    log.warning("nats connection error", error=repr(error))
-
-
-async def _reconnected() -> None:
-    log.info("nats reconnected")
+__all__ = ["connect", "declare", "ensure_topology", "restart_consumer"]

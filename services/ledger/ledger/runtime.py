@@ -20,7 +20,7 @@ import uvicorn
 from nats.aio.client import Client
 
 from contracts.topology import Topology
-from ledger import db, ingest, jetstream, logging, signing
+from ledger import db, ingest, jetstream, logging, nats_link, signing, startup
 from ledger.api.app import create_app
 from ledger.paths import repo_root
 from ledger.settings import Settings, SettingsError
@@ -74,13 +74,17 @@ def pack_watch(settings: Settings) -> PackWatch:
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
+    """The first SIGINT or SIGTERM stops the services in order; a second one has its
+    default effect, should that order hang."""
     loop = asyncio.get_running_loop()
+
+    def stopping() -> None:
+        stop.set()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-
-
-async def _nats(url: str) -> Client:
-    return await jetstream.connect(url, "ledger")
+        loop.add_signal_handler(sig, stopping)
 
 
 def _tasks(
@@ -89,14 +93,16 @@ def _tasks(
     database_url: str,
     pools: tuple[asyncpg.Pool, asyncpg.Pool | None],
     nc: Client,
-    stop: asyncio.Event,
+    events: tuple[asyncio.Event, asyncio.Event],
 ) -> dict[str, Coroutine[Any, Any, None]]:
-    """The components' coroutines; ``pools``: the primary's and the replica's, if any."""
+    """The components' coroutines; ``pools``: the primary's and the replica's, if any;
+    ``events``: stop, and the streams declared (or found)."""
     pool, read_pool = pools
+    stop, streams = events
     topology = Topology(settings.nats.namespace)
     work: dict[str, Coroutine[Any, Any, None]] = {}
     if "ingest" in components:
-        work["ingest"] = ingest.run(database_url, nc, topology, settings.ingest, stop)
+        work["ingest"] = ingest.run(database_url, nc, topology, settings.ingest, stop, streams)
     if "projector" in components:
         work["projector"] = projector.run(
             database_url,
@@ -105,9 +111,10 @@ def _tasks(
             pack_watch(settings),
             stop,
             rebuild_workers(settings, database_url),
+            streams,
         )
     if "signer" in components:
-        work["signer"] = signing.run(database_url, nc, settings, stop)
+        work["signer"] = _after(events, signing.run(database_url, nc, settings, stop))
     if "api" in components:
         config = uvicorn.Config(
             create_app(
@@ -132,6 +139,17 @@ def _tasks(
     return work
 
 
+async def _after(
+    events: tuple[asyncio.Event, asyncio.Event], work: Coroutine[Any, Any, None]
+) -> None:
+    """``work`` once the streams are there; nothing if ``stop`` comes first."""
+    stop, streams = events
+    if await startup.unless(stop, streams.wait()) is None:
+        work.close()
+        return
+    await work
+
+
 async def _serve_until(server: uvicorn.Server, stop: asyncio.Event) -> None:
     async def watch() -> None:
         await stop.wait()
@@ -140,10 +158,13 @@ async def _serve_until(server: uvicorn.Server, stop: asyncio.Event) -> None:
     watcher = asyncio.create_task(watch())
     try:
         await server.serve()
+    except SystemExit:  # uvicorn's answer to an address it cannot bind (taken meanwhile)
+        pass
     finally:
         watcher.cancel()
     if not stop.is_set():
-        raise RuntimeError("the HTTP server stopped (is the port free?)")
+        where = f"{server.config.host}:{server.config.port}"
+        raise SettingsError(f"LEDGER_HTTP_PORT: the HTTP server stopped; is {where} free?")
 
 
 async def serve(
@@ -154,37 +175,64 @@ async def serve(
     components: set[str],
     on_started: Callable[[Client], Awaitable[None]] | None = None,
 ) -> None:
+    """Open the servers (bounded waits; a signal meanwhile ends the start quietly), run
+    the components, and declare the streams beside them rather than before: a standby
+    restarted during a NATS election competes for the lead at once."""
     stop = asyncio.Event()
     _stop_on_signals(stop)
-    await db.migrate(database_url)
-    pool = await db.create_pool(database_url, settings.database)
-    read_url = settings.database.read_url if "api" in components else None
-    # No connection at start: a replica that is down must not keep the API from serving.
-    read_pool = await db.create_pool(read_url, settings.database, lazy=True) if read_url else None
-    nc = await _nats(nats_url)
-    try:
-        nats_settings = settings.nats
-        await jetstream.declare(
-            nc,
-            Topology(nats_settings.namespace),
-            nats_settings.replicas,
-            nats_settings.retention_days,
+    async with contextlib.AsyncExitStack() as held:
+        opened = await startup.unless(
+            stop, _open(settings, (database_url, nats_url), components, held)
         )
+        if opened is None:
+            log.info("stopped while starting")
+            return
+        (pool, read_pool, nc), streams = opened[0], asyncio.Event()
+        nats_settings = settings.nats
+        housekeeping = asyncio.create_task(
+            jetstream.declare_beside(
+                nc,
+                Topology(nats_settings.namespace),
+                nats_settings.replicas,
+                nats_settings.retention_days,
+                streams,
+            )
+        )
+        held.callback(housekeeping.cancel)
         tasks = {
             asyncio.create_task(c, name=n)
             for n, c in _tasks(
-                components, settings, database_url, (pool, read_pool), nc, stop
+                components, settings, database_url, (pool, read_pool), nc, (stop, streams)
             ).items()
         }
-        if on_started is not None:
+        if on_started is not None and await startup.unless(stop, streams.wait()):
             await on_started(nc)
         tune_gc()
         await _until_stopped(tasks, stop)
-    finally:
-        await nc.drain()
-        await pool.close()
-        if read_pool is not None:
-            await read_pool.close()
+
+
+async def _open(
+    settings: Settings,
+    urls: tuple[str, str],
+    components: set[str],
+    held: contextlib.AsyncExitStack,
+) -> tuple[asyncpg.Pool, asyncpg.Pool | None, Client]:
+    """PostgreSQL reached and at the code's schema, the pools, NATS: each bounded by
+    LEDGER_START_TIMEOUT; closed by ``held`` (NATS drained first)."""
+    database_url, nats_url = urls
+    within = settings.stack.start_timeout
+    await startup.wait_database(database_url, within)
+    await startup.schema(database_url)
+    pool = await db.create_pool(database_url, settings.database)
+    held.push_async_callback(pool.close)
+    read_url = settings.database.read_url if "api" in components else None
+    read_pool = None
+    if read_url:  # no connection at start: a replica that is down must not keep the API
+        read_pool = await db.create_pool(read_url, settings.database, lazy=True)
+        held.push_async_callback(read_pool.close)
+    nc = await jetstream.connect(nats_url, "ledger", within=within)
+    held.push_async_callback(nats_link.let_go, nc)
+    return pool, read_pool, nc
 
 
 async def _until_stopped(tasks: set[asyncio.Task[None]], stop: asyncio.Event) -> None:

@@ -1,7 +1,9 @@
 """Typed settings, one struct per concern, read from the environment once.
 
 Each field of a struct is read from ``<PREFIX><FIELD>`` (upper case). A value that does
-not convert fails fast with the variable's name, before anything starts.
+not convert, or breaks its field's rule (the ranges below, and ``__post_init__`` with
+``ledger.setting_rules``), fails fast: one ``SettingsError`` line naming the variable,
+before anything starts (``ledger``'s commands exit 2 on it).
 """
 
 from __future__ import annotations
@@ -13,7 +15,13 @@ from typing import Annotated, Any, TypeVar
 
 import msgspec
 
+from ledger import setting_rules as rules
+
 T = TypeVar("T", bound=msgspec.Struct)
+Positive = Annotated[float, msgspec.Meta(gt=0)]
+Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
+# A fetch of more than the consumer's MaxAckPending (jetstream.ingest_consumer) never fills.
+MAX_INGEST_BATCH = 20_000
 
 
 class SettingsError(ValueError):
@@ -27,9 +35,16 @@ class DatabaseSettings(msgspec.Struct, frozen=True):
     # A streaming replica the API reads from (the reads that write the access log stay
     # on the primary); unset: every read goes to ``url``.
     read_url: str | None = None
-    pool_min: int = 1
-    pool_max: int = 8
-    command_timeout: float = 30.0
+    pool_min: Annotated[int, msgspec.Meta(ge=0, le=1000)] = 1
+    pool_max: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 8
+    command_timeout: Positive = 30.0
+
+    def __post_init__(self) -> None:
+        for field in ("url", "read_url"):
+            if (value := getattr(self, field)) is not None:
+                rules.server_url(field, value, rules.DATABASE_SCHEMES)
+        if self.pool_min > self.pool_max:
+            rules.at_most("pool_min", self.pool_min, self.pool_max, "LEDGER_DATABASE_POOL_MAX")
 
 
 class NatsSettings(msgspec.Struct, frozen=True):
@@ -47,12 +62,17 @@ class NatsSettings(msgspec.Struct, frozen=True):
     # Days the streams keep messages (0: for ever; rejections are always kept). Recorded
     # events live on in PostgreSQL; an ingest down longer than this loses what was
     # published and not yet recorded.
-    retention_days: Annotated[int, msgspec.Meta(ge=0)] = 30
+    retention_days: Annotated[int, msgspec.Meta(ge=0, le=36_500)] = 30
+
+    def __post_init__(self) -> None:
+        if self.url is not None:
+            rules.server_urls("url", self.url, rules.NATS_SCHEMES)
+        rules.word("namespace", self.namespace)
 
 
 class HttpSettings(msgspec.Struct, frozen=True):
-    host: str = "127.0.0.1"
-    port: int = 8000
+    host: Annotated[str, msgspec.Meta(min_length=1)] = "127.0.0.1"
+    port: Port = 8000
     insured: str = ""  # the organisation named as insured in loss-run headers
 
 
@@ -60,17 +80,24 @@ class StackSettings(msgspec.Struct, frozen=True):
     """Where the embedded servers keep their data (survives restarts)."""
 
     data_dir: Path = Path(".ledger")
+    # Seconds a service waits at start for PostgreSQL and NATS to answer before it gives
+    # up naming the variable (``ledger.startup``); Ctrl-C and SIGTERM stop it sooner.
+    start_timeout: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 30.0
 
 
 class LogSettings(msgspec.Struct, frozen=True):
-    level: str = "info"
+    level: str = "info"  # debug, info, warning, error, critical
     format: str = "auto"  # auto (console on a TTY, JSON otherwise), json, console
+
+    def __post_init__(self) -> None:
+        rules.one_of("level", self.level, rules.LOG_LEVELS)
+        rules.one_of("format", self.format, rules.LOG_FORMATS)
 
 
 class IngestSettings(msgspec.Struct, frozen=True):
-    batch: int = 2500
-    fetch_wait: float = 0.05
-    max_future_skew: float = 300.0
+    batch: Annotated[int, msgspec.Meta(ge=1, le=MAX_INGEST_BATCH)] = 2500
+    fetch_wait: Annotated[float, msgspec.Meta(gt=0, le=60)] = 0.05
+    max_future_skew: Annotated[float, msgspec.Meta(ge=0, le=86_400)] = 300.0
     origin: str = "incident-ledger"
     # Processes that decode large batches beside the sequencer (ledger.decode_pool);
     # 0: everything is decoded in the ingest process.
@@ -82,6 +109,9 @@ class IngestSettings(msgspec.Struct, frozen=True):
     # signed, and turning it on again catches the log up from the records.
     merkle_log: bool = True
 
+    def __post_init__(self) -> None:
+        rules.printable("origin", self.origin)
+
 
 class ProjectorSettings(msgspec.Struct, frozen=True):
     """The read models and deadline engine: where the policy packs are, and the facts about
@@ -92,8 +122,16 @@ class ProjectorSettings(msgspec.Struct, frozen=True):
     entity_type: str = "other"  # e.g. credit_institution (DORA's noon-rule exemptions)
     timezone: str = "UTC"  # business days and fixed clock times are counted here
     country: str = "CN"  # the public-holiday calendar
-    backdated_hours: float = 24.0  # occurred_at this long before recorded_at is flagged
-    rebuild_workers: int = 0  # processes a large rebuild folds with; 0: one per CPU core
+    # occurred_at this long before recorded_at is flagged
+    backdated_hours: Annotated[float, msgspec.Meta(ge=0)] = 24.0
+    # processes a large rebuild folds with; 0: one per CPU core
+    rebuild_workers: Annotated[int, msgspec.Meta(ge=0, le=256)] = 0
+
+    def __post_init__(self) -> None:
+        rules.existing("packs_dir", self.packs_dir, "directory")
+        rules.word("entity_type", self.entity_type)
+        rules.timezone("timezone", self.timezone)
+        rules.country("country", self.country)
 
 
 class AuditSettings(msgspec.Struct, frozen=True):
@@ -102,9 +140,12 @@ class AuditSettings(msgspec.Struct, frozen=True):
     key_file: Path | None = None  # PRIVATE+KEY+… (ledger keys create); unset: no signer
     state_dir: Path | None = None  # default: <data dir>/signer
     checkpoint_dir: Path | None = None  # append-only copies; default: <data dir>/checkpoints
-    interval: float = 1.0  # seconds between checkpoints while records arrive
-    every: int = 1000  # records that make a checkpoint due at once
-    idle: float = 60.0  # seconds after which an unchanged head is signed again
+    interval: Positive = 1.0  # seconds between checkpoints while records arrive
+    every: Annotated[int, msgspec.Meta(ge=1)] = 1000  # records that make a checkpoint due
+    idle: Positive = 60.0  # seconds after which an unchanged head is signed again
+
+    def __post_init__(self) -> None:
+        rules.existing("key_file", self.key_file, "file")
 
 
 class Settings(msgspec.Struct, frozen=True):
@@ -135,8 +176,26 @@ def read(cls: type[T], prefix: str, env: Mapping[str, str] | None = None) -> T:
     try:
         return msgspec.convert(raw, cls, strict=False, dec_hook=_decode_path)
     except msgspec.ValidationError as exc:
-        name = str(exc).rsplit("$.", 1)[-1].strip("`") if "$." in str(exc) else ""
-        raise SettingsError(f"{prefix}{name.upper()}: {exc}") from None
+        raise _error(str(exc), prefix, raw) from None
+
+
+def _error(message: str, prefix: str, raw: Mapping[str, str]) -> SettingsError:
+    """One line: the variable, what is wrong, and the value given (but never a URL's,
+    which may carry a password). msgspec says ``Expected … - at `$.field```; the structs'
+    own rules say ``field: …``."""
+    if " - at `$." in message:
+        problem, field = message.rsplit(" - at `$.", 1)
+        field = field.strip("`")
+    else:
+        field, _, problem = message.partition(": ")
+    for kind, words in _KINDS.items():
+        problem = problem.replace(kind, words)
+    shown = "" if field.endswith("url") or field not in raw else f" (got {raw[field]!r})"
+    return SettingsError(f"{prefix}{field.upper()}: {problem[:1].lower()}{problem[1:]}{shown}")
+
+
+_KINDS = {", got `str`": "", "`int`": "a whole number", "`float`": "a number",
+          "`bool`": "true or false", "`str`": "text"}  # fmt: skip
 
 
 # Each concern's struct and the prefix of its variables (``LEDGER_NATS_URL`` → nats.url).

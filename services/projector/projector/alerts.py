@@ -33,14 +33,26 @@ INSERT INTO deadline_alerts (incident_id, ref, kind, due_at)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
 ON CONFLICT DO NOTHING RETURNING incident_id, ref, kind, due_at
 """
+# The scheduler never waits for a deadline row's lock: the fold's save (projector.store)
+# locks the rows it upserts and deletes in its own order, and two orders over the same
+# rows deadlocked (one chaos run in three). A row the fold holds is one it is rewriting,
+# which the mark must leave alone anyway; it is marked at a later tick if still due (the
+# alert itself is claimed and sent once, whatever the mark finds). Waiting on one side
+# only, no cycle can form.
 _MARK = """
-UPDATE rm_deadlines_g{g} AS d SET state = n.kind
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
-  AS n(incident_id, ref, kind, was, due_at)
--- Only rows the projector has not rewritten since they were read: a step that met the
--- obligation meanwhile keeps its verdict.
-WHERE d.incident_id = n.incident_id AND d.ref = n.ref AND d.state = n.was
-  AND d.due_at = n.due_at
+WITH n AS (
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+    AS n(incident_id, ref, kind, was, due_at)),
+free AS (
+  SELECT d.incident_id, d.ref, n.kind FROM rm_deadlines_g{g} AS d
+  JOIN n ON d.incident_id = n.incident_id AND d.ref = n.ref
+  -- Only rows the projector has not rewritten since they were read: a step that met the
+  -- obligation meanwhile keeps its verdict.
+  WHERE d.state = n.was AND d.due_at = n.due_at
+  ORDER BY d.incident_id, d.ref
+  FOR UPDATE OF d SKIP LOCKED)
+UPDATE rm_deadlines_g{g} AS d SET state = free.kind FROM free
+WHERE d.incident_id = free.incident_id AND d.ref = free.ref
 """
 
 

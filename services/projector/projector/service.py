@@ -36,9 +36,12 @@ async def _chores(
     topology: Topology,
     generation: int,
     packs: PackWatch,
+    streams: asyncio.Event,
 ) -> None:
     """Twice a second, beside the tail and on a connection of its own, so that an alert
-    burst never holds the read models back: alerts, lag metrics, policy-pack reloads."""
+    burst never holds the read models back: alerts, lag metrics, policy-pack reloads.
+    Alerts go to a stream: the chores start once the streams exist (the folds need none)."""
+    await streams.wait()
     conn = await asyncpg.connect(database_url)
     try:
         while True:
@@ -60,6 +63,7 @@ async def _follow(
     packs: PackWatch,
     stop: asyncio.Event,
     workers: Workers | None,
+    streams: asyncio.Event,
 ) -> None:
     await packs.current(functools.partial(packpins.vet, conn))  # files changed meanwhile
     await packpins.vet(conn, packs.config)  # a changed pack under an applied version: stop
@@ -67,7 +71,7 @@ async def _follow(
     cache = runner.FoldCache()
     wake = asyncio.Event()
     listener = await _listen(database_url, wake)
-    chores = asyncio.create_task(_chores(database_url, js, topology, generation, packs))
+    chores = asyncio.create_task(_chores(database_url, js, topology, generation, packs, streams))
     try:
         while not stop.is_set():
             if chores.done():
@@ -94,15 +98,20 @@ async def run(
     packs: PackWatch,
     stop: asyncio.Event,
     workers: Workers | None = None,
+    streams: asyncio.Event | None = None,
 ) -> None:
     """Lead (or stand by) until ``stop``; ``packs`` gives the policy packs, reloaded when
-    their files change (the last good ones kept when a change does not load)."""
+    their files change (the last good ones kept when a change does not load); ``streams``
+    set once the streams exist (None: they do already)."""
+    if streams is None:
+        streams = asyncio.Event()
+        streams.set()
     while not stop.is_set():
         conn = await leader.acquire(database_url, stop, key=LOCK_KEY, role="projector")
         if conn is None:
             return
         try:
-            await _follow(conn, database_url, js, topology, packs, stop, workers)
+            await _follow(conn, database_url, js, topology, packs, stop, workers, streams)
         except TRANSIENT as exc:
             log.error("projector stopped after an error; will try again", error=str(exc))
             await asyncio.sleep(1.0)

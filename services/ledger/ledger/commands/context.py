@@ -11,19 +11,18 @@ from typing import TypeVar
 import asyncpg
 import click
 
-from ledger import db
+from ledger import db, startup
 from ledger import logging as ledger_logging
-from ledger.settings import Settings, SettingsError, load
+from ledger.settings import Settings, load
 from ledger.stack import embedded
 
 T = TypeVar("T")
 
 
 def settings() -> Settings:
-    try:
-        settings = load()
-    except SettingsError as exc:
-        raise click.UsageError(str(exc)) from None
+    """The settings; a malformed one raises ``SettingsError``, which ``ledger``'s command
+    group prints as one line naming the variable (exit 2)."""
+    settings = load()
     ledger_logging.configure(settings.log)
     return settings
 
@@ -42,6 +41,7 @@ def with_db(settings: Settings, work: Callable[[asyncpg.Connection], Awaitable[T
     url = endpoints(settings).database_url
 
     async def run() -> T:
+        await startup.wait_database(url, settings.stack.start_timeout)
         conn = await asyncpg.connect(url)
         try:
             return await work(conn)
