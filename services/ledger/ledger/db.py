@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import operator
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 from alembic import command
@@ -19,9 +20,65 @@ from ledger.settings import DatabaseSettings
 _POSITION = operator.itemgetter(0)
 
 
+# Each service's database role (migration 0015): what it may write, and nothing more.
+SERVICE_ROLES = {
+    "ingest": "ledger_ingest",
+    "projector": "ledger_projector",
+    "signer": "ledger_signer",
+    "api": "ledger_api",
+}
+
+
 def with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def with_login(url: str, user: str, password: str) -> str:
+    """``url`` with another user and password (same server and database)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{quote(user, '')}:{quote(password, '')}@{host}"))
+
+
+def acting_as(url: str, role: str) -> str:
+    """``url`` whose sessions act as ``role`` (``SET ROLE`` at connection, passed by
+    asyncpg as a server setting): the objects they create are the role's. A no-op when
+    ``url`` logs in as ``role``."""
+    parts = urlsplit(url)
+    query = "&".join(q for q in (parts.query, urlencode({"role": role})) if q)
+    return urlunsplit(parts._replace(query=query))
+
+
+def projector_url(url: str) -> str:
+    """The projector creates its read models' tables and views at run time; whoever
+    connects, they must be ``ledger_projector``'s for the next projector to manage."""
+    return acting_as(url, SERVICE_ROLES["projector"])
+
+
+def service_urls(url: str, logins: Mapping[str, str]) -> dict[str, str]:
+    """Each service's URL on ``url``'s database, logging in as its role with its password
+    from ``logins`` (role → password); services without one keep ``url``."""
+    return {
+        service: with_login(url, role, logins[role]) if role in logins else url
+        for service, role in SERVICE_ROLES.items()
+    }
+
+
+async def enable_logins(url: str, passwords: Mapping[str, str]) -> None:
+    """Let each role of ``passwords`` log in with its password (as a superuser or the
+    roles' admin)."""
+    conn = await asyncpg.connect(url)
+    try:
+        for role, password in passwords.items():
+            statement = await conn.fetchval(
+                "SELECT format('ALTER ROLE %I LOGIN PASSWORD %L', $1::text, $2::text)",
+                role,
+                password,
+            )
+            await conn.execute(statement)
+    finally:
+        await conn.close()
 
 
 async def ensure_database(url: str, name: str) -> str:

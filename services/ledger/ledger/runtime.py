@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import os
 import signal
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -86,28 +86,30 @@ async def _nats(url: str) -> Client:
 def _tasks(
     components: set[str],
     settings: Settings,
-    database_url: str,
+    urls: Mapping[str, str],
     pools: tuple[asyncpg.Pool, asyncpg.Pool | None],
     nc: Client,
     stop: asyncio.Event,
 ) -> dict[str, Coroutine[Any, Any, None]]:
-    """The components' coroutines; ``pools``: the primary's and the replica's, if any."""
+    """The components' coroutines; ``urls``: each one's database URL; ``pools``: the
+    API's on the primary and on the replica, if any."""
     pool, read_pool = pools
     topology = Topology(settings.nats.namespace)
     work: dict[str, Coroutine[Any, Any, None]] = {}
     if "ingest" in components:
-        work["ingest"] = ingest.run(database_url, nc, topology, settings.ingest, stop)
+        work["ingest"] = ingest.run(urls["ingest"], nc, topology, settings.ingest, stop)
     if "projector" in components:
+        projector_url = db.projector_url(urls["projector"])
         work["projector"] = projector.run(
-            database_url,
+            projector_url,
             nc.jetstream(),
             topology,
             pack_watch(settings),
             stop,
-            rebuild_workers(settings, database_url),
+            rebuild_workers(settings, projector_url),
         )
     if "signer" in components:
-        work["signer"] = signing.run(database_url, nc, settings, stop)
+        work["signer"] = signing.run(urls["signer"], nc, settings, stop)
     if "api" in components:
         config = uvicorn.Config(
             create_app(
@@ -153,11 +155,15 @@ async def serve(
     *,
     components: set[str],
     on_started: Callable[[Client], Awaitable[None]] | None = None,
+    service_urls: Mapping[str, str] | None = None,
 ) -> None:
+    """``database_url`` migrates; each component connects with its URL in
+    ``service_urls`` (its own role's login, see ``db.SERVICE_ROLES``), else with it."""
     stop = asyncio.Event()
     _stop_on_signals(stop)
+    urls = {name: database_url for name in db.SERVICE_ROLES} | dict(service_urls or {})
     await db.migrate(database_url)
-    pool = await db.create_pool(database_url, settings.database)
+    pool = await db.create_pool(urls["api"], settings.database)
     read_url = settings.database.read_url if "api" in components else None
     # No connection at start: a replica that is down must not keep the API from serving.
     read_pool = await db.create_pool(read_url, settings.database, lazy=True) if read_url else None
@@ -172,9 +178,7 @@ async def serve(
         )
         tasks = {
             asyncio.create_task(c, name=n)
-            for n, c in _tasks(
-                components, settings, database_url, (pool, read_pool), nc, stop
-            ).items()
+            for n, c in _tasks(components, settings, urls, (pool, read_pool), nc, stop).items()
         }
         if on_started is not None:
             await on_started(nc)

@@ -41,7 +41,7 @@ async def _register(database_url: str, secrets: dict[str, str]) -> None:
         await conn.close()
 
 
-def _banner(http_url: str, secrets: dict[str, str]) -> None:
+def _banner(http_url: str, secrets: dict[str, str], publishers: dict[str, str]) -> None:
     lines = [
         "Incident Ledger is running. Ctrl-C stops it.",
         f"  API      {http_url}",
@@ -49,6 +49,7 @@ def _banner(http_url: str, secrets: dict[str, str]) -> None:
         f"  Ready    {http_url}/ready",
     ]
     lines += [f"  {role:8} token: {secret}" for role, secret in secrets.items()]
+    lines += [f"  NATS {user:9} {url}" for user, url in publishers.items()]
     if "auditor" in secrets:
         lines.append(
             f"  Try: curl -H 'Authorization: Bearer {secrets['auditor']}' "
@@ -74,9 +75,13 @@ async def _up(settings: Settings, ep: embedded.Endpoints, with_demo: bool) -> No
         settings = msgspec.structs.replace(
             settings, audit=msgspec.structs.replace(settings.audit, key_file=key)
         )
-    database_url = ep.database_url
+    database_url, service_urls = ep.database_url, None
     if ep.embedded and settings.database.url is None:
         database_url = await db.ensure_database(ep.database_url, "ledger")
+        # Migrated as the owner; then each service connects as its own role.
+        await db.migrate(database_url)
+        await db.enable_logins(database_url, ep.database_logins)
+        service_urls = db.service_urls(database_url, ep.database_logins)
     http_url = f"http://{settings.http.host}:{settings.http.port}"
 
     async def started(nc: Client) -> None:
@@ -88,11 +93,18 @@ async def _up(settings: Settings, ep: embedded.Endpoints, with_demo: bool) -> No
                 settings.stack.data_dir,
                 embedded.Endpoints(database_url, ep.nats_url, http_url, embedded=True),
             )
-        _banner(http_url, secrets)
+        _banner(http_url, secrets, ep.nats_publishers)
         if with_demo:
             await _publish_demo(nc, Topology(settings.nats.namespace))
 
-    await serve(settings, database_url, ep.nats_url, components=set(COMPONENTS), on_started=started)
+    await serve(
+        settings,
+        database_url,
+        ep.nats_url,
+        components=set(COMPONENTS),
+        on_started=started,
+        service_urls=service_urls,
+    )
 
 
 def run_up(settings: Settings, *, with_demo: bool) -> None:
