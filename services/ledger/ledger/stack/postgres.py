@@ -104,7 +104,12 @@ class EmbeddedPostgres:
         password, made = passwords.load(self.passwords_file, (SUPERUSER,))
         created = self._init(user, password[SUPERUSER])
         self._wait_for_previous_run()
-        self._secure(user, password[SUPERUSER], reset=bool(made) and not created)
+        hba = self.pgdata / "pg_hba.conf"
+        # A data directory from before (``trust``, no password) or one whose password file
+        # was lost: the password is set before the server listens.
+        if not created and (made or hba.read_text() != HBA):
+            self._set_password(user, password[SUPERUSER])
+        hba.write_text(HBA)
         shutil.copyfile(infra_dir() / "postgres" / "ledger.conf", self.pgdata / "ledger.conf")
         if user:
             shutil.chown(self.pgdata / "ledger.conf", user)
@@ -151,17 +156,17 @@ class EmbeddedPostgres:
             conf.write("\ninclude_if_exists = 'ledger.conf'\n")
         return True
 
-    def _secure(self, user: str | None, password: str, *, reset: bool) -> None:
-        """Only SCRAM on the loopback address. A data directory from before (``trust``, no
-        superuser password) or one whose password file was lost gets the password now, in
-        single-user mode, before the server listens."""
-        hba = self.pgdata / "pg_hba.conf"
-        if reset or hba.read_text() != HBA:
-            single = [str(_bin("postgres")), "--single", "-D", str(self.pgdata), "postgres"]
-            statement = f"ALTER ROLE {SUPERUSER} PASSWORD '{password}'\n"
-            subprocess.run(single, input=statement.encode(), check=True, user=user,
-                           capture_output=True)  # fmt: skip
-        hba.write_text(HBA)
+    def _set_password(self, user: str | None, password: str) -> None:
+        """The superuser's password, set in single-user mode (the server is not running)."""
+        single = [str(_bin("postgres")), "--single", "-D", str(self.pgdata), SUPERUSER]
+        statement = f"ALTER ROLE {SUPERUSER} PASSWORD '{password}'\n"
+        done = subprocess.run(single, input=statement.encode(), user=user,
+                              capture_output=True, check=False)  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(
+                f"could not set the PostgreSQL superuser's password in {self.pgdata}: "
+                f"{done.stderr.decode(errors='replace')[-500:]}"
+            )
 
     def _wait_for_previous_run(self) -> None:
         pidfile = self.pgdata / "postmaster.pid"
