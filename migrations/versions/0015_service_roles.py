@@ -66,6 +66,18 @@ END
 $$
 """
 
+# Memberships are cluster-wide too: granted once, whichever database migrates first.
+_MEMBER = """
+DO $$
+BEGIN
+  IF NOT pg_has_role('{member}', '{role}', 'MEMBER') THEN
+    GRANT {role} TO {member};
+  END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+END
+$$
+"""
+
 # A migrating owner that is not a superuser must be the projector's member to hand it the
 # read models, and ``ledger project rebuild`` run as the owner acts as the projector.
 _OWNER_ACTS_AS_PROJECTOR = """
@@ -80,7 +92,7 @@ $$
 
 _GRANTS = [
     "GRANT SELECT ON alembic_version TO ledger_reader",
-    "GRANT ledger_reader TO ledger_projector, ledger_signer, ledger_api",
+    *(_MEMBER.format(role="ledger_reader", member=m) for m in ROLES if m != "ledger_ingest"),
     # The ingest: its alembic check at start, and the write path of every batch.
     "GRANT SELECT ON alembic_version TO ledger_ingest",
     "GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON events TO ledger_ingest",
@@ -110,8 +122,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # The roles stay (cluster-wide, other databases may use them); read models stay the
-    # projector's, which the next projector run may need.
+    # The roles and their memberships stay (cluster-wide, other databases may use them);
+    # read models stay the projector's, which the next projector run may need.
     for statement in reversed(_GRANTS):
         if statement.startswith("GRANT "):
             what, _, whom = statement.removeprefix("GRANT ").rpartition(" TO ")
