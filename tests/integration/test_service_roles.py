@@ -5,6 +5,7 @@ disable the triggers of, update, delete from or truncate what the audit trail re
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from pathlib import Path
 
@@ -14,9 +15,11 @@ from ledger_verify import note
 from nats.aio.client import Client
 
 from contracts.topology import Topology
+from ledger import db
 from ledger.db import SERVICE_ROLES, acting_as
 from ledger.signer import Policy, Signer
 from ledger.writer import Writer
+from projector import tables
 from tests.support import note_envelope
 
 pytestmark = pytest.mark.integration
@@ -150,3 +153,24 @@ async def test_a_role_writes_nothing_it_does_not_own_the_writing_of(
             await conn.execute(INSERT[table])
     finally:
         await conn.close()
+
+
+async def test_read_models_from_before_become_the_projectors(empty_database_url: str) -> None:
+    """Given read models an owner's projector made before the roles existed, when the
+    ledger migrates, then the projector, as its role, builds a new generation beside them,
+    repoints the views and drops the old one."""
+    await asyncio.to_thread(db.migrate_sync, empty_database_url, "0013")
+    owner = await asyncpg.connect(empty_database_url)
+    await tables.create(owner, 1)
+    await tables.activate(owner, 1, 1)
+    await asyncio.to_thread(db.migrate_sync, empty_database_url)
+    projector = await asyncpg.connect(db.projector_url(empty_database_url))
+    try:
+        await tables.create(projector, 2)
+        await tables.activate(projector, 2, 1)
+        await tables.drop(projector, 1)
+        assert await projector.fetchval("SELECT current_user") == "ledger_projector"
+        assert await owner.fetchval("SELECT to_regclass('rm_status_g1')") is None
+    finally:
+        await projector.close()
+        await owner.close()

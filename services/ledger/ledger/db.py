@@ -105,8 +105,8 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(_alembic_config("")).get_current_head()
 
 
-def migrate_sync(url: str) -> None:
-    command.upgrade(_alembic_config(url), "head")
+def migrate_sync(url: str, revision: str = "head") -> None:
+    command.upgrade(_alembic_config(url), revision)
 
 
 async def migrate(url: str) -> None:
