@@ -12,7 +12,7 @@ from nats.aio.client import Client
 
 from contracts.publisher import Publisher
 from contracts.topology import Topology
-from ledger import db, demo, signing, tokens
+from ledger import db, demo, jetstream, signing, tokens
 from ledger.paths import write_private
 from ledger.runtime import COMPONENTS, serve
 from ledger.settings import Settings
@@ -58,11 +58,19 @@ def _banner(http_url: str, secrets: dict[str, str], publishers: dict[str, str]) 
     click.echo("\n".join(lines))
 
 
-async def _publish_demo(nc: Client, topology: Topology) -> None:
-    publisher = Publisher(nc, topology)
-    events = demo.events()
-    for envelope in events:
-        await publisher.publish(envelope)
+async def _publish_demo(nc: Client, topology: Topology, publishers: dict[str, str]) -> None:
+    """As the ``simulator`` publishing system, through its own NATS account, when the
+    embedded NATS has one (its subjects carry no namespace); else as the services."""
+    own = None if topology.namespace else publishers.get("simulator")
+    conn = await jetstream.connect(own, "demo") if own else nc
+    events = demo.events(source="simulator") if own else demo.events()
+    try:
+        publisher = Publisher(conn, topology)
+        for envelope in events:
+            await publisher.publish(envelope)
+    finally:
+        if own:
+            await conn.close()
     incidents = sorted({e.incident_id for e in events})
     click.echo(
         f"  Demo: published {len(events)} events of {len(incidents)} incidents, e.g. {incidents[0]}"
@@ -95,7 +103,7 @@ async def _up(settings: Settings, ep: embedded.Endpoints, with_demo: bool) -> No
             )
         _banner(http_url, secrets, ep.nats_publishers)
         if with_demo:
-            await _publish_demo(nc, Topology(settings.nats.namespace))
+            await _publish_demo(nc, Topology(settings.nats.namespace), ep.nats_publishers)
 
     await serve(
         settings,
