@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,8 @@ from nats.aio.client import Client
 from contracts.publisher import Publisher
 from contracts.topology import Topology
 from ledger import jetstream
-from ledger.stack.nats import EmbeddedNats
+from ledger.stack import process
+from ledger.stack.nats import EmbeddedNats, server_binary
 from ledger.stack.postgres import EmbeddedPostgres
 
 pytestmark = pytest.mark.integration
@@ -141,3 +143,36 @@ async def test_a_publisher_is_held_to_its_own_subjects(nats_server: EmbeddedNats
     finally:
         await cad.close()
         await ledger.close()
+
+
+async def test_streams_from_before_accounts_carry_on(tmp_path: Path) -> None:
+    """Given a NATS store an earlier version left (no accounts: streams in the global
+    account) with messages in it, when the ledger starts its NATS on it, then the LEDGER
+    account has those streams, messages and sequence numbers, so that the ingest's saved
+    offset still points into them."""
+    store, topology = tmp_path / "data" / "nats", Topology()
+    store.mkdir(parents=True)
+    port = process.free_port()
+    old = process.spawn(
+        [str(server_binary()), "-js", "-a", "127.0.0.1", "-p", str(port), "-sd", str(store)],
+        log=tmp_path / "old.log",
+        parent_death_signal=signal.SIGTERM,
+    )
+    try:
+        process.wait_port("127.0.0.1", port, old, 30)
+        nc = await jetstream.connect(f"nats://127.0.0.1:{port}", "old")
+        await jetstream.declare(nc, topology, 1)
+        for i in range(3):
+            await nc.jetstream().publish(topology.event_subject("cad", f"I-{i}"), b"{}")
+        await nc.close()
+    finally:
+        process.stop(old, signal.SIGTERM)
+    server = EmbeddedNats(tmp_path / "data")
+    server.start()
+    try:
+        nc = await jetstream.connect(server.url, "ledger")
+        info = await nc.jetstream().stream_info(topology.events_stream)
+        assert (info.state.messages, info.state.last_seq) == (3, 3)
+        await nc.close()
+    finally:
+        server.stop()

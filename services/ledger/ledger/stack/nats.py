@@ -40,6 +40,15 @@ def server_binary() -> Path:
     return Path(found)
 
 
+def _adopt_global_account(jetstream: Path) -> None:
+    """Streams an earlier version kept in the global account (no accounts then) become the
+    LEDGER account's, unconsumed messages and sequence numbers included: new streams
+    would start again at 1, under the ingest's saved offset, and their events wait."""
+    before, now = jetstream / "$G", jetstream / "LEDGER"
+    if before.is_dir() and not now.exists():
+        before.rename(now)
+
+
 class EmbeddedNats:
     def __init__(self, data_dir: Path) -> None:
         self.store = (data_dir / "nats").resolve()
@@ -60,6 +69,7 @@ class EmbeddedNats:
     def start(self, timeout: float = 30.0, port: int | None = None) -> str:
         """Start on ``port`` (a free one by default); return the server's URL."""
         self.store.mkdir(parents=True, exist_ok=True)
+        _adopt_global_account(self.store / "jetstream")
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self.port = port or process.free_port()
         argv = [
