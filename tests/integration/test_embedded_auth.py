@@ -20,7 +20,7 @@ from nats.aio.client import Client
 
 from contracts.publisher import Publisher
 from contracts.topology import Topology
-from ledger import jetstream
+from ledger import db, jetstream
 from ledger.stack import process
 from ledger.stack.nats import EmbeddedNats, server_binary
 from ledger.stack.postgres import EmbeddedPostgres
@@ -176,3 +176,22 @@ async def test_streams_from_before_accounts_carry_on(tmp_path: Path) -> None:
         await nc.close()
     finally:
         server.stop()
+
+
+async def test_each_service_logs_in_as_its_role_and_no_log_holds_a_password(
+    postgres: EmbeddedPostgres,
+) -> None:
+    """Given the ledger's database on the embedded server, when ``ledger up`` gives the
+    services' roles their logins, then each service's URL logs in as its role, a guess
+    does not, and the server's log shows none of the passwords."""
+    database = await db.ensure_database(postgres.start(), "ledger")
+    await asyncio.to_thread(db.migrate_sync, database)
+    logins = {role: postgres.logins(role)[role] for role in db.SERVICE_ROLES.values()}
+    await db.enable_logins(database, logins)
+    for service, url in db.service_urls(database, logins).items():
+        conn = await asyncpg.connect(url)
+        assert await conn.fetchval("SELECT current_user") == db.SERVICE_ROLES[service]
+        await conn.close()
+        await _refused(db.with_login(url, db.SERVICE_ROLES[service], "guess"))
+    log = postgres.log.read_text()
+    assert not [p for p in postgres.logins().values() if p in log]

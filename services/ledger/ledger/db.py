@@ -16,6 +16,7 @@ from alembic.script import ScriptDirectory
 
 from ledger.paths import migrations_dir
 from ledger.settings import DatabaseSettings
+from ledger.stack import passwords
 
 _POSITION = operator.itemgetter(0)
 
@@ -65,16 +66,16 @@ def service_urls(url: str, logins: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-async def enable_logins(url: str, passwords: Mapping[str, str]) -> None:
-    """Let each role of ``passwords`` log in with its password (as a superuser or the
-    roles' admin)."""
+async def enable_logins(url: str, logins: Mapping[str, str]) -> None:
+    """Let each role of ``logins`` log in with its password (as a superuser or the roles'
+    admin); the server is given only the password's SCRAM verifier."""
     conn = await asyncpg.connect(url)
     try:
-        for role, password in passwords.items():
+        for role, password in logins.items():
             statement = await conn.fetchval(
                 "SELECT format('ALTER ROLE %I LOGIN PASSWORD %L', $1::text, $2::text)",
                 role,
-                password,
+                passwords.scram_verifier(password),
             )
             await conn.execute(statement)
     finally:

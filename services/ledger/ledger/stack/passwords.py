@@ -3,6 +3,9 @@ data directory in a file only its owner can read, and the same at every later st
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,3 +31,17 @@ def load(path: Path, names: Iterable[str]) -> tuple[dict[str, str], set[str]]:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_private(path, msgspec.json.encode(known))
     return known, made
+
+
+def scram_verifier(password: str, iterations: int = 4096) -> str:
+    """What PostgreSQL stores for a SCRAM-SHA-256 password (RFC 5803), so that a password
+    is set without the server ever seeing, or any log of it ever showing, the password."""
+    salt = secrets.token_bytes(16)
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+    client = hmac.new(salted, b"Client Key", "sha256").digest()
+    server = hmac.new(salted, b"Server Key", "sha256").digest()
+    stored = hashlib.sha256(client).digest()
+    salt_b64, stored_b64, server_b64 = (
+        base64.b64encode(b).decode() for b in (salt, stored, server)
+    )
+    return f"SCRAM-SHA-256${iterations}:{salt_b64}${stored_b64}:{server_b64}"

@@ -159,13 +159,13 @@ class EmbeddedPostgres:
     def _set_password(self, user: str | None, password: str) -> None:
         """The superuser's password, set in single-user mode (the server is not running)."""
         single = [str(_bin("postgres")), "--single", "-D", str(self.pgdata), SUPERUSER]
-        statement = f"ALTER ROLE {SUPERUSER} PASSWORD '{password}'\n"
+        statement = f"ALTER ROLE {SUPERUSER} PASSWORD '{passwords.scram_verifier(password)}'\n"
         done = subprocess.run(single, input=statement.encode(), user=user,
                               capture_output=True, check=False)  # fmt: skip
         if done.returncode != 0:
             raise RuntimeError(
                 f"could not set the PostgreSQL superuser's password in {self.pgdata}: "
-                f"{done.stderr.decode(errors='replace')[-500:]}"
+                + done.stderr.decode(errors="replace")[-500:]
             )
 
     def _wait_for_previous_run(self) -> None:
