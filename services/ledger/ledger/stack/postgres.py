@@ -65,7 +65,8 @@ def _run_as() -> str | None:
 
 @contextlib.contextmanager
 def _readable_file(text: str, user: str | None) -> Iterator[str]:
-    """``text`` in a private temporary file that ``user`` (initdb's) can read."""
+    """``text`` in a private temporary file that ``user`` (initdb's) can read: the
+    password's verifier, stored as it is (the password itself is written nowhere)."""
     handle, path = tempfile.mkstemp(prefix="ledger-pw-")  # mode 600
     try:
         with os.fdopen(handle, "w") as file:
@@ -101,18 +102,7 @@ class EmbeddedPostgres:
         """Start on ``port`` (a free one by default); return the server's URL."""
         user = _run_as()
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        password, made = passwords.load(self.passwords_file, (SUPERUSER,))
-        created = self._init(user, password[SUPERUSER])
-        self._wait_for_previous_run()
-        hba = self.pgdata / "pg_hba.conf"
-        # A data directory from before (``trust``, no password) or one whose password file
-        # was lost: the password is set before the server listens.
-        if not created and (made or hba.read_text() != HBA):
-            self._set_password(user, password[SUPERUSER])
-        hba.write_text(HBA)
-        shutil.copyfile(infra_dir() / "postgres" / "ledger.conf", self.pgdata / "ledger.conf")
-        if user:
-            shutil.chown(self.pgdata / "ledger.conf", user)
+        self._prepare(user)
         self.port = port or process.free_port()
         argv = [
             str(_bin("postgres")),
@@ -135,6 +125,21 @@ class EmbeddedPostgres:
             process.stop(self._proc, signal.SIGINT)
             self._proc = None
 
+    def _prepare(self, user: str | None) -> None:
+        """The data directory made, or one from before made safe, and configured."""
+        password, made = passwords.load(self.passwords_file, (SUPERUSER,))
+        created = self._init(user, password[SUPERUSER])
+        self._wait_for_previous_run()
+        hba = self.pgdata / "pg_hba.conf"
+        # A data directory from before (``trust``, no password) or one whose password file
+        # was lost: the password is set before the server listens.
+        if not created and (made or hba.read_text() != HBA):
+            self._set_password(user, password[SUPERUSER])
+        hba.write_text(HBA)
+        shutil.copyfile(infra_dir() / "postgres" / "ledger.conf", self.pgdata / "ledger.conf")
+        if user:
+            shutil.chown(self.pgdata / "ledger.conf", user)
+
     def _init(self, user: str | None, password: str) -> bool:
         """``initdb`` with the superuser's password, unless there is a cluster already."""
         if (self.pgdata / "PG_VERSION").exists():
@@ -143,7 +148,7 @@ class EmbeddedPostgres:
         if user:
             _pgserver().utils.ensure_prefix_permissions(self.pgdata)
             shutil.chown(self.pgdata, user, user)
-        with _readable_file(password, user) as pwfile:
+        with _readable_file(passwords.scram_verifier(password), user) as pwfile:
             subprocess.run(
                 [
                     str(_bin("initdb")), "-D", str(self.pgdata), "-U", SUPERUSER,
