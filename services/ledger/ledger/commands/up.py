@@ -99,7 +99,13 @@ async def _up(settings: Settings, ep: embedded.Endpoints, with_demo: bool) -> No
             await _register(database_url, secrets)
             embedded.publish_endpoints(
                 settings.stack.data_dir,
-                embedded.Endpoints(database_url, ep.nats_url, http_url, embedded=True),
+                embedded.Endpoints(
+                    database_url,
+                    ep.nats_url,
+                    http_url,
+                    embedded=True,
+                    nats_publishers=ep.nats_publishers,  # for publishing systems to find
+                ),
             )
         _banner(http_url, secrets, ep.nats_publishers)
         if with_demo:
