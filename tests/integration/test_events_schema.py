@@ -10,7 +10,7 @@ import pytest
 
 from contracts.envelope import Envelope
 from ledger import store
-from ledger.db import with_database
+from ledger.db import acting_as
 from tests.support import note_envelope
 
 pytestmark = pytest.mark.integration
@@ -34,7 +34,7 @@ async def owner(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 async def service(
     owner: asyncpg.Connection, database_url: str
 ) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(database_url, user="ledger_service")
+    conn = await asyncpg.connect(acting_as(database_url, "ledger_service"))
     yield conn
     await conn.close()
 
@@ -105,9 +105,7 @@ async def test_an_incident_version_is_taken_once(owner: asyncpg.Connection) -> N
 
 
 async def test_the_reader_role_only_reads(owner: asyncpg.Connection, database_url: str) -> None:
-    reader = await asyncpg.connect(
-        with_database(database_url, database_url.rsplit("/", 1)[1]), user="ledger_reader"
-    )
+    reader = await asyncpg.connect(acting_as(database_url, "ledger_reader"))
     try:
         assert await reader.fetchval("SELECT count(*) FROM events") == 3
         with pytest.raises(asyncpg.InsufficientPrivilegeError):

@@ -9,6 +9,7 @@ import pytest
 
 from contracts.topology import Topology
 from ledger import store, warm
+from ledger.db import acting_as
 from ledger.settings import IngestSettings
 from tests.support import note_envelope
 
@@ -20,7 +21,7 @@ STATE = """SELECT (SELECT count(*) FROM events), (SELECT max(position) FROM even
 
 
 async def test_warming_up_changes_nothing_and_tells_nobody(database_url: str) -> None:
-    conn = await asyncpg.connect(database_url, user="ledger_service")
+    conn = await asyncpg.connect(acting_as(database_url, "ledger_service"))
     listener = await asyncpg.connect(database_url)
     heard: list[str] = []
     await listener.add_listener("ledger_events", lambda *args: heard.append(args[-1]))

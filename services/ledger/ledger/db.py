@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import operator
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 from alembic import command
@@ -15,13 +16,70 @@ from alembic.script import ScriptDirectory
 
 from ledger.paths import migrations_dir
 from ledger.settings import DatabaseSettings
+from ledger.stack import passwords
 
 _POSITION = operator.itemgetter(0)
+
+
+# Each service's database role (migration 0015): what it may write, and nothing more.
+SERVICE_ROLES = {
+    "ingest": "ledger_ingest",
+    "projector": "ledger_projector",
+    "signer": "ledger_signer",
+    "api": "ledger_api",
+}
 
 
 def with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def with_login(url: str, user: str, password: str) -> str:
+    """``url`` with another user and password (same server and database)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{quote(user, '')}:{quote(password, '')}@{host}"))
+
+
+def acting_as(url: str, role: str) -> str:
+    """``url`` whose sessions act as ``role`` (``SET ROLE`` at connection, passed by
+    asyncpg as a server setting): the objects they create are the role's. A no-op when
+    ``url`` logs in as ``role``."""
+    parts = urlsplit(url)
+    query = "&".join(q for q in (parts.query, urlencode({"role": role})) if q)
+    return urlunsplit(parts._replace(query=query))
+
+
+def projector_url(url: str) -> str:
+    """The projector creates its read models' tables and views at run time; whoever
+    connects, they must be ``ledger_projector``'s for the next projector to manage."""
+    return acting_as(url, SERVICE_ROLES["projector"])
+
+
+def service_urls(url: str, logins: Mapping[str, str]) -> dict[str, str]:
+    """Each service's URL on ``url``'s database, logging in as its role with its password
+    from ``logins`` (role → password); services without one keep ``url``."""
+    return {
+        service: with_login(url, role, logins[role]) if role in logins else url
+        for service, role in SERVICE_ROLES.items()
+    }
+
+
+async def enable_logins(url: str, logins: Mapping[str, str]) -> None:
+    """Let each role of ``logins`` log in with its password (as a superuser or the roles'
+    admin); the server is given only the password's SCRAM verifier."""
+    conn = await asyncpg.connect(url)
+    try:
+        for role, password in logins.items():
+            statement = await conn.fetchval(
+                "SELECT format('ALTER ROLE %I LOGIN PASSWORD %L', $1::text, $2::text)",
+                role,
+                passwords.scram_verifier(password),
+            )
+            await conn.execute(statement)
+    finally:
+        await conn.close()
 
 
 async def ensure_database(url: str, name: str) -> str:
@@ -48,8 +106,8 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(_alembic_config("")).get_current_head()
 
 
-def migrate_sync(url: str) -> None:
-    command.upgrade(_alembic_config(url), "head")
+def migrate_sync(url: str, revision: str = "head") -> None:
+    command.upgrade(_alembic_config(url), revision)
 
 
 async def migrate(url: str) -> None:

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import os
 import signal
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -90,31 +90,33 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 def _tasks(
     components: set[str],
     settings: Settings,
-    database_url: str,
+    urls: Mapping[str, str],
     pools: tuple[asyncpg.Pool, asyncpg.Pool | None],
     nc: Client,
     events: tuple[asyncio.Event, asyncio.Event],
 ) -> dict[str, Coroutine[Any, Any, None]]:
-    """The components' coroutines; ``pools``: the primary's and the replica's, if any;
-    ``events``: stop, and the streams declared (or found)."""
+    """The components' coroutines; ``urls``: each one's database URL; ``pools``: the API's
+    on the primary and on the replica, if any; ``events``: stop, and the streams declared
+    (or found)."""
     pool, read_pool = pools
     stop, streams = events
     topology = Topology(settings.nats.namespace)
     work: dict[str, Coroutine[Any, Any, None]] = {}
     if "ingest" in components:
-        work["ingest"] = ingest.run(database_url, nc, topology, settings.ingest, stop, streams)
+        work["ingest"] = ingest.run(urls["ingest"], nc, topology, settings.ingest, stop, streams)
     if "projector" in components:
+        projector_url = db.projector_url(urls["projector"])
         work["projector"] = projector.run(
-            database_url,
+            projector_url,
             nc.jetstream(),
             topology,
             pack_watch(settings),
             stop,
-            rebuild_workers(settings, database_url),
+            rebuild_workers(settings, projector_url),
             streams,
         )
     if "signer" in components:
-        work["signer"] = _after(events, signing.run(database_url, nc, settings, stop))
+        work["signer"] = _after(events, signing.run(urls["signer"], nc, settings, stop))
     if "api" in components:
         config = uvicorn.Config(
             create_app(
@@ -174,15 +176,19 @@ async def serve(
     *,
     components: set[str],
     on_started: Callable[[Client], Awaitable[None]] | None = None,
+    service_urls: Mapping[str, str] | None = None,
 ) -> None:
     """Open the servers (bounded waits; a signal meanwhile ends the start quietly), run
     the components, and declare the streams beside them rather than before: a standby
-    restarted during a NATS election competes for the lead at once."""
+    restarted during a NATS election competes for the lead at once. ``database_url``
+    migrates; each component connects with its URL in ``service_urls`` (its own role's
+    login, see ``db.SERVICE_ROLES``), else with it."""
     stop = asyncio.Event()
     _stop_on_signals(stop)
+    urls = {name: database_url for name in db.SERVICE_ROLES} | dict(service_urls or {})
     async with contextlib.AsyncExitStack() as held:
         opened = await startup.unless(
-            stop, _open(settings, (database_url, nats_url), components, held)
+            stop, _open(settings, (database_url, urls["api"], nats_url), components, held)
         )
         if opened is None:
             log.info("stopped while starting")
@@ -202,7 +208,7 @@ async def serve(
         tasks = {
             asyncio.create_task(c, name=n)
             for n, c in _tasks(
-                components, settings, database_url, (pool, read_pool), nc, (stop, streams)
+                components, settings, urls, (pool, read_pool), nc, (stop, streams)
             ).items()
         }
         if on_started is not None and await startup.unless(stop, streams.wait()):
@@ -213,17 +219,18 @@ async def serve(
 
 async def _open(
     settings: Settings,
-    urls: tuple[str, str],
+    urls: tuple[str, str, str],
     components: set[str],
     held: contextlib.AsyncExitStack,
 ) -> tuple[asyncpg.Pool, asyncpg.Pool | None, Client]:
-    """PostgreSQL reached and at the code's schema, the pools, NATS: each bounded by
-    LEDGER_START_TIMEOUT; closed by ``held`` (NATS drained first)."""
-    database_url, nats_url = urls
+    """PostgreSQL reached and at the code's schema (``urls``: the owner's, the API's, and
+    NATS), the pools, NATS: each bounded by LEDGER_START_TIMEOUT; closed by ``held`` (NATS
+    drained first)."""
+    database_url, api_url, nats_url = urls
     within = settings.stack.start_timeout
     await startup.wait_database(database_url, within)
     await startup.schema(database_url)
-    pool = await db.create_pool(database_url, settings.database)
+    pool = await db.create_pool(api_url, settings.database)
     held.push_async_callback(pool.close)
     read_url = settings.database.read_url if "api" in components else None
     read_pool = None

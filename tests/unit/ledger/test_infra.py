@@ -34,7 +34,9 @@ def _commands(group: click.Group = main, prefix: str = "") -> set[str]:
 
 def _known_variables() -> set[str]:
     users = re.findall(r"\$(LEDGER_NATS_[A-Z]+_PASSWORD)", ACCOUNTS)
-    services = {f"LEDGER_NATS_URL_{s}" for s in ("INGEST", "PROJECTOR", "SIGNER", "API")}
+    names = ("INGEST", "PROJECTOR", "SIGNER", "API")
+    services = {f"LEDGER_{kind}_URL_{s}" for kind in ("NATS", "DATABASE") for s in names}
+    services.add("LEDGER_DATABASE_URL_OWNER")  # the migration Job's
     return settings.variables() | set(users) | services
 
 

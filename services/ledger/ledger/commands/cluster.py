@@ -27,6 +27,7 @@ from ledger.paths import open_private, private_dir, write_private
 from ledger.settings import Settings
 from ledger.stack import process
 from ledger.stack.datadir import DataDirLock
+from ledger.stack.nats import PUBLISHERS
 from ledger.stack.nats_cluster import NatsCluster
 from ledger.stack.postgres import EmbeddedPostgres
 from ledger.stack.replica import EmbeddedReplica
@@ -70,13 +71,17 @@ def _env(
 
 
 def _start(
-    settings: Settings, directory: Path, urls: tuple[str, str], nats: NatsCluster
+    settings: Settings, directory: Path, urls: tuple[str, str, dict[str, str]], nats: NatsCluster
 ) -> tuple[Topography, list[subprocess.Popen[bytes]]]:
+    """``urls``: the primary's and the replica's (the owner's), and the services' roles'
+    passwords; each service connects to both as its own role."""
     ledger, port = str(Path(sys.executable).parent / "ledger"), settings.http.port
-    publishers = {user: nats.url(user) for user in ("cad", "bms", "simulator")}
+    publishers = {user: nats.url(user) for user in PUBLISHERS}
     found, procs = Topography(urls[0], urls[1], publishers, [], {}), []
+    primary, replica = (db.service_urls(url, urls[2]) for url in urls[:2])
     for name, command, user, extra in SERVICES:
-        env = _env(settings, directory, name, (urls[0], urls[1] if extra else "", nats.url(user)))
+        own = (primary[user], replica[user] if extra else "", nats.url(user))
+        env = _env(settings, directory, name, own)
         if command == "api":  # the first on LEDGER_HTTP_PORT, the next beside it if free
             listen = port if not found.apis else process.port_or_free(settings.http.host, port)
             env["LEDGER_HTTP_PORT"] = str(listen)
@@ -118,8 +123,10 @@ def run_cluster(settings: Settings, *, with_demo: bool) -> None:
     procs: list[subprocess.Popen[bytes]] = []
     try:
         database = asyncio.run(db.ensure_database(primary.url, "ledger"))
-        db.migrate_sync(database)
-        urls = (database, db.with_database(replica.start(), "ledger"))
+        db.migrate_sync(database)  # as the owner; the services then log in as their roles
+        logins = {role: primary.logins(role)[role] for role in db.SERVICE_ROLES.values()}
+        asyncio.run(db.enable_logins(database, logins))
+        urls = (database, db.with_database(replica.start(), "ledger"), logins)
         write_private(directory / "nats-passwords.json", msgspec.json.encode(nats.passwords))
         nats.start()
         asyncio.run(_declare(nats.url("ingest")))

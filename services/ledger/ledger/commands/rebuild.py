@@ -8,6 +8,7 @@ import asyncpg
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
+from ledger import db
 from ledger.runtime import projector_config, rebuild_workers
 from ledger.settings import Settings
 from projector import packpins, runner, service
@@ -29,6 +30,7 @@ def _bar() -> Progress:
 async def _rebuild(settings: Settings, database_url: str) -> int:
     config = projector_config(settings)
     tune_gc()
+    database_url = db.projector_url(database_url)  # the generations it makes are the projector's
     conn = await asyncpg.connect(database_url)
     try:
         if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", service.LOCK_KEY):

@@ -12,7 +12,7 @@ from nats.aio.client import Client
 
 from contracts.publisher import Publisher
 from contracts.topology import Topology
-from ledger import db, demo, signing, tokens
+from ledger import db, demo, jetstream, signing, tokens
 from ledger.paths import write_private
 from ledger.runtime import COMPONENTS, serve
 from ledger.settings import Settings
@@ -45,7 +45,7 @@ async def _register(database_url: str, secrets: dict[str, str]) -> None:
         await conn.close()
 
 
-def _banner(http_url: str, secrets: dict[str, str]) -> None:
+def _banner(http_url: str, secrets: dict[str, str], publishers: dict[str, str]) -> None:
     lines = [
         "Incident Ledger is running. Ctrl-C stops it.",
         f"  API      {http_url}",
@@ -53,6 +53,7 @@ def _banner(http_url: str, secrets: dict[str, str]) -> None:
         f"  Ready    {http_url}/ready",
     ]
     lines += [f"  {role:8} token: {secret}" for role, secret in secrets.items()]
+    lines += [f"  NATS {user:9} {url}" for user, url in publishers.items()]
     if "auditor" in secrets:
         lines.append(
             f"  Try: curl -H 'Authorization: Bearer {secrets['auditor']}' "
@@ -61,11 +62,19 @@ def _banner(http_url: str, secrets: dict[str, str]) -> None:
     click.echo("\n".join(lines))
 
 
-async def _publish_demo(nc: Client, topology: Topology) -> None:
-    publisher = Publisher(nc, topology)
-    events = demo.events()
-    for envelope in events:
-        await publisher.publish(envelope)
+async def _publish_demo(nc: Client, topology: Topology, publishers: dict[str, str]) -> None:
+    """As the ``simulator`` publishing system, through its own NATS account, when the
+    embedded NATS has one (its subjects carry no namespace); else as the services."""
+    own = None if topology.namespace else publishers.get("simulator")
+    conn = await jetstream.connect(own, "demo") if own else nc
+    events = demo.events(source="simulator") if own else demo.events()
+    try:
+        publisher = Publisher(conn, topology)
+        for envelope in events:
+            await publisher.publish(envelope)
+    finally:
+        if own:
+            await conn.close()
     incidents = sorted({e.incident_id for e in events})
     click.echo(
         f"  Demo: published {len(events)} events of {len(incidents)} incidents, e.g. {incidents[0]}"
@@ -78,9 +87,13 @@ async def _up(settings: Settings, ep: embedded.Endpoints, with_demo: bool) -> No
         settings = msgspec.structs.replace(
             settings, audit=msgspec.structs.replace(settings.audit, key_file=key)
         )
-    database_url = ep.database_url
+    database_url, service_urls = ep.database_url, None
     if ep.embedded and settings.database.url is None:
         database_url = await db.ensure_database(ep.database_url, "ledger")
+        # Migrated as the owner; then each service connects as its own role.
+        await db.migrate(database_url)
+        await db.enable_logins(database_url, ep.database_logins)
+        service_urls = db.service_urls(database_url, ep.database_logins)
     http_url = f"http://{settings.http.host}:{settings.http.port}"
 
     async def started(nc: Client) -> None:
@@ -90,13 +103,26 @@ async def _up(settings: Settings, ep: embedded.Endpoints, with_demo: bool) -> No
             await _register(database_url, secrets)
             embedded.publish_endpoints(
                 settings.stack.data_dir,
-                embedded.Endpoints(database_url, ep.nats_url, http_url, embedded=True),
+                embedded.Endpoints(
+                    database_url,
+                    ep.nats_url,
+                    http_url,
+                    embedded=True,
+                    nats_publishers=ep.nats_publishers,  # for publishing systems to find
+                ),
             )
-        _banner(http_url, secrets)
+        _banner(http_url, secrets, ep.nats_publishers)
         if with_demo:
-            await _publish_demo(nc, Topology(settings.nats.namespace))
+            await _publish_demo(nc, Topology(settings.nats.namespace), ep.nats_publishers)
 
-    await serve(settings, database_url, ep.nats_url, components=set(COMPONENTS), on_started=started)
+    await serve(
+        settings,
+        database_url,
+        ep.nats_url,
+        components=set(COMPONENTS),
+        on_started=started,
+        service_urls=service_urls,
+    )
 
 
 def run_up(settings: Settings, *, with_demo: bool) -> None:

@@ -1,6 +1,7 @@
 """The embedded stack: whichever of PostgreSQL and NATS has no URL configured is started
 here, under one data directory held by one process at a time. Their URLs are written to
-``<data_dir>/endpoints.json`` so that other ``ledger`` commands can find them."""
+``<data_dir>/endpoints.json`` (mode 600: the URLs carry passwords) so that other
+``ledger`` commands can find them."""
 
 from __future__ import annotations
 
@@ -10,18 +11,23 @@ from pathlib import Path
 
 import msgspec
 
+from ledger import db
 from ledger.paths import write_private
 from ledger.settings import Settings
 from ledger.stack.datadir import DataDirInUse, DataDirLock
-from ledger.stack.nats import EmbeddedNats
+from ledger.stack.nats import PUBLISHERS, EmbeddedNats
 from ledger.stack.postgres import EmbeddedPostgres
 
 
 class Endpoints(msgspec.Struct, frozen=True):
-    database_url: str
-    nats_url: str
+    database_url: str  # the owner's (superuser's, embedded): migrations and the CLI
+    nats_url: str  # the services'
     http_url: str | None = None
     embedded: bool = False
+    # The embedded PostgreSQL's service roles and their passwords (db.SERVICE_ROLES).
+    database_logins: dict[str, str] = msgspec.field(default_factory=dict)
+    # The embedded NATS's publishing systems: user → URL with its credentials.
+    nats_publishers: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 def endpoints_file(data_dir: Path) -> Path:
@@ -41,9 +47,16 @@ def running(settings: Settings) -> Iterator[Endpoints]:
     lock.acquire()
     postgres, nats = EmbeddedPostgres(data_dir), EmbeddedNats(data_dir)
     try:
-        db_url = db_url or postgres.start()
-        nats_url = nats_url or nats.start()
-        yield Endpoints(db_url, nats_url, embedded=True)
+        logins: dict[str, str] = {}
+        if not db_url:
+            db_url = postgres.start()
+            known = postgres.logins(*db.SERVICE_ROLES.values())
+            logins = {role: known[role] for role in db.SERVICE_ROLES.values()}
+        publishers: dict[str, str] = {}
+        if not nats_url:
+            nats_url = nats.start()
+            publishers = {user: nats.url_as(user) for user in PUBLISHERS}
+        yield Endpoints(db_url, nats_url, None, True, logins, publishers)
     finally:
         endpoints_file(data_dir).unlink(missing_ok=True)
         nats.stop()
@@ -63,11 +76,10 @@ def discover(settings: Settings) -> Endpoints | None:
     if not path.exists():
         return None
     found = msgspec.json.decode(path.read_bytes(), type=Endpoints)
-    return Endpoints(
-        settings.database.url or found.database_url,
-        settings.nats.url or found.nats_url,
-        found.http_url,
-        found.embedded,
+    return msgspec.structs.replace(
+        found,
+        database_url=settings.database.url or found.database_url,
+        nats_url=settings.nats.url or found.nats_url,
     )
 
 

@@ -9,7 +9,6 @@ configuration expects; ``url(user)`` gives a user's URL listing all three nodes.
 from __future__ import annotations
 
 import contextlib
-import secrets
 import signal
 import socket
 import subprocess
@@ -19,24 +18,22 @@ from pathlib import Path
 
 from ledger.paths import infra_dir
 from ledger.stack import process
-from ledger.stack.nats import server_binary
+from ledger.stack.nats import USERS, password_env, server_binary
+from ledger.stack.passwords import new_password
 
 NODES = 3
-USERS = ("ingest", "projector", "signer", "api", "cad", "bms", "simulator", "admin")
 
 
 class NatsCluster:
     def __init__(self, data_dir: Path, passwords: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir.resolve()
-        # NATS parses a variable's value as configuration: a password must read as a
-        # string (start with a letter), or the server takes it for a number and stops.
-        self.passwords = passwords or {user: f"pw{secrets.token_hex(16)}" for user in USERS}
+        self.passwords = passwords or {user: new_password() for user in USERS}
         ports = _free_ports(3 * NODES)
         self.ports, self.routes, self.monitors = ports[:NODES], ports[NODES:-NODES], ports[-NODES:]
         self.procs: list[subprocess.Popen[bytes] | None] = [None] * NODES
 
     def env(self) -> dict[str, str]:
-        return {f"LEDGER_NATS_{user.upper()}_PASSWORD": pw for user, pw in self.passwords.items()}
+        return password_env(self.passwords)
 
     def url(self, user: str) -> str:
         """``user``'s URL, naming every node (the client fails over between them)."""

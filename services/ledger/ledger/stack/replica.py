@@ -5,6 +5,7 @@ and what the replica tests read from."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,9 +21,10 @@ class EmbeddedReplica(EmbeddedPostgres):
         self.log = (data_dir / "logs" / "replica.log").resolve()
         self.primary = urlsplit(primary_url)
 
-    def _init(self, user: str | None) -> None:
+    def _init(self, user: str | None, password: str) -> bool:
         # Made afresh on every start: the primary's port is a new free one each time, and
-        # a copy is cheap at the sizes one machine holds.
+        # a copy is cheap at the sizes one machine holds. ``-R`` keeps the password the
+        # copy was taken with in its standby settings (the data directory is mode 700).
         shutil.rmtree(self.pgdata, ignore_errors=True)
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         if user:
@@ -35,4 +37,6 @@ class EmbeddedReplica(EmbeddedPostgres):
                 "-U", self.primary.username or "postgres", "--checkpoint=fast",
             ],
             check=True, user=user, capture_output=True,
+            env=os.environ | {"PGPASSWORD": self.primary.password or password},
         )  # fmt: skip
+        return True  # a standby's roles and pg_hba.conf are the primary's copies
