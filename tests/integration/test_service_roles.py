@@ -159,7 +159,7 @@ async def test_read_models_from_before_become_the_projectors(empty_database_url:
     """Given read models an owner's projector made before the roles existed, when the
     ledger migrates, then the projector, as its role, builds a new generation beside them,
     repoints the views and drops the old one."""
-    await asyncio.to_thread(db.migrate_sync, empty_database_url, "0013")
+    await asyncio.to_thread(db.migrate_sync, empty_database_url, "0014")
     owner = await asyncpg.connect(empty_database_url)
     await tables.create(owner, 1)
     await tables.activate(owner, 1, 1)
