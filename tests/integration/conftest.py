@@ -11,9 +11,9 @@ import nats.errors
 import pytest
 from nats.aio.client import Client
 
+from contracts.outcomes import AppendRequest
 from contracts.topology import Topology
 from ledger import db, ingest, jetstream
-from ledger.appends import AppendRequest
 from ledger.settings import DatabaseSettings, IngestSettings
 
 

@@ -23,10 +23,10 @@ import pytest
 from nats.aio.client import Client
 
 from contracts import canonical
+from contracts.outcomes import Rejected
 from contracts.topology import Topology
 from contracts.types import MAX_SAFE_INTEGER
 from ledger.intake import RejectionRecord, decode
-from ledger.sequencer import Rejected
 from ledger.settings import IngestSettings
 from tests.integration.conftest import wait_for_count
 from tests.support import note

@@ -9,9 +9,9 @@ import asyncpg
 import pytest
 from nats.aio.client import Client
 
+from contracts.outcomes import Recorded, Rejected
 from contracts.topology import Topology
 from ledger import store
-from ledger.sequencer import Recorded, Rejected
 from ledger.writer import Writer
 from tests.integration.faults import chain_problems
 from tests.support import envelope, note, note_envelope

@@ -16,31 +16,15 @@ from nats.js import JetStreamContext
 
 from contracts.envelope import Envelope
 from contracts.limits import DEFAULT_LIMITS
+from contracts.outcomes import AppendReply, AppendRequest, Outcome, Rejected
 from contracts.topology import Topology
 from ledger import http_rejections
 from ledger.consumer import TRANSIENT
 from ledger.intake import decode
-from ledger.sequencer import Outcome, Rejected
 from ledger.settings import IngestSettings
 from ledger.writer import Writer
 
 log = structlog.get_logger("ledger.appends")
-HEAD = 1024  # bytes of an oversize event sent in its place (for its rejection's record)
-
-
-class AppendRequest(msgspec.Struct, frozen=True):
-    items: list[bytes]  # each the raw JSON of one event, as the client sent it
-    # The sources the caller's token may publish as; None: any (a trusted caller).
-    sources: list[str] | None = None
-    # Index → size of each event too large to carry: its item holds its first HEAD bytes.
-    oversize: dict[int, int] = msgspec.field(default_factory=dict)
-
-
-class AppendReply(msgspec.Struct, frozen=True):
-    outcomes: list[Outcome] = msgspec.field(default_factory=list)
-    error: str | None = None
-
-
 _request = msgspec.msgpack.Decoder(AppendRequest)
 _reply = msgspec.msgpack.Encoder()
 

@@ -19,6 +19,7 @@ import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
+from contracts.outcomes import Outcome, Rejected
 from contracts.topology import Topology
 from ledger import jetstream, metrics, transient
 from ledger.decode_pool import DecodePool
@@ -26,7 +27,7 @@ from ledger.intake import Decoded, publish_rejection
 from ledger.prepared import Prepared
 from ledger.puller import ConsumerGone, Puller
 from ledger.reading import Reading, fresh, stream_seq
-from ledger.sequencer import Batch, Outcome, Rejected
+from ledger.sequencer import Batch
 from ledger.settings import IngestSettings
 from ledger.writer import Progress, Writer
 

@@ -25,11 +25,11 @@ import msgspec
 import structlog
 from nats.aio.msg import Msg
 
+from contracts.outcomes import Rejected
 from contracts.topology import Topology
 from ledger import warm, workers
 from ledger.intake import Decoded, decode_all, decode_batch
 from ledger.prepared import Prepared
-from ledger.sequencer import Rejected
 from ledger.settings import IngestSettings
 from projector.tuning import tune_gc
 

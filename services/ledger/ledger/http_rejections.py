@@ -23,11 +23,11 @@ from nats.js import JetStreamContext
 
 from contracts.errors import ContractError
 from contracts.limits import check_nesting
+from contracts.outcomes import Rejected
 from contracts.topology import Topology
 from contracts.types import TOKEN_PATTERN
 from ledger import metrics
 from ledger.intake import RejectionRecord
-from ledger.sequencer import Rejected
 
 UNKNOWN = "_unknown"  # the subject token of a rejection whose source nobody can tell
 SUBJECT = "http"  # a record's ``subject``: the event came over HTTP, not on a subject

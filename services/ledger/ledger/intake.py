@@ -16,10 +16,10 @@ from nats.js import JetStreamContext
 from contracts.codec import decode_envelope
 from contracts.envelope import Envelope
 from contracts.errors import ContractError
+from contracts.outcomes import Rejected
 from contracts.topology import Topology
 from ledger import metrics
 from ledger.prepared import Prepared, prepare
-from ledger.sequencer import Rejected
 from ledger.settings import IngestSettings
 
 log = structlog.get_logger("ledger.consumer")

@@ -18,6 +18,7 @@ import msgspec
 from contracts import canonical
 from contracts.envelope import Envelope
 from contracts.lifecycle import NEW, Lifecycle, advance
+from contracts.outcomes import Duplicate, Outcome, Recorded, Rejected
 from ledger.prepared import Prepared, prepare
 from ledger.record import Link, digest, event_of, record_bytes
 
@@ -32,33 +33,6 @@ class Head(msgspec.Struct, frozen=True, gc=False):
     version: int
     link: Link
     lifecycle: Lifecycle = NEW
-
-
-class Recorded(msgspec.Struct, frozen=True, tag="recorded"):
-    event_id: UUID
-    incident_id: str
-    version: int
-    position: int
-    hash: str
-
-
-class Duplicate(msgspec.Struct, frozen=True, tag="duplicate"):
-    event_id: UUID
-    incident_id: str
-    version: int
-    position: int
-    hash: str
-
-
-class Rejected(msgspec.Struct, frozen=True, tag="rejected"):
-    event_id: UUID | None
-    code: str
-    message: str
-    path: str = "$"
-    current_version: int | None = None
-
-
-Outcome = Recorded | Duplicate | Rejected
 
 
 class Row(msgspec.Struct, frozen=True):

@@ -24,12 +24,13 @@ from ledger_verify.tiles import TiledRange
 from nats.aio.client import Client
 
 from contracts.envelope import Envelope
+from contracts.outcomes import Recorded
 from contracts.topology import Topology
 from ledger import merkle_head, metrics, store
 from ledger.heads import Heads
 from ledger.lanes import Lanes, Turn
 from ledger.prepared import Prepared
-from ledger.sequencer import Batch, Recorded, Row, sequencing
+from ledger.sequencer import Batch, Row, sequencing
 
 BeforeCommit = Callable[[Batch], Awaitable[None]]
 

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from litestar.exceptions import HTTPException
 
+from contracts.outcomes import OVERSIZE_HEAD as HEAD
 from ledger.api.appends import MAX_EVENTS, carried, chunks, split
-from ledger.appends import HEAD
 from ledger.http_rejections import UNKNOWN, claimed_source, subject_source
 
 pytestmark = pytest.mark.unit

@@ -14,12 +14,12 @@ import pytest
 from nats.aio.msg import Msg
 
 from contracts import canonical
+from contracts.outcomes import Rejected
 from contracts.topology import Topology
 from ledger import decode_pool
 from ledger.decode_pool import MIN_BATCH, DecodePool
 from ledger.intake import Decoded, decode_batch
 from ledger.prepared import prepare
-from ledger.sequencer import Rejected
 from ledger.settings import IngestSettings
 from tests.support import note_envelope
 

@@ -12,8 +12,9 @@ import rfc8785
 
 from contracts import canonical
 from contracts.envelope import Envelope
+from contracts.outcomes import Duplicate, Recorded, Rejected
 from ledger.record import Link, event_of, record_bytes
-from ledger.sequencer import Duplicate, Head, Recorded, Rejected, Stored, sequence
+from ledger.sequencer import Head, Stored, sequence
 from tests.support import note_envelope
 
 pytestmark = pytest.mark.unit

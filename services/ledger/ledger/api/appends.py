@@ -22,11 +22,18 @@ from litestar.params import QueryParameter
 
 from contracts.errors import ContractError
 from contracts.limits import DEFAULT_LIMITS, MAX_RAW_DEPTH, check_nesting
+from contracts.outcomes import (
+    OVERSIZE_HEAD,
+    AppendReply,
+    AppendRequest,
+    Duplicate,
+    Outcome,
+    Recorded,
+    Rejected,
+)
 from ledger.api import append_schema, consistency, receipts
 from ledger.api.auth import Principal, roles
 from ledger.api.problems import problems
-from ledger.appends import HEAD, AppendReply, AppendRequest
-from ledger.sequencer import Duplicate, Outcome, Recorded, Rejected
 
 MAX_EVENTS = 1000
 MAX_BODY = 64 * 1024 * 1024  # 1,000 envelopes at the 63 KiB limit, and room
@@ -84,7 +91,7 @@ def carried(items: list[bytes], sources: list[str]) -> AppendRequest:
     first bytes and its size (it is refused anyway, and may not fit a NATS message)."""
     limit = DEFAULT_LIMITS.max_envelope_bytes
     oversize = {i: len(item) for i, item in enumerate(items) if len(item) > limit}
-    heads = [item[:HEAD] if i in oversize else item for i, item in enumerate(items)]
+    heads = [item[:OVERSIZE_HEAD] if i in oversize else item for i, item in enumerate(items)]
     return AppendRequest(heads, sources, oversize)
 
 

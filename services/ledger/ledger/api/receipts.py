@@ -11,9 +11,9 @@ import asyncpg
 import msgspec
 from ledger_verify.merkle import leaf_hash
 
+from contracts.outcomes import Duplicate, Outcome, Recorded
 from ledger import proofs
 from ledger.api.proofs import latest_checkpoint
-from ledger.sequencer import Duplicate, Outcome, Recorded
 
 WAIT = 5.0  # seconds a receipt is waited for; checkpoints are signed every second
 

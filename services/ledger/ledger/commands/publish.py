@@ -17,9 +17,9 @@ import msgspec
 import nats.errors
 from nats.aio.msg import Msg
 
+from contracts.outcomes import Recorded
 from contracts.publisher import Publisher
 from ledger.intake import RejectionRecord
-from ledger.sequencer import Recorded
 from ledger.settings import Settings
 
 
