@@ -1,0 +1,1 @@
+"""Plumbing both services share: settings, database access, leadership, logging, files."""
