@@ -18,9 +18,9 @@ import asyncpg
 import pytest
 
 from contracts.topology import Topology
-from ledger import db
 from ledger.stack.nats import EmbeddedNats
 from ledger.stack.postgres import EmbeddedPostgres
+from plumbing import db
 
 
 def _unique(prefix: str) -> str:

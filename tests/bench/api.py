@@ -30,11 +30,12 @@ import psutil
 from contracts import builders
 from contracts.envelope import Actor
 from contracts.events import Site
-from ledger import db, tokens
 from ledger import store as ledger_store
+from ledger import tokens
 from ledger.runtime import projector_config
-from ledger.settings import load
 from ledger.stack.process import free_port
+from plumbing import db
+from plumbing.settings import load
 from projector import losses, runner, tables
 from tests.bench import stack
 

@@ -24,8 +24,9 @@ from ledger_verify import export as offline
 from ledger_verify import note
 
 from contracts.topology import Topology
-from ledger import db, live_verify
+from ledger import live_verify
 from ledger.commands.audit import export_full
+from plumbing import db
 from tests.bench import stack
 from tests.bench.ingest import prefill
 from tests.support import ledger_process

@@ -22,9 +22,10 @@ from nats.js import api
 
 from contracts.codec import decode_envelope
 from contracts.topology import Topology
-from ledger import db, jetstream
+from ledger import jetstream
 from ledger.sequencer import sequence
 from ledger.store import COLUMNS
+from plumbing import db
 from tests.bench import stack
 from tests.bench.latency import offered_load
 from tests.bench.peer import eventsourcing_rate

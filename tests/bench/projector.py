@@ -20,13 +20,14 @@ import msgspec
 import nats
 
 from contracts.topology import Topology
-from ledger import db, jetstream
+from ledger import jetstream
 from ledger import store as ledger_store
 from ledger.runtime import projector_config, rebuild_workers
-from ledger.settings import load
 from ledger.simulation import history
+from plumbing import db
+from plumbing.settings import load
+from plumbing.tuning import tune_gc
 from projector import runner, tables
-from projector.tuning import tune_gc
 from tests.bench import stack
 from tests.bench.ingest import ledger_rate
 

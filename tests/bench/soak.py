@@ -22,9 +22,10 @@ import msgspec
 from ledger_verify import note
 
 from contracts.topology import Topology
-from ledger import db, jetstream, live_verify
+from ledger import jetstream, live_verify
 from ledger.stack.nats_cluster import NatsCluster
 from ledger.stack.postgres import EmbeddedPostgres
+from plumbing import db
 from tests.bench.soak_parts import Faults, Load, Services, percentile, projection_lag
 
 SECONDS = int(os.environ.get("LEDGER_SOAK_SECONDS", "600"))

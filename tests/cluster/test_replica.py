@@ -16,11 +16,12 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from ledger import db, tokens
+from ledger import tokens
 from ledger.api.app import create_app
-from ledger.settings import DatabaseSettings
 from ledger.stack.postgres import EmbeddedPostgres
 from ledger.stack.replica import EmbeddedReplica
+from plumbing import db
+from plumbing.settings import DatabaseSettings
 from tests.integration.api_story import Story, outage
 
 pytestmark = pytest.mark.cluster

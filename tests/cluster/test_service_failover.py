@@ -22,9 +22,9 @@ from nats.js.errors import ServiceUnavailableError
 from contracts import canonical
 from contracts.topology import Topology
 from ledger.runtime import projector_config
-from ledger.settings import load
 from ledger.simulation import history
 from ledger.stack.nats_cluster import NatsCluster
+from plumbing.settings import load
 from projector import runner
 from tests.cluster.publishing import notes, publish_until_acked
 from tests.integration import faults

@@ -15,11 +15,12 @@ from nats.aio.client import Client
 from contracts import builders
 from contracts.envelope import Actor, Envelope
 from contracts.events import Personal, Site
-from ledger import db, tokens
 from ledger import store as ledger_store
+from ledger import tokens
 from ledger.api.app import create_app
 from ledger.runtime import projector_config
-from ledger.settings import load
+from plumbing import db
+from plumbing.settings import load
 from projector import runner
 from projector.models import Config
 from tests.integration.test_projector import record

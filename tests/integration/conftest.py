@@ -13,8 +13,9 @@ from nats.aio.client import Client
 
 from contracts.outcomes import AppendRequest
 from contracts.topology import Topology
-from ledger import db, ingest, jetstream
-from ledger.settings import DatabaseSettings, IngestSettings
+from ledger import ingest, jetstream
+from plumbing import db
+from plumbing.settings import DatabaseSettings, IngestSettings
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from contracts.topology import Topology
 from ledger import jetstream
 from ledger import store as ledger_store
 from ledger.runtime import projector_config
-from ledger.settings import load
 from ledger.simulation import history
+from plumbing.settings import load
 from projector import alerts, runner
 
 pytestmark = pytest.mark.integration

@@ -10,9 +10,10 @@ import httpx
 import pytest
 from nats.aio.client import Client
 
-from ledger import db, store, tokens
+from ledger import store, tokens
 from ledger.api.app import create_app
-from ledger.settings import DatabaseSettings
+from plumbing import db
+from plumbing.settings import DatabaseSettings
 from tests.support import note_envelope
 
 pytestmark = pytest.mark.integration

@@ -15,8 +15,9 @@ import pytest
 from nats.aio.client import Client
 
 from contracts.topology import Topology
-from ledger import db, tokens
+from ledger import tokens
 from ledger.api.app import create_app
+from plumbing import db
 from tests.support import note
 
 pytestmark = pytest.mark.integration

@@ -19,9 +19,9 @@ from ledger_verify.report import TAMPERED, UNTRUSTED, VALID
 from nats.aio.client import Client
 
 from contracts.topology import Topology
-from ledger import db
 from ledger.api.app import create_app
 from ledger.signer import Policy, Signer
+from plumbing import db
 from tests.integration import tampering
 from tests.integration.test_api import bearer, http
 from tests.integration.test_checkpoints import Published

@@ -17,9 +17,9 @@ from nats.aio.client import Client
 
 from contracts.publisher import Publisher
 from contracts.topology import Topology
-from ledger import db
 from ledger.api.app import create_app
 from ledger.signer import Policy, Refused, Signer
+from plumbing import db
 from tests.integration.conftest import wait_for_count
 from tests.integration.test_api import bearer, http
 from tests.support import note as note_event

@@ -30,8 +30,8 @@ from contracts.envelope import Actor, Envelope
 from contracts.events import Personal, Site
 from contracts.publisher import Publisher
 from contracts.topology import Topology
-from ledger import db
 from ledger.api.app import create_app
+from plumbing import db
 from projector import runner
 from tests.integration.api_story import _config
 from tests.integration.conftest import wait_for_count

@@ -20,10 +20,11 @@ from nats.aio.client import Client
 
 from contracts.publisher import Publisher
 from contracts.topology import Topology
-from ledger import db, jetstream
+from ledger import jetstream
 from ledger.stack import process
 from ledger.stack.nats import EmbeddedNats, server_binary
 from ledger.stack.postgres import EmbeddedPostgres
+from plumbing import db
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ import pytest
 
 from contracts.envelope import Envelope
 from ledger import store
-from ledger.db import acting_as
+from plumbing.db import acting_as
 from tests.support import note_envelope
 
 pytestmark = pytest.mark.integration

@@ -18,11 +18,12 @@ import httpx
 import pytest
 
 from contracts.topology import Topology
-from ledger import db, jetstream
+from ledger import jetstream
 from ledger.api.app import create_app
-from ledger.settings import DatabaseSettings
 from ledger.stack.nats import EmbeddedNats
 from ledger.stack.postgres import EmbeddedPostgres
+from plumbing import db
+from plumbing.settings import DatabaseSettings
 from tests.integration import faults
 from tests.integration.test_api import http
 

@@ -19,11 +19,12 @@ from ledger_verify import note
 from litestar import Request, get
 from nats.aio.client import Client
 
-from ledger import db, tokens
-from ledger import logging as ledger_logging
+from ledger import tokens
 from ledger.api.app import create_app
 from ledger.api.auth import roles
-from ledger.settings import LogSettings
+from plumbing import db
+from plumbing import logs as ledger_logging
+from plumbing.settings import LogSettings
 from tests.integration.test_api import http
 
 pytestmark = pytest.mark.integration

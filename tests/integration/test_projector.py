@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 
 from contracts import scenarios
 from ledger import store as ledger_store
-from ledger.db import with_database
 from ledger.runtime import projector_config
-from ledger.settings import load
 from ledger.simulation import plan
+from plumbing.db import with_database
+from plumbing.settings import load
 from projector import runner, tables
 from projector.models import Config
 

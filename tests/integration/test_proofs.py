@@ -17,9 +17,10 @@ from nats.aio.client import Client
 
 from contracts.publisher import Publisher
 from contracts.topology import Topology
-from ledger import db, signer
+from ledger import signer
 from ledger.api import receipts
 from ledger.api.app import create_app
+from plumbing import db
 from tests.integration.conftest import wait_for_count
 from tests.integration.test_api import bearer, http
 from tests.integration.test_checkpoints import Published, signer_in

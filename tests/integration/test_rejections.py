@@ -27,7 +27,7 @@ from contracts.outcomes import Rejected
 from contracts.topology import Topology
 from contracts.types import MAX_SAFE_INTEGER
 from ledger.intake import RejectionRecord, decode
-from ledger.settings import IngestSettings
+from plumbing.settings import IngestSettings
 from tests.integration.conftest import wait_for_count
 from tests.support import note
 

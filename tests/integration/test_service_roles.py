@@ -15,10 +15,10 @@ from ledger_verify import note
 from nats.aio.client import Client
 
 from contracts.topology import Topology
-from ledger import db
-from ledger.db import SERVICE_ROLES, acting_as
 from ledger.signer import Policy, Signer
 from ledger.writer import Writer
+from plumbing import db
+from plumbing.db import SERVICE_ROLES, acting_as
 from projector import tables
 from tests.support import note_envelope
 

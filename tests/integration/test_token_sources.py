@@ -11,9 +11,10 @@ import pytest
 from click.testing import CliRunner, Result
 from nats.aio.client import Client
 
-from ledger import db, tokens
+from ledger import tokens
 from ledger.api.app import create_app
 from ledger.cli import main
+from plumbing import db
 from tests.integration.test_api import bearer, http
 
 pytestmark = pytest.mark.integration

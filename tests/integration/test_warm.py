@@ -9,8 +9,8 @@ import pytest
 
 from contracts.topology import Topology
 from ledger import store, warm
-from ledger.db import acting_as
-from ledger.settings import IngestSettings
+from plumbing.db import acting_as
+from plumbing.settings import IngestSettings
 from tests.support import note_envelope
 
 pytestmark = pytest.mark.integration

@@ -21,8 +21,8 @@ from contracts.topology import Topology
 from ledger import http_rejections
 from ledger.consumer import TRANSIENT
 from ledger.intake import decode
-from ledger.settings import IngestSettings
 from ledger.writer import Writer
+from plumbing.settings import IngestSettings
 
 log = structlog.get_logger("ledger.appends")
 _request = msgspec.msgpack.Decoder(AppendRequest)

@@ -9,10 +9,11 @@ from typing import IO
 import click
 
 from contracts import scenarios
-from ledger import db, publishing, startup
+from ledger import publishing, startup
 from ledger.commands import audit_cli, context, credentials, rejections
-from ledger.settings import SettingsError
 from ledger.stack import embedded
+from plumbing import db
+from plumbing.settings import SettingsError
 
 
 class _Ledger(click.Group):

@@ -21,15 +21,16 @@ from nats.js import JetStreamContext
 
 from contracts.outcomes import Outcome, Rejected
 from contracts.topology import Topology
-from ledger import jetstream, metrics, transient
+from ledger import jetstream, metrics
 from ledger.decode_pool import DecodePool
 from ledger.intake import Decoded, publish_rejection
 from ledger.prepared import Prepared
 from ledger.puller import ConsumerGone, Puller
 from ledger.reading import Reading, fresh, stream_seq
 from ledger.sequencer import Batch
-from ledger.settings import IngestSettings
 from ledger.writer import Progress, Writer
+from plumbing import transient
+from plumbing.settings import IngestSettings
 
 log = structlog.get_logger("ledger.consumer")
 TRANSIENT = (*transient.DATABASE, nats.errors.Error, ConsumerGone)

@@ -27,11 +27,12 @@ from nats.aio.msg import Msg
 
 from contracts.outcomes import Rejected
 from contracts.topology import Topology
-from ledger import warm, workers
+from ledger import warm
 from ledger.intake import Decoded, decode_all, decode_batch
 from ledger.prepared import Prepared
-from ledger.settings import IngestSettings
-from projector.tuning import tune_gc
+from plumbing import workers
+from plumbing.settings import IngestSettings
+from plumbing.tuning import tune_gc
 
 log = structlog.get_logger("ledger.decode_pool")
 MIN_BATCH = 200

@@ -10,11 +10,12 @@ import structlog
 from nats.aio.client import Client
 
 from contracts.topology import Topology
-from ledger import appends, consumer, leader, metrics, startup, warm
+from ledger import appends, consumer, metrics, startup, warm
 from ledger.decode_pool import DecodePool
-from ledger.settings import IngestSettings
 from ledger.writer import Writer
-from projector.tuning import tune_gc
+from plumbing import leader
+from plumbing.settings import IngestSettings
+from plumbing.tuning import tune_gc
 
 log = structlog.get_logger("ledger.ingest")
 

@@ -20,7 +20,7 @@ from contracts.outcomes import Rejected
 from contracts.topology import Topology
 from ledger import metrics
 from ledger.prepared import Prepared, prepare
-from ledger.settings import IngestSettings
+from plumbing.settings import IngestSettings
 
 log = structlog.get_logger("ledger.consumer")
 

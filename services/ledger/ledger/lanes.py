@@ -11,7 +11,7 @@ What the writer knows (next position, incident heads, the Merkle log) is therefo
 updated when a batch gives up the order, not when it commits; and whenever it must read
 something back from the table, it first waits for the other lanes to finish (``settle``).
 
-A lane serves one batch at a time. The lane that holds the lead (``ledger.leader``) is the
+A lane serves one batch at a time. The lane that holds the lead (``plumbing.leader``) is the
 first; a writer with one lane works as before, one batch at a time.
 """
 
@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Sequence
 
 import asyncpg
 
-from ledger import transient
+from plumbing import transient
 
 
 class Lane:

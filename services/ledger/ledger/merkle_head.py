@@ -20,7 +20,7 @@ from ledger_verify.compact import CompactRange
 from ledger_verify.merkle import leaf_hash
 from ledger_verify.tiles import TiledRange
 
-from ledger import db
+from plumbing import db
 
 log = structlog.get_logger("ledger.merkle")
 _CHUNK = 10_000

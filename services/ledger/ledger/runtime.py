@@ -20,16 +20,18 @@ import uvicorn
 from nats.aio.client import Client
 
 from contracts.topology import Topology
-from ledger import db, ingest, jetstream, logging, nats_link, signing, startup
+from ledger import ingest, jetstream, nats_link, signing, startup
 from ledger.api.app import create_app
-from ledger.paths import repo_root
-from ledger.settings import Settings, SettingsError
+from plumbing import db
+from plumbing import logs as logging
+from plumbing.paths import repo_root
+from plumbing.settings import Settings, SettingsError
+from plumbing.tuning import tune_gc
 from projector import deadlines
 from projector import service as projector
 from projector.models import Config as ProjectorConfig
 from projector.packwatch import PackWatch
 from projector.parallel import Workers
-from projector.tuning import tune_gc
 
 log = logging.get("ledger.runtime")
 COMPONENTS = ("ingest", "projector", "api", "signer")

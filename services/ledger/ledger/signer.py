@@ -26,8 +26,9 @@ import structlog
 from ledger_verify import note
 from ledger_verify.compact import CompactRange
 
-from ledger import leader, merkle_head, transient
-from ledger.paths import private_dir, write_private
+from ledger import merkle_head
+from plumbing import leader, transient
+from plumbing.paths import private_dir, write_private
 
 log = structlog.get_logger("ledger.signer")
 _TRANSIENT = (*transient.DATABASE, nats.errors.Error)

@@ -13,8 +13,8 @@ from nats.aio.client import Client
 
 from contracts.topology import Topology
 from ledger import signer
-from ledger.paths import PRIVATE_DIR, write_private
-from ledger.settings import Settings
+from plumbing.paths import PRIVATE_DIR, write_private
+from plumbing.settings import Settings
 
 log = structlog.get_logger("ledger.signer")
 DEV_KEY = "dev-signer.key"

@@ -17,9 +17,9 @@ import asyncpg
 import structlog
 from alembic.util import CommandError
 
-from ledger import db
-from ledger.settings import HttpSettings, Settings, SettingsError
 from ledger.stack.datadir import DataDirLock
+from plumbing import db
+from plumbing.settings import HttpSettings, Settings, SettingsError
 
 T = TypeVar("T")
 log = structlog.get_logger("ledger.startup")

@@ -2,7 +2,7 @@
 verifying transaction exported, so that every stretch is read from the same instant of
 the log, and checks the stretches it is handed (``stretches.check_range``).
 
-Processes, not threads: the checks are CPU work under the GIL (``ledger.workers``).
+Processes, not threads: the checks are CPU work under the GIL (``plumbing.workers``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import asyncpg
 
 from ledger import stretches
 from ledger.stretches import Stretch
-from ledger.workers import pool as workers_pool
+from plumbing.workers import pool as workers_pool
 
 _SNAPSHOT = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
 

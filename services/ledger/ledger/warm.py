@@ -23,8 +23,8 @@ from ledger import store
 from ledger.intake import decode_all
 from ledger.prepared import Prepared
 from ledger.sequencer import sequence
-from ledger.settings import IngestSettings
 from ledger.simulation import history
+from plumbing.settings import IngestSettings
 
 SAMPLE = 64
 

@@ -1,5 +1,5 @@
 """The sequencer's writer: every append, from NATS or HTTP, through the connection that
-holds leadership (see ``ledger.leader``) and, for large batches, a second one beside it
+holds leadership (see ``plumbing.leader``) and, for large batches, a second one beside it
 (``ledger.lanes``): batches are sequenced one at a time, and the next is sent while the
 one before it commits.
 

@@ -14,9 +14,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from ledger.paths import migrations_dir
-from ledger.settings import DatabaseSettings
-from ledger.stack import passwords
+from plumbing import passwords
+from plumbing.paths import migrations_dir
+from plumbing.settings import DatabaseSettings
 
 _POSITION = operator.itemgetter(0)
 

@@ -25,10 +25,10 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 import structlog
 
-from ledger import transient
+from plumbing import transient
 
 LOCK_KEY = 7301746716318023681  # distinct from the append lock in events_gapless
-log = structlog.get_logger("ledger.leader")
+log = structlog.get_logger("plumbing.leader")
 
 
 async def _connect(url: str, failure: str) -> asyncpg.Connection | None:

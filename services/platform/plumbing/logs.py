@@ -6,7 +6,7 @@ loggers (asyncpg, nats, uvicorn) go through the same chain.
 
 No line carries a secret: tracebacks are rendered without their frames' local variables
 (structlog's default shows them, and a handler's locals hold the caller's bearer token and
-the signer's key), and :func:`ledger.log_redaction.redact_secrets` masks tokens, passwords
+the signer's key), and :func:`plumbing.log_redaction.redact_secrets` masks tokens, passwords
 and key material in what remains, ours and third-party lines alike.
 """
 
@@ -19,8 +19,8 @@ from typing import Any
 import msgspec
 import structlog
 
-from ledger.log_redaction import redact_secrets
-from ledger.settings import LogSettings
+from plumbing.log_redaction import redact_secrets
+from plumbing.settings import LogSettings
 
 # Tracebacks as data, without frame locals.
 _EXCEPTIONS_AS_DICT = structlog.processors.ExceptionRenderer(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import msgspec
 
-from ledger.paths import write_private
+from plumbing.paths import write_private
 
 
 def new_password() -> str:

@@ -2,7 +2,7 @@
 
 Each field of a struct is read from ``<PREFIX><FIELD>`` (upper case). A value that does
 not convert, or breaks its field's rule (the ranges below, and ``__post_init__`` with
-``ledger.setting_rules``), fails fast: one ``SettingsError`` line naming the variable,
+``plumbing.setting_rules``), fails fast: one ``SettingsError`` line naming the variable,
 before anything starts (``ledger``'s commands exit 2 on it).
 """
 
@@ -15,7 +15,7 @@ from typing import Annotated, Any, TypeVar
 
 import msgspec
 
-from ledger import setting_rules as rules
+from plumbing import setting_rules as rules
 
 T = TypeVar("T", bound=msgspec.Struct)
 Positive = Annotated[float, msgspec.Meta(gt=0)]

@@ -21,10 +21,10 @@ from multiprocessing.process import BaseProcess
 import asyncpg
 import msgspec
 
+from plumbing.tuning import tune_gc
 from projector import store, tables
 from projector.models import Config
 from projector.store import Progress
-from projector.tuning import tune_gc
 
 PARALLEL_FROM = 50_000
 """Fewer events than this to fold: starting processes would cost more than it saves."""

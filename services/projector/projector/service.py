@@ -12,7 +12,7 @@ import structlog
 from nats.js import JetStreamContext
 
 from contracts.topology import Topology
-from ledger import leader, transient
+from plumbing import leader, transient
 from projector import alerts, metrics, packpins, runner
 from projector.packwatch import PackWatch
 from projector.parallel import Workers

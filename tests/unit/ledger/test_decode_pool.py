@@ -20,7 +20,7 @@ from ledger import decode_pool
 from ledger.decode_pool import MIN_BATCH, DecodePool
 from ledger.intake import Decoded, decode_batch
 from ledger.prepared import prepare
-from ledger.settings import IngestSettings
+from plumbing.settings import IngestSettings
 from tests.support import note_envelope
 
 pytestmark = pytest.mark.unit

@@ -11,10 +11,10 @@ import click
 import pytest
 import yaml
 
-from ledger import settings
 from ledger.cli import main
-from ledger.paths import infra_dir, repo_root
 from ledger.stack import process
+from plumbing import settings
+from plumbing.paths import infra_dir, repo_root
 
 pytestmark = pytest.mark.unit
 INFRA = infra_dir()

@@ -13,10 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from ledger_verify import note
 
-from ledger import logging as ledger_logging
 from ledger import tokens
-from ledger.log_redaction import MASK, redact_secrets, scrub
-from ledger.settings import LogSettings
+from plumbing import logs as ledger_logging
+from plumbing.log_redaction import MASK, redact_secrets, scrub
+from plumbing.settings import LogSettings
 
 pytestmark = pytest.mark.unit
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from ledger.paths import open_private, private_dir, write_private
 from ledger.stack import process
 from ledger.stack.datadir import DataDirLock
+from plumbing.paths import open_private, private_dir, write_private
 
 pytestmark = pytest.mark.unit
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ledger.runtime import projector_config
-from ledger.settings import SettingsError, load
+from plumbing.settings import SettingsError, load
 from projector.deadlines import PackError
 
 pytestmark = pytest.mark.unit

@@ -12,8 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger import db
-from ledger.stack import passwords
+from plumbing import db, passwords
 
 pytestmark = pytest.mark.unit
 

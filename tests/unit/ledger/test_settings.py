@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.settings import SettingsError, load, variables
+from plumbing.settings import SettingsError, load, variables
 
 pytestmark = pytest.mark.unit
 

@@ -11,13 +11,13 @@ import time
 
 import pytest
 
-from ledger import workers
+from plumbing import workers
 
 pytestmark = pytest.mark.unit
 
 PARENT = """
 import os, sys, time
-from ledger import workers
+from plumbing import workers
 if __name__ == "__main__":
     pool = workers.pool(1)
     print(pool.submit(os.getpid).result(), flush=True)

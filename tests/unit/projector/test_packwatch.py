@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ledger.runtime import pack_watch
-from ledger.settings import load
+from plumbing.settings import load
 from projector.deadlines import PackError
 from projector.models import Config
 

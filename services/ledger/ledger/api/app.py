@@ -44,7 +44,7 @@ from ledger.api import (
 )
 from ledger.api.paging import BadParameter
 from ledger.api.problems import PROMETHEUS_TEXT
-from ledger.paths import repo_root
+from plumbing.paths import repo_root
 from projector import deadlines as engine
 from projector.models import Config
 
@@ -236,7 +236,7 @@ def create_app(
         lifespan=[replica.watching],
         openapi_config=OpenAPIConfig(title="Incident Ledger", version="1", path="/schema"),
         debug=False,
-        logging_config=None,  # ledger.logging owns the configuration
+        logging_config=None,  # plumbing.logs owns the configuration
     )
 
 

@@ -10,7 +10,7 @@ from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 
-from ledger import db
+from plumbing import db
 
 
 class Health(msgspec.Struct, frozen=True):

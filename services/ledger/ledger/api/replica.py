@@ -19,7 +19,7 @@ import structlog
 from litestar import Litestar
 from litestar.datastructures import State
 
-from ledger import transient
+from plumbing import transient
 
 INTERVAL = 1.0  # seconds between checks; also each check's time limit
 _HEAD = "SELECT coalesce(max(position), 0) FROM events"

@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from ledger import audit_files, bundles, live_verify
-from ledger.settings import Settings
 from ledger.signing import DEV_KEY
+from plumbing.settings import Settings
 
 
 def pinned_keys(given: tuple[str, ...], settings: Settings) -> list[note.Verifier]:

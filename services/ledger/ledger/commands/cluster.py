@@ -21,16 +21,17 @@ import msgspec
 
 from contracts.publisher import Publisher
 from contracts.topology import Topology
-from ledger import db, demo, jetstream, signing
+from ledger import demo, jetstream, signing
 from ledger.commands.up import _dev_secrets, _register
-from ledger.paths import open_private, private_dir, write_private
-from ledger.settings import Settings
 from ledger.stack import process
 from ledger.stack.datadir import DataDirLock
 from ledger.stack.nats import PUBLISHERS
 from ledger.stack.nats_cluster import NatsCluster
 from ledger.stack.postgres import EmbeddedPostgres
 from ledger.stack.replica import EmbeddedReplica
+from plumbing import db
+from plumbing.paths import open_private, private_dir, write_private
+from plumbing.settings import Settings
 
 # (name, command, NATS user, extra settings): the processes, in start order.
 SERVICES = [

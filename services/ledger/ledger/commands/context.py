@@ -11,10 +11,11 @@ from typing import TypeVar
 import asyncpg
 import click
 
-from ledger import db, startup
-from ledger import logging as ledger_logging
-from ledger.settings import Settings, load
+from ledger import startup
 from ledger.stack import embedded
+from plumbing import db
+from plumbing import logs as ledger_logging
+from plumbing.settings import Settings, load
 
 T = TypeVar("T")
 

@@ -20,7 +20,7 @@ from nats.aio.msg import Msg
 from contracts.outcomes import Recorded
 from contracts.publisher import Publisher
 from ledger.intake import RejectionRecord
-from ledger.settings import Settings
+from plumbing.settings import Settings
 
 
 class Line(msgspec.Struct, frozen=True):

@@ -8,11 +8,11 @@ import asyncpg
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from ledger import db
 from ledger.runtime import projector_config, rebuild_workers
-from ledger.settings import Settings
+from plumbing import db
+from plumbing.settings import Settings
+from plumbing.tuning import tune_gc
 from projector import packpins, runner, service
-from projector.tuning import tune_gc
 
 
 def _bar() -> Progress:

@@ -14,8 +14,8 @@ from rich.progress import Progress
 
 from contracts import scenarios
 from contracts.publisher import Publisher
-from ledger.settings import Settings
 from ledger.simulation import Timed, plan
+from plumbing.settings import Settings
 
 
 def timeline(names: list[str], *, speed: float, incidents: int, seed: int) -> list[Timed]:

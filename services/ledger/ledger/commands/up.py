@@ -12,11 +12,12 @@ from nats.aio.client import Client
 
 from contracts.publisher import Publisher
 from contracts.topology import Topology
-from ledger import db, demo, jetstream, signing, tokens
-from ledger.paths import write_private
+from ledger import demo, jetstream, signing, tokens
 from ledger.runtime import COMPONENTS, serve
-from ledger.settings import Settings
 from ledger.stack import embedded
+from plumbing import db
+from plumbing.paths import write_private
+from plumbing.settings import Settings
 
 DEV_ROLES = ("admin", "auditor", "clerk", "publisher")
 DEV_SOURCES = ("demo", "desk")  # the development publisher's: the demo's and README's

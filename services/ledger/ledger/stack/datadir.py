@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import IO
 
-from ledger.paths import PRIVATE_DIR, PRIVATE_FILE
+from plumbing.paths import PRIVATE_DIR, PRIVATE_FILE
 
 
 class DataDirInUse(RuntimeError):

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import msgspec
 
-from ledger import db
-from ledger.paths import write_private
-from ledger.settings import Settings
 from ledger.stack.datadir import DataDirInUse, DataDirLock
 from ledger.stack.nats import PUBLISHERS, EmbeddedNats
 from ledger.stack.postgres import EmbeddedPostgres
+from plumbing import db
+from plumbing.paths import write_private
+from plumbing.settings import Settings
 
 
 class Endpoints(msgspec.Struct, frozen=True):

@@ -16,8 +16,9 @@ import subprocess
 import sysconfig
 from pathlib import Path
 
-from ledger.paths import infra_dir
-from ledger.stack import passwords, process
+from ledger.stack import process
+from plumbing import passwords
+from plumbing.paths import infra_dir
 
 # Every user of accounts.conf: the services, the publishing systems, the system account's.
 USERS = ("ingest", "projector", "signer", "api", "cad", "bms", "simulator", "admin")

@@ -16,10 +16,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-from ledger.paths import infra_dir
 from ledger.stack import process
 from ledger.stack.nats import USERS, password_env, server_binary
-from ledger.stack.passwords import new_password
+from plumbing.passwords import new_password
+from plumbing.paths import infra_dir
 
 NODES = 3
 

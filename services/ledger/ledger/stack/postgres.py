@@ -21,8 +21,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ledger.paths import infra_dir
-from ledger.stack import passwords, process
+from ledger.stack import process
+from plumbing import passwords
+from plumbing.paths import infra_dir
 
 _SERVICE_USER = "pgserver"  # PostgreSQL refuses to run as root
 SUPERUSER = "postgres"

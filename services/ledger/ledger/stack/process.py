@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ledger.paths import open_private, private_dir
+from plumbing.paths import open_private, private_dir
 
 _PR_SET_PDEATHSIG = 1
 
