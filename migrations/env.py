@@ -1,6 +1,6 @@
 """Alembic environment: raw SQL migrations, no models (``target_metadata`` is None).
 
-The URL comes from ``config.attributes["url"]`` (set by ``ledger.db.migrate``) or from
+The URL comes from ``config.attributes["url"]`` (set by ``plumbing.db.migrate``) or from
 ``LEDGER_DATABASE_URL``; it is libpq form and turned into SQLAlchemy's asyncpg form here.
 """
 

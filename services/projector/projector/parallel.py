@@ -22,7 +22,7 @@ import asyncpg
 import msgspec
 
 from plumbing.tuning import tune_gc
-from projector import store, tables
+from projector import folding, store, tables
 from projector.models import Config
 from projector.store import Progress
 
@@ -81,13 +81,11 @@ def _work(url: str, generation: int, config: Config, partition: tuple[int, int])
         ctypes.CDLL(None, use_errno=True).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
     tune_gc()
 
-    from projector import runner  # in the worker process only
-
     async def main() -> None:
         conn = await asyncpg.connect(url)
         try:
-            cache = runner.FoldCache()
-            while await runner.step(conn, generation, config, cache=cache, partition=partition):
+            cache = folding.FoldCache()
+            while await folding.step(conn, generation, config, cache=cache, partition=partition):
                 pass
         finally:
             await conn.close()

@@ -13,7 +13,7 @@ from nats.js import JetStreamContext
 
 from contracts.topology import Topology
 from plumbing import leader, transient
-from projector import alerts, metrics, packpins, runner
+from projector import alerts, folding, metrics, packpins, runner
 from projector.packwatch import PackWatch
 from projector.parallel import Workers
 
@@ -68,7 +68,7 @@ async def _follow(
     await packs.current(functools.partial(packpins.vet, conn))  # files changed meanwhile
     await packpins.vet(conn, packs.config)  # a changed pack under an applied version: stop
     generation = await runner.prepare(conn, packs.config, workers=workers)
-    cache = runner.FoldCache()
+    cache = folding.FoldCache()
     wake = asyncio.Event()
     listener = await _listen(database_url, wake)
     chores = asyncio.create_task(_chores(database_url, js, topology, generation, packs, streams))
@@ -77,7 +77,7 @@ async def _follow(
             if chores.done():
                 chores.result()  # raises what stopped it; the caller starts again
             wake.clear()  # before the step: a NOTIFY arriving meanwhile is not lost
-            if await runner.step(conn, generation, packs.config, cache=cache):
+            if await folding.step(conn, generation, packs.config, cache=cache):
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), 0.5)  # polling covers lost NOTIFYs
