@@ -1,0 +1,1 @@
+"""Events in: the pull loop on JetStream, decoding in worker processes, the HTTP appends' request-reply, the lead."""
