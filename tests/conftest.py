@@ -18,8 +18,8 @@ import asyncpg
 import pytest
 
 from contracts.topology import Topology
-from ledger.stack.nats import EmbeddedNats
-from ledger.stack.postgres import EmbeddedPostgres
+from incident_ledger.stack.nats import EmbeddedNats
+from incident_ledger.stack.postgres import EmbeddedPostgres
 from plumbing import db
 
 

@@ -30,13 +30,14 @@ import psutil
 from contracts import builders
 from contracts.envelope import Actor
 from contracts.events import Site
-from ledger import store as ledger_store
-from ledger import tokens
-from ledger.runtime import projector_config
-from ledger.stack.process import free_port
+from incident_ledger.runtime import projector_config
+from incident_ledger.stack.process import free_port
+from ledger.store import event_rows as ledger_store
+from ledger_api import token_store as tokens
 from plumbing import db
 from plumbing.settings import load
-from projector import losses, runner, tables
+from projector.domain import losses
+from projector.follow import runner, tables
 from tests.bench import stack
 
 # Bare and typical alternate, 3 s each, so that both meet the same moments of a shared

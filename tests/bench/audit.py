@@ -24,8 +24,8 @@ from ledger_verify import export as offline
 from ledger_verify import note
 
 from contracts.topology import Topology
-from ledger import live_verify
-from ledger.commands.audit import export_full
+from incident_ledger.commands.audit import export_full
+from ledger.audit import live_verify
 from plumbing import db
 from tests.bench import stack
 from tests.bench.ingest import prefill

@@ -22,10 +22,9 @@ from nats.js import api
 
 from contracts.codec import decode_envelope
 from contracts.topology import Topology
-from ledger import jetstream
-from ledger.sequencer import sequence
-from ledger.store import COLUMNS
-from plumbing import db
+from ledger.domain.sequencer import sequence
+from ledger.store.event_rows import COLUMNS
+from plumbing import db, jetstream
 from tests.bench import stack
 from tests.bench.latency import offered_load
 from tests.bench.peer import eventsourcing_rate

@@ -13,7 +13,7 @@ import nats
 
 from contracts import canonical
 from contracts.topology import Topology
-from ledger.simulation import history
+from incident_ledger.simulation import history
 
 
 def _events(n: int, seed: int) -> list[dict[str, object]]:

@@ -20,14 +20,13 @@ import msgspec
 import nats
 
 from contracts.topology import Topology
-from ledger import jetstream
-from ledger import store as ledger_store
-from ledger.runtime import projector_config, rebuild_workers
-from ledger.simulation import history
-from plumbing import db
+from incident_ledger.runtime import projector_config, rebuild_workers
+from incident_ledger.simulation import history
+from ledger.store import event_rows as ledger_store
+from plumbing import db, jetstream
 from plumbing.settings import load
 from plumbing.tuning import tune_gc
-from projector import runner, tables
+from projector.follow import runner, tables
 from tests.bench import stack
 from tests.bench.ingest import ledger_rate
 

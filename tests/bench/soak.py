@@ -22,10 +22,10 @@ import msgspec
 from ledger_verify import note
 
 from contracts.topology import Topology
-from ledger import jetstream, live_verify
-from ledger.stack.nats_cluster import NatsCluster
-from ledger.stack.postgres import EmbeddedPostgres
-from plumbing import db
+from incident_ledger.stack.nats_cluster import NatsCluster
+from incident_ledger.stack.postgres import EmbeddedPostgres
+from ledger.audit import live_verify
+from plumbing import db, jetstream
 from tests.bench.soak_parts import Faults, Load, Services, percentile, projection_lag
 
 SECONDS = int(os.environ.get("LEDGER_SOAK_SECONDS", "600"))

@@ -16,9 +16,9 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 
 from contracts.topology import Topology
-from ledger import jetstream
-from ledger.stack.nats_cluster import NatsCluster
-from ledger.stack.postgres import EmbeddedPostgres
+from incident_ledger.stack.nats_cluster import NatsCluster
+from incident_ledger.stack.postgres import EmbeddedPostgres
+from plumbing import jetstream
 from tests.support import ledger_process, note
 
 # role → (command, NATS user, how its log says it leads, instances)

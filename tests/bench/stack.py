@@ -15,9 +15,9 @@ import asyncpg
 import msgspec
 
 from contracts import canonical
-from ledger.simulation import history
-from ledger.stack.nats import EmbeddedNats
-from ledger.stack.postgres import EmbeddedPostgres
+from incident_ledger.simulation import history
+from incident_ledger.stack.nats import EmbeddedNats
+from incident_ledger.stack.postgres import EmbeddedPostgres
 from tests.support import ledger_process
 
 

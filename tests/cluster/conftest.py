@@ -11,8 +11,8 @@ import pytest
 from nats.aio.client import Client
 
 from contracts.topology import Topology
-from ledger import jetstream
-from ledger.stack.nats_cluster import NatsCluster
+from incident_ledger.stack.nats_cluster import NatsCluster
+from plumbing import jetstream
 
 REPLICAS = 3
 

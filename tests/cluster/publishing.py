@@ -9,7 +9,7 @@ import asyncio
 import msgspec
 
 from contracts.topology import Topology
-from ledger import jetstream
+from plumbing import jetstream
 from tests.support import note
 
 WINDOW = 500  # publishes in flight at once

@@ -16,8 +16,8 @@ from ledger_verify.report import VALID
 from nats.aio.client import Client
 
 from contracts.topology import Topology
-from ledger import live_verify
-from ledger.stack.nats_cluster import NatsCluster
+from incident_ledger.stack.nats_cluster import NatsCluster
+from ledger.audit import live_verify
 from tests.cluster.publishing import notes, publish_until_acked
 from tests.integration import faults
 from tests.support import ledger_process

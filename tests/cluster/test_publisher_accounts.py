@@ -16,9 +16,9 @@ from nats.aio.client import Client
 
 from contracts.publisher import Publisher
 from contracts.topology import Topology
-from ledger import jetstream
-from ledger.stack.nats import server_binary
-from ledger.stack.nats_cluster import NatsCluster
+from incident_ledger.stack.nats import server_binary
+from incident_ledger.stack.nats_cluster import NatsCluster
+from plumbing import jetstream
 from plumbing.paths import infra_dir
 
 pytestmark = pytest.mark.cluster

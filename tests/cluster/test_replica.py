@@ -16,10 +16,10 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from ledger import tokens
-from ledger.api.app import create_app
-from ledger.stack.postgres import EmbeddedPostgres
-from ledger.stack.replica import EmbeddedReplica
+from incident_ledger.stack.postgres import EmbeddedPostgres
+from incident_ledger.stack.replica import EmbeddedReplica
+from ledger_api import token_store as tokens
+from ledger_api.app import create_app
 from plumbing import db
 from plumbing.settings import DatabaseSettings
 from tests.integration.api_story import Story, outage

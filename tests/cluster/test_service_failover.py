@@ -21,11 +21,11 @@ from nats.js.errors import ServiceUnavailableError
 
 from contracts import canonical
 from contracts.topology import Topology
-from ledger.runtime import projector_config
-from ledger.simulation import history
-from ledger.stack.nats_cluster import NatsCluster
+from incident_ledger.runtime import projector_config
+from incident_ledger.simulation import history
+from incident_ledger.stack.nats_cluster import NatsCluster
 from plumbing.settings import load
-from projector import runner
+from projector.follow import runner
 from tests.cluster.publishing import notes, publish_until_acked
 from tests.integration import faults
 from tests.integration.test_projector import snapshot

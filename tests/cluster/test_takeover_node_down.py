@@ -15,7 +15,7 @@ import pytest
 from nats.aio.client import Client
 
 from contracts.topology import Topology
-from ledger.stack.nats_cluster import NatsCluster
+from incident_ledger.stack.nats_cluster import NatsCluster
 from tests.cluster.publishing import notes, publish_until_acked
 from tests.integration import faults
 from tests.integration.test_projector_faults import wait_projected

@@ -16,7 +16,7 @@ import httpx
 import msgspec
 import pytest
 
-from ledger.stack import process
+from incident_ledger.stack import process
 
 pytestmark = pytest.mark.cluster
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.signing import DEV_KEY
+from incident_ledger.signer_wiring import DEV_KEY
 from tests.e2e.test_ledger_up import LEDGER, Ledger, ledger
 
 pytestmark = pytest.mark.e2e

@@ -17,8 +17,8 @@ import httpx
 import psutil
 import pytest
 
-from ledger.api.auth import TOKEN_TTL
-from ledger.stack.process import free_port
+from incident_ledger.stack.process import free_port
+from ledger_api.auth import TOKEN_TTL
 from tests.support import note
 
 pytestmark = pytest.mark.e2e

@@ -15,7 +15,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from ledger.stack.nats import EmbeddedNats
+from incident_ledger.stack.nats import EmbeddedNats
 
 pytestmark = pytest.mark.e2e
 

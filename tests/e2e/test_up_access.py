@@ -16,7 +16,7 @@ import pytest
 
 from contracts.publisher import Publisher
 from contracts.topology import Topology
-from ledger import jetstream
+from plumbing import jetstream
 from tests.e2e.test_ledger_up import Ledger, ledger, wait_for_timeline
 from tests.support import note
 

@@ -15,14 +15,14 @@ from nats.aio.client import Client
 from contracts import builders
 from contracts.envelope import Actor, Envelope
 from contracts.events import Personal, Site
-from ledger import store as ledger_store
-from ledger import tokens
-from ledger.api.app import create_app
-from ledger.runtime import projector_config
+from incident_ledger.runtime import projector_config
+from ledger.store import event_rows as ledger_store
+from ledger_api import token_store as tokens
+from ledger_api.app import create_app
 from plumbing import db
 from plumbing.settings import load
-from projector import runner
-from projector.models import Config
+from projector.domain.models import Config
+from projector.follow import runner
 from tests.integration.test_projector import record
 
 ROLES = ("publisher", "auditor", "clerk", "admin")

@@ -13,8 +13,8 @@ from nats.aio.client import Client
 
 from contracts.outcomes import AppendRequest
 from contracts.topology import Topology
-from ledger import ingest, jetstream
-from plumbing import db
+from ledger.ingest import leading as ingest
+from plumbing import db, jetstream
 from plumbing.settings import DatabaseSettings, IngestSettings
 
 

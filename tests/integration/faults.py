@@ -17,9 +17,9 @@ from ledger_verify.merkle import leaf_hash, root
 
 from contracts import canonical
 from contracts.topology import Topology
-from ledger import jetstream
-from ledger.chain import ChainRow, verify
-from ledger.simulation import history
+from incident_ledger.simulation import history
+from ledger.audit.chain import ChainRow, verify
+from plumbing import jetstream
 from tests.support import ledger_process
 
 

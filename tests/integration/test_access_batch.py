@@ -10,7 +10,7 @@ import uuid
 import asyncpg
 import pytest
 
-from ledger.api.access_batch import AccessWriter
+from ledger_api.access_batch import AccessWriter
 
 pytestmark = pytest.mark.integration
 

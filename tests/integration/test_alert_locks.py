@@ -11,12 +11,12 @@ import pytest
 from nats.aio.client import Client
 
 from contracts.topology import Topology
-from ledger import jetstream
-from ledger import store as ledger_store
-from ledger.runtime import projector_config
-from ledger.simulation import history
+from incident_ledger.runtime import projector_config
+from incident_ledger.simulation import history
+from ledger.store import event_rows as ledger_store
+from plumbing import jetstream
 from plumbing.settings import load
-from projector import alerts, runner
+from projector.follow import alerts, runner
 
 pytestmark = pytest.mark.integration
 HANG = 60  # seconds: a guard against a hang, not a timing assertion

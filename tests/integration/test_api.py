@@ -10,8 +10,9 @@ import httpx
 import pytest
 from nats.aio.client import Client
 
-from ledger import store, tokens
-from ledger.api.app import create_app
+from ledger.store import event_rows as store
+from ledger_api import token_store as tokens
+from ledger_api.app import create_app
 from plumbing import db
 from plumbing.settings import DatabaseSettings
 from tests.support import note_envelope

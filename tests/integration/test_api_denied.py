@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 from nats.aio.client import Client
 
-from ledger import tokens
+from ledger_api import token_store as tokens
 from tests.integration.api_story import Story, story
 
 pytestmark = pytest.mark.integration

@@ -15,9 +15,9 @@ import pytest
 from nats.aio.client import Client
 
 from contracts import builders
-from ledger.api import lossrun
-from ledger.api.tabular import read_back
-from projector.losses import LossRunRow
+from projector.domain.losses import LossRunRow
+from projector.views import lossrun
+from projector.views.tabular import read_back
 from tests.integration.api_story import AGENT, SOURCE, Story, claim, outage, story
 
 pytestmark = pytest.mark.integration

@@ -15,8 +15,8 @@ import pytest
 from nats.aio.client import Client
 
 from contracts.topology import Topology
-from ledger import tokens
-from ledger.api.app import create_app
+from ledger_api import token_store as tokens
+from ledger_api.app import create_app
 from plumbing import db
 from tests.support import note
 

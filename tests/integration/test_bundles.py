@@ -19,8 +19,8 @@ from ledger_verify.report import TAMPERED, UNTRUSTED, VALID
 from nats.aio.client import Client
 
 from contracts.topology import Topology
-from ledger.api.app import create_app
-from ledger.signer import Policy, Signer
+from ledger.audit.signer import Policy, Signer
+from ledger_api.app import create_app
 from plumbing import db
 from tests.integration import tampering
 from tests.integration.test_api import bearer, http

@@ -17,8 +17,8 @@ from nats.aio.client import Client
 
 from contracts.publisher import Publisher
 from contracts.topology import Topology
-from ledger.api.app import create_app
-from ledger.signer import Policy, Refused, Signer
+from ledger.audit.signer import Policy, Refused, Signer
+from ledger_api.app import create_app
 from plumbing import db
 from tests.integration.conftest import wait_for_count
 from tests.integration.test_api import bearer, http

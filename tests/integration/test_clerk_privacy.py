@@ -30,9 +30,9 @@ from contracts.envelope import Actor, Envelope
 from contracts.events import Personal, Site
 from contracts.publisher import Publisher
 from contracts.topology import Topology
-from ledger.api.app import create_app
+from ledger_api.app import create_app
 from plumbing import db
-from projector import runner
+from projector.follow import runner
 from tests.integration.api_story import _config
 from tests.integration.conftest import wait_for_count
 from tests.integration.test_api import bearer, http

@@ -20,11 +20,10 @@ from nats.aio.client import Client
 
 from contracts.publisher import Publisher
 from contracts.topology import Topology
-from ledger import jetstream
-from ledger.stack import process
-from ledger.stack.nats import EmbeddedNats, server_binary
-from ledger.stack.postgres import EmbeddedPostgres
-from plumbing import db
+from incident_ledger.stack import process
+from incident_ledger.stack.nats import EmbeddedNats, server_binary
+from incident_ledger.stack.postgres import EmbeddedPostgres
+from plumbing import db, jetstream
 
 pytestmark = pytest.mark.integration
 

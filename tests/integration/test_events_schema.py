@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 
 from contracts.envelope import Envelope
-from ledger import store
+from ledger.store import event_rows as store
 from plumbing.db import acting_as
 from tests.support import note_envelope
 

@@ -18,11 +18,10 @@ import httpx
 import pytest
 
 from contracts.topology import Topology
-from ledger import jetstream
-from ledger.api.app import create_app
-from ledger.stack.nats import EmbeddedNats
-from ledger.stack.postgres import EmbeddedPostgres
-from plumbing import db
+from incident_ledger.stack.nats import EmbeddedNats
+from incident_ledger.stack.postgres import EmbeddedPostgres
+from ledger_api.app import create_app
+from plumbing import db, jetstream
 from plumbing.settings import DatabaseSettings
 from tests.integration import faults
 from tests.integration.test_api import http

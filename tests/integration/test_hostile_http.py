@@ -21,7 +21,7 @@ from nats.aio.client import Client
 
 from contracts.topology import Topology
 from contracts.types import TOKEN_PATTERN
-from ledger.api.app import create_app
+from ledger_api.app import create_app
 from plumbing import db
 from tests.integration.test_api import bearer, http
 from tests.integration.test_http_append import rejections

@@ -15,10 +15,10 @@ from nats.aio.client import Client
 
 from contracts.registry import DEFAULT_REGISTRY
 from contracts.topology import Topology
-from ledger import appends
-from ledger.api import append_schema
-from ledger.api.app import create_app
-from ledger.intake import RejectionRecord
+from ledger.ingest import request_reply as appends
+from ledger.ingest.intake import RejectionRecord
+from ledger_api import append_schema
+from ledger_api.app import create_app
 from plumbing import db
 from tests.integration.test_api import bearer, http
 from tests.support import note

@@ -17,8 +17,8 @@ from litestar.exceptions import HTTPException
 from nats.aio.client import Client
 
 from contracts.topology import Topology
-from ledger.api.app import create_app
-from ledger.api.appends import split
+from ledger_api.app import create_app
+from ledger_api.routes.events import split
 from plumbing import db
 from tests.integration.test_api import bearer, http
 from tests.integration.test_http_append import rejections

@@ -19,9 +19,9 @@ from ledger_verify import note
 from litestar import Request, get
 from nats.aio.client import Client
 
-from ledger import tokens
-from ledger.api.app import create_app
-from ledger.api.auth import roles
+from ledger_api import token_store as tokens
+from ledger_api.app import create_app
+from ledger_api.auth import roles
 from plumbing import db
 from plumbing import logs as ledger_logging
 from plumbing.settings import LogSettings

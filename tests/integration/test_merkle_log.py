@@ -13,8 +13,9 @@ from nats.aio.client import Client
 
 from contracts.publisher import Publisher
 from contracts.topology import Topology
-from ledger import merkle_head, store
-from ledger.writer import Writer
+from ledger.store import event_rows as store
+from ledger.store import merkle_head
+from ledger.store.writer import Writer
 from tests.integration.conftest import wait_for_count
 from tests.support import note, note_envelope
 

@@ -11,9 +11,9 @@ import asyncpg
 import msgspec
 import pytest
 
-from projector import packpins
-from projector.deadlines import PackError, load_pack
-from projector.models import Config
+from projector.domain.deadlines import PackError, load_pack
+from projector.domain.models import Config
+from projector.follow import packpins
 
 pytestmark = pytest.mark.integration
 

@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 
-from ledger import store as ledger_store
-from ledger.simulation import history
-from projector import parallel, runner, store, tables
-from projector.models import Config
+from incident_ledger.simulation import history
+from ledger.store import event_rows as ledger_store
+from projector.domain.models import Config
+from projector.follow import model_rows as store
+from projector.follow import parallel, runner, tables
 from tests.integration.test_projector import config, snapshot
 
 pytestmark = pytest.mark.integration

@@ -16,13 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contracts import scenarios
-from ledger import store as ledger_store
-from ledger.runtime import projector_config
-from ledger.simulation import plan
+from incident_ledger.runtime import projector_config
+from incident_ledger.simulation import plan
+from ledger.store import event_rows as ledger_store
 from plumbing.db import with_database
 from plumbing.settings import load
-from projector import runner, tables
-from projector.models import Config
+from projector.domain.models import Config
+from projector.follow import runner, tables
 
 pytestmark = pytest.mark.integration
 

@@ -14,12 +14,12 @@ import nats
 import pytest
 
 from contracts.topology import Topology
-from ledger import jetstream
-from ledger import store as ledger_store
-from ledger.runtime import projector_config
-from ledger.simulation import history
+from incident_ledger.runtime import projector_config
+from incident_ledger.simulation import history
+from ledger.store import event_rows as ledger_store
+from plumbing import jetstream
 from plumbing.settings import load
-from projector import runner, tables
+from projector.follow import runner, tables
 from tests.integration import faults
 from tests.integration.test_projector import snapshot
 

@@ -17,9 +17,9 @@ from nats.aio.client import Client
 
 from contracts.publisher import Publisher
 from contracts.topology import Topology
-from ledger import signer
-from ledger.api import receipts
-from ledger.api.app import create_app
+from ledger.audit import signer
+from ledger_api import receipts
+from ledger_api.app import create_app
 from plumbing import db
 from tests.integration.conftest import wait_for_count
 from tests.integration.test_api import bearer, http

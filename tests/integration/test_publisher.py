@@ -20,7 +20,8 @@ from contracts.envelope import Actor
 from contracts.events.base import Site
 from contracts.publisher import Publisher
 from contracts.topology import Topology
-from ledger import jetstream, store
+from ledger.store import event_rows as store
+from plumbing import jetstream
 from tests.integration.conftest import wait_for_count
 from tests.support import note
 

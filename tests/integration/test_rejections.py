@@ -26,7 +26,7 @@ from contracts import canonical
 from contracts.outcomes import Rejected
 from contracts.topology import Topology
 from contracts.types import MAX_SAFE_INTEGER
-from ledger.intake import RejectionRecord, decode
+from ledger.ingest.intake import RejectionRecord, decode
 from plumbing.settings import IngestSettings
 from tests.integration.conftest import wait_for_count
 from tests.support import note

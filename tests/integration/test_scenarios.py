@@ -13,8 +13,8 @@ from nats.aio.client import Client
 from contracts import scenarios
 from contracts.publisher import Publisher
 from contracts.topology import Topology
-from ledger import store
-from ledger.simulation import plan
+from incident_ledger.simulation import plan
+from ledger.store import event_rows as store
 from tests.integration.conftest import wait_for_count
 
 pytestmark = pytest.mark.integration

@@ -15,11 +15,11 @@ from ledger_verify import note
 from nats.aio.client import Client
 
 from contracts.topology import Topology
-from ledger.signer import Policy, Signer
-from ledger.writer import Writer
+from ledger.audit.signer import Policy, Signer
+from ledger.store.writer import Writer
 from plumbing import db
 from plumbing.db import SERVICE_ROLES, acting_as
-from projector import tables
+from projector.follow import tables
 from tests.support import note_envelope
 
 pytestmark = pytest.mark.integration

@@ -8,7 +8,7 @@ import pytest
 from nats.aio.client import Client
 
 from contracts.topology import Topology
-from ledger import jetstream
+from plumbing import jetstream
 
 pytestmark = pytest.mark.integration
 

@@ -15,10 +15,10 @@ from ledger_verify.report import TAMPERED, UNTRUSTED, VALID
 from nats.aio.client import Client
 
 from contracts.topology import Topology
-from ledger import live_verify
-from ledger.api.app import create_app
-from ledger.commands.audit import export_full
-from ledger.signer import Policy, Signer
+from incident_ledger.commands.audit import export_full
+from ledger.audit import live_verify
+from ledger.audit.signer import Policy, Signer
+from ledger_api.app import create_app
 from plumbing import db
 from tests.integration import tampering
 from tests.integration.test_api import bearer, http

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner, Result
 from nats.aio.client import Client
 
-from ledger import tokens
-from ledger.api.app import create_app
-from ledger.cli import main
+from incident_ledger.cli import main
+from ledger_api import token_store as tokens
+from ledger_api.app import create_app
 from plumbing import db
 from tests.integration.test_api import bearer, http
 

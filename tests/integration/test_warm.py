@@ -8,7 +8,8 @@ import asyncpg
 import pytest
 
 from contracts.topology import Topology
-from ledger import store, warm
+from ledger.ingest import warm
+from ledger.store import event_rows as store
 from plumbing.db import acting_as
 from plumbing.settings import IngestSettings
 from tests.support import note_envelope

@@ -11,8 +11,8 @@ from nats.aio.client import Client
 
 from contracts.outcomes import Recorded, Rejected
 from contracts.topology import Topology
-from ledger import store
-from ledger.writer import Writer
+from ledger.store import event_rows as store
+from ledger.store.writer import Writer
 from tests.integration.faults import chain_problems
 from tests.support import envelope, note, note_envelope
 

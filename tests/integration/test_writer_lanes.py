@@ -11,8 +11,8 @@ from nats.aio.client import Client
 
 from contracts.outcomes import Recorded
 from contracts.topology import Topology
-from ledger.sequencer import Batch
-from ledger.writer import Writer
+from ledger.domain.sequencer import Batch
+from ledger.store.writer import Writer
 from tests.integration.faults import chain_problems
 from tests.integration.test_merkle_log import _head, _tiles_match
 from tests.support import note_envelope

@@ -12,10 +12,10 @@ from litestar import Request, get
 from litestar.datastructures import State
 from litestar.params import QueryParameter
 
-from ledger.api import access_rows, examples, moments
-from ledger.api.auth import Principal, roles
-from ledger.api.paging import MAX_LIMIT, Where, page
-from ledger.api.problems import READ
+from ledger_api import access_rows, examples, moments
+from ledger_api.auth import Principal, roles
+from ledger_api.paging import MAX_LIMIT, Where, page
+from ledger_api.problems import READ
 
 INSERT_FOR_INCIDENT = """
 INSERT INTO access_log (token_id, token_name, role, action, resource, params, status)

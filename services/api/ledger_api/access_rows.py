@@ -10,7 +10,7 @@ import asyncpg
 import msgspec
 from litestar.connection import ASGIConnection
 
-from ledger.tokens import Holder
+from ledger_api.token_store import Holder
 
 _encode = msgspec.json.Encoder().encode
 

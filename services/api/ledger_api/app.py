@@ -1,5 +1,5 @@
 """The Litestar application. Pools and connections are made by the composition root
-(``ledger.runtime``) and handed in; the app opens nothing of its own."""
+(``incident_ledger.runtime``) and handed in; the app opens nothing of its own."""
 
 from __future__ import annotations
 
@@ -21,32 +21,27 @@ from nats.aio.client import Client
 from prometheus_client import generate_latest
 
 from contracts.topology import Topology
-from ledger.api import (
-    access,
-    access_batch,
-    answers,
-    appends,
+from ledger_api import access, access_batch, auth, consistency, replica
+from ledger_api.paging import BadParameter
+from ledger_api.problems import PROMETHEUS_TEXT
+from ledger_api.routes import (
     audit,
-    auth,
     bundles,
-    consistency,
     deadlines,
-    entries,
     health,
     incidents,
     losses,
     proofs,
     rejections,
-    replica,
     reports,
     timeline,
     tokens,
 )
-from ledger.api.paging import BadParameter
-from ledger.api.problems import PROMETHEUS_TEXT
+from ledger_api.routes import events as appends
 from plumbing.paths import repo_root
-from projector import deadlines as engine
-from projector.models import Config
+from projector.domain import deadlines as engine
+from projector.domain.models import Config
+from projector.views import answers, entries
 
 PUBLIC = {"/health", "/ready", "/metrics", "/schema"}
 # The database gone or going (a replica mid-failover included), or a replica cancelling a
@@ -87,13 +82,13 @@ def _problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         status, headers = 503, {"Retry-After": "5"}
         detail = "the read models are being built for the first time; retry shortly"
     elif isinstance(exc, _CONNECTION_LOST):  # e.g. the replica went away mid-read
-        structlog.get_logger("ledger.api").warning("database unreachable", error=repr(exc))
+        structlog.get_logger("ledger_api").warning("database unreachable", error=repr(exc))
         status, headers = 503, {"Retry-After": "1"}
         detail = "the database is not reachable right now; retry shortly"
     elif isinstance(exc, asyncpg.DataError | OverflowError):  # a value out of range
         status, detail, headers = 400, f"a parameter is out of range: {exc}", {}
     else:
-        structlog.get_logger("ledger.api").exception("request failed", path=request.url.path)
+        structlog.get_logger("ledger_api").exception("request failed", path=request.url.path)
         status, detail, headers = 500, "internal error", {}
     title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else detail
     body |= {"title": title, "status": status, "detail": body.pop("detail", detail)}

@@ -22,8 +22,8 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from ledger import tokens
-from ledger.api import access_rows
+from ledger_api import access_rows
+from ledger_api import token_store as tokens
 
 Principal = tokens.Holder
 READERS = ("auditor", "clerk")

@@ -23,7 +23,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import QueryParameter
 from litestar.types import Message, Scope
 
-from ledger.api.paging import BadParameter
+from ledger_api.paging import BadParameter
 
 FRESH = 0.1  # seconds a position is reused for before it is read again
 HEADER = "X-Ledger-Position"

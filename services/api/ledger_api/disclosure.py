@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from contracts.personal import redact
-from ledger.api.auth import Principal, sees_personal_data
+from ledger_api.auth import Principal, sees_personal_data
 
 T = TypeVar("T")
 

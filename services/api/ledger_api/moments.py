@@ -21,7 +21,7 @@ from typing import Any
 from litestar.openapi.spec import OpenAPIFormat
 from litestar.params import QueryParameter
 
-from ledger.api.paging import BadParameter
+from ledger_api.paging import BadParameter
 
 SKEW = timedelta(seconds=300)
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)

@@ -12,8 +12,8 @@ import msgspec
 from ledger_verify.merkle import leaf_hash
 
 from contracts.outcomes import Duplicate, Outcome, Recorded
-from ledger import proofs
-from ledger.api.proofs import latest_checkpoint
+from ledger.audit import tile_proofs as proofs
+from ledger_api.routes.proofs import latest_checkpoint
 
 WAIT = 5.0  # seconds a receipt is waited for; checkpoints are signed every second
 

@@ -5,7 +5,7 @@ load, never an answer, and its return does not send readers back in time.
 
 The watch asks the replica once a second over a connection of its own (the pool's may
 all be busy with requests); a read caught mid-failure answers 503 with ``Retry-After``
-(``ledger.api.app``), and the next one goes to the primary.
+(``ledger_api.app``), and the next one goes to the primary.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from plumbing import transient
 
 INTERVAL = 1.0  # seconds between checks; also each check's time limit
 _HEAD = "SELECT coalesce(max(position), 0) FROM events"
-log = structlog.get_logger("ledger.api")
+log = structlog.get_logger("ledger_api")
 
 
 class ReplicaWatch:

@@ -9,10 +9,10 @@ from typing import IO
 import click
 
 from contracts import scenarios
-from ledger import publishing, startup
-from ledger.commands import audit_cli, context, credentials, rejections
-from ledger.stack import embedded
-from plumbing import db
+from incident_ledger import publishing
+from incident_ledger.commands import audit_cli, context, credentials, rejections
+from incident_ledger.stack import embedded
+from plumbing import db, startup
 from plumbing.settings import SettingsError
 
 
@@ -39,8 +39,8 @@ def main() -> None:
               " service twice, as separate processes (failover drills).")  # fmt: skip
 def up(demo: bool, cluster: bool) -> None:
     """Run ingest, projector and API in one process (embedded servers when no URLs)."""
-    from ledger.commands.cluster import run_cluster
-    from ledger.commands.up import run_up
+    from incident_ledger.commands.cluster import run_cluster
+    from incident_ledger.commands.up import run_up
 
     settings = context.settings()
     try:
@@ -61,7 +61,7 @@ def migrate() -> None:
 
 
 def _component(name: str) -> None:
-    from ledger.runtime import serve
+    from incident_ledger.runtime import serve
 
     settings = context.settings()
     if name == "api":
@@ -97,7 +97,7 @@ def rebuild(projection: str) -> None:
 
     Needs the projector's lead: stop running projectors first. Without a running ledger
     or configured URLs, the embedded PostgreSQL is started for the rebuild."""
-    from ledger.commands.rebuild import run_rebuild
+    from incident_ledger.commands.rebuild import run_rebuild
 
     settings = context.settings()
     try:
@@ -128,7 +128,7 @@ def api() -> None:
 def publish(source: IO[str], wait: float) -> None:
     """Publish NDJSON events from FILE (or - for standard input) to JetStream and report
     each one's outcome (exit status 1 if any was rejected or not confirmed)."""
-    from ledger.commands.publish import run_publish
+    from incident_ledger.commands.publish import run_publish
 
     settings = context.settings()
     try:
@@ -179,7 +179,7 @@ def simulate(
     list_only: bool,
 ) -> None:
     """Publish incident streams that follow the emergency plans' procedures and timings."""
-    from ledger.commands.simulate import Run, run_simulation
+    from incident_ledger.commands.simulate import Run, run_simulation
 
     if list_only:
         click.echo("\n".join(scenarios.scenario_names()))

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from contracts import scenarios
 from contracts.envelope import Envelope
-from ledger.simulation import plan
+from incident_ledger.simulation import plan
 
 
 def events(now: datetime | None = None, source: str = "demo") -> list[Envelope]:

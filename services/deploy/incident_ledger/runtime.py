@@ -20,20 +20,21 @@ import uvicorn
 from nats.aio.client import Client
 
 from contracts.topology import Topology
-from ledger import ingest, jetstream, nats_link, signing, startup
-from ledger.api.app import create_app
-from plumbing import db
+from incident_ledger import signer_wiring as signing
+from ledger.ingest import leading as ingest
+from ledger_api.app import create_app
+from plumbing import db, jetstream, nats_link, startup
 from plumbing import logs as logging
 from plumbing.paths import repo_root
 from plumbing.settings import Settings, SettingsError
 from plumbing.tuning import tune_gc
-from projector import deadlines
-from projector import service as projector
-from projector.models import Config as ProjectorConfig
-from projector.packwatch import PackWatch
-from projector.parallel import Workers
+from projector.domain import deadlines
+from projector.domain.models import Config as ProjectorConfig
+from projector.follow import service as projector
+from projector.follow.packwatch import PackWatch
+from projector.follow.parallel import Workers
 
-log = logging.get("ledger.runtime")
+log = logging.get("incident_ledger.runtime")
 COMPONENTS = ("ingest", "projector", "api", "signer")
 
 

@@ -12,11 +12,11 @@ from ledger_verify import note
 from nats.aio.client import Client
 
 from contracts.topology import Topology
-from ledger import signer
+from ledger.audit import signer
 from plumbing.paths import PRIVATE_DIR, write_private
 from plumbing.settings import Settings
 
-log = structlog.get_logger("ledger.signer")
+log = structlog.get_logger("ledger.audit.signer")
 DEV_KEY = "dev-signer.key"
 
 

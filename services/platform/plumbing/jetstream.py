@@ -18,7 +18,7 @@ from nats.js import JetStreamContext, api
 from nats.js.errors import NotFoundError, ServiceUnavailableError
 
 from contracts.topology import Topology
-from ledger.nats_link import connect
+from plumbing.nats_link import connect
 
 DUPLICATE_WINDOW = 15 * 60.0  # seconds; PostgreSQL holds the real idempotency key
 # How long the streams keep a message: recorded events live on in PostgreSQL, so this

@@ -18,8 +18,8 @@ import nats.errors
 import structlog
 from nats.aio.client import Client
 
-from ledger.startup import where
 from plumbing.settings import SettingsError
+from plumbing.startup import where
 
 START_WAIT = 30.0  # seconds; services pass LEDGER_START_TIMEOUT
 QUIET = 10.0  # seconds between repeats of a connection error in the log

@@ -81,7 +81,7 @@ class StackSettings(msgspec.Struct, frozen=True):
 
     data_dir: Path = Path(".ledger")
     # Seconds a service waits at start for PostgreSQL and NATS to answer before it gives
-    # up naming the variable (``ledger.startup``); Ctrl-C and SIGTERM stop it sooner.
+    # up naming the variable (``plumbing.startup``); Ctrl-C and SIGTERM stop it sooner.
     start_timeout: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 30.0
 
 
@@ -99,10 +99,10 @@ class IngestSettings(msgspec.Struct, frozen=True):
     fetch_wait: Annotated[float, msgspec.Meta(gt=0, le=60)] = 0.05
     max_future_skew: Annotated[float, msgspec.Meta(ge=0, le=86_400)] = 300.0
     origin: str = "incident-ledger"
-    # Processes that decode large batches beside the sequencer (ledger.decode_pool);
+    # Processes that decode large batches beside the sequencer (ledger.ingest.decode_pool);
     # 0: everything is decoded in the ingest process.
     decode_workers: Annotated[int, msgspec.Meta(ge=0, le=32)] = 1
-    # Connections the writer appends through (ledger.lanes): with 2, a large batch is sent
+    # Connections the writer appends through (ledger.store.lanes): with 2, a large batch is sent
     # while the one before it commits; 1: one batch at a time.
     lanes: Annotated[int, msgspec.Meta(ge=1, le=2)] = 2
     # Off only to measure what the Merkle log costs (make bench): without it nothing is

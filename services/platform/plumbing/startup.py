@@ -17,12 +17,12 @@ import asyncpg
 import structlog
 from alembic.util import CommandError
 
-from ledger.stack.datadir import DataDirLock
 from plumbing import db
+from plumbing.datadir import DataDirLock
 from plumbing.settings import HttpSettings, Settings, SettingsError
 
 T = TypeVar("T")
-log = structlog.get_logger("ledger.startup")
+log = structlog.get_logger("plumbing.startup")
 # Answers that waiting does not change: a wrong password, user or database name.
 _REFUSED = (
     asyncpg.InvalidAuthorizationSpecificationError,

@@ -16,7 +16,7 @@ from contracts.envelope import Actor, Envelope
 from contracts.events import CATALOGUE, NotificationSent, Personal
 from contracts.personal import EVENT, personal_fields, redact
 from contracts.scenarios import SCENARIOS, generate
-from projector.losses import Claim, LossRunRow
+from projector.domain.losses import Claim, LossRunRow
 
 pytestmark = pytest.mark.unit
 START = datetime(2026, 11, 20, 2, 20, tzinfo=UTC)

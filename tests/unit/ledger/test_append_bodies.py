@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from litestar.exceptions import HTTPException
 
 from contracts.outcomes import OVERSIZE_HEAD as HEAD
-from ledger.api.appends import MAX_EVENTS, carried, chunks, split
-from ledger.http_rejections import UNKNOWN, claimed_source, subject_source
+from ledger.ingest.http_rejections import UNKNOWN, claimed_source, subject_source
+from ledger_api.routes.events import MAX_EVENTS, carried, chunks, split
 
 pytestmark = pytest.mark.unit
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from ledger_verify import note
 
-from ledger.cli import main
+from incident_ledger.cli import main
 
 pytestmark = pytest.mark.unit
 

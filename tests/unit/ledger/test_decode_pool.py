@@ -16,10 +16,10 @@ from nats.aio.msg import Msg
 from contracts import canonical
 from contracts.outcomes import Rejected
 from contracts.topology import Topology
-from ledger import decode_pool
-from ledger.decode_pool import MIN_BATCH, DecodePool
-from ledger.intake import Decoded, decode_batch
-from ledger.prepared import prepare
+from ledger.domain.prepared import prepare
+from ledger.ingest import decode_pool
+from ledger.ingest.decode_pool import MIN_BATCH, DecodePool
+from ledger.ingest.intake import Decoded, decode_batch
 from plumbing.settings import IngestSettings
 from tests.support import note_envelope
 

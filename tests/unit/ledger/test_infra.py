@@ -11,8 +11,8 @@ import click
 import pytest
 import yaml
 
-from ledger.cli import main
-from ledger.stack import process
+from incident_ledger.cli import main
+from incident_ledger.stack import process
 from plumbing import settings
 from plumbing.paths import infra_dir, repo_root
 

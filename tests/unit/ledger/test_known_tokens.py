@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 
-from ledger import tokens
-from ledger.api.auth import TOKEN_TTL, KnownTokens
+from ledger_api import token_store as tokens
+from ledger_api.auth import TOKEN_TTL, KnownTokens
 
 pytestmark = pytest.mark.unit
 

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from ledger_verify import note
 
-from ledger import tokens
+from ledger_api import token_store as tokens
 from plumbing import logs as ledger_logging
 from plumbing.log_redaction import MASK, redact_secrets, scrub
 from plumbing.settings import LogSettings

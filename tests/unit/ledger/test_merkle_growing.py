@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 from ledger_verify.tiles import TiledRange
 
-from ledger import merkle_head
+from ledger.store import merkle_head
 
 pytestmark = pytest.mark.unit
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.api import moments
-from ledger.api.paging import BadParameter
+from ledger_api import moments
+from ledger_api.paging import BadParameter
 
 pytestmark = pytest.mark.unit
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger.stack import process
-from ledger.stack.datadir import DataDirLock
+from incident_ledger.stack import process
+from plumbing.datadir import DataDirLock
 from plumbing.paths import open_private, private_dir, write_private
 
 pytestmark = pytest.mark.unit

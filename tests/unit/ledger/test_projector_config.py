@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ledger.runtime import projector_config
+from incident_ledger.runtime import projector_config
 from plumbing.settings import SettingsError, load
-from projector.deadlines import PackError
+from projector.domain.deadlines import PackError
 
 pytestmark = pytest.mark.unit
 

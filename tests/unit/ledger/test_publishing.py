@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.publishing import LineError, parse_ndjson
+from incident_ledger.publishing import LineError, parse_ndjson
 
 pytestmark = pytest.mark.unit
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from ledger_verify.records import COLUMNS, Checker
 
-from ledger.quick_check import QuickChecker
+from ledger.audit.quick_check import QuickChecker
 from tests.unit.verify.ledgers import ORIGIN, build, columns_of
 
 pytestmark = pytest.mark.unit

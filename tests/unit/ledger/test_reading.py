@@ -10,7 +10,7 @@ import pytest
 from nats.aio.msg import Msg
 from nats.errors import NotJSMessageError
 
-from ledger.reading import Reading, contiguous, stream_seq
+from ledger.ingest.reading import Reading, contiguous, stream_seq
 
 pytestmark = pytest.mark.unit
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.api.paging import BadParameter, encode_cursor
-from ledger.api.rejections import after_cursor
+from ledger_api.paging import BadParameter, encode_cursor
+from ledger_api.routes.rejections import after_cursor
 
 pytestmark = pytest.mark.unit
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from litestar.datastructures import State
 
-from ledger.api.replica import ReplicaWatch
+from ledger_api.replica import ReplicaWatch
 
 pytestmark = pytest.mark.unit
 

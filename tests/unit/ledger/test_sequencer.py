@@ -13,8 +13,8 @@ import rfc8785
 from contracts import canonical
 from contracts.envelope import Envelope
 from contracts.outcomes import Duplicate, Recorded, Rejected
-from ledger.record import Link, event_of, record_bytes
-from ledger.sequencer import Head, Stored, sequence
+from ledger.domain.record import Link, event_of, record_bytes
+from ledger.domain.sequencer import Head, Stored, sequence
 from tests.support import note_envelope
 
 pytestmark = pytest.mark.unit

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from contracts import scenarios
-from ledger.simulation import plan
+from incident_ledger.simulation import plan
 
 pytestmark = pytest.mark.unit
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.startup import unless, where
+from plumbing.startup import unless, where
 
 pytestmark = pytest.mark.unit
 

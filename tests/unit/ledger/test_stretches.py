@@ -7,7 +7,7 @@ import pytest
 from ledger_verify import merkle
 from ledger_verify.records import COLUMNS
 
-from ledger.stretches import _Fold
+from ledger.audit.stretches import _Fold
 from tests.unit.verify.ledgers import build, columns_of
 
 pytestmark = pytest.mark.unit

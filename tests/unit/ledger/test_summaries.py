@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from contracts.registry import Registry
-from ledger.api.summaries import _TEMPLATES, MAX_LENGTH, language, money, summary
-from ledger.simulation import history
+from incident_ledger.simulation import history
+from projector.views.summaries import _TEMPLATES, MAX_LENGTH, language, money, summary
 
 pytestmark = pytest.mark.unit
 

@@ -11,8 +11,8 @@ from typing import Any
 import msgspec
 import pytest
 
-from ledger.api.answers import Answer, Answers, turns
-from ledger.api.consistency import Positions
+from ledger_api.consistency import Positions
+from projector.views.answers import Answer, Answers, turns
 
 pytestmark = pytest.mark.unit
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import msgspec
 import pytest
 
-from projector.facts import from_event
-from projector.models import Config, Folded, fold_more
-from projector.runner import FoldCache
+from projector.domain.facts import from_event
+from projector.domain.models import Config, Folded, fold_more
+from projector.follow.runner import FoldCache
 from tests.support import note
 
 pytestmark = pytest.mark.unit

@@ -16,9 +16,9 @@ from contracts.events import Personal, Site
 from contracts.levels import Basis, ClaimStatus, LossCategory
 from contracts.personal import redact
 from contracts.scenarios import generate
-from projector import losses, status
-from projector.facts import Fact
-from projector.losses import Claim, LossBook, as_of, loss_run_rows, run_totals
+from projector.domain import losses, status
+from projector.domain.facts import Fact
+from projector.domain.losses import Claim, LossBook, as_of, loss_run_rows, run_totals
 
 pytestmark = pytest.mark.unit
 

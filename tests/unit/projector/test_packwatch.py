@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from ledger.runtime import pack_watch
+from incident_ledger.runtime import pack_watch
 from plumbing.settings import load
-from projector.deadlines import PackError
-from projector.models import Config
+from projector.domain.deadlines import PackError
+from projector.domain.models import Config
 
 pytestmark = pytest.mark.unit
 

@@ -15,8 +15,8 @@ from contracts.events import Site
 from contracts.levels import Basis, CasualtySeverity, Level, LossCategory, Regime, Severity
 from contracts.lifecycle import fold as lifecycle_fold
 from contracts.scenarios import generate, scenario_names
-from projector.facts import Fact
-from projector.status import IncidentStatus, as_of, evolve, fold
+from projector.domain.facts import Fact
+from projector.domain.status import IncidentStatus, as_of, evolve, fold
 
 pytestmark = pytest.mark.unit
 

@@ -1,6 +1,6 @@
 """Ledgers built in memory for the verifier's tests, and the edits an attacker would make.
 
-Records are made as the ledger makes them (``ledger.record.record_bytes`` around a
+Records are made as the ledger makes them (``ledger.domain.record.record_bytes`` around a
 canonical event), exports and bundles are written by the server's own writers, and
 checkpoints are signed with a key made for the test run.
 """
@@ -22,8 +22,8 @@ from ledger_verify import canonical, merkle, note
 from ledger_verify.export import parse_entries
 from ledger_verify.tiles import WIDTH, tile_path, tiles_of
 
-from ledger.audit_files import ExportWriter, bundle_zip, completeness_text
-from ledger.record import Link, record_bytes
+from ledger.audit.export_files import ExportWriter, bundle_zip, completeness_text
+from ledger.domain.record import Link, record_bytes
 
 ORIGIN = "ledger.example/incidents"
 SIGNER = note.generate(ORIGIN)

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ledger_verify import canonical, export, note
 
-from ledger.record import record_bytes
+from ledger.domain.record import record_bytes
 from tests.unit.verify.ledgers import (
     KEY,
     ORIGIN,

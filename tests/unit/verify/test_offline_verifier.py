@@ -11,9 +11,9 @@ from ledger_verify import bundle, canonical, cli, export, merkle, note, tiles
 from ledger_verify.records import Checker
 from ledger_verify.report import Finding, Report
 
-from ledger import stretches
-from ledger.audit_files import ExportWriter, completeness_text
-from ledger.record import record_bytes
+from ledger.audit import stretches
+from ledger.audit.export_files import ExportWriter, completeness_text
+from ledger.domain.record import record_bytes
 from tests.unit.verify.ledgers import (
     KEY,
     ORIGIN,

@@ -11,10 +11,10 @@ from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import QueryParameter
 
-from ledger.api import examples
-from ledger.api.auth import roles
-from ledger.api.consistency import reads
-from ledger.api.problems import problems
+from ledger_api import examples
+from ledger_api.auth import roles
+from ledger_api.consistency import reads
+from ledger_api.problems import problems
 
 ROLES = ("auditor", "clerk", "admin")
 _NOTE = (

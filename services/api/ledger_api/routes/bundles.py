@@ -12,11 +12,12 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotFoundException, ServiceUnavailableException
 from litestar.params import QueryParameter
 
-from ledger import audit_files, bundles
-from ledger.api import access, examples
-from ledger.api.auth import Principal, roles
-from ledger.api.paging import IncidentPath
-from ledger.api.problems import problems
+from ledger.audit import bundle_reads as bundles
+from ledger.audit import export_files as audit_files
+from ledger_api import access, examples
+from ledger_api.auth import Principal, roles
+from ledger_api.paging import IncidentPath
+from ledger_api.problems import problems
 
 Since = Annotated[
     int | None,

@@ -11,11 +11,11 @@ from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import QueryParameter
 
-from ledger.api import examples, moments
-from ledger.api.auth import READERS, roles
-from ledger.api.consistency import reads
-from ledger.api.disclosure import disclosed
-from ledger.api.paging import (
+from ledger_api import examples, moments
+from ledger_api.auth import READERS, roles
+from ledger_api.consistency import reads
+from ledger_api.disclosure import disclosed
+from ledger_api.paging import (
     MAX_LIMIT,
     IncidentPath,
     Where,
@@ -24,8 +24,8 @@ from ledger.api.paging import (
     instant,
     page,
 )
-from ledger.api.problems import ONE, READ
-from projector.deadlines.obligation import Obligation
+from ledger_api.problems import ONE, READ
+from projector.domain.deadlines.obligation import Obligation
 
 DeadlineState = Literal[
     "pending",

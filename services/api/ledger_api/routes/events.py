@@ -31,15 +31,15 @@ from contracts.outcomes import (
     Recorded,
     Rejected,
 )
-from ledger.api import append_schema, consistency, receipts
-from ledger.api.auth import Principal, roles
-from ledger.api.problems import problems
+from ledger_api import append_schema, consistency, receipts
+from ledger_api.auth import Principal, roles
+from ledger_api.problems import problems
 
 MAX_EVENTS = 1000
 MAX_BODY = 64 * 1024 * 1024  # 1,000 envelopes at the 63 KiB limit, and room
 STATUS = {"version_conflict": 409, "duplicate_conflict": 409, "source_mismatch": 403}
 OVERHEAD = 16 * 1024  # room in a NATS message for the request's framing and sources
-log = structlog.get_logger("ledger.api.appends")
+log = structlog.get_logger("ledger_api.routes.events")
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder(AppendReply).decode
 

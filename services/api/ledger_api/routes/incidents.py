@@ -10,11 +10,11 @@ from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, QueryParameter
 
-from ledger.api import deadlines, examples, moments
-from ledger.api.auth import READERS, roles
-from ledger.api.consistency import reads
-from ledger.api.disclosure import disclosed
-from ledger.api.paging import (
+from ledger_api import examples, moments
+from ledger_api.auth import READERS, roles
+from ledger_api.consistency import reads
+from ledger_api.disclosure import disclosed
+from ledger_api.paging import (
     MAX_LIMIT,
     BadParameter,
     IncidentPath,
@@ -24,9 +24,10 @@ from ledger.api.paging import (
     instant,
     page,
 )
-from ledger.api.problems import ONE, READ
-from projector.deadlines.obligation import Obligation
-from projector.status import IncidentStatus
+from ledger_api.problems import ONE, READ
+from ledger_api.routes import deadlines
+from projector.domain.deadlines.obligation import Obligation
+from projector.domain.status import IncidentStatus
 
 OCCURRED = (
     "coalesce((doc->>'detected_at')::timestamptz, (doc->>'reported_at')::timestamptz,"

@@ -18,12 +18,13 @@ from litestar.openapi.spec import OpenAPIFormat
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Stream
 
-from ledger.api import access, examples, lossrun, lossrun_csv, moments
-from ledger.api.auth import READERS, Principal, roles, sees_personal_data
-from ledger.api.paging import BadParameter
-from ledger.api.problems import READ, TEXT_CSV, alternatives
-from ledger.api.tabular import BOM, CsvWriter, Workbook
-from projector.losses import LossRunRow
+from ledger_api import access, examples, moments
+from ledger_api.auth import READERS, Principal, roles, sees_personal_data
+from ledger_api.paging import BadParameter
+from ledger_api.problems import READ, TEXT_CSV, alternatives
+from projector.domain.losses import LossRunRow
+from projector.views import lossrun, lossrun_csv
+from projector.views.tabular import BOM, CsvWriter, Workbook
 
 BATCH = 1000
 

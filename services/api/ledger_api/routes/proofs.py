@@ -16,11 +16,11 @@ from litestar import Request, get
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.params import QueryParameter
 
-from ledger import proofs
-from ledger.api import examples
-from ledger.api.auth import roles
-from ledger.api.consistency import reads
-from ledger.api.problems import problems
+from ledger.audit import tile_proofs as proofs
+from ledger_api import examples
+from ledger_api.auth import roles
+from ledger_api.consistency import reads
+from ledger_api.problems import problems
 
 ROLES = ("auditor", "clerk", "admin")
 _HASH = "5dc9e35e…4328"

@@ -14,12 +14,12 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException, PermissionDeniedException
 from litestar.params import QueryParameter
 
-from ledger import rejection_log
-from ledger.api import access, examples, moments
-from ledger.api.auth import Principal, roles
-from ledger.api.paging import MAX_LIMIT, BadParameter, decode_cursor, encode_cursor
-from ledger.api.problems import READ
-from ledger.rejection_log import SOURCE, Rejection
+from ledger.store import rejection_log
+from ledger.store.rejection_log import SOURCE, Rejection
+from ledger_api import access, examples, moments
+from ledger_api.auth import Principal, roles
+from ledger_api.paging import MAX_LIMIT, BadParameter, decode_cursor, encode_cursor
+from ledger_api.problems import READ
 
 
 class Rejections(msgspec.Struct, frozen=True):

@@ -12,15 +12,16 @@ from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, QueryParameter
 
-from ledger.api import access, claimpack, examples, printable
-from ledger.api.auth import READERS, Principal, roles, sees_personal_data
-from ledger.api.disclosure import disclosed
-from ledger.api.paging import BadParameter, IncidentPath
-from ledger.api.problems import ONE, TEXT_HTML, alternatives
-from ledger.api.reporting import Report, build
-from projector.deadlines import Pack
-from projector.facts import Fact, from_record
-from projector.models import Config, project
+from ledger_api import access, examples
+from ledger_api.auth import READERS, Principal, roles, sees_personal_data
+from ledger_api.disclosure import disclosed
+from ledger_api.paging import BadParameter, IncidentPath
+from ledger_api.problems import ONE, TEXT_HTML, alternatives
+from projector.domain.deadlines import Pack
+from projector.domain.facts import Fact, from_record
+from projector.domain.models import Config, project
+from projector.views import claimpack, printable
+from projector.views.reporting import Report, build
 
 _FACTS = """
 SELECT position, version, recorded_at, record FROM events WHERE incident_id = $1

@@ -24,17 +24,17 @@ from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery
 
-from ledger.api import access, consistency, examples, moments
-from ledger.api.answers import Answer, turns
-from ledger.api.auth import Principal, header, roles
-from ledger.api.deadlines import LIVE_STATE
-from ledger.api.entries import CSV_COLUMNS, Entry, corrected_id, csv_row, linked
-from ledger.api.paging import IncidentPath
-from ledger.api.problems import ONE, TEXT_CSV, alternatives
-from ledger.api.summaries import Language, language
-from ledger.api.tabular import csv_bytes
-from projector.facts import Fact
-from projector.models import Config, project
+from ledger_api import access, consistency, examples, moments
+from ledger_api.auth import Principal, header, roles
+from ledger_api.paging import IncidentPath
+from ledger_api.problems import ONE, TEXT_CSV, alternatives
+from ledger_api.routes.deadlines import LIVE_STATE
+from projector.domain.facts import Fact
+from projector.domain.models import Config, project
+from projector.views.answers import Answer, turns
+from projector.views.entries import CSV_COLUMNS, Entry, corrected_id, csv_row, linked
+from projector.views.summaries import Language, language
+from projector.views.tabular import csv_bytes
 
 _ROWS = """
 SELECT position, version, source, recorded_at, record, hash, prev_hash FROM events

@@ -12,10 +12,10 @@ from litestar.datastructures import State
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import JSONBody, PathParameter
 
-from ledger import tokens
-from ledger.api import access, examples
-from ledger.api.auth import Principal, roles
-from ledger.api.problems import problems
+from ledger_api import access, examples
+from ledger_api import token_store as tokens
+from ledger_api.auth import Principal, roles
+from ledger_api.problems import problems
 
 Role = Literal["publisher", "auditor", "clerk", "admin"]
 _INFO = {"token_id": "0b6f…", "name": "claims desk", "role": "clerk",

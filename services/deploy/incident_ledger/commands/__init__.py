@@ -1,1 +1,1 @@
-"""Command implementations behind ``ledger.cli``."""
+"""Command implementations behind ``incident_ledger.cli``."""

@@ -13,8 +13,10 @@ from ledger_verify import note
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from ledger import audit_files, bundles, live_verify
-from ledger.signing import DEV_KEY
+from incident_ledger.signer_wiring import DEV_KEY
+from ledger.audit import bundle_reads as bundles
+from ledger.audit import export_files as audit_files
+from ledger.audit import live_verify
 from plumbing.settings import Settings
 
 

@@ -21,15 +21,16 @@ import msgspec
 
 from contracts.publisher import Publisher
 from contracts.topology import Topology
-from ledger import demo, jetstream, signing
-from ledger.commands.up import _dev_secrets, _register
-from ledger.stack import process
-from ledger.stack.datadir import DataDirLock
-from ledger.stack.nats import PUBLISHERS
-from ledger.stack.nats_cluster import NatsCluster
-from ledger.stack.postgres import EmbeddedPostgres
-from ledger.stack.replica import EmbeddedReplica
-from plumbing import db
+from incident_ledger import demo
+from incident_ledger import signer_wiring as signing
+from incident_ledger.commands.up import _dev_secrets, _register
+from incident_ledger.stack import process
+from incident_ledger.stack.nats import PUBLISHERS
+from incident_ledger.stack.nats_cluster import NatsCluster
+from incident_ledger.stack.postgres import EmbeddedPostgres
+from incident_ledger.stack.replica import EmbeddedReplica
+from plumbing import db, jetstream
+from plumbing.datadir import DataDirLock
 from plumbing.paths import open_private, private_dir, write_private
 from plumbing.settings import Settings
 

@@ -11,9 +11,8 @@ from typing import TypeVar
 import asyncpg
 import click
 
-from ledger import startup
-from ledger.stack import embedded
-from plumbing import db
+from incident_ledger.stack import embedded
+from plumbing import db, startup
 from plumbing import logs as ledger_logging
 from plumbing.settings import Settings, load
 

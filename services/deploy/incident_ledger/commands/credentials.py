@@ -9,8 +9,8 @@ import uuid
 import click
 from ledger_verify import note
 
-from ledger import tokens
-from ledger.commands.context import settings, with_db
+from incident_ledger.commands.context import settings, with_db
+from ledger_api import token_store as tokens
 
 
 @click.group()

@@ -19,7 +19,7 @@ from nats.aio.msg import Msg
 
 from contracts.outcomes import Recorded
 from contracts.publisher import Publisher
-from ledger.intake import RejectionRecord
+from ledger.ingest.intake import RejectionRecord
 from plumbing.settings import Settings
 
 

@@ -8,11 +8,11 @@ import asyncpg
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from ledger.runtime import projector_config, rebuild_workers
+from incident_ledger.runtime import projector_config, rebuild_workers
 from plumbing import db
 from plumbing.settings import Settings
 from plumbing.tuning import tune_gc
-from projector import packpins, runner, service
+from projector.follow import packpins, runner, service
 
 
 def _bar() -> Progress:

@@ -17,9 +17,10 @@ from nats.js import api
 from nats.js.errors import NotFoundError
 
 from contracts.topology import Topology
-from ledger import jetstream, rejection_log
-from ledger.commands import context
-from ledger.rejection_log import SOURCE, Rejection
+from incident_ledger.commands import context
+from ledger.store import rejection_log
+from ledger.store.rejection_log import SOURCE, Rejection
+from plumbing import jetstream
 
 
 def _printable(text: str) -> str:
@@ -81,8 +82,8 @@ async def _run(url: str, topology: Topology, query: rejection_log.Query, follow:
 
 
 def _since(text: str | None) -> datetime | None:
-    from ledger.api import moments  # the API's rule; imported only when a command runs
-    from ledger.api.paging import BadParameter
+    from ledger_api import moments
+    from ledger_api.paging import BadParameter
 
     try:
         return moments.bound("--since", text)

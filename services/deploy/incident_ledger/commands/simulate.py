@@ -14,7 +14,7 @@ from rich.progress import Progress
 
 from contracts import scenarios
 from contracts.publisher import Publisher
-from ledger.simulation import Timed, plan
+from incident_ledger.simulation import Timed, plan
 from plumbing.settings import Settings
 
 

@@ -12,10 +12,12 @@ from nats.aio.client import Client
 
 from contracts.publisher import Publisher
 from contracts.topology import Topology
-from ledger import demo, jetstream, signing, tokens
-from ledger.runtime import COMPONENTS, serve
-from ledger.stack import embedded
-from plumbing import db
+from incident_ledger import demo
+from incident_ledger import signer_wiring as signing
+from incident_ledger.runtime import COMPONENTS, serve
+from incident_ledger.stack import embedded
+from ledger_api import token_store as tokens
+from plumbing import db, jetstream
 from plumbing.paths import write_private
 from plumbing.settings import Settings
 

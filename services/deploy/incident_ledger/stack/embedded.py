@@ -11,10 +11,10 @@ from pathlib import Path
 
 import msgspec
 
-from ledger.stack.datadir import DataDirInUse, DataDirLock
-from ledger.stack.nats import PUBLISHERS, EmbeddedNats
-from ledger.stack.postgres import EmbeddedPostgres
+from incident_ledger.stack.nats import PUBLISHERS, EmbeddedNats
+from incident_ledger.stack.postgres import EmbeddedPostgres
 from plumbing import db
+from plumbing.datadir import DataDirInUse, DataDirLock
 from plumbing.paths import write_private
 from plumbing.settings import Settings
 

@@ -16,7 +16,7 @@ import subprocess
 import sysconfig
 from pathlib import Path
 
-from ledger.stack import process
+from incident_ledger.stack import process
 from plumbing import passwords
 from plumbing.paths import infra_dir
 

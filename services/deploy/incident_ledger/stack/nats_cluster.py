@@ -16,8 +16,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from ledger.stack import process
-from ledger.stack.nats import USERS, password_env, server_binary
+from incident_ledger.stack import process
+from incident_ledger.stack.nats import USERS, password_env, server_binary
 from plumbing.passwords import new_password
 from plumbing.paths import infra_dir
 

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ledger.stack import process
+from incident_ledger.stack import process
 from plumbing import passwords
 from plumbing.paths import infra_dir
 

@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ledger.stack.postgres import EmbeddedPostgres, _bin
+from incident_ledger.stack.postgres import EmbeddedPostgres, _bin
 
 
 class EmbeddedReplica(EmbeddedPostgres):

@@ -1,1 +1,2 @@
-"""The audit trail: checkpoint signing, proofs from the hash tiles, live verification, bundles and export files."""
+"""The audit trail: checkpoint signing, proofs from the hash tiles, live verification, bundles
+and export files."""

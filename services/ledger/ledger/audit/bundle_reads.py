@@ -10,7 +10,8 @@ from typing import Any
 import asyncpg
 from ledger_verify.records import COLUMNS
 
-from ledger import audit_files, proofs
+from ledger.audit import export_files as audit_files
+from ledger.audit import tile_proofs as proofs
 
 _UTC = """to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS {0}"""
 # The columns exactly as the verifier's spec writes them (in records.COLUMNS order),

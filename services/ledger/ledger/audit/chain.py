@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 
 from contracts import canonical
-from ledger.record import digest
+from ledger.domain.record import digest
 
 _decode = msgspec.json.Decoder(dict[str, Any]).decode
 

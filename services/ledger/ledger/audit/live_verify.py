@@ -19,8 +19,8 @@ from ledger_verify.compact import CompactRange
 from ledger_verify.records import Head, continuity
 from ledger_verify.report import Finding, Report, Stop
 
-from ledger import stretches, verify_pool
-from ledger.stretches import Stretch
+from ledger.audit import stretches, verify_pool
+from ledger.audit.stretches import Stretch
 
 __all__ = ["Report", "verify"]
 

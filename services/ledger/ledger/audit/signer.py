@@ -26,11 +26,11 @@ import structlog
 from ledger_verify import note
 from ledger_verify.compact import CompactRange
 
-from ledger import merkle_head
+from ledger.store import merkle_head
 from plumbing import leader, transient
 from plumbing.paths import private_dir, write_private
 
-log = structlog.get_logger("ledger.signer")
+log = structlog.get_logger("ledger.audit.signer")
 _TRANSIENT = (*transient.DATABASE, nats.errors.Error)
 LOCK_KEY = 7301746716318023683  # the signer's leadership (the sequencer's is leader.LOCK_KEY)
 Publish = Callable[[str], Awaitable[None]]

@@ -17,8 +17,8 @@ from ledger_verify.compact import CompactRange, levels, prefix
 from ledger_verify.records import First, Head
 from ledger_verify.report import Finding
 
-from ledger import bundles
-from ledger.quick_check import FAST, QuickChecker
+from ledger.audit import bundle_reads as bundles
+from ledger.audit.quick_check import FAST, QuickChecker
 from plumbing import db
 
 __all__ = ["FAST", "Stretch", "check_all", "check_range"]

@@ -16,8 +16,8 @@ from typing import NamedTuple
 
 import asyncpg
 
-from ledger import stretches
-from ledger.stretches import Stretch
+from ledger.audit import stretches
+from ledger.audit.stretches import Stretch
 from plumbing.workers import pool as workers_pool
 
 _SNAPSHOT = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")

@@ -2,7 +2,7 @@
 event's canonical bytes, which is all it needs of the payload.
 
 ``prepare`` makes one from a decoded ``Envelope``. A decoding worker process
-(``ledger.decode_pool``) makes them on another core and sends them back in this compact
+(``ledger.ingest.decode_pool``) makes them on another core and sends them back in this compact
 form (an array per event) instead of the whole typed payload.
 """
 

@@ -19,8 +19,8 @@ from contracts import canonical
 from contracts.envelope import Envelope
 from contracts.lifecycle import NEW, Lifecycle, advance
 from contracts.outcomes import Duplicate, Outcome, Recorded, Rejected
-from ledger.prepared import Prepared, prepare
-from ledger.record import Link, digest, event_of, record_bytes
+from ledger.domain.prepared import Prepared, prepare
+from ledger.domain.record import Link, digest, event_of, record_bytes
 
 _decode = msgspec.json.Decoder(dict[str, Any]).decode
 

@@ -1,1 +1,2 @@
-"""Events in: the pull loop on JetStream, decoding in worker processes, the HTTP appends' request-reply, the lead."""
+"""Events in: the pull loop on JetStream, decoding in worker processes, the HTTP appends'
+request-reply, the lead."""

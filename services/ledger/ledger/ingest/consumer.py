@@ -3,7 +3,7 @@
 The ledger reads the stream strictly in order. Where it stands is committed with the
 events themselves (``ingest_offsets``); a new leader recreates the durable consumer from
 there, and anything delivered again at or below it is acknowledged without a second look.
-A rejected message's record (``ledger.intake``) is published before the batch commits, and
+A rejected message's record (``ledger.ingest.intake``) is published before the batch commits, and
 the message is terminated after: nothing leaves the stream without a record. Messages are
 acknowledged only after their batch committed.
 """
@@ -21,18 +21,18 @@ from nats.js import JetStreamContext
 
 from contracts.outcomes import Outcome, Rejected
 from contracts.topology import Topology
-from ledger import jetstream, metrics
-from ledger.decode_pool import DecodePool
-from ledger.intake import Decoded, publish_rejection
-from ledger.prepared import Prepared
-from ledger.puller import ConsumerGone, Puller
-from ledger.reading import Reading, fresh, stream_seq
-from ledger.sequencer import Batch
-from ledger.writer import Progress, Writer
-from plumbing import transient
+from ledger import ledger_metrics as metrics
+from ledger.domain.prepared import Prepared
+from ledger.domain.sequencer import Batch
+from ledger.ingest.decode_pool import DecodePool
+from ledger.ingest.intake import Decoded, publish_rejection
+from ledger.ingest.puller import ConsumerGone, Puller
+from ledger.ingest.reading import Reading, fresh, stream_seq
+from ledger.store.writer import Progress, Writer
+from plumbing import jetstream, transient
 from plumbing.settings import IngestSettings
 
-log = structlog.get_logger("ledger.consumer")
+log = structlog.get_logger("ledger.ingest.consumer")
 TRANSIENT = (*transient.DATABASE, nats.errors.Error, ConsumerGone)
 
 
@@ -129,7 +129,7 @@ async def consume(
     """Read from where the ledger stands, in stream order, as a pipeline: while batches are
     committed, the next is received and decoded, so this process's CPU work overlaps
     PostgreSQL's; and it is handed to the writer as soon as the one before has been
-    sequenced, to be sent while that one commits (``ledger.lanes``)."""
+    sequenced, to be sent while that one commits (``ledger.store.lanes``)."""
     reading = Reading(await writer.progress(topology.events_stream))
     puller = await _reader(writer, js, topology, settings, reading.taken)
     inflight: deque[asyncio.Task[bool]] = deque()

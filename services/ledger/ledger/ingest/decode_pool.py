@@ -5,7 +5,7 @@ limit: decoding, validating and canonically encoding a message costs about as mu
 sequencing, hashing and storing it. So a batch of at least ``MIN_BATCH`` messages is
 decoded by a worker process while the previous batch is being sequenced and committed
 here; only the raw bytes go there, and only what the sequencer needs
-(``ledger.prepared``) comes back. Smaller batches, at ordinary rates, are decoded here:
+(``ledger.domain.prepared``) comes back. Smaller batches, at ordinary rates, are decoded here:
 sending them costs more latency than it saves. A new leader waits for its worker to start
 (0.3-0.5 s here) before it consumes; one replaced mid-run is not waited for: until it has
 started, every batch is decoded here. A worker that dies is replaced, and its
@@ -27,14 +27,14 @@ from nats.aio.msg import Msg
 
 from contracts.outcomes import Rejected
 from contracts.topology import Topology
-from ledger import warm
-from ledger.intake import Decoded, decode_all, decode_batch
-from ledger.prepared import Prepared
+from ledger.domain.prepared import Prepared
+from ledger.ingest import warm
+from ledger.ingest.intake import Decoded, decode_all, decode_batch
 from plumbing import workers
 from plumbing.settings import IngestSettings
 from plumbing.tuning import tune_gc
 
-log = structlog.get_logger("ledger.decode_pool")
+log = structlog.get_logger("ledger.ingest.decode_pool")
 MIN_BATCH = 200
 START_WAIT = 10.0  # seconds a new leader waits at most for its worker
 

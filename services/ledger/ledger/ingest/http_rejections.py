@@ -26,13 +26,13 @@ from contracts.limits import check_nesting
 from contracts.outcomes import Rejected
 from contracts.topology import Topology
 from contracts.types import TOKEN_PATTERN
-from ledger import metrics
-from ledger.intake import RejectionRecord
+from ledger import ledger_metrics as metrics
+from ledger.ingest.intake import RejectionRecord
 
 UNKNOWN = "_unknown"  # the subject token of a rejection whose source nobody can tell
 SUBJECT = "http"  # a record's ``subject``: the event came over HTTP, not on a subject
 _TOKEN = re.compile(TOKEN_PATTERN)
-log = structlog.get_logger("ledger.appends")
+log = structlog.get_logger("ledger.ingest.request_reply")
 
 
 class _Claimed(msgspec.Struct):

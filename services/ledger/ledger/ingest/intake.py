@@ -18,11 +18,11 @@ from contracts.envelope import Envelope
 from contracts.errors import ContractError
 from contracts.outcomes import Rejected
 from contracts.topology import Topology
-from ledger import metrics
-from ledger.prepared import Prepared, prepare
+from ledger import ledger_metrics as metrics
+from ledger.domain.prepared import Prepared, prepare
 from plumbing.settings import IngestSettings
 
-log = structlog.get_logger("ledger.consumer")
+log = structlog.get_logger("ledger.ingest.consumer")
 
 
 class RejectionRecord(msgspec.Struct, frozen=True):

@@ -10,14 +10,16 @@ import structlog
 from nats.aio.client import Client
 
 from contracts.topology import Topology
-from ledger import appends, consumer, metrics, startup, warm
-from ledger.decode_pool import DecodePool
-from ledger.writer import Writer
-from plumbing import leader
+from ledger import ledger_metrics as metrics
+from ledger.ingest import consumer, warm
+from ledger.ingest import request_reply as appends
+from ledger.ingest.decode_pool import DecodePool
+from ledger.store.writer import Writer
+from plumbing import leader, startup
 from plumbing.settings import IngestSettings
 from plumbing.tuning import tune_gc
 
-log = structlog.get_logger("ledger.ingest")
+log = structlog.get_logger("ledger.ingest.leading")
 
 
 async def _lead(

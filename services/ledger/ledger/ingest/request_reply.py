@@ -18,13 +18,13 @@ from contracts.envelope import Envelope
 from contracts.limits import DEFAULT_LIMITS
 from contracts.outcomes import AppendReply, AppendRequest, Outcome, Rejected
 from contracts.topology import Topology
-from ledger import http_rejections
-from ledger.consumer import TRANSIENT
-from ledger.intake import decode
-from ledger.writer import Writer
+from ledger.ingest import http_rejections
+from ledger.ingest.consumer import TRANSIENT
+from ledger.ingest.intake import decode
+from ledger.store.writer import Writer
 from plumbing.settings import IngestSettings
 
-log = structlog.get_logger("ledger.appends")
+log = structlog.get_logger("ledger.ingest.request_reply")
 _request = msgspec.msgpack.Decoder(AppendRequest)
 _reply = msgspec.msgpack.Encoder()
 

@@ -19,11 +19,11 @@ from contracts import canonical, fastpath
 from contracts.envelope import Actor, Envelope
 from contracts.registry import DEFAULT_REGISTRY
 from contracts.topology import Topology
-from ledger import store
-from ledger.intake import decode_all
-from ledger.prepared import Prepared
-from ledger.sequencer import sequence
-from ledger.simulation import history
+from incident_ledger.simulation import history
+from ledger.domain.prepared import Prepared
+from ledger.domain.sequencer import sequence
+from ledger.ingest.intake import decode_all
+from ledger.store import event_rows as store
 from plumbing.settings import IngestSettings
 
 SAMPLE = 64

@@ -1,1 +1,2 @@
-"""The events table and what moves with it in one transaction: the writer, its connections, incidents' heads, the Merkle log's head; and the rejections' stream, read back."""
+"""The events table and what moves with it in one transaction: the writer, its connections,
+incidents' heads, the Merkle log's head; and the rejections' stream, read back."""

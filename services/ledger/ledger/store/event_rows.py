@@ -13,10 +13,10 @@ from ledger_verify.tiles import TiledRange
 
 from contracts import lifecycle
 from contracts.envelope import Envelope
-from ledger import merkle_head
-from ledger.prepared import Prepared
-from ledger.record import Link
-from ledger.sequencer import Batch, Head, Row, Stored, sequence
+from ledger.domain.prepared import Prepared
+from ledger.domain.record import Link
+from ledger.domain.sequencer import Batch, Head, Row, Stored, sequence
+from ledger.store import merkle_head
 
 COLUMNS = (
     "position",

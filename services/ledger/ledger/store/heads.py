@@ -17,9 +17,9 @@ import asyncpg
 
 from contracts import lifecycle
 from contracts.envelope import Envelope
-from ledger import store
-from ledger.prepared import Prepared
-from ledger.sequencer import Head
+from ledger.domain.prepared import Prepared
+from ledger.domain.sequencer import Head
+from ledger.store import event_rows as store
 
 MAX_CACHED_HEADS = 100_000
 REPORTED = "incident.reported"

@@ -43,7 +43,7 @@ class Rejection(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class _Stored(msgspec.Struct, frozen=True):
-    """``ledger.intake.RejectionRecord``, read leniently: a record written by another
+    """``ledger.ingest.intake.RejectionRecord``, read leniently: a record written by another
     version of the ledger still lists."""
 
     code: str = "unknown"

@@ -1,10 +1,10 @@
 """The sequencer's writer: every append, from NATS or HTTP, through the connection that
 holds leadership (see ``plumbing.leader``) and, for large batches, a second one beside it
-(``ledger.lanes``): batches are sequenced one at a time, and the next is sent while the
+(``ledger.store.lanes``): batches are sequenced one at a time, and the next is sent while the
 one before it commits.
 
 As the only writer it may remember what it wrote: the next position and each recent
-incident's head (``ledger.heads``, which also takes reported incidents to be new). A batch
+incident's head (``ledger.store.heads``, which also takes reported incidents to be new). A batch
 is first tried on that knowledge alone, without looking up its event_ids; a redelivered
 event (or a report of an incident that was not new) then trips a unique index, the
 transaction rolls back, and the batch is retried with every event_id and head checked.
@@ -26,11 +26,13 @@ from nats.aio.client import Client
 from contracts.envelope import Envelope
 from contracts.outcomes import Recorded
 from contracts.topology import Topology
-from ledger import merkle_head, metrics, store
-from ledger.heads import Heads
-from ledger.lanes import Lanes, Turn
-from ledger.prepared import Prepared
-from ledger.sequencer import Batch, Row, sequencing
+from ledger import ledger_metrics as metrics
+from ledger.domain.prepared import Prepared
+from ledger.domain.sequencer import Batch, Row, sequencing
+from ledger.store import event_rows as store
+from ledger.store import merkle_head
+from ledger.store.heads import Heads
+from ledger.store.lanes import Lanes, Turn
 
 BeforeCommit = Callable[[Batch], Awaitable[None]]
 
@@ -170,7 +172,7 @@ class Writer:
         self, turn: Turn, batch: Batch, rows: Iterable[Row], saved: tuple[str, int] | None
     ) -> None:
         """COPY the rows, the Merkle log growing as they are taken; once COPY returns, the
-        batch holds the append lock and the next one may be sequenced (``ledger.lanes``)."""
+        batch holds the append lock and the next one may be sequenced (``ledger.store.lanes``)."""
         grown = moves = None
         if self.merkle_log:
             tree = await self._tree_at(turn, batch.rows[0].position - 1)

@@ -24,8 +24,8 @@ from msgspec.structs import replace
 
 from contracts.events import ClaimOpened, ClaimUpdated, IncidentReported, LossRecorded, LossRevised
 from contracts.types import PERSONAL
-from projector.facts import Fact
-from projector.status import IncidentStatus
+from projector.domain.facts import Fact
+from projector.domain.status import IncidentStatus
 
 __all__ = [
     "Claim",

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from projector import deadlines, losses, status
-from projector.facts import Fact
-from projector.losses import LossRunRow
+from projector.domain import deadlines, losses, status
+from projector.domain.facts import Fact
+from projector.domain.losses import LossRunRow
 
 OPEN_STATES = frozenset({"pending", "due_soon", "paused"})
 

@@ -70,7 +70,7 @@ from contracts.events import (
     ServiceRestored,
 )
 from contracts.lifecycle import Lifecycle, State, advance, name_of
-from projector.facts import Fact
+from projector.domain.facts import Fact
 
 __all__ = ["SUPERIORS", "Fact", "IncidentStatus", "Status", "as_of", "evolve", "fold"]
 

@@ -18,7 +18,7 @@ import msgspec
 from nats.js import JetStreamContext
 
 from contracts.topology import Topology
-from projector import metrics
+from projector import projector_metrics as metrics
 
 _DUE = """
 SELECT incident_id, ref, pack_id, pack_version, rule, stage, due_at, state,
@@ -33,7 +33,7 @@ INSERT INTO deadline_alerts (incident_id, ref, kind, due_at)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
 ON CONFLICT DO NOTHING RETURNING incident_id, ref, kind, due_at
 """
-# The scheduler never waits for a deadline row's lock: the fold's save (projector.store)
+# The scheduler never waits for a deadline row's lock: the fold's save (projector.follow.model_rows)
 # locks the rows it upserts and deletes in its own order, and two orders over the same
 # rows deadlocked (one chaos run in three). A row the fold holds is one it is rewriting,
 # which the mark must leave alone anyway; it is marked at a later tick if still due (the

@@ -13,9 +13,12 @@ from datetime import UTC, datetime
 import asyncpg
 from cachetools import LRUCache
 
-from projector import caching, metrics, store, tables
-from projector.facts import from_record
-from projector.models import Config, Folded, fold_more, models_of
+from projector import projector_metrics as metrics
+from projector.domain import caching
+from projector.domain.facts import from_record
+from projector.domain.models import Config, Folded, fold_more, models_of
+from projector.follow import model_rows as store
+from projector.follow import tables
 
 BATCH = 2000
 # Facts the fold cache holds at most (about 1 KB each): it bounds the projector's memory.

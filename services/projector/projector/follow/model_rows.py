@@ -10,10 +10,10 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from projector.deadlines import Obligation
-from projector.facts import Fact, from_record
-from projector.losses import LossRunRow
-from projector.models import Models
+from projector.domain.deadlines import Obligation
+from projector.domain.facts import Fact, from_record
+from projector.domain.losses import LossRunRow
+from projector.domain.models import Models
 
 _FACTS = """
 SELECT incident_id, position, version, recorded_at, record FROM events

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncpg
 
-from projector.deadlines import PackError
-from projector.deadlines.pins import conflicts, digest
-from projector.models import Config
+from projector.domain.deadlines import PackError
+from projector.domain.deadlines.pins import conflicts, digest
+from projector.domain.models import Config
 
 _PIN = """
 INSERT INTO policy_packs (pack_id, version, digest)

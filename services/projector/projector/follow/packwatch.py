@@ -4,7 +4,8 @@ ones kept.
 A changed pack directory (file names, sizes, modification times) is reloaded through the
 composition root's loader. A pack that does not load is logged with the loader's message
 (file, rule, field), as is one whose version was applied before with other rules
-(``projector.packpins``), and the projector carries on with the packs it had. New packs apply to
+(``projector.follow.packpins``), and the projector carries on with the packs it had. New packs
+apply to
 the batches folded from then on; each obligation keeps the pack version it was computed
 under.
 """
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import structlog
 
-from projector.models import Config
+from projector.domain.models import Config
 
 log = structlog.get_logger("projector.packs")
 Fingerprint = tuple[tuple[str, int, int], ...]

@@ -22,9 +22,10 @@ import asyncpg
 import msgspec
 
 from plumbing.tuning import tune_gc
-from projector import folding, store, tables
-from projector.models import Config
-from projector.store import Progress
+from projector.domain.models import Config
+from projector.follow import folding, tables
+from projector.follow import model_rows as store
+from projector.follow.model_rows import Progress
 
 PARALLEL_FROM = 50_000
 """Fewer events than this to fold: starting processes would cost more than it saves."""

@@ -14,12 +14,13 @@ from datetime import UTC, datetime
 import asyncpg
 import structlog
 
-from projector import parallel, store, tables
+from projector.domain.models import Config
+from projector.follow import model_rows as store
+from projector.follow import parallel, tables
 
 # Re-exported: the runner is where readers look for a step of the fold.
-from projector.folding import FoldCache as FoldCache
-from projector.folding import step as step
-from projector.models import Config
+from projector.follow.folding import FoldCache as FoldCache
+from projector.follow.folding import step as step
 
 # Bump when a model's definition changes: the projector then builds a new generation
 # beside the live one and swaps it in once caught up.

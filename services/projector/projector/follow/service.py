@@ -13,9 +13,10 @@ from nats.js import JetStreamContext
 
 from contracts.topology import Topology
 from plumbing import leader, transient
-from projector import alerts, folding, metrics, packpins, runner
-from projector.packwatch import PackWatch
-from projector.parallel import Workers
+from projector import projector_metrics as metrics
+from projector.follow import alerts, folding, packpins, runner
+from projector.follow.packwatch import PackWatch
+from projector.follow.parallel import Workers
 
 LOCK_KEY = 7301746716318023682  # distinct from the sequencer's
 CHANNEL = "ledger_events"  # the ingest NOTIFYs here after each commit: a wake-up hint only

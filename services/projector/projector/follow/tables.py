@@ -36,7 +36,7 @@ _TABLES = [
     """CREATE TABLE IF NOT EXISTS rm_losses_g{g} (
          incident_id text PRIMARY KEY,
          doc         jsonb NOT NULL)""",
-    # The loss run's rows, one per claim, as projector.losses.loss_run_rows makes them
+    # The loss run's rows, one per claim, as projector.domain.losses.loss_run_rows makes them
     # (unredacted): kept as columns so that a run of a million claims is a plain scan.
     """CREATE TABLE IF NOT EXISTS rm_claims_g{g} (
          incident_id     text NOT NULL,

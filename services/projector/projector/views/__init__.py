@@ -1,1 +1,2 @@
-"""Pure renderers of the read models for readers: summaries, timeline entries, reports, printable pages, claim packs, loss runs."""
+"""Pure renderers of the read models for readers: summaries, timeline entries, reports,
+printable pages, claim packs, loss runs."""

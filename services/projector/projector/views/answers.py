@@ -22,9 +22,9 @@ from typing import Any
 import msgspec
 from cachetools import LRUCache
 
-from ledger.api.entries import Entry
-from projector.caching import keep
-from projector.facts import Fact
+from projector.domain.caching import keep
+from projector.domain.facts import Fact
+from projector.views.entries import Entry
 
 _TURNING = frozenset({"pending", "due_soon"})
 

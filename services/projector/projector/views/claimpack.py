@@ -19,11 +19,11 @@ import msgspec
 
 from contracts.envelope import Actor
 from contracts.personal import EVENT, redact
-from ledger.api import entries as timeline_entries
-from ledger.api.tabular import csv_bytes
-from projector import losses
-from projector.facts import from_record
-from projector.models import Config, project
+from projector.domain import losses
+from projector.domain.facts import from_record
+from projector.domain.models import Config, project
+from projector.views import entries as timeline_entries
+from projector.views.tabular import csv_bytes
 
 EVIDENCE_COLUMNS = (
     "position", "occurred_at", "kind", "uri", "sha256", "retained_until", "description",

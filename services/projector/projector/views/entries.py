@@ -11,10 +11,10 @@ import msgspec
 from cachetools import LRUCache
 
 from contracts.events import EventCorrected
-from ledger.api.summaries import Language, summary
-from projector.caching import keep
-from projector.facts import Fact, event_bytes, from_event
-from projector.models import Config
+from projector.domain.caching import keep
+from projector.domain.facts import Fact, event_bytes, from_event
+from projector.domain.models import Config
+from projector.views.summaries import Language, summary
 
 CSV_COLUMNS = (
     "position", "version", "type", "occurred_at", "recorded_at", "actor_id", "actor_name",

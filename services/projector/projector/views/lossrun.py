@@ -3,7 +3,7 @@ valuation date), one row per claim, totals per currency.
 
 Valued today, the rows come from the ``losses`` read model. Valued at a past date, they
 are folded from the log itself (only loss and claim events the ledger had recorded by the
-end of that date), with the projector's own :func:`projector.losses.as_of`. Either way the
+end of that date), with the projector's own :func:`projector.domain.losses.as_of`. Either way the
 rows are read through a server-side cursor, so memory stays flat however long the run.
 """
 
@@ -18,9 +18,9 @@ import msgspec
 
 from contracts.events import ClaimOpened, ClaimUpdated, IncidentReported, LossRecorded, LossRevised
 from contracts.personal import redact
-from ledger.api.summaries import money
-from projector import losses
-from projector.facts import from_record
+from projector.domain import losses
+from projector.domain.facts import from_record
+from projector.views.summaries import money
 
 PREFETCH = 2000
 COLUMNS = (

@@ -1,8 +1,8 @@
 """The loss run as CSV, valued today, written by PostgreSQL itself (``COPY … TO STDOUT``)
 from the ``claims`` read model and streamed through: the fast path for long runs.
 
-The columns and their meaning are those of :func:`projector.losses.loss_run_rows` and
-:func:`ledger.api.lossrun.cells`; a test holds the two paths to the same rows. Runs valued
+The columns and their meaning are those of :func:`projector.domain.losses.loss_run_rows` and
+:func:`projector.views.lossrun.cells`; a test holds the two paths to the same rows. Runs valued
 at a past date are folded from the log in Python instead (``lossrun.rows``).
 """
 
@@ -15,8 +15,8 @@ from collections.abc import AsyncIterator
 import asyncpg
 
 from contracts.personal import personal_fields
-from ledger.api import lossrun
-from projector.losses import LossRunRow
+from projector.domain.losses import LossRunRow
+from projector.views import lossrun
 
 _AMOUNT = """CASE WHEN currency IN ('JPY', 'KRW', 'VND', 'CLP', 'ISK') THEN {0}::text
   ELSE ({0}::numeric / 100)::numeric(30, 2)::text END"""

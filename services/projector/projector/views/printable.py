@@ -7,7 +7,7 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from ledger.api.reporting import Report
+from projector.views.reporting import Report
 
 _STYLE = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei",Arial,sans-serif;margin:2em;color:#111}

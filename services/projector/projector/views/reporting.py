@@ -23,10 +23,10 @@ from contracts.events import (
     ReportFiled,
     ServiceRestored,
 )
-from ledger.api.summaries import money, summary
-from projector.deadlines import Pack
-from projector.facts import Fact
-from projector.models import Models
+from projector.domain.deadlines import Pack
+from projector.domain.facts import Fact
+from projector.domain.models import Models
+from projector.views.summaries import money, summary
 
 MEASURES = frozenset(
     {"action.taken.v1", "plan.activated.v1", "notification.sent.v1", "responder.dispatched.v1",
@@ -158,7 +158,7 @@ def _known(facts: Sequence[Fact], models: Models) -> dict[str, Callable[[], Any]
 def build(
     facts: Sequence[Fact], models: Models, pack: Pack | None, stage: str | None, now: datetime
 ) -> Report:
-    """``facts`` in position order; ``models`` folded from them (``projector.models``)."""
+    """``facts`` in position order; ``models`` folded from them (``projector.domain.models``)."""
     reported = _first(facts, IncidentReported)
     known = _known(facts, models)
     wanted = pack.report.get(stage or "") if pack else None

@@ -12,8 +12,8 @@ from contracts import builders
 from contracts.envelope import Actor, Envelope
 from contracts.events import Site
 from contracts.scenarios._dsl import digest
-from projector.deadlines import Context, Obligation, evaluate, load_packs
-from projector.facts import Fact
+from projector.domain.deadlines import Context, Obligation, evaluate, load_packs
+from projector.domain.facts import Fact
 
 PACKS_DIR = Path(__file__).resolve().parents[4] / "services" / "projector" / "packs"
 PACKS = {pack.id: pack for pack in load_packs(PACKS_DIR)}

@@ -8,7 +8,7 @@ from functools import reduce
 import pytest
 
 from contracts import builders
-from projector.deadlines import Context, IncidentState, evolve, obligations
+from projector.domain.deadlines import Context, IncidentState, evolve, obligations
 from tests.unit.projector.deadlines.story import PACKS, Story, at
 
 pytestmark = pytest.mark.unit

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from projector.deadlines import PackError, load_pack, load_packs
+from projector.domain.deadlines import PackError, load_pack, load_packs
 from tests.unit.projector.deadlines.story import PACKS_DIR
 
 pytestmark = pytest.mark.unit

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from projector.deadlines import load_pack
-from projector.deadlines.pins import conflicts, digest
+from projector.domain.deadlines import load_pack
+from projector.domain.deadlines.pins import conflicts, digest
 from tests.unit.projector.deadlines.story import PACKS_DIR
 
 pytestmark = pytest.mark.unit

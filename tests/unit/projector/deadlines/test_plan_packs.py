@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from contracts import builders
-from projector.deadlines import Context
+from projector.domain.deadlines import Context
 from tests.unit.projector.deadlines.story import Story, at
 
 pytestmark = pytest.mark.unit

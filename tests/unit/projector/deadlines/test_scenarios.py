@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from contracts import scenarios
-from projector.deadlines import Context, Obligation, evaluate
-from projector.facts import Fact
+from projector.domain.deadlines import Context, Obligation, evaluate
+from projector.domain.facts import Fact
 from tests.unit.projector.deadlines.story import PACKS
 
 pytestmark = pytest.mark.unit

@@ -11,12 +11,12 @@ Public API:
 
 from __future__ import annotations
 
-from projector.deadlines.context import Context
-from projector.deadlines.engine import evaluate, obligations
-from projector.deadlines.loader import PackError, load_pack, load_packs, parse_pack
-from projector.deadlines.model import Pack, Rule
-from projector.deadlines.obligation import STATES, Obligation, State
-from projector.deadlines.state import IncidentState, evolve, fold
+from projector.domain.deadlines.context import Context
+from projector.domain.deadlines.engine import evaluate, obligations
+from projector.domain.deadlines.loader import PackError, load_pack, load_packs, parse_pack
+from projector.domain.deadlines.model import Pack, Rule
+from projector.domain.deadlines.obligation import STATES, Obligation, State
+from projector.domain.deadlines.state import IncidentState, evolve, fold
 
 __all__ = [
     "STATES",

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from projector.deadlines.units import Duration, TimeOfDay
+from projector.domain.deadlines.units import Duration, TimeOfDay
 
 END_OF_DAY = time(23, 59)
 NOON = time(12, 0)

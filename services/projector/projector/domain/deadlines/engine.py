@@ -1,7 +1,7 @@
 """The deadline engine: an incident's facts and the packs in, its obligations out. Pure.
 
 ``evaluate(packs, facts, now=..., context=...)`` is ``obligations(fold(facts), ...)``:
-the fold (:func:`projector.deadlines.state.evolve`) is shared by incremental projection
+the fold (:func:`projector.domain.deadlines.state.evolve`) is shared by incremental projection
 and ``as_of`` queries, and :func:`obligations` judges the folded state at ``now``.
 """
 
@@ -19,14 +19,14 @@ from contracts.events import (
     IncidentCancelled,
     NoteAdded,
 )
-from projector.deadlines.clock import Clock
-from projector.deadlines.context import Context
-from projector.deadlines.instances import View, instances, lead_of
-from projector.deadlines.match import Facts, Hit, any_hits, holds
-from projector.deadlines.model import Pack
-from projector.deadlines.obligation import Evidence, Instance, Obligation, judge
-from projector.deadlines.state import IncidentState, fold
-from projector.facts import Fact
+from projector.domain.deadlines.clock import Clock
+from projector.domain.deadlines.context import Context
+from projector.domain.deadlines.instances import View, instances, lead_of
+from projector.domain.deadlines.match import Facts, Hit, any_hits, holds
+from projector.domain.deadlines.model import Pack
+from projector.domain.deadlines.obligation import Evidence, Instance, Obligation, judge
+from projector.domain.deadlines.state import IncidentState, fold
+from projector.domain.facts import Fact
 
 _CANCELLED = (IncidentCancelled.TYPE,)
 _DECISIONS = (DeadlineWaived.TYPE, DeadlinePaused.TYPE, DeadlineResumed.TYPE)

@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from projector.deadlines.clock import Clock
-from projector.deadlines.context import Context
-from projector.deadlines.match import SATISFIED_AT, Facts, Hit, any_hits, hits, level_reached
-from projector.deadlines.model import Limit, Pack, Rule, Start
-from projector.deadlines.obligation import Instance
-from projector.deadlines.state import IncidentState
-from projector.deadlines.units import Duration
+from projector.domain.deadlines.clock import Clock
+from projector.domain.deadlines.context import Context
+from projector.domain.deadlines.match import SATISFIED_AT, Facts, Hit, any_hits, hits, level_reached
+from projector.domain.deadlines.model import Limit, Pack, Rule, Start
+from projector.domain.deadlines.obligation import Instance
+from projector.domain.deadlines.state import IncidentState
+from projector.domain.deadlines.units import Duration
 
 MAX_REPEATS = 1000
 

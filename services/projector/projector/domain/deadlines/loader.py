@@ -12,10 +12,10 @@ from typing import Any
 
 import msgspec
 
-from projector.deadlines.model import Pack, Rule
-from projector.deadlines.pins import written
-from projector.deadlines.units import dec_hook
-from projector.deadlines.validate import problems
+from projector.domain.deadlines.model import Pack, Rule
+from projector.domain.deadlines.pins import written
+from projector.domain.deadlines.units import dec_hook
+from projector.domain.deadlines.validate import problems
 
 _LISTS = frozenset(
     {"start", "satisfied_by", "cancel_by", "until", "event", "actor_role", "field", "kind"}

@@ -9,10 +9,10 @@ from typing import Any
 
 import msgspec
 
-from projector.deadlines.context import Context
-from projector.deadlines.model import Matcher, Value, When
-from projector.deadlines.state import LADDERS, IncidentState, ladder_rank
-from projector.facts import Fact
+from projector.domain.deadlines.context import Context
+from projector.domain.deadlines.model import Matcher, Value, When
+from projector.domain.deadlines.state import LADDERS, IncidentState, ladder_rank
+from projector.domain.facts import Fact
 
 SATISFIED_AT = ("submitted_at", "occurred_at")
 """When a satisfying event counts: a report's ``submitted_at``, else its valid time."""

@@ -10,7 +10,7 @@ from typing import Literal
 
 import msgspec
 
-from projector.deadlines.units import Duration, TimeOfDay
+from projector.domain.deadlines.units import Duration, TimeOfDay
 
 Scalar = str | bool | int
 Value = Scalar | list[Scalar]

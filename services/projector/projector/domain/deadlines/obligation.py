@@ -7,7 +7,7 @@ from typing import Literal
 
 import msgspec
 
-from projector.deadlines.match import Hit
+from projector.domain.deadlines.match import Hit
 
 State = Literal[
     "pending",

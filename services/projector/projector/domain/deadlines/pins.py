@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 
-from projector.deadlines.model import Pack
+from projector.domain.deadlines.model import Pack
 
 _encode = msgspec.json.Encoder(order="sorted").encode
 Pinned = dict[tuple[str, str], bytes]

@@ -20,7 +20,7 @@ from contracts.events import (
     LossRecorded,
     PlanActivated,
 )
-from projector.facts import Fact
+from projector.domain.facts import Fact
 
 LADDERS: tuple[tuple[str, ...], ...] = (("general", "major"), ("tier_1", "tier_2", "tier_3"))
 """Response levels in order, per ladder (一般 < 重大; 一级 < 二级 < 三级支持)."""

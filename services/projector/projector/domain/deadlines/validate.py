@@ -13,8 +13,8 @@ import msgspec
 from contracts.enums import IncidentKind
 from contracts.levels import CasualtySeverity, Level, Regime, Severity
 from contracts.registry import DEFAULT_REGISTRY
-from projector.deadlines.context import CONTEXT_FIELDS
-from projector.deadlines.model import REPORT_FIELDS, Matcher, Pack, Rule, Start, When
+from projector.domain.deadlines.context import CONTEXT_FIELDS
+from projector.domain.deadlines.model import REPORT_FIELDS, Matcher, Pack, Rule, Start, When
 
 Problem = tuple[str | None, str, str]
 IDENT = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
