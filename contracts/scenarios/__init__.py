@@ -116,3 +116,18 @@ def generate(
         begin = start + STAGGER_MINUTES * index * _MINUTE
         events.extend(_incident(name, index, begin, source, rng))
     return sorted(events, key=lambda e: e.occurred_at)
+
+
+def history(n: int, *, now: datetime, seed: int = 0, source: str = "simulator") -> list[Envelope]:
+    """``n`` events of realistic, complete histories (the last one cut short to make ``n``):
+    every scenario in turn, each backdated to end by ``now`` (the ledger refuses events from
+    the future). Warm-up, steady loads, tests and benchmarks draw on it."""
+    names, out = scenario_names(), []
+    for k in range(n):
+        name = names[k % len(names)]
+        probe = generate(name, start=now, seed=seed + k, source=source)
+        start = now - (max(e.occurred_at for e in probe) - now)
+        out.extend(generate(name, start=start, seed=seed + k, source=source))
+        if len(out) >= n:
+            return out[:n]
+    return out

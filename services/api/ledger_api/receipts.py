@@ -13,7 +13,6 @@ from ledger_verify.merkle import leaf_hash
 
 from contracts.outcomes import Duplicate, Outcome, Recorded
 from ledger.audit import tile_proofs as proofs
-from ledger_api.routes.proofs import latest_checkpoint
 
 WAIT = 5.0  # seconds a receipt is waited for; checkpoints are signed every second
 
@@ -35,7 +34,7 @@ class Receipt(msgspec.Struct, frozen=True):
 async def _covered(conn: asyncpg.Connection, position: int) -> tuple[int, str] | None:
     deadline = time.monotonic() + WAIT
     while True:
-        size, note = await latest_checkpoint(conn)
+        size, note = await proofs.latest_checkpoint(conn)
         if size >= position:
             return size, note
         if time.monotonic() > deadline:

@@ -16,6 +16,9 @@ import msgspec
 from contracts import scenarios
 from contracts.envelope import Envelope
 
+# Complete backdated histories, which the ingest's warm-up also draws on.
+from contracts.scenarios import history as history
+
 
 class Timed(msgspec.Struct, frozen=True):
     after: float  # seconds after the run starts
@@ -42,18 +45,3 @@ def plan(
         Timed(0.0 if math.isinf(speed) else (e.occurred_at - start).total_seconds() / speed, e)
         for e in events
     ]
-
-
-def history(n: int, *, now: datetime, seed: int = 0, source: str = "simulator") -> list[Envelope]:
-    """``n`` events of realistic, complete histories (the last one cut short to make ``n``):
-    every scenario in turn, backdated to end by ``now``. Steady loads, tests and benchmarks
-    draw on it."""
-    names, out = scenarios.scenario_names(), []
-    for k in range(n):
-        for timed in plan(
-            names[k % len(names)], now=now, speed=math.inf, seed=seed + k, source=source
-        ):
-            out.append(timed.envelope)
-            if len(out) == n:
-                return out
-    return out

@@ -46,11 +46,6 @@ class ConsistencyProof(msgspec.Struct, frozen=True):
     to_checkpoint: str | None = None
 
 
-async def latest_checkpoint(conn: asyncpg.Connection) -> tuple[int, str]:
-    row = await conn.fetchrow("SELECT size, note FROM checkpoints ORDER BY id DESC LIMIT 1")
-    return (0, "") if row is None else (int(row["size"]), str(row["note"]))
-
-
 async def _note_at(conn: asyncpg.Connection, size: int) -> str | None:
     note: str | None = await conn.fetchval(
         "SELECT note FROM checkpoints WHERE size = $1 ORDER BY id DESC LIMIT 1", size
@@ -71,7 +66,7 @@ async def _covering(
     conn: asyncpg.Connection, position: int, size: int | None, name: str = "size"
 ) -> tuple[int, str | None]:
     if size is None:
-        signed, note = await latest_checkpoint(conn)
+        signed, note = await proofs.latest_checkpoint(conn)
         if signed < position:
             raise not_yet(position, signed)
         return signed, note

@@ -14,6 +14,12 @@ class BeyondHead(ValueError):
     """A tree size the log has not reached."""
 
 
+async def latest_checkpoint(conn: asyncpg.Connection) -> tuple[int, str]:
+    """The latest signed checkpoint's tree size and note; (0, "") before the first."""
+    row = await conn.fetchrow("SELECT size, note FROM checkpoints ORDER BY id DESC LIMIT 1")
+    return (0, "") if row is None else (int(row["size"]), str(row["note"]))
+
+
 async def head_size(conn: asyncpg.Connection) -> int:
     return int(await conn.fetchval("SELECT size FROM merkle_head WHERE id = 1"))
 

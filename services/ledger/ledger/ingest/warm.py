@@ -15,11 +15,10 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from contracts import canonical, fastpath
+from contracts import canonical, fastpath, scenarios
 from contracts.envelope import Actor, Envelope
 from contracts.registry import DEFAULT_REGISTRY
 from contracts.topology import Topology
-from incident_ledger.simulation import history
 from ledger.domain.prepared import Prepared
 from ledger.domain.sequencer import sequence
 from ledger.ingest.intake import decode_all
@@ -37,7 +36,7 @@ def codecs(topology: Topology, settings: IngestSettings) -> None:
     canonical.warm(Envelope)
     canonical.warm(Actor)
     now = datetime.now(UTC)
-    events = history(SAMPLE, now=now, seed=1)
+    events = scenarios.history(SAMPLE, now=now, seed=1)
     items = decode_all(
         [canonical.encode(e) for e in events],
         [topology.event_subject(e.source, e.incident_id) for e in events],
