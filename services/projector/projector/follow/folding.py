@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 import asyncpg
 from cachetools import LRUCache
 
+from plumbing import caching
 from projector import projector_metrics as metrics
-from projector.domain import caching
 from projector.domain.facts import from_record
 from projector.domain.models import Config, Folded, fold_more, models_of
 from projector.follow import model_rows as store

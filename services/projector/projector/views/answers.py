@@ -22,7 +22,7 @@ from typing import Any
 import msgspec
 from cachetools import LRUCache
 
-from projector.domain.caching import keep
+from plumbing.caching import keep
 from projector.domain.facts import Fact
 from projector.views.entries import Entry
 

@@ -11,7 +11,7 @@ import msgspec
 from cachetools import LRUCache
 
 from contracts.events import EventCorrected
-from projector.domain.caching import keep
+from plumbing.caching import keep
 from projector.domain.facts import Fact, event_bytes, from_event
 from projector.domain.models import Config
 from projector.views.summaries import Language, summary
