@@ -3,7 +3,7 @@ of reading (a pending obligation whose due time has passed reads ``missed``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import asyncpg
 import msgspec
@@ -25,29 +25,13 @@ from ledger_api.paging import (
     page,
 )
 from ledger_api.problems import ONE, READ
-from projector.domain.deadlines.obligation import Obligation
+from projector.domain.deadlines.obligation import OPEN, Obligation, State, clock_sql
 
-DeadlineState = Literal[
-    "pending",
-    "due_soon",
-    "met",
-    "met_late",
-    "missed",
-    "waived",
-    "paused",
-    "not_applicable",
-    "superseded",
-]
-LIVE_STATE = (
-    "(CASE WHEN state IN ('pending', 'due_soon') AND due_at <= now() THEN 'missed'"
-    " WHEN state = 'pending' AND due_at - make_interval(secs => lead_seconds) <= now()"
-    " THEN 'due_soon' ELSE state END)"
-)
+LIVE_STATE = clock_sql("now()")
 _SELECT = f"""
 SELECT d.incident_id, d.ref, d.doc, {LIVE_STATE} AS live_state, d.due_at
 FROM deadlines d JOIN incident_status s USING (incident_id)
 """
-OPEN = ("pending", "due_soon", "paused")
 
 
 class Summary(msgspec.Struct, frozen=True):
@@ -117,7 +101,7 @@ async def incident_deadlines(
 )
 async def board(
     request: Request[Any, Any, Any],
-    deadline_state: Annotated[list[DeadlineState] | None, QueryParameter(name="state")] = None,
+    deadline_state: Annotated[list[State] | None, QueryParameter(name="state")] = None,
     policy: Annotated[str | None, QueryParameter(max_length=100)] = None,
     due_before: Annotated[str | None, moments.date_time("due before this instant")] = None,
     site: Annotated[str | None, QueryParameter(max_length=200)] = None,

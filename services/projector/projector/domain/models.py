@@ -9,10 +9,9 @@ from datetime import datetime, timedelta
 import msgspec
 
 from projector.domain import deadlines, losses, status
+from projector.domain.deadlines.obligation import OPEN
 from projector.domain.facts import Fact
 from projector.domain.losses import LossRunRow
-
-OPEN_STATES = frozenset({"pending", "due_soon", "paused"})
 
 
 class Config(msgspec.Struct, frozen=True):
@@ -59,7 +58,7 @@ def models_of(folded: Folded, *, now: datetime, config: Config) -> Models:
     )
     state = msgspec.structs.replace(
         folded.status,
-        open_deadlines=sum(o.state in OPEN_STATES for o in obligations),
+        open_deadlines=sum(o.state in OPEN for o in obligations),
         missed_deadlines=sum(o.state == "missed" for o in obligations),
     )
     return Models(state, folded.book, obligations, losses.loss_run_rows(folded.book))

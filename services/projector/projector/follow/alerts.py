@@ -19,12 +19,13 @@ from nats.js import JetStreamContext
 
 from contracts.topology import Topology
 from projector import projector_metrics as metrics
+from projector.domain.deadlines.obligation import turning_sql
 
-_DUE = """
+_DUE = f"""
 SELECT incident_id, ref, pack_id, pack_version, rule, stage, due_at, state,
        CASE WHEN due_at <= $1 THEN 'missed' ELSE 'due_soon' END AS kind
 FROM deadlines
-WHERE state IN ('pending', 'due_soon') AND due_at IS NOT NULL
+WHERE {turning_sql()} AND due_at IS NOT NULL
   AND due_at - make_interval(secs => lead_seconds) <= $1
 ORDER BY due_at LIMIT 500
 """

@@ -23,10 +23,9 @@ import msgspec
 from cachetools import LRUCache
 
 from plumbing.caching import keep
+from projector.domain.deadlines.obligation import TURNING
 from projector.domain.facts import Fact
 from projector.views.entries import Entry
-
-_TURNING = frozenset({"pending", "due_soon"})
 
 
 class _Clock(msgspec.Struct):
@@ -50,7 +49,7 @@ def turns(deadlines: list[dict[str, Any]], now: datetime) -> datetime | None:
     instants = [
         at
         for c in clocks
-        if c.state in _TURNING
+        if c.state in TURNING
         for at in (c.due_at - c.lead_time, c.due_at)
         if at > now
     ]

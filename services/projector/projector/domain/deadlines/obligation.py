@@ -21,6 +21,31 @@ State = Literal[
     "superseded",
 ]
 STATES: tuple[State, ...] = State.__args__  # type: ignore[attr-defined]
+# Open: the obligation may still be met, missed or waived; every other state is final.
+OPEN: frozenset[State] = frozenset({"pending", "due_soon", "paused"})
+# The states the clock alone turns (``judge``'s last two lines): pending becomes due_soon
+# at the lead time before due, and either becomes missed at due.
+TURNING: tuple[State, ...] = ("pending", "due_soon")
+
+
+def _quoted(states: tuple[State, ...]) -> str:
+    return ", ".join(f"'{state}'" for state in states)
+
+
+def clock_sql(now: str) -> str:
+    """SQL for a stored obligation's state at ``now`` as the clock alone turns it, over the
+    read model's columns ``state``, ``due_at`` and ``lead_seconds``: the stored state was
+    judged when its incident was last folded, and only time has passed since."""
+    return (
+        f"(CASE WHEN state IN ({_quoted(TURNING)}) AND due_at <= {now} THEN 'missed'"
+        f" WHEN state = '{TURNING[0]}' AND due_at - make_interval(secs => lead_seconds) <= {now}"
+        f" THEN '{TURNING[1]}' ELSE state END)"
+    )
+
+
+def turning_sql() -> str:
+    """SQL: the stored state is one the clock turns."""
+    return f"state IN ({_quoted(TURNING)})"
 
 
 class Obligation(msgspec.Struct, frozen=True, kw_only=True):
