@@ -38,7 +38,7 @@ from ledger_api.routes import (
     tokens,
 )
 from ledger_api.routes import events as appends
-from plumbing.paths import repo_root
+from plumbing.paths import shipped_packs_dir
 from projector.domain import deadlines as engine
 from projector.domain.models import Config
 from projector.views import answers, entries
@@ -82,13 +82,13 @@ def _problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         status, headers = 503, {"Retry-After": "5"}
         detail = "the read models are being built for the first time; retry shortly"
     elif isinstance(exc, _CONNECTION_LOST):  # e.g. the replica went away mid-read
-        structlog.get_logger("ledger_api").warning("database unreachable", error=repr(exc))
+        structlog.get_logger(__name__).warning("database unreachable", error=repr(exc))
         status, headers = 503, {"Retry-After": "1"}
         detail = "the database is not reachable right now; retry shortly"
     elif isinstance(exc, asyncpg.DataError | OverflowError):  # a value out of range
         status, detail, headers = 400, f"a parameter is out of range: {exc}", {}
     else:
-        structlog.get_logger("ledger_api").exception("request failed", path=request.url.path)
+        structlog.get_logger(__name__).exception("request failed", path=request.url.path)
         status, detail, headers = 500, "internal error", {}
     title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else detail
     body |= {"title": title, "status": status, "detail": body.pop("detail", detail)}
@@ -147,7 +147,7 @@ def _invalid(extra: Any, aliases: dict[str, str]) -> dict[str, Any]:
 
 
 def _shipped_packs() -> Config:
-    return Config(engine.load_packs(repo_root() / "services" / "projector" / "packs"))
+    return Config(engine.load_packs(shipped_packs_dir()))
 
 
 def _consistent_reads() -> Router:

@@ -23,7 +23,7 @@ from plumbing import transient
 
 INTERVAL = 1.0  # seconds between checks; also each check's time limit
 _HEAD = "SELECT coalesce(max(position), 0) FROM events"
-log = structlog.get_logger("ledger_api")
+log = structlog.get_logger(__name__)
 
 
 class ReplicaWatch:

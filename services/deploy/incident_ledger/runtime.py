@@ -25,7 +25,7 @@ from ledger.ingest import leading as ingest
 from ledger_api.app import create_app
 from plumbing import db, jetstream, nats_link, startup
 from plumbing import logs as logging
-from plumbing.paths import repo_root
+from plumbing.paths import shipped_packs_dir
 from plumbing.settings import Settings, SettingsError
 from plumbing.tuning import tune_gc
 from projector.domain import deadlines
@@ -34,7 +34,7 @@ from projector.follow import service as projector
 from projector.follow.packwatch import PackWatch
 from projector.follow.parallel import Workers
 
-log = logging.get("incident_ledger.runtime")
+log = logging.get(__name__)
 COMPONENTS = ("ingest", "projector", "api", "signer")
 
 
@@ -67,7 +67,7 @@ def rebuild_workers(settings: Settings, database_url: str) -> Workers:
 
 
 def packs_dir(settings: Settings) -> Path:
-    return settings.projector.packs_dir or repo_root() / "services" / "projector" / "packs"
+    return settings.projector.packs_dir or shipped_packs_dir()
 
 
 def pack_watch(settings: Settings) -> PackWatch:

@@ -16,7 +16,7 @@ from ledger.audit import signer
 from plumbing.paths import PRIVATE_DIR, write_private
 from plumbing.settings import Settings
 
-log = structlog.get_logger("ledger.audit.signer")
+log = structlog.get_logger(__name__)
 DEV_KEY = "dev-signer.key"
 
 

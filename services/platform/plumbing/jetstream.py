@@ -24,7 +24,7 @@ DUPLICATE_WINDOW = 15 * 60.0  # seconds; PostgreSQL holds the real idempotency k
 # How long the streams keep a message: recorded events live on in PostgreSQL, so this
 # only bounds NATS's disk, and how long the ingest may be down without losing any.
 RETENTION_DAYS = 30
-log = structlog.get_logger("ledger.nats")
+log = structlog.get_logger(__name__)
 
 
 def _events_stream(topology: Topology, replicas: int, max_age: float) -> api.StreamConfig:

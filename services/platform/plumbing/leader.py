@@ -28,7 +28,7 @@ import structlog
 from plumbing import transient
 
 LOCK_KEY = 7301746716318023681  # distinct from the append lock in events_gapless
-log = structlog.get_logger("plumbing.leader")
+log = structlog.get_logger(__name__)
 
 
 async def _connect(url: str, failure: str) -> asyncpg.Connection | None:

@@ -23,7 +23,7 @@ from plumbing.startup import where
 
 START_WAIT = 30.0  # seconds; services pass LEDGER_START_TIMEOUT
 QUIET = 10.0  # seconds between repeats of a connection error in the log
-log = structlog.get_logger("ledger.nats")
+log = structlog.get_logger(__name__)
 
 
 class _Errors:

@@ -26,6 +26,11 @@ def migrations_dir() -> Path:
     return repo_root() / "migrations"
 
 
+def shipped_packs_dir() -> Path:
+    """The policy packs this checkout ships (``LEDGER_PROJECTOR_PACKS_DIR`` may name others)."""
+    return repo_root() / "services" / "projector" / "packs"
+
+
 def write_private(path: Path, data: bytes) -> None:
     """``data`` written to ``path`` in one step, readable by this user alone: another
     process never reads a half-written file, and a secret is never readable by others,

@@ -22,7 +22,7 @@ from plumbing.datadir import DataDirLock
 from plumbing.settings import HttpSettings, Settings, SettingsError
 
 T = TypeVar("T")
-log = structlog.get_logger("plumbing.startup")
+log = structlog.get_logger(__name__)
 # Answers that waiting does not change: a wrong password, user or database name.
 _REFUSED = (
     asyncpg.InvalidAuthorizationSpecificationError,

@@ -39,7 +39,7 @@ MAX_EVENTS = 1000
 MAX_BODY = 64 * 1024 * 1024  # 1,000 envelopes at the 63 KiB limit, and room
 STATUS = {"version_conflict": 409, "duplicate_conflict": 409, "source_mismatch": 403}
 OVERHEAD = 16 * 1024  # room in a NATS message for the request's framing and sources
-log = structlog.get_logger("ledger_api.routes.events")
+log = structlog.get_logger(__name__)
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder(AppendReply).decode
 

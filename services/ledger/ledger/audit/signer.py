@@ -21,7 +21,6 @@ from pathlib import Path
 
 import asyncpg
 import msgspec
-import nats.errors
 import structlog
 from ledger_verify import note
 from ledger_verify.compact import CompactRange
@@ -30,8 +29,8 @@ from ledger.store import merkle_head
 from plumbing import leader, transient
 from plumbing.paths import private_dir, write_private
 
-log = structlog.get_logger("ledger.audit.signer")
-_TRANSIENT = (*transient.DATABASE, nats.errors.Error)
+log = structlog.get_logger(__name__)
+_TRANSIENT = transient.DATABASE_OR_NATS
 LOCK_KEY = 7301746716318023683  # the signer's leadership (the sequencer's is leader.LOCK_KEY)
 Publish = Callable[[str], Awaitable[None]]
 

@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 from collections import deque
 
-import nats.errors
 import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -32,8 +31,8 @@ from ledger.store.writer import Progress, Writer
 from plumbing import jetstream, transient
 from plumbing.settings import IngestSettings
 
-log = structlog.get_logger("ledger.ingest.consumer")
-TRANSIENT = (*transient.DATABASE, nats.errors.Error, ConsumerGone)
+log = structlog.get_logger(__name__)
+TRANSIENT = (*transient.DATABASE_OR_NATS, ConsumerGone)
 
 
 def _merge(decoded: list[Prepared | Rejected], batch: Batch) -> list[Outcome]:

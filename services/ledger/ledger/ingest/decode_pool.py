@@ -34,7 +34,7 @@ from plumbing import workers
 from plumbing.settings import IngestSettings
 from plumbing.tuning import tune_gc
 
-log = structlog.get_logger("ledger.ingest.decode_pool")
+log = structlog.get_logger(__name__)
 MIN_BATCH = 200
 START_WAIT = 10.0  # seconds a new leader waits at most for its worker
 

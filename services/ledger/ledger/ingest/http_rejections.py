@@ -32,7 +32,7 @@ from ledger.ingest.intake import RejectionRecord
 UNKNOWN = "_unknown"  # the subject token of a rejection whose source nobody can tell
 SUBJECT = "http"  # a record's ``subject``: the event came over HTTP, not on a subject
 _TOKEN = re.compile(TOKEN_PATTERN)
-log = structlog.get_logger("ledger.ingest.request_reply")
+log = structlog.get_logger(__name__)
 
 
 class _Claimed(msgspec.Struct):

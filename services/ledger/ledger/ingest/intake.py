@@ -22,7 +22,7 @@ from ledger import ledger_metrics as metrics
 from ledger.domain.prepared import Prepared, prepare
 from plumbing.settings import IngestSettings
 
-log = structlog.get_logger("ledger.ingest.consumer")
+log = structlog.get_logger(__name__)
 
 
 class RejectionRecord(msgspec.Struct, frozen=True):

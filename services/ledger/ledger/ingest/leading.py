@@ -19,7 +19,7 @@ from plumbing import leader, startup
 from plumbing.settings import IngestSettings
 from plumbing.tuning import tune_gc
 
-log = structlog.get_logger("ledger.ingest.leading")
+log = structlog.get_logger(__name__)
 
 
 async def _lead(

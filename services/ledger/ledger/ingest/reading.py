@@ -7,7 +7,7 @@ import msgspec
 import structlog
 from nats.aio.msg import Msg
 
-log = structlog.get_logger("ledger.ingest.consumer")
+log = structlog.get_logger(__name__)
 
 
 _V1_TOKENS = 9  # $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<ts>.<pending>

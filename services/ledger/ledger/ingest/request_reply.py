@@ -19,12 +19,12 @@ from contracts.limits import DEFAULT_LIMITS
 from contracts.outcomes import AppendReply, AppendRequest, Outcome, Rejected
 from contracts.topology import Topology
 from ledger.ingest import http_rejections
-from ledger.ingest.consumer import TRANSIENT
 from ledger.ingest.intake import decode
 from ledger.store.writer import Writer
 from plumbing.settings import IngestSettings
+from plumbing.transient import DATABASE_OR_NATS as TRANSIENT
 
-log = structlog.get_logger("ledger.ingest.request_reply")
+log = structlog.get_logger(__name__)
 _request = msgspec.msgpack.Decoder(AppendRequest)
 _reply = msgspec.msgpack.Encoder()
 

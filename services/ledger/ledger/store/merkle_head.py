@@ -22,7 +22,7 @@ from ledger_verify.tiles import TiledRange
 
 from plumbing import db
 
-log = structlog.get_logger("ledger.merkle")
+log = structlog.get_logger(__name__)
 _CHUNK = 10_000
 
 

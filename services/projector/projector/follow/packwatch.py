@@ -19,7 +19,7 @@ import structlog
 
 from projector.domain.models import Config
 
-log = structlog.get_logger("projector.packs")
+log = structlog.get_logger(__name__)
 Fingerprint = tuple[tuple[str, int, int], ...]
 Vet = Callable[[Config], Awaitable[None]]
 

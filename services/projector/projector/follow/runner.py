@@ -25,7 +25,7 @@ from projector.follow.folding import step as step
 # Bump when a model's definition changes: the projector then builds a new generation
 # beside the live one and swaps it in once caught up.
 VERSION = 3  # 2: incident_status carries the reported description; 3: claims
-log = structlog.get_logger("projector")
+log = structlog.get_logger(__name__)
 Progress = store.Progress
 
 

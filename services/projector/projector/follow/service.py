@@ -21,7 +21,7 @@ from projector.follow.parallel import Workers
 LOCK_KEY = 7301746716318023682  # distinct from the sequencer's
 CHANNEL = "ledger_events"  # the ingest NOTIFYs here after each commit: a wake-up hint only
 TRANSIENT = transient.DATABASE
-log = structlog.get_logger("projector")
+log = structlog.get_logger(__name__)
 
 
 async def _listen(database_url: str, wake: asyncio.Event) -> asyncpg.Connection:
