@@ -24,7 +24,7 @@ from ledger_verify import export as offline
 from ledger_verify import note
 
 from contracts.topology import Topology
-from incident_ledger.commands.audit import export_full
+from incident_ledger.commands.audit_run import export_full
 from ledger.audit import live_verify
 from plumbing import db
 from tests.bench import stack

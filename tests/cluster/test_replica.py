@@ -16,8 +16,8 @@ import httpx
 import pytest
 from litestar import Litestar
 
+from incident_ledger.stack.embedded_replica import EmbeddedReplica
 from incident_ledger.stack.postgres import EmbeddedPostgres
-from incident_ledger.stack.replica import EmbeddedReplica
 from ledger_api import token_store as tokens
 from ledger_api.app import create_app
 from plumbing import db

@@ -15,7 +15,7 @@ from ledger_verify.report import TAMPERED, UNTRUSTED, VALID
 from nats.aio.client import Client
 
 from contracts.topology import Topology
-from incident_ledger.commands.audit import export_full
+from incident_ledger.commands.audit_run import export_full
 from ledger.audit import live_verify
 from ledger.audit.signer import Policy, Signer
 from ledger_api.app import create_app

@@ -30,7 +30,6 @@ from ledger_api.routes import (
     deadlines,
     health,
     incidents,
-    losses,
     proofs,
     rejections,
     reports,
@@ -38,6 +37,7 @@ from ledger_api.routes import (
     tokens,
 )
 from ledger_api.routes import events as appends
+from ledger_api.routes import loss_records as losses
 from plumbing.paths import shipped_packs_dir
 from projector.domain import deadlines as engine
 from projector.domain.models import Config

@@ -10,7 +10,9 @@ import click
 
 from contracts import scenarios
 from incident_ledger import publishing
-from incident_ledger.commands import audit_cli, context, credentials, rejections
+from incident_ledger.commands import audit_cli, credentials
+from incident_ledger.commands import cli_context as context
+from incident_ledger.commands import rejections_cli as rejections
 from incident_ledger.stack import embedded
 from plumbing import db, startup
 from plumbing.settings import SettingsError

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from ledger_verify import note
 
-from incident_ledger.commands.context import database, settings
+from incident_ledger.commands.cli_context import database, settings
 
 
 @click.command()
@@ -20,7 +20,7 @@ from incident_ledger.commands.context import database, settings
 def verify(keys: tuple[str, ...], as_json: bool, workers: int) -> None:
     """Check the live ledger against its signed checkpoints. Exit 0 valid, 1 tampered,
     2 malformed, 3 untrusted (a checkpoint no pinned key signed, or a rollback)."""
-    from incident_ledger.commands.audit import pinned_keys, run_verify
+    from incident_ledger.commands.audit_run import pinned_keys, run_verify
 
     config = settings()
     try:
@@ -37,7 +37,7 @@ def verify(keys: tuple[str, ...], as_json: bool, workers: int) -> None:
               help="a new directory for the whole log (C2SP tlog-tiles layout)")  # fmt: skip
 def export_command(directory: str) -> None:
     """Write the log up to the latest checkpoint for `ledger-verify` and other tools."""
-    from incident_ledger.commands.audit import run_export
+    from incident_ledger.commands.audit_run import run_export
 
     with database(settings()) as url:
         try:

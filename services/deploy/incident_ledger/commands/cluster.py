@@ -25,10 +25,10 @@ from incident_ledger import demo
 from incident_ledger import signer_wiring as signing
 from incident_ledger.commands.up import _dev_secrets, _register
 from incident_ledger.stack import process
+from incident_ledger.stack.embedded_replica import EmbeddedReplica
 from incident_ledger.stack.nats import PUBLISHERS
 from incident_ledger.stack.nats_cluster import NatsCluster
 from incident_ledger.stack.postgres import EmbeddedPostgres
-from incident_ledger.stack.replica import EmbeddedReplica
 from plumbing import db, jetstream
 from plumbing.datadir import DataDirLock
 from plumbing.paths import open_private, private_dir, write_private

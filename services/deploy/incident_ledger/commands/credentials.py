@@ -9,7 +9,7 @@ import uuid
 import click
 from ledger_verify import note
 
-from incident_ledger.commands.context import settings, with_db
+from incident_ledger.commands.cli_context import settings, with_db
 from ledger_api import token_store as tokens
 
 

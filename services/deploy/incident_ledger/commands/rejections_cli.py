@@ -17,7 +17,7 @@ from nats.js import api
 from nats.js.errors import NotFoundError
 
 from contracts.topology import Topology
-from incident_ledger.commands import context
+from incident_ledger.commands import cli_context as context
 from ledger.store import rejection_log
 from ledger.store.rejection_log import SOURCE, Rejection
 from plumbing import jetstream
