@@ -9,10 +9,10 @@ from typing import Annotated, Any
 import asyncpg
 import msgspec
 from litestar import Request, get
-from litestar.datastructures import State
 from litestar.params import QueryParameter
 
 from ledger_api import access_rows, examples, moments
+from ledger_api.app_state import AppState
 from ledger_api.auth import Principal, roles
 from ledger_api.paging import MAX_LIMIT, Where, page
 from ledger_api.problems import READ
@@ -72,7 +72,7 @@ class AccessLog(msgspec.Struct, frozen=True):
     responses=READ | examples.ok(AccessLog, examples.ACCESS),
 )
 async def access_log(
-    state: State,
+    state: AppState,
     action: Annotated[str | None, QueryParameter(max_length=100)] = None,
     role: Annotated[str | None, QueryParameter(max_length=20)] = None,
     token_id: Annotated[str | None, QueryParameter(max_length=36)] = None,

@@ -12,7 +12,6 @@ import asyncpg
 import structlog
 from ledger_verify import note
 from litestar import Litestar, Request, Response, Router, get
-from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -21,7 +20,8 @@ from nats.aio.client import Client
 from prometheus_client import generate_latest
 
 from contracts.topology import Topology
-from ledger_api import access, access_batch, auth, consistency, replica
+from ledger_api import access, auth, consistency, replica
+from ledger_api.app_state import AppState
 from ledger_api.paging import BadParameter
 from ledger_api.problems import PROMETHEUS_TEXT
 from ledger_api.routes import (
@@ -41,7 +41,6 @@ from ledger_api.routes import loss_records as losses
 from plumbing.paths import shipped_packs_dir
 from projector.domain import deadlines as engine
 from projector.domain.models import Config
-from projector.views import answers, entries
 
 PUBLIC = {"/health", "/ready", "/metrics", "/schema"}
 # The database gone or going (a replica mid-failover included), or a replica cancelling a
@@ -202,27 +201,16 @@ def create_app(
             appends.append_events,
             metrics,
         ],
-        state=State(
-            {
-                "pool": pool,
-                "read_pool": read_pool or pool,
-                "replica_watch": (
-                    replica.ReplicaWatch(pool, read_pool, read_url)
-                    if read_pool is not None and read_url is not None
-                    else None
-                ),
-                "nats": nats,
-                "head_revision": head_revision,
-                "topology": topology or Topology(),
-                "projector": projector or _shipped_packs(),
-                "insured": insured,
-                "claim_key": claim_key,
-                "timeline_cache": entries.Cache(),
-                "answers": answers.Answers(),
-                "access_writer": access_batch.AccessWriter(pool),
-                "known_tokens": auth.KnownTokens(),
-                "positions": consistency.Positions(),
-            }
+        state=AppState.start(
+            pool,
+            nats,
+            head_revision,
+            topology or Topology(),
+            projector or _shipped_packs(),
+            insured=insured,
+            claim_key=claim_key,
+            read_pool=read_pool,
+            read_url=read_url,
         ),
         middleware=[request_context, DefineMiddleware(auth.BearerAuth, exclude=exclude)],
         exception_handlers={Exception: _problem},

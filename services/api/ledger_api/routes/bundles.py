@@ -8,13 +8,13 @@ from typing import Annotated, Any
 
 from ledger_verify import note
 from litestar import Request, Response, get
-from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotFoundException, ServiceUnavailableException
 from litestar.params import QueryParameter
 
 from ledger.audit import bundle_reads as bundles
 from ledger.audit import export_files as audit_files
 from ledger_api import access, examples
+from ledger_api.app_state import AppState
 from ledger_api.auth import Principal, roles
 from ledger_api.paging import IncidentPath
 from ledger_api.problems import problems
@@ -29,7 +29,7 @@ def _conflict(detail: str) -> HTTPException:
     return HTTPException(status_code=409, detail=detail, headers={"Retry-After": "1"})
 
 
-async def _gather(state: State, incident_id: str, since: int | None) -> bundles.Gathered:
+async def _gather(state: AppState, incident_id: str, since: int | None) -> bundles.Gathered:
     async with state.pool.acquire() as conn:
         try:
             gathered = await bundles.gather(conn, incident_id, since)
@@ -53,7 +53,7 @@ async def _gather(state: State, incident_id: str, since: int | None) -> bundles.
      responses=problems(400, 401, 403, 404, 409, 503)
      | examples.ok(bytes, "PK…", "A zip for ledger-verify", "application/zip"))  # fmt: skip
 async def bundle(
-    request: Request[Principal, Any, Any], state: State, incident_id: IncidentPath,
+    request: Request[Principal, Any, Any], state: AppState, incident_id: IncidentPath,
     since: Since = None,
 ) -> Response[bytes]:  # fmt: skip
     key: note.Signer | None = state.claim_key

@@ -13,12 +13,12 @@ from typing import Annotated, Any, Literal
 import asyncpg
 import msgspec
 from litestar import Request, get
-from litestar.datastructures import State
 from litestar.openapi.spec import OpenAPIFormat
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Stream
 
 from ledger_api import access, examples, moments
+from ledger_api.app_state import AppState
 from ledger_api.auth import READERS, Principal, roles, sees_personal_data
 from ledger_api.paging import BadParameter
 from ledger_api.problems import READ, TEXT_CSV, alternatives
@@ -145,7 +145,7 @@ def _check(valuation_date: str | None, loss_from: str | None, loss_to: str | Non
 )
 async def loss_run(
     request: Request[Principal, Any, Any],
-    state: State,
+    state: AppState,
     valuation_date: Annotated[
         str | None, moments.day("figures as of the end of this day (UTC); default today")
     ] = None,

@@ -10,13 +10,13 @@ from typing import Annotated, Any
 import msgspec
 import nats.errors
 from litestar import Request, get
-from litestar.datastructures import State
 from litestar.exceptions import HTTPException, PermissionDeniedException
 from litestar.params import QueryParameter
 
 from ledger.store import rejection_log
 from ledger.store.rejection_log import SOURCE, Rejection
 from ledger_api import access, examples, moments
+from ledger_api.app_state import AppState
 from ledger_api.auth import Principal, roles
 from ledger_api.paging import MAX_LIMIT, BadParameter, decode_cursor, encode_cursor
 from ledger_api.problems import READ
@@ -56,7 +56,7 @@ def after_cursor(cursor: str | None) -> int:
 )
 async def rejections(
     request: Request[Principal, Any, Any],
-    state: State,
+    state: AppState,
     source: Annotated[str | None, QueryParameter(pattern=SOURCE, max_length=64)] = None,
     code: Annotated[str | None, QueryParameter(pattern=r"^[a-z0-9_]{1,64}$")] = None,
     since: Annotated[str | None, moments.date_time("received at or after")] = None,
@@ -83,7 +83,7 @@ async def rejections(
 
 
 async def _page(
-    state: State, query: rejection_log.Query, limit: int
+    state: AppState, query: rejection_log.Query, limit: int
 ) -> tuple[list[Rejection], int | None]:
     if state.nats is None:
         raise _unavailable()

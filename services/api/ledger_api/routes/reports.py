@@ -8,11 +8,11 @@ from typing import Annotated, Any, Literal
 
 import asyncpg
 from litestar import Request, Response, get
-from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, QueryParameter
 
 from ledger_api import access, examples
+from ledger_api.app_state import AppState
 from ledger_api.auth import READERS, Principal, roles, sees_personal_data
 from ledger_api.disclosure import disclosed
 from ledger_api.paging import BadParameter, IncidentPath
@@ -61,7 +61,7 @@ def _pack(config: Config, policy: str | None, stage: str | None) -> Pack | None:
 )
 async def report(
     request: Request[Principal, Any, Any],
-    state: State,
+    state: AppState,
     incident_id: IncidentPath,
     policy: Annotated[str | None, QueryParameter(max_length=100, description="pack id")] = None,
     stage: Annotated[str | None, QueryParameter(max_length=100)] = None,
@@ -92,7 +92,7 @@ async def report(
     media_type="application/zip",
 )
 async def claim_pack(
-    request: Request[Principal, Any, Any], state: State, incident_id: IncidentPath
+    request: Request[Principal, Any, Any], state: AppState, incident_id: IncidentPath
 ) -> Response[bytes]:
     async with state.pool.acquire() as conn:
         rows = await conn.fetch(

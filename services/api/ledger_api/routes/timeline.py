@@ -20,11 +20,11 @@ from typing import Annotated, Any, Literal
 import asyncpg
 import msgspec
 from litestar import Request, Response, get
-from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery
 
-from ledger_api import access, consistency, examples, moments
+from ledger_api import access, app_state, consistency, examples, moments
+from ledger_api.app_state import AppState
 from ledger_api.auth import Principal, header, roles
 from ledger_api.paging import IncidentPath
 from ledger_api.problems import ONE, TEXT_CSV, alternatives
@@ -97,7 +97,7 @@ async def build(
     incident_id: str,
     as_of: datetime | None,
     lang: Language,
-    state: State,
+    state: AppState,
 ) -> Answer | None:
     """The timeline as the ledger holds it, or held it at ``as_of``."""
     rows = await _rows(conn, incident_id, as_of)
@@ -116,10 +116,10 @@ async def _answer(
     lang: Language,
 ) -> Answer | None:  # fmt: skip
     """A current timeline kept since the positions last moved, or the timeline read now."""
-    state, pool = request.app.state, consistency.reads(request)
+    state, pool = app_state.of(request), consistency.reads(request)
     seen, now = await state.positions.current(pool), datetime.now(UTC)
     if as_of is None and (kept := state.answers.get(incident_id, lang, seen, now)):
-        return kept  # type: ignore[no-any-return]
+        return kept
     async with pool.acquire() as conn:
         answer = await build(conn, incident_id, as_of, lang, state)
     if answer is not None and as_of is None:
@@ -157,7 +157,7 @@ def _body(answer: Answer, order: str, format: str) -> bytes:
 )
 async def timeline(
     request: Request[Principal, Any, Any],
-    state: State,
+    state: AppState,
     incident_id: IncidentPath,
     as_of: Annotated[str | None, moments.date_time("what the ledger held then")] = None,
     order: FromQuery[Literal["recorded", "occurred"]] = "recorded",

@@ -8,12 +8,12 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Request, delete, get, post
-from litestar.datastructures import State
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import JSONBody, PathParameter
 
 from ledger_api import access, examples
 from ledger_api import token_store as tokens
+from ledger_api.app_state import AppState
 from ledger_api.auth import Principal, roles
 from ledger_api.problems import problems
 
@@ -42,7 +42,7 @@ class Tokens(msgspec.Struct, frozen=True):
 
 @get("/v1/tokens", opt=roles("admin"), tags=["tokens"], summary="Every token",
      responses=problems(401, 403) | examples.ok(Tokens, {"items": [_INFO]}))  # fmt: skip
-async def list_tokens(state: State) -> Tokens:
+async def list_tokens(state: AppState) -> Tokens:
     async with state.pool.acquire() as conn:
         return Tokens(await tokens.listing(conn))
 
@@ -50,7 +50,7 @@ async def list_tokens(state: State) -> Tokens:
 @post("/v1/tokens", opt=roles("admin"), tags=["tokens"], summary="A new token",
       responses=problems(400, 401, 403))  # fmt: skip
 async def create_token(
-    request: Request[Principal, Any, Any], state: State, data: JSONBody[NewToken]
+    request: Request[Principal, Any, Any], state: AppState, data: JSONBody[NewToken]
 ) -> Created:
     try:
         sources = tokens.check_sources(data.role, tuple(data.sources))
@@ -66,7 +66,7 @@ async def create_token(
         summary="Revoke a token", responses=problems(401, 403, 404))  # fmt: skip
 async def revoke_token(
     request: Request[Principal, Any, Any],
-    state: State,
+    state: AppState,
     token_id: Annotated[uuid.UUID, PathParameter(description="the token's id")],
 ) -> None:
     async with state.pool.acquire() as conn:

@@ -1,0 +1,82 @@
+"""The application's state, typed: what the composition root hands in (pools, NATS, the
+policy packs, the claim key) and what the app keeps between requests (caches, the access
+log's writer, known tokens, read positions).
+
+Litestar keeps state as a dict behind attribute access; a handler that declares
+``state: AppState`` gets this view over the same dict (Litestar builds a ``State``
+subclass from it), so writes through either are seen by both."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+from ledger_verify import note
+from litestar.connection import ASGIConnection
+from litestar.datastructures import State
+from nats.aio.client import Client
+
+from contracts.topology import Topology
+from ledger_api import access_batch, consistency, replica
+from ledger_api.auth import KnownTokens
+from projector.domain.models import Config
+from projector.views import answers, entries
+
+
+class AppState(State):
+    pool: asyncpg.Pool
+    read_pool: asyncpg.Pool  # a replica's while it answers, else ``pool``
+    replica_watch: replica.ReplicaWatch | None
+    nats: Client | None
+    head_revision: str | None
+    topology: Topology
+    projector: Config
+    insured: str
+    claim_key: note.Signer | None
+    timeline_cache: entries.Cache
+    answers: answers.Answers
+    access_writer: access_batch.AccessWriter
+    known_tokens: KnownTokens
+    positions: consistency.Positions
+
+    @classmethod
+    def start(
+        cls,
+        pool: asyncpg.Pool,
+        nats: Client | None,
+        head_revision: str | None,
+        topology: Topology,
+        projector: Config,
+        *,
+        insured: str,
+        claim_key: note.Signer | None,
+        read_pool: asyncpg.Pool | None,
+        read_url: str | None,
+    ) -> AppState:
+        """The state a new app starts from."""
+        watch = None
+        if read_pool is not None and read_url is not None:
+            watch = replica.ReplicaWatch(pool, read_pool, read_url)
+        return cls(
+            {
+                "pool": pool,
+                "read_pool": read_pool or pool,
+                "replica_watch": watch,
+                "nats": nats,
+                "head_revision": head_revision,
+                "topology": topology,
+                "projector": projector,
+                "insured": insured,
+                "claim_key": claim_key,
+                "timeline_cache": entries.Cache(),
+                "answers": answers.Answers(),
+                "access_writer": access_batch.AccessWriter(pool),
+                "known_tokens": KnownTokens(),
+                "positions": consistency.Positions(),
+            }
+        )
+
+
+def of(connection: ASGIConnection[Any, Any, Any, Any]) -> AppState:
+    """The typed view of ``connection``'s app state (the same dict, not a copy)."""
+    return AppState(connection.app.state)
