@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 import time
@@ -46,19 +47,22 @@ def remote_ports(tables: Iterable[str]) -> set[int]:
         for line in table.splitlines()[1:]:
             fields = line.split()
             if len(fields) > 3 and fields[3] == ESTABLISHED:
-                found.add(int(fields[2].rsplit(":", 1)[1], 16))
+                _, _, port = fields[2].rpartition(":")
+                with contextlib.suppress(ValueError):
+                    found.add(int(port, 16))
     return found
 
 
 def connected(environ: dict[str, str], tables: Iterable[str]) -> str | None:
     """None when connected to both servers, else what is missing."""
-    open_ports = remote_ports(tables)
-    for variable in ("LEDGER_DATABASE_URL", "LEDGER_NATS_URL"):
-        wanted = ports(environ.get(variable, ""))
-        if not wanted:
+    wanted = {v: ports(environ.get(v, "")) for v in ("LEDGER_DATABASE_URL", "LEDGER_NATS_URL")}
+    for variable, server_ports in wanted.items():
+        if not server_ports:
             return f"{variable} is not set"
-        if not wanted & open_ports:
-            return f"no connection to the server of {variable} (ports {sorted(wanted)})"
+    open_ports = remote_ports(tables)
+    for variable, server_ports in wanted.items():
+        if not server_ports & open_ports:
+            return f"no connection to the server of {variable} (ports {sorted(server_ports)})"
     return None
 
 
