@@ -8,7 +8,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 PYTEST_WORKERS ?= 2
 
-.PHONY: run cluster soak test lint typecheck unit integration e2e cluster-test bench schema clean help
+.PHONY: run cluster soak test lint lint-infra typecheck unit integration e2e cluster-test bench schema clean help
 
 help:
 	@echo "make run    - start the whole system with demo data"
@@ -34,10 +34,15 @@ run: $(STAMP)
 cluster: $(STAMP)
 	$(VENV)/bin/ledger up --cluster --demo
 
-lint: $(STAMP)
+lint: $(STAMP) lint-infra
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+
+# Kubernetes manifests against the schemas of a stated version (offline), the
+# CloudNativePG Cluster against its CRD, the Dockerfile (hadolint), the systemd units.
+lint-infra: $(STAMP)
+	$(VENV)/bin/python infra/lint.py
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
@@ -63,8 +68,9 @@ bench: $(STAMP)
 	$(VENV)/bin/python -m tests.bench.api
 	$(VENV)/bin/python -m tests.bench.audit
 
+# The events' JSON Schemas (contracts/schema/*.json) regenerated from the structs.
 schema: $(STAMP)
-	$(VENV)/bin/ledger schema generate
+	$(VENV)/bin/python -m contracts.schema
 
 lock: $(UV)
 	$(UV) lock

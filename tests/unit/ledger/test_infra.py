@@ -80,10 +80,14 @@ def test_every_variable_named_in_infra_is_read_by_the_code() -> None:
 
 
 def test_systemd_units_name_their_environment_and_restart() -> None:
+    """Every unit reads its environment; every long-running one restarts (the migration
+    unit is a oneshot, and the services are ordered after it)."""
     for unit in sorted((INFRA / "systemd").glob("*.service")):
         text = unit.read_text()
         assert "EnvironmentFile=/etc/incident-ledger/" in text, unit
-        assert "Restart=always" in text, unit
+        assert ("Type=oneshot" in text) != ("Restart=always" in text), unit
+        if unit.name.startswith("ledger-") and "Type=oneshot" not in text:
+            assert "After=network-online.target ledger-migrate.service" in text, unit
 
 
 def test_a_derived_port_that_is_taken_gives_way_to_a_free_one() -> None:
