@@ -187,3 +187,14 @@ def _row(
         prev_position=prev.position if prev else None,
         prev_hash=prev.hash if prev else None,
     )
+
+
+def in_arrival_order(items: Sequence[object], appended: Sequence[Outcome]) -> list[Outcome]:
+    """Every item's outcome, in arrival order: an item refused before sequencing (a
+    ``Rejected``) as it stands, every other one the next of ``appended``, the sequencer's
+    outcomes for those items in the same order."""
+    rest = iter(appended)
+    merged = [item if isinstance(item, Rejected) else next(rest) for item in items]
+    if next(rest, None) is not None:
+        raise ValueError("more outcomes than items to sequence")
+    return merged

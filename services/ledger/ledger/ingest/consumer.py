@@ -18,11 +18,11 @@ import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from contracts.outcomes import Outcome, Rejected
+from contracts.outcomes import Rejected
 from contracts.topology import Topology
 from ledger import ledger_metrics as metrics
 from ledger.domain.prepared import Prepared
-from ledger.domain.sequencer import Batch
+from ledger.domain.sequencer import Batch, in_arrival_order
 from ledger.ingest.decode_pool import DecodePool
 from ledger.ingest.intake import Decoded, publish_rejection
 from ledger.ingest.puller import ConsumerGone, Puller
@@ -35,18 +35,13 @@ log = structlog.get_logger(__name__)
 TRANSIENT = (*transient.DATABASE_OR_NATS, ConsumerGone)
 
 
-def _merge(decoded: list[Prepared | Rejected], batch: Batch) -> list[Outcome]:
-    appended = iter(batch.outcomes)
-    return [next(appended) if isinstance(d, Prepared) else d for d in decoded]
-
-
 async def handle(
     decoded: Decoded, writer: Writer, js: JetStreamContext, topology: Topology
 ) -> None:
     msgs = decoded.msgs
 
     async def record_rejections(batch: Batch) -> None:
-        for msg, outcome in zip(msgs, _merge(decoded.items, batch), strict=True):
+        for msg, outcome in zip(msgs, in_arrival_order(decoded.items, batch.outcomes), strict=True):
             if isinstance(outcome, Rejected):
                 await publish_rejection(js, topology, msg, outcome)
 
@@ -56,7 +51,7 @@ async def handle(
         progress=progress,
         before_commit=record_rejections,
     )
-    for msg, outcome in zip(msgs, _merge(decoded.items, batch), strict=True):
+    for msg, outcome in zip(msgs, in_arrival_order(decoded.items, batch.outcomes), strict=True):
         if isinstance(outcome, Rejected):
             await msg.term()
     await msgs[-1].ack()  # ack policy "all": the whole batch

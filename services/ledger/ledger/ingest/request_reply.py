@@ -18,6 +18,7 @@ from contracts.envelope import Envelope
 from contracts.limits import DEFAULT_LIMITS
 from contracts.outcomes import AppendReply, AppendRequest, Outcome, Rejected
 from contracts.topology import Topology
+from ledger.domain.sequencer import in_arrival_order
 from ledger.ingest import http_rejections
 from ledger.ingest.intake import decode
 from ledger.store.writer import Writer
@@ -53,8 +54,7 @@ async def _outcomes(
 ) -> list[Outcome]:  # fmt: skip
     decoded = [judge(i, request, settings) for i in range(len(request.items))]
     batch = await writer.append([d for d in decoded if isinstance(d, Envelope)])
-    appended = iter(batch.outcomes)
-    outcomes = [next(appended) if isinstance(d, Envelope) else d for d in decoded]
+    outcomes = in_arrival_order(decoded, batch.outcomes)
     refused = [
         (raw, d.source if isinstance(d, Envelope) else http_rejections.claimed_source(raw), o)
         for raw, d, o in zip(request.items, decoded, outcomes, strict=True)
