@@ -56,9 +56,8 @@ async def _checkpoints(
     return signed
 
 
-# Below this, starting worker processes (about 1 s) costs more than they save: measured
-# on 2 cores, 100,000 records took 1.0 s in one process and 2.0 s with two workers;
-# 400,000 took 4.3 s and 3.8 s.
+# Below this, starting worker processes costs more than they save (the crossing point is
+# measured in tests/bench/README.md).
 PARALLEL_FROM = 262_144
 
 

@@ -28,7 +28,7 @@ _decode = msgspec.json.Decoder(dict[str, Any]).decode
 class Head(msgspec.Struct, frozen=True, gc=False):
     """An incident's last record and lifecycle. Not tracked by the cyclic GC (it holds no
     containers): the writer keeps up to 100,000 of them, and a full collection over them
-    held the ingest for 60-70 ms."""
+    would hold the ingest."""
 
     version: int
     link: Link

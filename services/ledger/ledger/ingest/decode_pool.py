@@ -78,7 +78,7 @@ def _start(topology: Topology, settings: IngestSettings) -> None:
     # Ctrl-C reaches the whole process group; the ingest itself shuts its workers down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     warm.codecs(topology, settings)
-    tune_gc()  # as the ingest itself: a full collection over the modules took 70 ms
+    tune_gc()  # as the ingest itself: a full collection over the modules stalls decoding
 
 
 class DecodePool:

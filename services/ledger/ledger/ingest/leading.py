@@ -44,11 +44,11 @@ async def _lead(
         for lane in writer.lanes.all:
             await warm.statements(lane.conn)
         tune_gc()  # what the warm-up imported and built, frozen too: a full collection
-        # over it held the ingest for 60-80 ms at a time
+        # over it would hold the ingest
         requests = await appends.serve(nc, writer, topology, settings)
         # A backlog's first batch would otherwise be decoded here, at half the pace, or
         # (a small one first) wait for the worker after one record: either way the first
-        # half second went at a fraction of the rate (27-36k events/s against 42k, drains)
+        # half second would go at a fraction of the rate
         await decoder.started()
         await consumer.consume(writer, nc.jetstream(), topology, settings, halt, decoder)
     except consumer.TRANSIENT as exc:

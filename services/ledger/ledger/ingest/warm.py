@@ -2,9 +2,9 @@
 
 msgspec builds a decoder per payload type, the canonical encoder a plan per struct type,
 and the interpreter specialises the hot loops, each at first use; asyncpg prepares a
-statement the first time it runs. Measured here, a fresh leader's first batches at
-5,000 events/s took 20–60 ms each to decode and commit instead of 1–10 ms, and the backlog
-that built up held the first half second's latencies at 100–300 ms. So the leader decodes
+statement the first time it runs. Paid by the first batches, these costs build a backlog
+that holds the first half second's latencies well above the steady state (figures in
+tests/bench/README.md). So the leader decodes
 and sequences a few synthetic events of every scenario (nothing is written), and prepares
 its statements inside a transaction it rolls back.
 """

@@ -81,7 +81,7 @@ async def next_position(conn: asyncpg.Connection) -> int:
 
 
 async def insert(conn: asyncpg.Connection, rows: Iterable[Row]) -> None:
-    """Binary COPY: the fastest way in (for one row as fast as an INSERT, measured here).
+    """Binary COPY: the fastest way in (for one row as fast as an INSERT).
     It has no ON CONFLICT, and needs none: a repeated event_id raises a unique violation
     and the caller retries with a full duplicate check. asyncpg sends every 512 kB as it
     goes, so rows made lazily are stored by PostgreSQL while later ones are being made."""
