@@ -1,45 +1,7 @@
 """The ``incident_status`` read model as a pure fold: ``evolve(state, fact) -> state``.
 
-**Status** refines the ledger's lifecycle (:mod:`contracts.lifecycle`: new, open, resolved,
-closed, cancelled), which the fold tracks with :func:`contracts.lifecycle.advance` in
-``lifecycle``. While the lifecycle is new or open, the status only moves forward through
-``reported`` → ``acknowledged`` → ``responding`` → ``restored``:
-
-- ``reported``: the incident's first fact, whatever its type (first events may be any);
-- ``acknowledged``: ``incident.classified``, ``incident.escalated``, ``plan.activated``,
-  ``notification.sent`` (someone has taken charge);
-- ``responding``: ``responder.dispatched``, ``responder.arrived``, ``action.taken``;
-- ``restored``: ``service.restored``.
-
-Lifecycle transitions set it outright: ``incident.resolved`` → ``resolved``,
-``incident.closed`` → ``closed``, ``incident.cancelled`` → ``cancelled``,
-``incident.reopened`` → ``reopened`` (ranked with ``acknowledged``, so a later dispatch
-moves it to ``responding``). While resolved, operational events the ledger still accepts
-(e.g. ``service.restored``) leave the status ``resolved``. A fact the lifecycle refuses
-(never recorded by the ledger) leaves status and lifecycle unchanged.
-
-**Milestones** are valid times (``occurred_at``): ``reported_at`` and ``detected_at``
-(``incident.reported``); ``first_superior_notified_at`` (earliest ``notification.sent`` to a
-:data:`SUPERIORS` role), ``first_arrival_at`` and ``restored_at`` are the earliest ever, so
-late or backdated records count from when they happened. ``resolved_at``, ``closed_at``
-and ``cancelled_at`` are the latest and describe the current episode: a reopen clears them.
-
-**Classification**: the latest ``incident.classified`` sets ``severity`` and (when given)
-``level``; ``incident.escalated`` moves ``level`` to ``to_level``; ``plan.activated`` sets
-``level`` only while none is known. ``regimes`` is the sorted union of every classification's
-regimes: an obligation, once engaged, stays engaged.
-
-**Casualties**: each ``casualty.recorded`` is a distinct record of ``count`` people, summed
-by severity. Repeated records of the same person count twice; a record is put right with
-``event.corrected``, which (like every correction) is counted in ``corrections`` but never
-applied here: the timeline shows it linked to the original.
-
-**Losses**: ``losses`` holds each ``loss_id``'s latest revision (the last recorded, by
-position) as ``(currency, amount_minor)``; ``loss_totals`` sums them per currency.
-
-**Backdating**: a fact whose ``occurred_at`` precedes its ``recorded_at`` by more than
-``backdated_after`` sets ``backdated`` and counts in ``backdated_count``.
-``open_deadlines``/``missed_deadlines`` are carried for the deadline engine to set.
+Status, milestones, classification, casualties, losses and backdating, field by field:
+docs/incident-status.md (the specification this fold implements).
 """
 
 from __future__ import annotations
