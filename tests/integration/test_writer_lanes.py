@@ -28,7 +28,7 @@ def batch_of(tag: str, n: int = LARGE) -> list[object]:
 
 async def two_lanes(database_url: str, nc: Client, topology: Topology) -> Writer:
     lead, twin = await asyncpg.connect(database_url), await asyncpg.connect(database_url)
-    writer = Writer(lead, nc, topology, "t", twin=twin)
+    writer = Writer(lead, nc, topology, "t", second_lane=twin)
     assert len(writer.lanes.all) == 2
     return writer
 

@@ -10,9 +10,9 @@ The DDL (``events_gapless``) refuses anything else, so even a writer that lost i
 without noticing cannot break the order: its next append fails.
 
 The lock lives on the writer's own connection, and appends go through that connection
-and, for large batches, one companion opened beside it (``ledger.store.lanes``): if the lead's
+and, for large batches, a second lane opened beside it (``ledger.store.lanes``): if the lead's
 connection dies, PostgreSQL drops the lock, and the writer stops at its next use of it.
-A batch the companion sends in between can only follow what is committed (the DDL above,
+A batch the second lane sends in between can only follow what is committed (the DDL above,
 and the Merkle head's fence), whoever leads by then.
 """
 
@@ -72,7 +72,7 @@ async def acquire(
     return None
 
 
-async def companion(url: str) -> asyncpg.Connection | None:
+async def second_lane(url: str) -> asyncpg.Connection | None:
     """A second connection for the leader's writer (``ledger.store.lanes``); None if there is
     none to be had now: the writer then appends through the lead's connection alone."""
     return await _connect(url, "no second connection for the writer; writing through one")

@@ -14,7 +14,8 @@ from contracts import canonical
 from contracts.envelope import Envelope
 from contracts.outcomes import Duplicate, Recorded, Rejected
 from ledger.domain.record import Link, event_of, record_bytes
-from ledger.domain.sequencer import Head, Stored, sequence
+from ledger.domain.sequencer import IncidentHead as Head
+from ledger.domain.sequencer import Stored, sequence
 from tests.support import note_envelope
 
 pytestmark = pytest.mark.unit

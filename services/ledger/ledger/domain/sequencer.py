@@ -25,7 +25,7 @@ from ledger.domain.record import Link, digest, event_of, record_bytes
 _decode = msgspec.json.Decoder(dict[str, Any]).decode
 
 
-class Head(msgspec.Struct, frozen=True, gc=False):
+class IncidentHead(msgspec.Struct, frozen=True, gc=False):
     """An incident's last record and lifecycle. Not tracked by the cyclic GC (it holds no
     containers): the writer keeps up to 100,000 of them, and a full collection over them
     would hold the ingest."""
@@ -63,7 +63,7 @@ class Stored(msgspec.Struct, frozen=True):
 class Batch(msgspec.Struct):
     rows: list[Row]
     outcomes: list[Outcome]
-    heads: dict[str, Head] = msgspec.field(default_factory=dict)  # after the batch
+    heads: dict[str, IncidentHead] = msgspec.field(default_factory=dict)  # after the batch
 
 
 def _duplicate(envelope: Prepared, stored: Stored) -> Outcome:
@@ -80,7 +80,7 @@ def _duplicate(envelope: Prepared, stored: Stored) -> Outcome:
     )
 
 
-def _judge(envelope: Prepared, head: Head | None) -> Rejected | Lifecycle:
+def _judge(envelope: Prepared, head: IncidentHead | None) -> Rejected | Lifecycle:
     """Whether the incident, as it stands, accepts the event; if so, its next lifecycle."""
     current = head.version if head else 0
     if envelope.expected_version is not None and envelope.expected_version != current:
@@ -102,7 +102,7 @@ class Known(TypedDict):
     """What the ledger holds that a batch is judged against, and the batch's stamps."""
 
     stored: dict[UUID, Stored]  # already recorded under the batch's event_ids
-    heads: dict[str, Head]  # each incident's last record and lifecycle
+    heads: dict[str, IncidentHead]  # each incident's last record and lifecycle
     next_position: int
     recorded_at: datetime
     origin: str
@@ -120,7 +120,7 @@ def sequencing(
     envelopes: Sequence[Envelope | Prepared],
     *,
     stored: dict[UUID, Stored],
-    heads: dict[str, Head],
+    heads: dict[str, IncidentHead],
     next_position: int,
     recorded_at: datetime,
     origin: str,
@@ -150,7 +150,9 @@ def sequencing(
         seen[envelope.event_id] = Stored(
             row.incident_id, row.version, row.position, row.hash, row.record
         )
-        heads[envelope.incident_id] = Head(row.version, Link(row.position, row.hash), verdict)
+        heads[envelope.incident_id] = IncidentHead(
+            row.version, Link(row.position, row.hash), verdict
+        )
         next_position += 1
         yield row
     batch.heads = {i: heads[i] for i in {r.incident_id for r in batch.rows}}
@@ -158,7 +160,7 @@ def sequencing(
 
 def _row(
     envelope: Prepared,
-    head: Head | None,
+    head: IncidentHead | None,
     position: int,
     stamp: tuple[datetime, str],
     origin: str,

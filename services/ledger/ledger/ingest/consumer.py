@@ -27,7 +27,7 @@ from ledger.ingest.decode_pool import DecodePool
 from ledger.ingest.intake import Decoded, publish_rejection
 from ledger.ingest.puller import ConsumerGone, Puller
 from ledger.ingest.reading import Reading, fresh, stream_seq
-from ledger.store.writer import Progress, Writer
+from ledger.store.writer import StreamOffset, Writer
 from plumbing import jetstream, transient
 from plumbing.settings import IngestSettings
 
@@ -45,7 +45,7 @@ async def handle(
             if isinstance(outcome, Rejected):
                 await publish_rejection(js, topology, msg, outcome)
 
-    progress = Progress(topology.events_stream, stream_seq(msgs[-1]))
+    progress = StreamOffset(topology.events_stream, stream_seq(msgs[-1]))
     batch = await writer.append(
         [d for d in decoded.items if isinstance(d, Prepared)],
         progress=progress,

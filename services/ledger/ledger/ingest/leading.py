@@ -95,8 +95,8 @@ async def run(
                 warmed = True
             if decoder.idle:
                 decoder.start()  # on taking the lead: a standby keeps no workers
-            twin = await leader.companion(database_url) if settings.lanes > 1 else None
-            writer = Writer(conn, nc, topology, settings.origin, settings.merkle_log, twin)
+            second = await leader.second_lane(database_url) if settings.lanes > 1 else None
+            writer = Writer(conn, nc, topology, settings.origin, settings.merkle_log, second)
             await _lead(writer, nc, topology, settings, stop, decoder, streams)
             if not stop.is_set():
                 log.warning("no longer leading; standing by")

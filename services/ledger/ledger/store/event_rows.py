@@ -15,7 +15,7 @@ from contracts import lifecycle
 from contracts.envelope import Envelope
 from ledger.domain.prepared import Prepared
 from ledger.domain.record import Link
-from ledger.domain.sequencer import Batch, Head, Row, Stored, sequence
+from ledger.domain.sequencer import Batch, IncidentHead, Row, Stored, sequence
 from ledger.store import merkle_head
 
 COLUMNS = (
@@ -55,12 +55,12 @@ FROM events WHERE event_id = any($1::uuid[])
 """
 
 
-async def load_heads(conn: asyncpg.Connection, incidents: list[str]) -> dict[str, Head]:
+async def load_heads(conn: asyncpg.Connection, incidents: list[str]) -> dict[str, IncidentHead]:
     """Each incident's last event and lifecycle (an incident with events is at least open)."""
     if not incidents:
         return {}
     return {
-        r["incident_id"]: Head(
+        r["incident_id"]: IncidentHead(
             r["version"],
             Link(r["position"], r["hash"]),
             lifecycle.fold(r["types"] or [], opened=True),

@@ -18,7 +18,7 @@ import asyncpg
 from contracts import lifecycle
 from contracts.envelope import Envelope
 from ledger.domain.prepared import Prepared
-from ledger.domain.sequencer import Head
+from ledger.domain.sequencer import IncidentHead
 from ledger.store import event_rows as store
 
 MAX_CACHED_HEADS = 100_000
@@ -35,11 +35,11 @@ class Heads:
 
     def __init__(self, limit: int = MAX_CACHED_HEADS) -> None:
         self.limit = limit
-        self._heads: OrderedDict[str, Head] = OrderedDict()
+        self._heads: OrderedDict[str, IncidentHead] = OrderedDict()
 
     async def of(
         self, conn: asyncpg.Connection, envelopes: Sequence[Envelope | Prepared]
-    ) -> dict[str, Head]:
+    ) -> dict[str, IncidentHead]:
         """The heads of the batch's incidents, known or read, leaving out the new ones."""
         firsts: dict[str, Envelope | Prepared] = {}
         for envelope in envelopes:
@@ -49,7 +49,7 @@ class Heads:
             self._heads[incident] = head
         return {i: self._heads[i] for i in firsts if i in self._heads}
 
-    def remember(self, heads: dict[str, Head]) -> None:
+    def remember(self, heads: dict[str, IncidentHead]) -> None:
         for incident, head in heads.items():
             self._heads[incident] = head
             self._heads.move_to_end(incident)

@@ -37,14 +37,14 @@ from ledger.store.lanes import Lanes, Turn
 BeforeCommit = Callable[[Batch], Awaitable[None]]
 
 
-class Progress(msgspec.Struct, frozen=True):
+class StreamOffset(msgspec.Struct, frozen=True):
     """The stream position a batch brings the ledger to, saved with the batch."""
 
     stream: str
     seq: int
 
 
-def _saved(progress: Progress | None) -> tuple[str, int] | None:
+def _saved(progress: StreamOffset | None) -> tuple[str, int] | None:
     return None if progress is None else (progress.stream, progress.seq)
 
 
@@ -56,11 +56,11 @@ class Writer:
         topology: Topology,
         origin: str,
         merkle_log: bool = True,
-        twin: asyncpg.Connection | None = None,
+        second_lane: asyncpg.Connection | None = None,
     ) -> None:
         self.conn, self.nc, self.topology, self.origin = conn, nc, topology, origin
         self.merkle_log = merkle_log
-        self.lanes = Lanes([conn] if twin is None else [conn, twin])
+        self.lanes = Lanes([conn] if second_lane is None else [conn, second_lane])
         self._heads = Heads()
         self._next: int | None = None
         self._tree: TiledRange | None = None  # the Merkle log as sequenced
@@ -74,7 +74,7 @@ class Writer:
         self,
         envelopes: Sequence[Envelope | Prepared],
         *,
-        progress: Progress | None = None,
+        progress: StreamOffset | None = None,
         before_commit: BeforeCommit | None = None,
     ) -> Batch:
         """Record ``envelopes`` in one transaction with ``progress``; ``before_commit`` runs
@@ -91,7 +91,7 @@ class Writer:
         self,
         turn: Turn,
         envelopes: Sequence[Envelope | Prepared],
-        progress: Progress | None,
+        progress: StreamOffset | None,
         before_commit: BeforeCommit | None,
     ) -> Batch:
         try:
@@ -118,7 +118,7 @@ class Writer:
         self,
         turn: Turn,
         envelopes: Sequence[Envelope | Prepared],
-        progress: Progress | None,
+        progress: StreamOffset | None,
         before_commit: BeforeCommit | None,
     ) -> Batch:
         """A small batch as one statement in a transaction of its own: without BEGIN and
@@ -154,7 +154,7 @@ class Writer:
         turn: Turn,
         batch: Batch,
         rows: Iterator[Row],
-        progress: Progress | None,
+        progress: StreamOffset | None,
         before_commit: BeforeCommit | None,
     ) -> None:
         """Record ``batch``, whose ``rows`` are made as they are taken (the batch is whole
