@@ -1,1 +1,3 @@
-"""The projector: read models folded from the event log, and the deadline engine."""
+"""The projector: read models folded from the event log (``domain``), kept current
+(``follow``) and rendered for readers (``views``); the deadline engine is
+``domain.deadlines``."""
