@@ -1,8 +1,9 @@
 """Runtime limits and the restricted JSON profile, checked before any typed decoding.
 
 The profile (what canonical encoding needs): no floats anywhere, integers within
-±(2^53−1), ASCII object keys. The limits are configurable; the defaults are documented
-in contracts/README.md. Every violation names the JSON path of the offending value.
+±(2^53−1), ASCII object keys, no U+0000 in any string (PostgreSQL's text cannot hold
+it). The limits are configurable; the defaults are documented in contracts/README.md.
+Every violation names the JSON path of the offending value.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def _check_scalar(value: Any, path: str, limits: Limits) -> None:
         )
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SAFE_INTEGER:
         raise ContractError("schema_violation", "integer outside ±(2^53−1)", path)
+    if isinstance(value, str) and "\x00" in value:
+        raise ContractError("schema_violation", "strings must not contain U+0000 (NUL)", path)
     if isinstance(value, str) and len(value) > limits.max_string_length:
         raise ContractError(
             "oversize",
@@ -92,9 +95,9 @@ def _walk(value: Any, limits: Limits, path: str, depth: int) -> None:
     if isinstance(value, dict):
         _check_container(value, path, limits, depth)
         for key, item in value.items():
-            if not key.isascii():
+            if not key.isascii() or "\x00" in key:
                 raise ContractError(
-                    "schema_violation", "object keys must be ASCII", _child(path, key)
+                    "schema_violation", "object keys must be ASCII, without NUL", _child(path, key)
                 )
             _walk(item, limits, _child(path, key), depth + 1)
     elif isinstance(value, list):
