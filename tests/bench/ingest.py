@@ -92,7 +92,7 @@ def with_bad(topology: Topology, data: list[bytes], every: int = 100) -> list[Me
     messages: list[Message] = []
     for good in _messages(topology, data):
         if len(messages) % every == every - 1:
-            messages.append(_bad(topology, len(messages), good[1]))
+            messages.append(_bad(topology, len(messages) // every, good[1]))
         messages.append(good)
     return messages
 

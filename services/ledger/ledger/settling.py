@@ -11,6 +11,7 @@ rejected is settled by that message's ``term``, and acknowledging it again would
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 
 import msgspec
 import structlog
@@ -60,6 +61,15 @@ class Abandoned(Exception):
     """A batch given up before its commit, because one before it failed."""
 
 
+async def _publish_all(
+    js: JetStreamContext, topology: Topology, pairs: Iterable[tuple[Msg, Outcome]]
+) -> None:
+    """The records of the rejected among ``pairs``, published concurrently."""
+    await asyncio.gather(
+        *(publish_rejection(js, topology, m, o) for m, o in pairs if isinstance(o, Rejected))
+    )
+
+
 async def handle(
     decoded: Decoded,
     writer: Writer,
@@ -67,26 +77,39 @@ async def handle(
     topology: Topology,
     recovery: Recovery | None = None,
 ) -> None:
-    """Record the batch; its rejections are published before it commits (concurrently:
-    one round trip for them all), and its messages settled after. It is abandoned if a
-    batch before it failed (``recovery``): committed, it would move the ledger's position
-    past that batch's messages."""
+    """Record the batch; its rejections are published before it commits, and its messages
+    settled after. It is abandoned if a batch before it failed (``recovery``): committed,
+    it would move the ledger's position past that batch's messages.
+
+    Decoding's rejections are published at once, while the batch waits for its turn and is
+    sequenced, so that their round trip to JetStream is over (or nearly) by its commit;
+    only the ledger's own (conflicts, found in sequencing) are sent from within it. A
+    record published for a batch that then fails is published again under the same
+    Nats-Msg-Id when its message comes again: JetStream keeps one."""
     msgs = decoded.msgs
+    found = [(m, d) for m, d in zip(msgs, decoded.items, strict=True) if isinstance(d, Rejected)]
+    early = asyncio.ensure_future(_publish_all(js, topology, found)) if found else None
+    if early is not None:
+        early.add_done_callback(_retrieved)
 
     async def record_rejections(batch: Batch) -> None:
         if recovery is not None and recovery.failed:
             raise Abandoned
-        pairs = zip(msgs, _merge(decoded.items, batch), strict=True)
-        await asyncio.gather(
-            *(publish_rejection(js, topology, m, o) for m, o in pairs if isinstance(o, Rejected))
-        )
+        if early is not None:
+            await early
+        sequenced = [m for m, d in zip(msgs, decoded.items, strict=True) if isinstance(d, Prepared)]
+        await _publish_all(js, topology, zip(sequenced, batch.outcomes, strict=True))
 
     progress = Progress(topology.events_stream, stream_seq(msgs[-1]))
-    batch = await writer.append(
-        [d for d in decoded.items if isinstance(d, Prepared)],
-        progress=progress,
-        before_commit=record_rejections,
-    )
+    try:
+        batch = await writer.append(
+            [d for d in decoded.items if isinstance(d, Prepared)],
+            progress=progress,
+            before_commit=record_rejections,
+        )
+    finally:
+        if early is not None:
+            early.cancel()  # done by now, unless the batch failed first
     outcomes = _merge(decoded.items, batch)
     for msg, outcome in zip(msgs, outcomes, strict=True):
         if isinstance(outcome, Rejected):
@@ -95,6 +118,12 @@ async def handle(
         await msgs[-1].ack()  # ack policy "all": the whole batch
     metrics.BATCH_SIZE.observe(len(msgs))
     metrics.PENDING.set(msgs[-1].metadata.num_pending)
+
+
+def _retrieved(task: asyncio.Future[None]) -> None:
+    """Mark a publication's failure as seen: the batch's own failure is what is reported."""
+    if not task.cancelled():
+        task.exception()
 
 
 async def reject_alone(
