@@ -127,3 +127,21 @@ async def test_a_defect_in_the_writer_is_found_message_by_message_and_costs_no_l
     assert await leader_pid(ingesting) == lead
     rows = await ingesting.fetch("SELECT position FROM events ORDER BY position")
     assert [r["position"] for r in rows] == list(range(1, len(goods) + 1))  # no gap, no twin
+
+
+@pytest.mark.parametrize("status", ["409", "404", "408", "100", "503"])
+async def test_a_publishers_status_header_is_not_taken_for_the_servers(
+    ingesting: asyncpg.Pool, nc: Client, topology: Topology, watch: Watch, status: str
+) -> None:
+    js, lead = nc.jetstream(), await leader_pid(ingesting)
+    events = [note(f"status-{n}") for n in range(3)]
+    for n, event in enumerate(events):
+        headers = {"Nats-Msg-Id": event["event_id"]}
+        if n == 1:
+            headers |= {"Status": status, "Description": "Consumer Deleted"}
+        subject = topology.event_subject("desk", event["incident_id"])
+        await js.publish(subject, msgspec.json.encode(event), headers=headers)
+    ids = [e["event_id"] for e in events]
+    await watch.settle(ids, [], {})
+    assert await watch.recorded(ids) == set(ids)
+    assert await leader_pid(ingesting) == lead
