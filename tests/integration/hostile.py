@@ -53,12 +53,19 @@ async def leader_pid(pool: asyncpg.Pool) -> int | None:
     return None if pid is None else int(pid)
 
 
-def nats_sender(nc: Client, topology: Topology, source: str = "desk") -> Send:
+def nats_sender(
+    nc: Client,
+    topology: Topology,
+    source: str = "desk",
+    headers: dict[str, dict[str, str]] | None = None,
+) -> Send:
+    """Publishing on JetStream, with the ``headers`` given for an incident token, if any."""
     js = nc.jetstream()
 
     async def send(incident: str, data: bytes) -> None:
         subject = topology.event_subject(source, incident)
-        await js.publish(subject, data, headers={"Nats-Msg-Id": str(uuid.uuid4())})
+        extra = (headers or {}).get(incident, {})
+        await js.publish(subject, data, headers={"Nats-Msg-Id": str(uuid.uuid4()), **extra})
 
     return send
 

@@ -1,5 +1,6 @@
 """A hostile publisher on NATS: random bytes, random JSON of any depth and size up to the
-payload limit, and schema-valid events with hostile strings, each between good events.
+payload limit, and schema-valid events with hostile strings, each between good events and
+some with headers a client might misread.
 
 Given one ingest for the whole run, when each example's messages are published, then
 every good event is recorded, every hostile message is either recorded (a valid event) or
@@ -68,6 +69,14 @@ def _hostile_event(draw: st.DrawFn) -> tuple[bytes, str]:
     return msgspec.json.encode(event), event["event_id"]
 
 
+# Headers a publisher may set that mean something to a client: nats-py files a "Status"
+# header where it files the server's own status answers.
+_headers = st.dictionaries(
+    st.sampled_from(["Status", "Description", "Nats-Pending-Messages", "X-Trace"]),
+    st.sampled_from(["404", "408", "409", "100", "503", "Consumer Deleted"])
+    | st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=20),
+    max_size=3,
+)
 _message = (
     st.binary(max_size=2_000).map(lambda b: (b, None))
     | _deep_json().map(lambda b: (b, None))
@@ -97,9 +106,10 @@ async def watch(ingesting: asyncpg.Pool, nc: Client, topology: Topology) -> Asyn
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
 )
-@given(messages=st.lists(_message, min_size=1, max_size=4))
+@given(messages=st.lists(_message, min_size=1, max_size=4), headers=st.lists(_headers, max_size=4))
 async def test_a_hostile_publisher_neither_halts_nor_misleads_the_ledger(
     messages: list[tuple[bytes, str | None]],
+    headers: list[dict[str, str]],
     ingesting: asyncpg.Pool,
     nc: Client,
     topology: Topology,
@@ -109,7 +119,8 @@ async def test_a_hostile_publisher_neither_halts_nor_misleads_the_ledger(
     assert lead is not None
     prefix = f"r{next(_ROUNDS)}"
     datas = [_placed(m, f"{prefix}-{n}") for n, m in enumerate(messages)]
-    await between_goods(watch, nats_sender(nc, topology), datas, [m[1] for m in messages], prefix)
+    send = nats_sender(nc, topology, headers={f"{prefix}-{n}": h for n, h in enumerate(headers)})
+    await between_goods(watch, send, datas, [m[1] for m in messages], prefix)
     assert await leader_pid(ingesting) == lead
 
 
