@@ -28,7 +28,8 @@ from nats.aio.msg import Msg
 
 from contracts.topology import Topology
 from ledger import metrics, warm, workers
-from ledger.intake import Decoded, decode_all, decode_batch, failure_of
+from ledger.defects import failure_of
+from ledger.intake import Decoded, decode_all, decode_batch
 from ledger.prepared import Prepared
 from ledger.sequencer import Rejected
 from ledger.settings import IngestSettings

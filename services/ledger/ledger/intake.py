@@ -10,7 +10,6 @@ beyond the contract's own refusals, becomes its rejection with the code ``intern
 from __future__ import annotations
 
 import base64
-import traceback
 from datetime import UTC, datetime
 
 import msgspec
@@ -23,6 +22,7 @@ from contracts.envelope import Envelope
 from contracts.errors import ContractError
 from contracts.topology import Topology
 from ledger import metrics
+from ledger.defects import internal_error
 from ledger.prepared import Prepared, prepare
 from ledger.sequencer import Rejected
 from ledger.settings import IngestSettings
@@ -45,34 +45,6 @@ class RejectionRecord(msgspec.Struct, frozen=True):
 # near that limit, in base64, would not. Every message within the envelope limit is kept
 # whole, and far more besides.
 MAX_RAW_BYTES = 256 * 1024
-INTERNAL_ERROR = "internal_error"
-
-
-_FAILED = "the ledger failed on this message ({}); it was not recorded"
-
-
-def internal_error(exc: BaseException, subject: str | None = None) -> Rejected:
-    """The rejection of a message whose handling raised ``exc`` unexpectedly; counted, and
-    logged by class and frames only (its text, like its locals, may quote the message)."""
-    name = type(exc).__name__
-    metrics.INTERNAL_ERRORS.labels(name).inc()
-    log.error("a message could not be handled", error=name, subject=subject, frames=frames(exc))
-    return Rejected(None, INTERNAL_ERROR, _FAILED.format(name), "$")
-
-
-def frames(exc: BaseException) -> list[str]:
-    """Where ``exc`` was raised: the innermost frames' functions and places, nothing more."""
-    return [f"{f.name} {f.filename}:{f.lineno}" for f in traceback.extract_tb(exc.__traceback__)][
-        -6:
-    ]
-
-
-def failure_of(outcome: Rejected) -> str | None:
-    """The exception class an ``internal_error`` names (None for any other rejection): a
-    decoding worker's count is its own, so the ingest counts what comes back."""
-    if outcome.code != INTERNAL_ERROR:
-        return None
-    return outcome.message.partition("(")[2].partition(")")[0] or None
 
 
 def decode(

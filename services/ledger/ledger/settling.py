@@ -20,7 +20,8 @@ from nats.js import JetStreamContext
 
 from contracts.topology import Topology
 from ledger import metrics
-from ledger.intake import Decoded, frames, internal_error, publish_rejection
+from ledger.defects import frames, internal_error
+from ledger.intake import Decoded, publish_rejection
 from ledger.prepared import Prepared
 from ledger.reading import stream_seq
 from ledger.sequencer import Batch, Outcome, Rejected

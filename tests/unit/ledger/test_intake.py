@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from contracts.errors import MAX_MESSAGE_CHARS, MAX_PATH_CHARS
 from contracts.topology import Topology
-from ledger import intake, metrics
+from ledger import defects, intake, metrics
 from ledger.prepared import Prepared
 from ledger.sequencer import Rejected
 from ledger.settings import IngestSettings
@@ -46,7 +46,7 @@ def test_a_defect_in_decoding_is_the_messages_internal_error(
     assert isinstance(outcome, Rejected)
     assert (outcome.code, outcome.path, outcome.event_id) == ("internal_error", "$", None)
     assert "RecursionError" in outcome.message
-    assert intake.failure_of(outcome) == "RecursionError"
+    assert defects.failure_of(outcome) == "RecursionError"
     assert _count("RecursionError") == before + 1
     assert logs
     assert "s3cr3t" not in repr(logs)
@@ -70,13 +70,13 @@ def test_a_defect_in_preparing_one_message_spares_the_rest_of_the_batch(
     assert [type(i).__name__ for i in items] == ["Prepared", "Prepared", "Rejected", "Prepared"]
     rejected = items[2]
     assert isinstance(rejected, Rejected)
-    assert intake.failure_of(rejected) == "MemoryError"
+    assert defects.failure_of(rejected) == "MemoryError"
 
 
 def test_other_rejections_name_no_failure() -> None:
     outcome = intake.decode(b"{", "desk", SETTINGS)
     assert isinstance(outcome, Rejected)
-    assert intake.failure_of(outcome) is None
+    assert defects.failure_of(outcome) is None
 
 
 def test_a_rejections_message_and_path_are_bounded_whatever_was_sent() -> None:
