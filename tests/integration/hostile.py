@@ -122,15 +122,22 @@ class Watch:
 
 
 async def between_goods(
-    watch: Watch, send: Send, hostile: list[bytes], ids: list[str | None], prefix: str
+    watch: Watch,
+    send: Send,
+    hostile: list[bytes],
+    ids: list[str | None],
+    prefix: str,
+    source: str = "desk",
 ) -> None:
-    """Send each hostile message (on incident token ``<prefix>-<n>``) between good events;
-    then every good event is recorded, and every hostile one is either recorded (if it
-    had an event_id, in ``ids``) or rejected with a documented code."""
+    """Send each hostile message (for incident token ``<prefix>-<n>``) between good events
+    (of ``source``); then every good event is recorded, and every hostile one is either
+    recorded (if it had an event_id, in ``ids``) or rejected with a documented code, its
+    record's ``subject`` being the NATS subject of ``source`` and that token (a ``send``
+    over HTTP must record its rejections under the same subject)."""
     goods: list[str] = []
 
     async def good(n: int) -> None:
-        event = note(f"{prefix}-good-{n}")
+        event = note(f"{prefix}-good-{n}", source=source)
         await send(event["incident_id"], msgspec.json.encode(event))
         goods.append(event["event_id"])
 
@@ -139,7 +146,7 @@ async def between_goods(
     for n, (data, event_id) in enumerate(zip(hostile, ids, strict=True)):
         incident = f"{prefix}-{n}"
         await send(incident, data)
-        subject = watch.topology.event_subject("desk", incident)
+        subject = watch.topology.event_subject(source, incident)
         subjects.append(subject)
         if event_id is not None:
             by_subject[subject] = event_id
