@@ -1,13 +1,17 @@
 """Runtime limits and the restricted JSON profile, checked before any typed decoding.
 
 The profile (what canonical encoding needs): no floats anywhere, integers within
-±(2^53−1), ASCII object keys. The limits are configurable; the defaults are documented
-in contracts/README.md. Every violation names the JSON path of the offending value.
+±(2^53−1), ASCII object keys, no U+0000 in any string (PostgreSQL's text cannot hold
+it). The limits are configurable; the defaults are documented in contracts/README.md.
+Every violation names the JSON path of the offending value.
 """
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -34,7 +38,10 @@ DEFAULT_LIMITS = Limits()
 # names the path of the first container too deep.
 MAX_RAW_DEPTH = 64
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKETS = re.compile(rb"[\[\]{}]")
+# Every byte but the brackets deleted, and each opener made 2, each closer 0: the running
+# sum after ``i`` brackets, less ``i``, is the depth there.
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_AS_STEPS = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")
 
 
 def _child(path: str, key: str | int) -> str:
@@ -50,6 +57,8 @@ def _check_scalar(value: Any, path: str, limits: Limits) -> None:
         )
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SAFE_INTEGER:
         raise ContractError("schema_violation", "integer outside ±(2^53−1)", path)
+    if isinstance(value, str) and "\x00" in value:
+        raise ContractError("schema_violation", "strings must not contain U+0000 (NUL)", path)
     if isinstance(value, str) and len(value) > limits.max_string_length:
         raise ContractError(
             "oversize",
@@ -72,15 +81,25 @@ def _check_container(
 def check_nesting(data: bytes, max_depth: int = MAX_RAW_DEPTH) -> None:
     """Raise ``ContractError`` ("oversize") when the JSON text ``data`` nests containers
     more than ``max_depth`` deep (the outermost at depth 0), read from the bytes without
-    decoding: brackets inside strings do not count. Linear in ``len(data)``; a text with
-    fewer openers than the limit is passed after two counts."""
+    decoding: brackets inside strings do not count. A text with fewer openers than the
+    limit is passed after two counts, one with a run of openers past it at once."""
     if data.count(b"[") + data.count(b"{") <= max_depth + 1:
         return
-    depth = 0
-    for bracket in _BRACKETS.findall(_STRING.sub(b"", data)):
-        depth += 1 if bracket in b"[{" else -1
-        if depth > max_depth + 1:
-            raise ContractError("oversize", f"JSON nested deeper than {max_depth}", "$")
+    steps = _STRING.sub(b"", data).translate(_AS_STEPS, _NOT_BRACKETS)
+    if b"\x02" * (max_depth + 2) in steps or _deepest(steps) > max_depth + 1:
+        raise ContractError("oversize", f"JSON nested deeper than {max_depth}", "$")
+
+
+def _deepest(steps: bytes) -> int:
+    """The greatest depth along ``steps`` (see ``_AS_STEPS``), summed by C iterators (a
+    Python loop took 1.3 ms for 5,000 levels) after the innermost pairs are peeled in one
+    pass: a balanced text's deepest point is such a pair, so it is one level shallower
+    then; an unbalanced one (invalid JSON in any case) may be judged one level deeper."""
+    peeled = steps.replace(b"\x02\x00", b"")
+    if not peeled:
+        return 1 if steps else 0
+    depths: Iterator[int] = map(operator.sub, itertools.accumulate(peeled), itertools.count(1))
+    return max(depths) + (peeled != steps)
 
 
 def check_profile(value: Any, limits: Limits = DEFAULT_LIMITS) -> None:
@@ -92,9 +111,9 @@ def _walk(value: Any, limits: Limits, path: str, depth: int) -> None:
     if isinstance(value, dict):
         _check_container(value, path, limits, depth)
         for key, item in value.items():
-            if not key.isascii():
+            if not key.isascii() or "\x00" in key:
                 raise ContractError(
-                    "schema_violation", "object keys must be ASCII", _child(path, key)
+                    "schema_violation", "object keys must be ASCII, without NUL", _child(path, key)
                 )
             _walk(item, limits, _child(path, key), depth + 1)
     elif isinstance(value, list):

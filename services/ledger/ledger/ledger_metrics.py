@@ -18,3 +18,8 @@ COMMIT_SECONDS = Histogram(
 )
 PENDING = Gauge("ledger_consumer_pending", "Messages waiting in the ingest consumer")
 LEADER = Gauge("ledger_sequencer_leader", "1 while this process leads the sequencer")
+INTERNAL_ERRORS = Counter(
+    "ledger_ingest_internal_errors",
+    "Messages rejected because handling them raised unexpectedly, by exception class",
+    ["error"],
+)

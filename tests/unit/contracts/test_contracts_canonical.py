@@ -23,11 +23,17 @@ pytestmark = pytest.mark.unit
 FAR_FUTURE = datetime(2200, 1, 1, tzinfo=UTC)
 ZONES = [UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5, minutes=-30))]
 SAFE_INTS = st.integers(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER)
+# Any character the contract allows in a string: all but U+0000 (and surrogates).
+CHARS = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | SAFE_INTS | st.text(max_size=30),
+    st.none() | st.booleans() | SAFE_INTS | st.text(CHARS, max_size=30),
     lambda inner: (
         st.lists(inner, max_size=5)
-        | st.dictionaries(st.text(st.characters(max_codepoint=127), max_size=8), inner, max_size=5)
+        | st.dictionaries(
+            st.text(st.characters(min_codepoint=1, max_codepoint=127), max_size=8),
+            inner,
+            max_size=5,
+        )
     ),
     max_leaves=20,
 )
@@ -40,7 +46,7 @@ def _text(t: mi.StrType) -> st.SearchStrategy[str]:
     if t.pattern:
         strategy = st.from_regex(t.pattern, fullmatch=True)
         return strategy.filter(lambda s: len(s) <= (t.max_length or 10**6))
-    return st.text(min_size=t.min_length or 0, max_size=min(t.max_length or 40, 40))
+    return st.text(CHARS, min_size=t.min_length or 0, max_size=min(t.max_length or 40, 40))
 
 
 def _struct(t: mi.StructType) -> st.SearchStrategy[Any]:
@@ -92,7 +98,7 @@ def _envelope(cls: type[Any]) -> st.SearchStrategy[Envelope]:
         source=token,
         actor=strategy(mi.type_info(Actor)),
         expected_version=st.none() | st.integers(0, MAX_SAFE_INTEGER),
-        correlation_id=st.none() | st.text(min_size=1, max_size=20),
+        correlation_id=st.none() | st.text(CHARS, min_size=1, max_size=20),
         causation_id=st.none(),
         payload=strategy(mi.type_info(cls)),
     )

@@ -60,3 +60,22 @@ def test_a_deeply_nested_event_is_refused_as_oversize_not_a_recursion_error(
     with pytest.raises(ContractError) as refused:
         decode_envelope(_nested(levels))
     assert refused.value.code == "oversize"
+
+
+@given(_trees, st.integers(min_value=0, max_value=80))
+def test_at_the_real_limit_a_wrapped_tree_is_judged_exactly(tree: Any, wraps: int) -> None:
+    data = b"[" * wraps + json.dumps(tree).encode() + b"]" * wraps
+    if _depth(tree) + wraps > MAX_RAW_DEPTH:
+        with pytest.raises(ContractError, match="nested deeper"):
+            check_nesting(data)
+    else:
+        check_nesting(data)
+
+
+@pytest.mark.parametrize("opener", [b"[", b'{"a":'])
+def test_unclosed_openers_are_refused_past_the_limit_and_left_to_the_parser_within(
+    opener: bytes,
+) -> None:
+    check_nesting(opener * (MAX_RAW_DEPTH + 1))
+    with pytest.raises(ContractError, match="nested deeper"):
+        check_nesting(opener * (MAX_RAW_DEPTH + 2))

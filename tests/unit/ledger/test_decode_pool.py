@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 
 import msgspec
@@ -16,6 +17,7 @@ from nats.aio.msg import Msg
 from contracts import canonical
 from contracts.outcomes import Rejected
 from contracts.topology import Topology
+from ledger import ledger_metrics as metrics
 from ledger.domain.prepared import prepare
 from ledger.ingest import decode_pool
 from ledger.ingest.decode_pool import MIN_BATCH, DecodePool
@@ -132,3 +134,35 @@ def test_no_workers_means_no_processes() -> None:
     pool.start()
     assert not pool.idle
     assert pool._pool is None
+
+
+class _FailingJobs:
+    """A pool whose every job fails, though the pool itself is alive."""
+
+    def submit(self, *_: object) -> Future[bytes]:
+        failed: Future[bytes] = Future()
+        failed.set_exception(OverflowError("the answer did not pack"))
+        return failed
+
+    def shutdown(self, **_: object) -> None:
+        pass
+
+
+async def test_a_job_that_fails_is_decoded_here_message_by_message() -> None:
+    pool = DecodePool(1, TOPOLOGY, SETTINGS)
+    pool._pool = _FailingJobs()  # type: ignore[assignment]
+    pool._started = Future()
+    pool._started.set_result(0)
+    msgs = published(MIN_BATCH)
+    decoded = await pool.decode(msgs)
+    expected = decode_batch(msgs, TOPOLOGY, SETTINGS)
+    assert msgspec.to_builtins(decoded.items) == msgspec.to_builtins(expected.items)
+    assert pool._pool is not None  # the pool is kept: it was the job that failed
+
+
+def test_internal_errors_found_by_a_worker_are_counted_here() -> None:
+    failed = Rejected(None, "internal_error", "the ledger failed on this message (KeyError)")
+    before = metrics.INTERNAL_ERRORS.labels("KeyError")._value.get()
+    packed = decode_pool._pack(decode_pool._Result([], [(0, failed)]))
+    assert decode_pool._unpacked(packed, 1) == [failed]
+    assert metrics.INTERNAL_ERRORS.labels("KeyError")._value.get() == before + 1

@@ -5,7 +5,12 @@ events themselves (``ingest_offsets``); a new leader recreates the durable consu
 there, and anything delivered again at or below it is acknowledged without a second look.
 A rejected message's record (``ledger.ingest.intake``) is published before the batch commits, and
 the message is terminated after: nothing leaves the stream without a record. Messages are
-acknowledged only after their batch committed.
+acknowledged only after their batch committed (``ledger.ingest.settling``).
+
+A batch that fails for a reason the ledger does not know (a defect one message meets) is
+not acknowledged and does not cost the lead: the ledger reads again from its position,
+taking that batch's messages one at a time, and the one that fails alone is rejected as
+``internal_error``.
 """
 
 from __future__ import annotations
@@ -18,45 +23,18 @@ import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from contracts.outcomes import Rejected
 from contracts.topology import Topology
-from ledger import ledger_metrics as metrics
-from ledger.domain.prepared import Prepared
-from ledger.domain.sequencer import Batch, in_arrival_order
 from ledger.ingest.decode_pool import DecodePool
-from ledger.ingest.intake import Decoded, publish_rejection
+from ledger.ingest.intake import Decoded
 from ledger.ingest.puller import ConsumerGone, Puller
 from ledger.ingest.reading import Reading, fresh, stream_seq
-from ledger.store.writer import StreamOffset, Writer
+from ledger.ingest.settling import Abandoned, Recovery, handle, reject_alone
+from ledger.store.writer import Writer
 from plumbing import jetstream, transient
 from plumbing.settings import IngestSettings
 
 log = structlog.get_logger(__name__)
 TRANSIENT = (*transient.DATABASE_OR_NATS, ConsumerGone)
-
-
-async def handle(
-    decoded: Decoded, writer: Writer, js: JetStreamContext, topology: Topology
-) -> None:
-    msgs = decoded.msgs
-
-    async def record_rejections(batch: Batch) -> None:
-        for msg, outcome in zip(msgs, in_arrival_order(decoded.items, batch.outcomes), strict=True):
-            if isinstance(outcome, Rejected):
-                await publish_rejection(js, topology, msg, outcome)
-
-    progress = StreamOffset(topology.events_stream, stream_seq(msgs[-1]))
-    batch = await writer.append(
-        [d for d in decoded.items if isinstance(d, Prepared)],
-        progress=progress,
-        before_commit=record_rejections,
-    )
-    for msg, outcome in zip(msgs, in_arrival_order(decoded.items, batch.outcomes), strict=True):
-        if isinstance(outcome, Rejected):
-            await msg.term()
-    await msgs[-1].ack()  # ack policy "all": the whole batch
-    metrics.BATCH_SIZE.observe(len(msgs))
-    metrics.PENDING.set(msgs[-1].metadata.num_pending)
 
 
 async def _reader(
@@ -75,10 +53,15 @@ async def _read_again(
     topology: Topology,
     settings: IngestSettings,
     reading: Reading,
+    recovery: Recovery,
 ) -> Puller:
     """A fresh consumer from what was taken, after a delivery that skipped or repeated
-    sequences; past what the stream no longer holds, if that is why."""
-    log.warning("a delivery was not in sequence; reading again", after=reading.taken)
+    sequences (past what the stream no longer holds, if that is why), or from the ledger's
+    position after a batch failed."""
+    if recovery.failed:
+        reading.taken, recovery.failed = await writer.progress(topology.events_stream), False
+    else:
+        log.warning("a delivery was not in sequence; reading again", after=reading.taken)
     reading.skip_to((await js.stream_info(topology.events_stream)).state.first_seq)
     return await _reader(writer, js, topology, settings, reading.taken)
 
@@ -127,24 +110,29 @@ async def consume(
     reading = Reading(await writer.progress(topology.events_stream))
     puller = await _reader(writer, js, topology, settings, reading.taken)
     inflight: deque[asyncio.Task[bool]] = deque()
+    recovery = Recovery()
     try:
         while not halt.is_set():
-            msgs, gapped = await _take(puller, reading, settings.fetch_wait, settings.batch)
+            careful = recovery.careful(reading.taken)
+            limit = 1 if careful else settings.batch
+            msgs, gapped = await _take(puller, reading, settings.fetch_wait, limit)
             decoded = await decoder.decode(msgs) if msgs else None
-            if not await _room(inflight, writer):
+            await _room(inflight, writer)
+            if halt.is_set():
                 break
-            if not gapped:
+            if not (gapped or careful or recovery.failed):
                 decoded, gapped = await _topped_up(decoded, puller, reading, decoder, settings)
-            if decoded is not None:
-                inflight.append(
-                    asyncio.create_task(_handle_or_halt(decoded, writer, js, topology, halt))
-                )
+            if decoded is not None and not recovery.failed:
+                handling = _handle_or_halt(decoded, writer, js, topology, halt, recovery)
+                inflight.append(asyncio.create_task(handling))
                 await asyncio.sleep(0)  # let it take its turn and run up to its first wait
-            if gapped:
-                if not await _drained(inflight):
+            if gapped or careful or recovery.failed:
+                await _drained(inflight)  # one at a time, while careful
+                if halt.is_set():
                     break
+            if gapped or recovery.failed:
                 await puller.stop()
-                puller = await _read_again(writer, js, topology, settings, reading)
+                puller = await _read_again(writer, js, topology, settings, reading, recovery)
         await _drained(inflight)
     finally:
         for task in inflight:
@@ -174,10 +162,25 @@ async def _drained(inflight: deque[asyncio.Task[bool]]) -> bool:
 
 
 async def _handle_or_halt(
-    decoded: Decoded, writer: Writer, js: JetStreamContext, topology: Topology, halt: asyncio.Event
+    decoded: Decoded,
+    writer: Writer,
+    js: JetStreamContext,
+    topology: Topology,
+    halt: asyncio.Event,
+    recovery: Recovery,
 ) -> bool:
     try:
-        await handle(decoded, writer, js, topology)
+        try:
+            await handle(decoded, writer, js, topology, recovery)
+        except TRANSIENT:
+            raise
+        except Abandoned:
+            return False  # read again, as the failed batch before it is
+        except Exception as exc:  # a defect: found, message by message, not looped over
+            if len(decoded.msgs) > 1 or not recovery.careful(stream_seq(decoded.msgs[0]) - 1):
+                recovery.failed_batch(decoded, exc)
+                return False
+            await reject_alone(decoded.msgs[0], exc, writer, js, topology)
         return True
     except TRANSIENT as exc:
         log.error(

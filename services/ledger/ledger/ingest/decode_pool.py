@@ -10,7 +10,8 @@ sending them costs more latency than it saves. A new leader waits for its worker
 (0.3-0.5 s here) before it consumes; one replaced mid-run is not waited for: until it has
 started, every batch is decoded here. A worker that dies is replaced, and its
 batch decoded here; nothing is lost either way, since nothing is acknowledged until the
-batch commits.
+batch commits. A job that fails otherwise (its answer too large to pack, say) is decoded
+here too, message by message: no batch and no lead is lost to one message.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ from nats.aio.msg import Msg
 
 from contracts.outcomes import Rejected
 from contracts.topology import Topology
+from ledger import ledger_metrics as metrics
 from ledger.domain.prepared import Prepared
 from ledger.ingest import warm
+from ledger.ingest.defects import failure_of
 from ledger.ingest.intake import Decoded, decode_all, decode_batch
 from plumbing import workers
 from plumbing.settings import IngestSettings
@@ -70,6 +73,8 @@ def _unpacked(packed: bytes, count: int) -> list[Prepared | Rejected]:
     items: list[Prepared | Rejected | None] = [None] * count
     for index, rejected in result.rejected:
         items[index] = rejected
+        if (failure := failure_of(rejected)) is not None:
+            metrics.INTERNAL_ERRORS.labels(failure).inc()  # the worker's count stays there
     prepared = iter(result.prepared)
     return [next(prepared) if item is None else item for item in items]
 
@@ -108,12 +113,14 @@ class DecodePool:
         job = (datas, subjects, self.topology, self.settings, datetime.now(UTC))
         try:
             packed = await asyncio.wrap_future(pool.submit(_decode_packed, *job))
+            return Decoded(msgs, _unpacked(packed, len(msgs)))
         except BrokenProcessPool:
             log.warning("a decoding worker died; starting another", batch=len(msgs))
             self.close()
             self.start()
-            return Decoded(msgs, decode_all(*job))
-        return Decoded(msgs, _unpacked(packed, len(msgs)))
+        except Exception as exc:  # the job, not the pool: this batch is decoded here
+            log.error("a decoding job failed; decoding here", error=type(exc).__name__)
+        return Decoded(msgs, decode_all(*job))
 
     async def started(self) -> None:
         """Return once the workers have started, failed to, or ``START_WAIT`` has passed

@@ -1,7 +1,11 @@
 """What publishers send, taken in: each message decoded into an envelope or a rejection
 (the subject's tokens must match the envelope), and a rejection's record published to
 ``incidents.rejected.<source>`` with the raw bytes, keyed so that publishing it again
-after a crash is a no-op."""
+after a crash is a no-op.
+
+Nothing one message holds may stop the ingest: whatever decoding or preparing it raises,
+beyond the contract's own refusals, becomes its rejection with the code ``internal_error``
+(naming the exception's class), is counted, and is logged without the message's bytes."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from contracts.outcomes import Rejected
 from contracts.topology import Topology
 from ledger import ledger_metrics as metrics
 from ledger.domain.prepared import Prepared, prepare
+from ledger.ingest.defects import internal_error
 from plumbing.settings import IngestSettings
 
 log = structlog.get_logger(__name__)
@@ -32,7 +37,14 @@ class RejectionRecord(msgspec.Struct, frozen=True):
     path: str
     subject: str
     received_at: datetime
-    raw: str  # base64 of the bytes as received
+    raw: str  # base64 of the bytes as received (at most the first MAX_RAW_BYTES of them)
+    size: int | None = None  # how many bytes were received
+
+
+# A record must fit in a NATS message (1 MiB by default) whatever was received: a message
+# near that limit, in base64, would not. Every message within the envelope limit is kept
+# whole, and far more besides.
+MAX_RAW_BYTES = 256 * 1024
 
 
 def decode(
@@ -42,7 +54,21 @@ def decode(
     subject_incident: str | None = None,
     now: datetime | None = None,
 ) -> Envelope | Rejected:
-    """The envelope, or why it is refused; the subject's tokens must match the envelope."""
+    """The envelope, or why it is refused; the subject's tokens must match the envelope.
+    Never raises: an unexpected error is this message's ``internal_error``."""
+    try:
+        return _decode(data, subject_source, settings, subject_incident, now)
+    except Exception as exc:  # a defect met by one message costs that message only
+        return internal_error(exc, subject_source)
+
+
+def _decode(
+    data: bytes,
+    subject_source: str | None,
+    settings: IngestSettings,
+    subject_incident: str | None,
+    now: datetime | None,
+) -> Envelope | Rejected:
     try:
         envelope = decode_envelope(data, now=now, max_skew=settings.max_future_skew)
     except ContractError as exc:
@@ -86,7 +112,8 @@ async def publish_rejection(
         path=outcome.path,
         subject=msg.subject,
         received_at=datetime.now(UTC),
-        raw=base64.b64encode(msg.data).decode(),
+        raw=base64.b64encode(msg.data[:MAX_RAW_BYTES]).decode(),
+        size=len(msg.data),
     )
     # Keyed by the message's stream sequence: publishing it again after a crash is a no-op.
     msg_id = f"{msg.metadata.stream}:{msg.metadata.sequence.stream}"
@@ -120,13 +147,21 @@ def decode_all(
 ) -> list[Prepared | Rejected]:
     """Each message prepared for the sequencer, or why it is refused (``now`` judges the
     whole batch's clock skew); no I/O, so a worker process can run it."""
-    items: list[Prepared | Rejected] = []
-    for data, subject in zip(datas, subjects, strict=True):
-        decoded = decode(
-            data, topology.source_of(subject), settings, topology.incident_of(subject), now
-        )
-        items.append(decoded if isinstance(decoded, Rejected) else prepare(decoded))
-    return items
+    return [
+        _prepared(data, subject, topology, settings, now)
+        for data, subject in zip(datas, subjects, strict=True)
+    ]
+
+
+def _prepared(
+    data: bytes, subject: str, topology: Topology, settings: IngestSettings, now: datetime
+) -> Prepared | Rejected:
+    try:
+        source, incident = topology.source_of(subject), topology.incident_of(subject)
+        decoded = decode(data, source, settings, incident, now)
+        return decoded if isinstance(decoded, Rejected) else prepare(decoded)
+    except Exception as exc:  # as in ``decode``: this message's rejection, not the batch's
+        return internal_error(exc, subject)
 
 
 def decode_batch(msgs: list[Msg], topology: Topology, settings: IngestSettings) -> Decoded:

@@ -64,7 +64,11 @@ class Puller:
         await self.nc.publish(self._next, msgspec.json.encode(request), reply=self._inbox)
 
     async def _on_msg(self, msg: Msg) -> None:
-        status = msg.headers.get("Status") if msg.headers else None
+        # The server's status answers come without a reply subject; a stream's message has
+        # one (its $JS.ACK subject), whatever headers its publisher gave it: nats-py files a
+        # publisher's own "Status" header where it files the server's status, and taking
+        # that for a 409 gave up the lead, for a 404 dropped the message, at every reading.
+        status = msg.headers.get("Status") if msg.headers and not msg.reply else None
         if status is None:
             self._buffer.append(msg)
             self._outstanding -= 1
