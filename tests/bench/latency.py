@@ -26,20 +26,26 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 async def offered_load(
-    nats_url: str, topology: Topology, per_second: int, seconds: int
+    nats_url: str, topology: Topology, per_second: int, seconds: int, bad_every: int = 0
 ) -> dict[str, float]:
-    events = _events(per_second * seconds, seed=per_second * 1_000_003)
+    """Latencies of good events; with ``bad_every``, a malformed message (half of the next
+    event's bytes) is published before every ``bad_every``th event, on its subject."""
+    events = _events(per_second * seconds, seed=per_second * 1_000_003 + bad_every)
     gc.collect()
     gc.freeze()  # keep the harness's own collector pauses out of the measured latencies:
     gc.disable()  # frozen, the old objects are not scanned; disabled, nothing is (re-enabled below)
     try:
-        return await _measure(nats_url, topology, per_second, events)
+        return await _measure(nats_url, topology, per_second, events, bad_every)
     finally:
         gc.enable()
 
 
 async def _measure(
-    nats_url: str, topology: Topology, per_second: int, events: list[dict[str, object]]
+    nats_url: str,
+    topology: Topology,
+    per_second: int,
+    events: list[dict[str, object]],
+    bad_every: int,
 ) -> dict[str, float]:
     sent: dict[str, float] = {}
     latencies: list[float] = []
@@ -57,11 +63,14 @@ async def _measure(
         due = started + i / per_second
         if due > time.perf_counter():
             await asyncio.sleep(due - time.perf_counter())
-        sent[str(event["event_id"])] = time.perf_counter()
         subject = topology.event_subject(str(event["source"]), str(event["incident_id"]))
-        await js.publish_async(
-            subject, msgspec.json.encode(event), headers={"Nats-Msg-Id": str(event["event_id"])}
-        )
+        data = msgspec.json.encode(event)
+        if bad_every and i % bad_every == bad_every - 1:
+            await js.publish_async(
+                subject, data[: len(data) // 2], headers={"Nats-Msg-Id": f"bad-{i}"}
+            )
+        sent[str(event["event_id"])] = time.perf_counter()
+        await js.publish_async(subject, data, headers={"Nats-Msg-Id": str(event["event_id"])})
     deadline = time.perf_counter() + 10
     while sent and time.perf_counter() < deadline:
         await asyncio.sleep(0.05)

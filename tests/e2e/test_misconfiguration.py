@@ -123,6 +123,16 @@ def test_an_unreachable_nats_ends_the_wait_naming_it(tmp_path: Path, database_ur
     assert "no NATS server answered within 2 s" in line
 
 
+def test_by_default_an_unreachable_nats_is_named_within_the_bound(
+    tmp_path: Path, database_url: str
+) -> None:
+    # Given PostgreSQL up, no NATS where the URL points and the default wait, when the
+    # ingest starts, then LEDGER_NATS_URL is named within the bound (``_run`` enforces it).
+    env = _env(tmp_path, LEDGER_DATABASE_URL=database_url, LEDGER_NATS_URL=UNREACHABLE_NATS)
+    line = _said(_run(env, "ingest"), "LEDGER_NATS_URL")
+    assert "no NATS server answered within 6 s" in line
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 @pytest.mark.parametrize("waiting_for", ["postgres", "nats"])
 def test_a_signal_stops_a_service_waiting_for_a_server(

@@ -81,8 +81,9 @@ class StackSettings(msgspec.Struct, frozen=True):
 
     data_dir: Path = Path(".ledger")
     # Seconds a service waits at start for PostgreSQL and NATS to answer before it gives
-    # up naming the variable (``plumbing.startup``); Ctrl-C and SIGTERM stop it sooner.
-    start_timeout: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 30.0
+    # up naming the variable (``plumbing.startup``); Ctrl-C and SIGTERM stop it sooner. Short
+    # by default, so a wrong address is told within seconds; supervisors restart a service.
+    start_timeout: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 6.0
 
 
 class LogSettings(msgspec.Struct, frozen=True):

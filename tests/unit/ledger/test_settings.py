@@ -96,7 +96,7 @@ def test_a_valid_configuration_passes_every_rule() -> None:
         }
     )
     assert settings.ingest.batch == 20_000
-    assert settings.stack.start_timeout == 30.0
+    assert settings.stack.start_timeout == 6.0
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
