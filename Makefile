@@ -24,7 +24,7 @@ $(UV):
 # Bytecode compiled once here: where PYTHONDONTWRITEBYTECODE is set (CI images often do),
 # every process would otherwise compile every module it imports, each time it starts.
 $(STAMP): $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --reinstall-package incident-ledger --python $(PYTHON)
 	$(VENV)/bin/python -m compileall -q contracts services tests > /dev/null
 	@touch $(STAMP)
 
