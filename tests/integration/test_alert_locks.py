@@ -16,14 +16,15 @@ from incident_ledger.simulation import history
 from ledger.store import event_rows as ledger_store
 from plumbing import jetstream
 from plumbing.settings import load
+from projector.domain.deadlines.obligation import due_soon_sql, turning_sql
 from projector.follow import alerts, runner
 
 pytestmark = pytest.mark.integration
 HANG = 60  # seconds: a guard against a hang, not a timing assertion
 
-_DUE = """
+_DUE = f"""
 SELECT incident_id, ref FROM deadlines
-WHERE state IN ('pending', 'due_soon') AND due_at - make_interval(secs => lead_seconds) <= now()
+WHERE {turning_sql()} AND {due_soon_sql("now()")}
 ORDER BY incident_id, ref
 """
 _VERSION = "SELECT xmin::text FROM rm_deadlines_g{g} WHERE incident_id = $1 AND ref = $2"

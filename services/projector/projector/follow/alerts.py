@@ -19,14 +19,15 @@ from nats.js import JetStreamContext
 
 from contracts.topology import Topology
 from projector import projector_metrics as metrics
-from projector.domain.deadlines.obligation import turning_sql
+from projector.domain.deadlines.obligation import clock_sql, due_soon_sql, turning_sql
 
+# The alert's kind is the state the clock has turned the row into at $1 (due_soon or missed,
+# by the rules in ``obligation``); a row whose lead time has begun is turned into one of them.
 _DUE = f"""
 SELECT incident_id, ref, pack_id, pack_version, rule, stage, due_at, state,
-       CASE WHEN due_at <= $1 THEN 'missed' ELSE 'due_soon' END AS kind
+       {clock_sql("$1")} AS kind
 FROM deadlines
-WHERE {turning_sql()} AND due_at IS NOT NULL
-  AND due_at - make_interval(secs => lead_seconds) <= $1
+WHERE {turning_sql()} AND due_at IS NOT NULL AND {due_soon_sql("$1")}
 ORDER BY due_at LIMIT 500
 """
 _CLAIM = """

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -28,8 +30,39 @@ OPEN: frozenset[State] = frozenset({"pending", "due_soon", "paused"})
 TURNING: tuple[State, ...] = ("pending", "due_soon")
 
 
+# The clock's two rules, each a comparison with ``now`` written once and rendered both to
+# Python (``judge``) and to SQL (``clock_sql``, the alert scheduler). The due instant itself
+# is still in time: "within 2 hours" is kept by a report at the second hour (``judge`` counts
+# a satisfaction at ``due`` as met), so missed is strictly after due; due soon starts at the
+# lead time before due, inclusive.
+MISSED_WHEN_DUE = "<"  # due < now
+DUE_SOON_WHEN_LEAD_STARTS = "<="  # due - lead <= now
+_COMPARE: dict[str, Callable[[datetime, datetime], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+}
+
+
+def is_missed(due: datetime, now: datetime) -> bool:
+    return _COMPARE[MISSED_WHEN_DUE](due, now)
+
+
+def is_due_soon(due: datetime, lead: timedelta, now: datetime) -> bool:
+    return _COMPARE[DUE_SOON_WHEN_LEAD_STARTS](due - lead, now)
+
+
 def _quoted(states: tuple[State, ...]) -> str:
     return ", ".join(f"'{state}'" for state in states)
+
+
+def missed_sql(now: str) -> str:
+    """SQL: the read model's ``due_at`` has passed at ``now``."""
+    return f"due_at {MISSED_WHEN_DUE} {now}"
+
+
+def due_soon_sql(now: str) -> str:
+    """SQL: the lead time before the read model's ``due_at`` has begun at ``now``."""
+    return f"due_at - make_interval(secs => lead_seconds) {DUE_SOON_WHEN_LEAD_STARTS} {now}"
 
 
 def clock_sql(now: str) -> str:
@@ -37,8 +70,8 @@ def clock_sql(now: str) -> str:
     read model's columns ``state``, ``due_at`` and ``lead_seconds``: the stored state was
     judged when its incident was last folded, and only time has passed since."""
     return (
-        f"(CASE WHEN state IN ({_quoted(TURNING)}) AND due_at <= {now} THEN 'missed'"
-        f" WHEN state = '{TURNING[0]}' AND due_at - make_interval(secs => lead_seconds) <= {now}"
+        f"(CASE WHEN state IN ({_quoted(TURNING)}) AND {missed_sql(now)} THEN 'missed'"
+        f" WHEN state = '{TURNING[0]}' AND {due_soon_sql(now)}"
         f" THEN '{TURNING[1]}' ELSE state END)"
     )
 
@@ -118,6 +151,6 @@ def judge(
         return ("met", due, None) if hit.at <= due else ("met_late", due, evidence.late_reason)
     if evidence.open_pause is not None:
         return "paused", due, evidence.open_pause[1]
-    if now > due:
+    if is_missed(due, now):
         return "missed", due, None
-    return ("due_soon" if now >= due - lead else "pending"), due, None
+    return ("due_soon" if is_due_soon(due, lead, now) else "pending"), due, None
