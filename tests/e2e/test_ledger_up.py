@@ -18,7 +18,7 @@ import psutil
 import pytest
 
 from incident_ledger.stack.process import free_port
-from ledger_api.auth import TOKEN_TTL
+from ledger_api.known_tokens import TOKEN_TTL
 from tests.support import note
 
 pytestmark = pytest.mark.e2e

@@ -17,8 +17,9 @@ from litestar.datastructures import State
 from nats.aio.client import Client
 
 from contracts.topology import Topology
-from ledger_api import access_batch, consistency, replica
-from ledger_api.auth import KnownTokens
+from ledger_api import access_batch, replica
+from ledger_api.known_tokens import KnownTokens
+from ledger_api.positions import Positions
 from projector.domain.models import Config
 from projector.views import answers, entries
 
@@ -37,7 +38,7 @@ class AppState(State):
     answers: answers.Answers
     access_writer: access_batch.AccessWriter
     known_tokens: KnownTokens
-    positions: consistency.Positions
+    positions: Positions
 
     @classmethod
     def start(
@@ -72,7 +73,7 @@ class AppState(State):
                 "answers": answers.Answers(),
                 "access_writer": access_batch.AccessWriter(pool),
                 "known_tokens": KnownTokens(),
-                "positions": consistency.Positions(),
+                "positions": Positions(),
             }
         )
 

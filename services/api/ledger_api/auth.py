@@ -11,54 +11,21 @@ The roles (``ledger token create --role``):
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import asyncpg
-from cachetools import TTLCache
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from ledger_api import access_rows
 from ledger_api import token_store as tokens
+from ledger_api.known_tokens import KnownTokens
 
 Principal = tokens.Holder
 READERS = ("auditor", "clerk")
-Lookup = Callable[[], Awaitable[tokens.Holder | None]]
 ROLES = "roles"  # the key of a route's ``opt`` naming the roles it admits (``roles``)
-TOKEN_TTL = 2.0
-"""Seconds a known token is trusted without asking the database again: a revocation takes
-effect on every API instance within this long."""
-
-
-class KnownTokens:
-    """Tokens recently found valid, by secret hash, each trusted for ``TOKEN_TTL``; at most
-    ``size`` of them, the oldest out first. Requests presenting a token while it is being
-    looked up share that lookup: when a busy token's trust lapses, one query renews it."""
-
-    def __init__(self, size: int = 10_000, timer: Callable[[], float] = time.monotonic) -> None:
-        self._known = TTLCache[bytes, Principal](size, TOKEN_TTL, timer)
-        self._asking: dict[bytes, asyncio.Future[Principal | None]] = {}
-
-    async def holder(self, digest: bytes, lookup: Lookup) -> Principal | None:
-        """Who holds the token hashed to ``digest``: known, or asked of ``lookup``."""
-        known = self._known.get(digest)
-        if known is not None:
-            return known
-        asking = self._asking.get(digest)
-        if asking is None:
-            asking = self._asking[digest] = asyncio.ensure_future(self._ask(digest, lookup))
-            asking.add_done_callback(lambda _: self._asking.pop(digest, None))
-        return await asyncio.shield(asking)
-
-    async def _ask(self, digest: bytes, lookup: Lookup) -> Principal | None:
-        holder = await lookup()
-        if holder is not None:
-            self._known[digest] = holder
-        return holder
 
 
 def header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:

@@ -7,34 +7,22 @@ or answers 503 with ``Retry-After``: a clerk who recorded a loss at position P a
 for a loss run with ``min_position=P`` never gets one without it.
 
 The positions are read *before* the request's own read, so they never overstate what it
-saw; to spare a round trip per request they are reused for up to ``FRESH`` seconds.
+saw; to spare a round trip per request they are reused for up to ``positions.FRESH`` seconds.
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 from typing import Any
 
 import asyncpg
 from litestar import Request
-from litestar.exceptions import HTTPException
 from litestar.params import QueryParameter
 from litestar.types import Message, Scope
 
 from ledger_api.paging import BadParameter
 
-FRESH = 0.1  # seconds a position is reused for before it is read again
 HEADER = "X-Ledger-Position"
-_POSITIONS = """
-SELECT (SELECT coalesce(max(position), 0) FROM events) AS ledger,
-       coalesce((SELECT cp.position FROM projection_state s JOIN projection_checkpoints cp
-                 ON cp.projection = 'read_models_g' || s.active
-                 WHERE s.name = 'read_models'), 0) AS projection,
-       coalesce((SELECT active FROM projection_state WHERE name = 'read_models'), 0)
-         AS generation
-"""
 MAX_POSITION = 10**15  # far beyond any ledger; exact as a JSON Schema number
 # Declared on every read that honours it, so that the schema names it (``before`` reads it).
 CONSISTENT = {
@@ -71,58 +59,6 @@ def reads(request: Request[Any, Any, Any]) -> asyncpg.Pool:
     the replica watch has switched pools since."""
     pool: asyncpg.Pool | None = _noted(request).get("read_pool")
     return pool if pool is not None else pool_of(request.app.state, request.scope["path"])
-
-
-class Positions:
-    """The latest positions seen on each database the API reads from."""
-
-    def __init__(self, patience: float = 2.0) -> None:
-        self.patience = patience
-        self._seen: dict[int, tuple[float, dict[str, int]]] = {}  # id(pool) → when, what
-        self._reading: dict[int, asyncio.Future[dict[str, int]]] = {}  # id(pool) → read
-
-    async def refresh(self, pool: asyncpg.Pool) -> dict[str, int]:
-        """The positions read now: requests that ask while a read is on its way share it
-        (it started after they asked, so it reflects at least what they wanted)."""
-        started = time.monotonic()
-        row = await pool.fetchrow(_POSITIONS)
-        seen = dict(row.items())
-        if self._seen.get(id(pool), (-FRESH, {}))[0] <= started:
-            self._seen[id(pool)] = (started, seen)
-        return seen
-
-    async def current(self, pool: asyncpg.Pool) -> dict[str, int]:
-        """Positions read at most ``FRESH`` ago; when they are older, one read for all."""
-        read_at, seen = self._seen.get(id(pool), (-FRESH, {}))
-        if time.monotonic() - read_at < FRESH:
-            return seen
-        reading = self._reading.get(id(pool))
-        if reading is None:
-            reading = self._reading[id(pool)] = asyncio.ensure_future(self.refresh(pool))
-            reading.add_done_callback(lambda _: self._reading.pop(id(pool), None))
-        return await asyncio.shield(reading)
-
-    async def reach(
-        self, pool: asyncpg.Pool, source: str, wanted: int, primary: asyncpg.Pool
-    ) -> int:
-        """The position once it is at least ``wanted``; 503 after ``patience``; 400 if
-        ``wanted`` lies beyond the ledger itself (no answer can have carried it)."""
-        deadline = time.monotonic() + self.patience
-        seen = (await self.current(pool))[source]
-        if seen < wanted and wanted > (head := (await self.refresh(primary))["ledger"]):
-            raise BadParameter(
-                "min_position", f"{wanted} lies beyond the ledger, which ends at {head}"
-            )
-        while seen < wanted:
-            if time.monotonic() >= deadline:
-                raise HTTPException(
-                    status_code=503, headers={"Retry-After": "1"},
-                    detail=f"the {'ledger' if source == 'ledger' else 'read models'} here"
-                    f" reflect position {seen}, behind min_position {wanted}; retry shortly",
-                )  # fmt: skip
-            await asyncio.sleep(0.05)
-            seen = (await self.refresh(pool))[source]
-        return seen
 
 
 def _noted(request: Request[Any, Any, Any]) -> dict[str, Any]:

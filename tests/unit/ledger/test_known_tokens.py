@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from ledger_api import token_store as tokens
-from ledger_api.auth import TOKEN_TTL, KnownTokens
+from ledger_api.known_tokens import TOKEN_TTL, KnownTokens
 
 pytestmark = pytest.mark.unit
 

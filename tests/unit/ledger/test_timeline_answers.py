@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from ledger_api.consistency import Positions
+from ledger_api.positions import Positions
 from projector.views.answers import Answer, Answers, turns
 
 pytestmark = pytest.mark.unit

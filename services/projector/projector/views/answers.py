@@ -7,7 +7,7 @@ An answer is reused only while nothing it was built from can have changed:
   ``X-Ledger-Position`` a reuse reports is one its data reflects;
 - no deadline in it has reached the instant its state turns (``due_soon``, ``missed``).
 
-On a busy ledger the head moves within ``consistency.FRESH`` and answers are rebuilt (from
+On a busy ledger the head moves within ``positions.FRESH`` and answers are rebuilt (from
 the entry cache, decoding new records only); an incident read again and again while the
 ledger is quiet, the auditor's usual pattern, is answered without reading it again. The
 access log is written for every answer all the same.
