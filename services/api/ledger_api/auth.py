@@ -14,14 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import asyncpg
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from ledger_api import access_rows
+from ledger_api import access_rows, app_state
 from ledger_api import token_store as tokens
-from ledger_api.known_tokens import KnownTokens
 
 Principal = tokens.Holder
 READERS = ("auditor", "clerk")
@@ -45,8 +43,8 @@ class BearerAuth(AbstractAuthenticationMiddleware):
         scheme, _, secret = given.partition(" ")
         if scheme.lower() != "bearer" or not secret:
             raise NotAuthorizedException("a bearer token is required (Authorization: Bearer …)")
-        known: KnownTokens = connection.app.state.known_tokens
-        pool: asyncpg.Pool = connection.app.state.pool
+        state = app_state.of(connection)
+        known, pool = state.known_tokens, state.pool
 
         async def lookup() -> Principal | None:
             async with pool.acquire() as conn:
@@ -72,7 +70,7 @@ async def _log_refused(
     what = access_rows.audited(connection)
     if what is not None:
         row = access_rows.row(holder, connection, *what)
-        await connection.app.state.access_writer.record(row, status)
+        await app_state.of(connection).access_writer.record(row, status)
 
 
 async def _log_revoked(connection: ASGIConnection[Any, Any, Any, Any], digest: bytes) -> None:
@@ -80,7 +78,7 @@ async def _log_revoked(connection: ASGIConnection[Any, Any, Any, Any], digest: b
     unknown token names no one, and anyone can send one: it is not written to the access
     log, which is append-only and kept for ever."""
     if access_rows.audited(connection) is not None:
-        revoked = await access_rows.revoked_holder(connection.app.state.pool, digest)
+        revoked = await access_rows.revoked_holder(app_state.of(connection).pool, digest)
         if revoked is not None:
             await _log_refused(connection, revoked, 401)
 

@@ -20,6 +20,8 @@ from litestar import Request
 from litestar.params import QueryParameter
 from litestar.types import Message, Scope
 
+from ledger_api import app_state
+from ledger_api.app_state import AppState
 from ledger_api.paging import BadParameter
 
 HEADER = "X-Ledger-Position"
@@ -49,7 +51,7 @@ def source_of(path: str) -> str | None:
     return "projection" if _MODEL_PATHS.match(path) else None
 
 
-def pool_of(state: Any, path: str) -> asyncpg.Pool:
+def pool_of(state: AppState, path: str) -> asyncpg.Pool:
     """The pool a path reads from: the replica's, unless the read writes the access log."""
     return state.pool if _AUDITED.match(path) else state.read_pool
 
@@ -58,7 +60,7 @@ def reads(request: Request[Any, Any, Any]) -> asyncpg.Pool:
     """The pool a read's handler uses: the one ``before`` read its position on, even if
     the replica watch has switched pools since."""
     pool: asyncpg.Pool | None = _noted(request).get("read_pool")
-    return pool if pool is not None else pool_of(request.app.state, request.scope["path"])
+    return pool if pool is not None else pool_of(app_state.of(request), request.scope["path"])
 
 
 def _noted(request: Request[Any, Any, Any]) -> dict[str, Any]:
@@ -84,7 +86,7 @@ async def before(request: Request[Any, Any, Any]) -> None:
     source = source_of(path)
     if source is None or request.scope["method"] != "GET":
         return
-    state = request.app.state
+    state = app_state.of(request)
     pool, wanted = pool_of(state, path), _min_position(request)
     noted = _noted(request)
     noted["read_pool"] = pool  # the handler reads where the position was read
