@@ -8,7 +8,7 @@ subclass from it), so writes through either are seen by both."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 from ledger_verify import note
@@ -23,8 +23,18 @@ from ledger_api.positions import Positions
 from projector.domain.models import Config
 from projector.views import answers, entries
 
+if TYPE_CHECKING:
 
-class AppState(State):
+    class _Checked(State):
+        # State answers any attribute through ``__getattr__`` (typed Any), so a misspelt
+        # key would pass mypy; without it, only the keys declared below type-check.
+        __getattr__: None  # type: ignore[assignment,misc]
+
+else:
+    _Checked = State
+
+
+class AppState(_Checked):
     pool: asyncpg.Pool
     read_pool: asyncpg.Pool  # a replica's while it answers, else ``pool``
     replica_watch: replica.ReplicaWatch | None
