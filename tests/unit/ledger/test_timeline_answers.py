@@ -36,6 +36,14 @@ def test_a_deadline_due_soon_turns_when_it_is_due() -> None:
     assert turns(deadlines, NOW) == NOW + timedelta(minutes=5)
 
 
+def test_a_deadline_read_due_soon_at_its_due_instant_is_not_kept_from_then_on() -> None:
+    # Given a deadline still due soon at exactly its due instant (which is in time), when the
+    # answer is kept, then not past that instant: it turns missed just after it.
+    deadlines = [deadline("due_soon", timedelta(0), lead=timedelta(minutes=10))]
+    assert turns(deadlines, NOW) == NOW
+    assert kept(until=NOW).get("INC-1", "en", SEEN, NOW) is None
+
+
 def test_the_earliest_turn_of_all_deadlines_counts() -> None:
     deadlines = [deadline("pending", timedelta(hours=2)), deadline("due_soon", timedelta(hours=1))]
     assert turns(deadlines, NOW) == NOW + timedelta(hours=1)

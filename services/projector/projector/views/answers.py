@@ -44,14 +44,17 @@ class Answer:
 
 
 def turns(deadlines: list[dict[str, Any]], now: datetime) -> datetime | None:
-    """The first instant after ``now`` at which a deadline's state turns by time alone."""
+    """The first instant, from ``now`` on, at which a deadline's state turns by time alone.
+    Due soon from its lead instant, missed only after its due instant (which is still in
+    time): a deadline read at exactly its due instant turns just after it, so the answer is
+    not kept from ``now`` on (an instant at ``now`` counts)."""
     clocks = msgspec.convert(deadlines, list[_Clock], strict=False)
     instants = [
         at
         for c in clocks
         if c.state in TURNING
         for at in (c.due_at - c.lead_time, c.due_at)
-        if at > now
+        if at >= now
     ]
     return min(instants, default=None)
 
