@@ -22,7 +22,7 @@ from plumbing import db
 from plumbing.settings import load
 from projector.domain.models import Config
 from projector.follow import runner
-from tests.integration import seeding
+from tests import seeding
 from tests.integration.test_projector import record
 
 ROLES = ("publisher", "auditor", "clerk", "admin")

@@ -16,7 +16,7 @@ from incident_ledger.simulation import history
 from plumbing import jetstream
 from plumbing.settings import load
 from projector.follow import alerts, runner
-from tests.integration import seeding
+from tests import seeding
 
 pytestmark = pytest.mark.integration
 HANG = 60  # seconds: a guard against a hang, not a timing assertion

@@ -14,7 +14,7 @@ from ledger_api import token_store as tokens
 from ledger_api.app import create_app
 from plumbing import db
 from plumbing.settings import DatabaseSettings
-from tests.integration import seeding
+from tests import seeding
 from tests.support import note_envelope
 
 pytestmark = pytest.mark.integration

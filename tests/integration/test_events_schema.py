@@ -11,7 +11,7 @@ from nats.aio.client import Client
 
 from contracts.envelope import Envelope
 from plumbing.db import acting_as
-from tests.integration import seeding
+from tests import seeding
 from tests.support import note_envelope
 
 pytestmark = pytest.mark.integration

@@ -16,7 +16,7 @@ from contracts.topology import Topology
 from ledger.store import event_rows as store
 from ledger.store import merkle_head
 from ledger.store.writer import Writer
-from tests.integration import seeding
+from tests import seeding
 from tests.integration.conftest import wait_for_count
 from tests.support import note, note_envelope
 

@@ -13,7 +13,7 @@ from incident_ledger.simulation import history
 from projector.domain.models import Config
 from projector.follow import model_rows as store
 from projector.follow import parallel, runner, tables
-from tests.integration import seeding
+from tests import seeding
 from tests.integration.test_projector import config, snapshot
 
 pytestmark = pytest.mark.integration

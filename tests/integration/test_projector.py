@@ -23,7 +23,7 @@ from plumbing.db import with_database
 from plumbing.settings import load
 from projector.domain.models import Config
 from projector.follow import runner, tables
-from tests.integration import seeding
+from tests import seeding
 
 pytestmark = pytest.mark.integration
 

@@ -21,7 +21,8 @@ from ledger.store import event_rows as ledger_store
 from plumbing import jetstream
 from plumbing.settings import load
 from projector.follow import runner, tables
-from tests.integration import faults, seeding
+from tests import seeding
+from tests.integration import faults
 from tests.integration.test_projector import snapshot
 
 pytestmark = pytest.mark.integration

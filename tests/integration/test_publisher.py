@@ -21,7 +21,7 @@ from contracts.events.base import Site
 from contracts.publisher import Publisher
 from contracts.topology import Topology
 from plumbing import jetstream
-from tests.integration import seeding
+from tests import seeding
 from tests.integration.conftest import wait_for_count
 from tests.support import note
 

@@ -14,7 +14,7 @@ from contracts import scenarios
 from contracts.publisher import Publisher
 from contracts.topology import Topology
 from incident_ledger.simulation import plan
-from tests.integration import seeding
+from tests import seeding
 from tests.integration.conftest import wait_for_count
 
 pytestmark = pytest.mark.integration

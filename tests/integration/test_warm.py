@@ -12,7 +12,7 @@ from contracts.topology import Topology
 from ledger.ingest import warm
 from plumbing.db import acting_as
 from plumbing.settings import IngestSettings
-from tests.integration import seeding
+from tests import seeding
 from tests.support import note_envelope
 
 pytestmark = pytest.mark.integration

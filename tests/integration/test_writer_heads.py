@@ -13,7 +13,7 @@ from contracts.outcomes import Recorded, Rejected
 from contracts.topology import Topology
 from ledger.store import event_rows as store
 from ledger.store.writer import Writer
-from tests.integration import seeding
+from tests import seeding
 from tests.integration.faults import chain_problems
 from tests.support import envelope, note, note_envelope
 
