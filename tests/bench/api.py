@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import httpx
 import msgspec
+import nats
 import psutil
 
 from contracts import builders
@@ -32,12 +33,12 @@ from contracts.envelope import Actor
 from contracts.events import Site
 from incident_ledger.runtime import projector_config
 from incident_ledger.stack.process import free_port
-from ledger.store import event_rows as ledger_store
 from ledger_api import token_store as tokens
 from plumbing import db
 from plumbing.settings import load
 from projector.domain import losses
 from projector.follow import runner, tables
+from tests import seeding
 from tests.bench import stack
 
 # Bare and typical alternate, 3 s each, so that both meet the same moments of a shared
@@ -87,10 +88,11 @@ def _claim_record(row: losses.LossRunRow) -> tuple[object, ...]:
     return tuple(days)
 
 
-async def prepare(url: str) -> str:
-    conn = await asyncpg.connect(url)
+async def prepare(url: str, nats_url: str) -> str:
+    conn, nc = await asyncpg.connect(url), await nats.connect(nats_url)
     for incident, n in (("TYPICAL-1", 20), ("LARGE-1", 1000)):
-        await ledger_store.append(conn, _incident(incident, n), origin="bench")  # type: ignore[arg-type]
+        await seeding.append(conn, nc, _incident(incident, n), origin="bench")  # type: ignore[arg-type]
+    await nc.drain()
     config = projector_config(load({}))
     generation = await runner.prepare(conn, config)
     await runner.catch_up(conn, generation, config)
@@ -140,7 +142,7 @@ def main() -> dict[str, object]:
     with stack.servers() as (server_url, nats_url):
         url = asyncio.run(db.ensure_database(server_url, f"bench_{uuid.uuid4().hex[:8]}"))
         asyncio.run(db.migrate(url))
-        token = asyncio.run(prepare(url))
+        token = asyncio.run(prepare(url, nats_url))
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
         env |= {"LEDGER_DATABASE_URL": url, "LEDGER_NATS_URL": nats_url,

@@ -22,22 +22,23 @@ import nats
 from contracts.topology import Topology
 from incident_ledger.runtime import projector_config, rebuild_workers
 from incident_ledger.simulation import history
-from ledger.store import event_rows as ledger_store
 from plumbing import db, jetstream
 from plumbing.settings import load
 from plumbing.tuning import tune_gc
 from projector.follow import runner, tables
+from tests import seeding
 from tests.bench import stack
 from tests.bench.ingest import ledger_rate
 
 N = int(os.environ.get("LEDGER_BENCH_REBUILD_EVENTS", "1000000"))
 
 
-async def record(url: str, n: int) -> int:
-    conn = await asyncpg.connect(url)
+async def record(url: str, nats_url: str, n: int) -> int:
+    conn, nc = await asyncpg.connect(url), await nats.connect(nats_url)
     envelopes = history(n, now=datetime.now(UTC))
     for start in range(0, len(envelopes), 5000):
-        await ledger_store.append(conn, envelopes[start : start + 5000], origin="bench")
+        await seeding.append(conn, nc, envelopes[start : start + 5000], origin="bench")
+    await nc.drain()
     await conn.close()
     return len(envelopes)
 
@@ -163,7 +164,7 @@ async def main() -> dict[str, object]:
         ingest_eps, _ = await ledger_rate(url, nats_url, stack.encoded(stack.events(50_000)))
         ledger_rate.proc.terminate()  # type: ignore[attr-defined]
         lag = await lag_at(url, nats_url, 1000, 10)
-        recorded = await record(url, N)
+        recorded = await record(url, nats_url, N)
         rebuild_eps, rebuilt = await rebuild_rate(url)
     return {
         "rebuild_events": rebuilt,

@@ -16,13 +16,13 @@ from contracts import builders
 from contracts.envelope import Actor, Envelope
 from contracts.events import Personal, Site
 from incident_ledger.runtime import projector_config
-from ledger.store import event_rows as ledger_store
 from ledger_api import token_store as tokens
 from ledger_api.app import create_app
 from plumbing import db
 from plumbing.settings import load
 from projector.domain.models import Config
 from projector.follow import runner
+from tests import seeding
 from tests.integration.test_projector import record
 
 ROLES = ("publisher", "auditor", "clerk", "admin")
@@ -31,8 +31,10 @@ SOURCE = "callcentre"
 
 
 class Story:
-    def __init__(self, client: httpx.AsyncClient, pool: asyncpg.Pool, keys: dict[str, str]):
-        self.client, self.pool, self.keys = client, pool, keys
+    def __init__(
+        self, client: httpx.AsyncClient, pool: asyncpg.Pool, keys: dict[str, str], nc: Client
+    ):
+        self.client, self.pool, self.keys, self.nc = client, pool, keys, nc
 
     def as_(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.keys[role]}"}
@@ -42,7 +44,7 @@ class Story:
 
     async def append(self, *envelopes: Envelope) -> None:
         async with self.pool.acquire() as conn:
-            await ledger_store.append(conn, list(envelopes), origin="test")
+            await seeding.append(conn, self.nc, list(envelopes), origin="test")
 
     async def project(self) -> None:
         config = _config()
@@ -67,12 +69,12 @@ def _config() -> Config:
 
 async def story(pool: asyncpg.Pool, nc: Client) -> AsyncIterator[Story]:
     async with pool.acquire() as conn:
-        await record(conn, ["fire", "elevator", "app_outage", "robbery", "illness"])
+        await record(conn, nc, ["fire", "elevator", "app_outage", "robbery", "illness"])
         keys = {r: (await _token(conn, r)) for r in ROLES}
     app = create_app(pool, nc, db.head_revision(), insured="澎湖湾物业 Penghu Bay Property")
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as client:
-        told = Story(client, pool, keys)
+        told = Story(client, pool, keys, nc)
         await told.project()
         yield told
 

@@ -13,11 +13,11 @@ from nats.aio.client import Client
 from contracts.topology import Topology
 from incident_ledger.runtime import projector_config
 from incident_ledger.simulation import history
-from ledger.store import event_rows as ledger_store
 from plumbing import jetstream
 from plumbing.settings import load
 from projector.domain.deadlines.obligation import due_soon_sql, turning_sql
 from projector.follow import alerts, runner
+from tests import seeding
 
 pytestmark = pytest.mark.integration
 HANG = 60  # seconds: a guard against a hang, not a timing assertion
@@ -30,10 +30,10 @@ ORDER BY incident_id, ref
 _VERSION = "SELECT xmin::text FROM rm_deadlines_g{g} WHERE incident_id = $1 AND ref = $2"
 
 
-async def _projected(conn: asyncpg.Connection) -> int:
+async def _projected(conn: asyncpg.Connection, nc: Client) -> int:
     """Backdated scenarios recorded and folded: some deadlines are due soon."""
     events = history(300, now=datetime.now(UTC))
-    await ledger_store.append(conn, events, origin="t")
+    await seeding.append(conn, nc, events, origin="t")
     return await runner.prepare(conn, projector_config(load({})))
 
 
@@ -49,7 +49,7 @@ async def test_a_row_the_fold_holds_is_skipped_not_waited_for(
     await jetstream.ensure_topology(js, topology)
     conn, fold = await asyncpg.connect(database_url), await asyncpg.connect(database_url)
     try:
-        g = await _projected(conn)
+        g = await _projected(conn, nc)
         due = await conn.fetch(_DUE)
         assert due, "the scenarios leave deadlines due soon"
         before = await _versions(conn, g, due)

@@ -10,11 +10,11 @@ import httpx
 import pytest
 from nats.aio.client import Client
 
-from ledger.store import event_rows as store
 from ledger_api import token_store as tokens
 from ledger_api.app import create_app
 from plumbing import db
 from plumbing.settings import DatabaseSettings
+from tests import seeding
 from tests.support import note_envelope
 
 pytestmark = pytest.mark.integration
@@ -65,11 +65,12 @@ async def test_not_ready_names_the_missing_migrations(empty_database_url: str, n
 
 
 async def test_the_timeline_lists_an_incident_in_order(
-    client: httpx.AsyncClient, pool: asyncpg.Pool
+    client: httpx.AsyncClient, pool: asyncpg.Pool, nc: Client
 ) -> None:
     async with pool.acquire() as conn:
-        await store.append(
+        await seeding.append(
             conn,
+            nc,
             [
                 note_envelope("INC-1", "first"),
                 note_envelope("INC-2"),

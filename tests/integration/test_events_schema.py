@@ -7,10 +7,11 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
+from nats.aio.client import Client
 
 from contracts.envelope import Envelope
-from ledger.store import event_rows as store
 from plumbing.db import acting_as
+from tests import seeding
 from tests.support import note_envelope
 
 pytestmark = pytest.mark.integration
@@ -23,9 +24,9 @@ def envelope(incident: str = "INC-1") -> Envelope:
 
 
 @pytest.fixture
-async def owner(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+async def owner(database_url: str, nc: Client) -> AsyncIterator[asyncpg.Connection]:
     conn = await asyncpg.connect(database_url)
-    await store.append(conn, [envelope(), envelope(), envelope("INC-2")], origin="test")
+    await seeding.append(conn, nc, [envelope(), envelope(), envelope("INC-2")], origin="test")
     yield conn
     await conn.close()
 
@@ -68,14 +69,14 @@ async def test_the_service_role_cannot_disable_the_guard(service: asyncpg.Connec
         await service.execute("ALTER TABLE events DISABLE TRIGGER events_no_update")
 
 
-async def test_the_service_role_appends_and_reads(service: asyncpg.Connection) -> None:
-    batch = await store.append(service, [envelope("INC-3")], origin="test")
+async def test_the_service_role_appends_and_reads(service: asyncpg.Connection, nc: Client) -> None:
+    batch = await seeding.append(service, nc, [envelope("INC-3")], origin="test")
     assert batch.rows[0].position == 4
     assert await service.fetchval("SELECT count(*) FROM events") == 4
 
 
-async def test_a_gap_in_positions_is_refused(owner: asyncpg.Connection) -> None:
-    batch = await store.append(owner, [envelope("INC-9")], origin="t")
+async def test_a_gap_in_positions_is_refused(owner: asyncpg.Connection, nc: Client) -> None:
+    batch = await seeding.append(owner, nc, [envelope("INC-9")], origin="t")
     row = batch.rows[0]
     with pytest.raises(asyncpg.IntegrityConstraintViolationError, match="gapless"):
         await owner.execute(

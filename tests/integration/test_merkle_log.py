@@ -16,6 +16,7 @@ from contracts.topology import Topology
 from ledger.store import event_rows as store
 from ledger.store import merkle_head
 from ledger.store.writer import Writer
+from tests import seeding
 from tests.integration.conftest import wait_for_count
 from tests.support import note, note_envelope
 
@@ -67,7 +68,8 @@ async def test_records_appended_by_another_path_are_caught_up(
     """Given records written without the sequencer (a ledger from before the Merkle log),
     when the sequencer appends next, then the head covers them all."""
     async with pool.acquire() as conn:
-        await store.append(conn, [note_envelope("OLD-1", f"old {i}") for i in range(5)], origin="t")
+        old = [note_envelope("OLD-1", f"old {i}") for i in range(5)]
+        await seeding.append(conn, nc, old, origin="t", merkle_log=False)
     await Publisher(nc, topology).publish_json(note("NEW-1", "new"))
     assert await wait_for_count(ingesting, 6) == 6
     size, stored, recomputed = await _settled(ingesting, 6)

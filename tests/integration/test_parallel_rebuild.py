@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 
 import asyncpg
 import pytest
+from nats.aio.client import Client
 
 from incident_ledger.simulation import history
-from ledger.store import event_rows as ledger_store
 from projector.domain.models import Config
 from projector.follow import model_rows as store
 from projector.follow import parallel, runner, tables
+from tests import seeding
 from tests.integration.test_projector import config, snapshot
 
 pytestmark = pytest.mark.integration
@@ -24,14 +25,16 @@ def parallel_from_the_first_event(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "PARALLEL_FROM", 0)
 
 
-async def _recorded(conn: asyncpg.Connection, n: int) -> None:
-    await ledger_store.append(conn, history(n, now=datetime.now(UTC), seed=7), origin="test")
+async def _recorded(conn: asyncpg.Connection, nc: Client, n: int) -> None:
+    await seeding.append(conn, nc, history(n, now=datetime.now(UTC), seed=7), origin="test")
 
 
-async def test_two_workers_build_what_one_process_builds(database_url: str, config: Config) -> None:
+async def test_two_workers_build_what_one_process_builds(
+    database_url: str, nc: Client, config: Config
+) -> None:
     conn = await asyncpg.connect(database_url)
     try:
-        await _recorded(conn, 3000)
+        await _recorded(conn, nc, 3000)
         await runner.rebuild(conn, config)
         alone = await snapshot(conn)
         generation = await runner.rebuild(conn, config, workers=parallel.Workers(database_url, 2))
@@ -43,13 +46,13 @@ async def test_two_workers_build_what_one_process_builds(database_url: str, conf
 
 
 async def test_an_interrupted_build_resumes_with_another_worker_count(
-    database_url: str, config: Config
+    database_url: str, nc: Client, config: Config
 ) -> None:
     """Given a rebuild that three workers had begun before a crash, when it resumes with
     two, then every incident is folded from all of its events."""
     conn = await asyncpg.connect(database_url)
     try:
-        await _recorded(conn, 2000)
+        await _recorded(conn, nc, 2000)
         await runner.rebuild(conn, config)
         clean = await snapshot(conn)
         generation = (await tables.active(conn) or (0, 0))[0] + 1

@@ -14,15 +14,16 @@ import asyncpg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from nats.aio.client import Client
 
 from contracts import scenarios
 from incident_ledger.runtime import projector_config
 from incident_ledger.simulation import plan
-from ledger.store import event_rows as ledger_store
 from plumbing.db import with_database
 from plumbing.settings import load
 from projector.domain.models import Config
 from projector.follow import runner, tables
+from tests import seeding
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +35,7 @@ def config() -> Config:
     return projector_config(load({}))
 
 
-async def record(conn: asyncpg.Connection, names: list[str], seed: int = 0) -> int:
+async def record(conn: asyncpg.Connection, nc: Client, names: list[str], seed: int = 0) -> int:
     now = datetime.now(UTC)
     envelopes = [
         t.envelope
@@ -42,7 +43,7 @@ async def record(conn: asyncpg.Connection, names: list[str], seed: int = 0) -> i
         for t in plan(name, now=now, speed=math.inf, seed=seed + i)
     ]
     envelopes.sort(key=lambda e: e.occurred_at)
-    batch = await ledger_store.append(conn, envelopes, origin="test")
+    batch = await seeding.append(conn, nc, envelopes, origin="test")
     return len(batch.rows)
 
 
@@ -75,10 +76,10 @@ def _without_times(row: dict[str, Any]) -> dict[str, Any]:
     return row | {"doc": doc}
 
 
-async def test_every_scenario_is_projected(database_url: str, config: Config) -> None:
+async def test_every_scenario_is_projected(database_url: str, nc: Client, config: Config) -> None:
     conn = await asyncpg.connect(database_url)
     try:
-        count = await record(conn, scenarios.scenario_names())
+        count = await record(conn, nc, scenarios.scenario_names())
         generation = await runner.prepare(conn, config)
         assert await runner.catch_up(conn, generation, config) == count
         assert await conn.fetchval("SELECT count(*) FROM incident_status") == 10
@@ -95,7 +96,7 @@ async def test_every_scenario_is_projected(database_url: str, config: Config) ->
 )
 @given(data=st.data())
 async def test_incremental_with_crashes_equals_a_clean_rebuild(
-    data: st.DataObject, pg_server_url: str, template_database: str, config: Config
+    data: st.DataObject, pg_server_url: str, template_database: str, nc: Client, config: Config
 ) -> None:
     """Random valid histories, recorded in rounds, folded in batches of random size with
     random crashes before commit: the result equals a clean rebuild."""
@@ -109,7 +110,7 @@ async def test_incremental_with_crashes_equals_a_clean_rebuild(
                     st.lists(st.sampled_from(scenarios.scenario_names()), min_size=1, max_size=4),
                     label="scenarios",
                 )
-                await record(conn, names, seed=round_ * 10)
+                await record(conn, nc, names, seed=round_ * 10)
                 while await _step_or_crash(conn, generation, config, data, cache):
                     pass
             incremental = await snapshot(conn)
@@ -155,11 +156,11 @@ class _Crash(Exception):
 
 
 async def test_a_version_bump_rebuilds_beside_the_live_models(
-    database_url: str, config: Config, monkeypatch: pytest.MonkeyPatch
+    database_url: str, nc: Client, config: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     conn = await asyncpg.connect(database_url)
     try:
-        await record(conn, ["fire", "robbery"])
+        await record(conn, nc, ["fire", "robbery"])
         first = await runner.prepare(conn, config)
         before = await snapshot(conn)
         monkeypatch.setattr(runner, "VERSION", runner.VERSION + 1)

@@ -12,6 +12,7 @@ import asyncpg
 import msgspec
 import nats
 import pytest
+from nats.aio.client import Client
 
 from contracts.topology import Topology
 from incident_ledger.runtime import projector_config
@@ -20,6 +21,7 @@ from ledger.store import event_rows as ledger_store
 from plumbing import jetstream
 from plumbing.settings import load
 from projector.follow import runner, tables
+from tests import seeding
 from tests.integration import faults
 from tests.integration.test_projector import snapshot
 
@@ -34,10 +36,10 @@ def project(
     return faults.logged("project", database_url, nats_url, topology.namespace, settings)
 
 
-async def record_scenarios(conn: asyncpg.Connection, events: int) -> int:
+async def record_scenarios(conn: asyncpg.Connection, nc: Client, events: int) -> int:
     envelopes = history(events, now=datetime.now(UTC))
     for start in range(0, len(envelopes), 5000):
-        await ledger_store.append(conn, envelopes[start : start + 5000], origin="t")
+        await seeding.append(conn, nc, envelopes[start : start + 5000], origin="t")
     return len(envelopes)
 
 
@@ -75,11 +77,11 @@ async def wait_projected(conn: asyncpg.Connection, position: int, within: float)
 
 
 async def test_kill_9_during_catch_up_leaves_what_a_clean_rebuild_gives(
-    database_url: str, nats_url: str, topology: Topology
+    database_url: str, nats_url: str, nc: Client, topology: Topology
 ) -> None:
     conn = await asyncpg.connect(database_url)
     try:
-        total = await record_scenarios(conn, 100_000)
+        total = await record_scenarios(conn, nc, 100_000)
         for _ in range(2):
             proc = project(database_url, nats_url, topology)
             before = await projected(conn)
@@ -113,7 +115,7 @@ async def test_each_deadline_alert_is_published_once_by_two_projectors(
     await jetstream.ensure_topology(nc.jetstream(), topology)
     conn = await asyncpg.connect(database_url)
     try:
-        await record_scenarios(conn, 200)  # backdated: their open deadlines are long missed
+        await record_scenarios(conn, nc, 200)  # backdated: their open deadlines are long missed
         first = project(database_url, nats_url, topology, faults.STANDBY)
         await faults.until_said(first, "leading the projector")
         second = project(database_url, nats_url, topology, faults.STANDBY)

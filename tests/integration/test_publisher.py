@@ -20,8 +20,8 @@ from contracts.envelope import Actor
 from contracts.events.base import Site
 from contracts.publisher import Publisher
 from contracts.topology import Topology
-from ledger.store import event_rows as store
 from plumbing import jetstream
+from tests import seeding
 from tests.integration.conftest import wait_for_count
 from tests.support import note
 
@@ -47,7 +47,7 @@ async def test_typed_builders_publish_and_the_ledger_records(
     await client.add_note(incident_id="PUB-1", source="bms", actor=DESK, text="on my way")
     assert await wait_for_count(ingesting, 2) == 2
     async with ingesting.acquire() as conn:
-        rows = await store.timeline(conn, "PUB-1")
+        rows = await seeding.timeline(conn, "PUB-1")
     assert [r["type"] for r in rows] == ["incident.reported.v1", "note.added.v1"]
 
 

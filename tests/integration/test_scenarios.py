@@ -14,7 +14,7 @@ from contracts import scenarios
 from contracts.publisher import Publisher
 from contracts.topology import Topology
 from incident_ledger.simulation import plan
-from ledger.store import event_rows as store
+from tests import seeding
 from tests.integration.conftest import wait_for_count
 
 pytestmark = pytest.mark.integration
@@ -37,6 +37,6 @@ async def test_every_scenario_lands_in_its_timelines(
     expected = Counter(e.incident_id for e in events)
     async with ingesting.acquire() as conn:
         for incident, count in expected.items():
-            rows = await store.timeline(conn, incident)
+            rows = await seeding.timeline(conn, incident)
             assert [r["version"] for r in rows] == list(range(1, count + 1)), incident
     assert await ingesting.fetchval("SELECT count(DISTINCT incident_id) FROM events") == 20

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncpg
 import pytest
+from nats.aio.client import Client
 
 from contracts.topology import Topology
 from ledger.ingest import warm
-from ledger.store import event_rows as store
 from plumbing.db import acting_as
 from plumbing.settings import IngestSettings
+from tests import seeding
 from tests.support import note_envelope
 
 pytestmark = pytest.mark.integration
@@ -21,13 +22,14 @@ STATE = """SELECT (SELECT count(*) FROM events), (SELECT max(position) FROM even
   (SELECT count(*) FROM ingest_offsets)"""
 
 
-async def test_warming_up_changes_nothing_and_tells_nobody(database_url: str) -> None:
+async def test_warming_up_changes_nothing_and_tells_nobody(database_url: str, nc: Client) -> None:
     conn = await asyncpg.connect(acting_as(database_url, "ledger_service"))
     listener = await asyncpg.connect(database_url)
     heard: list[str] = []
-    await listener.add_listener("ledger_events", lambda *args: heard.append(args[-1]))
     try:
-        await store.append(conn, [note_envelope("INC-1"), note_envelope("INC-2")], origin="t")
+        # Recorded as the ingest records (which tells listeners) before anyone listens.
+        await seeding.append(conn, nc, [note_envelope("INC-1"), note_envelope("INC-2")], origin="t")
+        await listener.add_listener("ledger_events", lambda *args: heard.append(args[-1]))
         before = await conn.fetchrow(STATE)
         warm.codecs(Topology("t"), IngestSettings())
         await warm.statements(conn)

@@ -13,6 +13,7 @@ from contracts.outcomes import Recorded, Rejected
 from contracts.topology import Topology
 from ledger.store import event_rows as store
 from ledger.store.writer import Writer
+from tests import seeding
 from tests.integration.faults import chain_problems
 from tests.support import envelope, note, note_envelope
 
@@ -39,7 +40,8 @@ async def test_a_repeated_report_of_an_incident_the_writer_never_saw_is_judged_b
     then the repeated report is refused at the incident's real version, and the others are
     recorded with the right versions and links."""
     async with pool.acquire() as conn:
-        await store.append(conn, [envelope(reported("OLD-1")), note_envelope("OLD-1")], origin="t")
+        old = [envelope(reported("OLD-1")), note_envelope("OLD-1")]
+        await seeding.append(conn, nc, old, origin="t")
     writer = Writer(await asyncpg.connect(database_url), nc, topology, "t")
     try:
         batch = await writer.append(

@@ -195,24 +195,3 @@ async def check_all(
         recorded_at=datetime.now(UTC),
         origin=origin,
     )
-
-
-async def append(
-    conn: asyncpg.Connection, envelopes: Sequence[Envelope | Prepared], *, origin: str
-) -> Batch:
-    """Sequence and record ``envelopes`` in one transaction; outcomes in input order."""
-    async with conn.transaction():
-        batch = await check_all(conn, envelopes, origin=origin)
-        if batch.rows:
-            await insert(conn, batch.rows)
-    return batch
-
-
-_TIMELINE = """
-SELECT position, version, type, source, occurred_at, recorded_at, record, hash, prev_hash
-FROM events WHERE incident_id = $1 ORDER BY version
-"""
-
-
-async def timeline(conn: asyncpg.Connection, incident_id: str) -> list[asyncpg.Record]:
-    return list(await conn.fetch(_TIMELINE, incident_id))
