@@ -15,12 +15,13 @@ import asyncpg
 import httpx
 import pytest
 from litestar import Litestar
+from nats.aio.client import Client
 
 from incident_ledger.stack.embedded_replica import EmbeddedReplica
 from incident_ledger.stack.postgres import EmbeddedPostgres
 from ledger_api import token_store as tokens
 from ledger_api.app import create_app
-from plumbing import db
+from plumbing import db, jetstream
 from plumbing.settings import DatabaseSettings
 from tests.integration.api_story import Story, outage
 
@@ -51,15 +52,25 @@ def servers(replicated: EmbeddedReplica) -> tuple[str, str]:
 
 class Replicated(Story):
     def __init__(
-        self, client: httpx.AsyncClient, pool: asyncpg.Pool, keys: dict[str, str], app: Litestar
+        self,
+        client: httpx.AsyncClient,
+        pool: asyncpg.Pool,
+        keys: dict[str, str],
+        nc: Client,
+        app: Litestar,
     ) -> None:
-        super().__init__(client, pool, keys)
+        super().__init__(client, pool, keys, nc)
         self.app = app  # its lifespan runs the replica watch
 
 
 @pytest.fixture
-async def told(servers: tuple[str, str], tmp_path: Path) -> AsyncIterator[Replicated]:
+async def told(
+    servers: tuple[str, str], tmp_path: Path, nats_url: str
+) -> AsyncIterator[Replicated]:
+    """The API over a primary and its replica; events recorded through the writer (whose
+    confirmations need a NATS)."""
     primary_url, replica_url = servers
+    nc = await jetstream.connect(nats_url, "test")
     settings = DatabaseSettings(pool_min=1, pool_max=2)
     pool = await db.create_pool(primary_url, settings)
     replica = await db.create_pool(replica_url, settings)
@@ -68,9 +79,10 @@ async def told(servers: tuple[str, str], tmp_path: Path) -> AsyncIterator[Replic
     app = create_app(pool, None, db.head_revision(), read_pool=replica, read_url=replica_url)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as client:
-        yield Replicated(client, pool, keys, app)
+        yield Replicated(client, pool, keys, nc, app)
     await replica.close()
     await pool.close()
+    await nc.drain()
 
 
 async def _replay(replica_url: str, paused: bool) -> None:
