@@ -31,6 +31,7 @@ class _Ledger(click.Group):
 
 
 @click.group(cls=_Ledger, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="incident-ledger", prog_name="ledger")
 def main() -> None:
     """Incident Ledger: an event-sourced incident ledger with a tamper-evident audit trail."""
 
