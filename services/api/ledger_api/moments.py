@@ -41,9 +41,12 @@ def date_time(description: str = "") -> Any:
     )
 
 
-def day(description: str = "") -> Any:
-    """A date query parameter's declaration (``Annotated[str | None, day()]``)."""
-    return QueryParameter(format=OpenAPIFormat.DATE, max_length=20, description=description or None)
+def day(description: str = "", name: str | None = None) -> Any:
+    """A date query parameter's declaration (``Annotated[str | None, day()]``); ``name``:
+    what the caller writes, where it is not the Python name (``from``, ``to``)."""
+    return QueryParameter(
+        name=name, format=OpenAPIFormat.DATE, max_length=20, description=description or None
+    )
 
 
 def _parse(name: str, text: str) -> datetime:

@@ -13,7 +13,6 @@ from typing import Annotated, Any, Literal
 import asyncpg
 import msgspec
 from litestar import Request, get
-from litestar.openapi.spec import OpenAPIFormat
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Stream
 
@@ -149,24 +148,8 @@ async def loss_run(
     valuation_date: Annotated[
         str | None, moments.day("figures as of the end of this day (UTC); default today")
     ] = None,
-    loss_from: Annotated[
-        str | None,
-        QueryParameter(
-            name="from",
-            format=OpenAPIFormat.DATE,
-            max_length=20,
-            description="date of loss on or after",
-        ),
-    ] = None,
-    loss_to: Annotated[
-        str | None,
-        QueryParameter(
-            name="to",
-            format=OpenAPIFormat.DATE,
-            max_length=20,
-            description="date of loss on or before",
-        ),
-    ] = None,
+    loss_from: Annotated[str | None, moments.day("date of loss on or after", "from")] = None,
+    loss_to: Annotated[str | None, moments.day("date of loss on or before", "to")] = None,
     carrier: Annotated[str | None, QueryParameter(max_length=200)] = None,
     policy: Annotated[str | None, QueryParameter(max_length=200)] = None,
     as_of: Annotated[
