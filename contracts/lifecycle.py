@@ -13,6 +13,10 @@ States (``State``): ``new`` (nothing recorded yet), ``open``, ``resolved``, ``cl
   resolved incident still takes them: the scene is made safe and the service restored
   after the people are out.
 
+An organisation's profile stream (:mod:`contracts.events.profile`) begins with
+``organisation.registered`` and takes it only once; its other events (updates, sites)
+are refused before it.
+
 Everything else is a record that may come late and is always accepted, whatever the state:
 notes, corrections, evidence, notifications, responders' departures, casualties, losses,
 claims, reports filed and deadline waivers, pauses and resumptions. An incident's first
@@ -62,9 +66,22 @@ class Lifecycle(msgspec.Struct, frozen=True):
 NEW = Lifecycle()
 
 
+_PROFILE_FOLLOWERS = frozenset({"organisation.updated", "site.registered", "site.updated"})
+
+
+def _profile(current: Lifecycle, name: str) -> tuple[Lifecycle, str | None]:
+    if name == "organisation.registered" and current.state != "new":
+        return current, "the organisation is already registered: use organisation.updated"
+    if name in _PROFILE_FOLLOWERS and current.state == "new":
+        return current, f"register the organisation before recording {name}"
+    return Lifecycle("open", current.reported), None
+
+
 def advance(current: Lifecycle, tag: str) -> tuple[Lifecycle, str | None]:
     """The lifecycle after event ``tag``, and why it is refused (None when accepted)."""
     name = name_of(tag)
+    if name == "organisation.registered" or name in _PROFILE_FOLLOWERS:
+        return _profile(current, name)
     if name == "incident.reported":
         if current.reported:
             return current, "the incident is already reported"

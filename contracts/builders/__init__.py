@@ -31,6 +31,13 @@ from contracts.builders.incident import (
     resolve,
     restore_service,
 )
+from contracts.builders.profile import (
+    ProfileArgs,
+    register_organisation,
+    register_site,
+    update_organisation,
+    update_site,
+)
 from contracts.builders.response import (
     activate_plan,
     attach_evidence,
@@ -44,6 +51,7 @@ from contracts.builders.response import (
 
 __all__ = [
     "EnvelopeArgs",
+    "ProfileArgs",
     "activate_plan",
     "add_note",
     "attach_evidence",
@@ -60,6 +68,8 @@ __all__ = [
     "pause_deadline",
     "record_casualty",
     "record_loss",
+    "register_organisation",
+    "register_site",
     "reopen",
     "report_incident",
     "resolve",
@@ -70,5 +80,7 @@ __all__ = [
     "revise_loss",
     "take_action",
     "update_claim",
+    "update_organisation",
+    "update_site",
     "waive_deadline",
 ]

@@ -25,6 +25,12 @@ from contracts.events.incident import (
     NoteAdded,
     ServiceRestored,
 )
+from contracts.events.profile import (
+    OrganisationRegistered,
+    OrganisationUpdated,
+    SiteRegistered,
+    SiteUpdated,
+)
 from contracts.events.response import (
     ActionTaken,
     CasualtyRecorded,
@@ -63,6 +69,10 @@ CATALOGUE: tuple[type[Payload], ...] = (
     DeadlineResumed,
     NoteAdded,
     EventCorrected,
+    OrganisationRegistered,
+    OrganisationUpdated,
+    SiteRegistered,
+    SiteUpdated,
 )
 """Every current payload type, in documentation order."""
 
@@ -88,6 +98,8 @@ __all__ = [
     "LossRevised",
     "NoteAdded",
     "NotificationSent",
+    "OrganisationRegistered",
+    "OrganisationUpdated",
     "Payload",
     "Personal",
     "PlanActivated",
@@ -97,4 +109,6 @@ __all__ = [
     "ResponderDispatched",
     "ServiceRestored",
     "Site",
+    "SiteRegistered",
+    "SiteUpdated",
 ]

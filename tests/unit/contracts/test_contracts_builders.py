@@ -14,6 +14,7 @@ from contracts.enums import IncidentKind, NotifyChannel, RecipientRole, ReportCh
 from contracts.envelope import Actor, Envelope
 from contracts.errors import ContractError
 from contracts.events import IncidentReported, Site
+from contracts.events.profile import OrganisationProfile
 from contracts.levels import Basis, ClaimStatus, LossCategory, Regime, ReportStage
 
 pytestmark = pytest.mark.unit
@@ -138,6 +139,14 @@ def test_every_builder_produces_its_type() -> None:
         b.resume_deadline(deadline_ref="d", authorised_by="a", reason="r", **env),
         b.add_note(text="n", **env),
         b.correct_event(corrects_event_id=UUID(int=1), corrected={"title": "t"}, reason="r", **env),
+    ]
+    organisation = OrganisationProfile(country="DE", timezone="Europe/Berlin")
+    who = {"source": "s", "actor": env["actor"]}
+    made += [
+        b.register_organisation(organisation_id="o", name="O", profile=organisation, **who),
+        b.update_organisation(organisation_id="o", name="O", profile=organisation, **who),
+        b.register_site(organisation_id="o", site_id="s", name="S", **who),
+        b.update_site(organisation_id="o", site_id="s", name="S", **who),
     ]
     types = {e.type for e in made} | {_report().type}
     from contracts.registry import DEFAULT_REGISTRY
