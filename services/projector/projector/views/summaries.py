@@ -93,6 +93,22 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
         "Corrects event {corrects_event_id}: {reason}",
         "更正事件 {corrects_event_id}：{reason}",
     ),
+    "organisation.registered": (
+        "Organisation {organisation_id} registered: {name}",
+        "单位登记 {organisation_id}：{name}",
+    ),
+    "organisation.updated": (
+        "Organisation {organisation_id} profile updated: {name}",
+        "单位信息变更 {organisation_id}：{name}",
+    ),
+    "site.registered": (
+        "Site {site_id} of {organisation_id} registered: {name}",
+        "场所登记 {site_id}（{organisation_id}）：{name}",
+    ),
+    "site.updated": (
+        "Site {site_id} of {organisation_id} updated: {name}",
+        "场所信息变更 {site_id}（{organisation_id}）：{name}",
+    ),
 }
 
 
