@@ -4,6 +4,7 @@ TOOLS  := .tools
 UV     := $(TOOLS)/bin/uv
 VENV   := .venv
 STAMP  := $(VENV)/.synced
+RUNTIME := $(VENV)/.runtime
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 PYTEST_WORKERS ?= 2
@@ -28,10 +29,17 @@ $(STAMP): $(UV) pyproject.toml uv.lock
 	$(VENV)/bin/python -m compileall -q contracts services tests > /dev/null
 	@touch $(STAMP)
 
-run: $(STAMP)
+# Running needs only the runtime dependencies: no test, lint or benchmark tool. --inexact
+# keeps the development tools a `make test` installed before.
+$(RUNTIME): $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --no-dev --inexact --compile-bytecode --reinstall-package incident-ledger --python $(PYTHON)
+	$(VENV)/bin/python -m compileall -q contracts services > /dev/null
+	@touch $(RUNTIME)
+
+run: $(RUNTIME)
 	$(VENV)/bin/ledger up --demo
 
-cluster: $(STAMP)
+cluster: $(RUNTIME)
 	$(VENV)/bin/ledger up --cluster --demo
 
 lint: $(STAMP) lint-infra
