@@ -1,9 +1,12 @@
-"""Where the project's own files live: the repository that the package runs from."""
+"""Where the project's own files live: the migrations, the policy packs and the servers'
+configuration. An installed wheel carries them as package data (``plumbing/shipped/``,
+mapped in ``pyproject.toml``); a checkout has them in place."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from importlib import resources
 from pathlib import Path
 from typing import BinaryIO
 
@@ -18,17 +21,25 @@ def repo_root() -> Path:
     return Path(__file__).resolve().parents[3]
 
 
+def _shipped(name: str, in_checkout: Path) -> Path:
+    """``name`` from the wheel's package data when installed, else from the checkout."""
+    if os.environ.get("LEDGER_HOME"):
+        return in_checkout
+    packaged = Path(str(resources.files("plumbing"))) / "shipped" / name
+    return packaged if packaged.is_dir() else in_checkout
+
+
 def infra_dir() -> Path:
-    return repo_root() / "infra"
+    return _shipped("infra", repo_root() / "infra")
 
 
 def migrations_dir() -> Path:
-    return repo_root() / "migrations"
+    return _shipped("migrations", repo_root() / "migrations")
 
 
 def shipped_packs_dir() -> Path:
-    """The policy packs this checkout ships (``LEDGER_PROJECTOR_PACKS_DIR`` may name others)."""
-    return repo_root() / "services" / "projector" / "packs"
+    """The policy packs shipped (``LEDGER_PROJECTOR_PACKS_DIR`` may name others)."""
+    return _shipped("packs", repo_root() / "services" / "projector" / "packs")
 
 
 def write_private(path: Path, data: bytes) -> None:
