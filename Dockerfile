@@ -14,6 +14,10 @@ WORKDIR /src
 COPY pyproject.toml uv.lock README.md ./
 COPY contracts contracts
 COPY services services
+# Package data of the wheel (pyproject.toml maps them into plumbing/shipped/).
+COPY migrations migrations
+COPY infra/nats infra/nats
+COPY infra/postgres infra/postgres
 # Runtime dependencies exactly as locked, with their hashes; the dev group stays out.
 RUN /opt/build/bin/uv export --frozen --no-dev --no-emit-project --format requirements-txt -o /tmp/runtime.txt \
  && /opt/build/bin/uv build --wheel --out-dir /tmp/dist \
@@ -36,15 +40,8 @@ RUN groupadd --gid 10001 ledger \
  && useradd --no-log-init --uid 10001 --gid 10001 --home-dir /var/lib/ledger --create-home \
       --shell /usr/sbin/nologin ledger
 COPY --from=build /opt/ledger/venv /opt/ledger/venv
-# Migrations, policy packs and NATS configurations, found through LEDGER_HOME by the
-# installed package (they are not package data yet).
-COPY migrations /opt/ledger/share/migrations
-COPY services/projector/packs /opt/ledger/share/services/projector/packs
-COPY infra/nats /opt/ledger/share/infra/nats
-COPY infra/postgres /opt/ledger/share/infra/postgres
 COPY --chmod=0755 infra/image/ledger_probe.py /opt/ledger/bin/ledger-probe
 ENV PATH=/opt/ledger/bin:/opt/ledger/venv/bin:${PATH} \
-    LEDGER_HOME=/opt/ledger/share \
     LEDGER_DATA_DIR=/var/lib/ledger \
     LEDGER_LOG_FORMAT=json \
     PYTHONDONTWRITEBYTECODE=1 \
