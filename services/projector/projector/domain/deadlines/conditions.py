@@ -45,7 +45,7 @@ def _compile(w: When) -> tuple[tuple[Check, Said], ...]:
         (
             bool(w.kind_not),
             lambda s, c: s.kind not in w.kind_not,
-            lambda s, c: f"kind {s.kind} excluded",
+            lambda s, c: f"kind {s.kind} in the excluded {_listed(w.kind_not)}",
         ),
         (
             bool(w.regime),
