@@ -94,3 +94,36 @@ async def test_a_batch_behind_one_that_fails_is_not_recorded_and_a_retry_records
     assert await chain_problems(database_url) == []
     size, stored, recomputed = await _head(pool)
     assert (size, stored) == (2 * LARGE, recomputed)
+
+
+@pytest.mark.parametrize("size", [10, LARGE], ids=["one-trip", "copy"])
+async def test_a_batch_sequenced_ahead_of_one_that_fails_is_sequenced_again(
+    database_url: str, pool: asyncpg.Pool, nc: Client, topology: Topology, size: int
+) -> None:
+    """Given a writer that knows its incidents, when a batch whose caller fails before it
+    is stored is followed at once by another (sequenced while the first waits its turn),
+    then the failed one leaves nothing, and the other is recorded right after the
+    batches before, every chain link and the Merkle log as one batch at a time would."""
+    writer = await two_lanes(database_url, nc, topology)
+
+    async def fail(batch: Batch) -> None:
+        for _ in range(3):
+            await asyncio.sleep(0)  # the next batch is taken, and sequenced ahead, meanwhile
+        raise ConnectionError("the rejection stream is down")
+
+    try:
+        before = await writer.append(batch_of("K", size))
+        failing = writer.append(batch_of("K", size), before_storing=fail)
+        outcomes = await asyncio.gather(
+            failing, writer.append(batch_of("K", size)), return_exceptions=True
+        )
+    finally:
+        await writer.close()
+    failed, after = outcomes
+    assert isinstance(failed, ConnectionError)
+    assert isinstance(after, Batch)
+    positions = [o.position for b in (before, after) for o in b.outcomes if isinstance(o, Recorded)]
+    assert positions == list(range(1, 2 * size + 1))
+    assert await chain_problems(database_url) == []
+    count, stored, recomputed = await _head(pool)
+    assert (count, stored) == (2 * size, recomputed)

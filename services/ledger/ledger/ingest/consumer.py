@@ -105,8 +105,9 @@ async def consume(
 ) -> None:
     """Read from where the ledger stands, in stream order, as a pipeline: while batches are
     committed, the next is received and decoded, so this process's CPU work overlaps
-    PostgreSQL's; and it is handed to the writer as soon as the one before has been
-    sequenced, to be sent while that one commits (``ledger.store.lanes``)."""
+    PostgreSQL's; and it is handed to the writer as soon as the one before has been taken,
+    to be sequenced while that one is sent and sent while it commits
+    (``ledger.store.lanes``)."""
     reading = Reading(await writer.progress(topology.events_stream))
     puller = await _reader(nc, topology, settings, reading.taken)
     inflight: deque[asyncio.Task[bool]] = deque()
@@ -144,8 +145,8 @@ async def consume(
 
 
 async def _room(inflight: deque[asyncio.Task[bool]], writer: Writer) -> bool:
-    """Wait until the writer would send a batch at once: the batches before sequenced, and
-    a lane free (False if a batch failed)."""
+    """Wait until the writer would take a batch at once: the batches before taken in
+    order, and a lane free (False if a batch failed)."""
     await writer.lanes.free()
     while inflight and (inflight[0].done() or len(inflight) >= len(writer.lanes.all)):
         if not await inflight.popleft():

@@ -31,13 +31,14 @@ from ledger_verify.tiles import TiledRange
 from contracts.envelope import Envelope
 from ledger import ledger_metrics as metrics
 from ledger.domain.prepared import Prepared
-from ledger.domain.sequencer import Batch, Row, sequence
+from ledger.domain.sequencer import Batch, IncidentHead, Row, sequence
 from ledger.store import event_rows as store
 from ledger.store import merkle_head
 from ledger.store.heads import Heads
 from ledger.store.lanes import Lanes, Turn
 
 BeforeStoring = Callable[[Batch], Awaitable[None]]
+Ahead = tuple[int, Batch]  # a batch sequenced before its turn, and the epoch it relied on
 
 
 class StreamOffset(msgspec.Struct, frozen=True):
@@ -65,6 +66,8 @@ class Writer:
         self._next: int | None = None
         self._tree: TiledRange | None = None  # the Merkle log as sequenced
         self._stored = 0  # the size merkle_head holds once the batches sequenced commit
+        self._epoch = 0  # moved on whenever what this writer knows is forgotten
+        self._unsettled = 0  # batches taken in order whose outcomes are not final yet
 
     async def progress(self, stream: str) -> int:
         async with self.lanes.first.lock:
@@ -81,9 +84,9 @@ class Writer:
         once the outcomes are known, before anything is sent to be stored, so without the
         append lock (a failure there stores nothing; it runs again if the batch is retried).
         Telling anyone of the outcomes is the caller's, once this returns."""
-        async with self.lanes.turn() as turn:
+        async with self.lanes.turn(lambda: self._ahead(envelopes)) as (turn, ahead):
             started = time.perf_counter()
-            batch = await self._append(turn, envelopes, progress, before_storing)
+            batch = await self._append(turn, envelopes, progress, before_storing, ahead)
             metrics.COMMIT_SECONDS.observe(time.perf_counter() - started)
         metrics.APPENDED.inc(len(batch.rows))
         return batch
@@ -94,9 +97,10 @@ class Writer:
         envelopes: Sequence[Envelope | Prepared],
         progress: StreamOffset | None,
         before_storing: BeforeStoring | None,
+        ahead: Ahead | None,
     ) -> Batch:
         try:
-            batch = await self._sequence_known(turn, envelopes)
+            batch = await self._in_turn(turn, envelopes, ahead)
             await self._store(turn, batch, progress, before_storing)
             return batch
         except asyncpg.UniqueViolationError:
@@ -105,6 +109,7 @@ class Writer:
                 raise
             await turn.settle()
             batch = await store.check_all(turn.conn, envelopes, origin=self.origin)
+            self._remember(batch)
             await self._store(turn, batch, progress, before_storing)
             return batch
         except BaseException:
@@ -171,13 +176,45 @@ class Writer:
             self._tree, self._stored = await merkle_head.load(turn.conn, size)
         return self._tree
 
-    async def _sequence_known(self, turn: Turn, envelopes: Sequence[Envelope | Prepared]) -> Batch:
-        """The batch sequenced on what this writer knows (no event_id looked up)."""
-        if self._next is None:
-            await turn.settle()
-            self._next = await store.next_position(turn.conn)
-        heads = await self._heads.of(turn.conn, envelopes)
-        return sequence(
+    def _ahead(self, envelopes: Sequence[Envelope | Prepared]) -> Ahead | None:
+        """The batch sequenced as soon as the batches before it have been taken, while the
+        one before may still be sent (``Lanes.turn``): only if every batch before has its
+        final outcomes and nothing needs reading from the table. It is used in its turn
+        unless a failure made this writer forget since (``_in_turn``)."""
+        heads = None
+        if self._next is not None and not self._unsettled:
+            heads = self._heads.known(envelopes)
+        self._unsettled += 1  # until this batch's outcomes are final, none after it goes ahead
+        if heads is None:
+            return None
+        try:
+            return self._epoch, self._sequence(envelopes, heads)
+        except BaseException:
+            self._unsettled -= 1
+            self._forget()
+            raise
+
+    async def _in_turn(
+        self, turn: Turn, envelopes: Sequence[Envelope | Prepared], ahead: Ahead | None
+    ) -> Batch:
+        """The batch's final outcomes, once the batches before it have been sent."""
+        try:
+            if ahead is not None and ahead[0] == self._epoch:
+                return ahead[1]
+            if self._next is None:
+                await turn.settle()
+                self._next = await store.next_position(turn.conn)
+            return self._sequence(envelopes, await self._heads.of(turn.conn, envelopes))
+        finally:
+            self._unsettled -= 1
+
+    def _sequence(
+        self, envelopes: Sequence[Envelope | Prepared], heads: dict[str, IncidentHead]
+    ) -> Batch:
+        """The batch on what this writer knows (no event_id looked up), remembered as if
+        committed: the next batch is sequenced on it."""
+        assert self._next is not None
+        batch = sequence(
             envelopes,
             stored={},
             heads=heads,
@@ -185,18 +222,24 @@ class Writer:
             recorded_at=datetime.now(UTC),
             origin=self.origin,
         )
+        self._remember(batch)
+        return batch
+
+    def _remember(self, batch: Batch) -> None:
+        self._heads.remember(batch.heads)
+        if batch.rows:
+            self._next = batch.rows[-1].position + 1
 
     def _sequenced(self, turn: Turn, batch: Batch, grown: TiledRange | None) -> None:
-        """Remember ``batch`` as if committed, and let the next one go on if it holds the
-        append lock (it does if it inserted records)."""
-        self._heads.remember(batch.heads)
+        """Remember the Merkle log as if ``batch`` committed, and let the next one be sent
+        if it holds the append lock (it does if it inserted records)."""
         if grown is not None:
             self._tree, self._stored = grown, grown.size
         if batch.rows:
-            self._next = batch.rows[-1].position + 1
             turn.pass_on()
 
     def _forget(self) -> None:
+        self._epoch += 1
         self._heads.clear()
         self._next = None
         self._tree = None
