@@ -47,7 +47,7 @@ class Turn:
         return self.lane.conn
 
     def pass_on(self) -> None:
-        """Let the next batch be sequenced (once this one holds the append lock)."""
+        """Let the next batch be sent (once this one holds the append lock)."""
         if self.ordered:
             self.ordered = False
             self.lanes.order.release()
@@ -74,9 +74,9 @@ class Lanes:
 
     @contextlib.asynccontextmanager
     async def turn(self, first: Callable[[], T]) -> AsyncIterator[tuple[Turn, T]]:
-        """``first()`` once the batches before have been (it may sequence the batch ahead
-        of its turn), then the order and the next lane (free once the batch before last on
-        it is done)."""
+        """``first()`` once the batches before have been taken (it may sequence the batch
+        before its turn), then the order and the next lane (free once the batch before last
+        on it is done)."""
         async with self.ahead:
             made = first()
             await self.order.acquire()  # queued before the next batch's ``first()``

@@ -1,7 +1,7 @@
 """The sequencer's writer: every append, from NATS or HTTP, through the connection that
 holds leadership (see ``plumbing.leader``) and, for large batches, a second one beside it
-(``ledger.store.lanes``): batches are sequenced one at a time, and the next is sent while the
-one before it commits.
+(``ledger.store.lanes``): batches are sequenced one at a time, the next one while the one
+before it is sent, and sent while the one before it commits.
 
 As the only writer it may remember what it wrote: the next position and each recent
 incident's head (``ledger.store.heads``, which also takes reported incidents to be new). A batch
