@@ -1,9 +1,9 @@
 """Test data recorded and read the way production records and reads it.
 
-``append`` records through the sequencer's writer (``ledger.store.writer.Writer``, as the
-ingest does): positions, chain links, the Merkle log, the projector's wake-up and the
-NATS confirmations all move as they would in service. ``timeline`` reads an incident with
-the API's timeline query and entries.
+``append`` records through the sequencer's writer (``ledger.store.writer.Writer``) and
+confirms as the ingest does: positions, chain links, the Merkle log, the projector's
+wake-up and the NATS confirmations all move as they would in service. ``timeline`` reads
+an incident with the API's timeline query and entries.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from contracts.topology import Topology
 from incident_ledger.runtime import projector_config
 from ledger.domain.prepared import Prepared
 from ledger.domain.sequencer import Batch
+from ledger.ingest import confirmations
 from ledger.store.writer import Writer
 from ledger_api.routes import timeline as timeline_route
 from plumbing.settings import load
@@ -41,7 +42,9 @@ async def append(
 ) -> Batch:
     """Record ``envelopes`` on ``conn`` as the ingest's writer does, in one batch; outcomes
     in input order. ``conn`` stays open (the writer is let go, not closed)."""
-    return await Writer(conn, nc, SEEDING, origin, merkle_log=merkle_log).append(envelopes)
+    batch = await Writer(conn, origin, merkle_log=merkle_log).append(envelopes)
+    await confirmations.publish(nc, SEEDING, batch)
+    return batch
 
 
 @cache

@@ -111,14 +111,14 @@ async def test_a_defect_in_decoding_one_message_rejects_that_message_alone(
 async def test_a_defect_in_the_writer_is_found_message_by_message_and_costs_no_lead(
     ingesting: asyncpg.Pool, watch: Watch, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sequencing = writer.sequencing
+    sequence = writer.sequence
 
-    def fragile(batch: Any, envelopes: Any, **known: Any) -> Any:
+    def fragile(envelopes: Any, **known: Any) -> Any:
         if any(e.incident_id == "poison-writer" for e in envelopes):
             raise KeyError("a defect the sequencer meets")
-        return sequencing(batch, envelopes, **known)
+        return sequence(envelopes, **known)
 
-    monkeypatch.setattr(writer, "sequencing", fragile)
+    monkeypatch.setattr(writer, "sequence", fragile)
     before, lead = _failures("KeyError"), await leader_pid(ingesting)
     goods, subject = await _poisoned(watch, "poison-writer")
     assert await watch.recorded(goods) == set(goods)

@@ -83,7 +83,7 @@ async def test_a_head_moved_behind_the_writer_refuses_its_next_batch_whole(
 ) -> None:
     """Given a writer that has appended, when merkle_head moves behind its back, then its
     next batch, in one statement or by COPY alike, is refused and leaves nothing behind."""
-    writer = Writer(await asyncpg.connect(database_url), nc, topology, "t")
+    writer = Writer(await asyncpg.connect(database_url), "t")
     try:
         await writer.append([note_envelope("FENCE-1", "first")])
         await pool.execute("UPDATE merkle_head SET size = size + 1")

@@ -67,7 +67,7 @@ async def ledger(database_url: str, tmp_path: Path, nc: Client, topology: Topolo
     """Two incidents appended by the ingest's role, a checkpoint signed by the signer's,
     a read logged by the API's: a row in every protected table, each written by the role
     that writes it in production."""
-    writer = Writer(await _as(database_url, "ledger_ingest"), nc, topology, "t")
+    writer = Writer(await _as(database_url, "ledger_ingest"), "t")
     try:
         await writer.append([note_envelope("INC-1"), note_envelope("INC-2")])
     finally:

@@ -42,7 +42,7 @@ async def test_a_repeated_report_of_an_incident_the_writer_never_saw_is_judged_b
     async with pool.acquire() as conn:
         old = [envelope(reported("OLD-1")), note_envelope("OLD-1")]
         await seeding.append(conn, nc, old, origin="t")
-    writer = Writer(await asyncpg.connect(database_url), nc, topology, "t")
+    writer = Writer(await asyncpg.connect(database_url), "t")
     try:
         batch = await writer.append(
             [envelope(reported("NEW-1")), envelope(reported("OLD-1")), note_envelope("OLD-1")]
@@ -72,7 +72,7 @@ async def test_a_new_incident_reported_is_recorded_without_reading_its_head(
         return await load_heads(conn, incidents)
 
     monkeypatch.setattr(store, "load_heads", counting)
-    writer = Writer(await asyncpg.connect(database_url), nc, topology, "t")
+    writer = Writer(await asyncpg.connect(database_url), "t")
     try:
         batch = await writer.append([envelope(reported(f"NEW-{i}")) for i in range(3)])
     finally:

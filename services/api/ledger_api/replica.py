@@ -13,17 +13,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Protocol
 
 import asyncpg
 import structlog
 from litestar import Litestar
-from litestar.datastructures import State
 
 from plumbing import transient
 
 INTERVAL = 1.0  # seconds between checks; also each check's time limit
 _HEAD = "SELECT coalesce(max(position), 0) FROM events"
 log = structlog.get_logger(__name__)
+
+
+class Watched(Protocol):
+    """The fields of the app's state (``ledger_api.app_state.AppState``) the watch reads
+    and moves, declared here: that module holds the watch, and importing it back would be
+    a cycle. ``AppState`` has them with these types (mypy holds ``watching`` to it)."""
+
+    read_pool: asyncpg.Pool
+    replica_watch: ReplicaWatch | None
 
 
 class ReplicaWatch:
@@ -40,7 +49,7 @@ class ReplicaWatch:
             self._conn = await asyncpg.connect(self.url, timeout=self.interval)
         return int(await self._conn.fetchval(_HEAD, timeout=self.interval))
 
-    async def check(self, state: State) -> None:
+    async def check(self, state: Watched) -> None:
         """Point ``state.read_pool`` at the replica if it answers, else at the primary."""
         try:
             head = await asyncio.wait_for(self._replica_head(), self.interval * 2)
@@ -55,7 +64,7 @@ class ReplicaWatch:
             log.info("replica answers again; reads go to it", position=head)
         self.down, state.read_pool = None, self.replica
 
-    def _mark_down(self, state: State, why: str) -> None:
+    def _mark_down(self, state: Watched, why: str) -> None:
         if self.down is None:
             log.warning("replica not usable; reads go to the primary", why=why)
         self.down, state.read_pool = why, self.primary
@@ -64,7 +73,7 @@ class ReplicaWatch:
         if self.down is not None:
             self._primary_was = int(await self.primary.fetchval(_HEAD, timeout=self.interval))
 
-    async def run(self, state: State) -> None:
+    async def run(self, state: Watched) -> None:
         while True:
             try:
                 await self.check(state)
@@ -83,11 +92,12 @@ class ReplicaWatch:
 @contextlib.asynccontextmanager
 async def watching(app: Litestar) -> AsyncIterator[None]:
     """The app's lifespan: the watch runs while the app serves, if there is a replica."""
-    watch: ReplicaWatch | None = app.state.replica_watch
+    state: Watched = app.state
+    watch = state.replica_watch
     if watch is None:
         yield
         return
-    task = asyncio.create_task(watch.run(app.state))
+    task = asyncio.create_task(watch.run(state))
     try:
         yield
     finally:

@@ -3,12 +3,14 @@ after an outage only once it has caught up with where the primary stood."""
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from typing import Any, get_type_hints
 
 import pytest
 from litestar.datastructures import State
 
-from ledger_api.replica import ReplicaWatch
+from ledger_api.app_state import AppState
+from ledger_api.replica import ReplicaWatch, Watched
 
 pytestmark = pytest.mark.unit
 
@@ -55,3 +57,13 @@ async def test_reads_leave_an_unreachable_replica_and_return_once_it_caught_up()
     watch.answer = 150  # reached where the primary stood at the previous check
     assert await tick(watch, state) == "replica"
     assert watch.down is None
+
+
+def test_the_fields_the_watch_moves_are_the_app_states_own() -> None:
+    """Given the fields the watch declares it reads and moves in the app's state, then
+    ``AppState`` declares each of them with the same type."""
+    watched = get_type_hints(Watched)
+    assert watched.keys() == {"read_pool", "replica_watch"}
+    where = vars(sys.modules[AppState.__module__])
+    declared = {name: eval(AppState.__annotations__[name], where) for name in watched}
+    assert declared == watched

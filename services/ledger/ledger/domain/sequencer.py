@@ -8,7 +8,7 @@ reads the inputs and writes the rows in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypedDict, Unpack
 from uuid import UUID
@@ -60,13 +60,16 @@ class Stored(msgspec.Struct, frozen=True):
     record: bytes
 
 
-class Batch(msgspec.Struct):
+class Batch(msgspec.Struct, frozen=True):
+    """What sequencing decided: every event's outcome in arrival order, the rows of those
+    recorded, and the heads of their incidents after them."""
+
     rows: list[Row]
     outcomes: list[Outcome]
-    heads: dict[str, IncidentHead] = msgspec.field(default_factory=dict)  # after the batch
+    heads: dict[str, IncidentHead] = msgspec.field(default_factory=dict)
 
 
-def _duplicate(envelope: Prepared, stored: Stored) -> Outcome:
+def _duplicate(envelope: Prepared, stored: Stored) -> Duplicate | Rejected:
     if event_of(stored.record) != _decode(envelope.event):
         return Rejected(
             envelope.event_id,
@@ -109,53 +112,40 @@ class Known(TypedDict):
 
 
 def sequence(envelopes: Sequence[Envelope | Prepared], **known: Unpack[Known]) -> Batch:
-    batch = Batch(rows=[], outcomes=[])
-    for _ in sequencing(batch, envelopes, **known):
-        pass
-    return batch
-
-
-def sequencing(
-    batch: Batch,
-    envelopes: Sequence[Envelope | Prepared],
-    *,
-    stored: dict[UUID, Stored],
-    heads: dict[str, IncidentHead],
-    next_position: int,
-    recorded_at: datetime,
-    origin: str,
-) -> Iterator[Row]:
-    """``sequence`` one event at a time, filling ``batch`` (empty to begin with) and
-    yielding each new row as it is made: a COPY can send the first rows while later ones
-    are still being hashed. ``batch`` is whole once the iterator is exhausted."""
-    seen, heads = dict(stored), dict(heads)
-    stamp = (recorded_at, canonical.timestamp(recorded_at))
+    """Every event's outcome, in arrival order, and the rows of those recorded: the whole
+    batch, decided before any of it is stored."""
+    seen, heads = dict(known["stored"]), dict(known["heads"])
+    stamp = (known["recorded_at"], canonical.timestamp(known["recorded_at"]))
+    rows: list[Row] = []
+    outcomes: list[Outcome] = []
     for given in envelopes:
         envelope = prepare(given)
-        if envelope.event_id in seen:
-            batch.outcomes.append(_duplicate(envelope, seen[envelope.event_id]))
-            continue
         head = heads.get(envelope.incident_id)
-        verdict = _judge(envelope, head)
-        if isinstance(verdict, Rejected):
-            batch.outcomes.append(verdict)
+        verdict = _verdict(envelope, seen, head)
+        if not isinstance(verdict, Lifecycle):
+            outcomes.append(verdict)
             continue
-        row = _row(envelope, head, next_position, stamp, origin)
-        batch.rows.append(row)
-        batch.outcomes.append(
-            Recorded(
-                envelope.event_id, envelope.incident_id, row.version, row.position, row.hash.hex()
-            )
-        )
-        seen[envelope.event_id] = Stored(
-            row.incident_id, row.version, row.position, row.hash, row.record
-        )
-        heads[envelope.incident_id] = IncidentHead(
-            row.version, Link(row.position, row.hash), verdict
-        )
-        next_position += 1
-        yield row
-    batch.heads = {i: heads[i] for i in {r.incident_id for r in batch.rows}}
+        position = known["next_position"] + len(rows)
+        row = _row(envelope, head, position, stamp, known["origin"])
+        rows.append(row)
+        outcomes.append(_recorded(row))
+        seen[row.event_id] = Stored(row.incident_id, row.version, position, row.hash, row.record)
+        heads[row.incident_id] = IncidentHead(row.version, Link(position, row.hash), verdict)
+    return Batch(rows, outcomes, {i: heads[i] for i in {r.incident_id for r in rows}})
+
+
+def _verdict(
+    envelope: Prepared, seen: dict[UUID, Stored], head: IncidentHead | None
+) -> Duplicate | Rejected | Lifecycle:
+    """A repeated event_id's outcome; else whether the incident accepts the event, and if
+    so its next lifecycle."""
+    if envelope.event_id in seen:
+        return _duplicate(envelope, seen[envelope.event_id])
+    return _judge(envelope, head)
+
+
+def _recorded(row: Row) -> Recorded:
+    return Recorded(row.event_id, row.incident_id, row.version, row.position, row.hash.hex())
 
 
 def _row(

@@ -4,7 +4,8 @@ The ledger reads the stream strictly in order. Where it stands is committed with
 events themselves (``ingest_offsets``); a new leader recreates the durable consumer from
 there, and anything delivered again at or below it is acknowledged without a second look.
 A rejected message's record (``ledger.ingest.intake``) is published before the batch commits, and
-the message is terminated after: nothing leaves the stream without a record. Messages are
+the message is terminated after: nothing leaves the stream without a record. Recorded
+events are confirmed once the batch committed (``ledger.ingest.confirmations``). Messages are
 acknowledged only after their batch committed (``ledger.ingest.settling``).
 
 A batch that fails for a reason the ledger does not know (a defect one message meets) is
@@ -20,8 +21,8 @@ import contextlib
 from collections import deque
 
 import structlog
+from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.js import JetStreamContext
 
 from contracts.topology import Topology
 from ledger.ingest.decode_pool import DecodePool
@@ -37,11 +38,9 @@ log = structlog.get_logger(__name__)
 TRANSIENT = (*transient.DATABASE_OR_NATS, ConsumerGone)
 
 
-async def _reader(
-    writer: Writer, js: JetStreamContext, topology: Topology, settings: IngestSettings, after: int
-) -> Puller:
-    await jetstream.restart_consumer(js, topology, after + 1)
-    puller = Puller(writer.nc, topology, settings.batch)
+async def _reader(nc: Client, topology: Topology, settings: IngestSettings, after: int) -> Puller:
+    await jetstream.restart_consumer(nc.jetstream(), topology, after + 1)
+    puller = Puller(nc, topology, settings.batch)
     await puller.start()
     log.info("consuming", stream=topology.events_stream, after=after)
     return puller
@@ -49,7 +48,7 @@ async def _reader(
 
 async def _read_again(
     writer: Writer,
-    js: JetStreamContext,
+    nc: Client,
     topology: Topology,
     settings: IngestSettings,
     reading: Reading,
@@ -62,8 +61,9 @@ async def _read_again(
         reading.taken, recovery.failed = await writer.progress(topology.events_stream), False
     else:
         log.warning("a delivery was not in sequence; reading again", after=reading.taken)
-    reading.skip_to((await js.stream_info(topology.events_stream)).state.first_seq)
-    return await _reader(writer, js, topology, settings, reading.taken)
+    info = await nc.jetstream().stream_info(topology.events_stream)
+    reading.skip_to(info.state.first_seq)
+    return await _reader(nc, topology, settings, reading.taken)
 
 
 async def _take(
@@ -97,7 +97,7 @@ async def _topped_up(
 
 async def consume(
     writer: Writer,
-    js: JetStreamContext,
+    nc: Client,
     topology: Topology,
     settings: IngestSettings,
     halt: asyncio.Event,
@@ -105,10 +105,11 @@ async def consume(
 ) -> None:
     """Read from where the ledger stands, in stream order, as a pipeline: while batches are
     committed, the next is received and decoded, so this process's CPU work overlaps
-    PostgreSQL's; and it is handed to the writer as soon as the one before has been
-    sequenced, to be sent while that one commits (``ledger.store.lanes``)."""
+    PostgreSQL's; and it is handed to the writer as soon as the one before has been taken,
+    to be sequenced while that one is sent and sent while it commits
+    (``ledger.store.lanes``)."""
     reading = Reading(await writer.progress(topology.events_stream))
-    puller = await _reader(writer, js, topology, settings, reading.taken)
+    puller = await _reader(nc, topology, settings, reading.taken)
     inflight: deque[asyncio.Task[bool]] = deque()
     recovery = Recovery()
     try:
@@ -123,7 +124,7 @@ async def consume(
             if not (gapped or careful or recovery.failed):
                 decoded, gapped = await _topped_up(decoded, puller, reading, decoder, settings)
             if decoded is not None and not recovery.failed:
-                handling = _handle_or_halt(decoded, writer, js, topology, halt, recovery)
+                handling = _handle_or_halt(decoded, writer, nc, topology, halt, recovery)
                 inflight.append(asyncio.create_task(handling))
                 await asyncio.sleep(0)  # let it take its turn and run up to its first wait
             if gapped or careful or recovery.failed:
@@ -132,7 +133,7 @@ async def consume(
                     break
             if gapped or recovery.failed:
                 await puller.stop()
-                puller = await _read_again(writer, js, topology, settings, reading, recovery)
+                puller = await _read_again(writer, nc, topology, settings, reading, recovery)
         await _drained(inflight)
     finally:
         for task in inflight:
@@ -144,8 +145,8 @@ async def consume(
 
 
 async def _room(inflight: deque[asyncio.Task[bool]], writer: Writer) -> bool:
-    """Wait until the writer would send a batch at once: the batches before sequenced, and
-    a lane free (False if a batch failed)."""
+    """Wait until the writer would take a batch at once: the batches before taken in
+    order, and a lane free (False if a batch failed)."""
     await writer.lanes.free()
     while inflight and (inflight[0].done() or len(inflight) >= len(writer.lanes.all)):
         if not await inflight.popleft():
@@ -164,14 +165,14 @@ async def _drained(inflight: deque[asyncio.Task[bool]]) -> bool:
 async def _handle_or_halt(
     decoded: Decoded,
     writer: Writer,
-    js: JetStreamContext,
+    nc: Client,
     topology: Topology,
     halt: asyncio.Event,
     recovery: Recovery,
 ) -> bool:
     try:
         try:
-            await handle(decoded, writer, js, topology, recovery)
+            await handle(decoded, writer, nc, topology, recovery)
         except TRANSIENT:
             raise
         except Abandoned:
@@ -180,7 +181,7 @@ async def _handle_or_halt(
             if len(decoded.msgs) > 1 or not recovery.careful(stream_seq(decoded.msgs[0]) - 1):
                 recovery.failed_batch(decoded, exc)
                 return False
-            await reject_alone(decoded.msgs[0], exc, writer, js, topology)
+            await reject_alone(decoded.msgs[0], exc, writer, nc, topology)
         return True
     except TRANSIENT as exc:
         log.error(

@@ -50,7 +50,7 @@ async def _lead(
         # (a small one first) wait for the worker after one record: either way the first
         # half second would go at a fraction of the rate
         await decoder.started()
-        await consumer.consume(writer, nc.jetstream(), topology, settings, halt, decoder)
+        await consumer.consume(writer, nc, topology, settings, halt, decoder)
     except consumer.TRANSIENT as exc:
         log.error("stopped leading after an error; will try again", error=str(exc) or repr(exc))
     except Exception:  # a defect: stay up and retry, so the ledger keeps a writer
@@ -96,7 +96,7 @@ async def run(
             if decoder.idle:
                 decoder.start()  # on taking the lead: a standby keeps no workers
             second = await leader.second_lane(database_url) if settings.lanes > 1 else None
-            writer = Writer(conn, nc, topology, settings.origin, settings.merkle_log, second)
+            writer = Writer(conn, settings.origin, settings.merkle_log, second)
             await _lead(writer, nc, topology, settings, stop, decoder, streams)
             if not stop.is_set():
                 log.warning("no longer leading; standing by")

@@ -3,7 +3,8 @@ instance) go through the one leading sequencer and get each event's final outcom
 
 The sequencer is the one judge of every event: it decodes each, refuses those whose
 ``source`` the caller's token may not publish as (``source_mismatch``) and those the API
-found too large to carry (``oversize``), and publishes every rejection's record."""
+found too large to carry (``oversize``), and publishes every rejection's record before
+it answers, and every recorded event's confirmation once it committed."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from contracts.limits import DEFAULT_LIMITS
 from contracts.outcomes import AppendReply, AppendRequest, Outcome, Rejected
 from contracts.topology import Topology
 from ledger.domain.sequencer import in_arrival_order
-from ledger.ingest import http_rejections
+from ledger.ingest import confirmations, http_rejections
 from ledger.ingest.intake import decode
 from ledger.store.writer import Writer
 from plumbing.settings import IngestSettings
@@ -49,11 +50,12 @@ def judge(index: int, request: AppendRequest, settings: IngestSettings) -> Envel
 
 
 async def _outcomes(
-    request: AppendRequest, writer: Writer, js: JetStreamContext, topology: Topology,
-    settings: IngestSettings,
+    request: AppendRequest, writer: Writer, nc: Client, js: JetStreamContext,
+    topology: Topology, settings: IngestSettings,
 ) -> list[Outcome]:  # fmt: skip
     decoded = [judge(i, request, settings) for i in range(len(request.items))]
     batch = await writer.append([d for d in decoded if isinstance(d, Envelope)])
+    await confirmations.publish(nc, topology, batch)
     outcomes = in_arrival_order(decoded, batch.outcomes)
     refused = [
         (raw, d.source if isinstance(d, Envelope) else http_rejections.claimed_source(raw), o)
@@ -72,7 +74,8 @@ async def serve(
 
     async def on_request(msg: Msg) -> None:
         try:
-            outcomes = await _outcomes(_request.decode(msg.data), writer, js, topology, settings)
+            request = _request.decode(msg.data)
+            outcomes = await _outcomes(request, writer, nc, js, topology, settings)
             reply = AppendReply(outcomes)
         except TRANSIENT as exc:
             reply = AppendReply(error=f"not recorded: {exc}")

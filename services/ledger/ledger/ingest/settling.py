@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 import msgspec
 import structlog
+from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
@@ -23,6 +24,7 @@ from contracts.topology import Topology
 from ledger import ledger_metrics as metrics
 from ledger.domain.prepared import Prepared
 from ledger.domain.sequencer import Batch, in_arrival_order
+from ledger.ingest import confirmations
 from ledger.ingest.defects import frames, internal_error
 from ledger.ingest.intake import Decoded, publish_rejection
 from ledger.ingest.reading import stream_seq
@@ -70,20 +72,22 @@ async def _publish_all(
 async def handle(
     decoded: Decoded,
     writer: Writer,
-    js: JetStreamContext,
+    nc: Client,
     topology: Topology,
     recovery: Recovery | None = None,
 ) -> None:
-    """Record the batch; its rejections are published before it commits, and its messages
-    settled after. It is abandoned if a batch before it failed (``recovery``): committed,
-    it would move the ledger's position past that batch's messages.
+    """Record the batch; its rejections are published before it is stored (so before it
+    commits), its confirmations once it committed, and its messages settled after. It is
+    abandoned if a batch before it failed (``recovery``): committed, it would move the
+    ledger's position past that batch's messages.
 
     Decoding's rejections are published at once, while the batch waits for its turn and is
-    sequenced, so that their round trip to JetStream is over (or nearly) by its commit;
-    only the ledger's own (conflicts, found in sequencing) are sent from within it. A
+    sequenced, so that their round trip to JetStream is over (or nearly) by then; the
+    ledger's own (conflicts, found in sequencing) once it is sequenced, before its rows
+    are sent: no round trip to NATS is made while the batch holds the append lock. A
     record published for a batch that then fails is published again under the same
     Nats-Msg-Id when its message comes again: JetStream keeps one."""
-    msgs = decoded.msgs
+    js, msgs = nc.jetstream(), decoded.msgs
     found = [(m, d) for m, d in zip(msgs, decoded.items, strict=True) if isinstance(d, Rejected)]
     early = asyncio.ensure_future(_publish_all(js, topology, found)) if found else None
     if early is not None:
@@ -102,11 +106,12 @@ async def handle(
         batch = await writer.append(
             [d for d in decoded.items if isinstance(d, Prepared)],
             progress=progress,
-            before_commit=record_rejections,
+            before_storing=record_rejections,
         )
     finally:
         if early is not None:
             early.cancel()  # done by now, unless the batch failed first
+    await confirmations.publish(nc, topology, batch)
     outcomes = in_arrival_order(decoded.items, batch.outcomes)
     for msg, outcome in zip(msgs, outcomes, strict=True):
         if isinstance(outcome, Rejected):
@@ -124,15 +129,15 @@ def _retrieved(task: asyncio.Future[None]) -> None:
 
 
 async def reject_alone(
-    msg: Msg, exc: Exception, writer: Writer, js: JetStreamContext, topology: Topology
+    msg: Msg, exc: Exception, writer: Writer, nc: Client, topology: Topology
 ) -> None:
     """Reject ``msg``, which failed alone, as ``internal_error``: its record published and
     the ledger's position moved past it in one commit, then the message settled."""
     rejected = internal_error(exc, msg.subject)
 
     async def record(_: Batch) -> None:
-        await publish_rejection(js, topology, msg, rejected)
+        await publish_rejection(nc.jetstream(), topology, msg, rejected)
 
     progress = StreamOffset(topology.events_stream, stream_seq(msg))
-    await writer.append([], progress=progress, before_commit=record)
+    await writer.append([], progress=progress, before_storing=record)
     await msg.term()

@@ -184,7 +184,7 @@ async def check_all(
     conn: asyncpg.Connection, envelopes: Sequence[Envelope | Prepared], *, origin: str
 ) -> Batch:
     """Sequence ``envelopes`` against the table itself: every event_id and head looked up.
-    Call inside a transaction."""
+    Call as the only writer, once the table holds every batch before (``Turn.settle``)."""
     stored = await load_stored(conn, list({e.event_id for e in envelopes}))
     heads = await load_heads(conn, list({e.incident_id for e in envelopes}))
     return sequence(

@@ -41,13 +41,23 @@ class Heads:
         self, conn: asyncpg.Connection, envelopes: Sequence[Envelope | Prepared]
     ) -> dict[str, IncidentHead]:
         """The heads of the batch's incidents, known or read, leaving out the new ones."""
+        firsts, missing = self._missing(envelopes)
+        for incident, head in (await store.load_heads(conn, missing)).items():
+            self._heads[incident] = head
+        return {i: self._heads[i] for i in firsts if i in self._heads}
+
+    def known(self, envelopes: Sequence[Envelope | Prepared]) -> dict[str, IncidentHead] | None:
+        """``of`` without reading: None if a head must be read from the table."""
+        firsts, missing = self._missing(envelopes)
+        return None if missing else {i: self._heads[i] for i in firsts if i in self._heads}
+
+    def _missing(self, envelopes: Sequence[Envelope | Prepared]) -> tuple[list[str], list[str]]:
+        """The batch's incidents, and those whose heads must be read."""
         firsts: dict[str, Envelope | Prepared] = {}
         for envelope in envelopes:
             firsts.setdefault(envelope.incident_id, envelope)
         missing = [i for i, e in firsts.items() if i not in self._heads and not _reports(e)]
-        for incident, head in (await store.load_heads(conn, missing)).items():
-            self._heads[incident] = head
-        return {i: self._heads[i] for i in firsts if i in self._heads}
+        return list(firsts), missing
 
     def remember(self, heads: dict[str, IncidentHead]) -> None:
         for incident, head in heads.items():

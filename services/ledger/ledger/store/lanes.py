@@ -1,15 +1,16 @@
 """The writer's connections ("lanes"), so that a large batch is sent while the one before
 it commits.
 
-Batches are sequenced strictly one after another (``Lanes.order``), each on the next lane.
-A batch gives up the order once its records are in the table: from then on it holds the
-ledger's append lock (``events_gapless`` takes it at the end of the insert) until it
-commits, so the next batch, sent meanwhile on the other lane, queues behind it in
-PostgreSQL and commits after it, or fails with it: its positions follow this batch's, and
-the gapless check and the Merkle head's fence refuse them unless this batch committed.
-What the writer knows (next position, incident heads, the Merkle log) is therefore
-updated when a batch gives up the order, not when it commits; and whenever it must read
-something back from the table, it first waits for the other lanes to finish (``settle``).
+Batches are taken strictly one after another (``Lanes.ahead``: the writer may sequence one
+there, while the one before it is being sent) and sent in the same order (``Lanes.order``),
+each on the next lane. A batch gives up the order once its records are in the table: from
+then on it holds the ledger's append lock (``events_gapless`` takes it at the end of the
+insert) until it commits, so the next batch, sent meanwhile on the other lane, queues
+behind it in PostgreSQL and commits after it, or fails with it: its positions follow this
+batch's, and the gapless check and the Merkle head's fence refuse them unless this batch
+committed. What the writer knows (next position, incident heads, the Merkle log) is
+therefore updated before a batch commits; and whenever it must read something back from
+the table, it first waits for the other lanes to finish (``settle``).
 
 A lane serves one batch at a time. The lane that holds the lead (``plumbing.leader``) is the
 first; a writer with one lane works as before, one batch at a time.
@@ -19,11 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import TypeVar
 
 import asyncpg
 
 from plumbing import transient
+
+T = TypeVar("T")
 
 
 class Lane:
@@ -43,7 +47,7 @@ class Turn:
         return self.lane.conn
 
     def pass_on(self) -> None:
-        """Let the next batch be sequenced (once this one holds the append lock)."""
+        """Let the next batch be sent (once this one holds the append lock)."""
         if self.ordered:
             self.ordered = False
             self.lanes.order.release()
@@ -60,7 +64,8 @@ class Turn:
 class Lanes:
     def __init__(self, conns: Sequence[asyncpg.Connection]) -> None:
         self.all = [Lane(conn) for conn in conns]
-        self.order = asyncio.Lock()  # FIFO: batches are sequenced in the order they came
+        self.ahead = asyncio.Lock()  # FIFO: batches are taken in the order they came
+        self.order = asyncio.Lock()  # FIFO: and sent in that order
         self._next = 0
 
     @property
@@ -68,9 +73,13 @@ class Lanes:
         return self.all[0]
 
     @contextlib.asynccontextmanager
-    async def turn(self) -> AsyncIterator[Turn]:
-        """The order, then the next lane (free once the batch before last on it is done)."""
-        await self.order.acquire()
+    async def turn(self, first: Callable[[], T]) -> AsyncIterator[tuple[Turn, T]]:
+        """``first()`` once the batches before have been taken (it may sequence the batch
+        before its turn), then the order and the next lane (free once the batch before last
+        on it is done)."""
+        async with self.ahead:
+            made = first()
+            await self.order.acquire()  # queued before the next batch's ``first()``
         lane = self.all[self._next]
         try:
             await lane.lock.acquire()
@@ -80,15 +89,15 @@ class Lanes:
         self._next = (self._next + 1) % len(self.all)
         turn = Turn(self, lane)
         try:
-            yield turn
+            yield turn, made
         finally:
             turn.pass_on()
             lane.lock.release()
 
     async def free(self) -> None:
-        """Return once the batches given so far have been sequenced: each either done or
-        holding the append lock, so that a batch given now would be sent at once."""
-        async with self.order:
+        """Return once the batches given so far have been taken in order (each waiting to
+        be sent, sending, or done), so that a batch given now would be sequenced at once."""
+        async with self.ahead:
             pass
 
     async def close(self) -> None:

@@ -1,7 +1,7 @@
 """The sequencer's writer: every append, from NATS or HTTP, through the connection that
 holds leadership (see ``plumbing.leader``) and, for large batches, a second one beside it
-(``ledger.store.lanes``): batches are sequenced one at a time, and the next is sent while the
-one before it commits.
+(``ledger.store.lanes``): batches are sequenced one at a time, the next one while the one
+before it is sent, and sent while the one before it commits.
 
 As the only writer it may remember what it wrote: the next position and each recent
 incident's head (``ledger.store.heads``, which also takes reported incidents to be new). A batch
@@ -9,32 +9,36 @@ is first tried on that knowledge alone, without looking up its event_ids; a rede
 event (or a report of an incident that was not new) then trips a unique index, the
 transaction rolls back, and the batch is retried with every event_id and head checked.
 Any other failure forgets everything, so the next batch starts from the table again.
+
+A batch is sequenced whole (``ledger.domain.sequencer``: its rows and every outcome, one
+value) before anything of it is sent; the caller's ``before_storing`` runs then, before the
+insert. The append lock, taken at the end of the insert, is held only for the Merkle
+head's move, the stream position, the wake-up and the commit: no network I/O but
+PostgreSQL's. What the outcomes tell others (rejection records, confirmations) is sent by
+the caller (``ledger.ingest``).
 """
 
 from __future__ import annotations
 
-import itertools
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
 import asyncpg
 import msgspec
 from ledger_verify.tiles import TiledRange
-from nats.aio.client import Client
 
 from contracts.envelope import Envelope
-from contracts.outcomes import Recorded
-from contracts.topology import Topology
 from ledger import ledger_metrics as metrics
 from ledger.domain.prepared import Prepared
-from ledger.domain.sequencer import Batch, Row, sequencing
+from ledger.domain.sequencer import Batch, IncidentHead, Row, sequence
 from ledger.store import event_rows as store
 from ledger.store import merkle_head
 from ledger.store.heads import Heads
 from ledger.store.lanes import Lanes, Turn
 
-BeforeCommit = Callable[[Batch], Awaitable[None]]
+BeforeStoring = Callable[[Batch], Awaitable[None]]
+Ahead = tuple[int, Batch]  # a batch sequenced before its turn, and the epoch it relied on
 
 
 class StreamOffset(msgspec.Struct, frozen=True):
@@ -52,19 +56,18 @@ class Writer:
     def __init__(
         self,
         conn: asyncpg.Connection,
-        nc: Client,
-        topology: Topology,
         origin: str,
         merkle_log: bool = True,
         second_lane: asyncpg.Connection | None = None,
     ) -> None:
-        self.conn, self.nc, self.topology, self.origin = conn, nc, topology, origin
-        self.merkle_log = merkle_log
+        self.conn, self.origin, self.merkle_log = conn, origin, merkle_log
         self.lanes = Lanes([conn] if second_lane is None else [conn, second_lane])
         self._heads = Heads()
         self._next: int | None = None
         self._tree: TiledRange | None = None  # the Merkle log as sequenced
         self._stored = 0  # the size merkle_head holds once the batches sequenced commit
+        self._epoch = 0  # moved on whenever what this writer knows is forgotten
+        self._unsettled = 0  # batches taken in order whose outcomes are not final yet
 
     async def progress(self, stream: str) -> int:
         async with self.lanes.first.lock:
@@ -75,16 +78,17 @@ class Writer:
         envelopes: Sequence[Envelope | Prepared],
         *,
         progress: StreamOffset | None = None,
-        before_commit: BeforeCommit | None = None,
+        before_storing: BeforeStoring | None = None,
     ) -> Batch:
-        """Record ``envelopes`` in one transaction with ``progress``; ``before_commit`` runs
-        inside it, once the outcomes are known (a failure there rolls everything back)."""
-        async with self.lanes.turn() as turn:
+        """Record ``envelopes`` in one transaction with ``progress``. ``before_storing`` runs
+        once the outcomes are known, before anything is sent to be stored, so without the
+        append lock (a failure there stores nothing; it runs again if the batch is retried).
+        Telling anyone of the outcomes is the caller's, once this returns."""
+        async with self.lanes.turn(lambda: self._ahead(envelopes)) as (turn, ahead):
             started = time.perf_counter()
-            batch = await self._append(turn, envelopes, progress, before_commit)
+            batch = await self._append(turn, envelopes, progress, before_storing, ahead)
             metrics.COMMIT_SECONDS.observe(time.perf_counter() - started)
         metrics.APPENDED.inc(len(batch.rows))
-        await self._confirm(batch)
         return batch
 
     async def _append(
@@ -92,46 +96,43 @@ class Writer:
         turn: Turn,
         envelopes: Sequence[Envelope | Prepared],
         progress: StreamOffset | None,
-        before_commit: BeforeCommit | None,
+        before_storing: BeforeStoring | None,
+        ahead: Ahead | None,
     ) -> Batch:
         try:
-            if self.merkle_log and len(envelopes) <= store.ONE_TRIP_ROWS:
-                return await self._append_alone(turn, envelopes, progress, before_commit)
-            async with turn.conn.transaction():
-                batch, rows = await self._sequence_known(turn, envelopes)
-                await self._finish(turn, batch, rows, progress, before_commit)
+            batch = await self._in_turn(turn, envelopes, ahead)
+            await self._store(turn, batch, progress, before_storing)
             return batch
         except asyncpg.UniqueViolationError:
             self._forget()
             if not turn.ordered:  # only the insert trips it, before the order is passed on
                 raise
             await turn.settle()
-            async with turn.conn.transaction():
-                batch = await store.check_all(turn.conn, envelopes, origin=self.origin)
-                await self._finish(turn, batch, iter(batch.rows), progress, before_commit)
+            batch = await store.check_all(turn.conn, envelopes, origin=self.origin)
+            self._remember(batch)
+            await self._store(turn, batch, progress, before_storing)
             return batch
         except BaseException:
             self._forget()
             raise
 
-    async def _append_alone(
+    async def _store(
         self,
         turn: Turn,
-        envelopes: Sequence[Envelope | Prepared],
+        batch: Batch,
         progress: StreamOffset | None,
-        before_commit: BeforeCommit | None,
-    ) -> Batch:
-        """A small batch as one statement in a transaction of its own: without BEGIN and
-        COMMIT, two round trips fewer (a millisecond or more of each event's latency on a
-        busy machine). The reads before it need no transaction, as this writer alone
-        writes, and the statement commits nothing unless the Merkle log moved as planned.
-        ``before_commit`` runs before it, as it would before a COMMIT."""
-        batch, rows = await self._sequence_known(turn, envelopes)
-        list(rows)  # all made: the batch is whole
-        if before_commit is not None:
-            await before_commit(batch)
-        await self._record_logged(turn, batch, _saved(progress))
-        return batch
+        before_storing: BeforeStoring | None,
+    ) -> None:
+        """``before_storing``, then ``batch`` with ``progress``: by COPY in a transaction if it
+        is large (or the Merkle log is not kept), else in one statement, which needs none."""
+        if before_storing is not None:
+            await before_storing(batch)
+        saved = _saved(progress)
+        if len(batch.rows) > store.ONE_TRIP_ROWS or (batch.rows and not self.merkle_log):
+            async with turn.conn.transaction():
+                await self._copy(turn, batch, saved)
+        else:
+            await self._record_logged(turn, batch, saved)
 
     async def _record_logged(self, turn: Turn, batch: Batch, saved: tuple[str, int] | None) -> None:
         """``batch`` (at most ONE_TRIP_ROWS records) and the Merkle log's move in one
@@ -149,30 +150,11 @@ class Writer:
             await store.save_progress(turn.conn, *saved)
         self._sequenced(turn, batch, grown)
 
-    async def _finish(
-        self,
-        turn: Turn,
-        batch: Batch,
-        rows: Iterator[Row],
-        progress: StreamOffset | None,
-        before_commit: BeforeCommit | None,
-    ) -> None:
-        """Record ``batch``, whose ``rows`` are made as they are taken (the batch is whole
-        once they are all taken), with ``progress``; then ``before_commit``."""
-        saved = _saved(progress)
-        first = list(itertools.islice(rows, store.ONE_TRIP_ROWS + 1))  # all, if that few
-        if len(first) > store.ONE_TRIP_ROWS or (first and not self.merkle_log):
-            await self._copy(turn, batch, itertools.chain(first, rows), saved)
-        else:
-            await self._record_logged(turn, batch, saved)
-        if before_commit is not None:
-            await before_commit(batch)
-
-    async def _copy(
-        self, turn: Turn, batch: Batch, rows: Iterable[Row], saved: tuple[str, int] | None
-    ) -> None:
-        """COPY the rows, the Merkle log growing as they are taken; once COPY returns, the
-        batch holds the append lock and the next one may be sequenced (``ledger.store.lanes``)."""
+    async def _copy(self, turn: Turn, batch: Batch, saved: tuple[str, int] | None) -> None:
+        """COPY the rows, the Merkle log growing as they are sent; once COPY returns, the
+        batch holds the append lock (until its commit: what follows here is all it does
+        with it) and the next one may be sequenced (``ledger.store.lanes``)."""
+        rows: Iterable[Row] = batch.rows
         grown = moves = None
         if self.merkle_log:
             tree = await self._tree_at(turn, batch.rows[0].position - 1)
@@ -194,17 +176,45 @@ class Writer:
             self._tree, self._stored = await merkle_head.load(turn.conn, size)
         return self._tree
 
-    async def _sequence_known(
-        self, turn: Turn, envelopes: Sequence[Envelope | Prepared]
-    ) -> tuple[Batch, Iterator[Row]]:
-        """The batch on what this writer knows, and its rows, made as they are taken."""
-        if self._next is None:
-            await turn.settle()
-            self._next = await store.next_position(turn.conn)
-        heads = await self._heads.of(turn.conn, envelopes)
-        batch = Batch(rows=[], outcomes=[])
-        return batch, sequencing(
-            batch,
+    def _ahead(self, envelopes: Sequence[Envelope | Prepared]) -> Ahead | None:
+        """The batch sequenced as soon as the batches before it have been taken, while the
+        one before may still be sent (``Lanes.turn``): only if every batch before has its
+        final outcomes and nothing needs reading from the table. It is used in its turn
+        unless a failure made this writer forget since (``_in_turn``)."""
+        heads = None
+        if self._next is not None and not self._unsettled:
+            heads = self._heads.known(envelopes)
+        self._unsettled += 1  # until this batch's outcomes are final, none after it goes ahead
+        if heads is None:
+            return None
+        try:
+            return self._epoch, self._sequence(envelopes, heads)
+        except BaseException:
+            self._unsettled -= 1
+            self._forget()
+            raise
+
+    async def _in_turn(
+        self, turn: Turn, envelopes: Sequence[Envelope | Prepared], ahead: Ahead | None
+    ) -> Batch:
+        """The batch's final outcomes, once the batches before it have been sent."""
+        try:
+            if ahead is not None and ahead[0] == self._epoch:
+                return ahead[1]
+            if self._next is None:
+                await turn.settle()
+                self._next = await store.next_position(turn.conn)
+            return self._sequence(envelopes, await self._heads.of(turn.conn, envelopes))
+        finally:
+            self._unsettled -= 1
+
+    def _sequence(
+        self, envelopes: Sequence[Envelope | Prepared], heads: dict[str, IncidentHead]
+    ) -> Batch:
+        """The batch on what this writer knows (no event_id looked up), remembered as if
+        committed: the next batch is sequenced on it."""
+        assert self._next is not None
+        batch = sequence(
             envelopes,
             stored={},
             heads=heads,
@@ -212,31 +222,27 @@ class Writer:
             recorded_at=datetime.now(UTC),
             origin=self.origin,
         )
+        self._remember(batch)
+        return batch
+
+    def _remember(self, batch: Batch) -> None:
+        self._heads.remember(batch.heads)
+        if batch.rows:
+            self._next = batch.rows[-1].position + 1
 
     def _sequenced(self, turn: Turn, batch: Batch, grown: TiledRange | None) -> None:
-        """Remember ``batch`` as if committed, and let the next one go on if it holds the
-        append lock (it does if it inserted records)."""
-        self._heads.remember(batch.heads)
+        """Remember the Merkle log as if ``batch`` committed, and let the next one be sent
+        if it holds the append lock (it does if it inserted records)."""
         if grown is not None:
             self._tree, self._stored = grown, grown.size
         if batch.rows:
-            self._next = batch.rows[-1].position + 1
             turn.pass_on()
 
     def _forget(self) -> None:
+        self._epoch += 1
         self._heads.clear()
         self._next = None
         self._tree = None
-
-    async def _confirm(self, batch: Batch) -> None:
-        """Tell downstream subscribers what was committed (core NATS, best effort: the
-        ledger itself is the record)."""
-        for outcome in batch.outcomes:
-            if isinstance(outcome, Recorded):
-                await self.nc.publish(
-                    self.topology.recorded_subject(outcome.incident_id),
-                    msgspec.json.encode(outcome),
-                )
 
     async def ping(self) -> None:
         async with self.lanes.first.lock:
