@@ -149,7 +149,12 @@ def _rule_obligations(view: View) -> list[Obligation]:
 
 
 def obligations(
-    state: IncidentState, packs: Iterable[Pack], *, now: datetime, context: Context
+    state: IncidentState,
+    packs: Iterable[Pack],
+    *,
+    now: datetime,
+    context: Context,
+    latest: Context | None = None,
 ) -> list[Obligation]:
     """Every obligation of the folded incident under ``packs``, judged at ``now``."""
     result: list[Obligation] = []

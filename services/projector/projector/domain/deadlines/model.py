@@ -146,5 +146,6 @@ class Pack(_Strict, frozen=True, kw_only=True):
     default_lead: Duration = Duration(0, "m")
     rules: tuple[Rule, ...] = msgspec.field(name="rule")
     report: dict[str, ReportStage] = {}
+    basis: Literal["report", "latest"] = "report"
     file: str = ""
     digest: bytes = b""  # set by the loader: SHA-256 of what the file says (see pins)
