@@ -92,6 +92,34 @@ async def _fold(
     return folded
 
 
+_PLACED = """
+SELECT incident_id FROM rm_status_g{g} WHERE organisation_id = any($1::text[])
+  AND ($2::int IS NULL OR (hashtext(incident_id) & 2147483647) % $3 = $2)
+"""
+
+
+async def _rejudged(
+    conn: asyncpg.Connection,
+    config: Config,
+    where: tuple[int, store.Partition | None],
+    changed: set[str],
+    folded: dict[str, Folded],
+    upto: int,
+) -> dict[str, Folded]:
+    """The incidents (of the partition) already placed at an organisation whose profile
+    changed, folded again: their ``basis = "latest"`` packs are judged anew."""
+    if not changed:
+        return {}
+    generation, partition = where
+    k, n = partition if partition is not None else (None, 1)
+    placed = await conn.fetch(_PLACED.format(g=generation), sorted(changed), k, n)
+    again = [r["incident_id"] for r in placed if r["incident_id"] not in folded]
+    if not again:
+        return {}
+    found = await store.facts_of(conn, again, upto)
+    return {incident: fold_more(None, facts, config) for incident, facts in found.items()}
+
+
 async def _profiles(
     conn: asyncpg.Connection,
     follow: Profiles,
@@ -142,6 +170,10 @@ async def step(
             continue
         await _profiles(conn, cache.profiles, rows, (after, upto), partition)
         folded = await _fold(conn, rows, upto, config, cache) if rows else {}
+        if any(p.basis == "latest" for p in config.packs):
+            changed = cache.profiles.changed(after, upto)
+            where = (generation, partition)
+            folded |= await _rejudged(conn, config, where, changed, folded, upto)
         now, registry = datetime.now(UTC), cache.profiles.registry
         models = {
             i: models_of(f, now=now, config=config, registry=registry, read=upto)
