@@ -96,11 +96,11 @@ CATCH_ALL_SITES = ("S0000", "S0001", "SH-01", "C-1")
 """The places the scenarios (``S0000``…) and the API stories report incidents at."""
 
 
-def catch_all() -> list[Envelope]:
+def catch_all(source: str = "desk") -> list[Envelope]:
     """The profile events of an organisation under ``CATCH_ALL`` with the stories' sites:
     recorded first, they give every incident there the obligations it had before
     profiles."""
-    return profile_events("catch-all", sites=CATCH_ALL_SITES)
+    return profile_events("catch-all", sites=CATCH_ALL_SITES, source=source)
 
 
 @cache
