@@ -17,7 +17,7 @@ from contracts.profiles import STREAM_PREFIX, is_profile_stream
 from plumbing import caching
 from projector import projector_metrics as metrics
 from projector.domain.facts import from_record
-from projector.domain.models import Config, Folded, fold_more, models_of
+from projector.domain.models import Config, Folded, fold_more, models_of, placed
 from projector.follow import model_rows as store
 from projector.follow import tables
 from projector.follow.profile_follow import Profiles
@@ -175,6 +175,7 @@ async def step(
             where = (generation, partition)
             folded |= await _rejudged(conn, config, where, changed, folded, upto)
         now, registry = datetime.now(UTC), cache.profiles.registry
+        folded = {i: placed(f, registry) for i, f in folded.items()}  # kept with its basis
         models = {
             i: models_of(f, now=now, config=config, registry=registry, read=upto)
             for i, f in folded.items()
