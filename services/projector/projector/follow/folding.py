@@ -19,7 +19,7 @@ from projector import projector_metrics as metrics
 from projector.domain.facts import from_record
 from projector.domain.models import Config, Folded, fold_more, models_of, placed
 from projector.follow import model_rows as store
-from projector.follow import tables
+from projector.follow import model_writes, tables
 from projector.follow.profile_follow import Profiles
 
 BATCH = 2000
@@ -183,7 +183,7 @@ async def step(
         touched = {r["incident_id"].removeprefix(STREAM_PREFIX) for r in rows
                    if is_profile_stream(r["incident_id"])}  # fmt: skip
         profile_rows = cache.profiles.rows(sorted(touched), upto)
-        if await store.save(conn, generation, (name, after, upto), models, profile_rows):
+        if await model_writes.save(conn, generation, (name, after, upto), models, profile_rows):
             break
         cache.checkpoint = None  # moved under us: read it again, and the events after it
     cache.checkpoint = upto
