@@ -5,10 +5,10 @@ projection lag (commit → read model) with 1,000 events/s offered through the w
 path, compared with the ingest rate measured in the same run. The last line printed is
 one JSON object of figures.
 
-The rebuild runs twice, each on a database of its own holding the same incidents: once with them all at
-one organisation's site, once spread over 1,000 organisations of 10 sites each
-(LEDGER_BENCH_ORGANISATIONS), every profile alike so that both fold the same obligations:
-``with_profiles_ratio`` is the second rate over the first.
+The rebuild runs twice, each on a database of its own holding the same incidents: once
+with them all at one organisation's site, once spread over 1,000 organisations of 10 sites
+each (LEDGER_BENCH_ORGANISATIONS), every profile alike so that both fold the same
+obligations: ``with_profiles_ratio`` is the second rate over the first.
 """
 
 from __future__ import annotations
