@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 from cachetools import LRUCache
@@ -17,7 +18,7 @@ from contracts.profiles import STREAM_PREFIX, is_profile_stream
 from plumbing import caching
 from projector import projector_metrics as metrics
 from projector.domain.facts import from_record
-from projector.domain.models import Config, Folded, fold_more, models_of, placed
+from projector.domain.models import Config, Folded, Models, fold_more, models_of, placed
 from projector.follow import model_rows as store
 from projector.follow import model_writes, tables
 from projector.follow.profile_follow import Profiles
@@ -141,6 +142,33 @@ async def _profiles(
     await follow.advance(conn, upto)
 
 
+async def _judged(
+    conn: asyncpg.Connection,
+    where: tuple[int, store.Partition | None],
+    rows: list[asyncpg.Record],
+    span: tuple[int, int],
+    config: Config,
+    cache: FoldCache,
+) -> tuple[dict[str, Folded], dict[str, Models], tuple[list[Any], list[Any]]]:
+    """The batch's incidents folded and judged on the profiles up to its end, and the
+    rows of the organisations whose profile streams it holds."""
+    after, upto = span
+    await _profiles(conn, cache.profiles, rows, span, where[1])
+    folded = await _fold(conn, rows, upto, config, cache) if rows else {}
+    if any(p.basis == "latest" for p in config.packs):
+        changed = cache.profiles.changed(after, upto)
+        folded |= await _rejudged(conn, config, where, changed, folded, upto)
+    now, registry = datetime.now(UTC), cache.profiles.registry
+    folded = {i: placed(f, registry) for i, f in folded.items()}  # kept with its basis
+    models = {
+        i: models_of(f, now=now, config=config, registry=registry, read=upto)
+        for i, f in folded.items()
+    }
+    touched = {r["incident_id"].removeprefix(STREAM_PREFIX) for r in rows
+               if is_profile_stream(r["incident_id"])}  # fmt: skip
+    return folded, models, cache.profiles.rows(sorted(touched), upto)
+
+
 async def step(
     conn: asyncpg.Connection,
     generation: int,
@@ -168,21 +196,8 @@ async def step(
                 return 0
             cache.checkpoint = None
             continue
-        await _profiles(conn, cache.profiles, rows, (after, upto), partition)
-        folded = await _fold(conn, rows, upto, config, cache) if rows else {}
-        if any(p.basis == "latest" for p in config.packs):
-            changed = cache.profiles.changed(after, upto)
-            where = (generation, partition)
-            folded |= await _rejudged(conn, config, where, changed, folded, upto)
-        now, registry = datetime.now(UTC), cache.profiles.registry
-        folded = {i: placed(f, registry) for i, f in folded.items()}  # kept with its basis
-        models = {
-            i: models_of(f, now=now, config=config, registry=registry, read=upto)
-            for i, f in folded.items()
-        }
-        touched = {r["incident_id"].removeprefix(STREAM_PREFIX) for r in rows
-                   if is_profile_stream(r["incident_id"])}  # fmt: skip
-        profile_rows = cache.profiles.rows(sorted(touched), upto)
+        where, span = (generation, partition), (after, upto)
+        folded, models, profile_rows = await _judged(conn, where, rows, span, config, cache)
         if await model_writes.save(conn, generation, (name, after, upto), models, profile_rows):
             break
         cache.checkpoint = None  # moved under us: read it again, and the events after it
