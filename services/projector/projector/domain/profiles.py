@@ -22,29 +22,13 @@ from contracts.events.profile import (
     SiteRegistered,
     SiteUpdated,
 )
-from contracts.profiles import is_profile_stream
+from contracts.profiles import is_profile_stream as is_profile_stream
 from projector.domain.deadlines.context import Context
 from projector.domain.deadlines.state import IncidentState
-from projector.domain.effective_profile import context_of, effective, facts_of
+from projector.domain.effective_profile import context_of as context_of
+from projector.domain.effective_profile import effective as effective
+from projector.domain.effective_profile import facts_of as facts_of
 from projector.domain.facts import Fact
-
-__all__ = [
-    "UNREGISTERED_SITE",
-    "Basis",
-    "OrganisationVersion",
-    "Refusal",
-    "Registry",
-    "SiteVersion",
-    "basis_at",
-    "context_of",
-    "effective",
-    "evolve",
-    "facts_of",
-    "fold",
-    "incident_basis",
-    "is_profile_stream",
-    "place_of",
-]
 
 UNREGISTERED_SITE = "unregistered_site"
 
@@ -88,7 +72,8 @@ class Registry(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Basis(msgspec.Struct, frozen=True, kw_only=True):
-    """The profile an incident's obligations are judged under."""
+    """The profile an incident's obligations are judged under (shared by the incidents of a
+    site while its profile holds: read it, never change its dicts)."""
 
     organisation_id: str | None = None
     site_id: str | None = None
@@ -159,7 +144,26 @@ def _at(history: tuple[T, ...], before: int) -> T | None:
     return found
 
 
+_Built = tuple[OrganisationVersion, SiteVersion | None, Basis]
+_built: dict[tuple[int, int], _Built] = {}
+
+
 def _basis(organisation: OrganisationVersion, site: SiteVersion | None) -> Basis:
+    """The basis of these two versions, built once while they live (every incident of a
+    site shares it; the ids are checked against the versions kept, as ids are reused)."""
+    entry = _built.get((id(organisation), id(site)))
+    if entry is None or entry[0] is not organisation or entry[1] is not site:
+        if len(_built) > 100_000:
+            _built.clear()
+        entry = _built[(id(organisation), id(site))] = (
+            organisation,
+            site,
+            _new(organisation, site),
+        )
+    return entry[2]
+
+
+def _new(organisation: OrganisationVersion, site: SiteVersion | None) -> Basis:
     profile = effective(organisation.profile, site.profile if site else None)
     positions = [organisation.position, *([site.position] if site else [])]
     return Basis(

@@ -45,3 +45,15 @@ def test_given_a_surge_the_plan_was_never_activated_for_then_tier_2_runs_from_th
     assert found.due_at == minutes(30)
     assert found.fallback_start is not None
     assert "level tier_1 reached never came" in found.fallback_start
+
+
+def test_given_no_word_to_the_unit_head_then_the_county_report_runs_from_the_report() -> None:
+    story = Story().reported(T0).classified(minutes(2), regimes=("cn_work_safety",))
+    found = story.obligations("cn_work_safety", now=minutes(61))["cn_work_safety/county_report"]
+    assert (found.due_at, found.state) == (minutes(60), "missed")
+    assert found.fallback_start == (
+        "runs from the fallback start incident.reported.v1: notification.sent.v1 never came"
+    )
+    story.told(minutes(70), "general_manager")
+    found = story.obligations("cn_work_safety", now=minutes(71))["cn_work_safety/county_report"]
+    assert (found.due_at, found.fallback_start) == (minutes(130), None)
