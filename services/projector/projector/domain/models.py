@@ -1,5 +1,10 @@
 """One incident's read models, folded from its facts: the one definition of truth that the
-projector persists and the API's ``as_of`` queries compute on the fly."""
+projector persists and the API's ``as_of`` queries compute on the fly.
+
+The packs that apply, and the calendar and zone they count in, come from the profile in
+force at the incident's report (``docs/profiles.md``): :func:`models_of` takes the
+organisations' and sites' :class:`~projector.domain.profiles.Registry` and the position
+read (for packs judged on the latest profile)."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from projector.domain import deadlines, losses, status
+from projector.domain import deadlines, losses, profiles, status
 from projector.domain.deadlines.obligation import OPEN
 from projector.domain.facts import Fact
 from projector.domain.losses import LossRunRow
@@ -16,7 +21,6 @@ from projector.domain.losses import LossRunRow
 
 class Config(msgspec.Struct, frozen=True):
     packs: list[deadlines.Pack]
-    context: deadlines.Context = msgspec.field(default_factory=deadlines.Context)
     backdated_after: timedelta = timedelta(hours=24)
 
 
@@ -27,6 +31,8 @@ class Folded(msgspec.Struct, frozen=True):
     status: status.IncidentStatus
     book: losses.LossBook
     deadlines: deadlines.IncidentState
+    basis: profiles.Basis | None = None  # see ``placed``
+    basis_before: int = 0
 
 
 class Models(msgspec.Struct, frozen=True):
@@ -48,22 +54,89 @@ def fold_more(folded: Folded | None, facts: Sequence[Fact], config: Config) -> F
     assert state is not None, "an incident has at least one fact"
     assert book is not None
     position = facts[-1].position if facts else (0 if folded is None else folded.position)
-    return Folded(position, state, book, rules)
+    if folded is None:
+        return Folded(position, state, book, rules)
+    return Folded(position, state, book, rules, folded.basis, folded.basis_before)
 
 
-def models_of(folded: Folded, *, now: datetime, config: Config) -> Models:
-    """The read models of a folded incident, deadlines judged at ``now``."""
-    obligations = deadlines.obligations(
-        folded.deadlines, config.packs, now=now, context=config.context
+def placed(folded: Folded, registry: profiles.Registry) -> Folded:
+    """``folded`` with its basis: the profile in force at its report. Kept with the fold,
+    since the profile events before a position never change; read again only when the
+    report arrives after the incident's first event."""
+    code, before = profiles.place_of(folded.deadlines)
+    before = before if before is not None else folded.position
+    if folded.basis is not None and folded.basis_before == before:
+        return folded
+    basis = profiles.basis_at(registry, code, before)
+    return msgspec.structs.replace(folded, basis=basis, basis_before=before)
+
+
+def _latest(
+    folded: Folded, config: Config, registry: profiles.Registry, read: int
+) -> profiles.Basis | None:
+    """The basis at position ``read``, if a pack is judged on the latest profile."""
+    if not any(p.basis == "latest" for p in config.packs):
+        return None
+    code, _ = profiles.place_of(folded.deadlines)
+    return profiles.basis_at(registry, code, read + 1)
+
+
+def _placed(state: status.IncidentStatus, basis: profiles.Basis) -> status.IncidentStatus:
+    return msgspec.structs.replace(
+        state,
+        organisation_id=basis.organisation_id,
+        site_id=basis.site_id,
+        site_issue=basis.issue,
+        profile_position=basis.position,
     )
+
+
+def _explained(found: deadlines.Obligation, basis: profiles.Basis) -> deadlines.Obligation:
+    return msgspec.structs.replace(found, basis_position=basis.position, basis=basis.facts)
+
+
+def models_of(
+    folded: Folded, *, now: datetime, config: Config, registry: profiles.Registry, read: int
+) -> Models:
+    """The read models of a folded incident, deadlines judged at ``now`` on the profiles
+    in ``registry`` (``read``: the position read, for packs judged on the latest)."""
+    basis = placed(folded, registry).basis
+    assert basis is not None
+    obligations = []
+    if basis.issue is None:
+        latest = _latest(folded, config, registry, read) or basis
+        obligations = _judged(folded, config, now, (basis, latest))
     state = msgspec.structs.replace(
-        folded.status,
+        _placed(folded.status, basis),
         open_deadlines=sum(o.state in OPEN for o in obligations),
         missed_deadlines=sum(o.state == "missed" for o in obligations),
     )
     return Models(state, folded.book, obligations, losses.loss_run_rows(folded.book))
 
 
-def project(facts: Sequence[Fact], *, now: datetime, config: Config) -> Models:
-    """``facts``: one incident's, in position order (cut at the instant of interest)."""
-    return models_of(fold_more(None, facts, config), now=now, config=config)
+def _judged(
+    folded: Folded, config: Config, now: datetime, bases: tuple[profiles.Basis, profiles.Basis]
+) -> list[deadlines.Obligation]:
+    """The obligations, each with the basis its pack was judged on."""
+    basis, latest = bases
+    judged = deadlines.obligations(
+        folded.deadlines, config.packs, now=now, context=basis.context, latest=latest.context
+    )
+    on_latest = {p.id for p in config.packs if p.basis == "latest"}
+    return [_explained(o, latest if o.pack_id in on_latest else basis) for o in judged]
+
+
+def project(
+    facts: Sequence[Fact],
+    *,
+    now: datetime,
+    config: Config,
+    registry: profiles.Registry,
+    read: int | None = None,
+) -> Models:
+    """``facts``: one incident's, in position order (cut at the instant of interest);
+    ``registry``: the profiles recorded; ``read``: the position of the cut (default: the
+    incident's last fact)."""
+    read = read if read is not None else (facts[-1].position if facts else 0)
+    folded = fold_more(None, facts, config)
+    return models_of(folded, now=now, config=config, registry=registry, read=read)

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 from cachetools import LRUCache
 
+from contracts.profiles import STREAM_PREFIX, is_profile_stream
 from plumbing import caching
 from projector import projector_metrics as metrics
 from projector.domain.facts import from_record
-from projector.domain.models import Config, Folded, fold_more, models_of
+from projector.domain.models import Config, Folded, Models, fold_more, models_of, placed
 from projector.follow import model_rows as store
-from projector.follow import tables
+from projector.follow import model_writes, tables
+from projector.follow.profile_follow import Profiles
 
 BATCH = 2000
 # Facts the fold cache holds at most (about 1 KB each): it bounds the projector's memory.
@@ -37,6 +40,7 @@ class FoldCache:
     def __init__(self, facts: int = CACHED_FACTS) -> None:
         self._folded = LRUCache[str, Folded](facts, _weight)
         self.checkpoint: int | None = None  # as last written by this cache's steps
+        self.profiles = Profiles()  # every profile event up to profiles.known
 
     @property
     def held(self) -> int:
@@ -50,6 +54,7 @@ class FoldCache:
     def clear(self) -> None:
         self._folded.clear()
         self.checkpoint = None
+        self.profiles = Profiles()
 
     def keep(self, folded: dict[str, Folded]) -> None:
         for incident, state in folded.items():
@@ -69,7 +74,8 @@ async def _fold(
 ) -> dict[str, Folded]:
     by_incident: dict[str, list[asyncpg.Record]] = defaultdict(list)
     for row in rows:
-        by_incident[row["incident_id"]].append(row)
+        if not is_profile_stream(row["incident_id"]):  # profiles are never incidents
+            by_incident[row["incident_id"]].append(row)
     folded, stale = {}, []
     for incident, own in by_incident.items():
         start = own[0]["prev_position"]
@@ -85,6 +91,82 @@ async def _fold(
         for incident, facts in (await store.facts_of(conn, stale, upto)).items():
             folded[incident] = fold_more(None, facts, config)
     return folded
+
+
+_PLACED = """
+SELECT incident_id FROM rm_status_g{g} WHERE organisation_id = any($1::text[])
+  AND ($2::int IS NULL OR (hashtext(incident_id) & 2147483647) % $3 = $2)
+"""
+
+
+async def _rejudged(
+    conn: asyncpg.Connection,
+    config: Config,
+    where: tuple[int, store.Partition | None],
+    changed: set[str],
+    folded: dict[str, Folded],
+    upto: int,
+) -> dict[str, Folded]:
+    """The incidents (of the partition) already placed at an organisation whose profile
+    changed, folded again: their ``basis = "latest"`` packs are judged anew."""
+    if not changed:
+        return {}
+    generation, partition = where
+    k, n = partition if partition is not None else (None, 1)
+    placed = await conn.fetch(_PLACED.format(g=generation), sorted(changed), k, n)
+    again = [r["incident_id"] for r in placed if r["incident_id"] not in folded]
+    if not again:
+        return {}
+    found = await store.facts_of(conn, again, upto)
+    return {incident: fold_more(None, facts, config) for incident, facts in found.items()}
+
+
+async def _profiles(
+    conn: asyncpg.Connection,
+    follow: Profiles,
+    rows: list[asyncpg.Record],
+    span: tuple[int, int],
+    partition: store.Partition | None,
+) -> None:
+    """``follow`` advanced to the batch's end: from the batch itself when it holds every
+    event of its span, else read from the log."""
+    after, upto = span
+    if partition is None and follow.known == after:
+        follow.take(
+            from_record(r["position"], r["version"], r["recorded_at"], r["record"])
+            for r in rows
+            if is_profile_stream(r["incident_id"])
+        )
+        follow.known = upto
+        return
+    await follow.advance(conn, upto)
+
+
+async def _judged(
+    conn: asyncpg.Connection,
+    where: tuple[int, store.Partition | None],
+    rows: list[asyncpg.Record],
+    span: tuple[int, int],
+    config: Config,
+    cache: FoldCache,
+) -> tuple[dict[str, Folded], dict[str, Models], tuple[list[Any], list[Any]]]:
+    """The batch's incidents folded and judged on the profiles up to its end, and the
+    rows of the organisations whose profile streams it holds."""
+    after, upto = span
+    await _profiles(conn, cache.profiles, rows, span, where[1])
+    folded = await _fold(conn, rows, upto, config, cache) if rows else {}
+    if any(p.basis == "latest" for p in config.packs):
+        changed = cache.profiles.changed(after, upto)
+        folded |= await _rejudged(conn, config, where, changed, folded, upto)
+    now, registry = datetime.now(UTC), cache.profiles.registry
+    folded = {i: placed(f, registry) for i, f in folded.items()}  # kept with its basis
+    models = {
+        i: models_of(f, now=now, config=config, registry=registry, read=upto)
+        for i, f in folded.items()
+    }
+    touched = {r["incident_id"].removeprefix(STREAM_PREFIX) for r in rows
+               if is_profile_stream(r["incident_id"])}  # fmt: skip
+    return folded, models, cache.profiles.rows(sorted(touched), upto)
 
 
 async def step(
@@ -114,10 +196,9 @@ async def step(
                 return 0
             cache.checkpoint = None
             continue
-        folded = await _fold(conn, rows, upto, config, cache) if rows else {}
-        now = datetime.now(UTC)
-        models = {i: models_of(f, now=now, config=config) for i, f in folded.items()}
-        if await store.save(conn, generation, (name, after, upto), models):
+        where, span = (generation, partition), (after, upto)
+        folded, models, profile_rows = await _judged(conn, where, rows, span, config, cache)
+        if await model_writes.save(conn, generation, (name, after, upto), models, profile_rows):
             break
         cache.checkpoint = None  # moved under us: read it again, and the events after it
     cache.checkpoint = upto

@@ -108,6 +108,8 @@ class Obligation(msgspec.Struct, frozen=True, kw_only=True):
     reason: str | None = None
     lead_time: timedelta = timedelta(0)
     fallback_start: str | None = None
+    basis_position: int | None = None
+    basis: dict[str, str] = {}
 
 
 class Instance(msgspec.Struct, frozen=True, kw_only=True):
