@@ -51,7 +51,8 @@ def token_create(
 def token_list() -> None:
     for info in with_db(settings(), tokens.listing):
         revoked = f"revoked {info.revoked_at:%Y-%m-%d %H:%M}" if info.revoked_at else "active"
-        click.echo(f"{info.token_id}  {info.role:9}  {revoked:24}  {info.name}{_sources(info)}{_scope(info)}")
+        held = f"{info.name}{_sources(info)}{_scope(info)}"
+        click.echo(f"{info.token_id}  {info.role:9}  {revoked:24}  {held}")
 
 
 def _sources(info: tokens.TokenInfo) -> str:
