@@ -20,6 +20,7 @@ from contracts.topology import Topology
 from ledger_api import access_batch, replica
 from ledger_api.known_tokens import KnownTokens
 from ledger_api.positions import Positions
+from ledger_api.profile_reads import ProfileReads
 from projector.domain.models import Config
 from projector.views import answers, entries
 
@@ -49,6 +50,7 @@ class AppState(_Checked):
     access_writer: access_batch.AccessWriter
     known_tokens: KnownTokens
     positions: Positions
+    profiles: ProfileReads
 
     @classmethod
     def start(
@@ -84,6 +86,7 @@ class AppState(_Checked):
                 "access_writer": access_batch.AccessWriter(pool),
                 "known_tokens": KnownTokens(),
                 "positions": Positions(),
+                "profiles": ProfileReads(),
             }
         )
 

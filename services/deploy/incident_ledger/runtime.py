@@ -47,7 +47,8 @@ class _Server(uvicorn.Server):
 
 
 def projector_config(settings: Settings) -> ProjectorConfig:
-    """The policy packs and the deploying organisation's facts, loaded once at start."""
+    """The policy packs the deployment loads (which apply to an incident is its
+    organisation's profile's say), loaded once at start."""
     own = settings.projector
     packs = deadlines.load_packs(packs_dir(settings))
     chosen = {p.strip() for p in own.packs.split(",") if p.strip()}
@@ -55,10 +56,7 @@ def projector_config(settings: Settings) -> ProjectorConfig:
     if unknown:
         raise SettingsError(f"LEDGER_PROJECTOR_PACKS: no pack {', '.join(sorted(unknown))}")
     packs = [p for p in packs if not chosen or p.id in chosen]
-    context = deadlines.Context(
-        entity_type=own.entity_type, timezone=own.timezone, country=own.country
-    )
-    return ProjectorConfig(packs, context, timedelta(hours=own.backdated_hours))
+    return ProjectorConfig(packs, timedelta(hours=own.backdated_hours))
 
 
 def rebuild_workers(settings: Settings, database_url: str) -> Workers:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DATABASE_SCHEMES = ("postgresql", "postgres")
 NATS_SCHEMES = ("nats", "tls")
@@ -55,20 +54,6 @@ def word(field: str, value: str, pattern: str = "letters, digits, '_' and '-'") 
     """A NATS subject token or name part: no dots, wildcards, spaces or slashes."""
     if not all(c.isascii() and (c.isalnum() or c in "_-") for c in value):
         raise Invalid(field, f"only {pattern}")
-
-
-def timezone(field: str, value: str) -> None:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise Invalid(field, "no IANA time zone (e.g. UTC, Europe/Berlin)") from None
-
-
-def country(field: str, value: str) -> None:
-    import holidays  # only when a country is set: a hundred calendars' worth of import
-
-    if value not in holidays.list_supported_countries():
-        raise Invalid(field, "no holiday calendar (ISO 3166 alpha-2, e.g. CN)")
 
 
 def at_most(field: str, value: float, limit: float, limit_name: str) -> None:

@@ -115,14 +115,12 @@ class IngestSettings(msgspec.Struct, frozen=True):
 
 
 class ProjectorSettings(msgspec.Struct, frozen=True):
-    """The read models and deadline engine: where the policy packs are, and the facts about
-    the deploying organisation that the packs' rules depend on."""
+    """The read models and deadline engine: where the policy packs are and which of them
+    the deployment loads. Who is subject to which is recorded in the ledger itself
+    (organisations' and sites' profiles, docs/profiles.md)."""
 
     packs_dir: Path | None = None  # default: services/projector/packs in this checkout
-    packs: str = ""  # comma-separated pack ids to apply; empty: every pack in packs_dir
-    entity_type: str = "other"  # e.g. credit_institution (DORA's noon-rule exemptions)
-    timezone: str = "UTC"  # business days and fixed clock times are counted here
-    country: str = "CN"  # the public-holiday calendar
+    packs: str = ""  # comma-separated pack ids to load; empty: every pack in packs_dir
     # occurred_at this long before recorded_at is flagged
     backdated_hours: Annotated[float, msgspec.Meta(ge=0)] = 24.0
     # processes a large rebuild folds with; 0: one per CPU core
@@ -130,9 +128,10 @@ class ProjectorSettings(msgspec.Struct, frozen=True):
 
     def __post_init__(self) -> None:
         rules.existing("packs_dir", self.packs_dir, "directory")
-        rules.word("entity_type", self.entity_type)
-        rules.timezone("timezone", self.timezone)
-        rules.country("country", self.country)
+
+
+RETIRED = ("LEDGER_PROJECTOR_ENTITY_TYPE", "LEDGER_PROJECTOR_COUNTRY", "LEDGER_PROJECTOR_TIMEZONE")
+"""Once one deployment's facts; now each organisation's and site's profile."""
 
 
 class AuditSettings(msgspec.Struct, frozen=True):
@@ -221,6 +220,16 @@ def variables() -> set[str]:
     }
 
 
+def _refuse_retired(env: Mapping[str, str]) -> None:
+    for name in RETIRED:
+        if env.get(name, "") != "":
+            raise SettingsError(
+                f"{name}: no longer read: organisations' and sites' profiles replaced it"
+                " (register them with their entity type, country and time zone; unset it)"
+            )
+
+
 def load(env: Mapping[str, str] | None = None) -> Settings:
+    _refuse_retired(os.environ if env is None else env)
     parts = {name: read(cls, prefix, env) for name, (cls, prefix) in PREFIXES.items()}
     return msgspec.convert(parts, Settings, from_attributes=True)

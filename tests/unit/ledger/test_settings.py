@@ -60,8 +60,9 @@ def test_a_malformed_value_names_its_variable() -> None:
         ("LEDGER_AUDIT_KEY_FILE", "/no/such/key", "no such file"),
         ("LEDGER_LOG_LEVEL", "loud", "one of debug, info"),
         ("LEDGER_LOG_FORMAT", "xml", "one of auto, json, console"),
-        ("LEDGER_PROJECTOR_TIMEZONE", "Mars/Olympus", "no IANA time zone"),
-        ("LEDGER_PROJECTOR_COUNTRY", "XX", "no holiday calendar"),
+        ("LEDGER_PROJECTOR_TIMEZONE", "Europe/Berlin", "profiles replaced it"),
+        ("LEDGER_PROJECTOR_COUNTRY", "DE", "profiles replaced it"),
+        ("LEDGER_PROJECTOR_ENTITY_TYPE", "credit_institution", "profiles replaced it"),
         ("LEDGER_PROJECTOR_PACKS_DIR", "/no/such/packs", "no such directory"),
         ("LEDGER_NATS_NAMESPACE", "a.b", "only letters"),
         ("LEDGER_NATS_REPLICAS", "7", "<= 5"),
@@ -90,8 +91,7 @@ def test_a_valid_configuration_passes_every_rule() -> None:
             "LEDGER_DATABASE_READ_URL": "postgresql:///ledger?host=/run/postgresql",
             "LEDGER_NATS_URL": "nats://u:p@n1:4222, tls://u:p@n2:4222",
             "LEDGER_LOG_LEVEL": "WARNING",
-            "LEDGER_PROJECTOR_TIMEZONE": "Europe/Berlin",
-            "LEDGER_PROJECTOR_COUNTRY": "DE",
+            "LEDGER_PROJECTOR_PACKS": "dora,gdpr",
             "LEDGER_INGEST_BATCH": "20000",
         }
     )

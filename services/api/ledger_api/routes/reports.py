@@ -75,11 +75,11 @@ async def report(
     async with state.pool.acquire() as conn:
         await scoping.admit(conn, request.user, incident_id, _unknown(incident_id))
         facts = disclosed(request.user, await facts_of(conn, incident_id))
+        registry, read = await state.profiles.at(conn, None)
         await access.record(conn, request, "report", incident_id)
     now = datetime.now(UTC)
-    content: Report = build(
-        facts, project(facts, now=now, config=state.projector), pack, stage, now
-    )
+    models = project(facts, now=now, config=state.projector, registry=registry, read=read)
+    content: Report = build(facts, models, pack, stage, now)
     if format == "html":
         return Response(printable.html(content), media_type=TEXT_HTML)
     return Response(content)
@@ -108,9 +108,11 @@ async def claim_pack(
         )
         if not rows:
             raise NotFoundException(_unknown(incident_id))
+        profiles = await state.profiles.at(conn, None)
         await access.record(conn, request, "claim_pack", incident_id)
+    personal = sees_personal_data(request.user)
     body = claimpack.zipped(
-        rows, state.projector, datetime.now(UTC), personal=sees_personal_data(request.user)
+        rows, state.projector, datetime.now(UTC), personal=personal, profiles=profiles
     )
     name = f"{incident_id}-claim-pack.zip"
     return Response(

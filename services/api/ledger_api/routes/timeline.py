@@ -30,7 +30,7 @@ from ledger_api.paging import IncidentPath
 from ledger_api.problems import ONE, TEXT_CSV, alternatives
 from ledger_api.routes.deadlines import LIVE_STATE
 from projector.domain.facts import Fact
-from projector.domain.models import Config, project
+from projector.domain.models import project
 from projector.views.answers import Answer, turns
 from projector.views.entries import CSV_COLUMNS, Entry, corrected_id, csv_row, linked
 from projector.views.summaries import Language, language
@@ -80,15 +80,21 @@ async def _rows(
     return list(await conn.fetch(_ROWS, incident_id, as_of))
 
 
-def _models(
-    rows: list[asyncpg.Record], as_of: datetime | None, facts: list[Fact], config: Config
+async def _models(
+    conn: asyncpg.Connection,
+    rows: list[asyncpg.Record],
+    as_of: datetime | None,
+    facts: list[Fact],
+    state: AppState,
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     first = rows[0]
     if first.get("current_position") == facts[-1].position:
         return msgspec.json.decode(first["current_doc"]), msgspec.json.decode(
             first["current_deadlines"]
         )
-    models = project(facts, now=as_of or datetime.now(UTC), config=config)
+    registry, read = await state.profiles.at(conn, as_of)
+    now = as_of or datetime.now(UTC)
+    models = project(facts, now=now, config=state.projector, registry=registry, read=read)
     return msgspec.to_builtins(models.status), msgspec.to_builtins(models.obligations)
 
 
@@ -105,7 +111,7 @@ async def build(
         return None
     pairs = state.timeline_cache.pairs(incident_id, rows, lang, state.projector)
     facts = [f for _, f in pairs]
-    status, deadlines = _models(rows, as_of, facts, state.projector)
+    status, deadlines = await _models(conn, rows, as_of, facts, state)
     found = Timeline(incident_id=incident_id, as_of=as_of, order="recorded", status=status,
                      deadlines=deadlines, entries=linked(pairs))  # fmt: skip
     return Answer(found, pairs)

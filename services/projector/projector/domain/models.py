@@ -1,5 +1,10 @@
 """One incident's read models, folded from its facts: the one definition of truth that the
-projector persists and the API's ``as_of`` queries compute on the fly."""
+projector persists and the API's ``as_of`` queries compute on the fly.
+
+The packs that apply, and the calendar and zone they count in, come from the profile in
+force at the incident's report (``docs/profiles.md``): :func:`models_of` takes the
+organisations' and sites' :class:`~projector.domain.profiles.Registry` and the position
+read (for packs judged on the latest profile)."""
 
 from __future__ import annotations
 
@@ -8,7 +13,8 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from projector.domain import deadlines, losses, status
+from contracts.events import IncidentReported
+from projector.domain import deadlines, losses, profiles, status
 from projector.domain.deadlines.obligation import OPEN
 from projector.domain.facts import Fact
 from projector.domain.losses import LossRunRow
@@ -16,7 +22,6 @@ from projector.domain.losses import LossRunRow
 
 class Config(msgspec.Struct, frozen=True):
     packs: list[deadlines.Pack]
-    context: deadlines.Context = msgspec.field(default_factory=deadlines.Context)
     backdated_after: timedelta = timedelta(hours=24)
 
 
@@ -51,19 +56,72 @@ def fold_more(folded: Folded | None, facts: Sequence[Fact], config: Config) -> F
     return Folded(position, state, book, rules)
 
 
-def models_of(folded: Folded, *, now: datetime, config: Config) -> Models:
-    """The read models of a folded incident, deadlines judged at ``now``."""
-    obligations = deadlines.obligations(
-        folded.deadlines, config.packs, now=now, context=config.context
+def place(folded: Folded) -> tuple[str | None, int]:
+    """Where the incident happened (its report's ``site.location_code``) and the position
+    its basis is read before: its report's, or its first event's while it has none."""
+    facts = folded.deadlines.facts
+    for fact in facts:
+        if isinstance(fact.envelope.payload, IncidentReported):
+            return fact.envelope.payload.site.location_code, fact.position
+    return None, facts[0].position if facts else folded.position
+
+
+def bases(
+    folded: Folded, registry: profiles.Registry, read: int
+) -> tuple[profiles.Basis, profiles.Basis]:
+    """(the basis in force at the report, the one in force at position ``read``)."""
+    code, reported = place(folded)
+    return profiles.basis_at(registry, code, reported), profiles.basis_at(registry, code, read + 1)
+
+
+def _placed(state: status.IncidentStatus, basis: profiles.Basis) -> status.IncidentStatus:
+    return msgspec.structs.replace(
+        state,
+        organisation_id=basis.organisation_id,
+        site_id=basis.site_id,
+        site_issue=basis.issue,
+        profile_position=basis.position,
     )
+
+
+def _explained(found: deadlines.Obligation, basis: profiles.Basis) -> deadlines.Obligation:
+    return msgspec.structs.replace(found, basis_position=basis.position, basis=basis.facts)
+
+
+def models_of(
+    folded: Folded, *, now: datetime, config: Config, registry: profiles.Registry, read: int
+) -> Models:
+    """The read models of a folded incident, deadlines judged at ``now`` on the profiles
+    in ``registry`` (``read``: the position read, for packs judged on the latest)."""
+    basis, latest = bases(folded, registry, read)
+    obligations = []
+    if basis.issue is None:
+        judged = deadlines.obligations(
+            folded.deadlines, config.packs, now=now, context=basis.context, latest=latest.context
+        )
+        latest_packs = {p.id for p in config.packs if p.basis == "latest"}
+        obligations = [
+            _explained(o, latest if o.pack_id in latest_packs else basis) for o in judged
+        ]
     state = msgspec.structs.replace(
-        folded.status,
+        _placed(folded.status, basis),
         open_deadlines=sum(o.state in OPEN for o in obligations),
         missed_deadlines=sum(o.state == "missed" for o in obligations),
     )
     return Models(state, folded.book, obligations, losses.loss_run_rows(folded.book))
 
 
-def project(facts: Sequence[Fact], *, now: datetime, config: Config) -> Models:
-    """``facts``: one incident's, in position order (cut at the instant of interest)."""
-    return models_of(fold_more(None, facts, config), now=now, config=config)
+def project(
+    facts: Sequence[Fact],
+    *,
+    now: datetime,
+    config: Config,
+    registry: profiles.Registry,
+    read: int | None = None,
+) -> Models:
+    """``facts``: one incident's, in position order (cut at the instant of interest);
+    ``registry``: the profiles recorded; ``read``: the position of the cut (default: the
+    incident's last fact)."""
+    read = read if read is not None else (facts[-1].position if facts else 0)
+    folded = fold_more(None, facts, config)
+    return models_of(folded, now=now, config=config, registry=registry, read=read)

@@ -107,6 +107,10 @@ class IncidentStatus(msgspec.Struct, frozen=True, kw_only=True):
     backdated: bool = False
     backdated_count: int = 0
     corrections: int = 0
+    organisation_id: str | None = None
+    site_id: str | None = None
+    site_issue: str | None = None
+    profile_position: int | None = None
 
 
 def evolve(

@@ -13,12 +13,14 @@ from datetime import UTC, datetime
 import asyncpg
 from cachetools import LRUCache
 
+from contracts.profiles import STREAM_PREFIX, is_profile_stream
 from plumbing import caching
 from projector import projector_metrics as metrics
 from projector.domain.facts import from_record
 from projector.domain.models import Config, Folded, fold_more, models_of
 from projector.follow import model_rows as store
 from projector.follow import tables
+from projector.follow.profile_follow import Profiles
 
 BATCH = 2000
 # Facts the fold cache holds at most (about 1 KB each): it bounds the projector's memory.
@@ -37,6 +39,7 @@ class FoldCache:
     def __init__(self, facts: int = CACHED_FACTS) -> None:
         self._folded = LRUCache[str, Folded](facts, _weight)
         self.checkpoint: int | None = None  # as last written by this cache's steps
+        self.profiles = Profiles()  # every profile event up to profiles.known
 
     @property
     def held(self) -> int:
@@ -50,6 +53,7 @@ class FoldCache:
     def clear(self) -> None:
         self._folded.clear()
         self.checkpoint = None
+        self.profiles = Profiles()
 
     def keep(self, folded: dict[str, Folded]) -> None:
         for incident, state in folded.items():
@@ -69,7 +73,8 @@ async def _fold(
 ) -> dict[str, Folded]:
     by_incident: dict[str, list[asyncpg.Record]] = defaultdict(list)
     for row in rows:
-        by_incident[row["incident_id"]].append(row)
+        if not is_profile_stream(row["incident_id"]):  # profiles are never incidents
+            by_incident[row["incident_id"]].append(row)
     folded, stale = {}, []
     for incident, own in by_incident.items():
         start = own[0]["prev_position"]
@@ -85,6 +90,27 @@ async def _fold(
         for incident, facts in (await store.facts_of(conn, stale, upto)).items():
             folded[incident] = fold_more(None, facts, config)
     return folded
+
+
+async def _profiles(
+    conn: asyncpg.Connection,
+    follow: Profiles,
+    rows: list[asyncpg.Record],
+    span: tuple[int, int],
+    partition: store.Partition | None,
+) -> None:
+    """``follow`` advanced to the batch's end: from the batch itself when it holds every
+    event of its span, else read from the log."""
+    after, upto = span
+    if partition is None and follow.known == after:
+        follow.take(
+            from_record(r["position"], r["version"], r["recorded_at"], r["record"])
+            for r in rows
+            if is_profile_stream(r["incident_id"])
+        )
+        follow.known = upto
+        return
+    await follow.advance(conn, upto)
 
 
 async def step(
@@ -114,10 +140,17 @@ async def step(
                 return 0
             cache.checkpoint = None
             continue
+        await _profiles(conn, cache.profiles, rows, (after, upto), partition)
         folded = await _fold(conn, rows, upto, config, cache) if rows else {}
-        now = datetime.now(UTC)
-        models = {i: models_of(f, now=now, config=config) for i, f in folded.items()}
-        if await store.save(conn, generation, (name, after, upto), models):
+        now, registry = datetime.now(UTC), cache.profiles.registry
+        models = {
+            i: models_of(f, now=now, config=config, registry=registry, read=upto)
+            for i, f in folded.items()
+        }
+        touched = {r["incident_id"].removeprefix(STREAM_PREFIX) for r in rows
+                   if is_profile_stream(r["incident_id"])}  # fmt: skip
+        profile_rows = cache.profiles.rows(sorted(touched), upto)
+        if await store.save(conn, generation, (name, after, upto), models, profile_rows):
             break
         cache.checkpoint = None  # moved under us: read it again, and the events after it
     cache.checkpoint = upto

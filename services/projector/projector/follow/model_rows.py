@@ -14,6 +14,7 @@ from projector.domain.deadlines import Obligation
 from projector.domain.facts import Fact, from_record
 from projector.domain.losses import LossRunRow
 from projector.domain.models import Models
+from projector.domain.status import IncidentStatus
 
 _FACTS = """
 SELECT incident_id, position, version, recorded_at, record FROM events
@@ -58,33 +59,38 @@ WITH cp AS (
   UPDATE projection_checkpoints SET position = $2, updated_at = now()
   WHERE projection = $1 AND position = $3 RETURNING 1),
 st AS (
-  INSERT INTO rm_status_g{g} (incident_id, last_position, status, kind, doc)
-  SELECT * FROM unnest($4::text[], $5::bigint[], $6::text[], $7::text[], $8::jsonb[])
+  INSERT INTO rm_status_g{g} (incident_id, last_position, status, kind, doc,
+    organisation_id, site_id, site_issue)
+  SELECT * FROM unnest($4::text[], $5::bigint[], $6::text[], $7::text[], $8::jsonb[],
+    $39::text[], $40::text[], $41::text[])
   WHERE EXISTS (SELECT FROM cp)
   ON CONFLICT (incident_id) DO UPDATE SET last_position = excluded.last_position,
-    status = excluded.status, kind = excluded.kind, doc = excluded.doc),
+    status = excluded.status, kind = excluded.kind, doc = excluded.doc,
+    organisation_id = excluded.organisation_id, site_id = excluded.site_id,
+    site_issue = excluded.site_issue),
 lo AS (
   INSERT INTO rm_losses_g{g} (incident_id, doc)
   SELECT * FROM unnest($4::text[], $9::jsonb[]) WHERE EXISTS (SELECT FROM cp)
   ON CONFLICT (incident_id) DO UPDATE SET doc = excluded.doc),
 dl AS (
   INSERT INTO rm_deadlines_g{g} (incident_id, ref, pack_id, pack_version, rule, stage, state,
-    anchor_at, due_at, lead_seconds, satisfied_at, doc)
+    anchor_at, due_at, lead_seconds, satisfied_at, doc, organisation_id, site_id)
   SELECT * FROM unnest($10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
     $15::text[], $16::text[], $17::timestamptz[], $18::timestamptz[], $19::float8[],
-    $20::timestamptz[], $21::jsonb[])
+    $20::timestamptz[], $21::jsonb[], $42::text[], $43::text[])
   WHERE EXISTS (SELECT FROM cp)
   ON CONFLICT (incident_id, ref) DO UPDATE SET pack_id = excluded.pack_id,
     pack_version = excluded.pack_version, rule = excluded.rule, stage = excluded.stage,
     state = excluded.state, anchor_at = excluded.anchor_at, due_at = excluded.due_at,
     lead_seconds = excluded.lead_seconds, satisfied_at = excluded.satisfied_at,
-    doc = excluded.doc),
+    doc = excluded.doc, organisation_id = excluded.organisation_id,
+    site_id = excluded.site_id),
 cl AS (
   -- A book's claims only ever grow (claim.updated revises one in place): upserts suffice.
   INSERT INTO rm_claims_g{g} SELECT * FROM unnest($22::text[], $23::text[], $24::date[],
     $25::date[], $26::text[], $27::text[], $28::text[], $29::text[], $30::text[], $31::text[],
     $32::text[], $33::bigint[], $34::bigint[], $35::bigint[], $36::bigint[], $37::bigint[],
-    $38::text[])
+    $38::text[], $44::text[], $45::text[])
   WHERE EXISTS (SELECT FROM cp)
   ON CONFLICT (incident_id, claim_number) DO UPDATE SET date_of_loss = excluded.date_of_loss,
     date_reported = excluded.date_reported, kind = excluded.kind,
@@ -93,7 +99,18 @@ cl AS (
     coverage = excluded.coverage, status = excluded.status,
     paid_minor = excluded.paid_minor, reserve_minor = excluded.reserve_minor,
     incurred_minor = excluded.incurred_minor, recovered_minor = excluded.recovered_minor,
-    net_minor = excluded.net_minor, currency = excluded.currency),
+    net_minor = excluded.net_minor, currency = excluded.currency,
+    organisation_id = excluded.organisation_id, site_id = excluded.site_id),
+org AS (
+  INSERT INTO rm_organisations_g{g} SELECT * FROM unnest($46::text[], $47::text[],
+    $48::bigint[], $49::jsonb[]) WHERE EXISTS (SELECT FROM cp)
+  ON CONFLICT (organisation_id) DO UPDATE SET name = excluded.name,
+    position = excluded.position, doc = excluded.doc),
+site AS (
+  INSERT INTO rm_sites_g{g} SELECT * FROM unnest($50::text[], $51::text[], $52::text[],
+    $53::bigint[], $54::jsonb[]) WHERE EXISTS (SELECT FROM cp)
+  ON CONFLICT (site_id) DO UPDATE SET organisation_id = excluded.organisation_id,
+    name = excluded.name, position = excluded.position, doc = excluded.doc),
 gone AS (
   -- Obligations an incident no longer has; disjoint from the rows upserted above, so the
   -- sibling statements never touch one row twice.
@@ -109,13 +126,16 @@ async def save(
     generation: int,
     checkpoint: tuple[str, int, int],
     models: dict[str, Models],
+    profiles: tuple[list[Any], list[Any]] = ([], []),
 ) -> bool:
-    """Write the models and move the checkpoint ``(name, from, to)`` in one statement, so
-    one atomic unit even outside a transaction; False (nothing written) when the stored
-    checkpoint was no longer ``from``."""
+    """Write the models (and the ``organisations`` and ``sites`` rows ``profiles``) and
+    move the checkpoint ``(name, from, to)`` in one statement, so one atomic unit even
+    outside a transaction; False (nothing written) when the stored checkpoint was no
+    longer ``from``."""
     name, after, upto = checkpoint
     values = list(models.values())
-    obligations = [o for m in values for o in m.obligations]
+    obligations = [(o, m.status) for m in values for o in m.obligations]
+    claims = [(c, m.status) for m in values for c in m.claims]
     moved = await conn.fetchval(
         _SAVE.format(g=generation),
         name,
@@ -127,10 +147,25 @@ async def save(
         [None if m.status.kind is None else str(m.status.kind) for m in values],
         [_encode(m.status).decode() for m in values],
         [_encode(m.losses).decode() for m in values],
-        *_deadline_columns(obligations),
-        *_claim_columns([c for m in values for c in m.claims]),
+        *_deadline_columns([o for o, _ in obligations]),
+        *_claim_columns([c for c, _ in claims]),
+        [m.status.organisation_id for m in values],
+        [m.status.site_id for m in values],
+        [m.status.site_issue for m in values],
+        *_places([s for _, s in obligations]),
+        *_places([s for _, s in claims]),
+        *_transposed(profiles[0], 4),
+        *_transposed(profiles[1], 5),
     )
     return bool(moved)
+
+
+def _transposed(rows: list[Any], width: int) -> list[list[Any]]:
+    return [[row[k] for row in rows] for k in range(width)]
+
+
+def _places(owners: list[IncidentStatus]) -> list[list[str | None]]:
+    return [[s.organisation_id for s in owners], [s.site_id for s in owners]]
 
 
 def _day(at: datetime | None) -> date | None:

@@ -86,6 +86,7 @@ def _work(url: str, generation: int, config: Config, partition: tuple[int, int])
         conn = await asyncpg.connect(url)
         try:
             cache = folding.FoldCache()
+            await cache.profiles.load(conn)  # all of them, up front: they are few
             while await folding.step(conn, generation, config, cache=cache, partition=partition):
                 pass
         finally:

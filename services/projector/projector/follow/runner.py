@@ -24,7 +24,9 @@ from projector.follow.folding import step as step
 
 # Bump when a model's definition changes: the projector then builds a new generation
 # beside the live one and swaps it in once caught up.
-VERSION = 3  # 2: incident_status carries the reported description; 3: claims
+# 2: incident_status carries the reported description; 3: claims; 4: organisations, sites
+# and each incident's place and basis profile
+VERSION = 4
 log = structlog.get_logger(__name__)
 Progress = store.Progress
 

@@ -1,6 +1,7 @@
 """The read-model tables of one generation, and the views that point at the live one.
 
-``incident_status``, ``deadlines`` and ``losses`` are views; each generation has its own
+``incident_status``, ``deadlines``, ``losses``, ``claims``, ``organisations`` and
+``sites`` are views; each generation has its own
 tables (``rm_status_g3`` …). A rebuild fills generation g+1 beside the live one and
 repoints the views in one transaction, so readers never see a half-built model.
 """
@@ -17,7 +18,12 @@ _TABLES = [
          last_position bigint NOT NULL,
          status        text,
          kind          text,
-         doc           jsonb NOT NULL)""",
+         doc           jsonb NOT NULL,
+         -- The incident's place as its basis profile has it (NULL: unregistered).
+         organisation_id text,
+         site_id         text,
+         site_issue      text)""",
+    "CREATE INDEX IF NOT EXISTS rm_status_g{g}_place ON rm_status_g{g} (organisation_id, site_id)",
     """CREATE TABLE IF NOT EXISTS rm_deadlines_g{g} (
          incident_id  text NOT NULL,
          ref          text NOT NULL,
@@ -31,8 +37,12 @@ _TABLES = [
          lead_seconds double precision NOT NULL DEFAULT 0,
          satisfied_at timestamptz,
          doc          jsonb NOT NULL,
+         organisation_id text,
+         site_id      text,
          PRIMARY KEY (incident_id, ref))""",
     "CREATE INDEX IF NOT EXISTS rm_deadlines_g{g}_due ON rm_deadlines_g{g} (state, due_at)",
+    "CREATE INDEX IF NOT EXISTS rm_deadlines_g{g}_place"
+    " ON rm_deadlines_g{g} (organisation_id, site_id)",
     """CREATE TABLE IF NOT EXISTS rm_losses_g{g} (
          incident_id text PRIMARY KEY,
          doc         jsonb NOT NULL)""",
@@ -56,13 +66,32 @@ _TABLES = [
          recovered_minor bigint NOT NULL,
          net_minor       bigint NOT NULL,
          currency        text NOT NULL,
+         organisation_id text,
+         site_id         text,
          PRIMARY KEY (incident_id, claim_number))""",
+    "CREATE INDEX IF NOT EXISTS rm_claims_g{g}_place ON rm_claims_g{g} (organisation_id, site_id)",
+    # Profiles as last recorded (docs/profiles.md): doc is the resolved profile and the
+    # positions of its history.
+    """CREATE TABLE IF NOT EXISTS rm_organisations_g{g} (
+         organisation_id text PRIMARY KEY,
+         name            text NOT NULL,
+         position        bigint NOT NULL,
+         doc             jsonb NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS rm_sites_g{g} (
+         site_id         text PRIMARY KEY,
+         organisation_id text NOT NULL,
+         name            text NOT NULL,
+         position        bigint NOT NULL,
+         doc             jsonb NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS rm_sites_g{g}_org ON rm_sites_g{g} (organisation_id)",
 ]
 _VIEWS = {
     "incident_status": "rm_status_g{g}",
     "deadlines": "rm_deadlines_g{g}",
     "losses": "rm_losses_g{g}",
     "claims": "rm_claims_g{g}",
+    "organisations": "rm_organisations_g{g}",
+    "sites": "rm_sites_g{g}",
 }
 _ALERTS = """CREATE TABLE IF NOT EXISTS deadline_alerts (
   incident_id text NOT NULL,

@@ -22,9 +22,11 @@ from contracts.personal import EVENT, redact
 from projector.domain import losses
 from projector.domain.facts import from_record
 from projector.domain.models import Config, project
+from projector.domain.profiles import Registry
 from projector.views import entries as timeline_entries
 from projector.views.tabular import csv_bytes
 
+Profiles = tuple[Registry, int]
 EVIDENCE_COLUMNS = (
     "position", "occurred_at", "kind", "uri", "sha256", "retained_until", "description",
     "record_hash",
@@ -55,12 +57,15 @@ def _evidence(entries: list[timeline_entries.Entry]) -> bytes:
     return csv_bytes(EVIDENCE_COLUMNS, rows)
 
 
-def files(rows: list[Any], config: Config, now: datetime, *, personal: bool) -> dict[str, bytes]:
+def files(
+    rows: list[Any], config: Config, now: datetime, *, personal: bool, profiles: Profiles
+) -> dict[str, bytes]:
+    """``profiles``: the registry and the position it is read at (see ``models.project``)."""
     pairs = [timeline_entries.entry(r, "en", config) for r in rows]
     facts = [f for _, f in pairs]
     fixes = {e.position: timeline_entries.corrected_id(f) for e, f in pairs}
     entries = timeline_entries.linked(pairs)
-    models = project(facts, now=now, config=config)
+    models = project(facts, now=now, config=config, registry=profiles[0], read=profiles[1])
     run = losses.loss_run_rows(models.losses)
     if not personal:  # everything leaving, typed or as JSON, through the one redaction
         entries = [_redacted(e) for e in entries]
@@ -77,8 +82,10 @@ def files(rows: list[Any], config: Config, now: datetime, *, personal: bool) -> 
     }
 
 
-def zipped(rows: list[Any], config: Config, now: datetime, *, personal: bool) -> bytes:
-    contents = files(rows, config, now, personal=personal)
+def zipped(
+    rows: list[Any], config: Config, now: datetime, *, personal: bool, profiles: Profiles
+) -> bytes:
+    contents = files(rows, config, now, personal=personal, profiles=profiles)
     last = rows[-1]
     manifest = {
         "incident_id": from_record(

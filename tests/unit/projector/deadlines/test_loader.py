@@ -21,7 +21,7 @@ start = { event = "incident.reported.v1" }
 within = "4h"
 satisfied_by = { event = "report.filed.v1", match = { regime = "dora" } }
 """
-HEADER = 'id = "dora"\nversion = "1"\ntitle = "t"\n'
+HEADER = 'id = "dora"\nversion = "1"\ntitle = "t"\nsubject = "dora"\n'
 
 
 def write(tmp_path: Path, text: str) -> Path:

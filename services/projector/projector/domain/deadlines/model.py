@@ -16,6 +16,7 @@ Scalar = str | bool | int
 Value = Scalar | list[Scalar]
 Which = Literal["first", "last", "each"]
 Adjust = Literal["none", "noon_next_working_day"]
+Basis = Literal["report", "latest"]
 
 
 class _Strict(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -137,11 +138,18 @@ class ReportStage(_Strict, frozen=True, kw_only=True):
 
 
 class Pack(_Strict, frozen=True, kw_only=True):
-    """A versioned policy pack. ``file`` and ``digest`` are set by the loader."""
+    """A versioned policy pack. ``file`` and ``digest`` are set by the loader.
+
+    Exactly one of ``subject`` (a regime the organisation is subject to) or ``plan`` (an
+    emergency plan it has adopted) says when the pack applies; ``basis = "latest"`` judges
+    it with the profile in force when read rather than at the incident's report."""
 
     id: str
     version: str
     title: str
+    subject: str | None = None
+    plan: str | None = None
+    basis: Basis = "report"
     calendar: Calendar = Calendar()
     default_lead: Duration = Duration(0, "m")
     rules: tuple[Rule, ...] = msgspec.field(name="rule")

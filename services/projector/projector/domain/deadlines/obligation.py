@@ -105,6 +105,8 @@ class Obligation(msgspec.Struct, frozen=True, kw_only=True):
     state: State
     reason: str | None = None
     lead_time: timedelta = timedelta(0)
+    basis_position: int | None = None
+    basis: dict[str, str] = {}
 
 
 class Instance(msgspec.Struct, frozen=True, kw_only=True):
