@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from contracts import scenarios
 from contracts.envelope import Envelope
-from incident_ledger.demo_profiles import placed, profile_events
+from incident_ledger.demo_profiles import PLACES, placed, profile_events
 from incident_ledger.simulation import plan
 
 
@@ -17,7 +17,7 @@ def events(now: datetime | None = None, source: str = "demo") -> list[Envelope]:
     """``source``: the publishing system named (on a cluster, one with an account)."""
     moment = now or datetime.now(UTC)
     return profile_events(source) + [
-        placed(timed.envelope, name)
+        placed(timed.envelope, PLACES[name])
         for name in scenarios.scenario_names()
         for timed in plan(name, now=moment, speed=math.inf, source=source)
     ]

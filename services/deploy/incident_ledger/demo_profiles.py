@@ -68,10 +68,11 @@ def profile_events(source: str) -> list[Envelope]:
     ]  # fmt: skip
 
 
-def placed(envelope: Envelope, scenario: str) -> Envelope:
-    """``envelope`` with its report naming the scenario's place (others unchanged)."""
+def placed(envelope: Envelope, place: str) -> Envelope:
+    """``envelope`` with its report naming ``place`` (a site or organisation id) as its
+    ``site.location_code``; any other event unchanged."""
     payload = envelope.payload
     if not isinstance(payload, IncidentReported):
         return envelope
-    site = msgspec.structs.replace(payload.site, location_code=PLACES[scenario])
+    site = msgspec.structs.replace(payload.site, location_code=place)
     return msgspec.structs.replace(envelope, payload=msgspec.structs.replace(payload, site=site))
