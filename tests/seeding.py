@@ -3,7 +3,9 @@
 ``append`` records through the sequencer's writer (``ledger.store.writer.Writer``, as the
 ingest does): positions, chain links, the Merkle log, the projector's wake-up and the
 NATS confirmations all move as they would in service. ``timeline`` reads an incident with
-the API's timeline query and entries.
+the API's timeline query and entries. ``register_profile`` records an organisation and its
+sites the same way: the projector gives an incident obligations only under the profile of
+the organisation or site its report names (``docs/profiles.md``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import asyncpg
 import msgspec
 from nats.aio.client import Client
 
-from contracts.envelope import Envelope
+from contracts.builders.profile import register_organisation, register_site
+from contracts.envelope import Actor, Envelope
+from contracts.events.profile import OrganisationProfile, Plan, Subjection
 from contracts.topology import Topology
 from incident_ledger.runtime import projector_config
 from ledger.domain.prepared import Prepared
@@ -29,6 +33,17 @@ from projector.views.entries import entry
 
 # Confirmations of seeded events go to subjects no test listens on.
 SEEDING = Topology(namespace="seeding")
+REGISTRAR = Actor(id="registrar", name="Registrar", role="admin")
+
+CATCH_ALL: dict[str, Any] = {
+    "country": "CN",
+    "timezone": "UTC",
+    "subject_to": tuple(s for s in Subjection if s not in {"sec", "osha", "hipaa"}),
+    "plans": tuple(Plan),
+}
+"""A profile under which every pack applies that applied to every incident before
+profiles (in UTC, on China's holidays), for tests about something else than who is
+subject to what. SEC, OSHA and HIPAA bound only through a subject that nothing set."""
 
 
 async def append(
@@ -42,6 +57,50 @@ async def append(
     """Record ``envelopes`` on ``conn`` as the ingest's writer does, in one batch; outcomes
     in input order. ``conn`` stays open (the writer is let go, not closed)."""
     return await Writer(conn, nc, SEEDING, origin, merkle_log=merkle_log).append(envelopes)
+
+
+def profile_events(
+    organisation_id: str,
+    *,
+    sites: Sequence[str] = (),
+    name: str | None = None,
+    source: str = "desk",
+    **profile: Any,
+) -> list[Envelope]:
+    """``organisation.registered`` of ``organisation_id`` with the ``profile`` fields given
+    (``CATCH_ALL`` when none), and a ``site.registered`` (inheriting all) for each site."""
+    stated = OrganisationProfile(**(profile or CATCH_ALL))
+    who: dict[str, Any] = {"source": source, "actor": REGISTRAR}
+    org = register_organisation(
+        organisation_id=organisation_id, name=name or organisation_id, profile=stated, **who
+    )
+    return [org] + [
+        register_site(organisation_id=organisation_id, site_id=site, name=site, **who)
+        for site in sites
+    ]
+
+
+async def register_profile(
+    conn: asyncpg.Connection,
+    nc: Client,
+    organisation_id: str,
+    *,
+    sites: Sequence[str] = (),
+    **profile: Any,
+) -> Batch:
+    """Record ``profile_events(…)`` through the writer, as the ingest would."""
+    return await append(conn, nc, profile_events(organisation_id, sites=sites, **profile))
+
+
+CATCH_ALL_SITES = ("S0000", "S0001", "SH-01", "C-1")
+"""The places the scenarios (``S0000``…) and the API stories report incidents at."""
+
+
+def catch_all(source: str = "desk") -> list[Envelope]:
+    """The profile events of an organisation under ``CATCH_ALL`` with the stories' sites:
+    recorded first, they give every incident there the obligations it had before
+    profiles."""
+    return profile_events("catch-all", sites=CATCH_ALL_SITES, source=source)
 
 
 @cache

@@ -26,6 +26,7 @@ from incident_ledger.simulation import history
 from incident_ledger.stack.nats_cluster import NatsCluster
 from plumbing.settings import load
 from projector.follow import runner
+from tests import seeding
 from tests.cluster.publishing import notes, publish_until_acked
 from tests.integration import faults
 from tests.integration.test_projector import snapshot
@@ -68,7 +69,8 @@ async def test_the_standby_ingest_takes_over_within_ten_seconds(
 async def test_the_standby_projector_continues_and_alerts_once(
     cluster: NatsCluster, ledger_nc: Client, database_url: str
 ) -> None:
-    events = [canonical.to_builtins(e) for e in history(3_000, now=datetime.now(UTC))]
+    recorded = seeding.catch_all("simulator") + history(3_000, now=datetime.now(UTC))
+    events = [canonical.to_builtins(e) for e in recorded]
     ingest = _service("ingest", "ingest", cluster, database_url)
     leader = _service("project", "projector", cluster, database_url)
     await faults.until_said(leader, "leading the projector")

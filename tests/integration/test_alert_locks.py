@@ -32,7 +32,7 @@ _VERSION = "SELECT xmin::text FROM rm_deadlines_g{g} WHERE incident_id = $1 AND 
 
 async def _projected(conn: asyncpg.Connection, nc: Client) -> int:
     """Backdated scenarios recorded and folded: some deadlines are due soon."""
-    events = history(300, now=datetime.now(UTC))
+    events = seeding.catch_all() + history(300, now=datetime.now(UTC))
     await seeding.append(conn, nc, events, origin="t")
     return await runner.prepare(conn, projector_config(load({})))
 

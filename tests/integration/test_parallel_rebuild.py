@@ -26,7 +26,8 @@ def parallel_from_the_first_event(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def _recorded(conn: asyncpg.Connection, nc: Client, n: int) -> None:
-    await seeding.append(conn, nc, history(n, now=datetime.now(UTC), seed=7), origin="test")
+    events = seeding.catch_all() + history(n, now=datetime.now(UTC), seed=7)
+    await seeding.append(conn, nc, events, origin="test")
 
 
 async def test_two_workers_build_what_one_process_builds(

@@ -43,6 +43,7 @@ async def record(conn: asyncpg.Connection, nc: Client, names: list[str], seed: i
         for t in plan(name, now=now, speed=math.inf, seed=seed + i)
     ]
     envelopes.sort(key=lambda e: e.occurred_at)
+    envelopes = seeding.catch_all() + envelopes  # the incidents' organisation and sites
     batch = await seeding.append(conn, nc, envelopes, origin="test")
     return len(batch.rows)
 

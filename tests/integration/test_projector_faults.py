@@ -37,7 +37,7 @@ def project(
 
 
 async def record_scenarios(conn: asyncpg.Connection, nc: Client, events: int) -> int:
-    envelopes = history(events, now=datetime.now(UTC))
+    envelopes = seeding.catch_all() + history(events, now=datetime.now(UTC))
     for start in range(0, len(envelopes), 5000):
         await seeding.append(conn, nc, envelopes[start : start + 5000], origin="t")
     return len(envelopes)

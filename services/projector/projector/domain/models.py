@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from contracts.events import IncidentReported
 from projector.domain import deadlines, losses, profiles, status
 from projector.domain.deadlines.obligation import OPEN
 from projector.domain.facts import Fact
@@ -32,6 +31,8 @@ class Folded(msgspec.Struct, frozen=True):
     status: status.IncidentStatus
     book: losses.LossBook
     deadlines: deadlines.IncidentState
+    basis: profiles.Basis | None = None  # see ``placed``
+    basis_before: int = 0
 
 
 class Models(msgspec.Struct, frozen=True):
@@ -53,25 +54,31 @@ def fold_more(folded: Folded | None, facts: Sequence[Fact], config: Config) -> F
     assert state is not None, "an incident has at least one fact"
     assert book is not None
     position = facts[-1].position if facts else (0 if folded is None else folded.position)
-    return Folded(position, state, book, rules)
+    if folded is None:
+        return Folded(position, state, book, rules)
+    return Folded(position, state, book, rules, folded.basis, folded.basis_before)
 
 
-def place(folded: Folded) -> tuple[str | None, int]:
-    """Where the incident happened (its report's ``site.location_code``) and the position
-    its basis is read before: its report's, or its first event's while it has none."""
-    facts = folded.deadlines.facts
-    for fact in facts:
-        if isinstance(fact.envelope.payload, IncidentReported):
-            return fact.envelope.payload.site.location_code, fact.position
-    return None, facts[0].position if facts else folded.position
+def placed(folded: Folded, registry: profiles.Registry) -> Folded:
+    """``folded`` with its basis: the profile in force at its report. Kept with the fold,
+    since the profile events before a position never change; read again only when the
+    report arrives after the incident's first event."""
+    code, before = profiles.place_of(folded.deadlines)
+    before = before if before is not None else folded.position
+    if folded.basis is not None and folded.basis_before == before:
+        return folded
+    basis = profiles.basis_at(registry, code, before)
+    return msgspec.structs.replace(folded, basis=basis, basis_before=before)
 
 
-def bases(
-    folded: Folded, registry: profiles.Registry, read: int
-) -> tuple[profiles.Basis, profiles.Basis]:
-    """(the basis in force at the report, the one in force at position ``read``)."""
-    code, reported = place(folded)
-    return profiles.basis_at(registry, code, reported), profiles.basis_at(registry, code, read + 1)
+def _latest(
+    folded: Folded, config: Config, registry: profiles.Registry, read: int
+) -> profiles.Basis | None:
+    """The basis at position ``read``, if a pack is judged on the latest profile."""
+    if not any(p.basis == "latest" for p in config.packs):
+        return None
+    code, _ = profiles.place_of(folded.deadlines)
+    return profiles.basis_at(registry, code, read + 1)
 
 
 def _placed(state: status.IncidentStatus, basis: profiles.Basis) -> status.IncidentStatus:
@@ -93,22 +100,30 @@ def models_of(
 ) -> Models:
     """The read models of a folded incident, deadlines judged at ``now`` on the profiles
     in ``registry`` (``read``: the position read, for packs judged on the latest)."""
-    basis, latest = bases(folded, registry, read)
+    basis = placed(folded, registry).basis
+    assert basis is not None
     obligations = []
     if basis.issue is None:
-        judged = deadlines.obligations(
-            folded.deadlines, config.packs, now=now, context=basis.context, latest=latest.context
-        )
-        latest_packs = {p.id for p in config.packs if p.basis == "latest"}
-        obligations = [
-            _explained(o, latest if o.pack_id in latest_packs else basis) for o in judged
-        ]
+        latest = _latest(folded, config, registry, read) or basis
+        obligations = _judged(folded, config, now, (basis, latest))
     state = msgspec.structs.replace(
         _placed(folded.status, basis),
         open_deadlines=sum(o.state in OPEN for o in obligations),
         missed_deadlines=sum(o.state == "missed" for o in obligations),
     )
     return Models(state, folded.book, obligations, losses.loss_run_rows(folded.book))
+
+
+def _judged(
+    folded: Folded, config: Config, now: datetime, bases: tuple[profiles.Basis, profiles.Basis]
+) -> list[deadlines.Obligation]:
+    """The obligations, each with the basis its pack was judged on."""
+    basis, latest = bases
+    judged = deadlines.obligations(
+        folded.deadlines, config.packs, now=now, context=basis.context, latest=latest.context
+    )
+    on_latest = {p.id for p in config.packs if p.basis == "latest"}
+    return [_explained(o, latest if o.pack_id in on_latest else basis) for o in judged]
 
 
 def project(

@@ -13,6 +13,7 @@ from typing import TypeVar
 
 import msgspec
 
+from contracts.events.incident import IncidentReported
 from contracts.events.profile import (
     OrganisationProfile,
     OrganisationRegistered,
@@ -23,6 +24,8 @@ from contracts.events.profile import (
 )
 from contracts.profiles import is_profile_stream
 from projector.domain.deadlines.context import Context
+from projector.domain.deadlines.state import IncidentState
+from projector.domain.effective_profile import context_of, effective, facts_of
 from projector.domain.facts import Fact
 
 __all__ = [
@@ -36,12 +39,14 @@ __all__ = [
     "context_of",
     "effective",
     "evolve",
+    "facts_of",
     "fold",
+    "incident_basis",
     "is_profile_stream",
+    "place_of",
 ]
 
 UNREGISTERED_SITE = "unregistered_site"
-_ORGANISATION_ONLY = frozenset({"entity_type", "noon_rule_disapplied"})
 
 
 class _Version(msgspec.Struct, frozen=True, kw_only=True):
@@ -154,51 +159,6 @@ def _at(history: tuple[T, ...], before: int) -> T | None:
     return found
 
 
-def effective(organisation: OrganisationProfile, site: SiteProfile | None) -> OrganisationProfile:
-    """The organisation's profile with each field the site states replacing its own."""
-    if site is None:
-        return organisation
-    stated = {
-        name: value
-        for name, value in msgspec.structs.asdict(site).items()
-        if value is not None and name not in _ORGANISATION_ONLY
-    }
-    return msgspec.structs.replace(organisation, **stated)
-
-
-def context_of(profile: OrganisationProfile) -> Context:
-    """The deadline engine's Context of an effective profile: only its packs apply."""
-    return Context(
-        entity_type=str(profile.entity_type),
-        timezone=profile.timezone,
-        country=profile.country,
-        subdivision=profile.subdivision,
-        site_class=str(profile.site_class),
-        operator_class=str(profile.operator_class),
-        subject_to=tuple(str(s) for s in profile.subject_to),
-        plans=tuple(str(p) for p in profile.plans),
-        restricted=True,
-        noon_rule_disapplied=profile.noon_rule_disapplied,
-        params=dict(profile.params),
-    )
-
-
-def facts_of(profile: OrganisationProfile) -> dict[str, str]:
-    """The profile's facts as text, for explanations."""
-    return {
-        "subject_to": ", ".join(map(str, profile.subject_to)),
-        "plans": ", ".join(map(str, profile.plans)),
-        "country": profile.country,
-        "subdivision": profile.subdivision or "",
-        "timezone": profile.timezone,
-        "entity_type": str(profile.entity_type),
-        "site_class": str(profile.site_class),
-        "operator_class": str(profile.operator_class),
-        "noon_rule_disapplied": "yes" if profile.noon_rule_disapplied else "no",
-        "params": ", ".join(f"{k}={v}" for k, v in sorted(profile.params.items())),
-    }
-
-
 def _basis(organisation: OrganisationVersion, site: SiteVersion | None) -> Basis:
     profile = effective(organisation.profile, site.profile if site else None)
     positions = [organisation.position, *([site.position] if site else [])]
@@ -223,3 +183,18 @@ def basis_at(registry: Registry, location_code: str | None, before: int) -> Basi
     if organisation is None:
         return unregistered
     return _basis(organisation, site)
+
+
+def place_of(state: IncidentState) -> tuple[str | None, int | None]:
+    """Where an incident is (its report's ``site.location_code``) and the position its
+    basis is read before: its report's, or its first event's while it has no report."""
+    for fact in state.facts:
+        if isinstance(fact.envelope.payload, IncidentReported):
+            return fact.envelope.payload.site.location_code, fact.position
+    return None, state.facts[0].position if state.facts else None
+
+
+def incident_basis(registry: Registry, state: IncidentState) -> Basis:
+    """The basis of a folded incident: the profile in force at its report."""
+    code, before = place_of(state)
+    return basis_at(registry, code, before if before is not None else 0)

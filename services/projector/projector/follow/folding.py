@@ -17,9 +17,9 @@ from contracts.profiles import STREAM_PREFIX, is_profile_stream
 from plumbing import caching
 from projector import projector_metrics as metrics
 from projector.domain.facts import from_record
-from projector.domain.models import Config, Folded, fold_more, models_of
+from projector.domain.models import Config, Folded, fold_more, models_of, placed
 from projector.follow import model_rows as store
-from projector.follow import tables
+from projector.follow import model_writes, tables
 from projector.follow.profile_follow import Profiles
 
 BATCH = 2000
@@ -92,6 +92,34 @@ async def _fold(
     return folded
 
 
+_PLACED = """
+SELECT incident_id FROM rm_status_g{g} WHERE organisation_id = any($1::text[])
+  AND ($2::int IS NULL OR (hashtext(incident_id) & 2147483647) % $3 = $2)
+"""
+
+
+async def _rejudged(
+    conn: asyncpg.Connection,
+    config: Config,
+    where: tuple[int, store.Partition | None],
+    changed: set[str],
+    folded: dict[str, Folded],
+    upto: int,
+) -> dict[str, Folded]:
+    """The incidents (of the partition) already placed at an organisation whose profile
+    changed, folded again: their ``basis = "latest"`` packs are judged anew."""
+    if not changed:
+        return {}
+    generation, partition = where
+    k, n = partition if partition is not None else (None, 1)
+    placed = await conn.fetch(_PLACED.format(g=generation), sorted(changed), k, n)
+    again = [r["incident_id"] for r in placed if r["incident_id"] not in folded]
+    if not again:
+        return {}
+    found = await store.facts_of(conn, again, upto)
+    return {incident: fold_more(None, facts, config) for incident, facts in found.items()}
+
+
 async def _profiles(
     conn: asyncpg.Connection,
     follow: Profiles,
@@ -142,7 +170,12 @@ async def step(
             continue
         await _profiles(conn, cache.profiles, rows, (after, upto), partition)
         folded = await _fold(conn, rows, upto, config, cache) if rows else {}
+        if any(p.basis == "latest" for p in config.packs):
+            changed = cache.profiles.changed(after, upto)
+            where = (generation, partition)
+            folded |= await _rejudged(conn, config, where, changed, folded, upto)
         now, registry = datetime.now(UTC), cache.profiles.registry
+        folded = {i: placed(f, registry) for i, f in folded.items()}  # kept with its basis
         models = {
             i: models_of(f, now=now, config=config, registry=registry, read=upto)
             for i, f in folded.items()
@@ -150,7 +183,7 @@ async def step(
         touched = {r["incident_id"].removeprefix(STREAM_PREFIX) for r in rows
                    if is_profile_stream(r["incident_id"])}  # fmt: skip
         profile_rows = cache.profiles.rows(sorted(touched), upto)
-        if await store.save(conn, generation, (name, after, upto), models, profile_rows):
+        if await model_writes.save(conn, generation, (name, after, upto), models, profile_rows):
             break
         cache.checkpoint = None  # moved under us: read it again, and the events after it
     cache.checkpoint = upto

@@ -69,6 +69,14 @@ class Profiles:
         head = await conn.fetchval("SELECT coalesce(max(position), 0) FROM events")
         await self.advance(conn, int(head))
 
+    def changed(self, after: int, upto: int) -> set[str]:
+        """The organisations whose profile (or a site's) changed in (``after``, ``upto``]."""
+        return {
+            key.partition("/")[0]
+            for key, positions in self._names.history.items()
+            if any(after < p <= upto for p in positions)
+        }
+
     def _note(self, fact: Fact) -> None:
         payload = fact.envelope.payload
         own = self._names

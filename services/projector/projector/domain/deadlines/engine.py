@@ -21,9 +21,10 @@ from contracts.events import (
 )
 from projector.domain.deadlines.applicability import pack_applies
 from projector.domain.deadlines.clock import Clock
+from projector.domain.deadlines.conditions import holds
 from projector.domain.deadlines.context import Context
 from projector.domain.deadlines.instances import View, instances, lead_of
-from projector.domain.deadlines.match import Facts, Hit, any_hits, holds
+from projector.domain.deadlines.match import Facts, Hit, any_hits
 from projector.domain.deadlines.model import Pack
 from projector.domain.deadlines.obligation import Evidence, Instance, Obligation, judge
 from projector.domain.deadlines.state import IncidentState, fold
@@ -128,6 +129,7 @@ def _obligation(view: View, inst: Instance, evidence: Evidence) -> Obligation:
         state=state,
         reason=reason,
         lead_time=lead,
+        fallback_start=inst.fallback,
     )
 
 

@@ -33,17 +33,33 @@ class Matcher(_Strict, frozen=True, kw_only=True):
     actor_role: tuple[str, ...] = ()
 
 
+class Fallback(Matcher, frozen=True, kw_only=True):
+    """Where a clock starts when its starting act never came: the first matching event's
+    time ``field`` (e.g. the report, for a plan whose clock runs from it)."""
+
+    field: tuple[str, ...] = ("occurred_at",)
+
+
 class Start(Matcher, frozen=True, kw_only=True):
     """Where a clock starts: a matching event's time ``field`` (the first of the listed
     fields that is set; ``occurred_at`` is the envelope's valid time), the satisfaction of
     another ``rule`` of the pack (chained stages), or the first time the incident reached
-    a response ``level``."""
+    a response ``level``; ``fallback`` when none of a limit's starts came."""
 
     field: tuple[str, ...] = ("occurred_at",)
     rule: str | None = None
     level: str | None = None
     which: Which = "first"
     after_rule: str | None = None
+    fallback: Fallback | None = None
+
+    def act(self) -> str:
+        """The starting act, in words."""
+        if self.rule is not None:
+            return f"rule {self.rule} met"
+        if self.level is not None:
+            return f"level {self.level} reached"
+        return " or ".join(self.event)
 
 
 class Limit(_Strict, frozen=True, kw_only=True):

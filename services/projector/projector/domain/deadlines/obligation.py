@@ -88,6 +88,8 @@ class Obligation(msgspec.Struct, frozen=True, kw_only=True):
     obligation, ``<pack>/<rule>#<position>`` for one opened by an event (a window), or
     ``<pack>/<rule>#<local YYYY-MM-DDTHH:MM>`` for a repeated one. ``due_at`` includes any
     paused time. ``pending``, ``due_soon`` and ``missed`` are judged at ``now``.
+    ``fallback_start`` says why the clock runs from a rule's fallback start (its starting
+    act never came), else None.
     """
 
     incident_id: str
@@ -105,6 +107,7 @@ class Obligation(msgspec.Struct, frozen=True, kw_only=True):
     state: State
     reason: str | None = None
     lead_time: timedelta = timedelta(0)
+    fallback_start: str | None = None
     basis_position: int | None = None
     basis: dict[str, str] = {}
 
@@ -117,6 +120,7 @@ class Instance(msgspec.Struct, frozen=True, kw_only=True):
     due: datetime
     opening: datetime | None = None
     next_anchor: Hit | None = None
+    fallback: str | None = None
 
 
 class Evidence(msgspec.Struct, frozen=True, kw_only=True):

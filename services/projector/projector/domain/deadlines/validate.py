@@ -59,6 +59,10 @@ def _start(rule: Rule, pack: Pack, s: Start, path: str) -> Iterator[tuple[str, s
             yield f"{path}.{key}", f"no other rule {target!r} in this pack"
     if s.level is not None and s.level not in set(Level):
         yield f"{path}.level", f"unknown level {s.level!r}"
+    if s.fallback is not None:
+        if not s.fallback.event:
+            yield f"{path}.fallback.event", "name the event the clock falls back to"
+        yield from _matcher(s.fallback, f"{path}.fallback", s.fallback.field)
 
 
 def _when(w: When) -> Iterator[tuple[str, str]]:
