@@ -12,20 +12,23 @@ from contracts.events.profile import EntityType, OrganisationProfile, Plan, Site
 from contracts.events.profile import Subjection as Regime
 
 REGISTRAR = Actor(id="registry-desk", role="registrar")
-CN = {"country": "CN", "timezone": "Asia/Chongqing"}
+CHONGQING = "Asia/Chongqing"
 
 ORGANISATIONS: dict[str, tuple[str, OrganisationProfile]] = {
     "rheinbank": ("Rheinbank AG", OrganisationProfile(
         entity_type=EntityType.CREDIT_INSTITUTION, country="DE", subdivision="HE",
         timezone="Europe/Berlin", subject_to=(Regime.DORA, Regime.GDPR))),
     "penghu-property": ("澎湖湾物业 Penghu Bay Property (Chongqing)", OrganisationProfile(
-        **CN, subject_to=(Regime.CN_WORK_SAFETY,), plans=(Plan.PROPERTY,))),
+        country="CN", timezone=CHONGQING, subject_to=(Regime.CN_WORK_SAFETY,),
+        plans=(Plan.PROPERTY,))),
     "sunflower-kg": ("向日葵幼儿园 Sunflower Kindergarten", OrganisationProfile(
-        **CN, subject_to=(Regime.CN_PUBLIC_HEALTH,), plans=(Plan.KINDERGARTEN,))),
+        country="CN", timezone=CHONGQING, subject_to=(Regime.CN_PUBLIC_HEALTH,),
+        plans=(Plan.KINDERGARTEN,))),
     "hotline-cc": ("热线呼叫中心 Hotline Call Centre", OrganisationProfile(
-        **CN, plans=(Plan.CALL_CENTRE,))),
+        country="CN", timezone=CHONGQING, plans=(Plan.CALL_CENTRE,))),
     "county-power": ("县供电公司 County Power Supply", OrganisationProfile(
-        **CN, subject_to=(Regime.INSURER,), plans=(Plan.POWER_95598, Plan.SERVICE_HALL))),
+        country="CN", timezone=CHONGQING, subject_to=(Regime.INSURER,),
+        plans=(Plan.POWER_95598, Plan.SERVICE_HALL))),
     "acme-us": ("Acme Industries Inc. (NYSE)", OrganisationProfile(
         country="US", subdivision="NY", timezone="America/New_York",
         subject_to=(Regime.SEC, Regime.OSHA))),
