@@ -65,7 +65,8 @@ def _show(sql: str, key: str, what: str) -> None:
         fields = {key: value for key, value in row.items() if key != "doc"}
         doc = row["doc"]
         doc = msgspec.json.decode(doc) if isinstance(doc, str | bytes) else doc
-        click.echo(msgspec.json.format(msgspec.json.encode(fields | {"profile": doc})).decode())
+        shown = fields | (doc if isinstance(doc, dict) else {"doc": doc})
+        click.echo(msgspec.json.format(msgspec.json.encode(shown)).decode())
 
 
 @click.group()
