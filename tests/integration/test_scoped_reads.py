@@ -153,3 +153,23 @@ async def test_a_scoped_admin_administers_no_tokens_and_reads_no_rejections(
     rejections = await ledger.get("/v1/rejections", admin)
     assert rejections.status_code == 200
     assert rejections.json()["items"] == []
+
+
+async def test_an_unscoped_admin_makes_scoped_tokens_over_http(ledger: Scoped) -> None:
+    admin = await ledger.token("admin", None)
+    made = await ledger.client.post(
+        "/v1/tokens",
+        json={"role": "clerk", "name": "a-estate desk", "organisation_id": "org-a",
+              "site_id": "a-estate"},
+        headers=admin,
+    )  # fmt: skip
+    assert made.status_code == 201, made.text
+    token = made.json()["token"]
+    assert (token["organisation_id"], token["site_id"]) == ("org-a", "a-estate")
+    clerk = {"Authorization": f"Bearer {made.json()['secret']}"}
+    assert _ids(await ledger.get("/v1/incidents", clerk)) == {ledger.incidents["A"][0]}
+    alone = await ledger.client.post(
+        "/v1/tokens", json={"role": "clerk", "name": "x", "site_id": "a-estate"}, headers=admin
+    )
+    assert alone.status_code == 400
+    assert "organisation_id" in alone.json()["detail"]

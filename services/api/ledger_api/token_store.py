@@ -75,7 +75,7 @@ def check_sources(role: str, sources: tuple[str, ...]) -> tuple[str, ...]:
 def check_scope(organisation_id: str | None, site_id: str | None) -> Scope | None:
     """The scope named, or None (unscoped); ``ValueError`` naming what is wrong."""
     if site_id is not None and organisation_id is None:
-        raise ValueError("a site is named with its organisation (--org with --site)")
+        raise ValueError("a site is named with its organisation (--org, organisation_id)")
     for name, value in (("organisation", organisation_id), ("site", site_id)):
         if value is not None and not _PROFILE_ID.match(value):
             raise ValueError(f"{name} {value!r} is not 1-59 of A-Z, a-z, 0-9, _ and -")
