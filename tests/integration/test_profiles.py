@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import asyncpg
+import msgspec
 import pytest
 from nats.aio.client import Client
 
@@ -238,3 +239,37 @@ def _chicago_site() -> list[Envelope]:
             occurred_at=datetime.now(UTC),
         )
     ]
+
+
+async def test_profiles_are_views_of_their_own_and_never_incidents(told: Ledger) -> None:
+    # Given a property company with two sites, then restated, and a second company that
+    # names one of the first one's site ids
+    first = await told.register(
+        "estates",
+        sites=("EST-1", "EST-2"),
+        country="CN",
+        timezone="Asia/Shanghai",
+        plans=("property",),
+    )
+    restated = await told.update(
+        "estates", country="CN", timezone="Asia/Shanghai", plans=("property", "call_centre")
+    )
+    await told.register("rival", sites=("EST-2",), country="CN", timezone="Asia/Shanghai")
+    # when the projector folds them
+    await told.fold(with_watch())
+    async with told.pool.acquire() as conn:
+        orgs = {r["organisation_id"]: r for r in await conn.fetch("SELECT * FROM organisations")}
+        sites = {r["site_id"]: r for r in await conn.fetch("SELECT * FROM sites")}
+        streams = await conn.fetchval(
+            r"SELECT count(*) FROM incident_status WHERE incident_id LIKE '\_org-%'"
+        )
+    # then each organisation is one row as last recorded, with the positions of its history
+    estates = msgspec.json.decode(orgs["estates"]["doc"])
+    assert orgs["estates"]["position"] == restated
+    assert estates["history"] == [first, restated]
+    assert estates["profile"]["plans"] == "property, call_centre"
+    # and a site id belongs to whoever registered it first: the rival's claim is refused
+    assert sites["EST-2"]["organisation_id"] == "estates"
+    assert msgspec.json.decode(orgs["rival"]["doc"])["refused_sites"] == ["EST-2"]
+    # and the profile streams never became incidents
+    assert streams == 0

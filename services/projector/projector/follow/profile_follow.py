@@ -105,9 +105,13 @@ class Profiles:
 
     def _org_row(self, org: str, basis: profiles.Basis, read: int) -> tuple[Any, ...]:
         history = [p for p in self._names.history.get(org, []) if p <= read]
-        mine = self._names.sites.get(org, {})
-        held = {s: profiles.basis_at(self.registry, s, read + 1) for s in mine}
-        refused = [s for s, b in held.items() if b.site_id == s and b.organisation_id != org]
+        refused = sorted(
+            {
+                r.site_id
+                for r in self.registry.refused
+                if r.organisation_id == org and r.position <= read
+            }
+        )
         doc = {"profile": basis.facts, "context": basis.context, "history": history,
                "refused_sites": refused}  # fmt: skip
         return org, self._names.names.get(org, org), history[-1], _encode(doc).decode()
