@@ -130,6 +130,8 @@ def _invalid(extra: Any, aliases: dict[str, str]) -> dict[str, Any]:
     names each parameter as the caller wrote it, and the list itself as ``errors``."""
     if isinstance(extra, dict) and "parameter" in extra:
         return {"parameter": extra["parameter"]}
+    if isinstance(extra, dict) and "code" in extra:  # a refusal naming its code and where
+        return {"code": extra["code"], "path": extra.get("path", "$")}
     if not isinstance(extra, list) or not extra:
         return {}
     errors = [

@@ -17,7 +17,23 @@ ROLES = ("publisher", "auditor", "clerk", "admin")
 PREFIX = "led_"
 MAX_SOURCES = 64  # what one append request to the sequencer carries with its events
 _SOURCE = re.compile(TOKEN_PATTERN)
-_COLUMNS = "token_id, name, role, created_at, revoked_at, sources"
+_COLUMNS = "token_id, name, role, created_at, revoked_at, sources, organisation_id, site_id"
+_PROFILE_ID = re.compile(r"^[A-Za-z0-9_-]{1,59}$")  # what an organisation or site id may be
+
+
+class Scope(msgspec.Struct, frozen=True):
+    """What a scoped token covers: one organisation's incidents, or one site's of it.
+    A token without a scope covers everything (a single-organisation deployment)."""
+
+    organisation_id: str
+    site_id: str | None = None
+
+    def covers(self, organisation_id: str | None, site_id: str | None) -> bool:
+        """Whether an incident placed at ``organisation_id``/``site_id`` is in scope (an
+        unregistered incident, placed nowhere, is in no scope)."""
+        if organisation_id != self.organisation_id:
+            return False
+        return self.site_id is None or site_id == self.site_id
 
 
 class TokenInfo(msgspec.Struct, frozen=True):
@@ -27,6 +43,8 @@ class TokenInfo(msgspec.Struct, frozen=True):
     created_at: datetime
     revoked_at: datetime | None
     sources: tuple[str, ...] = ()  # the sources a publisher token may publish as
+    organisation_id: str | None = None  # the scope: None for an unscoped token
+    site_id: str | None = None
 
 
 def hash_token(token: str) -> bytes:
@@ -54,6 +72,16 @@ def check_sources(role: str, sources: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted(set(sources)))
 
 
+def check_scope(organisation_id: str | None, site_id: str | None) -> Scope | None:
+    """The scope named, or None (unscoped); ``ValueError`` naming what is wrong."""
+    if site_id is not None and organisation_id is None:
+        raise ValueError("a site is named with its organisation (--org, organisation_id)")
+    for name, value in (("organisation", organisation_id), ("site", site_id)):
+        if value is not None and not _PROFILE_ID.match(value):
+            raise ValueError(f"{name} {value!r} is not 1-59 of A-Z, a-z, 0-9, _ and -")
+    return None if organisation_id is None else Scope(organisation_id, site_id)
+
+
 async def create(
     conn: asyncpg.Connection,
     *,
@@ -61,18 +89,21 @@ async def create(
     name: str,
     secret: str | None = None,
     sources: tuple[str, ...] = (),
+    scope: Scope | None = None,
 ) -> tuple[TokenInfo, str]:
     """A new token; ``ValueError`` naming what is wrong with ``role`` and ``sources``."""
     sources = check_sources(role, sources)
     secret = secret or new_secret()
     row = await conn.fetchrow(
-        "INSERT INTO api_tokens (token_id, name, role, token_hash, sources)"
-        f" VALUES ($1, $2, $3, $4, $5) RETURNING {_COLUMNS}",
+        "INSERT INTO api_tokens (token_id, name, role, token_hash, sources, organisation_id,"
+        f" site_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {_COLUMNS}",
         uuid.uuid4(),
         name,
         role,
         hash_token(secret),
         list(sources),
+        None if scope is None else scope.organisation_id,
+        None if scope is None else scope.site_id,
     )
     return _info(row), secret
 
@@ -115,14 +146,17 @@ class Holder(msgspec.Struct, frozen=True):
     name: str
     role: str
     sources: tuple[str, ...] = ()  # the sources a publisher token may publish as
+    scope: Scope | None = None  # None: unscoped, covers every incident
 
 
 async def holder_of(conn: asyncpg.Connection, secret: str) -> Holder | None:
     row = await conn.fetchrow(
-        "SELECT token_id, name, role, sources FROM api_tokens"
+        "SELECT token_id, name, role, sources, organisation_id, site_id FROM api_tokens"
         " WHERE token_hash = $1 AND revoked_at IS NULL",
         hash_token(secret),
     )
     if row is None:
         return None
-    return Holder(row["token_id"], row["name"], row["role"], tuple(row["sources"]))
+    org = row["organisation_id"]
+    scope = None if org is None else Scope(org, row["site_id"])
+    return Holder(row["token_id"], row["name"], row["role"], tuple(row["sources"]), scope)

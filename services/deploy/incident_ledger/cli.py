@@ -10,7 +10,7 @@ import click
 
 from contracts import scenarios
 from incident_ledger import publishing
-from incident_ledger.commands import audit_cli, credentials
+from incident_ledger.commands import audit_cli, credentials, profiles_cli
 from incident_ledger.commands import cli_context as context
 from incident_ledger.commands import rejections_cli as rejections
 from incident_ledger.stack import embedded
@@ -205,6 +205,8 @@ def simulate(
 
 main.add_command(credentials.token)
 main.add_command(credentials.keys)
+main.add_command(profiles_cli.org)
+main.add_command(profiles_cli.site)
 main.add_command(audit_cli.verify)
 main.add_command(audit_cli.export_command)
 main.add_command(rejections.rejections)

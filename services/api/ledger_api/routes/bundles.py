@@ -13,7 +13,7 @@ from litestar.params import QueryParameter
 
 from ledger.audit import bundle_reads as bundles
 from ledger.audit import export_files as audit_files
-from ledger_api import access, examples
+from ledger_api import access, examples, scoping
 from ledger_api.app_state import AppState
 from ledger_api.auth import Principal, roles
 from ledger_api.paging import IncidentPath
@@ -29,8 +29,12 @@ def _conflict(detail: str) -> HTTPException:
     return HTTPException(status_code=409, detail=detail, headers={"Retry-After": "1"})
 
 
-async def _gather(state: AppState, incident_id: str, since: int | None) -> bundles.Gathered:
+async def _gather(
+    state: AppState, who: Principal, incident_id: str, since: int | None
+) -> bundles.Gathered:
+    unknown = f"incident {incident_id!r} has no recorded events"
     async with state.pool.acquire() as conn:
+        await scoping.admit(conn, who, incident_id, unknown)
         try:
             gathered = await bundles.gather(conn, incident_id, since)
         except bundles.NotSignedYet as exc:
@@ -38,7 +42,7 @@ async def _gather(state: AppState, incident_id: str, since: int | None) -> bundl
         if not gathered.rows:
             if await conn.fetchval("SELECT 1 FROM events WHERE incident_id = $1", incident_id):
                 raise _conflict(f"incident {incident_id!r} is not covered by a checkpoint yet")
-            raise NotFoundException(f"incident {incident_id!r} has no recorded events")
+            raise NotFoundException(unknown)
     if since is not None and since > gathered.checkpoint.size:
         raise _conflict(
             f"since: the latest checkpoint covers {gathered.checkpoint.size} records, fewer"
@@ -59,7 +63,7 @@ async def bundle(
     key: note.Signer | None = state.claim_key
     if key is None:
         raise ServiceUnavailableException("bundles are signed: set LEDGER_AUDIT_KEY_FILE")
-    gathered = await _gather(state, incident_id, since)
+    gathered = await _gather(state, request.user, incident_id, since)
     async with state.pool.acquire() as conn:
         await access.record(conn, request, "bundle", incident_id)
     signed = gathered.checkpoint

@@ -11,7 +11,7 @@ from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import QueryParameter
 
-from ledger_api import examples, moments
+from ledger_api import examples, moments, scoping
 from ledger_api.auth import READERS, roles
 from ledger_api.consistency import reads
 from ledger_api.disclosure import disclosed
@@ -82,12 +82,14 @@ async def incident_deadlines(
     request: Request[Any, Any, Any],
     incident_id: IncidentPath,
 ) -> Board:
+    unknown = f"incident {incident_id!r} is not known"
     async with reads(request).acquire() as conn:
+        await scoping.admit(conn, request.user, incident_id, unknown)
         known = await conn.fetchval(
             "SELECT 1 FROM incident_status WHERE incident_id = $1", incident_id
         )
         if not known:
-            raise NotFoundException(f"incident {incident_id!r} is not known")
+            raise NotFoundException(unknown)
         items = await of_incident(conn, incident_id)
     return Board(disclosed(request.user, items, list[Obligation]))
 
@@ -121,6 +123,7 @@ async def board(
         where.add("(s.doc->>'site_name' = {0} OR s.doc->>'location_code' = {0})", site)
     if kind:
         where.add("s.kind = any({})", kind)
+    scoping.narrow(where, request.user)
     if cursor:
         due, incident, ref = decode_cursor(cursor, 3)
         where.add("(d.due_at, d.incident_id, d.ref) > ({}, {}, {})", instant(due), incident, ref)

@@ -5,7 +5,8 @@ Whatever the body is, the answer is a 4xx naming what is wrong, never a 5xx: a b
 is not UTF-8 JSON, nests deeper than any event may, or is not objects is refused whole
 (400); each event is judged by the sequencer (422 or, in a batch, 207), an event too large
 to carry included (``oversize``, sent as its first bytes so that its rejection is
-recorded)."""
+recorded). A publisher token scoped to an organisation appends only within it: a request
+holding any event outside is refused whole, 403 ``out_of_scope`` (``append_scope``)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from contracts.outcomes import (
     Recorded,
     Rejected,
 )
-from ledger_api import append_schema, consistency, receipts
+from ledger_api import append_schema, append_scope, consistency, receipts
 from ledger_api.auth import Principal, roles
 from ledger_api.problems import problems
 
@@ -163,7 +164,11 @@ async def append_events(
         bool, QueryParameter(description="wait up to 5 s for inclusion proofs")
     ] = False,
 ) -> Response[Results]:
-    wanted = carried(split(await request.body()), list(request.user.sources))
+    items = split(await request.body())
+    if request.user.scope is not None:
+        async with state.pool.acquire() as conn:
+            await append_scope.check(conn, request.user.scope, items)
+    wanted = carried(items, list(request.user.sources))
     outcomes: list[Outcome] = []
     for run in chunks(wanted, int(state.nats.max_payload)):
         outcomes += await _request(state, run)

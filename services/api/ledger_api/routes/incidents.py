@@ -10,7 +10,7 @@ from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, QueryParameter
 
-from ledger_api import examples, moments
+from ledger_api import examples, moments, scoping
 from ledger_api.auth import READERS, roles
 from ledger_api.consistency import reads
 from ledger_api.disclosure import disclosed
@@ -114,6 +114,7 @@ async def list_incidents(
     if after and before and after >= before:
         raise BadParameter("occurred_to", "must be later than occurred_from")
     where = _filters(status, kind, site, severity, after, before, has_missed_deadlines, q)
+    scoping.narrow(where, request.user)
     if cursor:
         occurred, incident = decode_cursor(cursor, 2)
         where.add(f"({OCCURRED}, s.incident_id) < ({{}}, {{}})", instant(occurred), incident)
@@ -133,12 +134,14 @@ async def list_incidents(
     summary="An incident's current status and deadlines",
 )
 async def incident(request: Request[Any, Any, Any], incident_id: IncidentPath) -> IncidentDetail:
+    unknown = f"incident {incident_id!r} is not known"
     async with reads(request).acquire() as conn:
+        await scoping.admit(conn, request.user, incident_id, unknown)
         doc = await conn.fetchval(
             "SELECT doc FROM incident_status WHERE incident_id = $1", incident_id
         )
         if doc is None:
-            raise NotFoundException(f"incident {incident_id!r} is not known")
+            raise NotFoundException(unknown)
         items = await deadlines.of_incident(conn, incident_id)
     return IncidentDetail(
         disclosed(request.user, msgspec.json.decode(doc), IncidentStatus),

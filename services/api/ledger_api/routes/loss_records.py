@@ -161,7 +161,7 @@ async def loss_run(
     claimant (redacted for clerks), carrier, policy, coverage, status, paid, reserve,
     incurred (paid + reserve), recovered and net incurred, in the claim's currency; then
     totals per currency. Amounts are in currency units in CSV and XLSX, minor units in JSON."""
-    today = datetime.now(UTC).date()
+    today, scope = datetime.now(UTC).date(), request.user.scope
     asked = _check(valuation_date, loss_from, loss_to, as_of)
     query = lossrun.Query(
         as_of=asked.as_of,
@@ -171,6 +171,8 @@ async def loss_run(
         carrier=carrier,
         policy=policy,
         redact=not sees_personal_data(request.user),
+        organisation_id=None if scope is None else scope.organisation_id,
+        site_id=None if scope is None else scope.site_id,
     )
     valued = asked.as_of.date() if asked.as_of else asked.valuation_date or today
     header = lossrun.Header(state.insured, carrier or "all", policy or "all", valued)

@@ -17,7 +17,7 @@ from litestar.exceptions import HTTPException, NotFoundException, ValidationExce
 from litestar.params import QueryParameter
 
 from ledger.audit import tile_proofs as proofs
-from ledger_api import examples
+from ledger_api import examples, scoping
 from ledger_api.auth import roles
 from ledger_api.consistency import reads
 from ledger_api.problems import problems
@@ -94,9 +94,9 @@ async def inclusion(
 ) -> InclusionProof:
     async with reads(request).acquire() as conn:
         row = await conn.fetchrow(
-            "SELECT position, record FROM events WHERE event_id = $1", event_id
+            "SELECT position, record, incident_id FROM events WHERE event_id = $1", event_id
         )
-        if row is None:
+        if row is None or not await scoping.covers(conn, request.user, row["incident_id"]):
             raise NotFoundException(f"no event {event_id} is recorded")
         position = int(row["position"])
         tree_size, note = await _covering(conn, position, size)

@@ -1,7 +1,9 @@
 """``GET /v1/rejections``: the events the ledger refused, read back from the rejection
 stream, oldest first. Admins see every source's; a publisher only its own sources'
-(``Holder.sources``). The records carry the bytes as received, so each read is in the
-access log, and nothing of them is ever logged."""
+(``Holder.sources``). Rejections carry a source, not an organisation (a refused event may
+name none), so a token scoped to an organisation reads only its own sources', and a
+scoped admin, having none, reads none. The records carry the bytes as received, so each
+read is in the access log, and nothing of them is ever logged."""
 
 from __future__ import annotations
 
@@ -28,8 +30,8 @@ class Rejections(msgspec.Struct, frozen=True):
 
 
 def _sources(who: Principal, source: str | None) -> tuple[str, ...]:
-    """The sources ``who`` may read, narrowed to ``source``; () for an admin: all."""
-    if who.role == "admin":
+    """The sources ``who`` may read, narrowed to ``source``; () for an unscoped admin: all."""
+    if who.role == "admin" and who.scope is None:
         return () if source is None else (source,)
     if source is None:
         return who.sources
@@ -74,8 +76,8 @@ async def rejections(
             await access.record(conn, request, "rejections", str(source), status=403)
         raise
     query = rejection_log.Query(sources=sources, code=code, since=since_at, after=after)
-    if request.user.role != "admin" and not query.sources:
-        return Rejections([])  # a publisher token bound to no source
+    if (request.user.role != "admin" or request.user.scope) and not query.sources:
+        return Rejections([])  # a token bound to no source
     async with state.pool.acquire() as conn:
         await access.record(conn, request, "rejections", source or "all")
     found, last = await _page(state, query, limit)

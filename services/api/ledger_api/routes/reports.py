@@ -11,7 +11,7 @@ from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, QueryParameter
 
-from ledger_api import access, examples
+from ledger_api import access, examples, scoping
 from ledger_api.app_state import AppState
 from ledger_api.auth import READERS, Principal, roles, sees_personal_data
 from ledger_api.disclosure import disclosed
@@ -29,10 +29,14 @@ ORDER BY position
 """
 
 
+def _unknown(incident_id: str) -> str:
+    return f"incident {incident_id!r} has no recorded events"
+
+
 async def facts_of(conn: asyncpg.Connection, incident_id: str) -> list[Fact]:
     rows = await conn.fetch(_FACTS, incident_id)
     if not rows:
-        raise NotFoundException(f"incident {incident_id!r} has no recorded events")
+        raise NotFoundException(_unknown(incident_id))
     return [from_record(r["position"], r["version"], r["recorded_at"], r["record"]) for r in rows]
 
 
@@ -69,6 +73,7 @@ async def report(
 ) -> Response[Any]:
     pack = _pack(state.projector, policy, stage)
     async with state.pool.acquire() as conn:
+        await scoping.admit(conn, request.user, incident_id, _unknown(incident_id))
         facts = disclosed(request.user, await facts_of(conn, incident_id))
         registry, read = await state.profiles.at(conn, None)
         await access.record(conn, request, "report", incident_id)
@@ -95,13 +100,14 @@ async def claim_pack(
     request: Request[Principal, Any, Any], state: AppState, incident_id: IncidentPath
 ) -> Response[bytes]:
     async with state.pool.acquire() as conn:
+        await scoping.admit(conn, request.user, incident_id, _unknown(incident_id))
         rows = await conn.fetch(
             "SELECT position, version, source, recorded_at, record, hash, prev_hash"
             " FROM events WHERE incident_id = $1 ORDER BY position",
             incident_id,
         )
         if not rows:
-            raise NotFoundException(f"incident {incident_id!r} has no recorded events")
+            raise NotFoundException(_unknown(incident_id))
         profiles = await state.profiles.at(conn, None)
         await access.record(conn, request, "claim_pack", incident_id)
     personal = sees_personal_data(request.user)

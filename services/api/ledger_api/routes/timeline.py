@@ -23,7 +23,7 @@ from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery
 
-from ledger_api import access, app_state, consistency, examples, moments
+from ledger_api import access, app_state, consistency, examples, moments, scoping
 from ledger_api.app_state import AppState
 from ledger_api.auth import Principal, header, roles
 from ledger_api.paging import IncidentPath
@@ -121,8 +121,13 @@ async def _answer(
     request: Request[Principal, Any, Any], incident_id: str, as_of: datetime | None,
     lang: Language,
 ) -> Answer | None:  # fmt: skip
-    """A current timeline kept since the positions last moved, or the timeline read now."""
+    """A current timeline kept since the positions last moved, or the timeline read now
+    (None for an incident unknown or outside the token's scope)."""
     state, pool = app_state.of(request), consistency.reads(request)
+    if request.user.scope is not None:
+        async with pool.acquire() as conn:
+            if not await scoping.covers(conn, request.user, incident_id):
+                return None
     seen, now = await state.positions.current(pool), datetime.now(UTC)
     if as_of is None and (kept := state.answers.get(incident_id, lang, seen, now)):
         return kept

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Request, delete, get, post
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import NotFoundException, PermissionDeniedException, ValidationException
 from litestar.params import JSONBody, PathParameter
 
 from ledger_api import access, examples
@@ -29,6 +29,16 @@ class NewToken(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     sources: Annotated[list[str], msgspec.Meta(max_length=tokens.MAX_SOURCES)] = msgspec.field(
         default_factory=list
     )
+    # The scope: an organisation, and optionally one of its sites (none: unscoped).
+    organisation_id: str | None = None
+    site_id: str | None = None
+
+
+def _unscoped(who: Principal) -> None:
+    """Tokens are administered by unscoped admins only: a scoped one could otherwise make
+    itself a token wider than its own."""
+    if who.scope is not None:
+        raise PermissionDeniedException("a token scoped to an organisation administers no tokens")
 
 
 class Created(msgspec.Struct, frozen=True):
@@ -42,7 +52,8 @@ class Tokens(msgspec.Struct, frozen=True):
 
 @get("/v1/tokens", opt=roles("admin"), tags=["tokens"], summary="Every token",
      responses=problems(401, 403) | examples.ok(Tokens, {"items": [_INFO]}))  # fmt: skip
-async def list_tokens(state: AppState) -> Tokens:
+async def list_tokens(request: Request[Principal, Any, Any], state: AppState) -> Tokens:
+    _unscoped(request.user)
     async with state.pool.acquire() as conn:
         return Tokens(await tokens.listing(conn))
 
@@ -52,12 +63,16 @@ async def list_tokens(state: AppState) -> Tokens:
 async def create_token(
     request: Request[Principal, Any, Any], state: AppState, data: JSONBody[NewToken]
 ) -> Created:
+    _unscoped(request.user)
     try:
         sources = tokens.check_sources(data.role, tuple(data.sources))
+        scope = tokens.check_scope(data.organisation_id, data.site_id)
     except ValueError as exc:
         raise ValidationException(str(exc)) from None
     async with state.pool.acquire() as conn:
-        info, secret = await tokens.create(conn, role=data.role, name=data.name, sources=sources)
+        info, secret = await tokens.create(
+            conn, role=data.role, name=data.name, sources=sources, scope=scope
+        )
         await access.record(conn, request, "token_create", str(info.token_id), status=201)
     return Created(info, secret)
 
@@ -69,6 +84,7 @@ async def revoke_token(
     state: AppState,
     token_id: Annotated[uuid.UUID, PathParameter(description="the token's id")],
 ) -> None:
+    _unscoped(request.user)
     async with state.pool.acquire() as conn:
         if not await tokens.revoke(conn, token_id):
             raise NotFoundException(f"no active token {token_id}")

@@ -28,15 +28,21 @@ def token() -> None:
     metavar="SOURCE",
     help="A source the publisher may publish as (repeatable; required for publishers).",
 )
-def token_create(role: str, name: str, sources: tuple[str, ...]) -> None:
+@click.option("--org", help="Scope the token to this organisation's incidents (default: all).")
+@click.option("--site", help="Scope the token to this site of --org.")
+def token_create(
+    role: str, name: str, sources: tuple[str, ...], org: str | None, site: str | None
+) -> None:
     try:
         tokens.check_sources(role, sources)
+        scope = tokens.check_scope(org, site)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     info, secret = with_db(
-        settings(), lambda c: tokens.create(c, role=role, name=name, sources=sources)
+        settings(),
+        lambda c: tokens.create(c, role=role, name=name, sources=sources, scope=scope),
     )
-    click.echo(f"{info.token_id}  {info.role}  {info.name}{_sources(info)}")
+    click.echo(f"{info.token_id}  {info.role}  {info.name}{_sources(info)}{_scope(info)}")
     click.echo(secret)
     click.echo("Keep the token now: only its hash is stored.", err=True)
 
@@ -45,11 +51,19 @@ def token_create(role: str, name: str, sources: tuple[str, ...]) -> None:
 def token_list() -> None:
     for info in with_db(settings(), tokens.listing):
         revoked = f"revoked {info.revoked_at:%Y-%m-%d %H:%M}" if info.revoked_at else "active"
-        click.echo(f"{info.token_id}  {info.role:9}  {revoked:24}  {info.name}{_sources(info)}")
+        held = f"{info.name}{_sources(info)}{_scope(info)}"
+        click.echo(f"{info.token_id}  {info.role:9}  {revoked:24}  {held}")
 
 
 def _sources(info: tokens.TokenInfo) -> str:
     return f"  (sources: {', '.join(info.sources)})" if info.sources else ""
+
+
+def _scope(info: tokens.TokenInfo) -> str:
+    if info.organisation_id is None:
+        return ""
+    site = f", site {info.site_id}" if info.site_id else ""
+    return f"  (organisation {info.organisation_id}{site})"
 
 
 @token.command("revoke")

@@ -10,9 +10,10 @@ import click
 import msgspec
 from nats.aio.client import Client
 
+from contracts.profiles import is_profile_stream
 from contracts.publisher import Publisher
 from contracts.topology import Topology
-from incident_ledger import demo
+from incident_ledger import demo, demo_profiles
 from incident_ledger import signer_wiring as signing
 from incident_ledger.runtime import COMPONENTS, serve
 from incident_ledger.stack import embedded
@@ -78,9 +79,10 @@ async def _publish_demo(nc: Client, topology: Topology, publishers: dict[str, st
     finally:
         if own:
             await conn.close()
-    incidents = sorted({e.incident_id for e in events})
+    incidents = sorted({e.incident_id for e in events if not is_profile_stream(e.incident_id)})
     click.echo(
-        f"  Demo: published {len(events)} events of {len(incidents)} incidents, e.g. {incidents[0]}"
+        f"  Demo: published {len(events)} events: {len(demo_profiles.ORGANISATIONS)} organisations"
+        f" and their sites, {len(incidents)} incidents, e.g. {incidents[0]}"
     )
 
 

@@ -20,6 +20,7 @@ from contracts.events import ClaimOpened, ClaimUpdated, IncidentReported, LossRe
 from contracts.personal import redact
 from projector.domain import losses
 from projector.domain.facts import from_record
+from projector.views.scoped import IN_SCOPE
 from projector.views.summaries import money
 
 PREFETCH = 2000
@@ -40,6 +41,8 @@ class Query(msgspec.Struct, frozen=True, kw_only=True):
     carrier: str | None = None
     policy: str | None = None
     redact: bool = True
+    organisation_id: str | None = None  # a scoped reader's: only incidents placed there
+    site_id: str | None = None
 
     def end_of_valuation(self) -> datetime | None:
         if self.as_of is not None:
@@ -68,26 +71,36 @@ class Header(msgspec.Struct, frozen=True):
 async def rows(conn: asyncpg.Connection, query: Query) -> AsyncIterator[losses.LossRunRow]:
     """The run's rows, in incident order; ``conn`` must be in a transaction (cursor)."""
     then = query.end_of_valuation()
-    books = _books_now(conn) if then is None else _books_then(conn, then)
+    scope = (query.organisation_id, query.site_id)
+    books = _books_now(conn, scope) if then is None else _books_then(conn, then, scope)
     async for book in books:
         for row in losses.loss_run_rows(book):
             if query.keeps(row):
                 yield redact(row) if query.redact else row
 
 
-async def _books_now(conn: asyncpg.Connection) -> AsyncIterator[losses.LossBook]:
-    sql = "SELECT doc FROM losses WHERE doc->'claims' <> '{}'::jsonb ORDER BY incident_id"
-    async for record in conn.cursor(sql, prefetch=PREFETCH):
+Scope = tuple[str | None, str | None]
+
+
+async def _books_now(conn: asyncpg.Connection, scope: Scope) -> AsyncIterator[losses.LossBook]:
+    sql = (
+        "SELECT doc FROM losses WHERE doc->'claims' <> '{}'::jsonb"
+        f" AND {IN_SCOPE.format(o='$1', s='$2')} ORDER BY incident_id"
+    )
+    async for record in conn.cursor(sql, *scope, prefetch=PREFETCH):
         yield _decode_book(record["doc"])
 
 
-async def _books_then(conn: asyncpg.Connection, then: datetime) -> AsyncIterator[losses.LossBook]:
+async def _books_then(
+    conn: asyncpg.Connection, then: datetime, scope: Scope
+) -> AsyncIterator[losses.LossBook]:
     sql = (
         "SELECT incident_id, position, version, recorded_at, record FROM events"
-        " WHERE type = any($1) AND recorded_at <= $2 ORDER BY incident_id, position"
+        f" WHERE type = any($1) AND recorded_at <= $2 AND {IN_SCOPE.format(o='$3', s='$4')}"
+        " ORDER BY incident_id, position"
     )
     current: list[Any] = []
-    async for r in conn.cursor(sql, _TYPES, then, prefetch=PREFETCH):
+    async for r in conn.cursor(sql, _TYPES, then, *scope, prefetch=PREFETCH):
         if current and current[-1].incident_id != r["incident_id"]:
             if book := losses.fold(current):
                 yield book

@@ -17,13 +17,14 @@ import asyncpg
 from contracts.personal import personal_fields
 from projector.domain.losses import LossRunRow
 from projector.views import lossrun
+from projector.views.scoped import IN_SCOPE
 
 _AMOUNT = """CASE WHEN currency IN ('JPY', 'KRW', 'VND', 'CLP', 'ISK') THEN {0}::text
   ELSE ({0}::numeric / 100)::numeric(30, 2)::text END"""
 _WHERE = """
 WHERE ({0}::text IS NULL OR insurer = {0}) AND ({1}::text IS NULL OR policy_number = {1})
   AND ({2}::date IS NULL OR date_of_loss >= {2}) AND ({3}::date IS NULL OR date_of_loss <= {3})
-"""
+  AND """ + IN_SCOPE.format(o="{4}", s="{5}")
 _TEXT = (
     "incident_id", "claim_number", "date_of_loss", "date_reported", "kind", "location_code",
     "claimant", "insurer", "policy_number", "coverage", "status",
@@ -42,19 +43,20 @@ SELECT {", ".join(_shown(c) for c in _TEXT)},
   {_AMOUNT.format("paid_minor")}, {_AMOUNT.format("reserve_minor")},
   {_AMOUNT.format("incurred_minor")}, {_AMOUNT.format("recovered_minor")},
   {_AMOUNT.format("net_minor")}, currency
-FROM claims {_WHERE.format("$2", "$3", "$4", "$5")}
+FROM claims {_WHERE.format("$2", "$3", "$4", "$5", "$6", "$7")}
 ORDER BY incident_id, claim_number
 """
 _TOTALS = f"""
 SELECT currency, count(*) AS claims, sum(paid_minor) AS paid, sum(reserve_minor) AS reserve,
   sum(incurred_minor) AS incurred, sum(recovered_minor) AS recovered, sum(net_minor) AS net
-FROM claims {_WHERE.format("$1", "$2", "$3", "$4")}
+FROM claims {_WHERE.format("$1", "$2", "$3", "$4", "$5", "$6")}
 GROUP BY 1
 """
 
 
 def _args(query: lossrun.Query) -> list[object]:
-    return [query.carrier, query.policy, query.loss_from, query.loss_to]
+    return [query.carrier, query.policy, query.loss_from, query.loss_to,
+            query.organisation_id, query.site_id]  # fmt: skip
 
 
 async def run(
