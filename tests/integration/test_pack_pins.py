@@ -46,7 +46,7 @@ async def test_changed_rules_under_an_applied_version_are_refused(
     conn: asyncpg.Connection, tmp_path: Path
 ) -> None:
     await packpins.vet(conn, dora(tmp_path))
-    with pytest.raises(PackError, match=r"pack 'dora' version '2025\.1' was applied before"):
+    with pytest.raises(PackError, match=r"pack 'dora' version '2025\.2' was applied before"):
         await packpins.vet(conn, dora(tmp_path, 'within = "4h"', 'within = "5h"'))
 
 
@@ -54,11 +54,11 @@ async def test_a_new_version_is_pinned_beside_the_old(
     conn: asyncpg.Connection, tmp_path: Path
 ) -> None:
     await packpins.vet(conn, dora(tmp_path))
-    bumped = dora(tmp_path, 'version = "2025.1"', 'version = "2026.1"')
+    bumped = dora(tmp_path, 'version = "2025.2"', 'version = "2026.1"')
     changed = msgspec.structs.replace(bumped.packs[0], title="DORA, revised")
     await packpins.vet(conn, Config([changed]))
     versions = await conn.fetch("SELECT version FROM policy_packs ORDER BY version")
-    assert [r["version"] for r in versions] == ["2025.1", "2026.1"]
+    assert [r["version"] for r in versions] == ["2025.2", "2026.1"]
 
 
 async def test_a_pinned_version_cannot_be_edited_or_removed(

@@ -20,14 +20,14 @@ from typing import Any
 
 import msgspec
 
-from projector.domain.deadlines import Context, IncidentState, Obligation, Pack
-from projector.domain.deadlines.match import holds
+from projector.domain.deadlines import Considered, Obligation, considered
 from projector.domain.deadlines.obligation import OPEN
 
 Judged = tuple[Obligation, str]
 """An obligation and its state at the moment of reading."""
 
 _BASIS = ("basis_position", "basis")
+__all__ = ["Considered", "Filters", "Judged", "considered", "item", "ordered"]
 
 
 class Filters(msgspec.Struct, frozen=True, kw_only=True):
@@ -53,16 +53,6 @@ class Filters(msgspec.Struct, frozen=True, kw_only=True):
         )
 
 
-class Considered(msgspec.Struct, frozen=True, kw_only=True):
-    """One rule of one pack judged for an incident: whether it applies, and why."""
-
-    pack_id: str
-    pack_version: str
-    rule: str
-    applies: bool
-    why: str
-
-
 def ordered(found: Iterable[Judged]) -> list[Judged]:
     """Open obligations first, soonest due first; then the closed ones, by due time."""
     return sorted(found, key=lambda j: (j[1] not in OPEN, j[0].due_at, j[0].ref))
@@ -81,22 +71,3 @@ def item(judged: Judged, *, explain: bool = False) -> dict[str, Any]:
         start = {"position": obligation.anchor_position, "type": obligation.anchor_type, "at": at}
     lead = int(obligation.lead_time.total_seconds())
     return shown | {"state": state, "lead_seconds": lead, "start": start}
-
-
-def considered(state: IncidentState, packs: Iterable[Pack], context: Context) -> list[Considered]:
-    """Every rule of ``packs`` judged for the folded incident ``state``.
-
-    Until the profile registry judges applicability (``deadlines.considered``: which
-    packs the profile subjects the incident to, and which condition of a rule failed),
-    a rule applies when its ``when`` holds under the deployment's context."""
-    return [
-        Considered(
-            pack_id=pack.id,
-            pack_version=pack.version,
-            rule=rule.id,
-            applies=(applies := holds(rule.when, state, context)),
-            why="its conditions hold" if applies else "its conditions do not hold",
-        )
-        for pack in packs
-        for rule in pack.rules
-    ]

@@ -21,7 +21,7 @@ start = { event = "incident.reported.v1" }
 within = "4h"
 satisfied_by = { event = "report.filed.v1", match = { regime = "dora" } }
 """
-HEADER = 'id = "dora"\nversion = "1"\ntitle = "t"\n'
+HEADER = 'id = "dora"\nversion = "1"\ntitle = "t"\nsubject = "dora"\n'
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -84,3 +84,42 @@ def test_given_broken_toml_then_the_file_is_named(tmp_path: Path) -> None:
 def test_given_two_rules_with_one_id_then_the_duplicate_is_named(tmp_path: Path) -> None:
     with pytest.raises(PackError, match=re.escape('rule "initial": field "id": duplicate')):
         load_pack(write(tmp_path, HEADER + GOOD_RULE + GOOD_RULE))
+
+
+@pytest.mark.parametrize(
+    ("applies", "field", "message"),
+    [
+        ("", "subject", "give exactly one of subject (a regime) or plan"),
+        ('subject = "dora"\nplan = "property"\n', "subject", "give exactly one of"),
+        ('subject = "fda"\n', "subject", "unknown subject 'fda'; known: cn_cyber"),
+        ('plan = "canteen"\n', "plan", "unknown plan 'canteen'; known: call_centre"),
+    ],
+)
+def test_given_a_pack_that_does_not_say_whom_it_concerns_then_refused(
+    tmp_path: Path, applies: str, field: str, message: str
+) -> None:
+    header = 'id = "dora"\nversion = "1"\ntitle = "t"\n' + applies
+    with pytest.raises(PackError, match=re.escape(f'dora.toml: pack: field "{field}": {message}')):
+        load_pack(write(tmp_path, header + GOOD_RULE))
+
+
+def test_given_a_fallback_start_then_it_is_checked_like_any_start(tmp_path: Path) -> None:
+    rule = GOOD_RULE.replace(
+        'start = { event = "incident.reported.v1" }',
+        'start = { level = "major", fallback = "incident.vanished.v1" }',
+    )
+    expected = 'rule "initial": field "start[0].fallback.event[0]": unknown event type'
+    with pytest.raises(PackError, match=re.escape(expected)):
+        load_pack(write(tmp_path, HEADER + rule))
+    fine = rule.replace("incident.vanished.v1", "incident.reported.v1")
+    start = load_pack(write(tmp_path, HEADER + fine)).rules[0].start[0]
+    assert start.fallback is not None
+    assert start.fallback.event == ("incident.reported.v1",)
+
+
+def test_given_a_basis_then_it_is_report_or_latest(tmp_path: Path) -> None:
+    assert load_pack(write(tmp_path, HEADER + GOOD_RULE)).basis == "report"
+    latest = load_pack(write(tmp_path, HEADER + 'basis = "latest"\n' + GOOD_RULE))
+    assert latest.basis == "latest"
+    with pytest.raises(PackError, match=re.escape('dora.toml: pack: field "basis"')):
+        load_pack(write(tmp_path, HEADER + 'basis = "whenever"\n' + GOOD_RULE))

@@ -24,8 +24,15 @@ class Context(msgspec.Struct, frozen=True, kw_only=True):
         operator_class: CN cyber-incident reporting class: ``cii`` (critical information
             infrastructure, 1 h), ``state_organ`` (central and state organs, 2 h) or
             ``other`` (4 h).
-        subject_to: regimes the deployment is subject to that the catalogue's ``Regime``
-            tags lack, e.g. ``sec``, ``osha``, ``hipaa``.
+        subject_to: regimes the organisation is subject to (``dora``, ``sec``, …): the
+            packs whose ``subject`` it names apply.
+        plans: emergency plans the organisation or site has adopted (``property``, …):
+            the packs whose ``plan`` it names apply.
+        restricted: built from a profile (``projector.domain.profiles``): only the packs
+            ``subject_to`` and ``plans`` name apply. A Context built by hand leaves it
+            ``False``: every pack applies, except that a regime the log's classification
+            cannot name (``sec``, ``osha``, ``hipaa``) still needs ``subject_to``
+            (``projector.domain.deadlines.applicability``).
         noon_rule_disapplied: the competent authority disapplied DORA's noon rule
             (CDR 2025/301 Art. 5(6)).
         params: per-pack parameter overrides, keyed ``<pack>.<param>`` or
@@ -41,6 +48,8 @@ class Context(msgspec.Struct, frozen=True, kw_only=True):
     site_class: str = "urban"
     operator_class: str = "other"
     subject_to: tuple[str, ...] = ()
+    plans: tuple[str, ...] = ()
+    restricted: bool = False
     noon_rule_disapplied: bool = False
     params: dict[str, str] = {}
 
@@ -52,6 +61,6 @@ class Context(msgspec.Struct, frozen=True, kw_only=True):
 
 CONTEXT_FIELDS = frozenset(
     {"entity_type", "timezone", "country", "subdivision", "site_class", "operator_class"}
-    | {"subject_to"}
+    | {"subject_to", "plans"}
 )
 """The Context fields a ``when.context`` condition may name."""

@@ -20,10 +20,12 @@ from contracts.events import (
     IncidentCancelled,
     NoteAdded,
 )
+from projector.domain.deadlines.applicability import pack_applies
 from projector.domain.deadlines.clock import Clock
+from projector.domain.deadlines.conditions import holds
 from projector.domain.deadlines.context import Context
 from projector.domain.deadlines.instances import View, instances, lead_of
-from projector.domain.deadlines.match import Facts, Hit, any_hits, holds
+from projector.domain.deadlines.match import Facts, Hit, any_hits
 from projector.domain.deadlines.model import Pack
 from projector.domain.deadlines.obligation import (
     Evidence,
@@ -134,6 +136,7 @@ def _obligation(view: View, inst: Instance, evidence: Evidence) -> Obligation:
         state=state,
         reason=reason,
         lead_time=lead,
+        fallback_start=inst.fallback,
         **_explanation(view, inst, evidence, due),
     )
 
@@ -168,31 +171,58 @@ def _rule_obligations(view: View) -> list[Obligation]:
     return result
 
 
+def judged_under(pack: Pack, context: Context, latest: Context | None) -> Context:
+    """The context ``pack`` is judged with: ``latest`` for a ``basis = "latest"`` pack."""
+    return latest if pack.basis == "latest" and latest is not None else context
+
+
 def obligations(
-    state: IncidentState, packs: Iterable[Pack], *, now: datetime, context: Context
+    state: IncidentState,
+    packs: Iterable[Pack],
+    *,
+    now: datetime,
+    context: Context,
+    latest: Context | None = None,
 ) -> list[Obligation]:
-    """Every obligation of the folded incident under ``packs``, judged at ``now``."""
+    """Every obligation of the folded incident under the ``packs`` that apply, judged at
+    ``now``. ``context`` is the profile at the incident's report, ``latest`` the one in
+    force when read (for ``basis = "latest"`` packs; None: ``context``)."""
     result: list[Obligation] = []
     facts = Facts(state.facts)
     for pack in packs:
-        clock = clock_for(pack, context)
-        for rule in pack.rules:
-            if holds(rule.when, state, context):
-                view = View(
-                    state=state,
-                    facts=facts,
-                    pack=pack,
-                    rule=rule,
-                    clock=clock,
-                    context=context,
-                    now=now,
-                )
-                result.extend(_rule_obligations(view))
+        judged = judged_under(pack, context, latest)
+        if pack_applies(pack, judged)[0]:
+            result.extend(_pack_obligations(state, facts, pack, judged, now))
+    return result
+
+
+def _pack_obligations(
+    state: IncidentState, facts: Facts, pack: Pack, context: Context, now: datetime
+) -> list[Obligation]:
+    result: list[Obligation] = []
+    clock = clock_for(pack, context)
+    for rule in pack.rules:
+        if holds(rule.when, state, context):
+            view = View(
+                state=state,
+                facts=facts,
+                pack=pack,
+                rule=rule,
+                clock=clock,
+                context=context,
+                now=now,
+            )
+            result.extend(_rule_obligations(view))
     return result
 
 
 def evaluate(
-    packs: Iterable[Pack], facts: Sequence[Fact], *, now: datetime, context: Context
+    packs: Iterable[Pack],
+    facts: Sequence[Fact],
+    *,
+    now: datetime,
+    context: Context,
+    latest: Context | None = None,
 ) -> list[Obligation]:
     """One incident's obligations: ``facts`` in position order, recorded by ``now``."""
-    return obligations(fold(facts), packs, now=now, context=context)
+    return obligations(fold(facts), packs, now=now, context=context, latest=latest)

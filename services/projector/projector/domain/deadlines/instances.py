@@ -57,13 +57,27 @@ def _resolve(view: View, start: Start) -> list[Hit]:
     return found[-1:] if start.which == "last" else found[:1]
 
 
-def anchors(view: View, starts: tuple[Start, ...]) -> list[Hit]:
-    """The anchors of the first start (in fallback order) that has any."""
+Started = tuple[list[Hit], str | None]
+
+
+def started(view: View, starts: tuple[Start, ...]) -> Started:
+    """The anchors of the first start (in fallback order) that has any; if none has, the
+    first ``fallback`` that has one, with a note saying the clock runs from it."""
     for start in starts:
         found = _resolve(view, start)
         if found:
-            return found
-    return []
+            return found, None
+    for start in starts:
+        fallback = start.fallback
+        found = hits(view.facts, fallback, fallback.field)[:1] if fallback else []
+        if fallback and found:
+            came = " or ".join(fallback.event) or "the first event"
+            return found, f"runs from the fallback start {came}: {start.act()} never came"
+    return [], None
+
+
+def anchors(view: View, starts: tuple[Start, ...]) -> list[Hit]:
+    return started(view, starts)[0]
 
 
 def _within(view: View, limit: Limit, anchor: Hit) -> Duration:
@@ -91,25 +105,31 @@ def due_after(view: View, limit: Limit, anchor: Hit) -> Traced:
 
 
 def _instance(
-    ref: str, anchor: Hit, due: Traced, opening: datetime | None, next_anchor: Hit | None = None
-) -> Instance:
+    ref: str, anchor: Hit, due: Traced, opening: datetime | None,
+    next_anchor: Hit | None = None, fallback: str | None = None,
+) -> Instance:  # fmt: skip
     return Instance(ref=ref, anchor=anchor, due=due.at, raw=due.raw, adjustments=due.adjustments,
-                    opening=opening, next_anchor=next_anchor)  # fmt: skip
+                    opening=opening, next_anchor=next_anchor, fallback=fallback)  # fmt: skip
 
 
 def _single(view: View, limits: tuple[Limit, ...]) -> list[Instance]:
-    options = [(due_after(view, lim, a), a) for lim in limits for a in anchors(view, lim.start)]
+    options = [
+        (due_after(view, lim, a), a, note)
+        for lim in limits
+        for found, note in [started(view, lim.start)]
+        for a in found
+    ]
     if not options:
         return []
-    latest = max(anchor.at for _, anchor in options)
+    latest = max(anchor.at for _, anchor, _ in options)
     live = [option for option in options if option[0].at >= latest] or options
-    due, anchor = min(live, key=lambda option: option[0].at)
+    due, anchor, note = min(live, key=lambda option: option[0].at)
     opening = anchor.at if view.rule.satisfied_after_start else None
-    return [_instance(view.rule_ref, anchor, due, opening=opening)]
+    return [_instance(view.rule_ref, anchor, due, opening=opening, fallback=note)]
 
 
 def _windows(view: View, limit: Limit) -> list[Instance]:
-    found = anchors(view, limit.start)
+    found, note = started(view, limit.start)
     return [
         _instance(
             f"{view.rule_ref}#{anchor.position}",
@@ -117,6 +137,7 @@ def _windows(view: View, limit: Limit) -> list[Instance]:
             due_after(view, limit, anchor),
             opening=anchor.at,
             next_anchor=found[i + 1] if i + 1 < len(found) else None,
+            fallback=note,
         )
         for i, anchor in enumerate(found)
     ]
@@ -137,7 +158,8 @@ def _slots(view: View, base: Hit) -> Iterator[datetime]:
 
 def _repeated(view: View) -> list[Instance]:
     assert view.rule.repeat is not None
-    base = anchors(view, view.rule.start)[:1]
+    anchored, note = started(view, view.rule.start)
+    base = anchored[:1]
     if not base:
         return []
     ends = any_hits(view.facts, view.rule.repeat.until, ("occurred_at",))
@@ -149,7 +171,7 @@ def _repeated(view: View) -> list[Instance]:
             break
         label = slot.astimezone(view.clock.zone).strftime("%Y-%m-%dT%H:%M")
         ref = f"{view.rule_ref}#{label}"
-        found.append(Instance(ref=ref, anchor=base[0], due=slot, opening=opening))
+        found.append(Instance(ref=ref, anchor=base[0], due=slot, opening=opening, fallback=note))
         opening = slot
         if slot > view.now:
             break

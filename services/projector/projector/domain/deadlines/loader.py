@@ -31,7 +31,10 @@ class PackError(ValueError):
 
 
 def _listify(value: Any, key: str = "") -> Any:
-    """A single value where a list is expected becomes a one-item list."""
+    """A single value where a list is expected becomes a one-item list; a fallback named
+    by its event type alone becomes a matcher of that type."""
+    if key == "fallback" and isinstance(value, str):
+        value = {"event": value}
     if isinstance(value, dict):
         if key == "context":
             return {k: v if isinstance(v, list) else [v] for k, v in value.items()}

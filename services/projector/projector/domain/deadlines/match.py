@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 import msgspec
 
-from projector.domain.deadlines.context import Context
-from projector.domain.deadlines.model import Matcher, Value, When
+from projector.domain.deadlines.model import Matcher, Value
 from projector.domain.deadlines.state import LADDERS, IncidentState, ladder_rank
 from projector.domain.facts import Fact
 
@@ -113,43 +112,3 @@ def level_reached(state: IncidentState, level: str) -> Hit | None:
     first = min(reached, key=lambda r: r.position)
     fact = next(f for f in state.facts if f.position == first.position)
     return Hit(first.position, first.at, fact)
-
-
-def _loss(state: IncidentState, currency: str | None) -> int:
-    return sum(amount for cur, amount in state.losses.values() if cur == currency)
-
-
-Check = Callable[[IncidentState, Context], bool]
-_compiled: dict[int, tuple[When, tuple[Check, ...]]] = {}
-
-
-def _compile(w: When) -> tuple[Check, ...]:
-    """Only the conditions ``w`` sets, cheapest first."""
-    found: list[tuple[bool, Check]] = [
-        (bool(w.kind), lambda s, c: s.kind in w.kind),
-        (bool(w.kind_not), lambda s, c: s.kind not in w.kind_not),
-        (bool(w.regime), lambda s, c: bool(s.regimes.intersection(w.regime))),
-        (bool(w.context), lambda s, c: all(set(c.value(k)) & set(v) for k, v in w.context.items())),
-        (
-            bool(w.severity_at_least),
-            lambda s, c: (s.severity or "sev9") <= str(w.severity_at_least),
-        ),
-        (bool(w.casualty), lambda s, c: any(s.casualties.get(x, 0) > 0 for x in w.casualty)),
-        (w.fatality, lambda s, c: s.casualties.get("fatal", 0) > 0),
-        (
-            w.loss_at_least is not None,
-            lambda s, c: _loss(s, w.loss_currency) >= (w.loss_at_least or 0),
-        ),
-        (bool(w.level_at_least), lambda s, c: level_reached(s, str(w.level_at_least)) is not None),
-    ]
-    return tuple(check for used, check in found if used)
-
-
-def holds(when: When, state: IncidentState, context: Context) -> bool:
-    """Whether every condition of ``when`` holds for the incident and the deployment."""
-    entry = _compiled.get(id(when))
-    if entry is None or entry[0] is not when:  # the id of a pack since reloaded
-        if len(_compiled) > 10_000:
-            _compiled.clear()
-        entry = _compiled[id(when)] = (when, _compile(when))
-    return all(check(state, context) for check in entry[1])

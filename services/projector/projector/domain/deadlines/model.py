@@ -16,6 +16,7 @@ Scalar = str | bool | int
 Value = Scalar | list[Scalar]
 Which = Literal["first", "last", "each"]
 Adjust = Literal["none", "noon_next_working_day"]
+Basis = Literal["report", "latest"]
 
 
 class _Strict(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -32,17 +33,33 @@ class Matcher(_Strict, frozen=True, kw_only=True):
     actor_role: tuple[str, ...] = ()
 
 
+class Fallback(Matcher, frozen=True, kw_only=True):
+    """Where a clock starts when its starting act never came: the first matching event's
+    time ``field`` (e.g. the report, for a plan whose clock runs from it)."""
+
+    field: tuple[str, ...] = ("occurred_at",)
+
+
 class Start(Matcher, frozen=True, kw_only=True):
     """Where a clock starts: a matching event's time ``field`` (the first of the listed
     fields that is set; ``occurred_at`` is the envelope's valid time), the satisfaction of
     another ``rule`` of the pack (chained stages), or the first time the incident reached
-    a response ``level``."""
+    a response ``level``; ``fallback`` when none of a limit's starts came."""
 
     field: tuple[str, ...] = ("occurred_at",)
     rule: str | None = None
     level: str | None = None
     which: Which = "first"
     after_rule: str | None = None
+    fallback: Fallback | None = None
+
+    def act(self) -> str:
+        """The starting act, in words."""
+        if self.rule is not None:
+            return f"rule {self.rule} met"
+        if self.level is not None:
+            return f"level {self.level} reached"
+        return " or ".join(self.event)
 
 
 class Limit(_Strict, frozen=True, kw_only=True):
@@ -137,11 +154,18 @@ class ReportStage(_Strict, frozen=True, kw_only=True):
 
 
 class Pack(_Strict, frozen=True, kw_only=True):
-    """A versioned policy pack. ``file`` and ``digest`` are set by the loader."""
+    """A versioned policy pack. ``file`` and ``digest`` are set by the loader.
+
+    Exactly one of ``subject`` (a regime the organisation is subject to) or ``plan`` (an
+    emergency plan it has adopted) says when the pack applies; ``basis = "latest"`` judges
+    it with the profile in force when read rather than at the incident's report."""
 
     id: str
     version: str
     title: str
+    subject: str | None = None
+    plan: str | None = None
+    basis: Basis = "report"
     calendar: Calendar = Calendar()
     default_lead: Duration = Duration(0, "m")
     rules: tuple[Rule, ...] = msgspec.field(name="rule")

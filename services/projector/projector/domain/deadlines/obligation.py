@@ -96,6 +96,9 @@ class Obligation(msgspec.Struct, frozen=True, kw_only=True):
     zone of the pack's clock and ``due_local`` the due time there (ISO 8601 with the
     zone's offset); ``basis_position`` and ``basis`` the profile the obligation was judged
     with (the position of its last profile event and the facts that mattered).
+
+    ``fallback_start`` says why the clock runs from a rule's fallback start (its starting
+    act never came), else None.
     """
 
     incident_id: str
@@ -120,6 +123,7 @@ class Obligation(msgspec.Struct, frozen=True, kw_only=True):
     due_local: str | None = None
     basis_position: int | None = None
     basis: dict[str, str] = {}
+    fallback_start: str | None = None
 
 
 class Instance(msgspec.Struct, frozen=True, kw_only=True):
@@ -132,6 +136,7 @@ class Instance(msgspec.Struct, frozen=True, kw_only=True):
     adjustments: tuple[Adjustment, ...] = ()
     opening: datetime | None = None
     next_anchor: Hit | None = None
+    fallback: str | None = None
 
 
 class Evidence(msgspec.Struct, frozen=True, kw_only=True):

@@ -13,6 +13,7 @@ import msgspec
 from contracts.enums import IncidentKind
 from contracts.levels import CasualtySeverity, Level, Regime, Severity
 from contracts.registry import DEFAULT_REGISTRY
+from projector.domain.deadlines.applicability import PLANS, SUBJECTS
 from projector.domain.deadlines.context import CONTEXT_FIELDS
 from projector.domain.deadlines.model import REPORT_FIELDS, Matcher, Pack, Rule, Start, When
 
@@ -58,6 +59,10 @@ def _start(rule: Rule, pack: Pack, s: Start, path: str) -> Iterator[tuple[str, s
             yield f"{path}.{key}", f"no other rule {target!r} in this pack"
     if s.level is not None and s.level not in set(Level):
         yield f"{path}.level", f"unknown level {s.level!r}"
+    if s.fallback is not None:
+        if not s.fallback.event:
+            yield f"{path}.fallback.event", "name the event the clock falls back to"
+        yield from _matcher(s.fallback, f"{path}.fallback", s.fallback.field)
 
 
 def _when(w: When) -> Iterator[tuple[str, str]]:
@@ -118,9 +123,18 @@ def _rule(rule: Rule, pack: Pack) -> Iterator[tuple[str, str]]:
         yield from _matcher(m, f"repeat.until[{i}]")
 
 
+def _applies(pack: Pack) -> Iterator[Problem]:
+    if (pack.subject is None) == (pack.plan is None):
+        yield None, "subject", "give exactly one of subject (a regime) or plan"
+    for field, value, known in (("subject", pack.subject, SUBJECTS), ("plan", pack.plan, PLANS)):
+        if value is not None and value not in known:
+            yield None, field, f"unknown {field} {value!r}; known: {', '.join(sorted(known))}"
+
+
 def _pack(pack: Pack) -> Iterator[Problem]:
     if not IDENT.match(pack.id):
         yield None, "id", "use lower-case letters, digits and _"
+    yield from _applies(pack)
     if pack.calendar.timezone is not None:
         try:
             ZoneInfo(pack.calendar.timezone)
