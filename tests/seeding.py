@@ -2,10 +2,10 @@
 
 ``append`` records through the sequencer's writer (``ledger.store.writer.Writer``) and
 confirms as the ingest does: positions, chain links, the Merkle log, the projector's
-wake-up and the NATS confirmations all move as they would in service. ``timeline`` reads an incident with
-the API's timeline query and entries. ``register_profile`` records an organisation and its
-sites the same way: the projector gives an incident obligations only under the profile of
-the organisation or site its report names (``docs/profiles.md``).
+wake-up and the NATS confirmations all move as they would in service. ``timeline`` reads
+an incident with the API's timeline query and entries. ``register_profile`` records an
+organisation and its sites the same way: the projector gives an incident obligations
+only under the profile of the organisation or site its report names (``docs/profiles.md``).
 """
 
 from __future__ import annotations

@@ -1,18 +1,24 @@
-"""Deadline boards: every obligation, soonest first, with its state judged at the moment
-of reading (a pending obligation whose due time has passed reads ``missed``)."""
+"""Deadline boards: every obligation with its explanation (see ``projector.views.board``),
+its state judged at the moment of reading (a pending obligation whose due time has passed
+reads ``missed``). One incident's board is sorted open obligations first by due time, then
+the closed ones, and may be read as of a past instant and with ``explain=true``; the board
+of every incident is paged by due time."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
-import asyncpg
 import msgspec
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import QueryParameter
 
-from ledger_api import examples, moments, scoping
+from ledger_api import app_state, examples, moments, scoping
 from ledger_api.auth import READERS, roles
+from ledger_api.board_reads import LIVE_STATE as LIVE_STATE  # the timeline's, the list's
+from ledger_api.board_reads import SELECT, judged, read
+from ledger_api.board_reads import of_incident as of_incident  # an incident's summary
 from ledger_api.consistency import reads
 from ledger_api.disclosure import disclosed
 from ledger_api.paging import (
@@ -25,13 +31,14 @@ from ledger_api.paging import (
     page,
 )
 from ledger_api.problems import ONE, READ
-from projector.domain.deadlines.obligation import OPEN, Obligation, State, clock_sql
+from projector.domain.deadlines.obligation import OPEN, Obligation, State
+from projector.views.board import Considered, Filters, item, ordered
 
-LIVE_STATE = clock_sql("now()")
-_SELECT = f"""
-SELECT d.incident_id, d.ref, d.doc, {LIVE_STATE} AS live_state, d.due_at
-FROM deadlines d JOIN incident_status s USING (incident_id)
-"""
+StateFilter = Annotated[list[State] | None, QueryParameter(name="state")]
+Policy = Annotated[str | None, QueryParameter(max_length=100, description="a pack's id")]
+Stage = Annotated[str | None, QueryParameter(max_length=100, description="a rule's stage")]
+DueBefore = Annotated[str | None, moments.date_time("due before this instant (exclusive)")]
+DueAfter = Annotated[str | None, moments.date_time("due at or after this instant")]
 
 
 class Summary(msgspec.Struct, frozen=True):
@@ -46,22 +53,50 @@ class Board(msgspec.Struct, frozen=True):
     next_cursor: str | None = None
 
 
-def _item(row: asyncpg.Record) -> dict[str, Any]:
-    doc: dict[str, Any] = msgspec.json.decode(row["doc"])
-    return doc | {"state": row["live_state"]}
+class IncidentBoard(msgspec.Struct, frozen=True, kw_only=True):
+    """One incident's board; ``considered`` (with ``explain=true``): every rule of every
+    pack judged for the incident, and why it did or did not apply."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str | None = None
+    as_of: datetime | None = None
+    considered: list[Considered] | None = None
 
 
-async def of_incident(conn: asyncpg.Connection, incident_id: str) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
-        _SELECT + " WHERE d.incident_id = $1 ORDER BY d.due_at, d.ref", incident_id
+def filters(
+    states: list[State] | None, policy: str | None, stage: str | None,
+    due_before: str | None, due_after: str | None,
+) -> Filters:  # fmt: skip
+    """The board's filters from the query, each bound read by ``moments``' one rule."""
+    return Filters(
+        states=tuple(states or ()),
+        policy=policy,
+        stage=stage,
+        due_before=moments.bound("due_before", due_before),
+        due_after=moments.bound("due_after", due_after),
     )
-    return [_item(r) for r in rows]
+
+
+def _where(found: Filters) -> Where:
+    """:meth:`Filters.keeps` in SQL, over the read model's state and columns."""
+    where = Where()
+    if found.states:
+        where.add(f"{LIVE_STATE} = any({{}})", list(found.states))
+    if found.policy:
+        where.add("d.pack_id = {}", found.policy)
+    if found.stage:
+        where.add("d.stage = {}", found.stage)
+    if found.due_before:
+        where.add("d.due_at < {}", found.due_before)
+    if found.due_after:
+        where.add("d.due_at >= {}", found.due_after)
+    return where
 
 
 def summary(items: list[dict[str, Any]]) -> Summary:
     by_state: dict[str, int] = {}
-    for item in items:
-        by_state[item["state"]] = by_state.get(item["state"], 0) + 1
+    for entry in items:
+        by_state[entry["state"]] = by_state.get(entry["state"], 0) + 1
     pending = [i for i in items if i["state"] in OPEN]
     return Summary(
         total=len(items),
@@ -74,14 +109,30 @@ def summary(items: list[dict[str, Any]]) -> Summary:
 @get(
     "/v1/incidents/{incident_id:str}/deadlines",
     opt=roles(*READERS),
-    responses=ONE | examples.ok(Board, examples.BOARD),
+    responses=ONE | examples.ok(IncidentBoard, examples.BOARD),
     tags=["deadlines"],
-    summary="One incident's deadlines, soonest first",
+    summary="One incident's deadlines, open ones first by due time, then the closed ones",
 )
 async def incident_deadlines(
     request: Request[Any, Any, Any],
     incident_id: IncidentPath,
-) -> Board:
+    deadline_state: StateFilter = None,
+    policy: Policy = None,
+    stage: Stage = None,
+    due_before: DueBefore = None,
+    due_after: DueAfter = None,
+    as_of: Annotated[str | None, moments.date_time("the board as the ledger held it then")] = None,
+    explain: Annotated[
+        bool,
+        QueryParameter(
+            description="add each obligation's profile basis and the rules"
+            " considered, with why each did or did not apply"
+        ),
+    ] = False,
+) -> IncidentBoard:
+    wanted = filters(deadline_state, policy, stage, due_before, due_after)
+    at = moments.as_of("as_of", as_of)
+    state = app_state.of(request)
     unknown = f"incident {incident_id!r} is not known"
     async with reads(request).acquire() as conn:
         await scoping.admit(conn, request.user, incident_id, unknown)
@@ -90,8 +141,10 @@ async def incident_deadlines(
         )
         if not known:
             raise NotFoundException(unknown)
-        items = await of_incident(conn, incident_id)
-    return Board(disclosed(request.user, items, list[Obligation]))
+        found, why = await read(conn, incident_id, at, explain, state.projector, state.profiles)
+    items = [item(j, explain=explain) for j in ordered(filter(wanted.keeps, found))]
+    shown = disclosed(request.user, items, list[Obligation])
+    return IncidentBoard(items=shown, as_of=at, considered=why)
 
 
 @get(
@@ -103,22 +156,17 @@ async def incident_deadlines(
 )
 async def board(
     request: Request[Any, Any, Any],
-    deadline_state: Annotated[list[State] | None, QueryParameter(name="state")] = None,
-    policy: Annotated[str | None, QueryParameter(max_length=100)] = None,
-    due_before: Annotated[str | None, moments.date_time("due before this instant")] = None,
+    deadline_state: StateFilter = None,
+    policy: Policy = None,
+    stage: Stage = None,
+    due_before: DueBefore = None,
+    due_after: DueAfter = None,
     site: Annotated[str | None, QueryParameter(max_length=200)] = None,
     kind: Annotated[list[str] | None, QueryParameter()] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 100,
     cursor: Annotated[str | None, QueryParameter(max_length=500)] = None,
 ) -> Board:
-    due_by = moments.bound("due_before", due_before)
-    where = Where()
-    if deadline_state:
-        where.add(f"{LIVE_STATE} = any({{}})", deadline_state)
-    if policy:
-        where.add("d.pack_id = {}", policy)
-    if due_by:
-        where.add("d.due_at < {}", due_by)
+    where = _where(filters(deadline_state, policy, stage, due_before, due_after))
     if site:
         where.add("(s.doc->>'site_name' = {0} OR s.doc->>'location_code' = {0})", site)
     if kind:
@@ -127,8 +175,9 @@ async def board(
     if cursor:
         due, incident, ref = decode_cursor(cursor, 3)
         where.add("(d.due_at, d.incident_id, d.ref) > ({}, {}, {})", instant(due), incident, ref)
-    query = _SELECT + where.sql() + f" ORDER BY d.due_at, d.incident_id, d.ref LIMIT {limit + 1}"
+    query = SELECT + where.sql() + f" ORDER BY d.due_at, d.incident_id, d.ref LIMIT {limit + 1}"
     async with reads(request).acquire() as conn:
         rows, last = page(await conn.fetch(query, *where.args), limit)
     token = last and encode_cursor(last["due_at"].isoformat(), last["incident_id"], last["ref"])
-    return Board(disclosed(request.user, [_item(r) for r in rows], list[Obligation]), token)
+    items = [item(judged(r)) for r in rows]
+    return Board(disclosed(request.user, items, list[Obligation]), token)

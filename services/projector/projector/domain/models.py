@@ -114,6 +114,17 @@ def models_of(
     return Models(state, folded.book, obligations, losses.loss_run_rows(folded.book))
 
 
+def considered(
+    folded: Folded, *, config: Config, registry: profiles.Registry, read: int
+) -> list[deadlines.Considered]:
+    """Every rule of the packs for a folded incident, judged on the same bases as
+    :func:`models_of`, with why each did or did not apply."""
+    basis = placed(folded, registry).basis
+    assert basis is not None
+    latest = _latest(folded, config, registry, read) or basis
+    return deadlines.considered(folded.deadlines, config.packs, basis.context, latest.context)
+
+
 def _judged(
     folded: Folded, config: Config, now: datetime, bases: tuple[profiles.Basis, profiles.Basis]
 ) -> list[deadlines.Obligation]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import msgspec
 
@@ -26,7 +27,13 @@ from projector.domain.deadlines.context import Context
 from projector.domain.deadlines.instances import View, instances, lead_of
 from projector.domain.deadlines.match import Facts, Hit, any_hits
 from projector.domain.deadlines.model import Pack
-from projector.domain.deadlines.obligation import Evidence, Instance, Obligation, judge
+from projector.domain.deadlines.obligation import (
+    Evidence,
+    Instance,
+    Obligation,
+    judge,
+    pause_step,
+)
 from projector.domain.deadlines.state import IncidentState, fold
 from projector.domain.facts import Fact
 
@@ -130,7 +137,20 @@ def _obligation(view: View, inst: Instance, evidence: Evidence) -> Obligation:
         reason=reason,
         lead_time=lead,
         fallback_start=inst.fallback,
+        **_explanation(view, inst, evidence, due),
     )
+
+
+def _explanation(view: View, inst: Instance, evidence: Evidence, due: datetime) -> dict[str, Any]:
+    """The start event's type, the raw due time, each step to ``due`` and ``due`` locally."""
+    pause = pause_step(inst, evidence, due)
+    return {
+        "anchor_type": inst.anchor.fact.envelope.type if inst.anchor else None,
+        "raw_due_at": inst.raw or inst.due,
+        "adjustments": (*inst.adjustments, pause) if pause else inst.adjustments,
+        "zone": view.clock.zone.key,
+        "due_local": due.astimezone(view.clock.zone).isoformat(),
+    }
 
 
 def _rule_obligations(view: View) -> list[Obligation]:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from projector.domain.deadlines.clock import Clock
+from projector.domain.deadlines.clock import Clock, Traced
 from projector.domain.deadlines.context import Context
 from projector.domain.deadlines.match import SATISFIED_AT, Facts, Hit, any_hits, hits, level_reached
 from projector.domain.deadlines.model import Limit, Pack, Rule, Start
@@ -91,17 +91,25 @@ def _within(view: View, limit: Limit, anchor: Hit) -> Duration:
     return limit.within if value is None else Duration.parse(value)
 
 
-def _adjusted(view: View, due: datetime) -> datetime:
+def _adjusted(view: View, due: Traced) -> Traced:
     rule, context = view.rule, view.context
     exempt = context.entity_type in rule.adjust_exempt or context.noon_rule_disapplied
     if rule.adjust == "noon_next_working_day" and not exempt:
-        return view.clock.noon_next_working_day(due)
+        return due.then(view.clock.noon_rule(due.at))
     return due
 
 
-def due_after(view: View, limit: Limit, anchor: Hit) -> datetime:
+def due_after(view: View, limit: Limit, anchor: Hit) -> Traced:
     within = _within(view, limit, anchor)
-    return _adjusted(view, view.clock.add(anchor.at, within, view.rule.cutoff))
+    return _adjusted(view, view.clock.trace(anchor.at, within, view.rule.cutoff))
+
+
+def _instance(
+    ref: str, anchor: Hit, due: Traced, opening: datetime | None,
+    next_anchor: Hit | None = None, fallback: str | None = None,
+) -> Instance:  # fmt: skip
+    return Instance(ref=ref, anchor=anchor, due=due.at, raw=due.raw, adjustments=due.adjustments,
+                    opening=opening, next_anchor=next_anchor, fallback=fallback)  # fmt: skip
 
 
 def _single(view: View, limits: tuple[Limit, ...]) -> list[Instance]:
@@ -114,19 +122,19 @@ def _single(view: View, limits: tuple[Limit, ...]) -> list[Instance]:
     if not options:
         return []
     latest = max(anchor.at for _, anchor, _ in options)
-    live = [option for option in options if option[0] >= latest] or options
-    due, anchor, note = min(live, key=lambda option: option[0])
+    live = [option for option in options if option[0].at >= latest] or options
+    due, anchor, note = min(live, key=lambda option: option[0].at)
     opening = anchor.at if view.rule.satisfied_after_start else None
-    return [Instance(ref=view.rule_ref, anchor=anchor, due=due, opening=opening, fallback=note)]
+    return [_instance(view.rule_ref, anchor, due, opening=opening, fallback=note)]
 
 
 def _windows(view: View, limit: Limit) -> list[Instance]:
     found, note = started(view, limit.start)
     return [
-        Instance(
-            ref=f"{view.rule_ref}#{anchor.position}",
-            anchor=anchor,
-            due=due_after(view, limit, anchor),
+        _instance(
+            f"{view.rule_ref}#{anchor.position}",
+            anchor,
+            due_after(view, limit, anchor),
             opening=anchor.at,
             next_anchor=found[i + 1] if i + 1 < len(found) else None,
             fallback=note,

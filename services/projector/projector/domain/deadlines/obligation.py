@@ -9,6 +9,7 @@ from typing import Literal
 
 import msgspec
 
+from projector.domain.deadlines.clock import Adjustment
 from projector.domain.deadlines.match import Hit
 
 State = Literal[
@@ -88,6 +89,14 @@ class Obligation(msgspec.Struct, frozen=True, kw_only=True):
     obligation, ``<pack>/<rule>#<position>`` for one opened by an event (a window), or
     ``<pack>/<rule>#<local YYYY-MM-DDTHH:MM>`` for a repeated one. ``due_at`` includes any
     paused time. ``pending``, ``due_soon`` and ``missed`` are judged at ``now``.
+
+    It explains itself: ``anchor_type`` is the start event's type; ``raw_due_at`` the due
+    time of the duration alone, and ``adjustments`` each step from it to ``due_at``
+    (business days, holidays, the noon rule, a fixed clock time, pauses); ``zone`` the IANA
+    zone of the pack's clock and ``due_local`` the due time there (ISO 8601 with the
+    zone's offset); ``basis_position`` and ``basis`` the profile the obligation was judged
+    with (the position of its last profile event and the facts that mattered).
+
     ``fallback_start`` says why the clock runs from a rule's fallback start (its starting
     act never came), else None.
     """
@@ -107,9 +116,14 @@ class Obligation(msgspec.Struct, frozen=True, kw_only=True):
     state: State
     reason: str | None = None
     lead_time: timedelta = timedelta(0)
-    fallback_start: str | None = None
+    anchor_type: str | None = None
+    raw_due_at: datetime | None = None
+    adjustments: tuple[Adjustment, ...] = ()
+    zone: str = "UTC"
+    due_local: str | None = None
     basis_position: int | None = None
     basis: dict[str, str] = {}
+    fallback_start: str | None = None
 
 
 class Instance(msgspec.Struct, frozen=True, kw_only=True):
@@ -118,6 +132,8 @@ class Instance(msgspec.Struct, frozen=True, kw_only=True):
     ref: str
     anchor: Hit | None
     due: datetime
+    raw: datetime | None = None
+    adjustments: tuple[Adjustment, ...] = ()
     opening: datetime | None = None
     next_anchor: Hit | None = None
     fallback: str | None = None
@@ -133,6 +149,17 @@ class Evidence(msgspec.Struct, frozen=True, kw_only=True):
     paused_for: timedelta = timedelta(0)
     open_pause: tuple[Hit, str] | None = None
     late_reason: str | None = None
+
+
+def pause_step(instance: Instance, evidence: Evidence, due: datetime) -> Adjustment | None:
+    """The step pauses added to ``instance``'s due time, judged as ``due``."""
+    if due == instance.due:
+        return None
+    parts = [f"paused for {evidence.paused_for}"] if evidence.paused_for else []
+    if evidence.open_pause is not None:
+        hit, reason = evidence.open_pause
+        parts.append(f"paused since {hit.at.isoformat()} (position {hit.position}): {reason}")
+    return Adjustment(kind="pause", detail="; ".join(parts), before=instance.due, after=due)
 
 
 def _before(first: Hit | None, other: Hit | None) -> bool:
