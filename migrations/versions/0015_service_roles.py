@@ -55,9 +55,9 @@ BEGIN
   FOR found IN
     SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v')
-      AND (c.relname ~ '^rm_(status|deadlines|losses|claims)_g[0-9]+$'
+      AND (c.relname ~ '^rm_[a-z_]+_g[0-9]+$'
            OR c.relname IN ('incident_status', 'deadlines', 'losses', 'claims',
-                            'deadline_alerts'))
+                            'organisations', 'sites', 'deadline_alerts'))
   LOOP
     EXECUTE format('ALTER %s %I OWNER TO ledger_projector',
                    CASE found.relkind WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END, found.relname);
