@@ -69,7 +69,8 @@ class Ledger:
         return response.json()
 
     async def deadlines(self, incident: str) -> dict[str, dict[str, Any]]:
-        found = await self.get(f"/v1/incidents/{incident}/deadlines")
+        """The incident's board with each obligation's basis (shown when explained)."""
+        found = await self.get(f"/v1/incidents/{incident}/deadlines", explain="true")
         return {item["ref"]: item for item in found["items"]}
 
     async def status(self, incident: str) -> dict[str, Any]:
