@@ -7,8 +7,8 @@ decoded by a worker process while the previous batch is being sequenced and comm
 here; only the raw bytes go there, and only what the sequencer needs
 (``ledger.domain.prepared``) comes back. Smaller batches, at ordinary rates, are decoded here:
 sending them costs more latency than it saves. A new leader waits for its worker to start
-(0.3-0.5 s here) before it consumes; one replaced mid-run is not waited for: until it has
-started, every batch is decoded here. A worker that dies is replaced, and its
+(its spawn and imports: see tests/bench/README.md) before it consumes; one replaced
+mid-run is not waited for: until it has started, every batch is decoded here. A worker that dies is replaced, and its
 batch decoded here; nothing is lost either way, since nothing is acknowledged until the
 batch commits. A job that fails otherwise (its answer too large to pack, say) is decoded
 here too, message by message: no batch and no lead is lost to one message.
