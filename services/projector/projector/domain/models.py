@@ -67,7 +67,8 @@ def placed(folded: Folded, registry: profiles.Registry) -> Folded:
     before = before if before is not None else folded.position
     if folded.basis is not None and folded.basis_before == before:
         return folded
-    basis = profiles.basis_at(registry, code, before)
+    source = profiles.source_of(folded.deadlines)
+    basis = profiles.basis_at(registry, code, before, source)
     return msgspec.structs.replace(folded, basis=basis, basis_before=before)
 
 
@@ -78,7 +79,7 @@ def _latest(
     if not any(p.basis == "latest" for p in config.packs):
         return None
     code, _ = profiles.place_of(folded.deadlines)
-    return profiles.basis_at(registry, code, read + 1)
+    return profiles.basis_at(registry, code, read + 1, profiles.source_of(folded.deadlines))
 
 
 def _placed(state: status.IncidentStatus, basis: profiles.Basis) -> status.IncidentStatus:

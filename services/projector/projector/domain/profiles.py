@@ -28,9 +28,11 @@ from projector.domain.deadlines.state import IncidentState
 from projector.domain.effective_profile import context_of as context_of
 from projector.domain.effective_profile import effective as effective
 from projector.domain.effective_profile import facts_of as facts_of
+from projector.domain.effective_profile import speaks_for
 from projector.domain.facts import Fact
 
 UNREGISTERED_SITE = "unregistered_site"
+FOREIGN_SOURCE = "foreign_source"  # reported by a system its organisation does not name
 
 
 class _Version(msgspec.Struct, frozen=True, kw_only=True):
@@ -175,18 +177,36 @@ def _new(organisation: OrganisationVersion, site: SiteVersion | None) -> Basis:
     )
 
 
-def basis_at(registry: Registry, location_code: str | None, before: int) -> Basis:
+_UNREGISTERED = Basis(issue=UNREGISTERED_SITE)
+_FOREIGN = Basis(issue=FOREIGN_SOURCE)
+
+
+def basis_at(
+    registry: Registry, location_code: str | None, before: int, source: str | None = None
+) -> Basis:
     """The profile in force before log position ``before`` for an incident placed at
-    ``location_code`` (a site id, else an organisation id); unregistered otherwise."""
-    unregistered = Basis(issue=UNREGISTERED_SITE)
+    ``location_code`` (a site id, else an organisation id) and reported by ``source``
+    (None: not judged); unregistered, or foreign to a source its organisation does not
+    name, otherwise."""
     if not location_code:
-        return unregistered
+        return _UNREGISTERED
     site = _at(registry.sites.get(location_code, ()), before)
     owner = site.organisation_id if site else location_code
     organisation = _at(registry.organisations.get(owner, ()), before)
     if organisation is None:
-        return unregistered
+        return _UNREGISTERED
+    if source is not None and not speaks_for(organisation.profile, source):
+        return _FOREIGN
     return _basis(organisation, site)
+
+
+def source_of(state: IncidentState) -> str | None:
+    """The publishing system that reported the incident (of its first event while it has
+    no report)."""
+    for fact in state.facts:
+        if isinstance(fact.envelope.payload, IncidentReported):
+            return fact.envelope.source
+    return state.facts[0].envelope.source if state.facts else None
 
 
 def place_of(state: IncidentState) -> tuple[str | None, int | None]:
@@ -201,4 +221,4 @@ def place_of(state: IncidentState) -> tuple[str | None, int | None]:
 def incident_basis(registry: Registry, state: IncidentState) -> Basis:
     """The basis of a folded incident: the profile in force at its report."""
     code, before = place_of(state)
-    return basis_at(registry, code, before if before is not None else 0)
+    return basis_at(registry, code, before if before is not None else 0, source_of(state))
