@@ -62,12 +62,18 @@ class Regime(StrEnum):
 
 
 class ReportStage(StrEnum):
+    """A report's stage. ``early_warning`` and ``incident_notification`` are NIS2's own
+    words (Art. 23(4)(a), (b)); a NIS2 filing sent as ``initial`` or ``intermediate``
+    still stands for them."""
+
     INITIAL = "initial"
     INTERMEDIATE = "intermediate"
     FINAL = "final"
     SUPPLEMENTARY = "supplementary"
     POST_INCIDENT_REVIEW = "post_incident_review"
     INSURER_NOTICE = "insurer_notice"
+    EARLY_WARNING = "early_warning"
+    INCIDENT_NOTIFICATION = "incident_notification"
 
 
 class CasualtySeverity(StrEnum):

@@ -16,7 +16,7 @@ from typing import Annotated
 import msgspec
 
 from contracts.events.base import Payload
-from contracts.types import Short, Text
+from contracts.types import Short, SourceId, Text
 
 ProfileId = Annotated[
     str,
@@ -105,6 +105,13 @@ class OperatorClass(StrEnum):
 Regimes = Annotated[tuple[Subjection, ...], msgspec.Meta(max_length=16)]
 Plans = Annotated[tuple[Plan, ...], msgspec.Meta(max_length=8)]
 Params = Annotated[dict[ParamKey, Duration], msgspec.Meta(max_length=64)]
+Sources = Annotated[
+    tuple[SourceId, ...],
+    msgspec.Meta(
+        max_length=32,
+        description="The publishing systems that speak for the organisation (empty: any).",
+    ),
+]
 
 
 class OrganisationProfile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -120,6 +127,7 @@ class OrganisationProfile(msgspec.Struct, frozen=True, kw_only=True, forbid_unkn
     operator_class: OperatorClass = OperatorClass.OTHER
     noon_rule_disapplied: bool = False
     params: Params = {}
+    sources: Sources = ()
 
 
 class SiteProfile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

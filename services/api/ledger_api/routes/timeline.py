@@ -5,6 +5,9 @@ summary (``Accept-Language`` picks English or Chinese), a ``backdated`` flag and
 corrections that point at it. With ``as_of``, status and deadlines come from the
 projector's own pure folds over the entries, judged at that instant; without it, from the
 read models when they have caught up with the incident (else from the same folds).
+Among the incident's entries, in position order, are the events of its organisation's or
+site's profile recorded after its basis (up to the cut), each with ``profile_change``:
+its obligations keep their basis, packs judged on the latest profile follow it.
 
 Records never change, so each incident's entries are kept in a bounded cache and only new
 records are decoded; corrections are linked per request. A current timeline is kept as
@@ -29,10 +32,13 @@ from ledger_api.auth import Principal, header, roles
 from ledger_api.paging import IncidentPath
 from ledger_api.problems import ONE, TEXT_CSV, alternatives
 from ledger_api.routes.deadlines import LIVE_STATE
+from projector.domain import profile_changes
 from projector.domain.facts import Fact
 from projector.domain.models import project
+from projector.domain.profiles import Registry
 from projector.views.answers import Answer, turns
 from projector.views.entries import CSV_COLUMNS, Entry, corrected_id, csv_row, linked
+from projector.views.profile_entries import merged, profile_entries
 from projector.views.summaries import Language, language
 from projector.views.tabular import csv_bytes
 
@@ -54,6 +60,10 @@ SELECT position, version, source, recorded_at, record, hash, prev_hash,
   CASE WHEN version = 1 THEN (SELECT doc FROM current) END AS current_doc,
   CASE WHEN version = 1 THEN (SELECT deadlines FROM current) END AS current_deadlines
 FROM events WHERE incident_id = $1 AND $2::timestamptz IS NULL ORDER BY version
+"""
+_BY_POSITION = """
+SELECT position, version, source, recorded_at, record, hash, prev_hash FROM events
+WHERE position = any($1::bigint[]) ORDER BY position
 """
 
 
@@ -80,22 +90,35 @@ async def _rows(
     return list(await conn.fetch(_ROWS, incident_id, as_of))
 
 
-async def _models(
-    conn: asyncpg.Connection,
+def _models(
     rows: list[asyncpg.Record],
     as_of: datetime | None,
     facts: list[Fact],
     state: AppState,
+    profiles: tuple[Registry, int],
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     first = rows[0]
     if first.get("current_position") == facts[-1].position:
         return msgspec.json.decode(first["current_doc"]), msgspec.json.decode(
             first["current_deadlines"]
         )
-    registry, read = await state.profiles.at(conn, as_of)
+    registry, read = profiles
     now = as_of or datetime.now(UTC)
     models = project(facts, now=now, config=state.projector, registry=registry, read=read)
     return msgspec.to_builtins(models.status), msgspec.to_builtins(models.obligations)
+
+
+async def _profile_entries(
+    conn: asyncpg.Connection, facts: list[Fact], lang: Language, state: AppState,
+    profiles: tuple[Registry, int],
+) -> list[Entry]:  # fmt: skip
+    """The entries of the incident's profile changes after its basis, up to the cut."""
+    registry, read = profiles
+    changes = profile_changes.of_incident(registry, facts, read, state.projector.packs)
+    if not changes:
+        return []
+    rows = await conn.fetch(_BY_POSITION, [c.position for c in changes])
+    return profile_entries(changes, rows, lang, state.projector)
 
 
 async def build(
@@ -111,9 +134,11 @@ async def build(
         return None
     pairs = state.timeline_cache.pairs(incident_id, rows, lang, state.projector)
     facts = [f for _, f in pairs]
-    status, deadlines = await _models(conn, rows, as_of, facts, state)
+    profiles = await state.profiles.at(conn, as_of)
+    status, deadlines = _models(rows, as_of, facts, state, profiles)
+    changes = await _profile_entries(conn, facts, lang, state, profiles)
     found = Timeline(incident_id=incident_id, as_of=as_of, order="recorded", status=status,
-                     deadlines=deadlines, entries=linked(pairs))  # fmt: skip
+                     deadlines=deadlines, entries=merged(linked(pairs), changes))  # fmt: skip
     return Answer(found, pairs)
 
 
@@ -151,7 +176,8 @@ def _body(answer: Answer, order: str, format: str) -> bytes:
         body = b"".join(msgspec.json.encode(e) + b"\n" for e in found.entries)
     elif format == "csv":
         fixes = {e.position: corrected_id(f) for e, f in answer.pairs}
-        body = csv_bytes(CSV_COLUMNS, (csv_row(e, fixes[e.position]) for e in found.entries))
+        rows = (csv_row(e, fixes.get(e.position)) for e in found.entries)
+        body = csv_bytes(CSV_COLUMNS, rows)
     else:
         body = msgspec.json.encode(found)  # bytes: Litestar passes them straight through
     answer.bodies[order, format] = body

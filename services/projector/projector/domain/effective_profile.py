@@ -8,7 +8,13 @@ import msgspec
 from contracts.events.profile import OrganisationProfile, SiteProfile
 from projector.domain.deadlines.context import Context
 
-_ORGANISATION_ONLY = frozenset({"entity_type", "noon_rule_disapplied"})
+_ORGANISATION_ONLY = frozenset({"entity_type", "noon_rule_disapplied", "sources"})
+
+
+def speaks_for(profile: OrganisationProfile, source: str | None) -> bool:
+    """Whether a publishing system speaks for the organisation: any does while its profile
+    names none; else only those it names (``docs/profiles.md``)."""
+    return not profile.sources or source in profile.sources
 
 
 def effective(organisation: OrganisationProfile, site: SiteProfile | None) -> OrganisationProfile:
@@ -53,4 +59,5 @@ def facts_of(profile: OrganisationProfile) -> dict[str, str]:
         "operator_class": str(profile.operator_class),
         "noon_rule_disapplied": "yes" if profile.noon_rule_disapplied else "no",
         "params": ", ".join(f"{k}={v}" for k, v in sorted(profile.params.items())),
+        "sources": ", ".join(profile.sources),
     }

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from projector.domain import deadlines, losses, profiles, status
+from projector.domain import deadlines, losses, profile_changes, profiles, status
 from projector.domain.deadlines.obligation import OPEN
 from projector.domain.facts import Fact
 from projector.domain.losses import LossRunRow
@@ -67,7 +67,8 @@ def placed(folded: Folded, registry: profiles.Registry) -> Folded:
     before = before if before is not None else folded.position
     if folded.basis is not None and folded.basis_before == before:
         return folded
-    basis = profiles.basis_at(registry, code, before)
+    source = profiles.source_of(folded.deadlines)
+    basis = profiles.basis_at(registry, code, before, source)
     return msgspec.structs.replace(folded, basis=basis, basis_before=before)
 
 
@@ -78,16 +79,20 @@ def _latest(
     if not any(p.basis == "latest" for p in config.packs):
         return None
     code, _ = profiles.place_of(folded.deadlines)
-    return profiles.basis_at(registry, code, read + 1)
+    return profiles.basis_at(registry, code, read + 1, profiles.source_of(folded.deadlines))
 
 
-def _placed(state: status.IncidentStatus, basis: profiles.Basis) -> status.IncidentStatus:
+def _placed(
+    folded: Folded, basis: profiles.Basis, registry: profiles.Registry, read: int
+) -> status.IncidentStatus:
+    changes = profile_changes.since(registry, basis, folded.basis_before, read)
     return msgspec.structs.replace(
-        state,
+        folded.status,
         organisation_id=basis.organisation_id,
         site_id=basis.site_id,
         site_issue=basis.issue,
         profile_position=basis.position,
+        profile_changed_at=profile_changes.changed_at(changes),
     )
 
 
@@ -100,14 +105,15 @@ def models_of(
 ) -> Models:
     """The read models of a folded incident, deadlines judged at ``now`` on the profiles
     in ``registry`` (``read``: the position read, for packs judged on the latest)."""
-    basis = placed(folded, registry).basis
+    folded = placed(folded, registry)
+    basis = folded.basis
     assert basis is not None
     obligations = []
     if basis.issue is None:
         latest = _latest(folded, config, registry, read) or basis
         obligations = _judged(folded, config, now, (basis, latest))
     state = msgspec.structs.replace(
-        _placed(folded.status, basis),
+        _placed(folded, basis, registry, read),
         open_deadlines=sum(o.state in OPEN for o in obligations),
         missed_deadlines=sum(o.state == "missed" for o in obligations),
     )

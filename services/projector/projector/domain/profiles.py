@@ -8,7 +8,7 @@ profile in force for an incident placed at ``location_code`` before log position
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 import msgspec
@@ -28,16 +28,21 @@ from projector.domain.deadlines.state import IncidentState
 from projector.domain.effective_profile import context_of as context_of
 from projector.domain.effective_profile import effective as effective
 from projector.domain.effective_profile import facts_of as facts_of
+from projector.domain.effective_profile import speaks_for
 from projector.domain.facts import Fact
 
 UNREGISTERED_SITE = "unregistered_site"
+FOREIGN_SOURCE = "foreign_source"  # reported by a system its organisation does not name
 
 
-class _Version(msgspec.Struct, frozen=True, kw_only=True):
+class Version(msgspec.Struct, frozen=True, kw_only=True):
+    """A profile as stated by the event at ``position``."""
+
     position: int
+    type: str = ""  # the profile event's type
 
 
-class OrganisationVersion(_Version, frozen=True, kw_only=True):
+class OrganisationVersion(Version, frozen=True, kw_only=True):
     """An organisation's profile as stated by the event at ``position``."""
 
     organisation_id: str
@@ -45,7 +50,7 @@ class OrganisationVersion(_Version, frozen=True, kw_only=True):
     profile: OrganisationProfile
 
 
-class SiteVersion(_Version, frozen=True, kw_only=True):
+class SiteVersion(Version, frozen=True, kw_only=True):
     """A site's overrides as stated by the event at ``position``."""
 
     organisation_id: str
@@ -83,7 +88,7 @@ class Basis(msgspec.Struct, frozen=True, kw_only=True):
     facts: dict[str, str] = {}
 
 
-T = TypeVar("T", bound=_Version)
+T = TypeVar("T", bound=Version)
 
 
 def _with(history: dict[str, tuple[T, ...]], key: str, version: T) -> dict[str, tuple[T, ...]]:
@@ -102,6 +107,7 @@ def _site(registry: Registry, fact: Fact, payload: SiteRegistered | SiteUpdated)
         return msgspec.structs.replace(registry, refused=(*registry.refused, refusal))
     version = SiteVersion(
         position=fact.position,
+        type=fact.type,
         organisation_id=payload.organisation_id,
         site_id=payload.site_id,
         name=payload.name,
@@ -119,6 +125,7 @@ def evolve(registry: Registry, fact: Fact) -> Registry:
         return registry
     version = OrganisationVersion(
         position=fact.position,
+        type=fact.type,
         organisation_id=payload.organisation_id,
         name=payload.name,
         profile=payload.profile,
@@ -175,30 +182,54 @@ def _new(organisation: OrganisationVersion, site: SiteVersion | None) -> Basis:
     )
 
 
-def basis_at(registry: Registry, location_code: str | None, before: int) -> Basis:
+_UNREGISTERED = Basis(issue=UNREGISTERED_SITE)
+_FOREIGN = Basis(issue=FOREIGN_SOURCE)
+
+
+def basis_at(
+    registry: Registry, location_code: str | None, before: int, source: str | None = None
+) -> Basis:
     """The profile in force before log position ``before`` for an incident placed at
-    ``location_code`` (a site id, else an organisation id); unregistered otherwise."""
-    unregistered = Basis(issue=UNREGISTERED_SITE)
+    ``location_code`` (a site id, else an organisation id) and reported by ``source``
+    (None: not judged); unregistered, or foreign to a source its organisation does not
+    name, otherwise."""
     if not location_code:
-        return unregistered
+        return _UNREGISTERED
     site = _at(registry.sites.get(location_code, ()), before)
     owner = site.organisation_id if site else location_code
     organisation = _at(registry.organisations.get(owner, ()), before)
     if organisation is None:
-        return unregistered
+        return _UNREGISTERED
+    if source is not None and not speaks_for(organisation.profile, source):
+        return _FOREIGN
     return _basis(organisation, site)
+
+
+def source_of(state: IncidentState | Sequence[Fact]) -> str | None:
+    """The publishing system that reported the incident (of its first event while it has
+    no report)."""
+    facts = state.facts if isinstance(state, IncidentState) else state
+    for fact in facts:
+        if isinstance(fact.envelope.payload, IncidentReported):
+            return fact.envelope.source
+    return facts[0].envelope.source if facts else None
 
 
 def place_of(state: IncidentState) -> tuple[str | None, int | None]:
     """Where an incident is (its report's ``site.location_code``) and the position its
     basis is read before: its report's, or its first event's while it has no report."""
-    for fact in state.facts:
+    return place_in(state.facts)
+
+
+def place_in(facts: Sequence[Fact]) -> tuple[str | None, int | None]:
+    """:func:`place_of` an incident's facts (in position order)."""
+    for fact in facts:
         if isinstance(fact.envelope.payload, IncidentReported):
             return fact.envelope.payload.site.location_code, fact.position
-    return None, state.facts[0].position if state.facts else None
+    return None, facts[0].position if facts else None
 
 
 def incident_basis(registry: Registry, state: IncidentState) -> Basis:
     """The basis of a folded incident: the profile in force at its report."""
     code, before = place_of(state)
-    return basis_at(registry, code, before if before is not None else 0)
+    return basis_at(registry, code, before if before is not None else 0, source_of(state))

@@ -111,6 +111,7 @@ class IncidentStatus(msgspec.Struct, frozen=True, kw_only=True):
     site_id: str | None = None
     site_issue: str | None = None
     profile_position: int | None = None
+    profile_changed_at: int | None = None  # the last profile change since the basis
 
 
 def evolve(

@@ -108,7 +108,8 @@ async def _rejudged(
     upto: int,
 ) -> dict[str, Folded]:
     """The incidents (of the partition) already placed at an organisation whose profile
-    changed, folded again: their ``basis = "latest"`` packs are judged anew."""
+    changed, folded again: their status says the profile changed since their basis
+    (``profile_changed_at``), and their ``basis = "latest"`` packs are judged anew."""
     if not changed:
         return {}
     generation, partition = where
@@ -155,9 +156,8 @@ async def _judged(
     after, upto = span
     await _profiles(conn, cache.profiles, rows, span, where[1])
     folded = await _fold(conn, rows, upto, config, cache) if rows else {}
-    if any(p.basis == "latest" for p in config.packs):
-        changed = cache.profiles.changed(after, upto)
-        folded |= await _rejudged(conn, config, where, changed, folded, upto)
+    changed = cache.profiles.changed(after, upto)
+    folded |= await _rejudged(conn, config, where, changed, folded, upto)
     now, registry = datetime.now(UTC), cache.profiles.registry
     folded = {i: placed(f, registry) for i, f in folded.items()}  # kept with its basis
     models = {

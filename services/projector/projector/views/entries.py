@@ -14,6 +14,7 @@ from contracts.events import EventCorrected
 from plumbing.caching import keep
 from projector.domain.facts import Fact, event_bytes, from_event
 from projector.domain.models import Config
+from projector.domain.profile_changes import ProfileChange
 from projector.views.summaries import Language, summary
 
 CSV_COLUMNS = (
@@ -38,6 +39,9 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True):
     prev_hash: str | None
     corrects: int | None = None  # the position of the entry this one corrects
     corrected_by: list[int] = []
+    # set on an entry of the incident's organisation's or site's profile, recorded after
+    # its basis (``projector.views.profile_entries``)
+    profile_change: ProfileChange | None = None
     event: msgspec.Raw  # the event exactly as recorded
 
 

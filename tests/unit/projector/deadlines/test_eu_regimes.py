@@ -165,3 +165,24 @@ def test_given_nis2_when_notification_on_31_january_then_final_on_28_february() 
     assert found["nis2/notification"].state == "met"
     assert found["nis2/final"].due_at == at("2026-02-28 08:00")
     assert found["nis2/final"].state == "pending"
+
+
+def test_given_nis2_then_its_stages_are_the_directives_own_and_filings_under_them_count() -> None:
+    aware = at("2026-01-29 09:00")
+    story = (
+        Story()
+        .reported(aware, kind="cyber_incident")
+        .classified(aware, regimes=("nis2",), aware_at=aware)
+        .filed(at("2026-01-30 08:00"), "nis2", "early_warning")
+        .filed(at("2026-01-31 08:00"), "nis2", "incident_notification")
+    )
+    found = story.obligations("nis2", now=at("2026-02-01 00:00"))
+    stages = {ref: o.stage for ref, o in found.items()}
+    assert stages == {
+        "nis2/early_warning": "early_warning",
+        "nis2/notification": "incident_notification",
+        "nis2/final": "final",
+    }
+    assert found["nis2/early_warning"].state == "met"
+    assert found["nis2/notification"].state == "met"
+    assert found["nis2/final"].due_at == at("2026-02-28 08:00")
