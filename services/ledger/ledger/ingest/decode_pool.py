@@ -8,10 +8,11 @@ here; only the raw bytes go there, and only what the sequencer needs
 (``ledger.domain.prepared``) comes back. Smaller batches, at ordinary rates, are decoded here:
 sending them costs more latency than it saves. A new leader waits for its worker to start
 (its spawn and imports: see tests/bench/README.md) before it consumes; one replaced
-mid-run is not waited for: until it has started, every batch is decoded here. A worker that dies is replaced, and its
-batch decoded here; nothing is lost either way, since nothing is acknowledged until the
-batch commits. A job that fails otherwise (its answer too large to pack, say) is decoded
-here too, message by message: no batch and no lead is lost to one message.
+mid-run is not waited for: until it has started, every batch is decoded here. A worker
+that dies is replaced, and its batch decoded here; nothing is lost either way, since
+nothing is acknowledged until the batch commits. A job that fails otherwise (its answer
+too large to pack, say) is decoded here too, message by message: no batch and no lead is
+lost to one message.
 """
 
 from __future__ import annotations
