@@ -16,11 +16,17 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from hypothesis import settings
 
 from contracts.topology import Topology
 from incident_ledger.stack.nats import EmbeddedNats
 from incident_ledger.stack.postgres import EmbeddedPostgres
 from plumbing import db
+
+# Property tests check what is true, not how fast: on a busy machine (two pytest workers
+# beside the servers) an example may take longer than hypothesis' default 200 ms.
+settings.register_profile("ledger", deadline=None)
+settings.load_profile("ledger")
 
 
 def _unique(prefix: str) -> str:

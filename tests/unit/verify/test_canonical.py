@@ -29,7 +29,7 @@ VALUES = st.recursive(
 )
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @given(VALUES)
 def test_it_equals_the_ledgers_encoder_on_the_profile(value: Any) -> None:
     """Given any JSON value of the profile, when both encoders write it, then the bytes
