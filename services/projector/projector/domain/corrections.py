@@ -26,8 +26,9 @@ from projector.domain.facts import Fact
 
 __all__ = ["FIXED", "Amendment", "Applied", "Ignored", "any_in", "apply", "as_recorded"]
 
-FIXED = frozenset({"loss_id", "claim_number"})
-"""Identities: a loss line or a claim is never moved to another by a correction."""
+FIXED = frozenset({"loss_id", "claim_number", "sha256", "document_sha256"})
+"""Identities (a loss line or a claim is never moved to another) and the hashes that tie a
+record to a document outside the ledger (attached or filed again, never corrected)."""
 
 
 class Amendment(msgspec.Struct, frozen=True, kw_only=True):
