@@ -15,6 +15,7 @@ from nats.aio.client import Client
 from contracts import builders
 from contracts.envelope import Envelope
 from projector.follow import runner
+from projector.views.summaries import money
 from tests.integration.api_story import AGENT, SOURCE, Story, _config, claim, outage, story
 from tests.integration.test_projector import snapshot
 
@@ -53,9 +54,14 @@ async def test_corrections_change_the_status_the_loss_run_and_the_report(told: S
     corrected, then the incident, the loss run and the report show the new values, each
     with the original one field away; as of before the corrections, the originals show."""
     report, opened, then = await _recorded(told, "FIX-7")
+    lost = builders.record_loss(loss_id="L-1", category="equipment", amount_minor=125_000,
+                                currency="CNY", basis="estimate", incident_id="FIX-7",
+                                source=SOURCE, actor=AGENT)  # fmt: skip
+    await told.append(lost)
     await told.append(
         fix("FIX-7", report.event_id, title="叫号机故障 ticket machine fault", site=NEW_SITE),
         fix("FIX-7", opened.event_id, reserve_minor=65_000),
+        fix("FIX-7", lost.event_id, amount_minor=150_000),
     )
     await told.project()
     incident = (await told.get("/v1/incidents/FIX-7")).json()["incident"]
@@ -63,13 +69,16 @@ async def test_corrections_change_the_status_the_loss_run_and_the_report(told: S
         "叫号机故障 ticket machine fault", "SH-02")  # fmt: skip
     title = next(a for a in incident["corrected"] if a["field"] == "title")
     assert title["original"] == "排队系统宕机 queue system down"
-    assert title["corrected_by"] == incident["last_position"] - 1
+    assert title["corrected_by"] == incident["last_position"] - 2
+    assert incident["loss_totals"] == {"CNY": 150_000}
     assert (await _row(told, "FIX-7"))["reserve_minor"] == 65_000
     assert (await _row(told, "FIX-7", as_of=then))["reserve_minor"] == 50_000
     printed = (await told.get("/v1/incidents/FIX-7/report")).json()
     assert printed["type"]["title"] == "叫号机故障 ticket machine fault"
     assert printed["site"]["unit"] == "12/13"
-    assert {a["field"] for a in printed["corrected"]} == {"title", "site", "reserve_minor"}
+    assert printed["impact"]["loss_lines"][0]["amount"] == money(150_000, "CNY")
+    assert {a["field"] for a in printed["corrected"]} == {
+        "title", "site", "reserve_minor", "amount_minor"}  # fmt: skip
     earlier = (await told.get("/v1/incidents/FIX-7/timeline", as_of=then)).json()["status"]
     assert (earlier["title"], earlier["location_code"], earlier["corrected"]) == (
         "排队系统宕机 queue system down", "SH-01", [])  # fmt: skip
