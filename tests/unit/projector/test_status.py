@@ -178,7 +178,7 @@ def casualty(minute: float, count: int, severity: CasualtySeverity) -> Envelope:
     return b.record_casualty(count=count, severity=severity, occurred_at=at(minute), **ENV)
 
 
-def test_casualties_sum_by_severity_and_corrections_are_counted_not_applied() -> None:
+def test_casualties_sum_by_severity_and_a_corrected_count_takes_effect() -> None:
     hurt = casualty(3, 2, CasualtySeverity.MINOR)
     fix = b.correct_event(
         corrects_event_id=hurt.event_id,
@@ -194,8 +194,11 @@ def test_casualties_sum_by_severity_and_corrections_are_counted_not_applied() ->
         casualty(6, 1, CasualtySeverity.MINOR),
         fix,
     )
-    assert state.casualties == {"minor": 3, "hospitalized": 1}
+    assert state.casualties == {"minor": 2, "hospitalized": 1}
     assert state.corrections == 1
+    assert [(a.field, a.original, a.value, a.corrected_by) for a in state.corrected] == [
+        ("count", 2, 1, 5)
+    ]
 
 
 def loss(loss_id: str, amount: int, currency: str = "CNY", revised: bool = False) -> Envelope:

@@ -22,12 +22,22 @@ from typing import Annotated
 import msgspec
 from msgspec.structs import replace
 
-from contracts.events import ClaimOpened, ClaimUpdated, IncidentReported, LossRecorded, LossRevised
+from contracts.events import (
+    ClaimOpened,
+    ClaimUpdated,
+    EventCorrected,
+    IncidentReported,
+    LossRecorded,
+    LossRevised,
+)
 from contracts.types import PERSONAL
+from projector.domain import corrections
+from projector.domain.corrections import Amendment
 from projector.domain.facts import Fact
 from projector.domain.status import IncidentStatus
 
 __all__ = [
+    "READS",
     "Claim",
     "LossBook",
     "LossLine",
@@ -38,6 +48,7 @@ __all__ = [
     "evolve",
     "fold",
     "loss_run_rows",
+    "noted",
     "run_totals",
 ]
 
@@ -89,6 +100,7 @@ class LossBook(msgspec.Struct, frozen=True, kw_only=True):
     claims: dict[str, Claim] = msgspec.field(default_factory=dict)
     last_position: int = 0
     version: int = 0
+    corrected: tuple[Amendment, ...] = ()  # of the events folded here
 
 
 class LossRunRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -135,11 +147,25 @@ def evolve(book: LossBook | None, fact: Fact) -> LossBook:
 
 
 def fold(facts: Iterable[Fact]) -> LossBook | None:
-    """One incident's facts folded in position order; None when there are none."""
+    """One incident's facts folded in position order, corrections applied; None when there
+    are none."""
+    applied = corrections.apply(sorted(facts, key=lambda f: f.position))
     book: LossBook | None = None
-    for fact in sorted(facts, key=lambda f: f.position):
+    for fact in applied.facts:
         book = evolve(book, fact)
-    return book
+    return None if book is None else noted(book, applied)
+
+
+_FOLDED = frozenset(
+    t.TYPE for t in (IncidentReported, LossRecorded, LossRevised, ClaimOpened, ClaimUpdated)
+)
+READS = _FOLDED | {EventCorrected.TYPE}
+"""The types of the events a book is folded from: its own and their corrections."""
+
+
+def noted(book: LossBook, applied: corrections.Applied) -> LossBook:
+    """``book`` listing the corrections applied to the events it folds."""
+    return replace(book, corrected=tuple(a for a in applied.amendments if a.type in _FOLDED))
 
 
 def as_of(facts: Iterable[Fact], valuation: datetime) -> LossBook:

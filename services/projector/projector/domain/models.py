@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from projector.domain import deadlines, losses, profile_changes, profiles, status
+from projector.domain import corrections, deadlines, losses, profile_changes, profiles, status
 from projector.domain.deadlines.obligation import OPEN
 from projector.domain.facts import Fact
 from projector.domain.losses import LossRunRow
@@ -33,6 +33,7 @@ class Folded(msgspec.Struct, frozen=True):
     deadlines: deadlines.IncidentState
     basis: profiles.Basis | None = None  # see ``placed``
     basis_before: int = 0
+    originals: dict[int, Fact] = {}  # the corrected facts as recorded, by position
 
 
 class Models(msgspec.Struct, frozen=True):
@@ -43,20 +44,46 @@ class Models(msgspec.Struct, frozen=True):
 
 
 def fold_more(folded: Folded | None, facts: Sequence[Fact], config: Config) -> Folded:
-    """``folded`` advanced by ``facts`` (the incident's next ones, in position order)."""
-    state = None if folded is None else folded.status
-    book = None if folded is None else folded.book
-    rules = deadlines.IncidentState() if folded is None else folded.deadlines
+    """``folded`` advanced by ``facts`` (the incident's next ones, in position order). A
+    correction may reach back to any earlier fact: with one among ``facts``, the incident
+    is folded again from its first fact, as recorded, corrections applied."""
+    if folded is not None and corrections.any_in(facts):
+        history = corrections.as_recorded(folded.deadlines.facts, folded.originals)
+        return fold_more(None, [*history, *facts], config)
+    if folded is None:
+        return _fresh(corrections.apply(facts), config)
+    state, book = _evolved((folded.status, folded.book), facts, config)
+    rules = deadlines.fold(facts, folded.deadlines)
+    position = _last(facts, folded.position)
+    return msgspec.structs.replace(
+        folded, position=position, status=state, book=book, deadlines=rules
+    )
+
+
+def _fresh(applied: corrections.Applied, config: Config) -> Folded:
+    facts = applied.facts
+    state, book = _evolved((None, None), facts, config)
+    state, book = status.noted(state, applied), losses.noted(book, applied)
+    rules = deadlines.fold(facts)
+    return Folded(_last(facts, 0), state, book, rules, originals=applied.originals)
+
+
+def _evolved(
+    start: tuple[status.IncidentStatus | None, losses.LossBook | None],
+    facts: Sequence[Fact],
+    config: Config,
+) -> tuple[status.IncidentStatus, losses.LossBook]:
+    state, book = start
     for fact in facts:
         state = status.evolve(state, fact, backdated_after=config.backdated_after)
         book = losses.evolve(book, fact)
-    rules = deadlines.fold(facts, rules)
     assert state is not None, "an incident has at least one fact"
     assert book is not None
-    position = facts[-1].position if facts else (0 if folded is None else folded.position)
-    if folded is None:
-        return Folded(position, state, book, rules)
-    return Folded(position, state, book, rules, folded.basis, folded.basis_before)
+    return state, book
+
+
+def _last(facts: Sequence[Fact], otherwise: int) -> int:
+    return facts[-1].position if facts else otherwise
 
 
 def placed(folded: Folded, registry: profiles.Registry) -> Folded:

@@ -32,9 +32,11 @@ from contracts.events import (
     ServiceRestored,
 )
 from contracts.lifecycle import Lifecycle, State, advance, name_of
+from projector.domain import corrections
+from projector.domain.corrections import Amendment, Ignored
 from projector.domain.facts import Fact
 
-__all__ = ["SUPERIORS", "Fact", "IncidentStatus", "Status", "as_of", "evolve", "fold"]
+__all__ = ["SUPERIORS", "Fact", "IncidentStatus", "Status", "as_of", "evolve", "fold", "noted"]
 
 # fmt: off
 Status = Literal["reported", "acknowledged", "responding", "restored", "resolved", "closed",
@@ -107,6 +109,8 @@ class IncidentStatus(msgspec.Struct, frozen=True, kw_only=True):
     backdated: bool = False
     backdated_count: int = 0
     corrections: int = 0
+    corrected: tuple[Amendment, ...] = ()
+    ignored_corrections: tuple[Ignored, ...] = ()
     organisation_id: str | None = None
     site_id: str | None = None
     site_issue: str | None = None
@@ -136,11 +140,18 @@ def evolve(
 def fold(
     facts: Iterable[Fact], *, backdated_after: timedelta = BACKDATED_AFTER
 ) -> IncidentStatus | None:
-    """One incident's facts folded in position order; None when there are none."""
+    """One incident's facts folded in position order, corrections applied; None when there
+    are none."""
+    applied = corrections.apply(sorted(facts, key=lambda f: f.position))
     state: IncidentStatus | None = None
-    for fact in sorted(facts, key=lambda f: f.position):
+    for fact in applied.facts:
         state = evolve(state, fact, backdated_after=backdated_after)
-    return state
+    return None if state is None else noted(state, applied)
+
+
+def noted(state: IncidentStatus, applied: corrections.Applied) -> IncidentStatus:
+    """``state`` listing the corrections applied to its facts and those ignored."""
+    return replace(state, corrected=applied.amendments, ignored_corrections=applied.ignored)
 
 
 def as_of(

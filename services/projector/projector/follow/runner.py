@@ -25,8 +25,8 @@ from projector.follow.folding import step as step
 # Bump when a model's definition changes: the projector then builds a new generation
 # beside the live one and swaps it in once caught up.
 # 2: incident_status carries the reported description; 3: claims; 4: organisations, sites
-# and each incident's place and basis profile
-VERSION = 4
+# and each incident's place and basis profile; 5: corrections applied
+VERSION = 5
 log = structlog.get_logger(__name__)
 Progress = store.Progress
 

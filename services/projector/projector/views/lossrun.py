@@ -16,7 +16,6 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from contracts.events import ClaimOpened, ClaimUpdated, IncidentReported, LossRecorded, LossRevised
 from contracts.personal import redact
 from projector.domain import losses
 from projector.domain.facts import from_record
@@ -29,7 +28,7 @@ COLUMNS = (
     "claimant", "carrier", "policy_number", "coverage", "status", "paid", "reserve", "incurred",
     "recovered", "net_incurred", "currency",
 )  # fmt: skip
-_TYPES = [t.TYPE for t in (IncidentReported, LossRecorded, LossRevised, ClaimOpened, ClaimUpdated)]
+_TYPES = sorted(losses.READS)
 _decode_book = msgspec.json.Decoder(losses.LossBook).decode
 
 

@@ -23,6 +23,7 @@ from contracts.events import (
     ReportFiled,
     ServiceRestored,
 )
+from projector.domain import corrections
 from projector.domain.deadlines import Pack
 from projector.domain.facts import Fact
 from projector.domain.models import Models
@@ -62,6 +63,7 @@ class Report(msgspec.Struct, frozen=True, kw_only=True):
     other: list[dict[str, Any]]
     fields: list[Field]
     deadlines: list[dict[str, Any]]
+    corrected: tuple[corrections.Amendment, ...] = ()  # the values corrected, as recorded
 
 
 def _first(facts: Sequence[Fact], kind: type) -> Any:
@@ -158,7 +160,9 @@ def _known(facts: Sequence[Fact], models: Models) -> dict[str, Callable[[], Any]
 def build(
     facts: Sequence[Fact], models: Models, pack: Pack | None, stage: str | None, now: datetime
 ) -> Report:
-    """``facts`` in position order; ``models`` folded from them (``projector.domain.models``)."""
+    """``facts`` in position order (as recorded: read with their corrections applied);
+    ``models`` folded from them (``projector.domain.models``)."""
+    facts = corrections.apply(facts).facts
     reported = _first(facts, IncidentReported)
     known = _known(facts, models)
     wanted = pack.report.get(stage or "") if pack else None
@@ -189,6 +193,7 @@ def build(
             for o in models.obligations
             if pack is None or (o.pack_id == pack.id and (stage is None or o.stage == stage))
         ],
+        corrected=status.corrected,
     )
 
 
