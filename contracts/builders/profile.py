@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import NotRequired, Required, TypedDict, Unpack
 from uuid import UUID
 
-from contracts import profiles
+from contracts import profile_rules
 from contracts.builders.base import build
 from contracts.envelope import Actor, Envelope
 from contracts.events.profile import (
@@ -34,8 +34,8 @@ def _built(
     payload: OrganisationRegistered | OrganisationUpdated | SiteRegistered | SiteUpdated,
     args: ProfileArgs,
 ) -> Envelope:
-    envelope = build(payload, incident_id=profiles.stream_of(payload.organisation_id), **args)
-    profiles.check(envelope)
+    envelope = build(payload, incident_id=profile_rules.stream_of(payload.organisation_id), **args)
+    profile_rules.check(envelope)
     return envelope
 
 

@@ -1,7 +1,7 @@
 """Who is subject to what: organisations and their sites, recorded like any other event.
 
 An organisation's profile events travel in a stream of their own, whose ``incident_id`` is
-``_org-<organisation_id>`` (:func:`contracts.profiles.stream_of`): its sites' events go in
+``_org-<organisation_id>`` (:func:`contracts.profile_rules.stream_of`): its sites' events go in
 the same stream, so one organisation's profile is one ordered, hash-linked history. A
 ``*.updated`` event restates the whole profile (or the site's whole set of overrides): what
 it leaves out returns to the default (or, for a site, to the organisation's value).

@@ -14,7 +14,7 @@ import msgspec
 from litestar.exceptions import PermissionDeniedException
 
 from contracts.events import IncidentReported
-from contracts.profiles import is_profile_stream, is_profile_type, stream_of
+from contracts.profile_rules import is_profile_stream, is_profile_type, stream_of
 from ledger_api.token_store import Scope
 
 _SITE_OF = "SELECT organisation_id FROM sites WHERE site_id = $1"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncpg
 from litestar.exceptions import NotFoundException
 
-from contracts.profiles import stream_of
+from contracts.profile_rules import stream_of
 from ledger_api.paging import Where
 from ledger_api.token_store import Holder, Scope
 

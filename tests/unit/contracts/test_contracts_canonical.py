@@ -12,7 +12,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts import canonical, profiles
+from contracts import canonical, profile_rules
 from contracts.codec import decode_envelope, encode_envelope
 from contracts.envelope import Actor, Envelope
 from contracts.events import CATALOGUE
@@ -93,7 +93,7 @@ def _envelope(cls: type[Any]) -> st.SearchStrategy[Envelope]:
     return st.builds(
         Envelope,
         event_id=st.uuids(),
-        incident_id=token.filter(lambda t: not profiles.is_profile_stream(t)),
+        incident_id=token.filter(lambda t: not profile_rules.is_profile_stream(t)),
         type=st.just(cls.TYPE),
         occurred_at=AWARE,
         source=token,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from contracts.events import IncidentReported
-from contracts.profiles import is_profile_stream
+from contracts.profile_rules import is_profile_stream
 from incident_ledger import demo
 from incident_ledger.demo_profiles import ORGANISATIONS, SITES
 

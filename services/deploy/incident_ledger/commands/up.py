@@ -10,7 +10,7 @@ import click
 import msgspec
 from nats.aio.client import Client
 
-from contracts.profiles import is_profile_stream
+from contracts.profile_rules import is_profile_stream
 from contracts.publisher import Publisher
 from contracts.topology import Topology
 from incident_ledger import demo, demo_profiles

@@ -22,7 +22,7 @@ from contracts.events.profile import (
     SiteRegistered,
     SiteUpdated,
 )
-from contracts.profiles import is_profile_stream as is_profile_stream
+from contracts.profile_rules import is_profile_stream as is_profile_stream
 from projector.domain.deadlines.context import Context
 from projector.domain.deadlines.state import IncidentState
 from projector.domain.effective_profile import context_of as context_of

@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 from cachetools import LRUCache
 
-from contracts.profiles import STREAM_PREFIX, is_profile_stream
+from contracts.profile_rules import STREAM_PREFIX, is_profile_stream
 from plumbing import caching
 from projector import projector_metrics as metrics
 from projector.domain.facts import from_record
