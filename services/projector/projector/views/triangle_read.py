@@ -1,0 +1,54 @@
+"""Triangles read from the log itself: every loss and claim event of the incidents in
+scope (with their reports, for the date of loss), folded incident by incident into
+movements (:mod:`projector.domain.development`) through a server-side cursor."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from contracts.events import ClaimOpened, ClaimUpdated, IncidentReported, LossRecorded, LossRevised
+from projector.domain.development import Basis, Measure, Movement, movements
+from projector.domain.facts import Fact, from_record
+from projector.views.scoped import IN_SCOPE
+
+PREFETCH = 2000
+_TYPES = [t.TYPE for t in (IncidentReported, LossRecorded, LossRevised, ClaimOpened, ClaimUpdated)]
+_SQL = (
+    "SELECT incident_id, position, version, recorded_at, record FROM events"
+    " WHERE type = any($1) AND recorded_at <= $2 AND {scope}"
+    " ORDER BY incident_id, position"
+)
+
+
+async def read_movements(
+    conn: asyncpg.Connection,
+    measure: Measure,
+    basis: Basis,
+    valuation: datetime,
+    scope: tuple[str | None, str | None] = (None, None),
+    progress: Callable[[int], None] | None = None,
+) -> AsyncIterator[Movement]:
+    """``conn`` must be in a transaction (cursor). ``progress`` hears the events read so far,
+    every 10,000. Events recorded after ``valuation`` are not read (on either basis)."""
+    sql = _SQL.format(scope=IN_SCOPE.format(o="$3", s="$4"))
+    current: list[Fact] = []
+    read = 0
+    async for r in conn.cursor(sql, _TYPES, valuation, *scope, prefetch=PREFETCH):
+        if current and current[-1].incident_id != r["incident_id"]:
+            for m in movements(current, measure, basis):
+                yield m
+            current = []
+        current.append(_fact(r))
+        read += 1
+        if progress is not None and read % 10_000 == 0:
+            progress(read)
+    for m in movements(current, measure, basis):
+        yield m
+
+
+def _fact(r: Any) -> Fact:
+    return from_record(r["position"], r["version"], r["recorded_at"], r["record"])
