@@ -106,8 +106,10 @@ def test_a_history_loaded_later_develops_over_its_real_periods_on_the_occurred_b
 def test_cells_after_the_valuation_are_unknown_and_later_origins_are_shorter() -> None:
     envelopes = [*history(), report("INC-2", day(2024, 7)), loss("INC-2", day(2024, 7), 9_000)]
     shape = Shape(origin=Period.QUARTER, development=Period.QUARTER, valuation=day(2024, 9, 30))
-    (grid,) = build(movements(facts(*envelopes[:5]), Measure.INCURRED, Basis.OCCURRED)
-                    + movements(facts(*envelopes[5:]), Measure.INCURRED, Basis.OCCURRED), shape)  # fmt: skip
+    first, second = (facts(*envelopes[:5]), facts(*envelopes[5:]))
+    moves = [*movements(first, Measure.INCURRED, Basis.OCCURRED),
+             *movements(second, Measure.INCURRED, Basis.OCCURRED)]  # fmt: skip
+    (grid,) = build(moves, shape)
     assert grid.cells == [[50_000, 40_000, 38_000], [0, 0, None], [9_000, None, None]]
 
 
@@ -145,7 +147,10 @@ def simulated_book(seed: int = 23) -> list[Fact]:
     for n in range(120):
         detected = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=rng.randrange(0, 730))
         incident, at = f"INC-{n}", detected
-        envelopes = [report(incident, detected), loss(incident, detected, rng.randrange(10**4, 10**7))]
+        envelopes = [
+            report(incident, detected),
+            loss(incident, detected, rng.randrange(10**4, 10**7)),
+        ]
         at += timedelta(days=rng.randrange(0, 60))
         envelopes.append(claim(incident, at, opened=True, reserve_minor=rng.randrange(0, 10**6)))
         paid = 0

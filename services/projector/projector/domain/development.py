@@ -118,7 +118,8 @@ def movements(facts: Iterable[Fact], measure: Measure, basis: Basis) -> list[Mov
     origin = loss_date(ordered)
     if origin is None:
         return []
-    book, value, before, out = _Book(), _VALUE[measure], {}, []
+    book, value, out = _Book(), _VALUE[measure], []
+    before: dict[str, int] = {}
     for fact in ordered:
         if not book.take(fact.envelope.payload):
             continue

@@ -9,11 +9,14 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+import msgspec
 
 from contracts.events import ClaimOpened, ClaimUpdated, IncidentReported, LossRecorded, LossRevised
 from projector.domain.development import Basis, Measure, Movement, movements
 from projector.domain.facts import Fact, from_record
 from projector.views.scoped import IN_SCOPE
+from projector.views.triangle import Builder, Shape
+from projector.views.triangle_render import TriangleAnswer, currency_triangle
 
 PREFETCH = 2000
 _TYPES = [t.TYPE for t in (IncidentReported, LossRecorded, LossRevised, ClaimOpened, ClaimUpdated)]
@@ -52,3 +55,38 @@ async def read_movements(
 
 def _fact(r: Any) -> Fact:
     return from_record(r["position"], r["version"], r["recorded_at"], r["record"])
+
+
+class TriangleQuery(msgspec.Struct, frozen=True, kw_only=True):
+    measure: Measure = Measure.PAID
+    basis: Basis = Basis.OCCURRED
+    shape: Shape
+    currency: str | None = None  # only this currency's triangle
+    factors: bool = False
+    organisation_id: str | None = None  # a scoped reader's: only incidents placed there
+    site_id: str | None = None
+
+
+async def answer(
+    conn: asyncpg.Connection, query: TriangleQuery, progress: Callable[[int], None] | None = None
+) -> TriangleAnswer:
+    """The triangles ``query`` asks for, read in one repeatable-read transaction."""
+    builder, shape = Builder(query.shape), query.shape
+    scope = (query.organisation_id, query.site_id)
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        moves = read_movements(conn, query.measure, query.basis, shape.valuation, scope, progress)
+        async for m in moves:
+            if query.currency is None or m.currency == query.currency:
+                builder.add(m)
+    return TriangleAnswer(
+        measure=query.measure,
+        basis=query.basis,
+        origin=shape.origin,
+        development=shape.development,
+        valuation=shape.valuation,
+        loss_from=shape.loss_from,
+        loss_to=shape.loss_to,
+        triangles=[
+            currency_triangle(g, shape, query.measure, query.factors) for g in builder.grids()
+        ],
+    )
