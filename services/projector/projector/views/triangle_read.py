@@ -5,7 +5,7 @@ movements (:mod:`projector.domain.development`) through a server-side cursor."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -19,6 +19,7 @@ from projector.views.triangle import Builder, Shape
 from projector.views.triangle_render import TriangleAnswer, currency_triangle
 
 PREFETCH = 2000
+_FOREVER = datetime(9999, 12, 31, tzinfo=UTC)
 _TYPES = [t.TYPE for t in (IncidentReported, LossRecorded, LossRevised, ClaimOpened, ClaimUpdated)]
 _SQL = (
     "SELECT incident_id, position, version, recorded_at, record FROM events"
@@ -31,16 +32,16 @@ async def read_movements(
     conn: asyncpg.Connection,
     measure: Measure,
     basis: Basis,
-    valuation: datetime,
+    known: datetime,
     scope: tuple[str | None, str | None] = (None, None),
     progress: Callable[[int], None] | None = None,
 ) -> AsyncIterator[Movement]:
     """``conn`` must be in a transaction (cursor). ``progress`` hears the events read so far,
-    every 10,000. Events recorded after ``valuation`` are not read (on either basis)."""
+    every 10,000. Events recorded after ``known`` are not read."""
     sql = _SQL.format(scope=IN_SCOPE.format(o="$3", s="$4"))
     current: list[Fact] = []
     read = 0
-    async for r in conn.cursor(sql, _TYPES, valuation, *scope, prefetch=PREFETCH):
+    async for r in conn.cursor(sql, _TYPES, known, *scope, prefetch=PREFETCH):
         if current and current[-1].incident_id != r["incident_id"]:
             for m in movements(current, measure, basis):
                 yield m
@@ -74,7 +75,9 @@ async def answer(
     builder, shape = Builder(query.shape), query.shape
     scope = (query.organisation_id, query.site_id)
     async with conn.transaction(isolation="repeatable_read", readonly=True):
-        moves = read_movements(conn, query.measure, query.basis, shape.valuation, scope, progress)
+        # on the occurred basis, everything the ledger knows now (dated by occurred_at)
+        known = shape.valuation if query.basis is Basis.RECORDED else _FOREVER
+        moves = read_movements(conn, query.measure, query.basis, known, scope, progress)
         async for m in moves:
             if query.currency is None or m.currency == query.currency:
                 builder.add(m)
