@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -15,8 +16,11 @@ from nats.aio.client import Client
 from contracts import builders
 from contracts.events import Site
 from projector.views.tabular import read_back
+from tests import seeding
 from tests.integration.api_story import AGENT, SOURCE, Story, story
 from tests.integration.scoped_ledger import Scoped, scoped_ledger
+from tests.integration.test_profile_commands import env  # noqa: F401 (a fixture)
+from tests.integration.test_profile_commands import ledger as ledger_command
 
 pytestmark = pytest.mark.integration
 PATH = "/v1/losses/triangle"
@@ -155,3 +159,28 @@ async def test_a_scoped_token_counts_only_its_organisations_incidents(ledger: Sc
     count = sum(int(_latest(r["cells"])) for t in mine for r in t["rows"])
     total = sum(int(_latest(r["cells"])) for t in every for r in t["rows"])
     assert 0 < count < total
+
+
+async def test_the_command_writes_the_same_triangle_as_csv(
+    pool: asyncpg.Pool,
+    nc: Client,
+    env: dict[str, str],  # noqa: F811 (the imported fixture)
+    tmp_path: Path,
+) -> None:
+    # given the book recorded through the ingest's writer
+    async with pool.acquire() as conn:
+        await seeding.append(conn, nc, _book())
+    # when an operator writes the incurred triangle with factors to a file
+    out = tmp_path / "triangle.csv"
+    args = ("losses", "triangle", "--measure", "incurred", "--currency", "EUR",
+            "--valuation-date", "2025-09-30", "--factors", "-o", str(out))  # fmt: skip
+    code, _, err = await ledger_command(env, *args)
+    # then it holds the cells, ultimates and factors the API gives
+    assert code == 0, err
+    lines = read_back(out.read_bytes())
+    assert ["EUR", "2025Q2", "40.00", "50.00", "", "54.55"] in lines
+    assert ["EUR", "factors", "1.142857142857", "1.090909090909"] in lines
+    code, _, err = await ledger_command(env, "losses", "triangle", "--origin", "month",
+                                        "--development", "year")  # fmt: skip
+    assert code == 2
+    assert "--development" in err

@@ -38,10 +38,12 @@ async def read_movements(
 ) -> AsyncIterator[Movement]:
     """``conn`` must be in a transaction (cursor). ``progress`` hears the events read so far,
     every 10,000. Events recorded after ``known`` are not read."""
-    sql = _SQL.format(scope=IN_SCOPE.format(o="$3", s="$4"))
+    scoped = scope[0] is not None  # unscoped: no read model needed
+    sql = _SQL.format(scope=IN_SCOPE.format(o="$3", s="$4") if scoped else "TRUE")
+    args = (_TYPES, known, *scope) if scoped else (_TYPES, known)
     current: list[Fact] = []
     read = 0
-    async for r in conn.cursor(sql, _TYPES, known, *scope, prefetch=PREFETCH):
+    async for r in conn.cursor(sql, *args, prefetch=PREFETCH):
         if current and current[-1].incident_id != r["incident_id"]:
             for m in movements(current, measure, basis):
                 yield m
