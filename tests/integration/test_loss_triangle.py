@@ -4,12 +4,14 @@ factors and ultimates are those computed by hand, in JSON and CSV alike."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+import openpyxl
 import pytest
 from nats.aio.client import Client
 
@@ -184,3 +186,12 @@ async def test_the_command_writes_the_same_triangle_as_csv(
                                         "--development", "year")  # fmt: skip
     assert code == 2
     assert "--development" in err
+
+
+async def test_the_spreadsheet_holds_the_figures_as_numbers(told: Story) -> None:
+    answer = await told.get(PATH, measure="incurred", format="xlsx", **ASKED)
+    assert answer.status_code == 200, answer.text
+    sheet = openpyxl.load_workbook(io.BytesIO(answer.content)).active
+    rows = [list(r)[:5] for r in sheet.iter_rows(values_only=True)]
+    assert ["EUR", "2025Q1", 100, 110, 120] in rows
+    assert ["currency", "origin", "3", "6", "9"] in rows

@@ -15,11 +15,12 @@ from ledger_api.auth import READERS, Principal, roles
 from ledger_api.paging import BadParameter
 from ledger_api.problems import READ, TEXT_CSV, alternatives
 from projector.domain.development import Basis, Measure
-from projector.views.tabular import BOM, CsvWriter
+from projector.views.tabular import BOM, CsvWriter, Workbook
 from projector.views.triangle import MONTHS, Period, Shape
 from projector.views.triangle_read import TriangleQuery, answer
-from projector.views.triangle_render import TriangleAnswer, csv_rows
+from projector.views.triangle_render import TriangleAnswer, csv_rows, xlsx_rows
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _Text = Annotated[str | None, QueryParameter(max_length=40)]
 
 
@@ -66,7 +67,7 @@ def _currency(text: str | None) -> str | None:
     tags=["losses"],
     summary="Loss development triangles",
     responses=READ,
-    operation_class=alternatives(TEXT_CSV),
+    operation_class=alternatives(TEXT_CSV, XLSX),
 )
 async def loss_triangle(
     request: Request[Principal, Any, Any],
@@ -82,7 +83,7 @@ async def loss_triangle(
     valuation_date: Annotated[
         str | None, moments.day("valued at the end of this day (UTC)")
     ] = None,
-    format: FromQuery[Literal["json", "csv"]] = "json",
+    format: FromQuery[Literal["json", "csv", "xlsx"]] = "json",
 ) -> Response[Any]:
     """Cumulative triangles per currency of ``measure`` (paid | incurred | reported_count,
     default paid) by ``origin`` period of the date of loss and ``development`` period
@@ -113,7 +114,12 @@ async def loss_triangle(
 def _respond(found: TriangleAnswer, format: str) -> Response[Any]:
     if format == "json":
         return Response(found)
-    name = f"loss-triangle-{found.measure}-{found.valuation.date()}.csv"
-    body = BOM + CsvWriter().encode(csv_rows(found))
+    name = f"loss-triangle-{found.measure}-{found.valuation.date()}.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(body, media_type=TEXT_CSV, headers=headers)
+    if format == "csv":
+        body = BOM + CsvWriter().encode(csv_rows(found))
+        return Response(body, media_type=TEXT_CSV, headers=headers)
+    book = Workbook("Loss triangle")
+    for line, bold in xlsx_rows(found):
+        book.write(line, bold=bold)
+    return Response(b"".join(book.chunks()), media_type=XLSX, headers=headers)

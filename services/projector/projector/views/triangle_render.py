@@ -115,3 +115,19 @@ def csv_rows(answer: TriangleAnswer) -> Iterator[list[Any]]:
             yield [t.currency, row.origin, *(c or "" for c in row.cells), *tail]
         if t.factors is not None:
             yield [t.currency, "factors", *(f or "" for f in t.factors)]
+
+
+def xlsx_rows(answer: TriangleAnswer) -> Iterator[tuple[list[Any], bool]]:
+    """The CSV's rows with figures as numbers (in currency units), and whether each is a
+    header line (bold)."""
+    for line in csv_rows(answer):
+        heading = bool(line) and line[0] in ("currency", "Loss development triangle", "Valuation")
+        yield (line if heading else [*line[:2], *map(_number, line[2:])]), heading
+
+
+def _number(cell: Any) -> Any:
+    """A figure's text as a number; any other cell as it is."""
+    try:
+        return float(Decimal(cell)) if isinstance(cell, str) and cell[:1].isdigit() else cell
+    except ArithmeticError:
+        return cell
