@@ -38,6 +38,7 @@ from ledger_api.routes import (
 )
 from ledger_api.routes import events as appends
 from ledger_api.routes import loss_records as losses
+from ledger_api.routes import triangle as loss_triangle
 from plumbing.paths import shipped_packs_dir
 from projector.domain import deadlines as engine
 from projector.domain.models import Config
@@ -160,6 +161,7 @@ def _consistent_reads() -> Router:
         deadlines.incident_deadlines,
         deadlines.board,
         losses.loss_run,
+        loss_triangle.loss_triangle,
         reports.report,
         reports.claim_pack,
         bundles.bundle,

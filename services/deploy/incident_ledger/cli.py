@@ -10,7 +10,7 @@ import click
 
 from contracts import scenarios
 from incident_ledger import publishing
-from incident_ledger.commands import audit_cli, credentials, profiles_cli
+from incident_ledger.commands import audit_cli, credentials, losses_cli, profiles_cli
 from incident_ledger.commands import cli_context as context
 from incident_ledger.commands import rejections_cli as rejections
 from incident_ledger.stack import embedded
@@ -210,5 +210,6 @@ main.add_command(profiles_cli.site)
 main.add_command(audit_cli.verify)
 main.add_command(audit_cli.export_command)
 main.add_command(rejections.rejections)
+main.add_command(losses_cli.losses)
 
 __all__ = ["main"]
