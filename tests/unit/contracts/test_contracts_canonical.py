@@ -77,6 +77,8 @@ def strategy(t: mi.Type) -> st.SearchStrategy[Any]:
         )
     if isinstance(t, mi.EnumType):
         return st.sampled_from(list(t.cls))
+    if isinstance(t, mi.LiteralType):
+        return st.sampled_from(t.values)
     if isinstance(t, mi.UnionType):
         return st.one_of([strategy(u) for u in t.types])
     if isinstance(t, mi.VarTupleType):
