@@ -97,7 +97,7 @@ class Totals:
         for (cur, carrier, policy), acc in sorted(self.by_carrier.items()):
             yield BY_CARRIER, cur, carrier, policy, acc
 
-    def cells(self) -> Iterator[list[str]]:
+    def cells(self) -> Iterator[list[Any]]:
         for label, cur, carrier, policy, acc in self.lines():
             figures = [money.units(a, cur) for a in acc[3:]]
             yield [*_total_head(label, carrier, policy, acc), *figures, cur]
@@ -111,7 +111,7 @@ class Totals:
 
 def _total_head(label: str, carrier: str, policy: str, acc: list[int]) -> list[Any]:
     """A totals row's first columns: label, claims, unclaimed losses, carrier and policy."""
-    return [label, str(acc[1]), str(acc[2]), *[""] * 5, carrier, policy, "", "", ""]
+    return [label, acc[1], acc[2], *[""] * 5, carrier, policy, "", "", ""]
 
 
 def _json(currency: str, acc: list[int]) -> dict[str, Any]:
