@@ -29,7 +29,7 @@ def digits(currency: str) -> int:
 
 def decimal(amount_minor: int, currency: str) -> Decimal:
     """``1000, "KWD"`` → ``Decimal("1.000")``: exact, with the currency's places."""
-    return Decimal(amount_minor).scaleb(-digits(currency))
+    return Decimal(f"{amount_minor}e-{digits(currency)}")  # exact: no context rounding
 
 
 def units(amount_minor: int, currency: str) -> str:

@@ -42,7 +42,8 @@ def cells(row: Line) -> list[str]:
     """A row as CSV text: amounts in currency units, exactly as many places as the currency."""
     text = ["" if v is None else v.isoformat() if isinstance(v, date) else str(v)
             for v in _typed(row)]  # fmt: skip
-    return [*text, *(money.units(a, row.currency) for a in amounts(row)), row.currency]
+    cur = row.currency
+    return [*text, *[money.units(a, cur) for a in amounts(row)], cur]
 
 
 def xlsx_cells(row: Line) -> list[Any]:
