@@ -130,6 +130,10 @@ async def test_json_csv_and_xlsx_of_one_run_hold_the_same_columns_and_rows(told:
     table = [list(r) for r in sheet.iter_rows(values_only=True)]
     start = table.index(list(lossrun.COLUMNS)) + 1
     assert [[_text(v) for v in r] for r in _body(table[start:])] == _decimals(as_json)
+    kwd = next(r for r in sheet.iter_rows(min_row=start + 1) if r[-1].value == "KWD")
+    recorded = kwd[lossrun.COLUMNS.index("recorded_loss")]
+    assert (recorded.value, recorded.number_format) == (1.5, "#,##0.000")
+    assert kwd[lossrun.COLUMNS.index("date_of_loss")].is_date
     assert len(as_json) >= 4  # the scenarios' losses (claimed or not) and the story's
     assert {"CNY", "KWD"} <= set(run["totals"])
 
