@@ -9,8 +9,11 @@ minor units shown as exact decimals. No amount passes through a float.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from babel.numbers import get_currency_precision, list_currencies
+
+from contracts.errors import ContractError
 
 CODES: tuple[str, ...] = tuple(
     sorted(c for c in list_currencies() if len(c) == 3 and c.isascii() and c.isupper())
@@ -19,6 +22,19 @@ CODES: tuple[str, ...] = tuple(
 
 MINOR_DIGITS: dict[str, int] = {code: get_currency_precision(code) for code in CODES}
 """Decimal places of each currency's minor unit (JPY 0, EUR 2, KWD 3, CLF 4)."""
+
+
+def check(payload: Any) -> None:
+    """Raise ``ContractError`` (``schema_violation`` at ``$.payload.currency``) if the
+    payload names a currency outside ISO 4217. Applied to publications (decoding and the
+    builders); stored events are not re-checked."""
+    currency = getattr(payload, "currency", None)
+    if isinstance(currency, str) and currency not in MINOR_DIGITS:
+        raise ContractError(
+            "schema_violation",
+            f"{currency!r} is not an ISO 4217 currency code",
+            "$.payload.currency",
+        )
 
 
 def digits(currency: str) -> int:

@@ -7,11 +7,9 @@ limits in :mod:`contracts.limits` are configurable caps applied before these.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated
 
 import msgspec
-
-from contracts.money import CODES
 
 MAX_SAFE_INTEGER = 2**53 - 1
 """Integers must lie within ±(2^53−1), so that every JSON reader keeps them exact."""
@@ -39,12 +37,15 @@ Text = Annotated[str, msgspec.Meta(max_length=4000)]
 Ref = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 Uri = Annotated[str, msgspec.Meta(min_length=1, max_length=2048)]
 FieldName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
-if TYPE_CHECKING:
-    Currency = str
-else:  # one of the codes of contracts.money (Babel's ISO 4217 list): an enum in the schema
-    Currency = Annotated[
-        Literal[CODES], msgspec.Meta(description="ISO 4217 alphabetic code (Babel's list).")
-    ]
+Currency = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^[A-Z]{3}$",
+        description="ISO 4217 alphabetic code: one of contracts.money.CODES (Babel's list).",
+    ),
+]
+"""Shaped here; that the code is one of ISO 4217's is checked on decoding a publication
+(:func:`contracts.money.check`), as a JSON Schema enum of every code would be unwieldy."""
 Sha256 = Annotated[
     str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$", description="Lower-case hex SHA-256.")
 ]
