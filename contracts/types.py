@@ -38,8 +38,14 @@ Ref = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 Uri = Annotated[str, msgspec.Meta(min_length=1, max_length=2048)]
 FieldName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 Currency = Annotated[
-    str, msgspec.Meta(pattern=r"^[A-Z]{3}$", description="ISO 4217 alphabetic code.")
+    str,
+    msgspec.Meta(
+        pattern=r"^[A-Z]{3}$",
+        description="ISO 4217 alphabetic code: one of contracts.money.CODES (Babel's list).",
+    ),
 ]
+"""Shaped here; that the code is one of ISO 4217's is checked on decoding a publication
+(:func:`contracts.money.check`), as a JSON Schema enum of every code would be unwieldy."""
 Sha256 = Annotated[
     str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$", description="Lower-case hex SHA-256.")
 ]

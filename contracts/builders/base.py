@@ -8,7 +8,7 @@ from uuid import UUID
 
 from uuid6 import uuid7
 
-from contracts import canonical
+from contracts import canonical, money
 from contracts.codec import validate
 from contracts.envelope import Actor, Envelope
 from contracts.errors import ContractError
@@ -50,4 +50,6 @@ def build(payload: Payload, **args: Unpack[EnvelopeArgs]) -> Envelope:
         tree = canonical.to_builtins(envelope)
     except ValueError as exc:
         raise ContractError("schema_violation", str(exc), "$.payload") from None
-    return validate(tree)
+    envelope = validate(tree)
+    money.check(envelope.payload)
+    return envelope

@@ -65,26 +65,21 @@ _ENTRY = {
     "event": {"type": "incident.reported.v1", "payload": {"kind": "elevator_entrapment"}},
 }
 _ROW = {
-    "incident_id": "INC-20261122-0003",
-    "claim_number": "CLM-2026-0192",
-    "date_of_loss": "2026-11-20T22:40:00Z",
-    "date_reported": "2026-11-21T08:00:00Z",
-    "kind": "robbery",
-    "location_code": "SH-01",
-    "claimant": "",
-    "insurer": "平安财险 Ping An",
-    "policy_number": "POL-9",
-    "coverage": "cash",
-    "status": "open",
-    "paid_minor": 0,
-    "reserve_minor": 4650000,
-    "incurred_minor": 4650000,
-    "recovered_minor": 0,
-    "net_minor": 4650000,
-    "currency": "CNY",
-}
-_TOTAL = {"claims": 1, "paid_minor": 0, "reserve_minor": 4650000, "incurred_minor": 4650000,
-          "recovered_minor": 0, "net_minor": 4650000}  # fmt: skip
+    "incident_id": "INC-20261122-0003", "claim_number": "CLM-2026-0192", "loss_ids": "cash-1",
+    "date_of_loss": "2026-11-20", "date_reported": "2026-11-21", "kind": "robbery",
+    "location_code": "SH-01", "claimant": "", "carrier": "平安财险 Ping An",
+    "policy_number": "POL-9", "coverage": "cash", "status": "open", "days_unclaimed": None,
+    "recorded_loss": "46500.00", "paid": "0.00", "reserve": "46500.00", "incurred": "46500.00",
+    "recovered": "0.00", "net_incurred": "46500.00", "currency": "CNY",
+    "recorded_loss_minor": 4650000, "paid_minor": 0, "reserve_minor": 4650000,
+    "incurred_minor": 4650000, "recovered_minor": 0, "net_incurred_minor": 4650000,
+}  # fmt: skip
+_AMOUNTS = {"recorded_loss": "46500.00", "recorded_loss_minor": 4650000, "paid": "0.00",
+            "paid_minor": 0, "reserve": "46500.00", "reserve_minor": 4650000,
+            "incurred": "46500.00", "incurred_minor": 4650000, "recovered": "0.00",
+            "recovered_minor": 0, "net_incurred": "46500.00",
+            "net_incurred_minor": 4650000}  # fmt: skip
+_TOTAL = {"rows": 1, "claims": 1, "unclaimed": 0, **_AMOUNTS}
 
 
 def ok(
@@ -115,6 +110,8 @@ LOSS_RUN = {
                "valuation_date": "2026-11-22"},
     "rows": [_ROW],
     "totals": {"CNY": _TOTAL},
+    "totals_by_carrier_policy": [{"currency": "CNY", "carrier": "平安财险 Ping An",
+                                  "policy_number": "POL-9", **_TOTAL}],
 }  # fmt: skip
 REPORT = {"incident_id": _STATUS["incident_id"], "policy": None, "stage": None,
           "site": {"name": "澎湖湾 Penghu Bay", "location_code": "PHB-T2"},

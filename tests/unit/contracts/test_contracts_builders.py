@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -152,3 +153,16 @@ def test_every_builder_produces_its_type() -> None:
     from contracts.registry import DEFAULT_REGISTRY
 
     assert types == set(DEFAULT_REGISTRY.types)
+
+
+def test_builder_refuses_a_currency_outside_iso_4217() -> None:
+    """Given a loss in a three-letter code ISO 4217 does not know, when it is built, then it
+    is refused at ``$.payload.currency``; KWD (three decimals) is accepted."""
+    loss: dict[str, Any] = {"loss_id": "L", "category": LossCategory.CASH, "amount_minor": 1,
+                            "basis": Basis.FINAL, "incident_id": "INC-1", "source": "s",
+                            "actor": Actor(id="a")}  # fmt: skip
+    with pytest.raises(ContractError) as info:
+        b.record_loss(currency="QQQ", **loss)
+    assert (info.value.code, info.value.path) == ("schema_violation", "$.payload.currency")
+    built = b.record_loss(currency="KWD", **loss)
+    assert getattr(built.payload, "currency", None) == "KWD"

@@ -12,7 +12,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts import canonical, profile_rules
+from contracts import canonical, money, profile_rules
 from contracts.codec import decode_envelope, encode_envelope
 from contracts.envelope import Actor, Envelope
 from contracts.events import CATALOGUE
@@ -51,7 +51,11 @@ def _text(t: mi.StrType) -> st.SearchStrategy[str]:
 
 
 def _struct(t: mi.StructType) -> st.SearchStrategy[Any]:
-    fields = {f.name: strategy(f.type) for f in t.fields}
+    # A currency is shaped by the schema and must be an ISO 4217 code (contracts.money).
+    fields = {
+        f.name: st.sampled_from(money.CODES) if f.name == "currency" else strategy(f.type)
+        for f in t.fields
+    }
     return st.builds(t.cls, **fields)
 
 

@@ -91,7 +91,7 @@ def test_float_money_is_refused(reported: dict[str, Any]) -> None:
     assert "float" in error.message
 
 
-@pytest.mark.parametrize("currency", ["cny", "CN", "YUAN"])
+@pytest.mark.parametrize("currency", ["cny", "CN", "YUAN", "ABC", "QQQ"])
 def test_currency_is_iso_4217_shaped(reported: dict[str, Any], currency: str) -> None:
     loss = {
         "loss_id": "L1",
@@ -154,3 +154,13 @@ def test_skew_is_configurable(reported: dict[str, Any]) -> None:
     data = json.dumps(reported).encode()
     assert decode_envelope(data, now=NOW).incident_id == "INC-2026-0042"
     assert _refusal(reported, max_skew=60).code == "future_timestamp"
+
+
+@pytest.mark.parametrize("currency", ["JPY", "KWD", "XOF", "CNY", "EUR"])
+def test_every_iso_4217_code_is_accepted(reported: dict[str, Any], currency: str) -> None:
+    """Given a loss in a currency of ISO 4217, when it is decoded, then it is accepted as is."""
+    loss = {"loss_id": "L1", "category": "cash", "amount_minor": 1250, "currency": currency,
+            "basis": "estimate"}  # fmt: skip
+    data = json.dumps({**reported, "type": "loss.recorded.v1", "payload": loss}).encode()
+    envelope = decode_envelope(data, now=NOW)
+    assert getattr(envelope.payload, "currency", None) == currency

@@ -50,3 +50,13 @@ def test_money_is_shown_in_currency_units() -> None:
     assert money(123456, "CNY") == "1234.56 CNY"
     assert money(-5, "EUR") == "-0.05 EUR"
     assert money(1200, "JPY") == "1200 JPY"
+
+
+@pytest.mark.parametrize(
+    ("minor", "currency", "shown"),
+    [(1000, "KWD", "1.000 KWD"), (500, "XOF", "500 XOF"), (123456789, "JPY", "123456789 JPY"),
+     (-1, "KWD", "-0.001 KWD"), (99, "CNY", "0.99 CNY"), (100, "EUR", "1.00 EUR")],
+)  # fmt: skip
+def test_money_has_each_currencys_own_minor_units(minor: int, currency: str, shown: str) -> None:
+    """Given amounts in currencies with 0, 2 and 3 decimals, then each prints exactly."""
+    assert money(minor, currency) == shown

@@ -16,24 +16,26 @@ from litestar import Request, get
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Stream
 
+from contracts import money
 from ledger_api import access, examples, moments
 from ledger_api.app_state import AppState
 from ledger_api.auth import READERS, Principal, roles, sees_personal_data
 from ledger_api.paging import BadParameter
 from ledger_api.problems import READ, TEXT_CSV, alternatives
-from projector.domain.losses import LossRunRow
-from projector.views import lossrun, lossrun_csv
+from projector.views import lossrun, lossrun_cells
 from projector.views.tabular import BOM, CsvWriter, Workbook
 
 BATCH = 1000
 
 
 class LossRun(msgspec.Struct, frozen=True):
-    """The JSON loss run (streamed); amounts in minor units."""
+    """The JSON loss run (streamed): rows and totals with amounts as decimal strings in the
+    currency's units and, beside each, ``<amount>_minor`` in integer minor units."""
 
     header: lossrun.Header
-    rows: list[LossRunRow]
-    totals: dict[str, dict[str, int]]
+    rows: list[dict[str, Any]]
+    totals: dict[str, dict[str, Any]]
+    totals_by_carrier_policy: list[dict[str, Any]]
 
 
 _MEDIA = {
@@ -44,7 +46,7 @@ _MEDIA = {
 
 
 async def _batches(
-    pool: asyncpg.Pool, query: lossrun.Query, totals: lossrun.Totals
+    pool: asyncpg.Pool, query: lossrun.Query, totals: lossrun_cells.Totals
 ) -> AsyncIterator[list[Any]]:
     async with pool.acquire() as conn, conn.transaction():
         batch = []
@@ -72,42 +74,41 @@ def _title(header: lossrun.Header) -> list[list[Any]]:
 async def _csv(
     pool: asyncpg.Pool, query: lossrun.Query, header: lossrun.Header
 ) -> AsyncIterator[bytes]:
-    totals, writer = lossrun.Totals(), CsvWriter()
+    totals, writer = lossrun_cells.Totals(), CsvWriter()
     yield BOM + writer.encode([*_title(header), lossrun.COLUMNS])
-    if query.end_of_valuation() is None:  # today: PostgreSQL writes the rows
-        async for chunk in lossrun_csv.run(pool, query, totals):
-            yield chunk
-    else:
-        async for batch in _batches(pool, query, totals):
-            yield writer.encode(lossrun.cells(row) for row in batch)
+    async for batch in _batches(pool, query, totals):
+        yield writer.encode(lossrun_cells.cells(row) for row in batch)
     yield writer.encode([[], *totals.cells()])
 
 
 async def _json(
     pool: asyncpg.Pool, query: lossrun.Query, header: lossrun.Header
 ) -> AsyncIterator[bytes]:
-    totals, first = lossrun.Totals(), True
+    totals, first = lossrun_cells.Totals(), True
     yield b'{"header":' + msgspec.json.encode(header) + b',"rows":['
     async for batch in _batches(pool, query, totals):
-        body = b",".join(msgspec.json.encode(row) for row in batch)
+        body = b",".join(msgspec.json.encode(lossrun_cells.json_row(row)) for row in batch)
         yield body if first else b"," + body
         first = False
-    yield b'],"totals":' + msgspec.json.encode(totals.as_json()) + b"}"
+    yield b'],"totals":' + msgspec.json.encode(totals.as_json())
+    yield b',"totals_by_carrier_policy":' + msgspec.json.encode(totals.by_carrier_json()) + b"}"
 
 
 async def _xlsx(
     pool: asyncpg.Pool, query: lossrun.Query, header: lossrun.Header
 ) -> AsyncIterator[bytes]:
-    totals, book = lossrun.Totals(), Workbook("Loss run")
+    totals, book = lossrun_cells.Totals(), Workbook("Loss run")
     for line in _title(header):
         book.write(line)
     book.write(lossrun.COLUMNS, bold=True)
     async for batch in _batches(pool, query, totals):
         for row in batch:
-            book.write(lossrun.xlsx_cells(row))
+            book.write(
+                lossrun_cells.xlsx_cells(row), number_format=money.number_format(row.currency)
+            )
     book.write([])
-    for line in totals.xlsx_cells():
-        book.write(line, bold=True)
+    for cells, currency in totals.xlsx_cells():
+        book.write(cells, bold=True, number_format=money.number_format(currency))
     for chunk in book.chunks():
         yield chunk
 
@@ -157,10 +158,10 @@ async def loss_run(
     ] = None,
     format: FromQuery[Literal["json", "csv", "xlsx"]] = "json",
 ) -> Stream:
-    """One row per claim: claim number, date of loss, date reported, kind, location code,
-    claimant (redacted for clerks), carrier, policy, coverage, status, paid, reserve,
-    incurred (paid + reserve), recovered and net incurred, in the claim's currency; then
-    totals per currency. Amounts are in currency units in CSV and XLSX, minor units in JSON."""
+    """One row per claim and one per recorded loss no claim covers (status ``unclaimed``,
+    with the days since it was recorded); the same columns, in the same order, in JSON, CSV
+    and XLSX (README, *Loss runs*); then totals per currency and per currency, carrier and
+    policy. Amounts are exact decimals in the currency's units; JSON adds ``<amount>_minor``."""
     today, scope = datetime.now(UTC).date(), request.user.scope
     asked = _check(valuation_date, loss_from, loss_to, as_of)
     query = lossrun.Query(

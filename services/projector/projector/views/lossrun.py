@@ -1,15 +1,18 @@
 """Loss runs as insurers expect them, streamed: a header (insured, carrier, policy,
-valuation date), one row per claim, totals per currency.
+valuation date), one row per claim and one per unclaimed loss
+(:mod:`projector.domain.loss_run`), totals per currency and per currency, carrier and policy.
 
-Valued today, the rows come from the ``losses`` read model. Valued at a past date, they
+Valued today, the books come from the ``losses`` read model. Valued at a past date, they
 are folded from the log itself (only loss and claim events the ledger had recorded by the
 end of that date), with the projector's own :func:`projector.domain.losses.as_of`. Either way the
 rows are read through a server-side cursor, so memory stays flat however long the run.
+JSON, CSV and XLSX share :data:`COLUMNS`, in that order; amounts are exact decimals in the
+currency's units (:mod:`contracts.money`), JSON adds the minor units beside them.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -17,16 +20,16 @@ import asyncpg
 import msgspec
 
 from contracts.personal import redact
-from projector.domain import losses
+from projector.domain import loss_run, losses
 from projector.domain.facts import from_record
 from projector.views.scoped import IN_SCOPE
-from projector.views.summaries import money
 
 PREFETCH = 2000
+AMOUNTS = ("recorded_loss", "paid", "reserve", "incurred", "recovered", "net_incurred")
 COLUMNS = (
-    "incident_id", "claim_number", "date_of_loss", "date_reported", "kind", "location_code",
-    "claimant", "carrier", "policy_number", "coverage", "status", "paid", "reserve", "incurred",
-    "recovered", "net_incurred", "currency",
+    "incident_id", "claim_number", "loss_ids", "date_of_loss", "date_reported", "kind",
+    "location_code", "claimant", "carrier", "policy_number", "coverage", "status",
+    "days_unclaimed", *AMOUNTS, "currency",
 )  # fmt: skip
 _TYPES = sorted(losses.READS)
 _decode_book = msgspec.json.Decoder(losses.LossBook).decode
@@ -50,10 +53,14 @@ class Query(msgspec.Struct, frozen=True, kw_only=True):
             return None
         return datetime.combine(self.valuation_date + timedelta(days=1), time(), UTC)
 
-    def keeps(self, row: losses.LossRunRow) -> bool:
+    def valued_at(self) -> datetime:
+        """The instant the run is valued at (now, for a run valued today)."""
+        return self.end_of_valuation() or datetime.now(UTC)
+
+    def keeps(self, row: loss_run.Line) -> bool:
         day = row.date_of_loss.date() if row.date_of_loss else None
         return (
-            (self.carrier is None or row.insurer == self.carrier)
+            (self.carrier is None or row.carrier == self.carrier)
             and (self.policy is None or row.policy_number == self.policy)
             and (self.loss_from is None or (day is not None and day >= self.loss_from))
             and (self.loss_to is None or (day is not None and day <= self.loss_to))
@@ -67,13 +74,13 @@ class Header(msgspec.Struct, frozen=True):
     valuation_date: date
 
 
-async def rows(conn: asyncpg.Connection, query: Query) -> AsyncIterator[losses.LossRunRow]:
+async def rows(conn: asyncpg.Connection, query: Query) -> AsyncIterator[loss_run.Line]:
     """The run's rows, in incident order; ``conn`` must be in a transaction (cursor)."""
-    then = query.end_of_valuation()
+    then, valued_at = query.end_of_valuation(), query.valued_at()
     scope = (query.organisation_id, query.site_id)
     books = _books_now(conn, scope) if then is None else _books_then(conn, then, scope)
     async for book in books:
-        for row in losses.loss_run_rows(book):
+        for row in loss_run.lines(book, valued_at):
             if query.keeps(row):
                 yield redact(row) if query.redact else row
 
@@ -83,7 +90,8 @@ Scope = tuple[str | None, str | None]
 
 async def _books_now(conn: asyncpg.Connection, scope: Scope) -> AsyncIterator[losses.LossBook]:
     sql = (
-        "SELECT doc FROM losses WHERE doc->'claims' <> '{}'::jsonb"
+        "SELECT doc FROM losses"
+        " WHERE (doc->'claims' <> '{}'::jsonb OR doc->'losses' <> '{}'::jsonb)"
         f" AND {IN_SCOPE.format(o='$1', s='$2')} ORDER BY incident_id"
     )
     async for record in conn.cursor(sql, *scope, prefetch=PREFETCH):
@@ -107,87 +115,3 @@ async def _books_then(
         current.append(from_record(r["position"], r["version"], r["recorded_at"], r["record"]))
     if current and (book := losses.fold(current)):
         yield book
-
-
-def amounts(row: losses.LossRunRow) -> list[int]:
-    return [
-        row.paid_minor,
-        row.reserve_minor,
-        row.incurred_minor,
-        row.recovered_minor,
-        row.net_minor,
-    ]
-
-
-def cells(row: losses.LossRunRow) -> list[Any]:
-    """A row as text cells (amounts in currency units, as printed)."""
-    figures = [money(a, row.currency).rsplit(" ", 1)[0] for a in amounts(row)]
-    return [
-        row.incident_id, row.claim_number, _day(row.date_of_loss), _day(row.date_reported),
-        row.kind or "", row.location_code or "", row.claimant, row.insurer, row.policy_number,
-        row.coverage, row.status, *figures, row.currency,
-    ]  # fmt: skip
-
-
-def xlsx_cells(row: losses.LossRunRow) -> list[Any]:
-    """A row for a spreadsheet: amounts as numbers in currency units."""
-    text = cells(row)
-    return [*text[:11], *(units(a, row.currency) for a in amounts(row)), row.currency]
-
-
-def units(amount_minor: int, currency: str) -> float:
-    return float(money(amount_minor, currency).rsplit(" ", 1)[0])
-
-
-def _day(at: datetime | None) -> str:
-    return at.date().isoformat() if at else ""
-
-
-class Totals:
-    """Per-currency totals, kept while the rows stream past."""
-
-    def __init__(self) -> None:
-        self.by_currency: dict[str, list[int]] = {}
-
-    def add(self, row: losses.LossRunRow) -> None:
-        acc = self.by_currency.setdefault(row.currency, [0] * 6)
-        acc[0] += 1
-        for i, amount in enumerate(amounts(row), start=1):
-            acc[i] += amount
-
-    def as_json(self) -> dict[str, dict[str, int]]:
-        names = (
-            "claims",
-            "paid_minor",
-            "reserve_minor",
-            "incurred_minor",
-            "recovered_minor",
-            "net_minor",
-        )
-        return {
-            cur: dict(zip(names, acc, strict=True)) for cur, acc in sorted(self.by_currency.items())
-        }
-
-    def xlsx_cells(self) -> Iterator[list[Any]]:
-        for currency, acc in sorted(self.by_currency.items()):
-            figures = [units(a, currency) for a in acc[1:]]
-            yield ["TOTAL", acc[0], *[""] * 9, *figures, currency]
-
-    def cells(self) -> Iterator[list[Any]]:
-        for currency, acc in sorted(self.by_currency.items()):
-            figures = [money(a, currency).rsplit(" ", 1)[0] for a in acc[1:]]
-            yield [
-                "TOTAL",
-                f"{acc[0]} claims",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                *figures,
-                currency,
-            ]

@@ -13,10 +13,12 @@ from datetime import datetime
 from typing import Any, Literal
 
 from contracts.events import Payload
+from contracts.money import money
+
+__all__ = ["MAX_LENGTH", "Language", "language", "money", "summary"]
 
 Language = Literal["en", "zh"]
 MAX_LENGTH = 200
-_ZERO_DECIMALS = frozenset({"JPY", "KRW", "VND", "CLP", "ISK"})
 
 _TEMPLATES: dict[str, tuple[str, str]] = {
     "incident.reported": (
@@ -110,15 +112,6 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
         "场所信息变更 {site_id}（{organisation_id}）：{name}",
     ),
 }
-
-
-def money(amount_minor: int, currency: str) -> str:
-    """``123456, "CNY"`` → ``"1234.56 CNY"``."""
-    if currency in _ZERO_DECIMALS:
-        return f"{amount_minor} {currency}"
-    sign = "-" if amount_minor < 0 else ""
-    units, cents = divmod(abs(amount_minor), 100)
-    return f"{sign}{units}.{cents:02d} {currency}"
 
 
 def _text(value: Any) -> str:

@@ -9,6 +9,8 @@ import io
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import xlsxwriter
@@ -76,12 +78,28 @@ class Workbook:
         self.book = xlsxwriter.Workbook(self.path, {"constant_memory": True})
         self.sheet = self.book.add_worksheet(sheet)
         self.bold = self.book.add_format({"bold": True})
+        self.formats: dict[tuple[str, bool], Any] = {}
         self.row = 0
 
-    def write(self, values: Sequence[Any], *, bold: bool = False) -> None:
+    def write(
+        self, values: Sequence[Any], *, bold: bool = False, number_format: str | None = None
+    ) -> None:
+        """One row; dates typed as dates, and numbers (exact decimals included) in
+        ``number_format`` when one is given."""
         for col, value in enumerate(values):
-            self.sheet.write(self.row, col, value, self.bold if bold else None)
+            self.sheet.write(self.row, col, value, self._format(value, bold, number_format))
         self.row += 1
+
+    def _format(self, value: Any, bold: bool, number_format: str | None) -> Any:
+        if isinstance(value, date):
+            spec = "yyyy-mm-dd"
+        elif isinstance(value, Decimal) and number_format is not None:
+            spec = number_format
+        else:
+            return self.bold if bold else None
+        if (spec, bold) not in self.formats:
+            self.formats[spec, bold] = self.book.add_format({"num_format": spec, "bold": bold})
+        return self.formats[spec, bold]
 
     def chunks(self, size: int = 1 << 16) -> Iterator[bytes]:
         self.book.close()

@@ -1,0 +1,100 @@
+"""The complete loss run of one incident's book, valued at an instant: one row per claim
+(with the losses recorded under its policy) and one per recorded loss that no claim covers,
+marked ``unclaimed`` with the whole days since the ledger first recorded it. Pure.
+
+A loss is claimed when a claim of the same incident names the loss's policy as its policy
+number (the rule :func:`projector.domain.losses.loss_run_rows` uses for coverage); a loss's
+policy and carrier are those of its latest revision naming one (a ``loss.revised`` restates
+the amount, not always the policy).
+A claim's ``recorded_loss`` is the sum of the latest revisions of those losses in the
+claim's currency; an unclaimed loss's paid, reserve, incurred, recovered and net are 0.
+Money is integer minor units throughout.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+from contracts.types import PERSONAL
+from projector.domain.losses import LossBook, LossLine, LossRevision, LossRunRow, loss_run_rows
+
+UNCLAIMED = "unclaimed"
+
+
+class Line(msgspec.Struct, frozen=True, kw_only=True):
+    incident_id: str
+    claim_number: str  # "" when unclaimed
+    loss_ids: tuple[str, ...]
+    date_of_loss: datetime | None
+    date_reported: datetime | None  # the claim's opening; None when unclaimed
+    kind: str | None
+    location_code: str | None
+    claimant: Annotated[str, PERSONAL]
+    carrier: str
+    policy_number: str
+    coverage: str
+    status: str  # the claim's, or "unclaimed"
+    days_unclaimed: int | None  # None for a claim
+    recorded_loss_minor: int
+    paid_minor: int
+    reserve_minor: int
+    incurred_minor: int
+    recovered_minor: int
+    net_incurred_minor: int
+    currency: str
+
+
+def lines(book: LossBook, valued_at: datetime) -> list[Line]:
+    """The book's rows: its claims by claim number, then its unclaimed losses by loss id.
+    ``book`` must already be valued at ``valued_at`` (:func:`projector.domain.losses.as_of`)."""
+    claims = loss_run_rows(book)
+    policies = {row.policy_number for row in claims}
+    unclaimed = [line for _, line in sorted(book.losses.items()) if policy(line) not in policies]
+    return [_claimed(book, row) for row in claims] + [
+        _unclaimed(book, line, valued_at) for line in unclaimed
+    ]
+
+
+def _claimed(book: LossBook, row: LossRunRow) -> Line:
+    covered = [line for _, line in sorted(book.losses.items()) if policy(line) == row.policy_number]
+    recorded = sum(x.latest.amount_minor for x in covered if x.latest.currency == row.currency)
+    return Line(
+        incident_id=row.incident_id, claim_number=row.claim_number,
+        loss_ids=tuple(x.loss_id for x in covered), date_of_loss=row.date_of_loss,
+        date_reported=row.date_reported, kind=row.kind, location_code=row.location_code,
+        claimant=row.claimant, carrier=row.insurer, policy_number=row.policy_number,
+        coverage=", ".join(sorted({x.latest.category for x in covered})),
+        status=row.status, days_unclaimed=None,
+        recorded_loss_minor=recorded, paid_minor=row.paid_minor,
+        reserve_minor=row.reserve_minor, incurred_minor=row.incurred_minor,
+        recovered_minor=row.recovered_minor, net_incurred_minor=row.net_minor,
+        currency=row.currency,
+    )  # fmt: skip
+
+
+def _unclaimed(book: LossBook, line: LossLine, valued_at: datetime) -> Line:
+    latest, first = line.latest, line.history[0]
+    return Line(
+        incident_id=book.incident_id, claim_number="", loss_ids=(line.loss_id,),
+        date_of_loss=book.loss_date or first.occurred_at, date_reported=None,
+        kind=book.kind, location_code=book.location_code, claimant="",
+        carrier=_named(line).insurer, policy_number=policy(line) or "",
+        coverage=latest.category, status=UNCLAIMED,
+        days_unclaimed=max(0, (valued_at - first.recorded_at).days),
+        recorded_loss_minor=latest.amount_minor, paid_minor=0, reserve_minor=0,
+        incurred_minor=0, recovered_minor=0, net_incurred_minor=0, currency=latest.currency,
+    )  # fmt: skip
+
+
+def policy(line: LossLine) -> str | None:
+    """The loss's policy: its latest revision's naming one, else None."""
+    return _named(line).policy_ref
+
+
+def _named(line: LossLine) -> LossRevision:
+    """The latest revision naming a policy or a carrier, else the latest."""
+    named = [r for r in line.history if r.policy_ref or r.insurer]
+    return named[-1] if named else line.latest
