@@ -76,3 +76,11 @@ async def test_a_revoked_token_is_logged_as_its_holder_and_an_unknown_one_not_at
     assert [(e["token_id"], e["role"], e["resource"]) for e in refused] == [
         (str(auditor.token_id), "auditor", "X-1")
     ]
+
+
+async def test_a_refused_loss_triangle_is_logged_as_one(told: Story) -> None:
+    publisher = await _holder(told, "publisher")
+    assert (await told.get("/v1/losses/triangle", role="publisher")).status_code == 403
+    logged = [(e["token_id"], e["action"], e["resource"], e["status"])
+              for e in await _log(told) if e["status"] == 403]  # fmt: skip
+    assert logged == [(str(publisher.token_id), "loss_triangle", "losses", 403)]

@@ -24,7 +24,8 @@ def row(
 
 
 _AUDITED = re.compile(
-    r"^/v1/(?:(?P<losses>losses)|(?P<rejections>rejections)|(?P<access>access-log)"
+    r"^/v1/(?:(?P<losses>losses)(?P<triangle>/triangle)?|(?P<rejections>rejections)"
+    r"|(?P<access>access-log)"
     r"|incidents/(?P<incident>[^/]+)/(?P<export>timeline|bundle|report|claim-pack))$"
 )
 
@@ -38,7 +39,7 @@ def audited(asked: ASGIConnection[Any, Any, Any, Any]) -> tuple[str, str] | None
     if found["export"]:
         return found["export"].replace("-", "_"), found["incident"]
     if found["losses"]:
-        return "loss_run", "losses"
+        return ("loss_triangle" if found["triangle"] else "loss_run"), "losses"
     if found["rejections"]:
         return "rejections", asked.query_params.get("source") or "all"
     return "access_log", "access_log"
