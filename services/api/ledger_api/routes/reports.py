@@ -11,7 +11,7 @@ from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, QueryParameter
 
-from ledger_api import access, examples, scoping
+from ledger_api import access, examples, report_reads, scoping
 from ledger_api.app_state import AppState
 from ledger_api.auth import READERS, Principal, roles, sees_personal_data
 from ledger_api.disclosure import disclosed
@@ -21,7 +21,8 @@ from projector.domain.deadlines import Pack
 from projector.domain.facts import Fact, from_record
 from projector.domain.models import Config, project
 from projector.views import claimpack, printable
-from projector.views.reporting import Report, build
+from projector.views.catalogue import Language
+from projector.views.reporting import Reader, Report, build
 
 _FACTS = """
 SELECT position, version, recorded_at, record FROM events WHERE incident_id = $1
@@ -70,16 +71,22 @@ async def report(
     policy: Annotated[str | None, QueryParameter(max_length=100, description="pack id")] = None,
     stage: Annotated[str | None, QueryParameter(max_length=100)] = None,
     format: FromQuery[Literal["json", "html"]] = "json",
+    lang: Annotated[
+        Language | None,
+        QueryParameter(description="en or zh; default: Accept-Language, else both"),
+    ] = None,
 ) -> Response[Any]:
     pack = _pack(state.projector, policy, stage)
     async with state.pool.acquire() as conn:
         await scoping.admit(conn, request.user, incident_id, _unknown(incident_id))
         facts = disclosed(request.user, await facts_of(conn, incident_id))
         registry, read = await state.profiles.at(conn, None)
+        tie = await report_reads.tie(conn, incident_id, facts[-1])
         await access.record(conn, request, "report", incident_id)
     now = datetime.now(UTC)
     models = project(facts, now=now, config=state.projector, registry=registry, read=read)
-    content: Report = build(facts, models, pack, stage, now)
+    reader = Reader(report_reads.reader_language(request, lang), report_reads.zone(registry, facts))
+    content: Report = build(facts, models, pack, stage, now, reader=reader, ledger=tie)
     if format == "html":
         return Response(printable.html(content), media_type=TEXT_HTML)
     return Response(content)

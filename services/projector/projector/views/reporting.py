@@ -27,7 +27,10 @@ from projector.domain import corrections
 from projector.domain.deadlines import Pack
 from projector.domain.facts import Fact
 from projector.domain.models import Models
-from projector.views.summaries import money, summary
+from projector.views import report_text
+from projector.views.catalogue import Language
+from projector.views.ledger_tie import LedgerTie
+from projector.views.summaries import money
 
 MEASURES = frozenset(
     {"action.taken.v1", "plan.activated.v1", "notification.sent.v1", "responder.dispatched.v1",
@@ -64,25 +67,41 @@ class Report(msgspec.Struct, frozen=True, kw_only=True):
     fields: list[Field]
     deadlines: list[dict[str, Any]]
     corrected: tuple[corrections.Amendment, ...] = ()  # the values corrected, as recorded
+    language: Language | None = None  # None: both, Chinese first
+    zone: str = "UTC"  # the site's, in which every time is given
+    ledger: LedgerTie | None = None
+
+
+class Reader(msgspec.Struct, frozen=True):
+    """Who reads: in which language (None: both) and zone."""
+
+    language: Language | None = None
+    zone: str = "UTC"
+
+
+ENGLISH = Reader("en")
+_ENDED = frozenset({"closed", "cancelled"})
 
 
 def _first(facts: Sequence[Fact], kind: type) -> Any:
     return next((f.envelope.payload for f in facts if isinstance(f.envelope.payload, kind)), None)
 
 
-def _lines(facts: Sequence[Fact], types: frozenset[str]) -> list[dict[str, Any]]:
+def _lines(
+    facts: Sequence[Fact], types: frozenset[str], reader: Reader = ENGLISH
+) -> list[dict[str, Any]]:
     return [
         {
-            "at": f.envelope.occurred_at,
+            "at": report_text.local(f.envelope.occurred_at, reader.zone),
             "type": f.type,
-            "summary": summary(f.type, f.envelope.payload),
+            "summary": report_text.line(f.type, f.envelope.payload, reader.language),
         }
         for f in facts
         if f.type in types
     ]
 
 
-def _impact(facts: Sequence[Fact], models: Models) -> dict[str, Any]:
+def _impact(facts: Sequence[Fact], models: Models, reader: Reader) -> dict[str, Any]:
     book = models.losses
     services = sorted(
         {
@@ -93,11 +112,18 @@ def _impact(facts: Sequence[Fact], models: Models) -> dict[str, Any]:
     )
     return {
         "losses": {cur: money(total, cur) for cur, total in sorted(book.totals.items())},
+        "losses_local": [
+            report_text.amount(total, cur, reader.language)
+            for cur, total in sorted(book.totals.items())
+        ],
         "loss_lines": [
             {
                 "loss_id": k,
                 "category": v.latest.category,
                 "amount": money(v.latest.amount_minor, v.latest.currency),
+                "amount_local": report_text.amount(
+                    v.latest.amount_minor, v.latest.currency, reader.language
+                ),
                 "basis": v.latest.basis,
             }
             for k, v in sorted(book.losses.items())
@@ -107,24 +133,26 @@ def _impact(facts: Sequence[Fact], models: Models) -> dict[str, Any]:
     }
 
 
-def _trend(models: Models) -> dict[str, Any]:
+def _trend(models: Models, reader: Reader) -> dict[str, Any]:
+    """Where the incident is heading; an ended one has no open deadlines and no further
+    loss to expect."""
     estimates = [
-        money(line.latest.amount_minor, line.latest.currency)
+        report_text.amount(line.latest.amount_minor, line.latest.currency, reader.language)
         for line in models.losses.losses.values()
         if line.latest.basis == "estimate"
     ]
     status = models.status
+    ongoing = {"open_deadlines": status.open_deadlines, "potential_further_loss": estimates}
     return {
         "status": status.status,
         "restored_at": status.restored_at,
         "resolved_at": status.resolved_at,
-        "open_deadlines": status.open_deadlines,
         "missed_deadlines": status.missed_deadlines,
-        "potential_further_loss": estimates,
+        **({} if status.status in _ENDED else ongoing),
     }
 
 
-def _known(facts: Sequence[Fact], models: Models) -> dict[str, Callable[[], Any]]:
+def _known(facts: Sequence[Fact], models: Models, reader: Reader) -> dict[str, Callable[[], Any]]:
     s, reported = models.status, _first(facts, IncidentReported)
     classified = [
         f.envelope.payload for f in facts if isinstance(f.envelope.payload, IncidentClassified)
@@ -147,35 +175,45 @@ def _known(facts: Sequence[Fact], models: Models) -> dict[str, Callable[[], Any]
         "casualties": lambda: dict(s.casualties) or None,
         "fatalities": lambda: s.casualties.get("fatal", 0),
         "losses": lambda: {c: money(t, c) for c, t in s.loss_totals.items()} or None,
-        "measures": lambda: [m["summary"] for m in _lines(facts, MEASURES)] or None,
+        "measures": lambda: [m["summary"] for m in _lines(facts, MEASURES, reader)] or None,
         "status": lambda: s.status,
         "restored_at": lambda: s.restored_at,
-        "services_affected": lambda: _impact(facts, models)["scope"]["services_affected"] or None,
-        "reports_filed": lambda: _lines(facts, frozenset({ReportFiled.TYPE})) or None,
-        "notifications": lambda: _lines(facts, frozenset({"notification.sent.v1"})) or None,
-        "evidence": lambda: _lines(facts, frozenset({EvidenceAttached.TYPE})) or None,
+        "services_affected": lambda: (
+            _impact(facts, models, reader)["scope"]["services_affected"] or None
+        ),
+        "reports_filed": lambda: _lines(facts, frozenset({ReportFiled.TYPE}), reader) or None,
+        "notifications": lambda: _lines(facts, frozenset({"notification.sent.v1"}), reader) or None,
+        "evidence": lambda: _lines(facts, frozenset({EvidenceAttached.TYPE}), reader) or None,
     }
 
 
 def build(
-    facts: Sequence[Fact], models: Models, pack: Pack | None, stage: str | None, now: datetime
+    facts: Sequence[Fact],
+    models: Models,
+    pack: Pack | None,
+    stage: str | None,
+    now: datetime,
+    *,
+    reader: Reader = ENGLISH,
+    ledger: LedgerTie | None = None,
 ) -> Report:
     """``facts`` in position order (as recorded: read with their corrections applied);
-    ``models`` folded from them (``projector.domain.models``)."""
+    ``models`` folded from them (``projector.domain.models``); times in the reader's zone."""
     facts = corrections.apply(facts).facts
     reported = _first(facts, IncidentReported)
-    known = _known(facts, models)
+    known = _known(facts, models, reader)
+    zone = reader.zone
     wanted = pack.report.get(stage or "") if pack else None
     fields = [_field(name, known) for name in (wanted.fields if wanted else ())]
     status = models.status
     return Report(
         incident_id=status.incident_id,
-        generated_at=now,
+        generated_at=report_text.local(now, zone),
         policy={"id": pack.id, "version": pack.version, "title": pack.title} if pack else None,
         stage=stage,
         stage_title=wanted.title if wanted else "",
         site=known["site"]() or {},
-        time={k: getattr(status, k) for k in TIMES},
+        time={k: report_text.localised(getattr(status, k), zone) for k in TIMES},
         type={
             "kind": status.kind,
             "title": status.title,
@@ -183,17 +221,22 @@ def build(
             "severity": status.severity,
             "level": status.level,
         },
-        impact=_impact(facts, models),
-        measures=_lines(facts, MEASURES),
-        trend=_trend(models),
-        other=_lines(facts, frozenset({NoteAdded.TYPE})),
-        fields=fields,
+        impact=_impact(facts, models, reader),
+        measures=_lines(facts, MEASURES, reader),
+        trend=report_text.localised(_trend(models, reader), zone),
+        other=_lines(facts, frozenset({NoteAdded.TYPE}), reader),
+        fields=[
+            msgspec.structs.replace(f, value=report_text.localised(f.value, zone)) for f in fields
+        ],
         deadlines=[
             msgspec.to_builtins(o)
             for o in models.obligations
             if pack is None or (o.pack_id == pack.id and (stage is None or o.stage == stage))
         ],
         corrected=status.corrected,
+        language=reader.language,
+        zone=zone,
+        ledger=ledger,
     )
 
 
