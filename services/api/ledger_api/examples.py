@@ -115,7 +115,12 @@ LOSS_RUN = {
 }  # fmt: skip
 REPORT = {"incident_id": _STATUS["incident_id"], "policy": None, "stage": None,
           "site": {"name": "澎湖湾 Penghu Bay", "location_code": "PHB-T2"},
-          "fields": [{"name": "contact", "value": None, "supplied": False}]}  # fmt: skip
+          "fields": [{"name": "contact", "value": None, "supplied": False}],
+          "language": None, "zone": "Asia/Shanghai",
+          "ledger": {"incident_id": _STATUS["incident_id"], "position": 1840, "hash": "9f2c…",
+                     "checkpoint": {"size": 1842, "root": "5dc9…4328",
+                                    "signed_at": "2026-11-22T04:00:00Z"},
+                     "verify": "curl …/bundle && ledger-verify … --key …"}}  # fmt: skip
 ACCESS = {"items": [{"id": 12, "at": "2026-11-22T03:00:00Z", "token_id": "3f1c…",
                      "token_name": "claims desk", "role": "clerk", "action": "loss_run",
                      "resource": "losses", "params": {"format": "csv"}, "status": 200}],
