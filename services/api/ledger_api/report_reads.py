@@ -4,14 +4,12 @@ checkpoint)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
 from litestar import Request
 
 from ledger_api.auth import header
-from projector.domain import profiles
 from projector.domain.facts import Fact
 from projector.views.catalogue import Language
 from projector.views.ledger_tie import Checkpoint, LedgerTie, verify_command
@@ -27,13 +25,6 @@ def reader_language(request: Request[Any, Any, Any], lang: Language | None) -> L
         return lang
     accepted = header(request.scope["headers"], b"accept-language")
     return language(accepted) if accepted else None
-
-
-def zone(registry: profiles.Registry, facts: Sequence[Fact]) -> str:
-    """The zone of the site's profile in force at the incident's report (UTC without one)."""
-    code, before = profiles.place_in(facts)
-    basis = profiles.basis_at(registry, code, before or 0, profiles.source_of(facts))
-    return basis.context.timezone
 
 
 async def tie(conn: asyncpg.Connection, incident_id: str, last: Fact) -> LedgerTie:

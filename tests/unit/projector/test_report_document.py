@@ -23,6 +23,7 @@ from projector.views import printable, report_text
 from projector.views.catalogue import Language
 from projector.views.ledger_tie import Checkpoint, LedgerTie, verify_command
 from projector.views.reporting import Reader, Report, build
+from tests.unit.projector.registrar import Registrar
 
 pytestmark = pytest.mark.unit
 
@@ -118,3 +119,11 @@ def test_the_footer_ties_the_document_to_the_ledger() -> None:
                   "ledger-verify INC-DOC-bundle.zip"):  # fmt: skip
         assert shown in footer, shown
     assert "签名检查点：根哈希" in _page(STORY, "zh")
+
+
+def test_the_zone_is_the_sites_profiles_else_utc() -> None:
+    registrar = Registrar().organisation("acme", country="CN", timezone="Asia/Shanghai")
+    registrar.site("acme", "TWR-A")
+    story = [Fact(10 + i, 1, at(i), e) for i, e in enumerate(STORY)]
+    assert report_text.zone(registrar.registry, story) == SHANGHAI
+    assert report_text.zone(Registrar().registry, story) == "UTC"

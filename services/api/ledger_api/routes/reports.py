@@ -20,7 +20,7 @@ from ledger_api.problems import ONE, TEXT_HTML, alternatives
 from projector.domain.deadlines import Pack
 from projector.domain.facts import Fact, from_record
 from projector.domain.models import Config, project
-from projector.views import claimpack, printable
+from projector.views import claimpack, printable, report_text
 from projector.views.catalogue import Language
 from projector.views.reporting import Reader, Report, build
 
@@ -85,7 +85,7 @@ async def report(
         await access.record(conn, request, "report", incident_id)
     now = datetime.now(UTC)
     models = project(facts, now=now, config=state.projector, registry=registry, read=read)
-    reader = Reader(report_reads.reader_language(request, lang), report_reads.zone(registry, facts))
+    reader = Reader(report_reads.reader_language(request, lang), report_text.zone(registry, facts))
     content: Report = build(facts, models, pack, stage, now, reader=reader, ledger=tie)
     if format == "html":
         return Response(printable.html(content), media_type=TEXT_HTML)

@@ -5,6 +5,7 @@ summaries with their enumerations translated. Pure."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -15,9 +16,19 @@ from babel import Locale
 
 from contracts.events import Payload
 from contracts.money import decimal, digits
+from projector.domain import profiles
+from projector.domain.facts import Fact
 from projector.views import catalogue
 from projector.views.catalogue import BABEL_LOCALE, ENUM_FIELDS, Language
 from projector.views.summaries import summary
+
+
+def zone(registry: profiles.Registry, facts: Sequence[Fact]) -> str:
+    """The zone of the site's profile in force at the incident's report (its basis; UTC
+    for an incident at no registered site)."""
+    code, before = profiles.place_in(facts)
+    basis = profiles.basis_at(registry, code, before or 0, profiles.source_of(facts))
+    return basis.context.timezone
 
 
 def local(at: datetime, zone: str) -> datetime:
