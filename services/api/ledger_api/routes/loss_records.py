@@ -16,14 +16,13 @@ from litestar import Request, get
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Stream
 
-from contracts import money
 from ledger_api import access, examples, moments
 from ledger_api.app_state import AppState
 from ledger_api.auth import READERS, Principal, roles, sees_personal_data
 from ledger_api.paging import BadParameter
 from ledger_api.problems import READ, TEXT_CSV, alternatives
-from projector.views import lossrun, lossrun_cells
-from projector.views.tabular import BOM, CsvWriter, Workbook
+from projector.views import lossrun, lossrun_cells, lossrun_xlsx
+from projector.views.tabular import BOM, CsvWriter
 
 BATCH = 1000
 
@@ -94,22 +93,32 @@ async def _json(
     yield b',"totals_by_carrier_policy":' + msgspec.json.encode(totals.by_carrier_json()) + b"}"
 
 
+_STAMP = """
+SELECT (SELECT coalesce(max(position), 0) FROM events) AS position, c.size, c.root
+FROM (SELECT 1) AS one
+LEFT JOIN LATERAL (SELECT size, root FROM checkpoints ORDER BY id DESC LIMIT 1) AS c ON true
+"""
+
+
+async def _stamp(pool: asyncpg.Pool) -> lossrun_xlsx.Stamp:
+    """The ledger position read as the run starts, and the latest signed checkpoint."""
+    row = await pool.fetchrow(_STAMP)
+    signed = row["size"] is not None
+    return lossrun_xlsx.Stamp(
+        generated_at=datetime.now(UTC),
+        ledger_position=int(row["position"]),
+        checkpoint_size=int(row["size"]) if signed else None,
+        checkpoint_root=bytes(row["root"]).hex() if signed else None,
+    )
+
+
 async def _xlsx(
     pool: asyncpg.Pool, query: lossrun.Query, header: lossrun.Header
 ) -> AsyncIterator[bytes]:
-    totals, book = lossrun_cells.Totals(), Workbook("Loss run")
-    for line in _title(header):
-        book.write(line)
-    book.write(lossrun.COLUMNS, bold=True)
-    async for batch in _batches(pool, query, totals):
-        for row in batch:
-            book.write(
-                lossrun_cells.xlsx_cells(row), number_format=money.number_format(row.currency)
-            )
-    book.write([])
-    for cells, currency in totals.xlsx_cells():
-        book.write(cells, bold=True, number_format=money.number_format(currency))
-    for chunk in book.chunks():
+    book = lossrun_xlsx.LossRunBook(header, await _stamp(pool))
+    async for batch in _batches(pool, query, book.totals):
+        book.add(batch)
+    for chunk in book.finish():
         yield chunk
 
 

@@ -9,7 +9,7 @@ import io
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -90,8 +90,14 @@ class Workbook:
             self.sheet.write(self.row, col, value, self._format(value, bold, number_format))
         self.row += 1
 
+    def format_of(self, value: Any) -> Any:
+        """The cell format a value is written in outside a number format's columns."""
+        return self._format(value, False, None)
+
     def _format(self, value: Any, bold: bool, number_format: str | None) -> Any:
-        if isinstance(value, date):
+        if isinstance(value, datetime):
+            spec = "yyyy-mm-dd hh:mm:ss"
+        elif isinstance(value, date):
             spec = "yyyy-mm-dd"
         elif isinstance(value, Decimal) and number_format is not None:
             spec = number_format

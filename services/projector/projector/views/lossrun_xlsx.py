@@ -1,0 +1,94 @@
+"""The loss run as a spreadsheet, streamed in constant memory (xlsxwriter writes each row
+as it comes and cannot go back, so everything above a row is written before it).
+
+Two sheets: ``Loss run`` (active) holds :data:`projector.views.lossrun.COLUMNS` as its
+first row, frozen and filtered over the rows, dates typed as dates, amounts typed as
+exact numbers in their currency's format, then a blank row and the totals block
+(:class:`projector.views.lossrun_cells.Totals`: per currency, then per currency, carrier
+and policy). ``Header`` names the run: insured, carrier, policy, valuation date, when it
+was generated, the ledger position read and the latest signed checkpoint, when there is one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from contracts import money
+from projector.domain.loss_run import Line
+from projector.views import lossrun_cells
+from projector.views.lossrun import AMOUNTS, COLUMNS, Header
+from projector.views.tabular import Workbook
+
+SHEET, HEADER_SHEET = "Loss run", "Header"
+_WIDE = {"claimant": 24, "carrier": 24, "coverage": 22, "loss_ids": 18, "location_code": 14}
+WIDTHS = [
+    max(len(name) + 2, _WIDE.get(name, 16 if name in AMOUNTS else 12)) for name in COLUMNS
+]
+
+
+class Stamp(msgspec.Struct, frozen=True, kw_only=True):
+    """Where the run stands in the ledger when it was read."""
+
+    generated_at: datetime
+    ledger_position: int
+    checkpoint_size: int | None = None  # the latest signed checkpoint's, if any
+    checkpoint_root: str | None = None  # its root hash, hex
+
+
+def header_lines(header: Header, stamp: Stamp) -> list[tuple[str, Any]]:
+    """The ``Header`` sheet's label and value pairs, in order."""
+    lines: list[tuple[str, Any]] = [
+        ("Insured", header.insured),
+        ("Carrier", header.carrier),
+        ("Policy", header.policy),
+        ("Valuation date", header.valuation_date),
+        ("Generated at (UTC)", stamp.generated_at.astimezone(UTC).replace(tzinfo=None)),
+        ("Ledger position read", stamp.ledger_position),
+    ]
+    if stamp.checkpoint_size is not None:
+        lines += [("Checkpoint tree size", stamp.checkpoint_size),
+                  ("Checkpoint root hash", stamp.checkpoint_root or "")]  # fmt: skip
+    return lines
+
+
+class LossRunBook:
+    """The loss run's workbook: the header sheet and the column row first, then rows as
+    they stream past (:meth:`add`), then the totals and the bytes (:meth:`finish`).
+    :attr:`totals` must see every row added (the caller keeps them while it reads)."""
+
+    def __init__(self, header: Header, stamp: Stamp) -> None:
+        self.book = Workbook(SHEET)
+        self.totals = lossrun_cells.Totals()
+        rows = self.book.sheet
+        for col, width in enumerate(WIDTHS):
+            rows.set_column(col, col, width)
+        rows.freeze_panes(1, 0)
+        self.book.write(COLUMNS, bold=True)
+        self._header_sheet(header, stamp)
+
+    def _header_sheet(self, header: Header, stamp: Stamp) -> None:
+        sheet = self.book.book.add_worksheet(HEADER_SHEET)
+        sheet.set_column(0, 0, 22)
+        sheet.set_column(1, 1, 66)
+        sheet.write(0, 0, "Loss run", self.book.bold)
+        for row, (label, value) in enumerate(header_lines(header, stamp), start=1):
+            sheet.write(row, 0, label, self.book.bold)
+            sheet.write(row, 1, value, self.book.format_of(value))
+
+    def add(self, rows: Iterable[Line]) -> None:
+        write, formats = self.book.write, money.number_format
+        for row in rows:
+            write(lossrun_cells.xlsx_cells(row), number_format=formats(row.currency))
+
+    def finish(self) -> Iterator[bytes]:
+        """The filter over the column row and the rows, the totals block, then the file."""
+        last = self.book.row - 1  # the column row alone when there are no rows
+        self.book.sheet.autofilter(0, 0, last, len(COLUMNS) - 1)
+        self.book.write([])
+        for cells, currency in self.totals.xlsx_cells():
+            self.book.write(cells, bold=True, number_format=money.number_format(currency))
+        return self.book.chunks()
