@@ -8,11 +8,13 @@ import io
 from collections.abc import AsyncIterator
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import openpyxl
 import pytest
+from ledger_verify import note
 from nats.aio.client import Client
 
 from contracts import builders
@@ -20,6 +22,7 @@ from contracts.levels import Basis, ClaimStatus, LossCategory
 from projector.views import lossrun
 from projector.views.tabular import read_back
 from tests.integration.api_story import AGENT, SOURCE, Story, outage, story
+from tests.integration.test_checkpoints import Published, signer_in
 
 pytestmark = pytest.mark.integration
 ENV: dict[str, Any] = {"incident_id": "LR-1", "source": SOURCE, "actor": AGENT}
@@ -162,3 +165,32 @@ def _decimals(rows: list[list[str]]) -> list[list[str]]:
 def _number(text: str) -> str:
     value = Decimal(text).normalize()
     return str(int(value)) if value == value.to_integral_value() else str(value)
+
+
+async def test_the_xlsx_opens_frozen_filtered_and_tied_to_the_ledger(
+    told: Story, tmp_path: Path
+) -> None:
+    """Given the story and a checkpoint signed over the ledger, when the run is fetched as
+    XLSX, then it opens on its column row, frozen, filtered over the rows, and its header
+    sheet names the insured, the ledger position read and the checkpoint's size and root."""
+    *_, third = await _history(told)
+    signer = signer_in(tmp_path, note.generate("test.example/log"))
+    async with told.pool.acquire() as conn:
+        assert await signer.tick(conn, Published(), now=1000.0) is not None
+        size, root, head = await conn.fetchrow(
+            "SELECT c.size, c.root, (SELECT max(position) FROM events)"
+            " FROM checkpoints c ORDER BY id DESC LIMIT 1"
+        )
+    params = {"as_of": third.isoformat()}
+    rows = len((await told.get("/v1/losses", **params)).json()["rows"])
+    book = openpyxl.load_workbook(
+        io.BytesIO((await told.get("/v1/losses", format="xlsx", **params)).content)
+    )
+    sheet = book.active
+    assert (sheet.title, sheet.freeze_panes, sheet.auto_filter.ref) == (
+        "Loss run", "A2", f"A1:T{rows + 1}")  # fmt: skip
+    header = {r[0]: r[1] for r in book["Header"].iter_rows(min_row=2, values_only=True)}
+    assert header["Insured"].startswith("澎湖湾物业")
+    assert header["Valuation date"].date() == third.date()
+    assert header["Ledger position read"] == head
+    assert (header["Checkpoint tree size"], header["Checkpoint root hash"]) == (size, root.hex())
