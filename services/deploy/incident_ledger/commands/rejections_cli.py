@@ -47,6 +47,9 @@ async def _history(
         query = rejection_log.Query(sources=query.sources, code=query.code, after=last)
 
 
+CLOSE_WITHIN = 5.0  # seconds the subscription and the connection get to close
+
+
 async def _follow(nc: Client, topology: Topology, query: rejection_log.Query) -> None:
     """Every rejection ``query`` asks for, then new ones as they come, until cancelled:
     one ordered consumer reads history and tail alike, so none falls between them."""
@@ -64,9 +67,9 @@ async def _follow(nc: Client, topology: Topology, query: rejection_log.Query) ->
             rejection = rejection_log.read(msg)
             if query.code is None or rejection.code == query.code:
                 click.echo(line(rejection))
-    finally:
+    finally:  # bounded: Ctrl-C must end the command even when NATS is slow to answer
         with contextlib.suppress(Exception):
-            await sub.unsubscribe()
+            await asyncio.wait_for(sub.unsubscribe(), CLOSE_WITHIN)
 
 
 async def _run(url: str, topology: Topology, query: rejection_log.Query, follow: bool) -> None:
@@ -78,7 +81,8 @@ async def _run(url: str, topology: Topology, query: rejection_log.Query, follow:
         async for rejection in _history(nc, topology, query):
             click.echo(line(rejection))
     finally:
-        await nc.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(nc.close(), CLOSE_WITHIN)
 
 
 def _since(text: str | None) -> datetime | None:
