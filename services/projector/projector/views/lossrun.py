@@ -12,7 +12,7 @@ currency's units (:mod:`contracts.money`), JSON adds the minor units beside them
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -25,6 +25,7 @@ from projector.domain.facts import from_record
 from projector.views.scoped import IN_SCOPE
 
 PREFETCH = 2000
+PROGRESS_EVERY = 100_000  # rows between two calls of a query's ``progress``
 AMOUNTS = ("recorded_loss", "paid", "reserve", "incurred", "recovered", "net_incurred")
 COLUMNS = (
     "incident_id", "claim_number", "loss_ids", "date_of_loss", "date_reported", "kind",
@@ -45,6 +46,8 @@ class Query(msgspec.Struct, frozen=True, kw_only=True):
     redact: bool = True
     organisation_id: str | None = None  # a scoped reader's: only incidents placed there
     site_id: str | None = None
+    # hears the count of rows every PROGRESS_EVERY rows, and the total at the end
+    progress: Callable[[int], None] | None = None
 
     def end_of_valuation(self) -> datetime | None:
         if self.as_of is not None:
@@ -79,10 +82,16 @@ async def rows(conn: asyncpg.Connection, query: Query) -> AsyncIterator[loss_run
     then, valued_at = query.end_of_valuation(), query.valued_at()
     scope = (query.organisation_id, query.site_id)
     books = _books_now(conn, scope) if then is None else _books_then(conn, then, scope)
+    count, progress = 0, query.progress
     async for book in books:
         for row in loss_run.lines(book, valued_at):
             if query.keeps(row):
                 yield redact(row) if query.redact else row
+                count += 1
+                if progress is not None and count % PROGRESS_EVERY == 0:
+                    progress(count)
+    if progress is not None:
+        progress(count)
 
 
 Scope = tuple[str | None, str | None]
