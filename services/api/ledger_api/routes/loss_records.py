@@ -50,14 +50,9 @@ async def _batches(
     pool: asyncpg.Pool, query: lossrun.Query, totals: lossrun_cells.Totals
 ) -> AsyncIterator[list[Any]]:
     async with pool.acquire() as conn, conn.transaction():
-        batch = []
-        async for row in lossrun.rows(conn, query):
-            totals.add(row)
-            batch.append(row)
-            if len(batch) >= BATCH:
-                yield batch
-                batch = []
-        if batch:
+        async for batch in lossrun.batches(conn, query, BATCH):
+            for row in batch:
+                totals.add(row)
             yield batch
 
 
