@@ -8,6 +8,8 @@ minor units shown as exact decimals. No amount passes through a float.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -51,10 +53,24 @@ def decimal(amount_minor: int, currency: str) -> Decimal:
 def units(amount_minor: int, currency: str) -> str:
     """``123456, "CNY"`` → ``"1234.56"``; ``500, "XOF"`` → ``"500"``;
     ``-5, "EUR"`` → ``"-0.05"``."""
+    return formatter(currency)(amount_minor)
+
+
+@functools.cache
+def formatter(currency: str) -> Callable[[int], str]:
+    """:func:`units` for one currency, built once: what a long run calls for each amount.
+    Digits are placed as text (no division, no float)."""
     places = digits(currency)
-    sign = "-" if amount_minor < 0 else ""
-    whole, part = divmod(abs(amount_minor), 10**places)
-    return f"{sign}{whole}.{part:0{places}d}" if places else f"{sign}{whole}"
+    if not places:
+        return str
+
+    def shown(amount_minor: int) -> str:
+        if amount_minor < 0:
+            return "-" + shown(-amount_minor)
+        text = str(amount_minor).rjust(places + 1, "0")
+        return f"{text[:-places]}.{text[-places:]}"
+
+    return shown
 
 
 def money(amount_minor: int, currency: str) -> str:

@@ -25,6 +25,7 @@ from projector.views import lossrun, lossrun_cells, lossrun_xlsx
 from projector.views.tabular import BOM, CsvWriter
 
 BATCH = 1000
+Format = Literal["json", "csv", "xlsx"]
 
 
 class LossRun(msgspec.Struct, frozen=True):
@@ -48,14 +49,9 @@ async def _batches(
     pool: asyncpg.Pool, query: lossrun.Query, totals: lossrun_cells.Totals
 ) -> AsyncIterator[list[Any]]:
     async with pool.acquire() as conn, conn.transaction():
-        batch = []
-        async for row in lossrun.rows(conn, query):
-            totals.add(row)
-            batch.append(row)
-            if len(batch) >= BATCH:
-                yield batch
-                batch = []
-        if batch:
+        async for batch in lossrun.batches(conn, query, BATCH):
+            for row in batch:
+                totals.add(row)
             yield batch
 
 
@@ -122,7 +118,7 @@ async def _xlsx(
         yield chunk
 
 
-class _Asked(msgspec.Struct, frozen=True):
+class Asked(msgspec.Struct, frozen=True):
     valuation_date: date | None
     loss_from: date | None
     loss_to: date | None
@@ -130,10 +126,10 @@ class _Asked(msgspec.Struct, frozen=True):
 
 
 def _check(valuation_date: str | None, loss_from: str | None, loss_to: str | None,
-           as_of: str | None) -> _Asked:  # fmt: skip
+           as_of: str | None) -> Asked:  # fmt: skip
     """Every parameter checked before the first byte is streamed (an error after it could
     only cut the response short)."""
-    asked = _Asked(
+    asked = Asked(
         moments.as_of_day("valuation_date", valuation_date),
         moments.bound_day("from", loss_from),
         moments.bound_day("to", loss_to),
@@ -165,30 +161,50 @@ async def loss_run(
     as_of: Annotated[
         str | None, moments.date_time("figures as of this instant instead (overrides the date)")
     ] = None,
-    format: FromQuery[Literal["json", "csv", "xlsx"]] = "json",
+    format: FromQuery[Format] = "json",
 ) -> Stream:
     """One row per claim and one per recorded loss no claim covers (status ``unclaimed``,
     with the days since it was recorded); the same columns, in the same order, in JSON, CSV
     and XLSX (README, *Loss runs*); then totals per currency and per currency, carrier and
     policy. Amounts are exact decimals in the currency's units; JSON adds ``<amount>_minor``."""
-    today, scope = datetime.now(UTC).date(), request.user.scope
-    asked = _check(valuation_date, loss_from, loss_to, as_of)
-    query = lossrun.Query(
+    scope = request.user.scope
+    query, header = plan(
+        _check(valuation_date, loss_from, loss_to, as_of),
+        lossrun.Query(
+            carrier=carrier,
+            policy=policy,
+            redact=not sees_personal_data(request.user),
+            organisation_id=None if scope is None else scope.organisation_id,
+            site_id=None if scope is None else scope.site_id,
+        ),
+        state.insured,
+    )
+    async with state.pool.acquire() as conn:
+        await access.record(conn, request, "loss_run", "losses")
+    name = f"loss-run-{header.valuation_date}.{format}"
+    headers = {} if format == "json" else {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Stream(
+        body(format, state.pool, query, header), media_type=_MEDIA[format], headers=headers
+    )
+
+
+def plan(asked: Asked, who: lossrun.Query, insured: str) -> tuple[lossrun.Query, lossrun.Header]:
+    """The run asked for (``who``: its reader's filters, scope and redaction) and its header;
+    a run valued today reads the read model."""
+    today = datetime.now(UTC).date()
+    query = msgspec.structs.replace(
+        who,
         as_of=asked.as_of,
         valuation_date=None if asked.valuation_date in (None, today) else asked.valuation_date,
         loss_from=asked.loss_from,
         loss_to=asked.loss_to,
-        carrier=carrier,
-        policy=policy,
-        redact=not sees_personal_data(request.user),
-        organisation_id=None if scope is None else scope.organisation_id,
-        site_id=None if scope is None else scope.site_id,
     )
     valued = asked.as_of.date() if asked.as_of else asked.valuation_date or today
-    header = lossrun.Header(state.insured, carrier or "all", policy or "all", valued)
-    async with state.pool.acquire() as conn:
-        await access.record(conn, request, "loss_run", "losses")
-    body = {"json": _json, "csv": _csv, "xlsx": _xlsx}[format](state.pool, query, header)
-    name = f"loss-run-{header.valuation_date}.{format}"
-    headers = {} if format == "json" else {"Content-Disposition": f'attachment; filename="{name}"'}
-    return Stream(body, media_type=_MEDIA[format], headers=headers)
+    return query, lossrun.Header(insured, who.carrier or "all", who.policy or "all", valued)
+
+
+def body(
+    format: Format, pool: asyncpg.Pool, query: lossrun.Query, header: lossrun.Header
+) -> AsyncIterator[bytes]:
+    """The run in ``format``, streamed as the endpoint sends it (``ledger losses`` too)."""
+    return {"json": _json, "csv": _csv, "xlsx": _xlsx}[format](pool, query, header)

@@ -51,15 +51,15 @@ def lines(book: LossBook, valued_at: datetime) -> list[Line]:
     """The book's rows: its claims by claim number, then its unclaimed losses by loss id.
     ``book`` must already be valued at ``valued_at`` (:func:`projector.domain.losses.as_of`)."""
     claims = loss_run_rows(book)
+    # each loss with its policy, by loss id, found once for all the book's claims
+    known = [(line, policy(line)) for _, line in sorted(book.losses.items())]
     policies = {row.policy_number for row in claims}
-    unclaimed = [line for _, line in sorted(book.losses.items()) if policy(line) not in policies]
-    return [_claimed(book, row) for row in claims] + [
-        _unclaimed(book, line, valued_at) for line in unclaimed
+    return [_claimed(row, [x for x, p in known if p == row.policy_number]) for row in claims] + [
+        _unclaimed(book, line, valued_at) for line, p in known if p not in policies
     ]
 
 
-def _claimed(book: LossBook, row: LossRunRow) -> Line:
-    covered = [line for _, line in sorted(book.losses.items()) if policy(line) == row.policy_number]
+def _claimed(row: LossRunRow, covered: list[LossLine]) -> Line:
     recorded = sum(x.latest.amount_minor for x in covered if x.latest.currency == row.currency)
     return Line(
         incident_id=row.incident_id, claim_number=row.claim_number,

@@ -12,7 +12,7 @@ currency's units (:mod:`contracts.money`), JSON adds the minor units beside them
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -25,6 +25,7 @@ from projector.domain.facts import from_record
 from projector.views.scoped import IN_SCOPE
 
 PREFETCH = 2000
+PROGRESS_EVERY = 100_000  # rows between two calls of a query's ``progress``
 AMOUNTS = ("recorded_loss", "paid", "reserve", "incurred", "recovered", "net_incurred")
 COLUMNS = (
     "incident_id", "claim_number", "loss_ids", "date_of_loss", "date_reported", "kind",
@@ -45,6 +46,8 @@ class Query(msgspec.Struct, frozen=True, kw_only=True):
     redact: bool = True
     organisation_id: str | None = None  # a scoped reader's: only incidents placed there
     site_id: str | None = None
+    # hears the count of rows every PROGRESS_EVERY rows, and the total at the end
+    progress: Callable[[int], None] | None = None
 
     def end_of_valuation(self) -> datetime | None:
         if self.as_of is not None:
@@ -74,33 +77,58 @@ class Header(msgspec.Struct, frozen=True):
     valuation_date: date
 
 
-async def rows(conn: asyncpg.Connection, query: Query) -> AsyncIterator[loss_run.Line]:
-    """The run's rows, in incident order; ``conn`` must be in a transaction (cursor)."""
+async def batches(
+    conn: asyncpg.Connection, query: Query, size: int = PREFETCH
+) -> AsyncIterator[list[loss_run.Line]]:
+    """The run's rows, in incident order, in lists of about ``size`` (one await a list, not
+    a row); ``conn`` must be in a transaction (cursor)."""
     then, valued_at = query.end_of_valuation(), query.valued_at()
     scope = (query.organisation_id, query.site_id)
     books = _books_now(conn, scope) if then is None else _books_then(conn, then, scope)
-    async for book in books:
-        for row in loss_run.lines(book, valued_at):
-            if query.keeps(row):
-                yield redact(row) if query.redact else row
+    filtered = (query.carrier, query.policy, query.loss_from, query.loss_to) != (None,) * 4
+    batch: list[loss_run.Line] = []
+    count = 0
+    async for some in books:
+        for book in some:
+            for row in loss_run.lines(book, valued_at):
+                if not filtered or query.keeps(row):
+                    batch.append(redact(row) if query.redact else row)
+        if len(batch) >= size:
+            count = _heard(query, count, len(batch))
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+    if query.progress is not None:
+        query.progress(count + len(batch))
+
+
+def _heard(query: Query, count: int, more: int) -> int:
+    """``count + more``, told to the query's ``progress`` each PROGRESS_EVERY rows."""
+    if query.progress is not None and (count + more) // PROGRESS_EVERY > count // PROGRESS_EVERY:
+        query.progress(count + more)
+    return count + more
 
 
 Scope = tuple[str | None, str | None]
 
 
-async def _books_now(conn: asyncpg.Connection, scope: Scope) -> AsyncIterator[losses.LossBook]:
+async def _books_now(
+    conn: asyncpg.Connection, scope: Scope
+) -> AsyncIterator[list[losses.LossBook]]:
     sql = (
         "SELECT doc FROM losses"
         " WHERE (doc->'claims' <> '{}'::jsonb OR doc->'losses' <> '{}'::jsonb)"
         f" AND {IN_SCOPE.format(o='$1', s='$2')} ORDER BY incident_id"
     )
-    async for record in conn.cursor(sql, *scope, prefetch=PREFETCH):
-        yield _decode_book(record["doc"])
+    cursor = await conn.cursor(sql, *scope)
+    while records := await cursor.fetch(PREFETCH):  # a batch a round trip, no per-row await
+        yield [_decode_book(record[0]) for record in records]
 
 
 async def _books_then(
     conn: asyncpg.Connection, then: datetime, scope: Scope
-) -> AsyncIterator[losses.LossBook]:
+) -> AsyncIterator[list[losses.LossBook]]:
     sql = (
         "SELECT incident_id, position, version, recorded_at, record FROM events"
         f" WHERE type = any($1) AND recorded_at <= $2 AND {IN_SCOPE.format(o='$3', s='$4')}"
@@ -110,8 +138,8 @@ async def _books_then(
     async for r in conn.cursor(sql, _TYPES, then, *scope, prefetch=PREFETCH):
         if current and current[-1].incident_id != r["incident_id"]:
             if book := losses.fold(current):
-                yield book
+                yield [book]
             current = []
         current.append(from_record(r["position"], r["version"], r["recorded_at"], r["record"]))
     if current and (book := losses.fold(current)):
-        yield book
+        yield [book]
