@@ -25,9 +25,7 @@ from projector.views.tabular import Workbook
 
 SHEET, HEADER_SHEET = "Loss run", "Header"
 _WIDE = {"claimant": 24, "carrier": 24, "coverage": 22, "loss_ids": 18, "location_code": 14}
-WIDTHS = [
-    max(len(name) + 2, _WIDE.get(name, 16 if name in AMOUNTS else 12)) for name in COLUMNS
-]
+WIDTHS = [max(len(name) + 2, _WIDE.get(name, 16 if name in AMOUNTS else 12)) for name in COLUMNS]
 
 
 class Stamp(msgspec.Struct, frozen=True, kw_only=True):
