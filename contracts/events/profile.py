@@ -143,47 +143,48 @@ class SiteProfile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     params: Params | None = None
 
 
-class OrganisationRegistered(Payload, frozen=True, kw_only=True):
+class _OrganisationStated(Payload, frozen=True, kw_only=True):
+    """What an organisation's registration and each of its updates state in full."""
+
+    organisation_id: ProfileId
+    name: Short
+    profile: OrganisationProfile
+    note: Text = ""
+
+
+class OrganisationRegistered(_OrganisationStated, frozen=True, kw_only=True):
     """单位登记 (organisation registered): an organisation and its profile, first stated."""
 
     TYPE = "organisation.registered.v1"
-    organisation_id: ProfileId
-    name: Short
-    profile: OrganisationProfile
-    note: Text = ""
 
 
-class OrganisationUpdated(Payload, frozen=True, kw_only=True):
+class OrganisationUpdated(_OrganisationStated, frozen=True, kw_only=True):
     """单位信息变更: the organisation's whole profile, restated (replaces the previous one)."""
 
     TYPE = "organisation.updated.v1"
+
+
+class _SiteStated(Payload, frozen=True, kw_only=True):
+    """What a site's registration and each of its updates state in full."""
+
     organisation_id: ProfileId
+    site_id: ProfileId
     name: Short
-    profile: OrganisationProfile
+    profile: SiteProfile = SiteProfile()
     note: Text = ""
 
 
-class SiteRegistered(Payload, frozen=True, kw_only=True):
+class SiteRegistered(_SiteStated, frozen=True, kw_only=True):
     """场所登记 (site registered): a site of an organisation. Incidents name it in
     ``site.location_code``."""
 
     TYPE = "site.registered.v1"
-    organisation_id: ProfileId
-    site_id: ProfileId
-    name: Short
-    profile: SiteProfile = SiteProfile()
-    note: Text = ""
 
 
-class SiteUpdated(Payload, frozen=True, kw_only=True):
+class SiteUpdated(_SiteStated, frozen=True, kw_only=True):
     """场所信息变更: the site's whole set of overrides, restated (replaces the previous one)."""
 
     TYPE = "site.updated.v1"
-    organisation_id: ProfileId
-    site_id: ProfileId
-    name: Short
-    profile: SiteProfile = SiteProfile()
-    note: Text = ""
 
 
 PROFILE_TYPES: tuple[type[Payload], ...] = (
