@@ -67,7 +67,8 @@ async def test_following_prints_new_rejections_until_ctrl_c(
     assert "  cad  " in new
     assert "\x1b" not in new
     following.send_signal(signal.SIGINT)
-    assert await asyncio.wait_for(following.wait(), 30) == 0
+    _, err = await asyncio.wait_for(following.communicate(), 30)  # drains stderr meanwhile
+    assert following.returncode == 0, err.decode(errors="replace")[-3000:]
 
 
 async def test_before_any_stream_exists_the_command_says_so(env: dict[str, str]) -> None:
