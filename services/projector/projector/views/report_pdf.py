@@ -25,17 +25,33 @@ _STYLES = {
 _GREY = (120, 120, 120)
 
 
+class _Sheet(FPDF):
+    """An A4 page whose foot names the document and the page: ``title · 2/3``."""
+
+    def __init__(self, title: str) -> None:
+        super().__init__(format="A4")
+        self.title = title
+
+    def footer(self) -> None:
+        self.set_y(-11)
+        self.set_font(report_font.FAMILY, "", 7.5)
+        self.set_text_color(*_GREY)
+        self.cell(0, 4, f"{self.title} · {self.page_no()}/{{nb}}", align="R")
+
+
 def _text(page: Outline) -> str:
     """Every character the document prints: the font is cut down to them."""
     sections = [*page.sections, *([page.ledger] if page.ledger else [])]
     cells = (f"{r.label}{r.value}" for s in sections for r in s.rows)
     headings = "".join(s.heading for s in sections)
-    return f"{page.title}{page.scope}{NONE}{headings}{''.join(cells)}"
+    return f"{page.title}{page.scope}{NONE}{headings}{''.join(cells)} ·/0123456789"
 
 
 def _sheet(page: Outline, faces: dict[str, Path]) -> FPDF:
-    pdf = FPDF(format="A4")
+    pdf = _Sheet(page.title)
     pdf.set_margins(15, 15)
+    pdf.set_draw_color(190)
+    pdf.set_line_width(0.2)
     pdf.set_auto_page_break(True, margin=15)
     for style, path in faces.items():
         pdf.add_font(report_font.FAMILY, style, path)
