@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 
 from contracts import builders as b
+from contracts.enums import IncidentKind, ReportChannel
 from contracts.envelope import Actor, Envelope
 from contracts.events import Site
 from projector.domain.facts import Fact
@@ -34,7 +35,8 @@ TIE = LedgerTie(incident_id="BENCH-1", position=1, hash="ab" * 32,
 
 
 def _story(notes: int) -> list[Envelope]:
-    reported = b.report_incident(kind="fire", title="厨房起火 kitchen fire", channel="phone",
+    reported = b.report_incident(kind=IncidentKind.FIRE, title="厨房起火 kitchen fire",
+                                 channel=ReportChannel.PHONE,
                                  site=Site(name="食堂 canteen", location_code="C-1"),
                                  occurred_at=T0, **ENV)  # fmt: skip
     said = [
@@ -42,7 +44,7 @@ def _story(notes: int) -> list[Envelope]:
             text=f"第{n}次巡查：现场无明火 round {n}: no open flame",
             occurred_at=T0 + timedelta(minutes=n + 1),
             **ENV,
-        )  # fmt: skip
+        )
         for n in range(notes)
     ]
     return [reported, *said]
