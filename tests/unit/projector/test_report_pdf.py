@@ -10,6 +10,7 @@ import io
 import re
 from typing import Any
 
+import msgspec
 import pypdf
 import pytest
 
@@ -148,3 +149,12 @@ def test_an_ended_incident_prints_no_further_loss() -> None:
     text = _text(report_pdf.pdf(_report(closed, "en")))
     assert "Trend" in text
     assert "furtherloss" not in text.lower()
+
+
+def test_hangul_the_chinese_font_lacks_comes_from_the_packs_korean_font() -> None:
+    report = _report(STORY, "en")
+    titled = msgspec.structs.replace(report, type={**report.type, "title": "화재 fire"})
+    document = report_pdf.pdf(titled)
+    assert "화재fire" in _text(document)
+    families = {str(f["/BaseFont"]).split("+")[1][:10] for f in _fonts(document)}
+    assert families == {"NotoSansSC", "NotoSansKR"}

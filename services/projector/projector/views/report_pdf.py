@@ -47,14 +47,17 @@ def _text(page: Outline) -> str:
     return f"{page.title}{page.scope}{NONE}{headings}{''.join(cells)} ·/0123456789"
 
 
-def _sheet(page: Outline, faces: dict[str, Path]) -> FPDF:
+def _sheet(page: Outline, faces: list[report_font.Face]) -> FPDF:
     pdf = _Sheet(page.title)
     pdf.set_margins(15, 15)
     pdf.set_draw_color(190)
     pdf.set_line_width(0.2)
     pdf.set_auto_page_break(True, margin=15)
-    for style, path in faces.items():
-        pdf.add_font(report_font.FAMILY, style, path)
+    for face in faces:
+        pdf.add_font(face.family, face.style, face.path)
+    fallbacks = sorted({f.family for f in faces} - {report_font.FAMILY})
+    if fallbacks:
+        pdf.set_fallback_fonts(fallbacks)
     pdf.set_title(page.title)
     pdf.set_lang(page.language or "zh")
     pdf.set_creator("Incident Ledger")
