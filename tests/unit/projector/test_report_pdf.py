@@ -18,7 +18,7 @@ from contracts import builders as b
 from projector.domain.deadlines import parse_pack
 from projector.domain.facts import Fact
 from projector.domain.models import Config, project
-from projector.views import report_pdf
+from projector.views import printable, report_pdf
 from projector.views.catalogue import Language
 from projector.views.report_outline import outline
 from projector.views.reporting import Reader, Report, build
@@ -115,6 +115,15 @@ def test_in_chinese_labels_times_amounts_and_states_are_the_readers() -> None:
         assert _squeezed(shown) in text, shown
     assert "Notified" not in text
     assert "missed" not in text
+
+
+def test_deadlines_are_due_in_the_sites_zone_with_their_state_in_words() -> None:
+    report = _with_deadlines("zh")
+    assert {d["due_at"].isoformat() for d in report.deadlines} == {
+        "2026-11-20T10:25:07+08:00", "2026-11-20T10:30:07+08:00"}  # fmt: skip
+    page = printable.html(report).decode()
+    assert "已逾期 · 截止 2026-11-20T10:30:07+08:00" in page
+    assert "missed" not in page
 
 
 def test_the_footer_ties_the_pdf_to_the_ledger() -> None:

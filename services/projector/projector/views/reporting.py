@@ -65,7 +65,7 @@ class Report(msgspec.Struct, frozen=True, kw_only=True):
     trend: dict[str, Any]
     other: list[dict[str, Any]]
     fields: list[Field]
-    deadlines: list[dict[str, Any]]
+    deadlines: list[dict[str, Any]]  # the obligations, their times in the site's zone
     corrected: tuple[corrections.Amendment, ...] = ()  # the values corrected, as recorded
     language: Language | None = None  # None: both, Chinese first
     zone: str = "UTC"  # the site's, in which every time is given
