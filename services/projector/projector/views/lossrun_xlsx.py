@@ -12,7 +12,7 @@ was generated, the ledger position read and the latest signed checkpoint, when t
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -21,7 +21,7 @@ from contracts import money
 from projector.domain.loss_run import Line
 from projector.views import lossrun_cells
 from projector.views.lossrun import AMOUNTS, COLUMNS, Header
-from projector.views.tabular import DATE, Layout, Workbook, runs
+from projector.views.tabular import DATE, Layout, Workbook, runs, sheet_time
 
 SHEET, HEADER_SHEET = "Loss run", "Header"
 _WIDE = {"claimant": 24, "carrier": 24, "coverage": 22, "loss_ids": 18, "location_code": 14}
@@ -45,7 +45,15 @@ def header_lines(header: Header, stamp: Stamp) -> list[tuple[str, Any]]:
         ("Carrier", header.carrier),
         ("Policy", header.policy),
         ("Valuation date", header.valuation_date),
-        ("Generated at (UTC)", stamp.generated_at.astimezone(UTC).replace(tzinfo=None)),
+    ]
+    return lines + stamp_lines(stamp)
+
+
+def stamp_lines(stamp: Stamp) -> list[tuple[str, Any]]:
+    """When a spreadsheet was made and where the ledger stood: its header sheet's last lines
+    (the loss run's and the triangle's)."""
+    lines: list[tuple[str, Any]] = [
+        ("Generated at (UTC)", sheet_time(stamp.generated_at)),
         ("Ledger position read", stamp.ledger_position),
     ]
     if stamp.checkpoint_size is not None:
@@ -66,14 +74,7 @@ class LossRunBook:
         self.book.widths(WIDTHS)
         self.book.sheet.freeze_panes(1, 0)
         self.book.write(COLUMNS, bold=True)
-        self._header_sheet(header, stamp)
-
-    def _header_sheet(self, header: Header, stamp: Stamp) -> None:
-        sheet = self.book.add_sheet(HEADER_SHEET, (22, 66))
-        sheet.write(0, 0, "Loss run", self.book.bold)
-        for row, (label, value) in enumerate(header_lines(header, stamp), start=1):
-            sheet.write(row, 0, label, self.book.bold)
-            sheet.write(row, 1, value, self.book.format_of(value))
+        self.book.label_sheet(HEADER_SHEET, "Loss run", header_lines(header, stamp))
 
     def add(self, rows: Iterable[Line]) -> None:
         """Rows, each in one layout per currency (dates, then amounts in its format); a row

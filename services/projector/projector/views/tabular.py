@@ -10,7 +10,7 @@ import io
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -70,6 +70,14 @@ def csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 
 DATE, DATETIME = "yyyy-mm-dd", "yyyy-mm-dd hh:mm:ss"
+
+
+def sheet_time(at: datetime) -> datetime:
+    """An instant as a spreadsheet holds it: UTC without a zone, to the second (as
+    :data:`DATETIME` shows it; the writer refuses 23:59:59.999999)."""
+    return at.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+
+
 Layout = list[tuple[int, int, "rx.Format | None"]]
 """A row as runs of neighbouring cells sharing a format: (first, past the last, format)."""
 
@@ -107,6 +115,14 @@ class Workbook:
         for col, width in enumerate(widths):
             sheet.set_column_width(col, width)
         return sheet
+
+    def label_sheet(self, name: str, title: str, lines: Sequence[tuple[str, Any]]) -> None:
+        """A sheet of ``title`` (bold), then a label (bold) and its typed value a line."""
+        sheet = self.add_sheet(name, (22, 66))
+        sheet.write(0, 0, title, self.bold)
+        for row, (label, value) in enumerate(lines, start=1):
+            sheet.write(row, 0, label, self.bold)
+            sheet.write(row, 1, value, self.format_of(value))
 
     def widths(self, widths: Sequence[float]) -> None:
         """The first sheet's column widths, in characters."""
