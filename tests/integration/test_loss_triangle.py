@@ -187,6 +187,15 @@ async def test_the_command_writes_the_same_triangle_as_csv(
                                         "--development", "year")  # fmt: skip
     assert code == 2
     assert "--development" in err
+    code, _, err = await ledger_command(env, "losses", "triangle", "--as-of", "yesterday")
+    assert code == 2
+    assert "--as-of" in err
+    # and as of an instant before anything was recorded, a recorded triangle is empty
+    args = ("losses", "triangle", "--basis", "recorded", "--as-of", "2020-01-01T00:00:00Z")
+    code, out_text, err = await ledger_command(env, *args)
+    assert code == 0, err
+    assert "2020-01-01T00:00:00+00:00" in out_text
+    assert "currency" not in out_text
 
 
 async def test_the_spreadsheet_holds_the_figures_as_numbers(told: Story) -> None:
