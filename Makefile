@@ -77,6 +77,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python -m tests.bench.audit
 	$(VENV)/bin/python -m tests.bench.triangle
 	$(VENV)/bin/python -m tests.bench.report_pdf
+	$(VENV)/bin/python -m tests.bench.lossrun_xlsx
 
 # The events' JSON Schemas (contracts/schema/*.json) regenerated from the structs.
 schema: $(STAMP)

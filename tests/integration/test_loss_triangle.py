@@ -137,6 +137,7 @@ def _latest(cells: list[str | None]) -> str:
         ({"from": "2025-06-01", "to": "2025-01-01"}, "to"),
         ({"with": "tails"}, "with"),
         ({"currency": "euro"}, "currency"),
+        ({"as_of": "yesterday"}, "as_of"),
     ],
 )
 async def test_bad_input_is_400_naming_the_parameter(
@@ -186,6 +187,15 @@ async def test_the_command_writes_the_same_triangle_as_csv(
                                         "--development", "year")  # fmt: skip
     assert code == 2
     assert "--development" in err
+    code, _, err = await ledger_command(env, "losses", "triangle", "--as-of", "yesterday")
+    assert code == 2
+    assert "--as-of" in err
+    # and as of an instant before anything was recorded, a recorded triangle is empty
+    args = ("losses", "triangle", "--basis", "recorded", "--as-of", "2020-01-01T00:00:00Z")
+    code, out_text, err = await ledger_command(env, *args)
+    assert code == 0, err
+    assert "2020-01-01T00:00:00+00:00" in out_text
+    assert "currency" not in out_text
 
 
 async def test_the_spreadsheet_holds_the_figures_as_numbers(told: Story) -> None:
@@ -195,3 +205,36 @@ async def test_the_spreadsheet_holds_the_figures_as_numbers(told: Story) -> None
     rows = [list(r)[:5] for r in sheet.iter_rows(values_only=True)]
     assert ["EUR", "2025Q1", 100, 110, 120] in rows
     assert ["currency", "origin", "3", "6", "9"] in rows
+
+
+async def test_the_spreadsheet_totals_each_age_and_names_what_it_holds(told: Story) -> None:
+    """Given Q1's incurred 100, 110, 120 EUR and Q2's 40, 50, when the triangle is read as a
+    spreadsheet, then a bold total line sums each age over the origins that reached it, and
+    a header sheet names the insured, the measure, the basis and where the ledger stood."""
+    answer = await told.get(PATH, measure="incurred", format="xlsx", **ASKED)
+    book = openpyxl.load_workbook(io.BytesIO(answer.content))
+    sheet = book["Loss triangle"]
+    [total] = [r for r in sheet.iter_rows() if r[1].value == "TOTAL"]
+    assert [c.value for c in total[:5]] == ["EUR", "TOTAL", 140, 160, 120]
+    assert total[0].font.b
+    lines = {r[0]: r[1] for r in book["Header"].iter_rows(min_row=2, values_only=True)}
+    assert (lines["Measure"], lines["Basis"], lines["Origin"]) == (
+        "incurred",
+        "occurred",
+        "quarter",
+    )
+    assert lines["Valuation (UTC)"].date().isoformat() == "2025-09-30"
+    assert lines["Ledger position read"] >= 7
+
+
+async def test_a_recorded_triangle_is_valued_at_an_instant(told: Story) -> None:
+    """Given the story recorded today, when the recorded-basis triangle is asked as of an
+    instant before it, then it holds nothing; as of now, what the valuation of today holds."""
+    asked = {"currency": "EUR", "origin": "quarter", "basis": "recorded"}
+    before = await told.get(PATH, as_of="2020-01-01T00:00:00Z", **asked)
+    assert before.status_code == 200, before.text
+    assert before.json()["triangles"] == []
+    assert before.json()["valuation"].startswith("2020-01-01T00:00:00")
+    now = await told.get(PATH, as_of=datetime.now(UTC).isoformat(), **asked)
+    today = await told.get(PATH, **asked)
+    assert now.json()["triangles"] == today.json()["triangles"] != []

@@ -18,7 +18,13 @@ from contracts.levels import ClaimStatus, LossCategory
 from projector.domain.development import Basis, Measure, movements
 from projector.domain.facts import Fact
 from projector.views.triangle import Builder, Period, Shape, build, chain_ladder, label
-from projector.views.triangle_render import TriangleAnswer, csv_rows, currency_triangle
+from projector.views.triangle_render import (
+    TriangleAnswer,
+    csv_rows,
+    currency_triangle,
+    total_line,
+    xlsx_rows,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -136,6 +142,31 @@ def test_the_answer_prints_amounts_in_the_currency_precision_with_factors() -> N
     lines = list(csv_rows(answer))
     assert lines[3] == ["currency", "origin", "3", "6", "9", "12", "ultimate"]
     assert lines[4] == ["EUR", "2024Q1", "0.00", "100.00", "330.00", "330.00", "330.00"]
+
+
+def test_the_spreadsheet_adds_a_bold_total_line_of_each_age_and_the_ultimates() -> None:
+    """Given Q1 paying 0, 100, 330, 330 EUR and Q2 paying 50 then 80, when the triangle is
+    laid out for a spreadsheet, then after the origins a bold total line sums each age over
+    the origins that reached it, and the ultimates; the CSV keeps its lines."""
+    more = [report("INC-2", day(2024, 5)), claim("INC-2", day(2024, 6), paid_minor=5_000),
+            claim("INC-2", day(2024, 8), paid_minor=8_000)]  # fmt: skip
+    moved = [m for book in (history(), more)
+             for m in movements(facts(*book), Measure.PAID, Basis.OCCURRED)]  # fmt: skip
+    grids = build(moved, QUARTERS)
+    t = currency_triangle(grids[0], QUARTERS, Measure.PAID, factors=True)
+    assert [r.cells for r in t.rows] == [["0.00", "100.00", "330.00", "330.00"],
+                                         ["50.00", "80.00", "80.00", None]]  # fmt: skip
+    whole = f"{(t.rows[0].ultimate_minor or 0) + (t.rows[1].ultimate_minor or 0)}"
+    ultimate = f"{whole[:-2]}.{whole[-2:]}"
+    assert total_line(t, Measure.PAID) == [
+        "EUR", "TOTAL", "50.00", "180.00", "410.00", "330.00", ultimate]  # fmt: skip
+    answer = TriangleAnswer(measure=Measure.PAID, basis=Basis.OCCURRED, origin=Period.QUARTER,
+                            development=Period.QUARTER, valuation=QUARTERS.valuation,
+                            triangles=[t])  # fmt: skip
+    laid = list(xlsx_rows(answer))
+    assert laid[6] == (["EUR", "TOTAL", 50.0, 180.0, 410.0, 330.0, float(whole) / 100], True)
+    assert laid[7][0][1] == "factors"
+    assert not any(line[1:2] == ["TOTAL"] for line in csv_rows(answer))
 
 
 # The cross-check: a simulated two-year book against chainladder.

@@ -96,8 +96,9 @@ LEFT JOIN LATERAL (SELECT size, root FROM checkpoints ORDER BY id DESC LIMIT 1) 
 """
 
 
-async def _stamp(pool: asyncpg.Pool) -> lossrun_xlsx.Stamp:
-    """The ledger position read as the run starts, and the latest signed checkpoint."""
+async def stamp(pool: asyncpg.Pool) -> lossrun_xlsx.Stamp:
+    """The ledger position read as a spreadsheet starts (the loss run's, the triangle's), and
+    the latest signed checkpoint."""
     row = await pool.fetchrow(_STAMP)
     signed = row["size"] is not None
     return lossrun_xlsx.Stamp(
@@ -111,7 +112,7 @@ async def _stamp(pool: asyncpg.Pool) -> lossrun_xlsx.Stamp:
 async def _xlsx(
     pool: asyncpg.Pool, query: lossrun.Query, header: lossrun.Header
 ) -> AsyncIterator[bytes]:
-    book = lossrun_xlsx.LossRunBook(header, await _stamp(pool))
+    book = lossrun_xlsx.LossRunBook(header, await stamp(pool))
     async for batch in _batches(pool, query, book.totals):
         book.add(batch)
     for chunk in book.finish():

@@ -14,11 +14,13 @@ from ledger_api.app_state import AppState
 from ledger_api.auth import READERS, Principal, roles
 from ledger_api.paging import BadParameter
 from ledger_api.problems import READ, TEXT_CSV, alternatives
+from ledger_api.routes import loss_records
 from projector.domain.development import Basis, Measure
+from projector.views.lossrun_xlsx import Stamp, stamp_lines
 from projector.views.tabular import BOM, CsvWriter, Workbook
 from projector.views.triangle import MONTHS, Period, Shape
 from projector.views.triangle_read import TriangleQuery, answer
-from projector.views.triangle_render import TriangleAnswer, csv_rows, xlsx_rows
+from projector.views.triangle_render import TriangleAnswer, csv_rows, header_lines, xlsx_rows
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _Text = Annotated[str | None, QueryParameter(max_length=40)]
@@ -34,7 +36,9 @@ def _choice(name: str, text: str | None, kind: type[Any], default: Any) -> Any:
         raise BadParameter(name, f"must be one of {known} (got {text!r})") from None
 
 
-def _valuation(valuation_date: str | None) -> datetime:
+def _valuation(valuation_date: str | None, as_of: str | None) -> datetime:
+    if (instant := moments.as_of("as_of", as_of)) is not None:
+        return instant
     day = moments.as_of_day("valuation_date", valuation_date)
     if day is None:
         return datetime.now(UTC)
@@ -50,7 +54,7 @@ def _shape(params: dict[str, str | None]) -> Shape:
     high = moments.bound_day("to", params["to"])
     if low and high and low > high:
         raise BadParameter("to", "must not be before 'from'")
-    valuation = _valuation(params["valuation_date"])
+    valuation = _valuation(params["valuation_date"], params["as_of"])
     return Shape(origin=origin, development=development, valuation=valuation,
                  loss_from=low, loss_to=high)  # fmt: skip
 
@@ -83,16 +87,20 @@ async def loss_triangle(
     valuation_date: Annotated[
         str | None, moments.day("valued at the end of this day (UTC)")
     ] = None,
+    as_of: Annotated[
+        str | None, moments.date_time("valued at this instant instead (overrides the date)")
+    ] = None,
     format: FromQuery[Literal["json", "csv", "xlsx"]] = "json",
 ) -> Response[Any]:
     """Cumulative triangles per currency of ``measure`` (paid | incurred | reported_count,
     default paid) by ``origin`` period of the date of loss and ``development`` period
     (month | quarter | year; default quarter, development the origin's), on ``basis``
     occurred (each movement at its occurred_at; default) or recorded (what the ledger knew
-    at the end of each period). ``with=factors`` adds volume-weighted age-to-age factors and
+    at the end of each period), valued at the end of ``valuation_date`` or at the instant
+    ``as_of``. ``with=factors`` adds volume-weighted age-to-age factors and
     chain-ladder ultimates."""
     params = {"origin": origin, "development": development, "from": loss_from, "to": loss_to,
-              "valuation_date": valuation_date}  # fmt: skip
+              "valuation_date": valuation_date, "as_of": as_of}  # fmt: skip
     if with_ not in (None, "factors"):
         raise BadParameter("with", "must be factors")
     scope = request.user.scope
@@ -108,18 +116,28 @@ async def loss_triangle(
     async with state.pool.acquire() as conn:
         await access.record(conn, request, "loss_triangle", "losses")
         found = await answer(conn, query)
+    if format == "xlsx":
+        return _xlsx(found, state.insured, await loss_records.stamp(state.pool))
     return _respond(found, format)
 
 
-def _respond(found: TriangleAnswer, format: str) -> Response[Any]:
-    if format == "json":
-        return Response(found)
+def _name(found: TriangleAnswer, format: str) -> dict[str, str]:
     name = f"loss-triangle-{found.measure}-{found.valuation.date()}.{format}"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    if format == "csv":
-        body = BOM + CsvWriter().encode(csv_rows(found))
-        return Response(body, media_type=TEXT_CSV, headers=headers)
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
+def _xlsx(found: TriangleAnswer, insured: str, stamp: Stamp) -> Response[bytes]:
+    """The triangles (a total line per currency), then a header sheet naming what they are
+    of and where the ledger stood."""
     book = Workbook("Loss triangle")
     for line, bold in xlsx_rows(found):
         book.write(line, bold=bold)
-    return Response(b"".join(book.chunks()), media_type=XLSX, headers=headers)
+    book.label_sheet("Header", "Loss triangle", header_lines(found, insured) + stamp_lines(stamp))
+    return Response(b"".join(book.chunks()), media_type=XLSX, headers=_name(found, "xlsx"))
+
+
+def _respond(found: TriangleAnswer, format: str) -> Response[Any]:
+    if format == "csv":
+        body = BOM + CsvWriter().encode(csv_rows(found))
+        return Response(body, media_type=TEXT_CSV, headers=_name(found, "csv"))
+    return Response(found)

@@ -11,6 +11,7 @@ import asyncpg
 import click
 
 from incident_ledger.commands import cli_context as context
+from incident_ledger.commands import lossrun_cli
 from projector.domain.development import Basis, Measure
 from projector.views.tabular import BOM, CsvWriter
 from projector.views.triangle import MONTHS, Period, Shape
@@ -25,7 +26,8 @@ def _choice(kind: type[Measure] | type[Basis] | type[Period]) -> click.Choice[st
 
 
 def _shape(origin: str, development: str | None, valuation: datetime | None,
-           low: datetime | None, high: datetime | None) -> Shape:  # fmt: skip
+           low: datetime | None, high: datetime | None,
+           instant: datetime | None) -> Shape:  # fmt: skip
     period = Period(origin)
     develop = Period(development) if development else period
     if MONTHS[develop] > MONTHS[period]:
@@ -33,7 +35,7 @@ def _shape(origin: str, development: str | None, valuation: datetime | None,
                                  param_hint="--development")  # fmt: skip
     if low and high and low > high:
         raise click.BadParameter("must not be before --from", param_hint="--to")
-    return Shape(origin=period, development=develop, valuation=_end_of(valuation),
+    return Shape(origin=period, development=develop, valuation=instant or _end_of(valuation),
                  loss_from=_day(low), loss_to=_day(high))  # fmt: skip
 
 
@@ -60,6 +62,7 @@ def _progress(read: int) -> None:
 @click.option("--to", "high", type=_DAY, help="dates of loss on or before")
 @click.option("--currency", help="only this currency's triangle")
 @click.option("--valuation-date", type=_DAY, help="valued at the end of this day (UTC)")
+@click.option("--as-of", metavar="RFC3339", help="valued at this instant instead")
 @click.option("--factors", is_flag=True, help="add age-to-age factors and ultimates")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
 def triangle(
@@ -71,13 +74,15 @@ def triangle(
     high: datetime | None,
     currency: str | None,
     valuation_date: datetime | None,
+    as_of: str | None,
     factors: bool,
     output: Path | None,
 ) -> None:
     """Cumulative loss development triangles per currency, as CSV (to standard output, or
     to --output)."""
     query = TriangleQuery(measure=Measure(measure), basis=Basis(basis), currency=currency,
-                          shape=_shape(origin, development, valuation_date, low, high),
+                          shape=_shape(origin, development, valuation_date, low, high,
+                                       lossrun_cli.asked(None, as_of).as_of),
                           factors=factors)  # fmt: skip
 
     async def read(conn: asyncpg.Connection) -> TriangleAnswer:

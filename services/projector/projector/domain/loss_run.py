@@ -3,7 +3,8 @@
 marked ``unclaimed`` with the whole days since the ledger first recorded it. Pure.
 
 A loss is claimed when a claim of the same incident names the loss's policy as its policy
-number (the rule :func:`projector.domain.losses.loss_run_rows` uses for coverage); a loss's
+number (the rule :func:`projector.domain.losses.loss_run_rows` uses for coverage); a
+claim's date of loss is :func:`projector.domain.losses.date_of_loss`; a loss's
 policy and carrier are those of its latest revision naming one (a ``loss.revised`` restates
 the amount, not always the policy).
 A claim's ``recorded_loss`` is the sum of the latest revisions of those losses in the
@@ -13,13 +14,14 @@ Money is integer minor units throughout.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
 import msgspec
 
 from contracts.types import PERSONAL
-from projector.domain.losses import LossBook, LossLine, LossRevision, LossRunRow, loss_run_rows
+from projector.domain.losses import Claim, LossBook, LossLine, LossRevision, date_of_loss
 
 UNCLAIMED = "unclaimed"
 
@@ -49,29 +51,37 @@ class Line(msgspec.Struct, frozen=True, kw_only=True):
 
 def lines(book: LossBook, valued_at: datetime) -> list[Line]:
     """The book's rows: its claims by claim number, then its unclaimed losses by loss id.
-    ``book`` must already be valued at ``valued_at`` (:func:`projector.domain.losses.as_of`)."""
-    claims = loss_run_rows(book)
+    ``book`` must already be valued at ``valued_at`` (:func:`projector.domain.losses.as_of`).
+    Each row is built once, straight from the book: a long run calls this for every book."""
+    claims = [claim for _, claim in sorted(book.claims.items())]
+    if not book.losses:  # the common case of a long run: claims only
+        lost = book.loss_date
+        return [_claimed(book, claim, lost, ()) for claim in claims]
     # each loss with its policy, by loss id, found once for all the book's claims
     known = [(line, policy(line)) for _, line in sorted(book.losses.items())]
-    policies = {row.policy_number for row in claims}
-    return [_claimed(row, [x for x, p in known if p == row.policy_number]) for row in claims] + [
-        _unclaimed(book, line, valued_at) for line, p in known if p not in policies
-    ]
+    lost = date_of_loss(book)
+    policies = {claim.policy_number for claim in claims}
+    return [
+        _claimed(book, claim, lost, [x for x, p in known if p == claim.policy_number])
+        for claim in claims
+    ] + [_unclaimed(book, line, valued_at) for line, p in known if p not in policies]
 
 
-def _claimed(row: LossRunRow, covered: list[LossLine]) -> Line:
-    recorded = sum(x.latest.amount_minor for x in covered if x.latest.currency == row.currency)
+def _claimed(
+    book: LossBook, claim: Claim, lost: datetime | None, covered: Sequence[LossLine]
+) -> Line:
+    recorded = sum(x.latest.amount_minor for x in covered if x.latest.currency == claim.currency)
     return Line(
-        incident_id=row.incident_id, claim_number=row.claim_number,
-        loss_ids=tuple(x.loss_id for x in covered), date_of_loss=row.date_of_loss,
-        date_reported=row.date_reported, kind=row.kind, location_code=row.location_code,
-        claimant=row.claimant, carrier=row.insurer, policy_number=row.policy_number,
+        incident_id=book.incident_id, claim_number=claim.claim_number,
+        loss_ids=tuple(x.loss_id for x in covered), date_of_loss=lost,
+        date_reported=claim.reported_at, kind=book.kind, location_code=book.location_code,
+        claimant=claim.claimant, carrier=claim.insurer, policy_number=claim.policy_number,
         coverage=", ".join(sorted({x.latest.category for x in covered})),
-        status=row.status, days_unclaimed=None,
-        recorded_loss_minor=recorded, paid_minor=row.paid_minor,
-        reserve_minor=row.reserve_minor, incurred_minor=row.incurred_minor,
-        recovered_minor=row.recovered_minor, net_incurred_minor=row.net_minor,
-        currency=row.currency,
+        status=claim.status, days_unclaimed=None,
+        recorded_loss_minor=recorded, paid_minor=claim.paid_minor,
+        reserve_minor=claim.reserve_minor, incurred_minor=claim.incurred_minor,
+        recovered_minor=claim.recovered_minor, net_incurred_minor=claim.net_minor,
+        currency=claim.currency,
     )  # fmt: skip
 
 

@@ -45,6 +45,7 @@ __all__ = [
     "LossRunRow",
     "LossRunTotals",
     "as_of",
+    "date_of_loss",
     "evolve",
     "fold",
     "loss_run_rows",
@@ -254,7 +255,7 @@ def _row(book: LossBook, claim: Claim, incident: IncidentStatus | None) -> LossR
     return LossRunRow(
         incident_id=book.incident_id,
         claim_number=claim.claim_number,
-        date_of_loss=_date_of_loss(book, incident),
+        date_of_loss=date_of_loss(book, incident),
         date_reported=claim.reported_at,
         kind=(incident.kind if incident else None) or book.kind,
         location_code=(incident.location_code if incident else None) or book.location_code,
@@ -272,7 +273,7 @@ def _row(book: LossBook, claim: Claim, incident: IncidentStatus | None) -> LossR
     )
 
 
-def _date_of_loss(book: LossBook, incident: IncidentStatus | None) -> datetime | None:
+def date_of_loss(book: LossBook, incident: IncidentStatus | None = None) -> datetime | None:
     """The incident's detected time, else its report, else the first loss recorded."""
     if incident is not None and (incident.detected_at or incident.reported_at):
         return incident.detected_at or incident.reported_at

@@ -1,4 +1,4 @@
-"""The loss run as a spreadsheet, streamed in constant memory (xlsxwriter writes each row
+"""The loss run as a spreadsheet, streamed in constant memory (the writer writes each row
 as it comes and cannot go back, so everything above a row is written before it).
 
 Two sheets: ``Loss run`` (active) holds :data:`projector.views.lossrun.COLUMNS` as its
@@ -12,7 +12,7 @@ was generated, the ledger position read and the latest signed checkpoint, when t
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -21,10 +21,11 @@ from contracts import money
 from projector.domain.loss_run import Line
 from projector.views import lossrun_cells
 from projector.views.lossrun import AMOUNTS, COLUMNS, Header
-from projector.views.tabular import Workbook
+from projector.views.tabular import DATE, Layout, Workbook, runs, sheet_time
 
 SHEET, HEADER_SHEET = "Loss run", "Header"
 _WIDE = {"claimant": 24, "carrier": 24, "coverage": 22, "loss_ids": 18, "location_code": 14}
+_DATES = ("date_of_loss", "date_reported")
 WIDTHS = [max(len(name) + 2, _WIDE.get(name, 16 if name in AMOUNTS else 12)) for name in COLUMNS]
 
 
@@ -44,7 +45,15 @@ def header_lines(header: Header, stamp: Stamp) -> list[tuple[str, Any]]:
         ("Carrier", header.carrier),
         ("Policy", header.policy),
         ("Valuation date", header.valuation_date),
-        ("Generated at (UTC)", stamp.generated_at.astimezone(UTC).replace(tzinfo=None)),
+    ]
+    return lines + stamp_lines(stamp)
+
+
+def stamp_lines(stamp: Stamp) -> list[tuple[str, Any]]:
+    """When a spreadsheet was made and where the ledger stood: its header sheet's last lines
+    (the loss run's and the triangle's)."""
+    lines: list[tuple[str, Any]] = [
+        ("Generated at (UTC)", sheet_time(stamp.generated_at)),
         ("Ledger position read", stamp.ledger_position),
     ]
     if stamp.checkpoint_size is not None:
@@ -61,26 +70,28 @@ class LossRunBook:
     def __init__(self, header: Header, stamp: Stamp) -> None:
         self.book = Workbook(SHEET)
         self.totals = lossrun_cells.Totals()
-        rows = self.book.sheet
-        for col, width in enumerate(WIDTHS):
-            rows.set_column(col, col, width)
-        rows.freeze_panes(1, 0)
+        self._layouts: dict[str, Layout] = {}
+        self.book.widths(WIDTHS)
+        self.book.sheet.freeze_panes(1, 0)
         self.book.write(COLUMNS, bold=True)
-        self._header_sheet(header, stamp)
-
-    def _header_sheet(self, header: Header, stamp: Stamp) -> None:
-        sheet = self.book.book.add_worksheet(HEADER_SHEET)
-        sheet.set_column(0, 0, 22)
-        sheet.set_column(1, 1, 66)
-        sheet.write(0, 0, "Loss run", self.book.bold)
-        for row, (label, value) in enumerate(header_lines(header, stamp), start=1):
-            sheet.write(row, 0, label, self.book.bold)
-            sheet.write(row, 1, value, self.book.format_of(value))
+        self.book.label_sheet(HEADER_SHEET, "Loss run", header_lines(header, stamp))
 
     def add(self, rows: Iterable[Line]) -> None:
-        write, formats = self.book.write, money.number_format
+        """Rows, each in one layout per currency (dates, then amounts in its format); a row
+        missing a date is laid out cell by cell, so that its blank stays a plain blank."""
+        book, cells = self.book, lossrun_cells.xlsx_cells
         for row in rows:
-            write(lossrun_cells.xlsx_cells(row), number_format=formats(row.currency))
+            if row.date_of_loss is None or row.date_reported is None:
+                book.write(cells(row), number_format=money.number_format(row.currency))
+            else:
+                book.write_runs(cells(row), self._layout(row.currency))
+
+    def _layout(self, currency: str) -> Layout:
+        if (known := self._layouts.get(currency)) is None:
+            day, amount = self.book.number(DATE), self.book.number(money.number_format(currency))
+            shapes = [day if c in _DATES else amount if c in AMOUNTS else None for c in COLUMNS]
+            known = self._layouts[currency] = runs(shapes)
+        return known
 
     def finish(self) -> Iterator[bytes]:
         """The filter over the column row and the rows, the totals block, then the file."""

@@ -1,5 +1,6 @@
 """Triangles as readers get them: JSON (decimal strings in the currency's precision, with
-minor units beside them) and CSV rows, with factors and ultimates when asked for."""
+minor units beside them), CSV rows, and XLSX rows (a total line per currency) with a header
+sheet's lines, with factors and ultimates when asked for."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ import msgspec
 
 from projector.domain.development import Basis, Measure
 from projector.views.summaries import money
+from projector.views.tabular import sheet_time
 from projector.views.triangle import Grid, Period, Shape, ages_in_months, chain_ladder, label
 
 COUNT_SCALE = 100  # a count's ultimate is given to two decimals
+TOTAL = "TOTAL"
 
 
 class OriginRow(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -95,9 +98,10 @@ def currency_triangle(
     )
 
 
-def csv_rows(answer: TriangleAnswer) -> Iterator[list[Any]]:
+def csv_rows(answer: TriangleAnswer, totals: bool = False) -> Iterator[list[Any]]:
     """A title block, then per currency: a header (ages in months), one line per origin
-    (with its ultimate when factors are asked for) and a line of factors."""
+    (with its ultimate when factors are asked for), with ``totals`` a total line
+    (:func:`total_line`), and a line of factors."""
     yield ["Loss development triangle", answer.measure.value, "basis", answer.basis.value]
     yield ["Valuation", answer.valuation.isoformat(), "origin", answer.origin.value,
            "development", answer.development.value]  # fmt: skip
@@ -113,16 +117,46 @@ def csv_rows(answer: TriangleAnswer) -> Iterator[list[Any]]:
         for row in t.rows:
             tail = [row.ultimate or ""] if with_factors else []
             yield [t.currency, row.origin, *(c or "" for c in row.cells), *tail]
+        if totals:
+            yield total_line(t, answer.measure)
         if t.factors is not None:
             yield [t.currency, "factors", *(f or "" for f in t.factors)]
 
 
+def total_line(t: CurrencyTriangle, measure: Measure) -> list[str]:
+    """``TOTAL``: at each age the sum over the origins that have reached it, and the sum of
+    the ultimates when they are given (the currency's whole ultimate)."""
+    ages = [[row.cells_minor[j] for row in t.rows] for j in range(len(t.ages_months))]
+    sums = [sum(c for c in cells if c is not None) if any(c is not None for c in cells)
+            else None for cells in ages]  # fmt: skip
+    out = [t.currency, TOTAL, *(_amount(v, t.currency, measure) or "" for v in sums)]
+    if t.factors is not None:
+        whole = sum(row.ultimate_minor or 0 for row in t.rows)
+        out.append(_ultimate(whole, t.currency, measure))
+    return out
+
+
 def xlsx_rows(answer: TriangleAnswer) -> Iterator[tuple[list[Any], bool]]:
-    """The CSV's rows with figures as numbers (in currency units), and whether each is a
-    header line (bold)."""
-    for line in csv_rows(answer):
+    """The CSV's rows and a total line per currency, figures as numbers (in currency units),
+    and whether each is a header or total line (bold)."""
+    for line in csv_rows(answer, totals=True):
         heading = bool(line) and line[0] in ("currency", "Loss development triangle", "Valuation")
-        yield (line if heading else [*line[:2], *map(_number, line[2:])]), heading
+        bold = heading or line[1:2] == [TOTAL]
+        yield (line if heading else [*line[:2], *map(_number, line[2:])]), bold
+
+
+def header_lines(answer: TriangleAnswer, insured: str) -> list[tuple[str, Any]]:
+    """The XLSX header sheet's lines before the stamp: what the triangle is of."""
+    return [
+        ("Insured", insured),
+        ("Measure", answer.measure.value),
+        ("Basis", answer.basis.value),
+        ("Origin", answer.origin.value),
+        ("Development", answer.development.value),
+        ("Dates of loss from", answer.loss_from or "any"),
+        ("Dates of loss to", answer.loss_to or "any"),
+        ("Valuation (UTC)", sheet_time(answer.valuation)),
+    ]
 
 
 def _number(cell: Any) -> Any:
