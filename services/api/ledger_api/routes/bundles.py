@@ -1,23 +1,25 @@
 """``GET /v1/incidents/{id}/bundle``: one incident's records with an inclusion proof each,
-the checkpoint they lead to, and a signed claim that nothing of the incident is left out,
-for ``ledger-verify`` to check offline."""
+the checkpoint they lead to, and a signed claim that nothing of the incident is left out:
+a zip for ``ledger-verify`` to check offline, or (``format=json``) the same as one JSON
+document for the console's verifier to check in the browser."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ledger_verify import note
 from litestar import Request, Response, get
 from litestar.exceptions import HTTPException, NotFoundException, ServiceUnavailableException
-from litestar.params import QueryParameter
+from litestar.params import FromQuery, QueryParameter
 
+from ledger.audit import bundle_json
 from ledger.audit import bundle_reads as bundles
 from ledger.audit import export_files as audit_files
 from ledger_api import access, examples, scoping
 from ledger_api.app_state import AppState
 from ledger_api.auth import Principal, roles
 from ledger_api.paging import IncidentPath
-from ledger_api.problems import problems
+from ledger_api.problems import alternatives, problems
 
 Since = Annotated[
     int | None,
@@ -53,12 +55,13 @@ async def _gather(
 
 @get("/v1/incidents/{incident_id:str}/bundle", opt=roles("auditor"), tags=["audit"],
      summary="An incident's records with inclusion proofs and a signed completeness claim",
-     media_type="application/zip",
+     media_type="application/zip", operation_class=alternatives("application/json"),
      responses=problems(400, 401, 403, 404, 409, 503)
-     | examples.ok(bytes, "PK…", "A zip for ledger-verify", "application/zip"))  # fmt: skip
+     | examples.ok(bytes, "PK…", "A zip for ledger-verify (format=json: one JSON document)",
+                   "application/zip"))  # fmt: skip
 async def bundle(
     request: Request[Principal, Any, Any], state: AppState, incident_id: IncidentPath,
-    since: Since = None,
+    since: Since = None, format: FromQuery[Literal["zip", "json"]] = "zip",
 ) -> Response[bytes]:  # fmt: skip
     key: note.Signer | None = state.claim_key
     if key is None:
@@ -67,17 +70,16 @@ async def bundle(
     async with state.pool.acquire() as conn:
         await access.record(conn, request, "bundle", incident_id)
     signed = gathered.checkpoint
-    claim = note.sign(bundles.claim_text(signed, incident_id, gathered.rows), key)
-    body = audit_files.bundle_zip(
-        origin=signed.origin,
-        incident_id=incident_id,
-        checkpoint=signed.note,
-        completeness=claim,
-        records=[bytes(r["record"]) for r in gathered.rows],
-        proofs=gathered.proofs,
-        columns=[bundles.columns(r) for r in gathered.rows],
-        consistency=gathered.consistency,
-    )
+    parts: dict[str, Any] = {
+        "origin": signed.origin, "incident_id": incident_id, "checkpoint": signed.note,
+        "completeness": note.sign(bundles.claim_text(signed, incident_id, gathered.rows), key),
+        "records": [bytes(r["record"]) for r in gathered.rows], "proofs": gathered.proofs,
+        "columns": [bundles.columns(r) for r in gathered.rows],
+        "consistency": gathered.consistency,
+    }  # fmt: skip
+    if format == "json":
+        doc = bundle_json.document(key=key.verifier(), **parts)
+        return Response(bundle_json.encoded(doc), media_type="application/json")
     name = f"{incident_id}-bundle.zip"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(body, media_type="application/zip", headers=headers)
+    return Response(audit_files.bundle_zip(**parts), media_type="application/zip", headers=headers)
