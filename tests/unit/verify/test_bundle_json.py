@@ -22,7 +22,7 @@ def _ndjson(data: bytes) -> list[Any]:
     return [json.loads(line) for line in data.splitlines()]
 
 
-def _as_zip_members(doc: dict[str, Any]) -> dict[str, Any]:
+def as_zip_members(doc: dict[str, Any]) -> dict[str, Any]:
     """The JSON document read back into the zip's members, parsed."""
     entries = doc["records"]
     read = {
@@ -38,7 +38,7 @@ def _as_zip_members(doc: dict[str, Any]) -> dict[str, Any]:
     return read
 
 
-def _zip_members(data: bytes) -> dict[str, Any]:
+def zip_members(data: bytes) -> dict[str, Any]:
     files = members(data)
     read: dict[str, Any] = {
         "manifest.json": json.loads(files["manifest.json"]),
@@ -59,7 +59,7 @@ def test_the_json_bundle_and_the_zip_carry_the_same(since: int | None) -> None:
     of the zip is in the JSON document, byte for byte or value for value."""
     parts = build(INCIDENTS).bundle_parts("A", since=since)
     doc = json.loads(bundle_json.encoded(bundle_json.document(key=SIGNER.verifier(), **parts)))
-    assert _as_zip_members(doc) == _zip_members(bundle_zip(**parts))
+    assert as_zip_members(doc) == zip_members(bundle_zip(**parts))
     assert len(doc["records"]) == INCIDENTS.count("A")
 
 
