@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ledger_verify import bundle as offline
 from ledger_verify import merkle, note
 from ledger_verify.report import VALID
@@ -113,6 +115,7 @@ def _column(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return entries
 
 
+BUNDLE = bundle_json.document(key=SIGNER.verifier(), **build(INCIDENTS).bundle_parts("A"))
 FOREIGN = bundle_json.document(key=SIGNER.verifier(), **build(INCIDENTS).bundle_parts("B"))
 ATTACKS.update({
     "untouched": lambda entries: entries,
@@ -195,3 +198,30 @@ async def test_a_signature_that_does_not_verify_stops_everything(
     assert page_says == cli_says == (False, None)
     reason = (await verify(page, doc, key))["first_failure"]["reason"]
     assert "is not signed by the pinned key" in reason
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.data())
+async def test_any_one_byte_changed_in_a_record_or_proof_is_caught_as_ledger_verify_does(
+    page: Page, tmp_path: Path, data: st.DataObject
+) -> None:
+    """Given a valid bundle, when one byte of one record (or one hex digit of one proof)
+    changes, then the page fails it, naming the record ``ledger-verify`` names first."""
+    doc = copy(BUNDLE)
+    entry = data.draw(st.sampled_from(doc["records"]))
+    if data.draw(st.booleans()) and entry["proof"]:
+        hashes, i = entry["proof"], data.draw(st.integers(0, len(entry["proof"]) - 1))
+        digit = data.draw(st.sampled_from("0123456789abcdef").filter(lambda d: d != hashes[i][0]))
+        hashes[i] = digit + hashes[i][1:]
+    else:
+        record = bytearray(base64.b64decode(entry["record"]))
+        at = data.draw(st.integers(0, len(record) - 1))
+        record[at] = data.draw(st.integers(0, 255).filter(lambda b: b not in (record[at], 10)))
+        entry["record"] = base64.b64encode(record).decode()
+    page_says, cli_says = await _both(page, doc, KEY, tmp_path)
+    assert page_says == (False, entry["position"])
+    assert not cli_says[0]
+    if cli_says[1] is not None:  # a record that is not UTF-8 spoils the zip's whole file
+        assert cli_says[1] == entry["position"]

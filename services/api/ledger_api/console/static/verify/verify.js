@@ -254,8 +254,9 @@ globalThis.LedgerVerify = (() => {
   function linkProblems(doc, head) {
     const found = [];
     if (doc.version !== head.version + 1) {
-      found.push(doc.version > head.version + 1 ? `version ${doc.version} comes after version ${head.version}: versions are missing`
-        : `version ${doc.version} comes after version ${head.version}: a version repeats or is out of order`);
+      const after = head.version ? `after version ${head.version}` : "as the incident's first record";
+      found.push(`version ${doc.version} comes ${after}: `
+        + (doc.version > head.version + 1 ? "versions are missing" : "a version repeats or is out of order"));
     }
     const prev = doc.prev;
     const linked = head.version === 0 ? prev === null
