@@ -41,13 +41,17 @@ globalThis.LedgerVerify = (() => {
   const toHex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   const toBase64 = (bytes) => btoa(String.fromCharCode(...bytes));
   function fromHex(text, what) {
-    if (typeof text !== "string" || !/^([0-9a-fA-F]{2})*$/.test(text)) throw malformed(`${what} is not hex`);
+    if (typeof text !== "string" || !/^([0-9a-fA-F]{2})*$/.test(text)) {
+      throw malformed(`${what} is not hex`);
+    }
     return Uint8Array.from(text.match(/../g) || [], (pair) => parseInt(pair, 16));
   }
   function fromBase64(text, what) {
     let binary = null;
     try { binary = atob(text); } catch { /* refused below */ }
-    if (binary === null || btoa(binary) !== text) throw malformed(`${what} is not canonical base64`);
+    if (binary === null || btoa(binary) !== text) {
+      throw malformed(`${what} is not canonical base64`);
+    }
     return Uint8Array.from(binary, (c) => c.charCodeAt(0));
   }
   const concat = (...parts) => {
@@ -83,20 +87,20 @@ globalThis.LedgerVerify = (() => {
 
   /** A verifier key as `ledger keys create` prints it: name+keyid+base64(0x01 ‖ key). */
   async function parseKey(text) {
-    const bad = (why) => new Failure(`the pinned key is not a verifier key (name+keyid+base64): ${why}`);
+    const bad = (why) =>
+      new Failure(`the pinned key is not a verifier key (name+keyid+base64): ${why}`);
     const trimmed = String(text ?? "").trim();
     const first = trimmed.indexOf("+"), second = trimmed.indexOf("+", first + 1);
     if (first < 0 || second < 0) throw bad("expected three '+'-separated parts");
     const name = trimmed.slice(0, first), id = trimmed.slice(first + 1, second).toLowerCase();
     let raw = null;
     try { raw = fromBase64(trimmed.slice(second + 1), "the key"); } catch { /* refused below */ }
-    if (!name || /\s/.test(name) || !/^[0-9a-f]{8}$/.test(id) || !raw || raw.length !== 33 || raw[0] !== 1) {
-      throw bad("not an Ed25519 key");
-    }
+    const named = name && !/\s/.test(name) && /^[0-9a-f]{8}$/.test(id);
+    if (!named || !raw || raw.length !== 33 || raw[0] !== 1) throw bad("not an Ed25519 key");
     const publicKey = raw.subarray(1);
     const digest = await sha256(concat(utf8.encode(`${name}\n`), raw));
     if (toHex(digest.subarray(0, 4)) !== id) throw bad("the key id does not match the key");
-    const key = await crypto.subtle.importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]);
+    const key = await crypto.subtle.importKey("raw", publicKey, "Ed25519", false, ["verify"]);
     return { name, id, key, idBytes: fromHex(id, "key id") };
   }
 
@@ -107,10 +111,14 @@ globalThis.LedgerVerify = (() => {
     const text = note.slice(0, cut + 1);
     for (const line of note.slice(cut + 2, -1).split("\n")) {
       const parts = line.split(" ");
-      if (parts.length !== 3 || parts[0] !== DASH) throw malformed(`the ${what} has a bad signature line`);
+      if (parts.length !== 3 || parts[0] !== DASH) {
+        throw malformed(`the ${what} has a bad signature line`);
+      }
       const blob = fromBase64(parts[2], `the ${what}'s signature`);
-      if (parts[1] !== pinned.name || blob.length !== 68 || !equal(blob.subarray(0, 4), pinned.idBytes)) continue;
-      if (await crypto.subtle.verify({ name: "Ed25519" }, pinned.key, blob.subarray(4), utf8.encode(text))) {
+      const ours = parts[1] === pinned.name && equal(blob.subarray(0, 4), pinned.idBytes);
+      if (!ours || blob.length !== 68) continue; // another key's signature
+      const signature = blob.subarray(4);
+      if (await crypto.subtle.verify("Ed25519", pinned.key, signature, utf8.encode(text))) {
         return text;
       }
     }
@@ -136,23 +144,29 @@ globalThis.LedgerVerify = (() => {
     });
     const named = fields.map(([name]) => name).join(" ") === "incident events size root last";
     const last = named ? fields[4][1].split(" ") : [];
-    if (lines.length < 8 || lines.at(-1) !== "" || lines[1] !== "incident-completeness" || !lines[0] || !named
-        || fields.some(([name]) => name === "") || last.length !== 2
-        || ![fields[1][1], fields[2][1], last[0]].every((n) => NUMBER.test(n))) {
+    const numbers = [fields[1][1], fields[2][1], last[0]].every((n) => NUMBER.test(n ?? ""));
+    const shaped = lines.length >= 8 && lines.at(-1) === "" && lines[0] !== "";
+    if (!shaped || lines[1] !== "incident-completeness" || last.length !== 2 || !numbers) {
       throw malformed("the completeness claim is not an incident-completeness note");
     }
-    const root = fromBase64(fields[3][1], "the claim's root"), lastHash = fromHex(last[1], "the claim's last hash");
-    if (root.length !== 32 || lastHash.length !== 32) throw malformed("the claim's hashes are not 32 bytes");
+    const root = fromBase64(fields[3][1], "the claim's root");
+    const lastHash = fromHex(last[1], "the claim's last hash");
+    if (root.length !== 32 || lastHash.length !== 32) {
+      throw malformed("the claim's hashes are not 32 bytes");
+    }
     return { origin: lines[0], incident: fields[0][1], events: Number(fields[1][1]),
       size: Number(fields[2][1]), root, lastPosition: Number(last[0]), lastHash: toHex(lastHash) };
   }
 
   /** RFC 8785 on the ledger's profile (integers only): the one spelling of a JSON value. */
   function canonical(value) {
-    if (typeof value === "number" && !Number.isSafeInteger(value)) throw new Error(`${value} is not an integer within ±(2^53−1)`);
+    if (typeof value === "number" && !Number.isSafeInteger(value)) {
+      throw new Error(`${value} is not an integer within ±(2^53−1)`);
+    }
     if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
     if (value !== null && typeof value === "object") {
-      return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(",")}}`;
+      const members = Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`);
+      return `{${members.join(",")}}`;
     }
     return JSON.stringify(value);
   }
@@ -162,7 +176,8 @@ globalThis.LedgerVerify = (() => {
       tree_size: null, root: null, first_failure: null };
     try {
       if (!globalThis.crypto?.subtle) {
-        throw new Failure("this page is not a secure context (HTTPS or localhost): the browser offers no WebCrypto here");
+        throw new Failure("this page is not a secure context (HTTPS or localhost): "
+          + "the browser offers no WebCrypto here");
       }
       const doc = typeof bundle === "string" ? JSON.parse(bundle) : bundle;
       await check(doc, await parseKey(pinnedKeyText), result);
@@ -176,48 +191,71 @@ globalThis.LedgerVerify = (() => {
 
   async function check(doc, pinned, result) {
     Object.assign(result, { key_id: pinned.id, key_name: pinned.name });
-    if (!doc || typeof doc !== "object" || !Array.isArray(doc.records) || !doc.manifest) throw malformed("not a bundle document");
-    const checkpoint = parseCheckpoint(await openNote(doc.checkpoint, pinned, "checkpoint"));
-    Object.assign(result, { tree_size: checkpoint.size, root: toBase64(checkpoint.root) });
-    result.checked.push(`checkpoint of ${checkpoint.origin}: signed by the pinned key ${pinned.name}+${pinned.id}; tree size ${checkpoint.size}, root ${result.root}`);
-    const claim = parseClaim(await openNote(doc.completeness, pinned, "completeness claim"));
-    result.incident_id = claim.incident;
-    for (const [what, got, want] of [["origin", claim.origin, checkpoint.origin], ["size", claim.size, checkpoint.size]]) {
-      if (got !== want) throw new Failure(`the completeness claim is for another tree than the checkpoint (${what})`);
+    if (!doc || typeof doc !== "object" || !Array.isArray(doc.records) || !doc.manifest) {
+      throw malformed("not a bundle document");
     }
-    if (!equal(claim.root, checkpoint.root)) throw new Failure("the completeness claim is for another tree than the checkpoint (root)");
-    result.checked.push(`completeness claim: signed by the same key; incident ${claim.incident} has ${claim.events} events in that tree, the last at position ${claim.lastPosition}`);
-    const want = { format: "incident-ledger-bundle/1", origin: claim.origin, incident_id: claim.incident, size: claim.size, events: claim.events };
-    for (const [key, value] of Object.entries(want)) {
-      if (doc.manifest[key] !== value) throw new Failure(`the manifest says ${key} ${JSON.stringify(doc.manifest[key])}, the signed claim ${JSON.stringify(value)}`);
-    }
+    const { checkpoint, claim } = await openSigned(doc, pinned, result);
     const head = await checkRecords(doc.records, checkpoint, claim);
     const n = doc.records.length;
-    result.checked.push(`${n} records: each one's SHA-256 leaf hash proven in the signed tree by its inclusion proof`);
-    result.checked.push(`${n} records: canonical bytes at their positions, versions 1–${n} each linked to the previous record's hash, columns equal to the records`);
+    result.checked.push(
+      `${n} records: each one's SHA-256 leaf hash proven in the signed tree by its inclusion proof`,
+      `${n} records: canonical bytes at their positions, versions 1–${n} each linked to the `
+        + "previous record's hash, columns equal to the records");
     const wrongLast = head.position !== claim.lastPosition || head.hash !== claim.lastHash;
     const problems = [
       n !== claim.events && `the bundle holds ${n} events, the completeness claim says ${claim.events}`,
       wrongLast && `the incident's last event here is at position ${head.position}, the completeness `
         + `claim says position ${claim.lastPosition} (hash ${claim.lastHash})`,
     ].filter(Boolean);
-    if (problems.length) throw new Failure(problems.join("; "), wrongLast ? head.position || null : null);
-    result.checked.push(`completeness: exactly the ${n} claimed events, the last at position ${head.position} as claimed`);
+    if (problems.length) {
+      throw new Failure(problems.join("; "), wrongLast ? head.position || null : null);
+    }
+    result.checked.push(
+      `completeness: exactly the ${n} claimed events, the last at position ${head.position} as claimed`);
+  }
+
+  /** The checkpoint and the claim, both signed by the pinned key, about the same tree. */
+  async function openSigned(doc, pinned, result) {
+    const checkpoint = parseCheckpoint(await openNote(doc.checkpoint, pinned, "checkpoint"));
+    Object.assign(result, { tree_size: checkpoint.size, root: toBase64(checkpoint.root) });
+    result.checked.push(`checkpoint of ${checkpoint.origin}: signed by the pinned key `
+      + `${pinned.name}+${pinned.id}; tree size ${checkpoint.size}, root ${result.root}`);
+    const claim = parseClaim(await openNote(doc.completeness, pinned, "completeness claim"));
+    result.incident_id = claim.incident;
+    const differ = [["origin", claim.origin !== checkpoint.origin], ["size", claim.size !== checkpoint.size],
+      ["root", !equal(claim.root, checkpoint.root)]].filter(([, differs]) => differs);
+    if (differ.length) {
+      throw new Failure(`the completeness claim is for another tree than the checkpoint (${differ[0][0]})`);
+    }
+    result.checked.push(`completeness claim: signed by the same key; incident ${claim.incident} has `
+      + `${claim.events} events in that tree, the last at position ${claim.lastPosition}`);
+    const want = { format: "incident-ledger-bundle/1", origin: claim.origin,
+      incident_id: claim.incident, size: claim.size, events: claim.events };
+    for (const [key, value] of Object.entries(want)) {
+      if (doc.manifest[key] !== value) {
+        const says = JSON.stringify(doc.manifest[key]);
+        throw new Failure(`the manifest says ${key} ${says}, the signed claim ${JSON.stringify(value)}`);
+      }
+    }
+    return { checkpoint, claim };
   }
 
   async function checkRecords(entries, checkpoint, claim) {
     let head = { version: 0, position: 0, hash: "0".repeat(64) };
     for (const [i, entry] of entries.entries()) {
-      if (!entry || typeof entry !== "object" || !Number.isSafeInteger(entry.position) || !Array.isArray(entry.proof)) {
+      if (!Number.isSafeInteger(entry?.position) || !Array.isArray(entry.proof)) {
         throw malformed(`entry ${i + 1} is not {position, record, proof, columns}`);
       }
       const record = fromBase64(entry.record, `record ${i + 1}`);
       const proof = entry.proof.map((h) => fromHex(h, `the proof of record ${i + 1}`));
-      if (proof.some((h) => h.length !== 32)) throw malformed(`the proof of record ${i + 1} has a hash that is not 32 bytes`);
+      if (proof.some((h) => h.length !== 32)) {
+        throw malformed(`the proof of record ${i + 1} has a hash that is not 32 bytes`);
+      }
       const hash = toHex(await sha256(record));
-      const found = await recordProblems(entry.position, record, hash, proof, entry.columns, head, checkpoint, claim);
+      const found = await recordProblems({ ...entry, record, hash, proof }, head, checkpoint, claim);
       if (found.problems.length) {
-        throw new Failure(found.problems.join("; "), entry.position, { event_id: found.eventId, record_hash: hash });
+        const where = { event_id: found.eventId, record_hash: hash };
+        throw new Failure(found.problems.join("; "), entry.position, where);
       }
       head = { version: found.version, position: entry.position, hash };
     }
@@ -225,56 +263,84 @@ globalThis.LedgerVerify = (() => {
   }
 
   /** Everything wrong with one record (an empty list: nothing), and what it says it is. */
-  async function recordProblems(position, record, hash, proof, columns, head, checkpoint, claim) {
+  async function recordProblems({ position, record, hash, proof, columns }, head, checkpoint, claim) {
     const problems = [];
-    if (!await verifyInclusion(await leafHash(record), position - 1, checkpoint.size, proof, checkpoint.root)) {
-      problems.push(`not in the signed log: its leaf hash is not proven up to the signed root (position ${position})`);
+    const leaf = await leafHash(record);
+    if (!await verifyInclusion(leaf, position - 1, checkpoint.size, proof, checkpoint.root)) {
+      problems.push("not in the signed log: its leaf hash is not proven up to the signed root");
     }
     let doc, text;
-    try { text = strictUtf8.decode(record); doc = JSON.parse(text); } catch {
+    try {
+      text = strictUtf8.decode(record);
+      doc = JSON.parse(text);
+    } catch {
       return { problems: [...problems, "the record is not JSON"] };
     }
     const event = doc?.event;
-    if (typeof event?.incident_id !== "string" || typeof event?.event_id !== "string" || !Number.isSafeInteger(doc.version) || !("prev" in doc)) {
+    const ids = typeof event?.incident_id === "string" && typeof event?.event_id === "string";
+    if (!ids || !Number.isSafeInteger(doc.version) || !("prev" in doc)) {
       return { problems: [...problems, "the record is not a ledger record"] };
     }
-    let same = false;
-    try { same = canonical(doc) === text; } catch { /* not canonical either */ }
-    if (!same) problems.push("the record bytes are not canonical JSON");
-    if (doc.position !== position) problems.push(`the record says position ${JSON.stringify(doc.position)}, it sits at ${position}`);
-    if (Object.keys(doc).length !== 7 || doc.v !== 1) problems.push("the envelope is not format 1");
-    if (doc.origin !== checkpoint.origin) problems.push(`the record is from origin ${JSON.stringify(doc.origin)}, not ${JSON.stringify(checkpoint.origin)}`);
-    if (event.incident_id !== claim.incident) problems.push(`event ${event.event_id} belongs to incident ${event.incident_id}, not ${claim.incident}`);
-    else problems.push(...linkProblems(doc, head));
-    if (position <= head.position) problems.push(position === head.position ? `position ${position} appears twice` : `position ${position} comes after ${head.position}: out of order`);
+    problems.push(...envelopeProblems(doc, text, position, checkpoint.origin));
+    if (event.incident_id !== claim.incident) {
+      problems.push(`event ${event.event_id} belongs to incident ${event.incident_id}, not ${claim.incident}`);
+    } else {
+      problems.push(...linkProblems(doc, head));
+    }
+    if (position <= head.position) {
+      problems.push(position === head.position ? `position ${position} appears twice`
+        : `position ${position} comes after ${head.position}: out of order`);
+    }
     problems.push(...columnProblems(columns, doc, hash));
     return { problems, eventId: event.event_id, version: doc.version };
+  }
+
+  function envelopeProblems(doc, text, position, origin) {
+    const found = [];
+    let same = false;
+    try { same = canonical(doc) === text; } catch { /* outside the profile: not canonical */ }
+    if (!same) found.push("the record bytes are not canonical JSON");
+    if (doc.position !== position) {
+      found.push(`the record says position ${JSON.stringify(doc.position)}, it sits at ${position}`);
+    }
+    if (Object.keys(doc).length !== 7 || doc.v !== 1) found.push("the envelope is not format 1");
+    if (doc.origin !== origin) {
+      found.push(`the record is from origin ${JSON.stringify(doc.origin)}, not ${JSON.stringify(origin)}`);
+    }
+    return found;
   }
 
   function linkProblems(doc, head) {
     const found = [];
     if (doc.version !== head.version + 1) {
-      const after = head.version ? `after version ${head.version}` : "as the incident's first record";
-      found.push(`version ${doc.version} comes ${after}: `
-        + (doc.version > head.version + 1 ? "versions are missing" : "a version repeats or is out of order"));
+      const after = head.version ? `after version ${head.version}` : "as the incident's first";
+      const why = doc.version > head.version + 1 ? "versions are missing"
+        : "a version repeats or is out of order";
+      found.push(`version ${doc.version} comes ${after}: ${why}`);
     }
     const prev = doc.prev;
+    const link = prev !== null && typeof prev === "object" && Object.keys(prev).length === 2;
     const linked = head.version === 0 ? prev === null
-      : prev !== null && typeof prev === "object" && Object.keys(prev).length === 2 && prev.position === head.position && prev.hash === head.hash;
-    if (!linked) found.push(`prev names ${JSON.stringify(prev)}, not the previous record (position ${head.position || "none"})`);
+      : link && prev.position === head.position && prev.hash === head.hash;
+    if (!linked) {
+      const previous = head.version ? `position ${head.position}, hash ${head.hash}` : "none";
+      found.push(`prev names ${JSON.stringify(prev)}, not the previous record (${previous})`);
+    }
     return found;
   }
 
   function columnProblems(columns, doc, hash) {
     if (!columns || typeof columns !== "object") return ["the record has no columns"];
     const prev = doc.prev && typeof doc.prev === "object" ? doc.prev : {};
-    const says = [doc.position, doc.event.event_id, doc.event.incident_id, doc.version, doc.event.type,
-      doc.event.source, doc.event.occurred_at, doc.recorded_at, hash, prev.position, prev.hash];
+    const { event } = doc;
+    const says = [doc.position, event.event_id, event.incident_id, doc.version, event.type,
+      event.source, event.occurred_at, doc.recorded_at, hash, prev.position, prev.hash];
     const found = [];
     COLUMNS.forEach((name, i) => {
       if (!(name in columns)) found.push(`column ${name} is missing`);
       else if (canonicalOrNull(columns[name]) !== canonicalOrNull(says[i])) {
-        found.push(`column ${name} is ${JSON.stringify(columns[name])}, the record says ${JSON.stringify(says[i] ?? null)}`);
+        const [got, want] = [columns[name], says[i] ?? null].map((v) => JSON.stringify(v));
+        found.push(`column ${name} is ${got}, the record says ${want}`);
       }
     });
     const extra = Object.keys(columns).filter((name) => !COLUMNS.includes(name));
