@@ -175,3 +175,16 @@ async def test_a_rolled_back_checkpoint_is_untrusted(
 
 def run(command: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+async def test_a_bundle_comes_as_json_on_request_and_only_as_zip_or_json(ledger: Ledger) -> None:
+    """Given the signed ledger, then ``format=json`` answers the same bundle as one JSON
+    document (the browser's verifier checks it), and any other format is refused by name."""
+    answer = await ledger.client.get("/v1/incidents/BU-1/bundle", params={"format": "json"})
+    assert answer.status_code == 200, answer.text
+    doc = answer.json()
+    assert (doc["manifest"]["events"], len(doc["records"])) == (75, 75)
+    assert doc["key_id"] == KEY.key_id.hex()
+    refused = await ledger.client.get("/v1/incidents/BU-1/bundle", params={"format": "pdf"})
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["parameter"] == "format", refused.text
