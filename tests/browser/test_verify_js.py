@@ -17,10 +17,18 @@ from hypothesis import strategies as st
 from ledger_verify import bundle as offline
 from ledger_verify import merkle, note
 from ledger_verify.report import VALID
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser, Page, Route, expect
 
 from ledger.audit import bundle_json
-from tests.browser.verify_page import chromium, copy, verifier_page, verify, zip_of
+from tests.browser.verify_page import (
+    ORIGIN,
+    VERIFY_UI_JS,
+    chromium,
+    copy,
+    verifier_page,
+    verify,
+    zip_of,
+)
 from tests.unit.verify.ledgers import KEY, SIGNER, build
 from tests.unit.verify.test_merkle import LEAVES, VECTOR_LEAVES, VECTOR_ROOTS
 from tests.unit.verify.test_signed_notes import NOTE, TEXT, VKEY
@@ -225,3 +233,40 @@ async def test_any_one_byte_changed_in_a_record_or_proof_is_caught_as_ledger_ver
     assert not cli_says[0]
     if cli_says[1] is not None:  # a record that is not UTF-8 spoils the zip's whole file
         assert cli_says[1] == entry["position"]
+
+
+MARKUP = "<img/src=x/onerror=window.pwned=1>"
+FOREIGN_MARKUP = "<script>window.pwned=2</script>"
+BUTTONS = """<section><button type="button" data-verify-bundle="/bundles/good">Verify one</button>
+<output data-verify-result></output></section>
+<section><button type="button" data-verify-bundle="/bundles/bad">Verify two</button>
+<output data-verify-result></output></section>"""
+
+
+async def test_ledger_strings_reach_the_page_as_text_never_as_markup(browser: Browser) -> None:
+    """Given incidents named with markup, when the verify buttons show a valid bundle and
+    one with another incident's record in it, then the names appear as text: no element,
+    no script run."""
+    ledger = build([MARKUP, FOREIGN_MARKUP, MARKUP, MARKUP, FOREIGN_MARKUP])
+    good = bundle_json.document(key=SIGNER.verifier(), **ledger.bundle_parts(MARKUP))
+    bad = copy(good)
+    other = bundle_json.document(key=SIGNER.verifier(), **ledger.bundle_parts(FOREIGN_MARKUP))
+    bad["records"].insert(1, other["records"][0])
+    served = {"/bundles/good": good, "/bundles/bad": bad}
+
+    async def serve(route: Route) -> None:
+        body = bundle_json.encoded(served[route.request.url.removeprefix(ORIGIN)])
+        await route.fulfill(body=body, content_type="application/json")
+
+    page = await verifier_page(browser, BUTTONS, serve)
+    await page.evaluate(
+        "key => localStorage.setItem('incident-ledger.verify.pinned-key', key)", KEY
+    )
+    await page.add_script_tag(path=str(VERIFY_UI_JS))
+    outputs = page.locator("output[data-verify-result]")
+    await page.get_by_role("button", name="Verify one").click()
+    await page.get_by_role("button", name="Verify two").click()
+    await expect(outputs.nth(0)).to_contain_text(f"Verified: incident {MARKUP}")
+    await expect(outputs.nth(1)).to_contain_text(f"belongs to incident {FOREIGN_MARKUP}")
+    assert await page.locator("output img, output script").count() == 0
+    assert await page.evaluate("window.pwned") is None

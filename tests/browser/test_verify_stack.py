@@ -6,6 +6,7 @@ with another key pinned, the signatures fail."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -63,7 +64,9 @@ async def console(browser: Browser, ledger: Ledger) -> Page:
 async def pin(page: Page, key: str) -> None:
     form = page.locator("form[data-verify-key-form]")
     if not await form.is_visible():
-        await page.get_by_role("button", name="Change the pinned key").click()
+        await page.get_by_role(
+            "button", name=re.compile("Pin a verifier key|Change the pinned key")
+        ).click()
     await form.get_by_role("textbox").fill(key)
     await form.get_by_role("textbox").press("Enter")
 
@@ -110,6 +113,8 @@ async def test_the_page_names_the_record_a_superuser_edited(
 
 async def test_another_pinned_key_fails_on_the_signature(ledger: Ledger, browser: Browser) -> None:
     page = await console(browser, ledger)
+    await pin(page, PINNED[:-2])
+    await expect(page.get_by_role("alert")).to_contain_text("not a verifier key")
     await pin(page, str(note.generate("incident-ledger").verifier()))
     await page.get_by_role("button", name="Verify this incident").click()
     output = page.locator("output[data-verify-result]")

@@ -128,6 +128,7 @@
     panel.status.textContent = shown
       ? `Pinned verifier key: ${shown} (key id ${shown.split("+")[1]}).`
       : "No verifier key is pinned in this browser yet.";
+    panel.change.textContent = shown ? "Change the pinned key" : "Pin a verifier key";
   }
 
   function buildPanel(place) {
@@ -137,7 +138,8 @@
     const input = element("input", {
       name: "key", required: "", autocomplete: "off", spellcheck: "false", size: "60",
     });
-    const label = element("label", {}, "Verifier key (name+keyid+base64, as `ledger keys create` prints it) ");
+    const label = element("label", {},
+      "Verifier key (name+keyid+base64, as “ledger keys create” printed it) ");
     label.append(input);
     const error = element("p", { role: "alert" });
     form.append(label, element("button", { type: "submit" }, "Pin this key"), error);
@@ -147,7 +149,7 @@
     const box = element("div", { "data-verify-key-panel": "" });
     box.append(status, change, form);
     place(box);
-    panel = { status, form, input, error };
+    panel = { status, change, form, input, error };
     describe();
   }
 
