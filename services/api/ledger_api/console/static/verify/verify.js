@@ -240,19 +240,18 @@ globalThis.LedgerVerify = (() => {
     return { checkpoint, claim };
   }
 
+  /** The records checked in order, the first that fails named; their hashes are worked
+   * out all at once beforehand (WebCrypto hashes on other threads, so they overlap). */
   async function checkRecords(entries, checkpoint, claim) {
+    const read = entries.map((entry, i) => {
+      try { return readEntry(entry, i + 1); } catch (error) { return { error }; }
+    });
+    const hashed = await Promise.all(read.map((entry) => entry.error ? null : hashes(entry, checkpoint)));
     let head = { version: 0, position: 0, hash: "0".repeat(64) };
-    for (const [i, entry] of entries.entries()) {
-      if (!Number.isSafeInteger(entry?.position) || !Array.isArray(entry.proof)) {
-        throw malformed(`entry ${i + 1} is not {position, record, proof, columns}`);
-      }
-      const record = fromBase64(entry.record, `record ${i + 1}`);
-      const proof = entry.proof.map((h) => fromHex(h, `the proof of record ${i + 1}`));
-      if (proof.some((h) => h.length !== 32)) {
-        throw malformed(`the proof of record ${i + 1} has a hash that is not 32 bytes`);
-      }
-      const hash = toHex(await sha256(record));
-      const found = await recordProblems({ ...entry, record, hash, proof }, head, checkpoint, claim);
+    for (const [i, entry] of read.entries()) {
+      if (entry.error) throw entry.error;
+      const { hash } = hashed[i];
+      const found = recordProblems({ ...entry, ...hashed[i] }, head, checkpoint, claim);
       if (found.problems.length) {
         const where = { event_id: found.eventId, record_hash: hash };
         throw new Failure(found.problems.join("; "), entry.position, where);
@@ -262,11 +261,29 @@ globalThis.LedgerVerify = (() => {
     return head;
   }
 
+  function readEntry(entry, number) {
+    if (!Number.isSafeInteger(entry?.position) || !Array.isArray(entry.proof)) {
+      throw malformed(`entry ${number} is not {position, record, proof, columns}`);
+    }
+    const record = fromBase64(entry.record, `record ${number}`);
+    const proof = entry.proof.map((h) => fromHex(h, `the proof of record ${number}`));
+    if (proof.some((h) => h.length !== 32)) {
+      throw malformed(`the proof of record ${number} has a hash that is not 32 bytes`);
+    }
+    return { position: entry.position, record, proof, columns: entry.columns };
+  }
+
+  /** The record's SHA-256 (hex), and whether its leaf hash is proven up to the signed root. */
+  async function hashes({ position, record, proof }, { size, root }) {
+    const [digest, included] = await Promise.all([sha256(record),
+      leafHash(record).then((leaf) => verifyInclusion(leaf, position - 1, size, proof, root))]);
+    return { hash: toHex(digest), included };
+  }
+
   /** Everything wrong with one record (an empty list: nothing), and what it says it is. */
-  async function recordProblems({ position, record, hash, proof, columns }, head, checkpoint, claim) {
+  function recordProblems({ position, record, hash, included, columns }, head, checkpoint, claim) {
     const problems = [];
-    const leaf = await leafHash(record);
-    if (!await verifyInclusion(leaf, position - 1, checkpoint.size, proof, checkpoint.root)) {
+    if (!included) {
       problems.push("not in the signed log: its leaf hash is not proven up to the signed root");
     }
     let doc, text;
