@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ledger_verify import bundle as offline
@@ -33,20 +34,23 @@ from tests.unit.verify.ledgers import KEY, SIGNER, build
 from tests.unit.verify.test_merkle import LEAVES, VECTOR_LEAVES, VECTOR_ROOTS
 from tests.unit.verify.test_signed_notes import NOTE, TEXT, VKEY
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
 INCIDENTS = ["A", "B", "A", "C", "A", "A", "B", "A", "A"] * 4
 ATTACKS: dict[str, Callable[[list[dict[str, Any]]], list[dict[str, Any]]]] = {}
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def browser() -> AsyncIterator[Browser]:
+    """One Chromium for the module (each test gets a page of its own)."""
     async for launched in chromium():
         yield launched
 
 
-@pytest.fixture
-async def page(browser: Browser) -> Page:
-    return await verifier_page(browser)
+@pytest_asyncio.fixture(loop_scope="module")
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    page = await verifier_page(browser)
+    yield page
+    await page.close()
 
 
 async def test_leaf_hashes_and_inclusion_proofs_match_rfc_6962(page: Page) -> None:
@@ -270,3 +274,4 @@ async def test_ledger_strings_reach_the_page_as_text_never_as_markup(browser: Br
     await expect(outputs.nth(1)).to_contain_text(f"belongs to incident {FOREIGN_MARKUP}")
     assert await page.locator("output img, output script").count() == 0
     assert await page.evaluate("window.pwned") is None
+    await page.close()
