@@ -120,6 +120,7 @@ async def test_another_pinned_key_fails_on_the_signature(ledger: Ledger, browser
     output = page.locator("output[data-verify-result]")
     await expect(output).to_have_attribute("data-verify-ok", "false")
     await expect(output).to_contain_text("the checkpoint is not signed by the pinned key")
+    await expect(output).to_contain_text(f"the server names key id {KEY.key_id.hex()}")
 
 
 async def _tamper(database_url: str) -> int:

@@ -194,7 +194,14 @@ globalThis.LedgerVerify = (() => {
     if (!doc || typeof doc !== "object" || !Array.isArray(doc.records) || !doc.manifest) {
       throw malformed("not a bundle document");
     }
-    const { checkpoint, claim } = await openSigned(doc, pinned, result);
+    const { checkpoint, claim } = await openSigned(doc, pinned, result).catch((error) => {
+      if (error instanceof Failure && error.failure.reason.includes("not signed by the pinned key")
+          && typeof doc.key_id === "string" && doc.key_id !== pinned.id) {
+        error.failure.reason += ` (the server names key id ${doc.key_id}; trust it only if the `
+          + "ledger's operator gave you that key)";
+      }
+      throw error;
+    });
     const head = await checkRecords(doc.records, checkpoint, claim);
     const n = doc.records.length;
     result.checked.push(
