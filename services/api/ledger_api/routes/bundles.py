@@ -5,11 +5,13 @@ document for the console's verifier to check in the browser."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from ledger_verify import note
 from litestar import Request, Response, get
 from litestar.exceptions import HTTPException, NotFoundException, ServiceUnavailableException
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Schema
 from litestar.params import FromQuery, QueryParameter
 
 from ledger.audit import bundle_json
@@ -19,12 +21,45 @@ from ledger_api import access, examples, scoping
 from ledger_api.app_state import AppState
 from ledger_api.auth import Principal, roles
 from ledger_api.paging import IncidentPath
-from ledger_api.problems import alternatives, problems
+from ledger_api.problems import problems
 
 Since = Annotated[
     int | None,
     QueryParameter(ge=1, le=2**62, description="add a consistency proof from this tree size"),
 ]
+
+
+def _field(kind: OpenAPIType, description: str) -> Schema:
+    return Schema(type=kind, description=description)
+
+
+JSON_BUNDLE = Schema(
+    type=OpenAPIType.OBJECT,
+    description="format=json: the zip's members as one document",
+    required=["manifest", "key_name", "key_id", "checkpoint", "completeness", "records"],
+    properties={
+        "manifest": _field(OpenAPIType.OBJECT, "format, origin, incident_id, size, events"),
+        "key_name": _field(OpenAPIType.STRING, "the name of the key the claim is signed with"),
+        "key_id": _field(OpenAPIType.STRING, "its key id, 8 hex digits"),
+        "checkpoint": _field(OpenAPIType.STRING, "the signed checkpoint note"),
+        "completeness": _field(OpenAPIType.STRING, "the signed completeness claim note"),
+        "records": Schema(type=OpenAPIType.ARRAY, items=_field(
+            OpenAPIType.OBJECT, "position, record (base64 of its bytes), proof (hex), columns"
+        )),
+        "consistency": Schema(one_of=[_field(OpenAPIType.OBJECT, "from, to, proof (hex)"),
+                                      Schema(type=OpenAPIType.NULL)]),
+    },
+)  # fmt: skip
+
+
+@dataclass
+class _OrJson(Operation):
+    """The 200 response may also be the bundle as JSON (``format=json``)."""
+
+    def __post_init__(self) -> None:
+        content = getattr((self.responses or {}).get("200"), "content", None)
+        if content is not None:
+            content.setdefault("application/json", OpenAPIMediaType(schema=JSON_BUNDLE))
 
 
 def _conflict(detail: str) -> HTTPException:
@@ -55,7 +90,7 @@ async def _gather(
 
 @get("/v1/incidents/{incident_id:str}/bundle", opt=roles("auditor"), tags=["audit"],
      summary="An incident's records with inclusion proofs and a signed completeness claim",
-     media_type="application/zip", operation_class=alternatives("application/json"),
+     media_type="application/zip", operation_class=_OrJson,
      responses=problems(400, 401, 403, 404, 409, 503)
      | examples.ok(bytes, "PK…", "A zip for ledger-verify (format=json: one JSON document)",
                    "application/zip"))  # fmt: skip
