@@ -8,7 +8,7 @@
  * `data-verify-bundle` is the incident id (the bundle is /v1/incidents/{id}/bundle?
  * format=json) or, starting with "/", the bundle's own URL. The outcome goes to the
  * nearest `output[data-verify-result]` (the first inside the closest ancestor that holds
- * one), as text only, and its `data-verify-ok` says "true" or "false".
+ * one), as text only, and its `data-verify-ok` says "true" or "false" once it is known.
  *
  * The pinned key is kept in this browser (localStorage) and shown with its key id; the
  * panel that asks for it and changes it goes into `[data-verify-key]` if the page has
@@ -49,7 +49,8 @@
       list.append(...lines.map((line) => element("li", {}, line)));
       output.append(list);
     }
-    output.dataset.verifyOk = String(ok);
+    if (ok === null) delete output.dataset.verifyOk; // under way, or waiting for a key
+    else output.dataset.verifyOk = String(ok);
   }
 
   function report(output, result) {
@@ -73,12 +74,13 @@
     if (!output) return;
     if (!pinned()) {
       pending = button;
-      show(output, false, "Pin the ledger's verifier key first (the form below asks for it).");
+      show(output, null, "Pin the ledger's verifier key first: the form for it is open.");
       openForm();
       return;
     }
-    button.disabled = true;
-    show(output, false, "Verifying…");
+    if (button.getAttribute("aria-busy") === "true") return;
+    button.setAttribute("aria-busy", "true"); // not disabled: the button keeps the focus
+    show(output, null, "Verifying…");
     try {
       const response = await fetch(bundleUrl(button.dataset.verifyBundle), {
         credentials: "same-origin", headers: { Accept: "application/json" },
@@ -93,7 +95,7 @@
     } catch (error) {
       show(output, false, `Not verified: ${error.message}`);
     } finally {
-      button.disabled = false;
+      button.removeAttribute("aria-busy");
     }
   }
 
