@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+from ledger_verify import note
 from nats.aio.client import Client
 
 from contracts import builders
@@ -67,11 +68,15 @@ def _config() -> Config:
     return projector_config(load({}))
 
 
-async def story(pool: asyncpg.Pool, nc: Client) -> AsyncIterator[Story]:
+async def story(
+    pool: asyncpg.Pool, nc: Client, claim_key: note.Signer | None = None
+) -> AsyncIterator[Story]:
+    """``claim_key``: the key that signs a bundle's completeness claim (none: no bundles)."""
     async with pool.acquire() as conn:
         await record(conn, nc, ["fire", "elevator", "app_outage", "robbery", "illness"])
         keys = {r: (await _token(conn, r)) for r in ROLES}
-    app = create_app(pool, nc, db.head_revision(), insured="澎湖湾物业 Penghu Bay Property")
+    insured = "澎湖湾物业 Penghu Bay Property"
+    app = create_app(pool, nc, db.head_revision(), insured=insured, claim_key=claim_key)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as client:
         told = Story(client, pool, keys, nc)

@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import AsyncIterator
 
 import asyncpg
+import pypdf
 import pytest
 from nats.aio.client import Client
 
@@ -81,8 +82,10 @@ async def test_a_claim_pack_holds_every_file_with_its_hash(told: Story) -> None:
         names = set(archive.namelist())
         manifest = json.loads(archive.read("manifest.json"))
         claims = json.loads(archive.read("losses.json"))["claims"]
-    assert names == {"timeline.json", "timeline.csv", "losses.json", "evidence.csv",
-                     "deadlines.json", "manifest.json"}  # fmt: skip
+        printed = pypdf.PdfReader(io.BytesIO(archive.read("report.pdf")))
+    assert names == {"report.pdf", "timeline.json", "timeline.csv", "losses.json",
+                     "evidence.csv", "deadlines.json", "manifest.json"}  # fmt: skip
+    assert INCIDENT in printed.pages[0].extract_text()
     assert set(manifest["files"]) == names - {"manifest.json"}
     assert claims[0]["claimant"] == "张三 Zhang San"
     with zipfile.ZipFile(io.BytesIO(clerk.content)) as archive:

@@ -3,8 +3,9 @@ holds a distinctive value (reporter, casualty, claimant, the person an action co
 a notification's recipient, the acting agent's name), published over NATS and recorded
 by the ingest, then projected, when a clerk calls every endpoint of the API (found from
 the routes, so a new one is walked too; those not admitting clerks answer with a refusal)
-in every format, and opens every artifact (the claim pack's files, the XLSX loss run),
-then none of the values appears; an auditor reading the same does see them."""
+in every format, and opens every artifact (the claim pack's files, the XLSX loss run, the
+PDF report's text read back), then none of the values appears; an auditor reading the
+same does see them."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from typing import Any
 import asyncpg
 import httpx
 import openpyxl
+import pypdf
 import pytest
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
@@ -111,13 +113,21 @@ def _walk(hint: Any) -> Iterator[Any]:
         yield from _walk(arg)
 
 
+def _pdf(document: bytes) -> str:
+    return "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(document)).pages)
+
+
 def texts(response: httpx.Response) -> Iterator[str]:
-    """The response's text and, for a zip or a workbook, every file's or cell's."""
+    """The response's text and, for a zip, a workbook or a PDF, every file's, cell's or
+    page's."""
     kind = response.headers.get("content-type", "")
     if "zip" in kind:
         with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
             for name in archive.namelist():
-                yield archive.read(name).decode("utf-8", "replace")
+                data = archive.read(name)
+                yield _pdf(data) if name.endswith(".pdf") else data.decode("utf-8", "replace")
+    elif "pdf" in kind:
+        yield _pdf(response.content)
     elif "spreadsheetml" in kind:
         book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
         for sheet in book.worksheets:
@@ -158,7 +168,8 @@ async def test_no_clerk_readable_endpoint_or_artifact_holds_personal_data(
             seen += "".join(texts(await client.get(path, headers=auditor)))
     # the walk read real answers: the incident, its deadlines, the loss run in each
     # format, reports and the claim pack all answered 200
-    for expected in ("claim-pack", "/report", "/deadlines", "/v1/losses {'format': 'xlsx'}"):
+    for expected in ("claim-pack", "/report", "/report {'format': 'pdf'}", "/deadlines",
+                     "/v1/losses {'format': 'xlsx'}"):  # fmt: skip
         assert any(expected in k and s == 200 for k, s in walked.items()), (expected, walked)
     assert walked[f"/v1/incidents/{INCIDENT} {{}}"] == 200
     assert walked[f"/v1/incidents/{INCIDENT}/timeline {{}}"] == 403

@@ -16,6 +16,7 @@ PROBLEM = "application/problem+json"
 # gave "text/csv; charset=utf-8; charset=utf-8".
 TEXT_CSV = "text/csv"
 TEXT_HTML = "text/html"
+APPLICATION_PDF = "application/pdf"
 PROMETHEUS_TEXT = CONTENT_TYPE_LATEST.split("; charset=")[0]  # prometheus names it too
 _WHY = {
     400: "A query or path parameter is invalid; `detail` names it",

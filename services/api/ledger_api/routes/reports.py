@@ -1,12 +1,15 @@
-"""``GET /v1/incidents/{id}/report``: a regulator's or superior's report, JSON or printable
-HTML, and ``GET /v1/incidents/{id}/claim-pack``: the zip an insurer asks for."""
+"""``GET /v1/incidents/{id}/report``: a regulator's or superior's report, JSON, printable
+HTML or PDF, and ``GET /v1/incidents/{id}/claim-pack``: the zip an insurer asks for, with
+the report as a PDF."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import asyncpg
+import msgspec
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, QueryParameter
@@ -16,11 +19,11 @@ from ledger_api.app_state import AppState
 from ledger_api.auth import READERS, Principal, roles, sees_personal_data
 from ledger_api.disclosure import disclosed
 from ledger_api.paging import BadParameter, IncidentPath
-from ledger_api.problems import ONE, TEXT_HTML, alternatives
+from ledger_api.problems import APPLICATION_PDF, ONE, TEXT_HTML, alternatives
 from projector.domain.deadlines import Pack
 from projector.domain.facts import Fact, from_record
 from projector.domain.models import Config, project
-from projector.views import claimpack, printable, report_text
+from projector.views import claimpack, printable, report_pdf, report_text
 from projector.views.catalogue import Language
 from projector.views.reporting import Reader, Report, build
 
@@ -56,12 +59,40 @@ def _pack(config: Config, policy: str | None, stage: str | None) -> Pack | None:
     return pack
 
 
+class Asked(msgspec.Struct, frozen=True):
+    """What a reader asked of a report: which pack's stage (none: every deadline, the
+    plans' headings only) and in which language (none: ``Accept-Language``, else both)."""
+
+    pack: Pack | None = None
+    stage: str | None = None
+    lang: Language | None = None
+
+
+async def content(
+    conn: asyncpg.Connection, request: Request[Principal, Any, Any], state: AppState,
+    incident_id: str, asked: Asked,
+) -> Report:  # fmt: skip
+    """The incident's report as ``request``'s reader may see it, now."""
+    facts = disclosed(request.user, await facts_of(conn, incident_id))
+    registry, read = await state.profiles.at(conn, None)
+    tie = await report_reads.tie(conn, incident_id, facts[-1])
+    now = datetime.now(UTC)
+    models = project(facts, now=now, config=state.projector, registry=registry, read=read)
+    language = report_reads.reader_language(request, asked.lang)
+    reader = Reader(language, report_text.zone(registry, facts))
+    return build(facts, models, asked.pack, asked.stage, now, reader=reader, ledger=tie)
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
 @get(
     "/v1/incidents/{incident_id:str}/report",
     opt=roles(*READERS),
     tags=["reports"],
     responses=ONE | examples.ok(Report, examples.REPORT),
-    operation_class=alternatives(TEXT_HTML),
+    operation_class=alternatives(TEXT_HTML, APPLICATION_PDF),
     summary="A report's content: the plans' headings and the fields the policy's stage names",
 )
 async def report(
@@ -70,26 +101,24 @@ async def report(
     incident_id: IncidentPath,
     policy: Annotated[str | None, QueryParameter(max_length=100, description="pack id")] = None,
     stage: Annotated[str | None, QueryParameter(max_length=100)] = None,
-    format: FromQuery[Literal["json", "html"]] = "json",
+    format: FromQuery[Literal["json", "html", "pdf"]] = "json",
     lang: Annotated[
         Language | None,
         QueryParameter(description="en or zh; default: Accept-Language, else both"),
     ] = None,
 ) -> Response[Any]:
-    pack = _pack(state.projector, policy, stage)
+    asked = Asked(_pack(state.projector, policy, stage), stage, lang)
     async with state.pool.acquire() as conn:
         await scoping.admit(conn, request.user, incident_id, _unknown(incident_id))
-        facts = disclosed(request.user, await facts_of(conn, incident_id))
-        registry, read = await state.profiles.at(conn, None)
-        tie = await report_reads.tie(conn, incident_id, facts[-1])
+        document = await content(conn, request, state, incident_id, asked)
         await access.record(conn, request, "report", incident_id)
-    now = datetime.now(UTC)
-    models = project(facts, now=now, config=state.projector, registry=registry, read=read)
-    reader = Reader(report_reads.reader_language(request, lang), report_text.zone(registry, facts))
-    content: Report = build(facts, models, pack, stage, now, reader=reader, ledger=tie)
     if format == "html":
-        return Response(printable.html(content), media_type=TEXT_HTML)
-    return Response(content)
+        return Response(printable.html(document), media_type=TEXT_HTML)
+    if format == "pdf":
+        body = await asyncio.to_thread(report_pdf.pdf, document)  # a second of CPU: off the loop
+        name = f"{incident_id}-report.pdf"
+        return Response(body, media_type=APPLICATION_PDF, headers=_attachment(name))
+    return Response(document)
 
 
 @get(
@@ -98,9 +127,12 @@ async def report(
     tags=["claims"],
     responses=ONE
     | examples.ok(
-        bytes, "PK…", "A zip: timeline, losses, evidence, deadlines, manifest", "application/zip"
+        bytes,
+        "PK…",
+        "A zip: report, timeline, losses, evidence, deadlines, manifest",
+        "application/zip",
     ),
-    summary="A zip for the insurer: timeline, losses, evidence with hashes, deadline record",
+    summary="A zip for the insurer: report, timeline, losses, evidence with hashes, deadlines",
     media_type="application/zip",
 )
 async def claim_pack(
@@ -116,14 +148,13 @@ async def claim_pack(
         if not rows:
             raise NotFoundException(_unknown(incident_id))
         profiles = await state.profiles.at(conn, None)
+        document = await content(conn, request, state, incident_id, Asked())
         await access.record(conn, request, "claim_pack", incident_id)
     personal = sees_personal_data(request.user)
+    printed = await asyncio.to_thread(report_pdf.pdf, document)
     body = claimpack.zipped(
-        rows, state.projector, datetime.now(UTC), personal=personal, profiles=profiles
-    )
+        rows, state.projector, datetime.now(UTC), personal=personal, profiles=profiles,
+        report=printed,
+    )  # fmt: skip
     name = f"{incident_id}-claim-pack.zip"
-    return Response(
-        body,
-        media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return Response(body, media_type="application/zip", headers=_attachment(name))

@@ -1,5 +1,6 @@
 """The claim pack: one zip an insurer can check on its own. Pure.
 
+``report.pdf`` (the incident's report, as the reader may see it: ``report_pdf``),
 ``timeline.json`` and ``timeline.csv`` (every entry with its hash and link), ``losses.json``
 (the loss book and the claim rows), ``evidence.csv`` (each attachment's SHA-256 and the
 hash of the record that carries it), ``deadlines.json``, and ``manifest.json`` with the
@@ -58,9 +59,11 @@ def _evidence(entries: list[timeline_entries.Entry]) -> bytes:
 
 
 def files(
-    rows: list[Any], config: Config, now: datetime, *, personal: bool, profiles: Profiles
-) -> dict[str, bytes]:
-    """``profiles``: the registry and the position it is read at (see ``models.project``)."""
+    rows: list[Any], config: Config, now: datetime, *, personal: bool, profiles: Profiles,
+    report: bytes | None = None,
+) -> dict[str, bytes]:  # fmt: skip
+    """``profiles``: the registry and the position it is read at (see ``models.project``);
+    ``report``: the report as a PDF, to include."""
     pairs = [timeline_entries.entry(r, "en", config) for r in rows]
     facts = [f for _, f in pairs]
     fixes = {e.position: timeline_entries.corrected_id(f) for e, f in pairs}
@@ -71,6 +74,7 @@ def files(
         entries = [_redacted(e) for e in entries]
         models, run = redact(models), redact(run)
     return {
+        **({"report.pdf": report} if report is not None else {}),
         "timeline.json": msgspec.json.encode(entries),
         "timeline.csv": csv_bytes(
             timeline_entries.CSV_COLUMNS,
@@ -83,9 +87,10 @@ def files(
 
 
 def zipped(
-    rows: list[Any], config: Config, now: datetime, *, personal: bool, profiles: Profiles
-) -> bytes:
-    contents = files(rows, config, now, personal=personal, profiles=profiles)
+    rows: list[Any], config: Config, now: datetime, *, personal: bool, profiles: Profiles,
+    report: bytes | None = None,
+) -> bytes:  # fmt: skip
+    contents = files(rows, config, now, personal=personal, profiles=profiles, report=report)
     last = rows[-1]
     manifest = {
         "incident_id": from_record(

@@ -10,7 +10,7 @@ Personal data never appears.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -65,7 +65,7 @@ class Report(msgspec.Struct, frozen=True, kw_only=True):
     trend: dict[str, Any]
     other: list[dict[str, Any]]
     fields: list[Field]
-    deadlines: list[dict[str, Any]]
+    deadlines: list[dict[str, Any]]  # the obligations, their times in the site's zone
     corrected: tuple[corrections.Amendment, ...] = ()  # the values corrected, as recorded
     language: Language | None = None  # None: both, Chinese first
     zone: str = "UTC"  # the site's, in which every time is given
@@ -80,6 +80,7 @@ class Reader(msgspec.Struct, frozen=True):
 
 
 ENGLISH = Reader("en")
+_KEPT = (datetime, timedelta)  # a deadline's times, to be given in the site's zone
 _ENDED = frozenset({"closed", "cancelled"})
 
 
@@ -229,7 +230,7 @@ def build(
             msgspec.structs.replace(f, value=report_text.localised(f.value, zone)) for f in fields
         ],
         deadlines=[
-            msgspec.to_builtins(o)
+            report_text.localised(msgspec.to_builtins(o, builtin_types=_KEPT), zone)
             for o in models.obligations
             if pack is None or (o.pack_id == pack.id and (stage is None or o.stage == stage))
         ],

@@ -1,0 +1,82 @@
+"""The fonts a PDF report embeds: Noto Sans SC (OFL; Chinese, Latin, digits and the
+currency signs), shipped by the ``justmytype-intl-cjk`` package as a variable TrueType
+font, and the same pack's Noto Sans TC, JP and KR for what a text holds that SC lacks
+(traditional characters, kana, hangul), cut only when it does.
+
+Each variable font is cut down to the characters the document uses first, and only then
+fixed at a weight (fontTools' subsetter and instancer): fixing all 17 MB of it at a weight,
+as fpdf2's own ``variations`` do, takes tens of seconds; the cut font takes well under one.
+fpdf2 then embeds the static faces (subset again, as ``FontFile2``)."""
+
+from __future__ import annotations
+
+import io
+from importlib.resources import as_file, files
+from pathlib import Path
+from typing import NamedTuple
+
+from fontTools import subset, ttLib
+from fontTools.varLib import instancer
+
+PACKAGE = "justmytype_intl_cjk"
+FAMILY = "NotoSansSC"
+# The pack's families, the first the document's own, the others its fallbacks in turn.
+FAMILIES = ("NotoSansSC", "NotoSansTC", "NotoSansJP", "NotoSansKR")
+# fpdf2's styles and the weights they stand for.
+WEIGHTS = {"": 400, "B": 700}
+
+
+class Face(NamedTuple):
+    family: str
+    style: str  # fpdf2's: "" or "B"
+    path: Path
+
+
+def _cut(family: str, wanted: set[int]) -> tuple[bytes, set[int]]:
+    """``family``'s variable font with only the glyphs of ``wanted``, and those it has."""
+    options = subset.Options()
+    options.notdef_outline = True
+    options.name_IDs = ["*"]
+    options.layout_features = []
+    cutter = subset.Subsetter(options)
+    cutter.populate(unicodes=wanted)
+    source = files(PACKAGE).joinpath("fonts", "ofl", family.lower(), f"{family}[wght].ttf")
+    with as_file(source) as path, ttLib.TTFont(path, lazy=True) as font:
+        cutter.subset(font)
+        return _saved(font), set(font.getBestCmap() or ())
+
+
+def _saved(font: ttLib.TTFont) -> bytes:
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()
+
+
+def _fixed(cut: bytes, weight: int) -> bytes:
+    font = ttLib.TTFont(io.BytesIO(cut))
+    instancer.instantiateVariableFont(font, {"wght": weight}, inplace=True, static=True)
+    return _saved(font)
+
+
+def _written(family: str, cut: bytes, home: Path) -> list[Face]:
+    faces = []
+    for style, weight in WEIGHTS.items():
+        path = home / f"{family}-{weight}.ttf"
+        path.write_bytes(_fixed(cut, weight))
+        faces.append(Face(family, style, path))
+    return faces
+
+
+def faces(text: str, home: Path) -> list[Face]:
+    """The faces ``text`` needs, written in ``home`` (fpdf2 reads fonts from files): the
+    document's family first, then each fallback holding a character the ones before lack."""
+    wanted = {ord(c) for c in text if c.isprintable() and not c.isspace()}
+    found: list[Face] = []
+    for family in FAMILIES:
+        if family != FAMILY and not wanted:
+            break
+        cut, covered = _cut(family, wanted)
+        if family == FAMILY or covered:
+            found += _written(family, cut, home)
+        wanted -= covered
+    return found

@@ -1,0 +1,110 @@
+"""A report as a PDF document (A4), from its outline (``report_outline``: the same words as
+the printed HTML), with its font embedded (``report_font``), through fpdf2. Pure but for
+the font files fpdf2 reads, written in a directory of their own for the document's life."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from fpdf import FPDF, FontFace
+from fpdf.enums import TableBordersLayout, VAlign, WrapMode
+from fpdf.table import Table
+
+from projector.views import report_font
+from projector.views.report_outline import NONE, Outline, Row, Section, outline
+from projector.views.reporting import Report
+
+_SIZE = 9.5  # the body's size, in points
+_LABEL = FontFace(emphasis="BOLD")
+_STYLES = {
+    "": None,
+    "code": FontFace(size_pt=8),
+    "missing": FontFace(emphasis="BOLD", color=(170, 0, 0)),
+}
+_GREY = (120, 120, 120)
+
+
+class _Sheet(FPDF):
+    """An A4 page whose foot names the document and the page: ``title · 2/3``."""
+
+    def __init__(self, title: str) -> None:
+        super().__init__(format="A4")
+        self.title = title
+
+    def footer(self) -> None:
+        self.set_y(-11)
+        self.set_font(report_font.FAMILY, "", 7.5)
+        self.set_text_color(*_GREY)
+        self.cell(0, 4, f"{self.title} · {self.page_no()}/{{nb}}", align="R")
+
+
+def _text(page: Outline) -> str:
+    """Every character the document prints: the font is cut down to them."""
+    sections = [*page.sections, *([page.ledger] if page.ledger else [])]
+    cells = (f"{r.label}{r.value}" for s in sections for r in s.rows)
+    headings = "".join(s.heading for s in sections)
+    return f"{page.title}{page.scope}{NONE}{headings}{''.join(cells)} ·/0123456789"
+
+
+def _sheet(page: Outline, faces: list[report_font.Face]) -> FPDF:
+    pdf = _Sheet(page.title)
+    pdf.set_margins(15, 15)
+    pdf.set_draw_color(190)
+    pdf.set_line_width(0.2)
+    pdf.set_auto_page_break(True, margin=15)
+    for face in faces:
+        pdf.add_font(face.family, face.style, face.path)
+    fallbacks = sorted({f.family for f in faces} - {report_font.FAMILY})
+    if fallbacks:
+        pdf.set_fallback_fonts(fallbacks)
+    pdf.set_title(page.title)
+    pdf.set_lang(page.language or "zh")
+    pdf.set_creator("Incident Ledger")
+    pdf.add_page()
+    return pdf
+
+
+def _heading(pdf: FPDF, text: str, size: float) -> None:
+    pdf.set_font(report_font.FAMILY, "B", size)
+    pdf.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(report_font.FAMILY, "", _SIZE)
+
+
+def _row(table: Table, row: Row, timed: bool) -> None:
+    cells = table.row()
+    cells.cell(row.label, style=None if timed else _LABEL)
+    cells.cell(row.value, style=_STYLES[row.style])
+
+
+def _section(pdf: FPDF, section: Section) -> None:
+    pdf.ln(3)
+    _heading(pdf, section.heading, 12)
+    rows = section.rows or (Row(NONE, ""),)
+    with pdf.table(
+        col_widths=(36, 64), first_row_as_headings=False, text_align="LEFT",
+        v_align=VAlign.T, wrapmode=WrapMode.WORD, line_height=_SIZE * 0.5,
+        borders_layout=TableBordersLayout.HORIZONTAL_LINES, padding=1,
+    ) as table:  # fmt: skip
+        for row in rows:
+            _row(table, row, section.timed)
+
+
+def _draw(pdf: FPDF, page: Outline) -> None:
+    _heading(pdf, page.title, 16)
+    pdf.set_text_color(*_GREY)
+    pdf.multi_cell(0, _SIZE * 0.5, page.scope, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0)
+    for section in (*page.sections, *([page.ledger] if page.ledger else [])):
+        _section(pdf, section)
+
+
+def document(page: Outline) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="report-font-") as home:
+        pdf = _sheet(page, report_font.faces(_text(page), Path(home)))
+        _draw(pdf, page)
+        return bytes(pdf.output())
+
+
+def pdf(report: Report) -> bytes:
+    return document(outline(report))
