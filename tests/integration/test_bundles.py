@@ -12,6 +12,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import jsonschema
 import pytest
 from ledger_verify import bundle as offline
 from ledger_verify import note
@@ -175,3 +176,21 @@ async def test_a_rolled_back_checkpoint_is_untrusted(
 
 def run(command: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+async def test_a_bundle_comes_as_json_on_request_and_only_as_zip_or_json(ledger: Ledger) -> None:
+    """Given the signed ledger, then ``format=json`` answers the same bundle as one JSON
+    document (the browser's verifier checks it), and any other format is refused by name."""
+    answer = await ledger.client.get("/v1/incidents/BU-1/bundle", params={"format": "json"})
+    assert answer.status_code == 200, answer.text
+    doc = answer.json()
+    assert (doc["manifest"]["events"], len(doc["records"])) == (75, 75)
+    assert doc["key_id"] == KEY.key_id.hex()
+    documented = (await ledger.client.get("/schema/openapi.json")).json()
+    operation = documented["paths"]["/v1/incidents/{incident_id}/bundle"]["get"]
+    content = operation["responses"]["200"]["content"]
+    assert set(content) == {"application/zip", "application/json"}
+    jsonschema.validate(doc, content["application/json"]["schema"])
+    refused = await ledger.client.get("/v1/incidents/BU-1/bundle", params={"format": "pdf"})
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["parameter"] == "format", refused.text

@@ -99,7 +99,10 @@ class Ledger:
     def positions(self, incident: str, size: int | None = None) -> list[int]:
         return [i + 1 for i, name in enumerate(self.incidents[:size]) if name == incident]
 
-    def bundle(self, incident: str, size: int | None = None, since: int | None = None) -> bytes:
+    def bundle_parts(
+        self, incident: str, size: int | None = None, since: int | None = None
+    ) -> dict[str, Any]:
+        """What the server's bundle writers take (zip and JSON alike) for ``incident``."""
         size = len(self.records) if size is None else size
         leaves, positions = self.leaves(size), self.positions(incident, size)
         last = self.records[positions[-1] - 1]
@@ -108,18 +111,21 @@ class Ledger:
             hashlib.sha256(last).digest(),
         )  # fmt: skip
         records = [self.records[p - 1] for p in positions]
-        return bundle_zip(
-            origin=ORIGIN,
-            incident_id=incident,
-            checkpoint=self.checkpoint(size),
-            completeness=note.sign(claim, self.signer),
-            records=records,
-            proofs=[merkle.inclusion_proof(leaves, p - 1) for p in positions],
-            columns=[columns_of(r) for r in records],
-            consistency=None if since is None else (
+        return {
+            "origin": ORIGIN,
+            "incident_id": incident,
+            "checkpoint": self.checkpoint(size),
+            "completeness": note.sign(claim, self.signer),
+            "records": records,
+            "proofs": [merkle.inclusion_proof(leaves, p - 1) for p in positions],
+            "columns": [columns_of(r) for r in records],
+            "consistency": None if since is None else (
                 since, size, merkle.consistency_proof(leaves, since)
             ),
-        )  # fmt: skip
+        }  # fmt: skip
+
+    def bundle(self, incident: str, size: int | None = None, since: int | None = None) -> bytes:
+        return bundle_zip(**self.bundle_parts(incident, size, since))
 
 
 def build(incidents: Sequence[str], mangle: Mangle | None = None, note_text: str = "") -> Ledger:

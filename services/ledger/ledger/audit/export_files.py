@@ -139,6 +139,23 @@ def completeness_text(
     return text
 
 
+def bundle_manifest(
+    *, origin: str, incident_id: str, completeness: str, records: Sequence[bytes],
+    proofs: Sequence[Sequence[bytes]], columns: Sequence[Mapping[str, Any]],
+) -> dict[str, Any]:  # fmt: skip
+    """The manifest of one incident's bundle, once the signed claim is shown to be about
+    these records, each with one proof and one columns object (zip and JSON alike)."""
+    claim = parse_completeness(_text_of(completeness))
+    if (claim.origin, claim.incident_id, claim.events) != (origin, incident_id, len(records)):
+        raise ValueError("the completeness claim is not about these records")
+    if not len(records) == len(proofs) == len(columns):
+        raise ValueError("one proof and one columns object per record")
+    return {
+        "format": BUNDLE_FORMAT, "origin": origin, "incident_id": incident_id,
+        "size": claim.size, "events": claim.events,
+    }  # fmt: skip
+
+
 def bundle_zip(
     *,
     origin: str,
@@ -152,15 +169,13 @@ def bundle_zip(
 ) -> bytes:
     """The bundle zip of one incident: its records in position order, each with the
     inclusion proof of its leaf in the checkpoint's tree, and the signed claim."""
-    claim = parse_completeness(_text_of(completeness))
-    if (claim.origin, claim.incident_id, claim.events) != (origin, incident_id, len(records)):
-        raise ValueError("the completeness claim is not about these records")
-    if not len(records) == len(proofs) == len(columns):
-        raise ValueError("one proof and one columns object per record")
+    manifest = bundle_manifest(
+        origin=origin, incident_id=incident_id, completeness=completeness, records=records,
+        proofs=proofs, columns=columns,
+    )  # fmt: skip
     positions = [c["position"] for c in columns]  # the rows' own: records may be damaged
-    manifest = {"format": BUNDLE_FORMAT, "origin": origin, "incident_id": incident_id}
     members = {
-        "manifest.json": _line({**manifest, "size": claim.size, "events": claim.events}),
+        "manifest.json": _line(manifest),
         "checkpoint": checkpoint.encode(),
         "completeness": completeness.encode(),
         "records.ndjson": b"".join(record + b"\n" for record in records),
