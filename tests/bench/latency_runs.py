@@ -42,8 +42,11 @@ def _plan(argv: list[str]) -> tuple[int, tuple[int, ...]]:
 
 
 def _pinning() -> tuple[set[int] | None, set[int] | None]:
-    """The generator's CPU and the sequencer's (the others), if there are two or more."""
-    if not hasattr(os, "sched_getaffinity") or len(cpus := os.sched_getaffinity(0)) < 2:
+    """The generator's CPU and the sequencer's (the others), if there are two or more
+    (and ``LEDGER_BENCH_PIN`` is not 0)."""
+    if os.environ.get("LEDGER_BENCH_PIN", "1") == "0" or not hasattr(os, "sched_getaffinity"):
+        return None, None
+    if len(cpus := os.sched_getaffinity(0)) < 2:
         return None, None
     last = max(cpus)
     return {last}, cpus - {last}
@@ -62,14 +65,17 @@ def _causes(stalls: list[dict[str, Any]]) -> list[dict[str, Any]]:
     count: Counter[str] = Counter()
     spent: dict[str, float] = defaultdict(float)
     worst: dict[str, float] = defaultdict(float)
+    gc: Counter[str] = Counter()  # stalls during which a collection ran
     for s in stalls:
         count[s["cause"]] += 1
         spent[s["cause"]] += s["ms"]
         worst[s["cause"]] = max(worst[s["cause"]], s["ms"])
+        gc[s["cause"]] += bool(s["gc_during"])
     return [
-        {"cause": c, "stalls": n, "total_ms": round(spent[c], 1), "worst_ms": worst[c]}
+        {"cause": c, "stalls": n, "total_ms": round(spent[c], 1), "worst_ms": worst[c],
+         "with_gc": gc[c]}
         for c, n in count.most_common(5)
-    ]
+    ]  # fmt: skip
 
 
 def _order(runs: int, sizes: tuple[int, ...]) -> list[tuple[int, int]]:
@@ -83,6 +89,8 @@ async def _started(url: str, nats_url: str, topology: Topology, log: Path) -> An
     await jetstream.ensure_topology(nc.jetstream(), topology)
     await nc.close()
     extra = {"LEDGER_LOG_FORMAT": "json"}
+    if threshold := os.environ.get("LEDGER_INGEST_STALL_MS"):
+        extra["LEDGER_INGEST_STALL_MS"] = threshold  # ledger_process passes no LEDGER_ variable
     proc = ledger_process("ingest", url, nats_url, topology.namespace, str(log), extra)
     await one_run(nats_url, topology, 2000, 2000, seed=1)  # led, warmed up: not measured
     conn = await asyncpg.connect(url)
