@@ -9,6 +9,7 @@ import pytest
 import structlog
 from hypothesis import given
 from hypothesis import strategies as st
+from prometheus_client import REGISTRY
 
 from ledger import ledger_metrics as metrics
 from ledger.domain.stalls import APPEND, COMMIT, DECODE, FETCH, STAGES, classify
@@ -38,6 +39,15 @@ def test_a_stall_names_the_stage_that_took_the_time() -> None:
         "commit": 40.0,
         "ack": 0.5,
     }
+
+
+def test_waiting_for_a_core_half_the_cycle_makes_the_machine_its_cause() -> None:
+    stall = classify(_spent(fetch=25, append=5), 20 * MS, cpu_wait_ns=15 * MS)
+    assert stall is not None
+    assert (stall.stage, stall.cause) == ("fetch", "cpu")
+    both = classify(_spent(decode=30), 20 * MS, gc_ns=15 * MS, cpu_wait_ns=15 * MS)
+    assert both is not None
+    assert both.cause == "gc"
 
 
 def test_collections_taking_half_the_cycle_make_gc_its_cause() -> None:
@@ -81,15 +91,41 @@ def test_a_collection_during_a_cycle_is_in_its_stall_line() -> None:
     assert line["gc_during"] is True
     assert line["gc_since_last"][2] >= 1
     assert set(line["stages_ms"]) <= {"fetch", "decode", "append"}
+    assert line["cpu_wait_ms"] >= 0
     assert _stalls("decode") + _stalls("gc") == before + 1
 
 
 def test_a_quick_cycle_is_observed_and_not_logged() -> None:
     watch = StallWatch(stall_ms=60_000)
-    seen = metrics.STAGE_SECONDS.labels("commit")._sum.get()
+    seen = _commits()
     cycle = watch.cycle()
     cycle.mark(COMMIT)
     with structlog.testing.capture_logs() as logs:
         watch.finish(cycle, 1)
     assert logs == []
-    assert metrics.STAGE_SECONDS.labels("commit")._sum.get() > seen
+    assert _commits() == seen + 1
+
+
+def _commits() -> float:
+    count = REGISTRY.get_sample_value("ledger_ingest_stage_seconds_count", {"stage": "commit"})
+    return count or 0.0
+
+
+def test_a_stage_time_falls_in_the_bucket_it_does_not_exceed() -> None:
+    # Given a histogram, when stages take 0.5 ms, 0.7 ms and 3 s, then the buckets count
+    # as Prometheus reads them: cumulative, le inclusive, the slowest only in +Inf.
+    histogram = metrics.StageHistogram()
+    for ns in (500_000, 700_000, 3_000_000_000):
+        histogram.observe_ns(DECODE, ns)
+    [family] = histogram.collect()
+    samples = {
+        (s.name, s.labels.get("le")): s.value
+        for s in family.samples
+        if s.labels["stage"] == "decode"
+    }
+    assert samples[("ledger_ingest_stage_seconds_bucket", "0.0005")] == 1
+    assert samples[("ledger_ingest_stage_seconds_bucket", "0.001")] == 2
+    assert samples[("ledger_ingest_stage_seconds_bucket", "1.0")] == 2
+    assert samples[("ledger_ingest_stage_seconds_bucket", "+Inf")] == 3
+    assert samples[("ledger_ingest_stage_seconds_count", None)] == 3
+    assert samples[("ledger_ingest_stage_seconds_sum", None)] == 3.0012

@@ -8,13 +8,17 @@ from time import perf_counter_ns
 
 
 class Cycle:
-    __slots__ = ("began", "gc_collections", "gc_ns", "last", "spent")
+    __slots__ = ("began", "cpu_wait_ns", "gc_collections", "gc_ns", "last", "spent")
 
-    def __init__(self, stages: int, gc_ns: int = 0, gc_collections: int = 0) -> None:
+    def __init__(
+        self, stages: int, gc_ns: int = 0, gc_collections: int = 0, cpu_wait_ns: int = 0
+    ) -> None:
         self.began = self.last = perf_counter_ns()
         self.spent = [0] * stages
-        # the process's collections and their time so far, to tell those during the cycle
+        # the process's collections and their time so far, and its time waiting for a
+        # core: to tell those during the cycle
         self.gc_ns, self.gc_collections = gc_ns, gc_collections
+        self.cpu_wait_ns = cpu_wait_ns
 
     def idle(self, ns: int) -> None:
         """Leave out ``ns`` just spent waiting for work (before the cycle's first message)."""
