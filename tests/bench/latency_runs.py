@@ -6,7 +6,9 @@ p99.9; for each offered rate, the p99 of every run and the worst; and the top st
 causes over all runs, read from the ingest's stall log (``LEDGER_INGEST_STALL_MS``).
 
 ``--quick`` (or ``LEDGER_BENCH_LATENCY_RUNS``/``LEDGER_BENCH_LATENCY_SIZES``): fewer and
-shorter runs. The last line printed is one JSON object.
+shorter runs. ``LEDGER_BENCH_PIN=0``: nothing pinned; ``LEDGER_BENCH_NICE``: the
+sequencer's thread at that nice value (negative: before other processes; needs the
+privilege). The last line printed is one JSON object.
 """
 
 from __future__ import annotations
@@ -112,6 +114,8 @@ async def main(argv: list[str]) -> dict[str, object]:
         proc = await _started(url, nats_url, topology, log)
         if sequencer_cpus:
             os.sched_setaffinity(proc.pid, sequencer_cpus)
+        if nice := int(os.environ.get("LEDGER_BENCH_NICE", "0")):  # the sequencer's thread
+            os.setpriority(os.PRIO_PROCESS, proc.pid, nice)
         offset = _stalls(log, 0)[1]
         try:
             for seed, (n, rate) in enumerate(_order(runs, sizes), start=100):
