@@ -9,12 +9,13 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 PYTEST_WORKERS ?= 2
 
-.PHONY: run cluster soak test lint lint-infra typecheck unit integration e2e cluster-test bench schema clean help
+.PHONY: run cluster soak test lint lint-infra typecheck unit integration e2e cluster-test bench bench-latency schema clean help
 
 help:
 	@echo "make run    - start the whole system with demo data"
 	@echo "make test   - lint, type-check and run the whole test suite"
 	@echo "make bench  - run the benchmarks in tests/bench/"
+	@echo "make bench-latency - publish->commit latency runs and stall causes (QUICK=1: short)"
 	@echo "make cluster - 3 NATS nodes, a PostgreSQL replica, every service twice (failover drills)"
 	@echo "make soak   - 10 minutes at 2,000 events/s with a fault every minute (not in CI)"
 
@@ -72,12 +73,16 @@ cluster-test: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m tests.bench.ingest
+	$(VENV)/bin/python -m tests.bench.latency_runs
 	$(VENV)/bin/python -m tests.bench.projector
 	$(VENV)/bin/python -m tests.bench.api
 	$(VENV)/bin/python -m tests.bench.audit
 	$(VENV)/bin/python -m tests.bench.triangle
 	$(VENV)/bin/python -m tests.bench.report_pdf
 	$(VENV)/bin/python -m tests.bench.lossrun_xlsx
+
+bench-latency: $(STAMP)
+	$(VENV)/bin/python -m tests.bench.latency_runs $(if $(QUICK),--quick)
 
 # The events' JSON Schemas (contracts/schema/*.json) regenerated from the structs.
 schema: $(STAMP)

@@ -109,6 +109,9 @@ class IngestSettings(msgspec.Struct, frozen=True):
     # Off only to measure what the Merkle log costs (make bench): without it nothing is
     # signed, and turning it on again catches the log up from the records.
     merkle_log: bool = True
+    # A batch's way through the ingest (fetch to acknowledgement) taking longer is logged
+    # as a stall, naming the stage that took the time (ledger.ingest.stall_log).
+    stall_ms: Annotated[float, msgspec.Meta(gt=0, le=60_000)] = 20.0
 
     def __post_init__(self) -> None:
         rules.printable("origin", self.origin)

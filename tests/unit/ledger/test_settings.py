@@ -52,6 +52,8 @@ def test_a_malformed_value_names_its_variable() -> None:
         ("LEDGER_INGEST_BATCH", "-5", ">= 1"),
         ("LEDGER_INGEST_BATCH", "1000000", "<= 20000"),
         ("LEDGER_INGEST_FETCH_WAIT", "0", "> 0"),
+        ("LEDGER_INGEST_STALL_MS", "0", "> 0"),
+        ("LEDGER_INGEST_STALL_MS", "soon", "a number"),
         ("LEDGER_HTTP_PORT", "70000", "<= 65535"),
         ("LEDGER_HTTP_PORT", "0", ">= 1"),
         ("LEDGER_DATABASE_POOL_MIN", "9", "more than LEDGER_DATABASE_POOL_MAX"),

@@ -25,11 +25,14 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 
 from contracts.topology import Topology
+from ledger.domain.stalls import DECODE, FETCH, TURN
 from ledger.ingest.decode_pool import DecodePool
 from ledger.ingest.intake import Decoded
 from ledger.ingest.puller import ConsumerGone, Puller
 from ledger.ingest.reading import Reading, fresh, stream_seq
 from ledger.ingest.settling import Abandoned, Recovery, handle, reject_alone
+from ledger.ingest.stall_log import StallWatch
+from ledger.store.cycle_marks import Cycle
 from ledger.store.writer import Writer
 from plumbing import jetstream, transient
 from plumbing.settings import IngestSettings
@@ -82,14 +85,17 @@ async def _topped_up(
     reading: Reading,
     decoder: DecodePool,
     settings: IngestSettings,
+    cycle: Cycle,
 ) -> tuple[Decoded | None, bool]:
     """``decoded`` joined by what arrived while the previous batch committed: at low rates
     an event then waits for one commit before its own, not two."""
     room = settings.batch - (len(decoded.msgs) if decoded else 0)
     more, gapped = await _take(puller, reading, 0, room) if room > 0 else ([], False)
+    cycle.mark(FETCH)
     if not more:
         return decoded, gapped
     extra = await decoder.decode(more)
+    cycle.mark(DECODE)
     if decoded is None:
         return extra, gapped
     return Decoded(decoded.msgs + extra.msgs, decoded.items + extra.items), gapped
@@ -111,20 +117,27 @@ async def consume(
     reading = Reading(await writer.progress(topology.events_stream))
     puller = await _reader(nc, topology, settings, reading.taken)
     inflight: deque[asyncio.Task[bool]] = deque()
-    recovery = Recovery()
+    recovery, watch = Recovery(), StallWatch(settings.stall_ms)
     try:
         while not halt.is_set():
-            careful = recovery.careful(reading.taken)
+            careful, cycle = recovery.careful(reading.taken), watch.cycle()
             limit = 1 if careful else settings.batch
             msgs, gapped = await _take(puller, reading, settings.fetch_wait, limit)
+            cycle.idle(puller.waited_ns)
+            cycle.mark(FETCH)
             decoded = await decoder.decode(msgs) if msgs else None
+            cycle.mark(DECODE)
             await _room(inflight, writer)
+            cycle.mark(TURN)
             if halt.is_set():
                 break
             if not (gapped or careful or recovery.failed):
-                decoded, gapped = await _topped_up(decoded, puller, reading, decoder, settings)
+                decoded, gapped = await _topped_up(
+                    decoded, puller, reading, decoder, settings, cycle
+                )
             if decoded is not None and not recovery.failed:
-                handling = _handle_or_halt(decoded, writer, nc, topology, halt, recovery)
+                timed = (watch, cycle)
+                handling = _handle_or_halt(decoded, writer, nc, topology, halt, recovery, timed)
                 inflight.append(asyncio.create_task(handling))
                 await asyncio.sleep(0)  # let it take its turn and run up to its first wait
             if gapped or careful or recovery.failed:
@@ -169,10 +182,12 @@ async def _handle_or_halt(
     topology: Topology,
     halt: asyncio.Event,
     recovery: Recovery,
+    timed: tuple[StallWatch, Cycle],
 ) -> bool:
     try:
         try:
-            await handle(decoded, writer, nc, topology, recovery)
+            await handle(decoded, writer, nc, topology, recovery, timed[1])
+            timed[0].finish(timed[1], len(decoded.msgs))
         except TRANSIENT:
             raise
         except Abandoned:

@@ -43,6 +43,8 @@ class Puller:
         self._asked_at = 0.0
         self._error: str | None = None
         self._sub: Subscription | None = None
+        self.waited_ns = 0  # how long the last ``take`` waited for a first message
+        self._arrived = 0  # when the buffer last took a message while empty
 
     async def start(self) -> None:
         self._sub = await self.nc.subscribe(
@@ -70,6 +72,8 @@ class Puller:
         # that for a 409 gave up the lead, for a 404 dropped the message, at every reading.
         status = msg.headers.get("Status") if msg.headers and not msg.reply else None
         if status is None:
+            if not self._buffer:
+                self._arrived = time.perf_counter_ns()
             self._buffer.append(msg)
             self._outstanding -= 1
         elif status in _DONE:
@@ -85,10 +89,14 @@ class Puller:
         ``wait`` for the first (not at all when ``wait`` is 0)."""
         if self._error:
             raise ConsumerGone(self._error)
+        self.waited_ns = 0
         if not self._buffer and wait > 0:
             self._ready.clear()
+            began = time.perf_counter_ns()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._ready.wait(), wait)
+            waited = (self._arrived if self._buffer else time.perf_counter_ns()) - began
+            self.waited_ns = max(0, waited)  # up to the first message's arrival
         await self._revive()
         limit = self.batch if limit is None else limit
         taken, self._buffer = self._buffer[:limit], self._buffer[limit:]

@@ -24,10 +24,12 @@ from contracts.topology import Topology
 from ledger import ledger_metrics as metrics
 from ledger.domain.prepared import Prepared
 from ledger.domain.sequencer import Batch, in_arrival_order
+from ledger.domain.stalls import ACK, CONFIRM
 from ledger.ingest import confirmations
 from ledger.ingest.defects import frames, internal_error
 from ledger.ingest.intake import Decoded, publish_rejection
 from ledger.ingest.reading import stream_seq
+from ledger.store.cycle_marks import UNMARKED, Cycle
 from ledger.store.writer import StreamOffset, Writer
 
 log = structlog.get_logger(__name__)
@@ -75,11 +77,13 @@ async def handle(
     nc: Client,
     topology: Topology,
     recovery: Recovery | None = None,
+    cycle: Cycle = UNMARKED,
 ) -> None:
     """Record the batch; its rejections are published before it is stored (so before it
-    commits), its confirmations once it committed, and its messages settled after. It is
-    abandoned if a batch before it failed (``recovery``): committed, it would move the
-    ledger's position past that batch's messages.
+    commits), its confirmations once it committed, and its messages settled after (each
+    stage's end marked on ``cycle``). It is abandoned if a batch before it failed
+    (``recovery``): committed, it would move the ledger's position past that batch's
+    messages.
 
     Decoding's rejections are published at once, while the batch waits for its turn and is
     sequenced, so that their round trip to JetStream is over (or nearly) by then; the
@@ -107,17 +111,20 @@ async def handle(
             [d for d in decoded.items if isinstance(d, Prepared)],
             progress=progress,
             before_storing=record_rejections,
+            cycle=cycle,
         )
     finally:
         if early is not None:
             early.cancel()  # done by now, unless the batch failed first
     await confirmations.publish(nc, topology, batch)
+    cycle.mark(CONFIRM)
     outcomes = in_arrival_order(decoded.items, batch.outcomes)
     for msg, outcome in zip(msgs, outcomes, strict=True):
         if isinstance(outcome, Rejected):
             await msg.term()  # no redelivery, an advisory; and an ack of all before it
     if not isinstance(outcomes[-1], Rejected):
         await msgs[-1].ack()  # ack policy "all": the whole batch
+    cycle.mark(ACK)
     metrics.BATCH_SIZE.observe(len(msgs))
     metrics.PENDING.set(msgs[-1].metadata.num_pending)
 

@@ -32,8 +32,10 @@ from contracts.envelope import Envelope
 from ledger import ledger_metrics as metrics
 from ledger.domain.prepared import Prepared
 from ledger.domain.sequencer import Batch, IncidentHead, Row, sequence
+from ledger.domain.stalls import APPEND, COMMIT, REJECT, SEQUENCE, TURN
 from ledger.store import event_rows as store
 from ledger.store import merkle_head
+from ledger.store.cycle_marks import UNMARKED, Cycle
 from ledger.store.heads import Heads
 from ledger.store.lanes import Lanes, Turn
 
@@ -79,14 +81,17 @@ class Writer:
         *,
         progress: StreamOffset | None = None,
         before_storing: BeforeStoring | None = None,
+        cycle: Cycle = UNMARKED,
     ) -> Batch:
         """Record ``envelopes`` in one transaction with ``progress``. ``before_storing`` runs
         once the outcomes are known, before anything is sent to be stored, so without the
         append lock (a failure there stores nothing; it runs again if the batch is retried).
-        Telling anyone of the outcomes is the caller's, once this returns."""
-        async with self.lanes.turn(lambda: self._ahead(envelopes)) as (turn, ahead):
+        Telling anyone of the outcomes is the caller's, once this returns. Each stage's
+        end is marked on ``cycle`` (``ledger.domain.stalls``)."""
+        async with self.lanes.turn(lambda: self._first(envelopes, cycle)) as (turn, ahead):
+            cycle.mark(TURN)
             started = time.perf_counter()
-            batch = await self._append(turn, envelopes, progress, before_storing, ahead)
+            batch = await self._append(turn, envelopes, progress, before_storing, ahead, cycle)
             metrics.COMMIT_SECONDS.observe(time.perf_counter() - started)
         metrics.APPENDED.inc(len(batch.rows))
         return batch
@@ -98,10 +103,12 @@ class Writer:
         progress: StreamOffset | None,
         before_storing: BeforeStoring | None,
         ahead: Ahead | None,
+        cycle: Cycle,
     ) -> Batch:
         try:
             batch = await self._in_turn(turn, envelopes, ahead)
-            await self._store(turn, batch, progress, before_storing)
+            cycle.mark(SEQUENCE)
+            await self._store(turn, batch, progress, before_storing, cycle)
             return batch
         except asyncpg.UniqueViolationError:
             self._forget()
@@ -110,7 +117,8 @@ class Writer:
             await turn.settle()
             batch = await store.check_all(turn.conn, envelopes, origin=self.origin)
             self._remember(batch)
-            await self._store(turn, batch, progress, before_storing)
+            cycle.mark(SEQUENCE)
+            await self._store(turn, batch, progress, before_storing, cycle)
             return batch
         except BaseException:
             self._forget()
@@ -122,17 +130,22 @@ class Writer:
         batch: Batch,
         progress: StreamOffset | None,
         before_storing: BeforeStoring | None,
+        cycle: Cycle,
     ) -> None:
         """``before_storing``, then ``batch`` with ``progress``: by COPY in a transaction if it
         is large (or the Merkle log is not kept), else in one statement, which needs none."""
         if before_storing is not None:
             await before_storing(batch)
+            cycle.mark(REJECT)
         saved = _saved(progress)
         if len(batch.rows) > store.ONE_TRIP_ROWS or (batch.rows and not self.merkle_log):
             async with turn.conn.transaction():
                 await self._copy(turn, batch, saved)
+                cycle.mark(APPEND)
+            cycle.mark(COMMIT)
         else:
             await self._record_logged(turn, batch, saved)
+            cycle.mark(APPEND)  # the statement commits too
 
     async def _record_logged(self, turn: Turn, batch: Batch, saved: tuple[str, int] | None) -> None:
         """``batch`` (at most ONE_TRIP_ROWS records) and the Merkle log's move in one
@@ -175,6 +188,13 @@ class Writer:
             await turn.settle()
             self._tree, self._stored = await merkle_head.load(turn.conn, size)
         return self._tree
+
+    def _first(self, envelopes: Sequence[Envelope | Prepared], cycle: Cycle) -> Ahead | None:
+        """``_ahead``, its wait for the batches before and its sequencing marked."""
+        cycle.mark(TURN)
+        made = self._ahead(envelopes)
+        cycle.mark(SEQUENCE)
+        return made
 
     def _ahead(self, envelopes: Sequence[Envelope | Prepared]) -> Ahead | None:
         """The batch sequenced as soon as the batches before it have been taken, while the

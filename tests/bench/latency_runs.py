@@ -1,0 +1,161 @@
+"""Publish→commit latency judged fairly (issue: predictable commit latency): at least five
+runs each of 10,000 and 50,000 events at 1,000/s and 5,000/s, in alternating order, the
+load generator a process of its own pinned away from the sequencer where
+``os.sched_setaffinity`` allows (``tests/bench/latency.py``). For every run p50, p99 and
+p99.9; for each offered rate, the p99 of every run and the worst; and the top stall
+causes over all runs, read from the ingest's stall log (``LEDGER_INGEST_STALL_MS``).
+
+``--quick`` (or ``LEDGER_BENCH_LATENCY_RUNS``/``LEDGER_BENCH_LATENCY_SIZES``): fewer and
+shorter runs. ``LEDGER_BENCH_PIN=0``: nothing pinned; ``LEDGER_BENCH_NICE``: the
+sequencer's thread at that nice value (negative: before other processes; needs the
+privilege). The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+import uuid
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import msgspec
+import nats
+
+from contracts.topology import Topology
+from plumbing import db, jetstream
+from tests.bench import stack
+from tests.bench.latency import one_run
+from tests.support import ledger_process
+
+RATES = (1000, 5000)
+TARGETS = {"p99_ms_at_1000": 10, "p99_ms_at_5000": 20, "p999_ms": 50}
+
+
+def _plan(argv: list[str]) -> tuple[int, tuple[int, ...]]:
+    quick = "--quick" in argv
+    runs = int(os.environ.get("LEDGER_BENCH_LATENCY_RUNS", "1" if quick else "5"))
+    sizes = os.environ.get("LEDGER_BENCH_LATENCY_SIZES", "2000,5000" if quick else "10000,50000")
+    return runs, tuple(int(s) for s in sizes.split(","))
+
+
+def _pinning() -> tuple[set[int] | None, set[int] | None]:
+    """The generator's CPU and the sequencer's (the others), if there are two or more
+    (and ``LEDGER_BENCH_PIN`` is not 0)."""
+    if os.environ.get("LEDGER_BENCH_PIN", "1") == "0" or not hasattr(os, "sched_getaffinity"):
+        return None, None
+    if len(cpus := os.sched_getaffinity(0)) < 2:
+        return None, None
+    last = max(cpus)
+    return {last}, cpus - {last}
+
+
+def _stalls(log: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
+    """The stall lines the ingest logged past ``offset``, and the new offset."""
+    with log.open("rb") as f:
+        f.seek(offset)
+        text = f.read()
+    lines = [msgspec.json.decode(x) for x in text.splitlines() if b'"ingest stall"' in x]
+    return [x for x in lines if x.get("event") == "ingest stall"], offset + len(text)
+
+
+def _causes(stalls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    count: Counter[str] = Counter()
+    spent: dict[str, float] = defaultdict(float)
+    worst: dict[str, float] = defaultdict(float)
+    gc: Counter[str] = Counter()  # stalls during which a collection ran
+    for s in stalls:
+        count[s["cause"]] += 1
+        spent[s["cause"]] += s["ms"]
+        worst[s["cause"]] = max(worst[s["cause"]], s["ms"])
+        gc[s["cause"]] += bool(s["gc_during"])
+    return [
+        {"cause": c, "stalls": n, "total_ms": round(spent[c], 1), "worst_ms": worst[c],
+         "with_gc": gc[c]}
+        for c, n in count.most_common(5)
+    ]  # fmt: skip
+
+
+def _order(runs: int, sizes: tuple[int, ...]) -> list[tuple[int, int]]:
+    """Every (events, rate) once per round, each round in the reverse order of the last."""
+    round_ = [(n, r) for r in RATES for n in sizes]
+    return [cell for i in range(runs) for cell in (round_ if i % 2 == 0 else round_[::-1])]
+
+
+async def _started(url: str, nats_url: str, topology: Topology, log: Path) -> Any:
+    nc = await nats.connect(nats_url)
+    await jetstream.ensure_topology(nc.jetstream(), topology)
+    await nc.close()
+    extra = {"LEDGER_LOG_FORMAT": "json"}
+    if threshold := os.environ.get("LEDGER_INGEST_STALL_MS"):
+        extra["LEDGER_INGEST_STALL_MS"] = threshold  # ledger_process passes no LEDGER_ variable
+    proc = ledger_process("ingest", url, nats_url, topology.namespace, str(log), extra)
+    await one_run(nats_url, topology, 2000, 2000, seed=1)  # led, warmed up: not measured
+    conn = await asyncpg.connect(url)
+    await stack.settle(conn)
+    await conn.close()
+    return proc
+
+
+async def main(argv: list[str]) -> dict[str, object]:
+    runs, sizes = _plan(argv)
+    generator_cpus, sequencer_cpus = _pinning()
+    results: list[dict[str, Any]] = []
+    stalls: list[dict[str, Any]] = []
+    with stack.servers() as (server_url, nats_url), tempfile.TemporaryDirectory() as tmp:
+        name = f"bench_{uuid.uuid4().hex[:8]}"
+        url = await db.ensure_database(server_url, name)
+        await db.migrate(url)
+        log, topology = Path(tmp) / "ingest.log", Topology(name)
+        proc = await _started(url, nats_url, topology, log)
+        if sequencer_cpus:
+            os.sched_setaffinity(proc.pid, sequencer_cpus)
+        if nice := int(os.environ.get("LEDGER_BENCH_NICE", "0")):  # the sequencer's thread
+            os.setpriority(os.PRIO_PROCESS, proc.pid, nice)
+        offset = _stalls(log, 0)[1]
+        try:
+            for seed, (n, rate) in enumerate(_order(runs, sizes), start=100):
+                run = await one_run(nats_url, topology, rate, n, seed=seed, cpus=generator_cpus)
+                found, offset = _stalls(log, offset)
+                stalls += found
+                results.append(run | {"stalls": len(found), "causes": _causes(found)})
+                print(msgspec.json.encode(results[-1]).decode(), flush=True)
+        finally:
+            proc.terminate()
+            proc.wait(30)
+    return _report(results, stalls, runs, generator_cpus, sequencer_cpus)
+
+
+def _report(
+    results: list[dict[str, Any]], stalls: list[dict[str, Any]], runs: int,
+    generator_cpus: set[int] | None, sequencer_cpus: set[int] | None,
+) -> dict[str, object]:  # fmt: skip
+    by_rate: dict[str, object] = {}
+    for rate in RATES:
+        mine = [r for r in results if r["offered"] == rate]
+        by_rate[str(rate)] = {
+            "p99_ms_by_run": [(r["events"], r["p99_ms"]) for r in mine],
+            "worst_p99_ms": max(r["p99_ms"] for r in mine),
+            "worst_p999_ms": max(r["p999_ms"] for r in mine),
+            "worst_send_late_p99_ms": max(r["send_late_p99_ms"] for r in mine),
+        }
+    return {
+        "runs_each": runs,
+        "pinned": {
+            "generator": sorted(generator_cpus or []),
+            "sequencer": sorted(sequencer_cpus or []),
+        },
+        "by_rate": by_rate,
+        "stalls": len(stalls),
+        "top_stall_causes": _causes(stalls),
+        "targets": TARGETS,
+    }
+
+
+if __name__ == "__main__":
+    figures = asyncio.run(main(sys.argv[1:]))
+    print(msgspec.json.encode(figures).decode())

@@ -1,0 +1,38 @@
+"""The latency bench's plan and its reading of the stall log: every (events, rate) once a
+round, each round in the reverse order of the one before; stall lines counted by cause."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from tests.bench.latency_runs import _causes, _order, _stalls
+
+pytestmark = pytest.mark.unit
+
+
+def test_rounds_alternate_their_order() -> None:
+    order = _order(3, (10_000, 50_000))
+    first = [(10_000, 1000), (50_000, 1000), (10_000, 5000), (50_000, 5000)]
+    assert order == first + first[::-1] + first
+
+
+def test_stall_lines_are_read_past_the_offset_and_counted_by_cause(tmp_path: Path) -> None:
+    # Given a log with a stall before the offset, other lines, and two stalls after it
+    log = tmp_path / "ingest.log"
+    line = {"event": "ingest stall", "cause": "cpu", "ms": 30.0, "gc_during": False}
+    before = msgspec.json.encode(line | {"cause": "append"}) + b"\n"
+    log.write_bytes(before)
+    offset = _stalls(log, 0)[1]
+    with log.open("ab") as f:
+        f.write(b'{"event": "consuming"}\n')
+        f.write(msgspec.json.encode(line) + b"\n")
+        f.write(msgspec.json.encode(line | {"ms": 50.0, "gc_during": True}) + b"\n")
+    # when it is read from the offset, then only those two count, under their cause
+    found, end = _stalls(log, offset)
+    assert end == log.stat().st_size
+    assert _causes(found) == [
+        {"cause": "cpu", "stalls": 2, "total_ms": 80.0, "worst_ms": 50.0, "with_gc": 1}
+    ]
