@@ -1,0 +1,44 @@
+"""The console's frame in a real browser. Given the stack as ``ledger up`` starts it,
+when a reader signs in with a development token, then the home page lists what the role
+may open, in English or (switched, and remembered) in Chinese rendered with the shipped
+font; every page is accessible (axe-core) and nothing is fetched from elsewhere."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.console_driver import accessible, screenshots, sign_in
+from tests.e2e.test_ledger_up import Ledger
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_sign_in_page_is_accessible(page: Page) -> None:
+    page.goto("/console/sign-in")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    accessible(page)
+    screenshots(page, "sign-in")
+
+
+def test_an_auditor_signs_in_and_switches_to_chinese(page: Page, stack: Ledger) -> None:
+    sign_in(page, stack, "auditor")
+    expect(page.get_by_role("link", name="Incidents").first).to_be_visible()
+    accessible(page)
+    screenshots(page, "home")
+    with page.expect_response("**/console/fonts/noto-sans-sc.ttf") as font:
+        page.get_by_role("link", name="中文").click()
+    assert font.value.ok
+    expect(page.get_by_role("link", name="事件").first).to_be_visible()
+    page.goto("/console/")  # the choice is remembered
+    expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
+    accessible(page)
+    screenshots(page, "home-zh")
+
+
+def test_a_latin_page_never_loads_the_chinese_font(page: Page, stack: Ledger) -> None:
+    fonts: list[str] = []
+    page.on("request", lambda r: fonts.append(r.url) if "/fonts/" in r.url else None)
+    sign_in(page, stack, "clerk")
+    page.wait_for_load_state("networkidle")
+    assert [f.rsplit("/", 1)[1] for f in fonts] == ["language-names.ttf"]  # 中文 alone
