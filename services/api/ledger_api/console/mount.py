@@ -10,10 +10,15 @@ from urllib.parse import quote
 
 from litestar import Request, Response, Router
 from litestar.config.csrf import CSRFConfig
-from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import (
+    ClientException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
 from litestar.response import Redirect
 
-from ledger_api.console import assets, home, signin
+from ledger_api.console import assets, home, incident_list, incident_page, signin
 from ledger_api.console.rendering import page
 
 PUBLIC = (signin.SIGN_IN, "/console/language", assets.STATIC, assets.FONTS)
@@ -43,10 +48,12 @@ def _to_sign_in(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
 
 def _refused(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """A page saying what was refused: an unknown page or incident, a role that may not
-    open it, or a form posted without its CSRF token (an old page, or another site's)."""
-    status = 404 if isinstance(exc, NotFoundException) else 403
-    csrf = status == 403 and "CSRF" in str(getattr(exc, "detail", ""))
-    return page(request, "refused.html", status, status=status, csrf=csrf)
+    open it, a form posted without its CSRF token (an old page, or another site's), or a
+    parameter that does not read (named)."""
+    status = getattr(exc, "status_code", 400)
+    detail = str(getattr(exc, "detail", ""))
+    csrf = status == 403 and "CSRF" in detail
+    return page(request, "refused.html", status, status=status, csrf=csrf, detail=detail)
 
 
 def console() -> Router:
@@ -56,6 +63,8 @@ def console() -> Router:
         route_handlers=[
             home.home,
             home.choose_language,
+            incident_list.incident_list,
+            incident_page.incident_page,
             signin.sign_in_form,
             signin.sign_in,
             signin.sign_out,
@@ -68,5 +77,6 @@ def console() -> Router:
             NotAuthorizedException: _to_sign_in,
             PermissionDeniedException: _refused,
             NotFoundException: _refused,
+            ClientException: _refused,
         },
     )

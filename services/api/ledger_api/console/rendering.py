@@ -16,6 +16,7 @@ from litestar.template import TemplateConfig
 from ledger_api.console import words
 from ledger_api.console.sections import nav
 from ledger_api.console.words import NAMES
+from projector.views import catalogue
 
 HEADERS = {
     # Every asset is the console's own: the browser is told to load nothing from elsewhere.
@@ -54,6 +55,7 @@ def page(
         "languages": NAMES,
         "user": user,
         "nav": nav,
+        "w": lambda context, key: catalogue.word(context, str(key), lang),
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
     headers = HEADERS | {"Content-Language": lang}
