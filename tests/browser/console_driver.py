@@ -32,11 +32,19 @@ def sign_in(page: Page, stack: Ledger, role: str, then: str = "/console/") -> No
 def screenshots(page: Page, name: str) -> None:
     """``name``-desktop.png and ``name``-phone.png under ``tests/browser/artifacts/``."""
     ARTIFACTS.mkdir(exist_ok=True)
+    page.evaluate("document.fonts.ready.then(() => true)")
     height = page.viewport_size["height"] if page.viewport_size else 900
     for label, width in WIDTHS.items():
         page.set_viewport_size({"width": width, "height": height})
         page.screenshot(path=ARTIFACTS / f"{name}-{label}.png", full_page=True)
     page.set_viewport_size({"width": WIDTHS["desktop"], "height": height})
+
+
+def font_used(page: Page, family: str, text: str) -> bool:
+    """Whether ``family`` is loaded and draws ``text`` on the page."""
+    script = '([f, t]) => document.fonts.load(`16px "${f}"`, t).then(faces => faces.length > 0'
+    script += " && faces.every(face => face.status === 'loaded'))"
+    return bool(page.evaluate(script, [family, text]))
 
 
 def accessible(page: Page) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.console_driver import accessible, screenshots, sign_in
+from tests.browser.console_driver import accessible, font_used, screenshots, sign_in
 from tests.e2e.test_ledger_up import Ledger
 
 pytestmark = pytest.mark.browser
@@ -32,6 +32,7 @@ def test_an_auditor_signs_in_and_switches_to_chinese(page: Page, stack: Ledger) 
     expect(page.get_by_role("link", name="事件").first).to_be_visible()
     page.goto("/console/")  # the choice is remembered
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
+    assert font_used(page, "Noto Sans SC", "事件")
     accessible(page)
     screenshots(page, "home-zh")
 
@@ -41,4 +42,4 @@ def test_a_latin_page_never_loads_the_chinese_font(page: Page, stack: Ledger) ->
     page.on("request", lambda r: fonts.append(r.url) if "/fonts/" in r.url else None)
     sign_in(page, stack, "clerk")
     page.wait_for_load_state("networkidle")
-    assert [f.rsplit("/", 1)[1] for f in fonts] == ["language-names.ttf"]  # 中文 alone
+    assert {f.rsplit("/", 1)[1] for f in fonts} == {"language-names.ttf"}  # 中文 alone

@@ -16,6 +16,8 @@ import pytest
 from nats.aio.client import Client
 
 from contracts import builders
+from contracts.envelope import Actor
+from contracts.events import Site
 from tests.integration.api_story import AGENT, SOURCE, Story, story
 
 pytestmark = pytest.mark.integration
@@ -110,3 +112,60 @@ async def test_the_auditors_page_read_is_in_the_access_log(told: Story) -> None:
     )
     assert found is not None
     assert '"step": "0"' in found
+
+
+async def test_the_audit_page_offers_verify_buttons_to_auditors_only(told: Story) -> None:
+    auditor = await _page(told, "/console/audit")
+    clerk = await _page(told, "/console/audit", "clerk")
+    admin = await _page(told, "/console/audit", "admin")
+    assert "No checkpoint has been signed yet." in auditor
+    assert auditor.count("data-verify-bundle=") == len(
+        _ids(await _page(told, "/console/incidents"))
+    )
+    assert "verify-ui.js" in auditor
+    assert "data-verify-bundle" not in clerk
+    assert "data-verify-bundle" not in admin
+
+
+HOSTILE = "<script>alert(1)</script>"
+
+
+async def test_every_ledger_string_is_escaped(told: Story) -> None:
+    hostile = builders.report_incident(
+        kind="fire", title=f"title {HOSTILE}", description=f"description {HOSTILE}",
+        site=Site(name=f"site {HOSTILE}", location_code="C-1"), channel="phone",
+        incident_id="XSS-1", source=SOURCE,
+        actor=Actor(id="agent-x", name=f"actor {HOSTILE}", role="agent"),
+    )  # fmt: skip
+    note = builders.add_note(text=f"note {HOSTILE}", incident_id="XSS-1", source=SOURCE,
+                             actor=AGENT)  # fmt: skip
+    await told.append(hostile, note)
+    await told.project()
+    pages = [
+        await _page(told, "/console/incidents", q="title"),
+        await _page(told, "/console/incidents/XSS-1"),
+        await _page(told, "/console/incidents/XSS-1", "clerk"),
+        await _page(told, "/console/audit"),
+    ]
+    for html in pages:
+        assert HOSTILE not in html
+    assert "title &lt;script&gt;alert(1)&lt;/script&gt;" in pages[1]
+    assert "note &lt;script&gt;" in pages[1]
+
+
+async def test_keyset_pages_walk_the_whole_list_once(told: Story) -> None:
+    everything = _ids(await _page(told, "/console/incidents"))
+    seen: list[str] = []
+    html = await _page(told, "/console/incidents", limit="2")
+    while True:
+        seen += _ids(html)
+        following = re.search(r'<a href="(/console/incidents\?[^"]+)" rel="next">', html)
+        if following is None:
+            break
+        answer = await told.client.get(
+            following[1].replace("&amp;", "&"), headers=told.as_("auditor")
+        )
+        html = answer.text
+        assert "First page" in html
+    assert seen == everything
+    assert len(everything) > 2

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger_api.console import sections, signin, words
+from ledger_api.console.incident_page import MILESTONES
 
 pytestmark = pytest.mark.unit
 _TEMPLATES = Path(words.__file__).with_name("templates")
@@ -21,6 +22,7 @@ _UNTRANSLATED = {"English"}  # words meant the same in both
 
 def _messages() -> set[str]:
     found = {m[2] for t in _TEMPLATES.glob("*.html") for m in _SAID.finditer(t.read_text())}
+    found |= {label for label, _ in MILESTONES}
     return found | {title for _, title, _ in sections.SECTIONS} | {"auditor", "clerk", "admin"}
 
 

@@ -81,7 +81,7 @@ def _where(asked: Asked, request: Request[Any, Any, Any]) -> Where:
     return where
 
 
-def _pages(request: Request[Any, Any, Any], following: str | None) -> dict[str, str | None]:
+def _pages(request: Request[Any, Any, Any], following: str | None) -> dict[str, Any]:
     """The links to the first page (from a later one) and the next (when more follow)."""
     kept = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
     base = "/console/incidents?"
@@ -98,36 +98,43 @@ def _row(doc: dict[str, Any], request: Request[Any, Any, Any]) -> dict[str, Any]
     return doc | {"occurred": moment(occurred, zone)}
 
 
+async def _read(
+    request: Request[Any, Any, Any], where: Where, cursor: str | None, limit: int
+) -> tuple[list[Any], dict[str, int], str | None]:
+    """A page of rows from ``cursor`` on, the counts by status of all that match, and the
+    next page's cursor (None on the last page)."""
+    counts_sql, count_args = _COUNTS.format(where.sql()), list(where.args)
+    if cursor:
+        occurred, incident = decode_cursor(cursor, 2)
+        clause = f"({listing.OCCURRED}, s.incident_id) < ({{}}, {{}})"
+        where.add(clause, instant(occurred), incident)
+    query = _LIST + where.sql() + f" ORDER BY occurred DESC, s.incident_id DESC LIMIT {limit + 1}"
+    async with reads(request).acquire() as conn:
+        await app_state.of(request).profiles.at(conn, None)
+        counted = await conn.fetch(counts_sql, *count_args)
+        rows = await conn.fetch(query, *where.args)
+    last = rows[limit - 1] if len(rows) > limit else None
+    following = last and encode_cursor(last["occurred"].isoformat(), last["incident_id"])
+    return rows[:limit], {r["status"]: r["n"] for r in counted}, following
+
+
 @get("/console/incidents", opt=roles(*READERS), include_in_schema=False)
 async def incident_list(
     request: Request[Any, Any, Any],
     q: Text = "", status: Many = None, kind: Many = None, site: Text = "",
     severity: Many = None, since: Text = "", until: Text = "", missed: FromQuery[str] = "",
     cursor: Annotated[str | None, QueryParameter(max_length=500)] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=100)] = PAGE,
 ) -> Template:  # fmt: skip
     status = _known("status", status or [], STATUSES)
     kind = _known("kind", kind or [], KINDS)
     severity = _known("severity", severity or [], SEVERITIES)
     asked = Asked(q, status, kind, site, severity, since, until, missed)
     where = _where(asked, request)
-    counts_sql = _COUNTS.format(where.sql())
-    if cursor:
-        occurred, incident = decode_cursor(cursor, 2)
-        clause = f"({listing.OCCURRED}, s.incident_id) < ({{}}, {{}})"
-        where.add(clause, instant(occurred), incident)
-    query = _LIST + where.sql() + f" ORDER BY occurred DESC, s.incident_id DESC LIMIT {PAGE + 1}"
-    async with reads(request).acquire() as conn:
-        await app_state.of(request).profiles.at(conn, None)
-        counted = await conn.fetch(counts_sql, *where.args[: len(where.args) - 2 * bool(cursor)])
-        rows = await conn.fetch(query, *where.args)
-    more = len(rows) > PAGE
-    rows = rows[:PAGE]
+    rows, counts, following = await _read(request, where, cursor, limit)
     docs = disclosed(
         request.user, [msgspec.json.decode(r["doc"]) for r in rows], list[IncidentStatus]
     )
-    last = rows[-1] if more else None
-    following = last and encode_cursor(last["occurred"].isoformat(), last["incident_id"])
-    counts = {r["status"]: r["n"] for r in counted}
     return page(
         request, "incidents.html", asked=asked, rows=[_row(d, request) for d in docs],
         counts=counts, total=sum(counts.values()), statuses=STATUSES, kinds=KINDS,

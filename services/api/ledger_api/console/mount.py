@@ -18,7 +18,7 @@ from litestar.exceptions import (
 )
 from litestar.response import Redirect
 
-from ledger_api.console import assets, home, incident_list, incident_page, signin
+from ledger_api.console import assets, audit_page, home, incident_list, incident_page, signin
 from ledger_api.console.rendering import page
 
 PUBLIC = (signin.SIGN_IN, "/console/language", assets.STATIC, assets.FONTS)
@@ -65,6 +65,7 @@ def console() -> Router:
             home.choose_language,
             incident_list.incident_list,
             incident_page.incident_page,
+            audit_page.audit_page,
             signin.sign_in_form,
             signin.sign_in,
             signin.sign_out,

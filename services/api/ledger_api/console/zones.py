@@ -37,7 +37,7 @@ def moment(value: datetime | str | None, zone: tzinfo) -> Moment | None:
     instant = datetime.fromisoformat(value) if isinstance(value, str) else value
     here = instant.astimezone(zone)
     return Moment(
-        local=here.strftime("%Y-%m-%d %H:%M ") + (here.tzname() or ""),
+        local=here.strftime("%Y-%m-%d %H:%M:%S ") + (here.tzname() or ""),
         utc=instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         iso=instant.astimezone(UTC).isoformat(),
     )
