@@ -5,6 +5,8 @@ font; every page is accessible (axe-core) and nothing is fetched from elsewhere.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -43,3 +45,13 @@ def test_a_latin_page_never_loads_the_chinese_font(page: Page, stack: Ledger) ->
     sign_in(page, stack, "clerk")
     page.wait_for_load_state("networkidle")
     assert {f.rsplit("/", 1)[1] for f in fonts} == {"language-names.ttf"}  # 中文 alone
+
+
+def test_the_development_sign_in_link_signs_in_with_one_click(page: Page, stack: Ledger) -> None:
+    found = re.search(r"Console as auditor: (\S+)", stack.log())
+    assert found is not None, stack.log()
+    assert found[1].startswith(f"{stack.url}/console/sign-in#token=")
+    page.goto(found[1])
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    assert "#token" not in page.url
+    expect(page.get_by_text("development auditor (auditor)")).to_be_visible()
