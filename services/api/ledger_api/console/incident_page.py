@@ -11,18 +11,17 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Request, get
+from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, QueryParameter
-from litestar.response import Template
 
 from ledger_api import access, app_state, board_reads, scoping
 from ledger_api.auth import READERS, roles, sees_personal_data
 from ledger_api.consistency import reads
 from ledger_api.console import words
 from ledger_api.console.axis import axis
-from ledger_api.console.rendering import page
-from ledger_api.console.timeline_rows import rows_of
+from ledger_api.console.rendering import page_with
+from ledger_api.console.timeline_rows import timeline_html
 from ledger_api.console.zones import moment, zone_of
 from ledger_api.disclosure import disclosed
 from ledger_api.moments import as_of as within_bounds
@@ -117,12 +116,18 @@ async def _auditor_view(
     current, shown, instants, at = await _shown(request, incident_id, at, step)
     found = shown.timeline if shown else None
     view = _header(request, found.status if found else None, found.deadlines if found else [])
-    entries = rows_of(found.entries if found else [], order, view["when"])
+    lang = words.reader_language(request)
+    template = request.app.template_engine.engine.get_template("timeline.html")  # type: ignore[union-attr]
+    html = b"" if shown is None else timeline_html(
+        shown, order, view["when"], words.translations(lang).gettext,
+        f"html {lang} {view['zone']}", template,
+    )  # fmt: skip
     position = instants.index(at) if at in instants else len(instants) - 1
     return view | {
-        "entries": entries, "as_of": view["when"](at), "as_of_value": at, "order": order,
+        "parts": {"timeline_html": html}, "as_of": view["when"](at), "as_of_value": at,
+        "order": order,
         "instants": [view["when"](i) for i in instants], "step": position,
-        "hidden": len(current.timeline.entries) - len(entries),
+        "hidden": len(current.timeline.entries) - len(found.entries if found else []),
     }  # fmt: skip
 
 
@@ -133,10 +138,12 @@ async def incident_page(
     as_of: Annotated[str | None, QueryParameter(max_length=40)] = None,
     step: Annotated[int | None, QueryParameter(ge=0, le=10_000_000)] = None,
     order: FromQuery[Order] = "recorded",
-) -> Template:
+) -> Response[bytes]:
     auditor = sees_personal_data(request.user)
     if auditor:
         view = await _auditor_view(request, incident_id, _as_of(as_of), step, order)
     else:
         view = await _clerk_view(request, incident_id)
-    return page(request, "incident.html", incident_id=incident_id, auditor=auditor, **view)
+    parts = view.pop("parts", {})
+    return page_with(request, "incident.html", parts, incident_id=incident_id, auditor=auditor,
+                     **view)  # fmt: skip

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from litestar import Request
+from litestar import Request, Response
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template import TemplateConfig
+from markupsafe import Markup
 
 from ledger_api.console import words
 from ledger_api.console.sections import nav
@@ -42,21 +43,39 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))
 
 
-def page(
-    request: Request[Any, Any, Any], name: str, status_code: int = 200, **context: Any
-) -> Template:
-    """``name`` (a template) rendered for ``request``'s reader with ``context``."""
+def _base(request: Request[Any, Any, Any]) -> dict[str, Any]:
     lang = words.reader_language(request)
-    said = words.translations(lang)
-    user = request.scope.get("user")
-    base = {
-        "_": said.gettext,
+    return {
+        "_": words.translations(lang).gettext,
         "lang": lang,
         "languages": NAMES,
-        "user": user,
+        "user": request.scope.get("user"),
         "nav": nav,
         "w": lambda context, key: catalogue.word(context, str(key), lang),
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
-    headers = HEADERS | {"Content-Language": lang}
+
+
+def page(
+    request: Request[Any, Any, Any], name: str, status_code: int = 200, **context: Any
+) -> Template:
+    """``name`` (a template) rendered for ``request``'s reader with ``context``."""
+    base = _base(request)
+    headers = HEADERS | {"Content-Language": base["lang"]}
     return Template(name, context=base | context, status_code=status_code, headers=headers)
+
+
+def page_with(
+    request: Request[Any, Any, Any], name: str, parts: dict[str, bytes], **context: Any
+) -> Response[bytes]:
+    """As :func:`page`, with each of ``parts`` (HTML already rendered and encoded, kept
+    between requests) put where the template shows the variable of its name: a large
+    part is neither decoded, escaped nor encoded again."""
+    marks = {key: Markup(f"<!--part {key}-->") for key in parts}
+    base = _base(request)
+    template = request.app.template_engine.get_template(name)  # type: ignore[union-attr]
+    body = template.render(**(base | context | marks), request=request).encode()
+    for key, part in parts.items():
+        body = body.replace(f"<!--part {key}-->".encode(), part, 1)
+    headers = HEADERS | {"Content-Language": base["lang"]}
+    return Response(body, media_type="text/html; charset=utf-8", headers=headers)

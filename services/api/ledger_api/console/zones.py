@@ -7,6 +7,7 @@ from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 import msgspec
+from markupsafe import Markup
 
 from projector.domain.effective_profile import effective
 from projector.domain.profiles import Registry
@@ -29,6 +30,12 @@ class Moment(msgspec.Struct, frozen=True):
     local: str
     utc: str
     iso: str
+
+    def __html__(self) -> str:
+        """As a page shows it: a ``<time>`` element, UTC on hover."""
+        return Markup('<time datetime="{}" title="{}">{}</time>').format(
+            self.iso, self.utc, self.local
+        )
 
 
 def moment(value: datetime | str | None, zone: tzinfo) -> Moment | None:
