@@ -16,7 +16,10 @@ from hypothesis import strategies as st
 from ledger_api.console.axis import LEFT, WIDTH, axis
 from ledger_api.console.incident_list import _day
 from ledger_api.console.incident_page import _as_of
+from ledger_api.console.targets import targets
 from ledger_api.paging import BadParameter
+from plumbing.paths import shipped_packs_dir
+from projector.domain import deadlines as engine
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
@@ -70,3 +73,14 @@ def test_every_bar_lies_inside_the_axis(spans: list[tuple[datetime, int, bool]])
 
 def test_no_obligation_draws_no_axis() -> None:
     assert axis([], NOW) is None
+
+
+def test_a_milestones_target_is_the_obligation_its_event_meets() -> None:
+    packs = engine.load_packs(shipped_packs_dir())
+    on_site = {"pack_id": "property", "rule": "on_site", "title": "Staff on site"}
+    superior = {"pack_id": "property", "rule": "superior", "title": "Superior notified"}
+    unknown = {"pack_id": "gone", "rule": "x", "title": "a pack no longer loaded"}
+    aimed = targets([on_site, superior, unknown], packs)
+    assert aimed["first_arrival_at"] == [on_site]
+    assert aimed["first_superior_notified_at"] == [superior]
+    assert aimed["closed_at"] == []

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger_api.console import sections, signin, words
-from ledger_api.console.incident_page import MILESTONES
+from ledger_api.console.targets import MILESTONES
 from ledger_api.console.timeline_rows import WORDS
 
 pytestmark = pytest.mark.unit
@@ -23,7 +23,7 @@ _UNTRANSLATED = {"English"}  # words meant the same in both
 
 def _messages() -> set[str]:
     found = {m[2] for t in _TEMPLATES.glob("*.html") for m in _SAID.finditer(t.read_text())}
-    found |= {label for label, _ in MILESTONES} | set(WORDS.values())
+    found |= {label for label, _, _ in MILESTONES} | set(WORDS.values())
     return found | {title for _, title, _ in sections.SECTIONS} | {"auditor", "clerk", "admin"}
 
 

@@ -21,6 +21,7 @@ from ledger_api.consistency import reads
 from ledger_api.console import words
 from ledger_api.console.axis import axis
 from ledger_api.console.rendering import page_with
+from ledger_api.console.targets import MILESTONES, targets
 from ledger_api.console.timeline_rows import timeline_html
 from ledger_api.console.zones import moment, zone_of
 from ledger_api.disclosure import disclosed
@@ -31,11 +32,6 @@ from projector.domain.deadlines.obligation import Obligation
 from projector.domain.status import IncidentStatus
 from projector.views.answers import Answer
 
-MILESTONES = (
-    ("Reported", "reported_at"), ("Superior notified", "first_superior_notified_at"),
-    ("On site", "first_arrival_at"), ("Restored", "restored_at"),
-    ("Resolved", "resolved_at"), ("Closed", "closed_at"),
-)  # fmt: skip
 Order = Literal["recorded", "occurred"]
 
 
@@ -56,17 +52,20 @@ def _header(
 ) -> dict[str, Any]:
     """What both views show: the status, its milestones, the obligations and their axis,
     times in the site's zone."""
-    status = status or {}
-    registry = app_state.of(request).profiles.registry
+    status, state = status or {}, app_state.of(request)
+    registry = state.profiles.registry
     zone = zone_of(registry, status.get("organisation_id"), status.get("site_id"))
     now = datetime.now(UTC)
     timed = [
         d | {k: moment(d.get(k), zone) for k in ("anchor_at", "due_at", "satisfied_at")}
         for d in deadlines
     ]
+    aimed = targets(timed, state.projector.packs)
     return {
         "status": status,
-        "milestones": [(label, moment(status.get(key), zone)) for label, key in MILESTONES],
+        "milestones": [
+            (label, moment(status.get(key), zone), aimed[key]) for label, key, _ in MILESTONES
+        ],
         "deadlines": timed,
         "axis": axis(deadlines, now),
         "zone": str(zone),
