@@ -56,7 +56,7 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 test: lint typecheck
-	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "not bench" tests
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not bench" tests
 
 unit: $(STAMP)
 	$(VENV)/bin/pytest -m unit tests

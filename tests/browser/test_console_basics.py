@@ -13,7 +13,8 @@ from playwright.sync_api import Page, expect
 from tests.browser.console_driver import accessible, font_used, screenshots, sign_in
 from tests.e2e.test_ledger_up import Ledger
 
-pytestmark = pytest.mark.browser
+# One stack per module: its tests stay on one worker (make test runs --dist loadgroup).
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("test_console_basics")]
 
 
 def test_the_sign_in_page_is_accessible(page: Page) -> None:

@@ -20,7 +20,8 @@ from playwright.sync_api import Page, expect
 from tests.browser.console_driver import accessible, screenshots, secret, sign_in
 from tests.e2e.test_ledger_up import Ledger
 
-pytestmark = pytest.mark.browser
+# One stack per module: its tests stay on one worker (make test runs --dist loadgroup).
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("test_console_incidents")]
 INCIDENT = f"WEB-{uuid.uuid4().hex[:6]}"
 HOSTILE = "<script>window.__owned = 1</script><img src=x onerror=window.__owned=1>"
 PERSON = "PIIreporterNameQ"
