@@ -53,12 +53,33 @@ def _projected(stack: Ledger, version: int) -> None:
     raise AssertionError(f"{INCIDENT} not projected at version {version}")
 
 
+ORGANISATION = """organisation_id = "webtest"
+name = "Web test property"
+[profile]
+country = "CN"
+timezone = "Asia/Shanghai"
+plans = ["property"]
+site_class = "urban"
+"""
+SITE = """organisation_id = "webtest"
+site_id = "webtest-1"
+name = "Tower 1"
+"""
+
+
 @pytest.fixture(scope="module", autouse=True)
-def recorded(stack: Ledger) -> None:
+def recorded(stack: Ledger, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A property manager's organisation and site (its plan's obligations apply; times
+    in Asia/Shanghai), then the incident at that site."""
+    files = tmp_path_factory.mktemp("profiles")
+    for what, text in (("org", ORGANISATION), ("site", SITE)):
+        (files / f"{what}.toml").write_text(text)
+        done = stack.run(what, "register", str(files / f"{what}.toml"))
+        assert done.returncode == 0, done.stdout + done.stderr
     report = {
         "kind": "fire", "title": f"Kitchen fire {HOSTILE}", "channel": "phone",
         "description": f"smoke in the kitchen {HOSTILE}",
-        "site": {"name": f"Canteen {HOSTILE}", "location_code": "C-1"},
+        "site": {"name": f"Canteen {HOSTILE}", "location_code": "webtest-1"},
         "personal": {"name": PERSON, "phone": "PIIphoneQ"},
     }  # fmt: skip
     _publish(stack, _event("incident.reported.v1", report))
@@ -86,6 +107,8 @@ def test_an_auditor_searches_opens_and_goes_back_in_time(page: Page, stack: Ledg
     screenshots(page, "incidents")
     link.click()
     expect(page.get_by_text("the later note")).to_be_visible()
+    expect(page.locator("svg.axis")).to_be_visible()  # the obligations on their time axis
+    expect(page.get_by_text("times in Asia/Shanghai")).to_be_visible()
     _no_script_ran(page)
     accessible(page)
     screenshots(page, "incident")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
 from importlib import resources
 from pathlib import Path
 
@@ -23,6 +24,7 @@ FONTS = "/console/fonts"
 _FONT_DIR = "fonts/ofl/notosanssc"
 _CACHE = {"Cache-Control": "public, max-age=86400"}
 LANGUAGE_NAMES = "中文"
+logging.getLogger("fontTools").setLevel(logging.WARNING)  # its subsetter tells every step
 
 
 def _font_file(name: str) -> Path:

@@ -48,14 +48,15 @@ def _as_of(text: str | None) -> datetime | None:
 
 
 def _header(
-    request: Request[Any, Any, Any], status: dict[str, Any] | None, deadlines: list[Any]
-) -> dict[str, Any]:
-    """What both views show: the status, its milestones, the obligations and their axis,
-    times in the site's zone."""
+    request: Request[Any, Any, Any], status: dict[str, Any] | None, deadlines: list[Any],
+    at: datetime | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """What both views show: the status, its milestones, the obligations and their axis
+    (its line at ``at``, an as-of view's instant, or now), times in the site's zone."""
     status, state = status or {}, app_state.of(request)
     registry = state.profiles.registry
     zone = zone_of(registry, status.get("organisation_id"), status.get("site_id"))
-    now = datetime.now(UTC)
+    now = at or datetime.now(UTC)
     timed = [
         d | {k: moment(d.get(k), zone) for k in ("anchor_at", "due_at", "satisfied_at")}
         for d in deadlines
@@ -114,7 +115,7 @@ async def _auditor_view(
 ) -> dict[str, Any]:  # fmt: skip
     current, shown, instants, at = await _shown(request, incident_id, at, step)
     found = shown.timeline if shown else None
-    view = _header(request, found.status if found else None, found.deadlines if found else [])
+    view = _header(request, found.status if found else None, found.deadlines if found else [], at)
     lang = words.reader_language(request)
     template = request.app.template_engine.engine.get_template("timeline.html")  # type: ignore[union-attr]
     html = b"" if shown is None else timeline_html(
