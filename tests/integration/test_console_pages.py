@@ -44,7 +44,7 @@ async def test_the_list_shows_every_incident_with_counts(told: Story) -> None:
     html = await _page(told, "/console/incidents")
     api = (await told.get("/v1/incidents")).json()["items"]
     assert _ids(html) == [i["incident_id"] for i in api]
-    assert f"{len(api)} incidents" in html
+    assert f"Found: {len(api)}" in html
 
 
 async def test_filters_narrow_the_list_as_the_api_does(told: Story) -> None:
