@@ -107,3 +107,19 @@ async def test_signing_out_ends_the_session(browser: httpx.AsyncClient, pool: as
     browser.cookies.set("ledger_session", session)  # the old cookie, replayed
     assert (await browser.get("/console/")).status_code == 303
     assert await pool.fetchval("SELECT count(*) FROM console_sessions") == 0
+
+
+async def test_revoking_the_token_ends_its_sessions(
+    browser: httpx.AsyncClient, pool: asyncpg.Pool, nc: Client
+) -> None:
+    secret = await token(pool, "auditor")
+    await sign_in(browser, secret)
+    async with pool.acquire() as conn:
+        holder = await tokens.holder_of(conn, secret)
+        assert holder is not None
+        assert await tokens.revoke(conn, holder.token_id)
+    # another API instance (no token trusted from before) reads the same cookie
+    async with http(create_app(pool, nc, db.head_revision())) as elsewhere:
+        elsewhere.cookies.set("ledger_session", browser.cookies["ledger_session"])
+        assert (await elsewhere.get("/console/")).status_code == 303
+        assert (await elsewhere.get("/v1/audit/checkpoints/latest")).status_code == 401
