@@ -30,12 +30,14 @@ def sign_in(page: Page, stack: Ledger, role: str, then: str = "/console/") -> No
 
 
 def screenshots(page: Page, name: str) -> None:
-    """``name``-desktop.png and ``name``-phone.png under ``tests/browser/artifacts/``."""
+    """``name``-desktop.png and ``name``-phone.png under ``tests/browser/artifacts/``; at
+    each width the page fits (no sideways scrolling: wide tables scroll in their box)."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.evaluate("document.fonts.ready.then(() => true)")
     height = page.viewport_size["height"] if page.viewport_size else 900
     for label, width in WIDTHS.items():
         page.set_viewport_size({"width": width, "height": height})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, label)
         page.screenshot(path=ARTIFACTS / f"{name}-{label}.png", full_page=True)
     page.set_viewport_size({"width": WIDTHS["desktop"], "height": height})
 

@@ -121,6 +121,11 @@ def test_an_auditor_searches_opens_and_goes_back_in_time(page: Page, stack: Ledg
     expect(page.get_by_text("1 later entries not shown")).to_be_visible()
     accessible(page)
     screenshots(page, "incident-as-of")
+    page.get_by_role("link", name="中文").click()  # the same view, in Chinese
+    expect(page.get_by_role("heading", name="时间线")).to_be_visible()
+    expect(page.get_by_text("the later note")).to_have_count(0)
+    accessible(page)
+    screenshots(page, "incident-as-of-zh")
     assert dialogs == []
 
 
