@@ -57,7 +57,7 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 test: lint typecheck
-	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "not bench" tests
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not bench" tests
 
 unit: $(STAMP)
 	$(VENV)/bin/pytest -m unit tests
@@ -80,6 +80,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python -m tests.bench.triangle
 	$(VENV)/bin/python -m tests.bench.report_pdf
 	$(VENV)/bin/python -m tests.bench.lossrun_xlsx
+	$(VENV)/bin/python -m tests.bench.console
 
 bench-latency: $(STAMP)
 	$(VENV)/bin/python -m tests.bench.latency_runs $(if $(QUICK),--quick)

@@ -1,5 +1,6 @@
 """An operator's install: the built wheel in a new virtual environment, far from any
-checkout, runs the whole ledger: up, the demo published, a timeline read, verified."""
+checkout, runs the whole ledger: up, the demo published, a timeline read, the console's
+sign-in page in Chinese, verified."""
 
 from __future__ import annotations
 
@@ -105,6 +106,10 @@ def test_the_wheel_runs_the_ledger_outside_a_checkout(ledger: Installed) -> None
         incidents = httpx.get(f"{ledger.url}/v1/incidents", headers=ledger.auditor()).json()
         first = incidents["items"][0]["incident_id"]
         assert ledger.timeline(first).status_code == 200
+        sign_in = httpx.get(f"{ledger.url}/console/sign-in", headers={"Accept-Language": "zh"})
+        assert sign_in.status_code == 200
+        assert "登录" in sign_in.text  # the templates and the compiled catalogues ship
+        assert httpx.get(f"{ledger.url}/console/static/console.css").status_code == 200
         result = _verified(ledger)
         assert result.returncode == 0, result.stdout + result.stderr
         assert json.loads(result.stdout)

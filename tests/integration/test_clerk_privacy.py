@@ -1,11 +1,11 @@
 """A clerk sees no personal data anywhere. Given an incident whose every personal field
 holds a distinctive value (reporter, casualty, claimant, the person an action concerned,
 a notification's recipient, the acting agent's name), published over NATS and recorded
-by the ingest, then projected, when a clerk calls every endpoint of the API (found from
-the routes, so a new one is walked too; those not admitting clerks answer with a refusal)
-in every format, and opens every artifact (the claim pack's files, the XLSX loss run, the
-PDF report's text read back), then none of the values appears; an auditor reading the
-same does see them."""
+by the ingest, then projected, when a clerk calls every endpoint of the API and opens
+every page of the console (found from the routes, so a new one is walked too; those not
+admitting clerks answer with a refusal) in every format, and opens every artifact (the
+claim pack's files, the XLSX loss run, the PDF report's text read back), then none of the
+values appears; an auditor reading the same does see them."""
 
 from __future__ import annotations
 
@@ -84,11 +84,15 @@ PERSONAL_VALUES = sorted(
 
 
 def reads(app: Litestar) -> Iterator[tuple[str, HTTPRouteHandler]]:
-    """Every GET of the API, with its path template: those the app admits clerks to, and
-    the others, whose refusals a clerk reads too."""
+    """Every GET of the API and every page of the console, with its path template: those
+    the app admits clerks to, and the others, whose refusals a clerk reads too (the
+    console's assets, which hold no ledger data, aside)."""
+    assets = ("/console/static", "/console/fonts")
     for route in app.routes:
+        if not route.path.startswith(("/v1/", "/console")) or route.path.startswith(assets):
+            continue
         for handler in getattr(route, "route_handlers", ()):
-            if route.path.startswith("/v1/") and "GET" in handler.http_methods:
+            if "GET" in handler.http_methods:
                 yield route.path, handler
 
 
@@ -173,6 +177,8 @@ async def test_no_clerk_readable_endpoint_or_artifact_holds_personal_data(
         assert any(expected in k and s == 200 for k, s in walked.items()), (expected, walked)
     assert walked[f"/v1/incidents/{INCIDENT} {{}}"] == 200
     assert walked[f"/v1/incidents/{INCIDENT}/timeline {{}}"] == 403
+    assert walked[f"/console/incidents/{INCIDENT} {{}}"] == 200
+    assert walked["/console/incidents {}"] == 200
     assert {"PIInamereporterQ", "PIInameclaimantQ", "PIIactorQ", "PIIrecipientQ"} <= {
         v for v in PERSONAL_VALUES if v in seen
     }  # the auditor sees them: the values were there to leak

@@ -27,6 +27,7 @@ _AUDITED = re.compile(
     r"^/v1/(?:(?P<losses>losses)(?P<triangle>/triangle)?|(?P<rejections>rejections)"
     r"|(?P<access>access-log)"
     r"|incidents/(?P<incident>[^/]+)/(?P<export>timeline|bundle|report|claim-pack))$"
+    r"|^/console/incidents/(?P<page>[^/]+)$"  # the console's incident page reads the timeline
 )
 
 
@@ -36,6 +37,8 @@ def audited(asked: ASGIConnection[Any, Any, Any, Any]) -> tuple[str, str] | None
     found = _AUDITED.match(asked.scope["path"])
     if found is None:
         return None
+    if found["page"]:
+        return "timeline", found["page"]
     if found["export"]:
         return found["export"].replace("-", "_"), found["incident"]
     if found["losses"]:

@@ -22,6 +22,8 @@ from prometheus_client import generate_latest
 from contracts.topology import Topology
 from ledger_api import access, auth, consistency, replica
 from ledger_api.app_state import AppState
+from ledger_api.console import mount as console
+from ledger_api.console.rendering import template_config
 from ledger_api.paging import BadParameter
 from ledger_api.problems import PROMETHEUS_TEXT
 from ledger_api.routes import (
@@ -184,14 +186,15 @@ def create_app(
     claim_key: note.Signer | None = None,
     read_pool: asyncpg.Pool | None = None,
     read_url: str | None = None,
+    csrf_secret: str = "",
 ) -> Litestar:
     """``projector``: the policy packs ``as_of`` judgements use (default: every shipped
     pack); ``insured``: the organisation loss runs name; ``claim_key``: the key that signs
     bundles' completeness claims (none: no bundles); ``read_pool``: a replica's, for the
     reads that write nothing (default: ``pool``); with ``read_url``, the replica is
     watched over a connection of its own, and reads move to ``pool`` while it does not
-    answer."""
-    exclude = [f"^{p}" for p in PUBLIC]
+    answer; ``csrf_secret``: what signs the console forms' CSRF tokens (default: random)."""
+    exclude = [f"^{p}" for p in (*PUBLIC, *console.PUBLIC)]
     return Litestar(
         route_handlers=[
             health.health,
@@ -204,6 +207,7 @@ def create_app(
             tokens.revoke_token,
             appends.append_events,
             metrics,
+            console.console(),
         ],
         state=AppState.start(
             pool,
@@ -218,6 +222,8 @@ def create_app(
         ),
         middleware=[request_context, DefineMiddleware(auth.BearerAuth, exclude=exclude)],
         exception_handlers={Exception: _problem},
+        template_config=template_config(),
+        csrf_config=console.csrf_config(csrf_secret, (*PUBLIC, "/v1/")),
         before_request=before_request,
         before_send=[consistency.add_header],
         lifespan=[replica.watching],

@@ -7,6 +7,10 @@ The roles (``ledger token create --role``):
 - ``clerk``: incidents, deadlines, losses, reports and claim packs, with personal fields
   redacted; never raw timelines;
 - ``admin``: tokens, the access log and every rejection.
+
+The console's pages authenticate with a session cookie instead (``session_store``): it
+reads as the token it was opened with, on the console's pages and on the API's reads
+(GET), never on the API's writes.
 """
 
 from __future__ import annotations
@@ -18,11 +22,13 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from ledger_api import access_rows, app_state
+from ledger_api import access_rows, app_state, session_store
 from ledger_api import token_store as tokens
 
 Principal = tokens.Holder
 READERS = ("auditor", "clerk")
+CONSOLE = "/console"
+_SAFE = frozenset({"GET", "HEAD"})
 ROLES = "roles"  # the key of a route's ``opt`` naming the roles it admits (``roles``)
 
 
@@ -39,8 +45,10 @@ class BearerAuth(AbstractAuthenticationMiddleware):
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
-        given = header(connection.scope["headers"], b"authorization") or ""
-        scheme, _, secret = given.partition(" ")
+        given = header(connection.scope["headers"], b"authorization")
+        if given is None and (session := _session(connection)) is not None:
+            return await _by_session(connection, session)
+        scheme, _, secret = (given or "").partition(" ")
         if scheme.lower() != "bearer" or not secret:
             raise NotAuthorizedException("a bearer token is required (Authorization: Bearer …)")
         state = app_state.of(connection)
@@ -55,12 +63,43 @@ class BearerAuth(AbstractAuthenticationMiddleware):
         if holder is None:
             await _log_revoked(connection, digest)
             raise NotAuthorizedException("the bearer token is unknown or revoked")
-        try:
-            _admit(holder, connection.scope["route_handler"].opt)
-        except PermissionDeniedException:
-            await _log_refused(connection, holder, 403)
-            raise
+        await _admitted(connection, holder)
         return AuthenticationResult(user=holder, auth=secret)
+
+
+def _session(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The console session's id, when the request may use one: a console page, or a read
+    of the API (a write to the API takes a bearer token, whatever cookie comes along)."""
+    session = connection.cookies.get(session_store.COOKIE)
+    if not session:
+        return None
+    path, method = connection.scope["path"], connection.scope.get("method", "GET")
+    return session if method in _SAFE or path.startswith(CONSOLE + "/") else None
+
+
+async def _by_session(
+    connection: ASGIConnection[Any, Any, Any, Any], session: str
+) -> AuthenticationResult:
+    state = app_state.of(connection)
+    pool = state.pool
+
+    async def lookup() -> Principal | None:
+        async with pool.acquire() as conn:
+            return await session_store.holder_of_session(conn, session)
+
+    holder = await state.known_tokens.holder(session_store.hash_session(session), lookup)
+    if holder is None:
+        raise NotAuthorizedException("the session has ended; sign in again")
+    await _admitted(connection, holder)
+    return AuthenticationResult(user=holder, auth=None)
+
+
+async def _admitted(connection: ASGIConnection[Any, Any, Any, Any], holder: Principal) -> None:
+    try:
+        _admit(holder, connection.scope["route_handler"].opt)
+    except PermissionDeniedException:
+        await _log_refused(connection, holder, 403)
+        raise
 
 
 async def _log_refused(

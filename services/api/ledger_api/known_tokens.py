@@ -36,6 +36,10 @@ class KnownTokens:
             asking.add_done_callback(lambda _: self._asking.pop(digest, None))
         return await asyncio.shield(asking)
 
+    def forget(self, digest: bytes) -> None:
+        """No longer trust ``digest`` (a session signed out) on this instance."""
+        self._known.pop(digest, None)
+
     async def _ask(self, digest: bytes, lookup: Lookup) -> Principal | None:
         holder = await lookup()
         if holder is not None:

@@ -130,6 +130,7 @@ def _tasks(
                 claim_key=signing.claim_key(settings),
                 read_pool=read_pool,
                 read_url=settings.database.read_url if read_pool is not None else None,
+                csrf_secret=settings.console.csrf_secret,
             ),
             host=settings.http.host,
             port=settings.http.port,

@@ -76,6 +76,18 @@ class HttpSettings(msgspec.Struct, frozen=True):
     insured: str = ""  # the organisation named as insured in loss-run headers
 
 
+class ConsoleSettings(msgspec.Struct, frozen=True):
+    """The browser console (``/console/``)."""
+
+    # Signs the console forms' CSRF tokens: every API instance behind one address must
+    # share it. Unset: a random one per process (one instance, or sticky sessions).
+    csrf_secret: str = ""
+
+    def __post_init__(self) -> None:
+        if self.csrf_secret and len(self.csrf_secret) < 32:
+            raise ValueError("csrf_secret: must be at least 32 characters")
+
+
 class StackSettings(msgspec.Struct, frozen=True):
     """Where the embedded servers keep their data (survives restarts)."""
 
@@ -160,6 +172,7 @@ class Settings(msgspec.Struct, frozen=True):
     ingest: IngestSettings
     projector: ProjectorSettings
     audit: AuditSettings = AuditSettings()
+    console: ConsoleSettings = ConsoleSettings()
 
 
 def _decode_path(kind: type, value: Any) -> Any:
@@ -211,6 +224,7 @@ PREFIXES: dict[str, tuple[type[msgspec.Struct], str]] = {
     "ingest": (IngestSettings, "LEDGER_INGEST_"),
     "projector": (ProjectorSettings, "LEDGER_PROJECTOR_"),
     "audit": (AuditSettings, "LEDGER_AUDIT_"),
+    "console": (ConsoleSettings, "LEDGER_CONSOLE_"),
 }
 
 

@@ -142,7 +142,7 @@ async def build(
     return Answer(found, pairs)
 
 
-async def _answer(
+async def answer_of(
     request: Request[Principal, Any, Any], incident_id: str, as_of: datetime | None,
     lang: Language,
 ) -> Answer | None:  # fmt: skip
@@ -202,7 +202,7 @@ async def timeline(
 ) -> Response[Any]:
     at = moments.as_of("as_of", as_of)
     lang = language(header(request.scope["headers"], b"accept-language"))
-    answer = await _answer(request, incident_id, at, lang)
+    answer = await answer_of(request, incident_id, at, lang)
     logged = access.values(request, "timeline", incident_id)
     await state.access_writer.record(logged, 404 if answer is None else 200)
     if answer is None:

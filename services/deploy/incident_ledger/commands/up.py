@@ -55,6 +55,14 @@ def _banner(http_url: str, secrets: dict[str, str], publishers: dict[str, str]) 
         f"  API      {http_url}",
         f"  OpenAPI  {http_url}/schema",
         f"  Ready    {http_url}/ready",
+        f"  Console  {http_url}/console/",
+    ]
+    # Development only (the tokens exist only in an embedded stack): one click signs in
+    # (the token is in the link's fragment, which the browser never sends).
+    lines += [
+        f"  Console as {role}: {http_url}/console/sign-in#token={secrets[role]}"
+        for role in ("admin", "auditor")
+        if role in secrets
     ]
     lines += [f"  {role:8} token: {secret}" for role, secret in secrets.items()]
     lines += [f"  NATS {user:9} {url}" for user, url in publishers.items()]

@@ -1,0 +1,26 @@
+// The console's own script: small, no framework. Pages work without it; it only adds
+// conveniences.
+"use strict";
+
+// A development sign-in link (/console/sign-in#token=…) fills in the token and signs in:
+// the token travels in the fragment, which the browser never sends to the server or logs.
+function signInFromFragment() {
+  const form = document.querySelector("form[data-sign-in]");
+  const found = /^#token=([A-Za-z0-9_-]+)$/.exec(window.location.hash);
+  if (!form || !found) return;
+  history.replaceState(null, "", window.location.pathname + window.location.search);
+  form.querySelector("input[name=token]").value = found[1];
+  form.submit();
+}
+
+// Controls marked data-autosubmit submit their form when changed (the as-of slider).
+function autoSubmit() {
+  for (const control of document.querySelectorAll("[data-autosubmit]")) {
+    control.addEventListener("change", () => control.form && control.form.requestSubmit());
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  signInFromFragment();
+  autoSubmit();
+});

@@ -1,0 +1,171 @@
+"""The console's incident pages over a small ledger (every scenario recorded through the
+ingest's writer and projected). Given an auditor and a clerk, when they list, search,
+filter and open incidents, then they see what the API gives them: the auditor the
+timeline (with an as-of view that drops what was recorded later), the clerk the status
+and obligations only; a bad parameter is named on the page; a publisher is refused and
+the refusal is in the access log; every ledger string is escaped."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import pytest
+from nats.aio.client import Client
+
+from contracts import builders
+from contracts.envelope import Actor
+from contracts.events import Site
+from tests.integration.api_story import AGENT, SOURCE, Story, story
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def told(pool: asyncpg.Pool, nc: Client) -> AsyncIterator[Story]:
+    async for value in story(pool, nc):
+        yield value
+
+
+async def _page(told: Story, path: str, role: str = "auditor", **params: Any) -> str:
+    answer = await told.get(path, role, **params)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("text/html")
+    return answer.text
+
+
+def _ids(html: str) -> list[str]:
+    return re.findall(r'<td><a href="/console/incidents/([^"]+)">', html)
+
+
+async def test_the_list_shows_every_incident_with_counts(told: Story) -> None:
+    html = await _page(told, "/console/incidents")
+    api = (await told.get("/v1/incidents")).json()["items"]
+    assert _ids(html) == [i["incident_id"] for i in api]
+    assert f"Found: {len(api)}" in html
+
+
+async def test_filters_narrow_the_list_as_the_api_does(told: Story) -> None:
+    html = await _page(told, "/console/incidents", kind="fire")
+    api = (await told.get("/v1/incidents", kind="fire")).json()["items"]
+    assert _ids(html) == [i["incident_id"] for i in api]
+    assert api
+
+
+async def test_an_auditor_searches_the_timelines_notes_a_clerk_does_not(told: Story) -> None:
+    incident = _ids(await _page(told, "/console/incidents"))[0]
+    note = builders.add_note(text="zebra-crossing repainted", incident_id=incident,
+                             source=SOURCE, actor=AGENT)  # fmt: skip
+    await told.append(note)
+    await told.project()
+    assert _ids(await _page(told, "/console/incidents", q="zebra-crossing")) == [incident]
+    assert _ids(await _page(told, "/console/incidents", "clerk", q="zebra-crossing")) == []
+
+
+async def test_a_bad_parameter_is_named_on_the_page(told: Story) -> None:
+    answer = await told.get("/console/incidents", since="yesterday")
+    assert answer.status_code == 400
+    assert "since" in answer.text
+    assert answer.headers["content-type"].startswith("text/html")
+
+
+async def test_the_auditor_sees_the_timeline_and_the_clerk_does_not(told: Story) -> None:
+    incident = _ids(await _page(told, "/console/incidents"))[0]
+    auditor = await _page(told, f"/console/incidents/{incident}")
+    clerk = await _page(told, f"/console/incidents/{incident}", "clerk")
+    assert 'class="timeline"' in auditor
+    assert "data-verify-bundle" in auditor
+    assert 'class="timeline"' not in clerk
+    assert "data-verify-bundle" not in clerk
+    assert "Milestones" in clerk
+    assert "Obligations" in clerk
+
+
+async def test_as_of_the_first_instant_later_entries_are_gone(told: Story) -> None:
+    incident = _ids(await _page(told, "/console/incidents"))[0]
+    await told.append(builders.add_note(text="a later word", incident_id=incident,
+                                        source=SOURCE, actor=AGENT))  # fmt: skip
+    now = await _page(told, f"/console/incidents/{incident}")
+    first = await _page(told, f"/console/incidents/{incident}", step="0")
+    assert now.count('class="entry"') == first.count('class="entry"') + 1
+    assert "a later word" in now
+    assert "a later word" not in first
+    assert "1 later entries not shown" in first
+
+
+async def test_a_publisher_is_refused_and_the_refusal_is_logged(told: Story) -> None:
+    answer = await told.get("/console/incidents/ANY-1", "publisher")
+    assert answer.status_code == 403
+    logged = await told.pool.fetchrow(
+        "SELECT action, resource, status FROM access_log WHERE role = 'publisher'"
+    )
+    assert dict(logged) == {"action": "timeline", "resource": "ANY-1", "status": 403}
+
+
+async def test_the_auditors_page_read_is_in_the_access_log(told: Story) -> None:
+    incident = _ids(await _page(told, "/console/incidents"))[0]
+    await _page(told, f"/console/incidents/{incident}", step="0")
+    found = await told.pool.fetchval(
+        "SELECT params FROM access_log WHERE action = 'timeline' AND resource = $1", incident
+    )
+    assert found is not None
+    assert '"step": "0"' in found
+
+
+async def test_the_audit_page_offers_verify_buttons_to_auditors_only(told: Story) -> None:
+    auditor = await _page(told, "/console/audit")
+    clerk = await _page(told, "/console/audit", "clerk")
+    admin = await _page(told, "/console/audit", "admin")
+    assert "No checkpoint has been signed yet." in auditor
+    assert auditor.count("data-verify-bundle=") == len(
+        _ids(await _page(told, "/console/incidents"))
+    )
+    assert "verify-ui.js" in auditor
+    assert "data-verify-bundle" not in clerk
+    assert "data-verify-bundle" not in admin
+
+
+HOSTILE = "<script>alert(1)</script>"
+
+
+async def test_every_ledger_string_is_escaped(told: Story) -> None:
+    hostile = builders.report_incident(
+        kind="fire", title=f"title {HOSTILE}", description=f"description {HOSTILE}",
+        site=Site(name=f"site {HOSTILE}", location_code="C-1"), channel="phone",
+        incident_id="XSS-1", source=SOURCE,
+        actor=Actor(id="agent-x", name=f"actor {HOSTILE}", role="agent"),
+    )  # fmt: skip
+    note = builders.add_note(text=f"note {HOSTILE}", incident_id="XSS-1", source=SOURCE,
+                             actor=AGENT)  # fmt: skip
+    await told.append(hostile, note)
+    await told.project()
+    pages = [
+        await _page(told, "/console/incidents", q="title"),
+        await _page(told, "/console/incidents/XSS-1"),
+        await _page(told, "/console/incidents/XSS-1", "clerk"),
+        await _page(told, "/console/audit"),
+    ]
+    for html in pages:
+        assert HOSTILE not in html
+    assert "title &lt;script&gt;alert(1)&lt;/script&gt;" in pages[1]
+    assert "note &lt;script&gt;" in pages[1]
+
+
+async def test_keyset_pages_walk_the_whole_list_once(told: Story) -> None:
+    everything = _ids(await _page(told, "/console/incidents"))
+    seen: list[str] = []
+    html = await _page(told, "/console/incidents", limit="2")
+    while True:
+        seen += _ids(html)
+        following = re.search(r'<a href="(/console/incidents\?[^"]+)" rel="next">', html)
+        if following is None:
+            break
+        answer = await told.client.get(
+            following[1].replace("&amp;", "&"), headers=told.as_("auditor")
+        )
+        html = answer.text
+        assert "First page" in html
+    assert seen == everything
+    assert len(everything) > 2
