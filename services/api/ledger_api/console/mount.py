@@ -13,7 +13,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.response import Redirect
 
-from ledger_api.console import assets, home, signin
+from ledger_api.console import assets, desk, home, signin
 from ledger_api.console.rendering import page
 
 PUBLIC = (signin.SIGN_IN, "/console/language", assets.STATIC, assets.FONTS)
@@ -63,6 +63,7 @@ def console() -> Router:
             assets.chinese_font_licence,
             assets.language_names_font,
             assets.static_files(),
+            *desk.HANDLERS,
         ],
         exception_handlers={
             NotAuthorizedException: _to_sign_in,
