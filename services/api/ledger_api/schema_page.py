@@ -1,7 +1,8 @@
 """``/schema``: the API's OpenAPI document and its Swagger UI, which works with no internet
-access: the UI's script and style sheet come from the ``swagger-ui-bundle`` package
-(Swagger UI's own dist files, Apache-2.0 licence) and are served by the ledger under
-``/schema/assets/``; the page's icon is the console's."""
+access: the UI's script and style sheet come from the ``swagger-ui-py`` package (Swagger
+UI 5's own dist files, which read OpenAPI 3.1; Apache-2.0 licence, its ``LICENSE`` served
+beside them) and are served by the ledger under ``/schema/assets/``; the page's icon is
+the console's."""
 
 from __future__ import annotations
 
@@ -19,9 +20,8 @@ _FAVICON = "<link rel='icon' type='image/svg+xml' href='/console/static/icon.svg
 
 
 def _dist() -> Path:
-    """The directory of Swagger UI's dist files inside ``swagger_ui_bundle``."""
-    vendor = Path(str(resources.files("swagger_ui_bundle").joinpath("vendor")))
-    return next(vendor.glob("swagger-ui-*"))
+    """The directory of Swagger UI's dist files inside ``swagger_ui``."""
+    return Path(str(resources.files("swagger_ui").joinpath("static")))
 
 
 def openapi_config() -> OpenAPIConfig:
