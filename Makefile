@@ -76,6 +76,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python -m tests.bench.api
 	$(VENV)/bin/python -m tests.bench.audit
 	$(VENV)/bin/python -m tests.bench.triangle
+	$(VENV)/bin/python -m tests.bench.console_board
 
 # The events' JSON Schemas (contracts/schema/*.json) regenerated from the structs.
 schema: $(STAMP)
