@@ -127,3 +127,23 @@ def test_the_schema_renders_with_nothing_from_elsewhere(page: Page) -> None:
     expect(page.locator(".swagger-ui .title")).to_contain_text("Incident Ledger")
     expect(page.get_by_text("/v1/deadlines").first).to_be_visible()
     screenshots(page, "schema")
+
+
+def shown_in_chinese(page: Page) -> None:
+    """Once the shipped Chinese font has loaded (a screenshot before would show boxes)."""
+    page.wait_for_function("document.fonts.status === 'loaded'")
+    assert page.evaluate("document.fonts.check('16px \"Noto Sans SC\"', '截止期限看板')")
+
+
+def test_the_desk_pages_in_chinese(page: Page, stack: Ledger) -> None:
+    sign_in(page, stack, "auditor", then=f"/console/deadlines?site={HALL}")
+    page.get_by_role("link", name="中文").click()
+    expect(page.get_by_role("heading", name="截止期限看板")).to_be_visible()
+    accessible(page)
+    shown_in_chinese(page)
+    screenshots(page, "deadline-board-zh")
+    page.get_by_role("link", name="损失").first.click()
+    expect(page.get_by_role("heading", name="损失", exact=True)).to_be_visible()
+    accessible(page)
+    shown_in_chinese(page)
+    screenshots(page, "losses-zh")
