@@ -44,7 +44,12 @@ async function reread(board, status) {
   const query = window.location.search;
   const answer = await fetch(status.dataset.rows + query, { credentials: "same-origin" });
   if (!answer.ok) return;
+  // A keyboard user's place is kept: the link focused before is focused again.
+  const focused = board.contains(document.activeElement)
+    ? document.activeElement.getAttribute("href") : null;
   board.innerHTML = await answer.text();
+  const again = focused && board.querySelector(`a[href="${CSS.escape(focused)}"]`);
+  if (again) again.focus();
   tick(board);
   status.textContent = `${status.dataset.updated} (${new Date().toLocaleTimeString()})`;
 }
