@@ -84,6 +84,7 @@ bench: $(STAMP)
 
 bench-latency: $(STAMP)
 	$(VENV)/bin/python -m tests.bench.latency_runs $(if $(QUICK),--quick)
+	$(VENV)/bin/python -m tests.bench.console_board
 
 # The events' JSON Schemas (contracts/schema/*.json) regenerated from the structs.
 schema: $(STAMP)

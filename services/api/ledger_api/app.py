@@ -14,13 +14,12 @@ from ledger_verify import note
 from litestar import Litestar, Request, Response, Router, get
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
-from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 from nats.aio.client import Client
 from prometheus_client import generate_latest
 
 from contracts.topology import Topology
-from ledger_api import access, auth, consistency, replica
+from ledger_api import access, auth, consistency, replica, schema_page
 from ledger_api.app_state import AppState
 from ledger_api.console import mount as console
 from ledger_api.console.rendering import template_config
@@ -208,6 +207,7 @@ def create_app(
             appends.append_events,
             metrics,
             console.console(),
+            schema_page.assets(),
         ],
         state=AppState.start(
             pool,
@@ -227,7 +227,7 @@ def create_app(
         before_request=before_request,
         before_send=[consistency.add_header],
         lifespan=[replica.watching],
-        openapi_config=OpenAPIConfig(title="Incident Ledger", version="1", path="/schema"),
+        openapi_config=schema_page.openapi_config(),
         debug=False,
         logging_config=None,  # plumbing.logs owns the configuration
     )

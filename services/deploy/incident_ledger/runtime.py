@@ -137,6 +137,9 @@ def _tasks(
             log_config=None,
             access_log=False,
             lifespan="on",
+            # Open streams (the console's live board) end this long after a stop: none
+            # would end by itself.
+            timeout_graceful_shutdown=5,
         )
         server = _Server(config)
         work["api"] = _serve_until(server, stop)

@@ -18,7 +18,15 @@ from litestar.exceptions import (
 )
 from litestar.response import Redirect
 
-from ledger_api.console import assets, audit_page, home, incident_list, incident_page, signin
+from ledger_api.console import (
+    assets,
+    audit_page,
+    desk,
+    home,
+    incident_list,
+    incident_page,
+    signin,
+)
 from ledger_api.console.rendering import page
 
 PUBLIC = (signin.SIGN_IN, "/console/language", assets.STATIC, assets.FONTS)
@@ -73,6 +81,7 @@ def console() -> Router:
             assets.chinese_font_licence,
             assets.language_names_font,
             assets.static_files(),
+            *desk.HANDLERS,
         ],
         exception_handlers={
             NotAuthorizedException: _to_sign_in,

@@ -8,7 +8,10 @@ from ledger_api.auth import READERS
 
 SECTIONS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("/console/incidents", "Incidents", frozenset(READERS)),
+    ("/console/deadlines", "Deadline board", frozenset(READERS)),
+    ("/console/losses", "Losses", frozenset(READERS)),
     ("/console/audit", "Audit", frozenset({*READERS, "admin"})),
+    ("/console/admin", "Admin", frozenset({"admin"})),
 )
 
 
