@@ -24,6 +24,7 @@ import pypdf
 import pytest
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
+from litestar.response import ServerSentEvent
 from msgspec.structs import astuple
 from nats.aio.client import Client
 
@@ -86,13 +87,15 @@ PERSONAL_VALUES = sorted(
 def reads(app: Litestar) -> Iterator[tuple[str, HTTPRouteHandler]]:
     """Every GET of the API and every page of the console, with its path template: those
     the app admits clerks to, and the others, whose refusals a clerk reads too (the
-    console's assets, which hold no ledger data, aside)."""
+    console's assets, which hold no ledger data, aside, and its server-sent event streams,
+    which never end and carry read-model positions only)."""
     assets = ("/console/static", "/console/fonts")
     for route in app.routes:
         if not route.path.startswith(("/v1/", "/console")) or route.path.startswith(assets):
             continue
         for handler in getattr(route, "route_handlers", ()):
-            if "GET" in handler.http_methods:
+            streams = typing.get_type_hints(handler.fn).get("return") is ServerSentEvent
+            if "GET" in handler.http_methods and not streams:
                 yield route.path, handler
 
 
