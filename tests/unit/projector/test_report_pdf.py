@@ -7,6 +7,7 @@ set in travels with it: embedded as a TrueType subset (``FontFile2``)."""
 from __future__ import annotations
 
 import io
+import logging
 import re
 from typing import Any
 
@@ -161,9 +162,24 @@ def test_an_ended_incident_prints_no_further_loss() -> None:
 
 
 def test_hangul_the_chinese_font_lacks_comes_from_the_packs_korean_font() -> None:
-    report = _report(STORY, "en")
-    titled = msgspec.structs.replace(report, type={**report.type, "title": "화재 fire"})
-    document = report_pdf.pdf(titled)
+    document = report_pdf.pdf(_titled("화재 fire"))
     assert "화재fire" in _text(document)
     families = {str(f["/BaseFont"]).split("+")[1][:10] for f in _fonts(document)}
     assert families == {"NotoSansSC", "NotoSansKR"}
+
+
+def _titled(title: str) -> Report:
+    report = _report(STORY, "en")
+    return msgspec.structs.replace(report, type={**report.type, "title": title})
+
+
+def test_characters_no_font_holds_print_as_a_mark_and_are_not_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Given a title with an emoji, Arabic, a tab, a zero-width space and a bell, when the
+    report is printed, then each character none of the pack's fonts holds shows as □, the
+    tab as a space, the invisible ones not at all; and nothing names them in the log."""
+    with caplog.at_level(logging.DEBUG, logger="fpdf"):
+        document = report_pdf.pdf(_titled("火灾 😀 fire\tحريق\u200bend\x07!"))
+    assert "火灾□fire□□□□end!" in _text(document)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import msgspec
 from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout, VAlign, WrapMode
 from fpdf.table import Table
@@ -99,9 +100,27 @@ def _draw(pdf: FPDF, page: Outline) -> None:
         _section(pdf, section)
 
 
+def _translated(page: Outline, table: dict[int, str]) -> Outline:
+    """The outline with every text run through ``str.translate(table)``."""
+
+    def section(s: Section) -> Section:
+        rows = tuple(Row(r.label.translate(table), r.value.translate(table), r.style)
+                     for r in s.rows)  # fmt: skip
+        return msgspec.structs.replace(s, heading=s.heading.translate(table), rows=rows)
+
+    return msgspec.structs.replace(
+        page, title=page.title.translate(table), scope=page.scope.translate(table),
+        sections=tuple(map(section, page.sections)),
+        ledger=section(page.ledger) if page.ledger else None,
+    )  # fmt: skip
+
+
 def document(page: Outline) -> bytes:
     with tempfile.TemporaryDirectory(prefix="report-font-") as home:
-        pdf = _sheet(page, report_font.faces(_text(page), Path(home)))
+        fonts = report_font.fonts(_text(page), Path(home))
+        if fonts.stand_ins:  # what no face holds: report_font.stand_in
+            page = _translated(page, fonts.stand_ins)
+        pdf = _sheet(page, fonts.faces)
         _draw(pdf, page)
         return bytes(pdf.output())
 
