@@ -16,6 +16,8 @@ import pypdf
 import pytest
 
 from contracts import builders as b
+from contracts.enums import IncidentKind, ReportChannel
+from contracts.events import Site
 from projector.domain.deadlines import parse_pack
 from projector.domain.facts import Fact
 from projector.domain.models import Config, project
@@ -183,3 +185,17 @@ def test_characters_no_font_holds_print_as_a_mark_and_are_not_logged(
         document = report_pdf.pdf(_titled("火灾 😀 fire\tحريق\u200bend\x07!"))
     assert "火灾□fire□□□□end!" in _text(document)
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_a_description_longer_than_a_page_runs_on_over_pages() -> None:
+    """Given an incident described in 4,000 Chinese characters (as long as a description
+    may be), when its report is printed, then the PDF holds all of it, word for word, over
+    as many table rows and pages as it takes (fpdf2 cannot break one row across pages)."""
+    text = ("澎湖湾物业大堂起火，" * 400)[:4000]
+    reported = b.report_incident(kind=IncidentKind.FIRE, title="Smoke", description=text,
+                                 site=Site(name="Tower A", location_code="TWR-A"),
+                                 channel=ReportChannel.PHONE, occurred_at=at(0), **ENV)  # fmt: skip
+    document = report_pdf.pdf(_report([reported], "zh"))
+    unfooted = re.sub(r"事件报告INC-DOC·\d+/\d+", "", _text(document))  # each page's foot
+    assert text in unfooted
+    assert len(_read(document).pages) >= 3

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import msgspec
 from fpdf import FPDF, FontFace
-from fpdf.enums import TableBordersLayout, VAlign, WrapMode
+from fpdf.enums import MethodReturnValue, TableBordersLayout, VAlign, WrapMode
 from fpdf.table import Table
 
 from projector.views import report_font
@@ -24,6 +24,8 @@ _STYLES = {
     "missing": FontFace(emphasis="BOLD", color=(170, 0, 0)),
 }
 _GREY = (120, 120, 120)
+_COLUMNS, _PADDING = (36, 64), 1  # the label's and the value's widths (relative); mm
+_ROW_LINES = 40  # a table row's lines at the most: fpdf2 needs a row to fit on a page
 
 
 class _Sheet(FPDF):
@@ -72,10 +74,25 @@ def _heading(pdf: FPDF, text: str, size: float) -> None:
     pdf.set_font(report_font.FAMILY, "", _SIZE)
 
 
-def _row(table: Table, row: Row, timed: bool) -> None:
-    cells = table.row()
-    cells.cell(row.label, style=None if timed else _LABEL)
-    cells.cell(row.value, style=_STYLES[row.style])
+def _pieces(pdf: FPDF, row: Row) -> list[str]:
+    """A value cut into pieces of at most :data:`_ROW_LINES` lines each, as its column wraps
+    it (measured a little narrower than it is): fpdf2 cannot break a table row across
+    pages, so a long note (4,000 characters of Chinese) fills rows that fit on a page."""
+    size = (_STYLES[row.style] or _LABEL).size_pt or _SIZE
+    pdf.set_font_size(size)
+    width = pdf.epw * _COLUMNS[1] / sum(_COLUMNS) - 2 * _PADDING - 1
+    lines = pdf.multi_cell(width, size * 0.5, row.value, dry_run=True,
+                           output=MethodReturnValue.LINES)  # fmt: skip
+    pdf.set_font_size(_SIZE)
+    return ["\n".join(lines[i : i + _ROW_LINES]) for i in range(0, len(lines), _ROW_LINES)]
+
+
+def _row(pdf: FPDF, table: Table, row: Row, timed: bool) -> None:
+    """A row; a long value over as many rows as it needs, its label on the first."""
+    for i, piece in enumerate(_pieces(pdf, row) or [""]):
+        cells = table.row()
+        cells.cell(row.label if i == 0 else "", style=None if timed else _LABEL)
+        cells.cell(piece, style=_STYLES[row.style])
 
 
 def _section(pdf: FPDF, section: Section) -> None:
@@ -83,12 +100,12 @@ def _section(pdf: FPDF, section: Section) -> None:
     _heading(pdf, section.heading, 12)
     rows = section.rows or (Row(NONE, ""),)
     with pdf.table(
-        col_widths=(36, 64), first_row_as_headings=False, text_align="LEFT",
+        col_widths=_COLUMNS, first_row_as_headings=False, text_align="LEFT",
         v_align=VAlign.T, wrapmode=WrapMode.WORD, line_height=_SIZE * 0.5,
-        borders_layout=TableBordersLayout.HORIZONTAL_LINES, padding=1,
+        borders_layout=TableBordersLayout.HORIZONTAL_LINES, padding=_PADDING,
     ) as table:  # fmt: skip
         for row in rows:
-            _row(table, row, section.timed)
+            _row(pdf, table, row, section.timed)
 
 
 def _draw(pdf: FPDF, page: Outline) -> None:
