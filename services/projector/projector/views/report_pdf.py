@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import cast
 
 import msgspec
 from fpdf import FPDF, FontFace
@@ -26,6 +27,7 @@ _STYLES = {
 _GREY = (120, 120, 120)
 _COLUMNS, _PADDING = (36, 64), 1  # the label's and the value's widths (relative); mm
 _ROW_LINES = 40  # a table row's lines at the most: fpdf2 needs a row to fit on a page
+_LINE_CHARS = 20  # a value's line holds 33 Chinese characters: 20 leaves room for wider
 
 
 class _Sheet(FPDF):
@@ -77,12 +79,16 @@ def _heading(pdf: FPDF, text: str, size: float) -> None:
 def _pieces(pdf: FPDF, row: Row) -> list[str]:
     """A value cut into pieces of at most :data:`_ROW_LINES` lines each, as its column wraps
     it (measured a little narrower than it is): fpdf2 cannot break a table row across
-    pages, so a long note (4,000 characters of Chinese) fills rows that fit on a page."""
+    pages, so a long note (4,000 characters of Chinese) fills rows that fit on a page.
+    Measured only when it could be that long: a line holds :data:`_LINE_CHARS` at least."""
+    if row.value.count("\n") + 1 + len(row.value) // _LINE_CHARS <= _ROW_LINES:
+        return [row.value]
     size = (_STYLES[row.style] or _LABEL).size_pt or _SIZE
     pdf.set_font_size(size)
     width = pdf.epw * _COLUMNS[1] / sum(_COLUMNS) - 2 * _PADDING - 1
-    lines = pdf.multi_cell(width, size * 0.5, row.value, dry_run=True,
-                           output=MethodReturnValue.LINES)  # fmt: skip
+    measured = pdf.multi_cell(width, size * 0.5, row.value, dry_run=True,
+                              output=MethodReturnValue.LINES)  # fmt: skip
+    lines = cast(list[str], measured)  # the lines, as ``output`` asks
     pdf.set_font_size(_SIZE)
     return ["\n".join(lines[i : i + _ROW_LINES]) for i in range(0, len(lines), _ROW_LINES)]
 
