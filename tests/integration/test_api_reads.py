@@ -113,6 +113,7 @@ async def test_timelines_in_ndjson_csv_and_chinese(told: Story) -> None:
     assert zh.json()["entries"][0]["summary"].startswith("报告事件")
     csv = await told.get("/v1/incidents/OUT-8/timeline", format="csv")
     assert csv.content.startswith("\ufeff".encode())
+    assert csv.headers["content-disposition"] == 'attachment; filename="OUT-8-timeline.csv"'
     rows = read_back(csv.content)
     assert rows[1][rows[0].index("summary")].startswith("Reported: 排队系统宕机")
     ndjson = await told.get("/v1/incidents/OUT-8/timeline", format="ndjson")

@@ -201,6 +201,9 @@ async def test_the_command_writes_the_same_triangle_as_csv(
 async def test_the_spreadsheet_holds_the_figures_as_numbers(told: Story) -> None:
     answer = await told.get(PATH, measure="incurred", format="xlsx", **ASKED)
     assert answer.status_code == 200, answer.text
+    assert answer.headers["content-disposition"] == (
+        'attachment; filename="loss-triangle-incurred-2025-09-30.xlsx"'
+    )
     sheet = openpyxl.load_workbook(io.BytesIO(answer.content)).active
     rows = [list(r)[:5] for r in sheet.iter_rows(values_only=True)]
     assert ["EUR", "2025Q1", 100, 110, 120] in rows

@@ -17,6 +17,14 @@ PROBLEM = "application/problem+json"
 TEXT_CSV = "text/csv"
 TEXT_HTML = "text/html"
 APPLICATION_PDF = "application/pdf"
+
+
+def attachment(name: str) -> dict[str, str]:
+    """The header that has a download saved as ``name`` (a name built from checked parts:
+    an incident id, a date, a format)."""
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
 PROMETHEUS_TEXT = CONTENT_TYPE_LATEST.split("; charset=")[0]  # prometheus names it too
 _WHY = {
     400: "A query or path parameter is invalid; `detail` names it",

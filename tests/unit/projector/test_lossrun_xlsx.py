@@ -11,9 +11,11 @@ from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from projector.domain.loss_run import Line
-from projector.views import lossrun, lossrun_xlsx
+from projector.views import lossrun, lossrun_xlsx, tabular
 
 pytestmark = pytest.mark.unit
 
@@ -125,3 +127,35 @@ def test_without_a_checkpoint_the_header_says_nothing_of_one_and_an_empty_run_op
     assert "Checkpoint tree size" not in lines
     assert book.active.auto_filter.ref == "A1:T1"
     assert [c.value for c in book.active[1]] == COLUMNS
+
+
+def test_text_longer_than_a_cell_holds_is_cut_and_says_so() -> None:
+    """Given a claim covering so many losses that its ``loss_ids`` run past the 32,767
+    characters Excel keeps in a cell, when the run is written, then that cell holds the
+    first of them and ends saying how long the text was; the row's other cells, and the
+    rows after it, are written as usual (the CSV and JSON keep the whole text)."""
+    ids = tuple(f"LOSS-{i:06d}" for i in range(4000))
+    whole = ", ".join(ids)
+    sheet = workbook([line("I-1", "PICC", "P-1", "CNY", 100, loss_ids=ids), *RUN[1:]]).active
+    cut = sheet[2][COLUMNS.index("loss_ids")].value
+    assert len(cut) == tabular.CELL_TEXT_LIMIT
+    assert cut.endswith(f" …[cut: {len(whole):,} characters]")
+    assert whole.startswith(cut[: cut.index(" …[cut")])
+    assert sheet[2][COLUMNS.index("carrier")].value == "PICC"
+    assert sheet[2][COLUMNS.index("paid")].value == 1.0
+    assert [sheet[r][0].value for r in (3, 4)] == ["I-2", "I-3"]
+
+
+@given(st.text(max_size=30), st.integers(-3, 60), st.text(max_size=30))
+@settings(max_examples=50)
+def test_any_text_fits_a_cell_whole_or_cut_from_its_end(head: str, over: int, tail: str) -> None:
+    """Any text near the limit (its ends drawn at random): whole when it fits, otherwise
+    its beginning then the marker, exactly as long as a cell holds."""
+    text = head + "中" * max(0, tabular.CELL_TEXT_LIMIT + over - len(head) - len(tail)) + tail
+    cell = tabular.fitted(text)
+    if len(text) <= tabular.CELL_TEXT_LIMIT:
+        assert cell == text
+    else:
+        marker = f" …[cut: {len(text):,} characters]"
+        assert len(cell) == tabular.CELL_TEXT_LIMIT
+        assert cell == text[: len(cell) - len(marker)] + marker

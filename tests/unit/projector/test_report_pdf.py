@@ -7,6 +7,7 @@ set in travels with it: embedded as a TrueType subset (``FontFile2``)."""
 from __future__ import annotations
 
 import io
+import logging
 import re
 from typing import Any
 
@@ -15,6 +16,8 @@ import pypdf
 import pytest
 
 from contracts import builders as b
+from contracts.enums import IncidentKind, ReportChannel
+from contracts.events import Site
 from projector.domain.deadlines import parse_pack
 from projector.domain.facts import Fact
 from projector.domain.models import Config, project
@@ -161,9 +164,38 @@ def test_an_ended_incident_prints_no_further_loss() -> None:
 
 
 def test_hangul_the_chinese_font_lacks_comes_from_the_packs_korean_font() -> None:
-    report = _report(STORY, "en")
-    titled = msgspec.structs.replace(report, type={**report.type, "title": "화재 fire"})
-    document = report_pdf.pdf(titled)
+    document = report_pdf.pdf(_titled("화재 fire"))
     assert "화재fire" in _text(document)
     families = {str(f["/BaseFont"]).split("+")[1][:10] for f in _fonts(document)}
     assert families == {"NotoSansSC", "NotoSansKR"}
+
+
+def _titled(title: str) -> Report:
+    report = _report(STORY, "en")
+    return msgspec.structs.replace(report, type={**report.type, "title": title})
+
+
+def test_characters_no_font_holds_print_as_a_mark_and_are_not_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Given a title with an emoji, Arabic, a tab, a zero-width space and a bell, when the
+    report is printed, then each character none of the pack's fonts holds shows as □, the
+    tab as a space, the invisible ones not at all; and nothing names them in the log."""
+    with caplog.at_level(logging.DEBUG, logger="fpdf"):
+        document = report_pdf.pdf(_titled("火灾 😀 fire\tحريق\u200bend\x07!"))
+    assert "火灾□fire□□□□end!" in _text(document)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_a_description_longer_than_a_page_runs_on_over_pages() -> None:
+    """Given an incident described in 4,000 Chinese characters (as long as a description
+    may be), when its report is printed, then the PDF holds all of it, word for word, over
+    as many table rows and pages as it takes (fpdf2 cannot break one row across pages)."""
+    text = ("澎湖湾物业大堂起火，" * 400)[:4000]
+    reported = b.report_incident(kind=IncidentKind.FIRE, title="Smoke", description=text,
+                                 site=Site(name="Tower A", location_code="TWR-A"),
+                                 channel=ReportChannel.PHONE, occurred_at=at(0), **ENV)  # fmt: skip
+    document = report_pdf.pdf(_report([reported], "zh"))
+    unfooted = re.sub(r"事件报告INC-DOC·\d+/\d+", "", _text(document))  # each page's foot
+    assert text in unfooted
+    assert len(_read(document).pages) >= 3

@@ -21,7 +21,7 @@ from ledger_api import access, examples, scoping
 from ledger_api.app_state import AppState
 from ledger_api.auth import Principal, roles
 from ledger_api.paging import IncidentPath
-from ledger_api.problems import problems
+from ledger_api.problems import attachment, problems
 
 Since = Annotated[
     int | None,
@@ -115,6 +115,5 @@ async def bundle(
     if format == "json":
         doc = bundle_json.document(key=key.verifier(), **parts)
         return Response(bundle_json.encoded(doc), media_type="application/json")
-    name = f"{incident_id}-bundle.zip"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    headers = attachment(f"{incident_id}-bundle.zip")
     return Response(audit_files.bundle_zip(**parts), media_type="application/zip", headers=headers)

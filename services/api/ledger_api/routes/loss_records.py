@@ -20,7 +20,7 @@ from ledger_api import access, examples, moments
 from ledger_api.app_state import AppState
 from ledger_api.auth import READERS, Principal, roles, sees_personal_data
 from ledger_api.paging import BadParameter
-from ledger_api.problems import READ, TEXT_CSV, alternatives
+from ledger_api.problems import READ, TEXT_CSV, alternatives, attachment
 from projector.views import lossrun, lossrun_cells, lossrun_xlsx
 from projector.views.tabular import BOM, CsvWriter
 
@@ -183,7 +183,7 @@ async def loss_run(
     async with state.pool.acquire() as conn:
         await access.record(conn, request, "loss_run", "losses")
     name = f"loss-run-{header.valuation_date}.{format}"
-    headers = {} if format == "json" else {"Content-Disposition": f'attachment; filename="{name}"'}
+    headers = {} if format == "json" else attachment(name)
     return Stream(
         body(format, state.pool, query, header), media_type=_MEDIA[format], headers=headers
     )

@@ -19,7 +19,7 @@ from ledger_api.app_state import AppState
 from ledger_api.auth import READERS, Principal, roles, sees_personal_data
 from ledger_api.disclosure import disclosed
 from ledger_api.paging import BadParameter, IncidentPath
-from ledger_api.problems import APPLICATION_PDF, ONE, TEXT_HTML, alternatives
+from ledger_api.problems import APPLICATION_PDF, ONE, TEXT_HTML, alternatives, attachment
 from projector.domain.deadlines import Pack
 from projector.domain.facts import Fact, from_record
 from projector.domain.models import Config, project
@@ -83,10 +83,6 @@ async def content(
     return build(facts, models, asked.pack, asked.stage, now, reader=reader, ledger=tie)
 
 
-def _attachment(name: str) -> dict[str, str]:
-    return {"Content-Disposition": f'attachment; filename="{name}"'}
-
-
 @get(
     "/v1/incidents/{incident_id:str}/report",
     opt=roles(*READERS),
@@ -117,7 +113,7 @@ async def report(
     if format == "pdf":
         body = await asyncio.to_thread(report_pdf.pdf, document)  # a second of CPU: off the loop
         name = f"{incident_id}-report.pdf"
-        return Response(body, media_type=APPLICATION_PDF, headers=_attachment(name))
+        return Response(body, media_type=APPLICATION_PDF, headers=attachment(name))
     return Response(document)
 
 
@@ -157,4 +153,4 @@ async def claim_pack(
         report=printed,
     )  # fmt: skip
     name = f"{incident_id}-claim-pack.zip"
-    return Response(body, media_type="application/zip", headers=_attachment(name))
+    return Response(body, media_type="application/zip", headers=attachment(name))

@@ -30,7 +30,7 @@ from ledger_api import access, app_state, consistency, examples, moments, scopin
 from ledger_api.app_state import AppState
 from ledger_api.auth import Principal, header, roles
 from ledger_api.paging import IncidentPath
-from ledger_api.problems import ONE, TEXT_CSV, alternatives
+from ledger_api.problems import ONE, TEXT_CSV, alternatives, attachment
 from ledger_api.routes.deadlines import LIVE_STATE
 from projector.domain import profile_changes
 from projector.domain.facts import Fact
@@ -209,6 +209,6 @@ async def timeline(
         raise NotFoundException(f"incident {incident_id!r} has no recorded events")
     headers: dict[str, str] = {"Content-Language": lang}
     if format == "csv":
-        headers["Content-Disposition"] = f'attachment; filename="{incident_id}-timeline.csv"'
+        headers |= attachment(f"{incident_id}-timeline.csv")
     body = _body(answer, order, format)
     return Response(body, media_type=_MEDIA[format], headers=headers)

@@ -13,7 +13,7 @@ from ledger_api import access, moments
 from ledger_api.app_state import AppState
 from ledger_api.auth import READERS, Principal, roles
 from ledger_api.paging import BadParameter
-from ledger_api.problems import READ, TEXT_CSV, alternatives
+from ledger_api.problems import READ, TEXT_CSV, alternatives, attachment
 from ledger_api.routes import loss_records
 from projector.domain.development import Basis, Measure
 from projector.views.lossrun_xlsx import Stamp, stamp_lines
@@ -122,8 +122,7 @@ async def loss_triangle(
 
 
 def _name(found: TriangleAnswer, format: str) -> dict[str, str]:
-    name = f"loss-triangle-{found.measure}-{found.valuation.date()}.{format}"
-    return {"Content-Disposition": f'attachment; filename="{name}"'}
+    return attachment(f"loss-triangle-{found.measure}-{found.valuation.date()}.{format}")
 
 
 def _xlsx(found: TriangleAnswer, insured: str, stamp: Stamp) -> Response[bytes]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ledger_verify import canonical, note
 
-from ledger.audit.export_files import bundle_manifest
+from ledger.audit.export_files import bundle_manifest, consistency_object
 
 
 def document(
@@ -43,15 +43,11 @@ def document(
         }
         for record, proof, c in zip(records, proofs, columns, strict=True)
     ]
-    doc: dict[str, Any] = {
+    return {
         "manifest": manifest, "key_name": key.name, "key_id": key.key_id.hex(),
         "checkpoint": checkpoint, "completeness": completeness, "records": entries,
-        "consistency": None,
+        "consistency": None if consistency is None else consistency_object(consistency),
     }  # fmt: skip
-    if consistency is not None:
-        start, end, path = consistency
-        doc["consistency"] = {"from": start, "to": end, "proof": [h.hex() for h in path]}
-    return doc
 
 
 def encoded(doc: dict[str, Any]) -> bytes:

@@ -186,11 +186,14 @@ def bundle_zip(
         "columns.ndjson": b"".join(_line(dict(c)) for c in columns),
     }
     if consistency is not None:
-        start, end, proof = consistency
-        members["consistency.json"] = _line(
-            {"from": start, "to": end, "proof": [h.hex() for h in proof]}
-        )
+        members["consistency.json"] = _line(consistency_object(consistency))
     return _zip(members)
+
+
+def consistency_object(consistency: tuple[int, int, Sequence[bytes]]) -> dict[str, Any]:
+    """A consistency proof between two tree sizes as a bundle carries it (zip and JSON)."""
+    start, end, proof = consistency
+    return {"from": start, "to": end, "proof": [h.hex() for h in proof]}
 
 
 def _line(value: dict[str, Any]) -> bytes:

@@ -70,6 +70,16 @@ def csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 
 DATE, DATETIME = "yyyy-mm-dd", "yyyy-mm-dd hh:mm:ss"
+CELL_TEXT_LIMIT = 32_767  # characters a cell holds in Excel; rust_xlsxwriter refuses more
+
+
+def fitted(value: Any) -> Any:
+    """A cell's value as a cell can hold it: text longer than :data:`CELL_TEXT_LIMIT` is
+    cut to it, its end a marker saying how long the text was; any other value as it is."""
+    if not isinstance(value, str) or len(value) <= CELL_TEXT_LIMIT:
+        return value
+    marker = f" …[cut: {len(value):,} characters]"
+    return value[: CELL_TEXT_LIMIT - len(marker)] + marker
 
 
 def sheet_time(at: datetime) -> datetime:
@@ -122,7 +132,7 @@ class Workbook:
         sheet.write(0, 0, title, self.bold)
         for row, (label, value) in enumerate(lines, start=1):
             sheet.write(row, 0, label, self.bold)
-            sheet.write(row, 1, value, self.format_of(value))
+            sheet.write(row, 1, fitted(value), self.format_of(value))
 
     def widths(self, widths: Sequence[float]) -> None:
         """The first sheet's column widths, in characters."""
@@ -138,10 +148,18 @@ class Workbook:
         self.write_runs(cells, runs([self._format(v, bold, number_format) for v in cells]))
 
     def write_runs(self, cells: list[Any], layout: Layout) -> None:
-        """One row laid out ahead (:func:`runs`): for rows that all share one layout."""
+        """One row laid out ahead (:func:`runs`): for rows that all share one layout. Text
+        too long for a cell is cut (:func:`fitted`) once the writer has refused it, so that
+        the rows that fit, nearly all of them, are not looked at twice."""
         write_row, row = self.sheet.write_row, self.row
         for start, end, shape in layout:
-            write_row(row, start, cells[start:end], shape)
+            run = cells[start:end]
+            try:
+                write_row(row, start, run, shape)
+            except ValueError:
+                if (cut := [fitted(v) for v in run]) == run:
+                    raise
+                write_row(row, start, cut, shape)  # the same cells again, overwritten
         self.row += 1
 
     def format_of(self, value: Any) -> rx.Format | None:
