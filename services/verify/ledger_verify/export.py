@@ -5,21 +5,30 @@ memory stays flat however long the log is: each record is checked (canonical byt
 position, continuity, columns), its leaf hash compared with the level-0 tile, and the
 records' root with the signed one. Every upper tile is recomputed from the tiles below
 it as stored, so a tile edited on its own is caught too.
+
+From a pin state (``ledger_verify.pin_state``) the run is incremental: the compact range
+of the pinned tree is extended with the leaves of the records after it, which are the
+only ones read and checked (against the heads the state carries); that the result is the
+newer checkpoint's root proves the newer tree an extension of the pinned one.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from ledger_verify import merkle, note
+from ledger_verify import note
 from ledger_verify.compact import CompactRange
+from ledger_verify.pin_state import Pinned, PinState
 from ledger_verify.records import STDLIB, Checker, Codec, read_columns
 from ledger_verify.report import MALFORMED, Finding, Malformed, Report, Stop
 from ledger_verify.tiles import WIDTH, tile_path, tiles_of
 from ledger_verify.trust import Checkpoint, against_pin, open_checkpoint
+from ledger_verify.upper_tiles import UpperTiles
 
 FORMAT = "incident-ledger-export/1"
 Progress = Callable[[int, int], None]  # (records read, records in the checkpoint)
@@ -32,11 +41,14 @@ def verify(
     *,
     codec: Codec = STDLIB,
     progress: Progress | None = None,
+    state: Pinned | None = None,
 ) -> Report:
-    """Everything wrong with the export in ``directory``, as a report."""
+    """Everything wrong with the export in ``directory``, as a report; from ``state``, only
+    the records after it are read. A valid run leaves the state at the export's checkpoint
+    on ``report.state``."""
     report = Report("export")
     try:
-        _Export(directory, keys, report, codec).run(pin, progress)
+        _Export(directory, keys, report, codec).run(pin, progress, state)
     except Stop as stop:
         report.stop(stop)
     return report
@@ -79,8 +91,9 @@ class _Export:
         self.checker, self.tree = Checker(codec), CompactRange()
         self.pin: Checkpoint | None = None  # a smaller pinned tree: a prefix to check
         self.ended = self.columns_ended = False
+        self.skip = 0  # records before the ones to read: the pin state's size
 
-    def run(self, pin: str | None, progress: Progress | None) -> None:
+    def run(self, pin: str | None, progress: Progress | None, state: Pinned | None) -> None:
         signed = read_text(self.dir / "checkpoint", "checkpoint")
         checkpoint = open_checkpoint(signed, self.keys, "checkpoint")
         self.report.origin, self.report.size = checkpoint.origin, checkpoint.size
@@ -88,26 +101,46 @@ class _Export:
         if pin is not None:
             pinned = open_checkpoint(pin, self.keys, "pinned checkpoint")
             self.pin = pinned if against_pin(pinned, checkpoint, self.report) else None
+        if state is not None:
+            against_pin(state.checkpoint, checkpoint, self.report)  # a fork is the root's
+            self.skip, self.tree = (
+                state.checkpoint.size,
+                CompactRange(state.tree.size, state.tree.hashes),
+            )
+            self.checker.heads = dict(state.heads)
         self._manifest(checkpoint)
-        if checkpoint.size and not (self.dir / "tile" / "entries").is_dir():
+        if checkpoint.size > self.skip and not (self.dir / "tile" / "entries").is_dir():
             raise Malformed("the export has no entry bundles (tile/entries)", "missing")
         self._walk(checkpoint, progress)
         self._totals(checkpoint)
+        if self.report.exit_code == 0:
+            heads = self.checker.heads
+            self.report.state = PinState(signed, self.tree.size, tuple(self.tree.hashes), heads)
 
     def _walk(self, checkpoint: Checkpoint, progress: Progress | None) -> None:
         """Every entry bundle and tile in order, then the partial upper tiles."""
-        upper = _UpperTiles(self._tile, self.report)
+        upper = None if self.skip else UpperTiles(self._tile, self.report)
         with self._open_columns() as columns:
+            self._skip_columns(columns)
             for level, index, width in tiles_of(checkpoint.size):
                 if level:
                     break
+                if (index + 1) * WIDTH <= self.skip:
+                    continue
                 tile = self._bundle(index, width, checkpoint.size, columns)
-                if width == WIDTH:
+                if width == WIDTH and upper is not None:
                     upper.full(0, tile)
                 if progress:
                     progress(self.tree.size, checkpoint.size)
             self._columns_left(columns, checkpoint.size)
-        upper.finish()
+        if upper is not None:
+            upper.finish()
+
+    def _skip_columns(self, columns: IO[bytes]) -> None:
+        """Past the pinned records' lines (read, not parsed: a line per record)."""
+        if self.skip:
+            deque(itertools.islice(columns, self.skip - 1), maxlen=0)
+            self.columns_ended = not columns.readline()
 
     def _manifest(self, checkpoint: Checkpoint) -> None:
         try:
@@ -131,7 +164,8 @@ class _Export:
         """Checks the records of one entry bundle; the level-0 tile as stored, if readable."""
         records, tile = self._entries(index, width, size), self._tile(0, index, width)
         base, checker, report, name = index * WIDTH, self.checker, self.report, None
-        for offset, record in enumerate(records):
+        start = max(0, self.skip - base)  # the records up to the pin were checked before
+        for offset, record in enumerate(records[start:], start=start):
             position = base + offset + 1
             found = checker.check(position, record, self._columns(columns, position))
             leaf = checker.leaf
@@ -144,8 +178,8 @@ class _Export:
             self.tree.append(leaf)
             if self.pin is not None and self.tree.size == self.pin.size:
                 self._prefix(self.pin)
-        report.events += len(records)
-        for position in range(base + len(records) + 1, base + width + 1):
+        report.events += max(0, len(records) - start)
+        for position in range(base + max(len(records), start) + 1, base + width + 1):
             self._columns(columns, position)
         return tile
 
@@ -239,38 +273,10 @@ class _Export:
             self.report.add(Finding("extra-records", message, checkpoint.size + 1))
         if self.tree.size == checkpoint.size and self.tree.root() != checkpoint.root:
             message = "the records do not add up to the signed root"
+            if self.skip:
+                message = (
+                    f"the pinned tree of {self.skip} records and the records after it do not "
+                    "add up to the signed root: the log before the pin was rewritten, or "
+                    "these records differ from the ones signed"
+                )
             self.report.add(Finding("root", message))
-
-
-class _UpperTiles:
-    """Every tile above level 0, recomputed from the level below as stored and compared."""
-
-    def __init__(self, read: Callable[[int, int, int], bytes | None], report: Report) -> None:
-        self.read, self.report = read, report
-        self.pending: dict[int, list[bytes | None]] = {}  # per level: roots of the tiles below
-        self.done: dict[int, int] = {}  # per level: full tiles compared
-
-    def full(self, level: int, data: bytes | None) -> None:
-        """One more full tile of ``level`` as stored (None: unreadable)."""
-        slots = self.pending.setdefault(level + 1, [])
-        hashes = [] if data is None else [data[i : i + 32] for i in range(0, len(data), 32)]
-        slots.append(merkle.root(hashes) if hashes else None)
-        if len(slots) == WIDTH:
-            self.pending[level + 1], index = [], self.done.get(level + 1, 0)
-            self.done[level + 1] = index + 1
-            self.full(level + 1, self._compare(level + 1, index, slots))
-
-    def finish(self) -> None:
-        for level, slots in sorted(self.pending.items()):
-            if slots:
-                self._compare(level, self.done.get(level, 0), slots)
-
-    def _compare(self, level: int, index: int, slots: list[bytes | None]) -> bytes | None:
-        stored = self.read(level, index, len(slots))
-        for i, want in enumerate(slots):
-            if stored is not None and want is not None and stored[i * 32 : i * 32 + 32] != want:
-                below = tile_path(level - 1, index * WIDTH + i)
-                name = tile_path(level, index, len(slots))
-                message = f"hash {i} of the tile {name} is not the root of the tile {below}"
-                self.report.add(Finding("tile", message))
-        return stored

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ledger_verify.pin_state import PinState
 
 VALID, TAMPERED, MALFORMED, UNTRUSTED = 0, 1, 2, 3
 VERDICTS = {VALID: "valid", TAMPERED: "tampered", MALFORMED: "malformed", UNTRUSTED: "untrusted"}
@@ -64,6 +67,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     verdicts: set[int] = field(default_factory=set)
     dropped: int = 0
+    state: PinState | None = None  # a valid run's new pin state (export, live database)
 
     def add(self, finding: Finding, verdict: int = TAMPERED) -> None:
         self.verdicts.add(verdict)
