@@ -25,30 +25,12 @@ from typing import Any
 
 from ledger_verify import note
 from ledger_verify.compact import CompactRange
-from ledger_verify.records import Head
+from ledger_verify.pin_file import FORMAT, Head
+from ledger_verify.pin_file import PinState as PinState  # re-exported: what it reads
 from ledger_verify.report import Malformed, Untrusted
 from ledger_verify.trust import Checkpoint, open_checkpoint
 
-FORMAT = "ledger-verify-pin/1"
 _HEX = re.compile(r"[0-9a-f]{64}")
-
-
-@dataclass(frozen=True)
-class PinState:
-    checkpoint: str  # the signed note, as the log served it
-    size: int
-    compact: tuple[bytes, ...]  # the compact range of the tree of ``size`` leaves
-    heads: dict[str, Head]  # incident → (last version, its position, its hex hash)
-
-    def to_json(self) -> str:
-        doc = {
-            "format": FORMAT,
-            "checkpoint": self.checkpoint,
-            "size": self.size,
-            "compact_range": [h.hex() for h in self.compact],
-            "heads": {k: list(v) for k, v in sorted(self.heads.items())},
-        }
-        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from ledger_verify.pin_state import PinState
+from ledger_verify.pin_file import PinState
 
 VALID, TAMPERED, MALFORMED, UNTRUSTED = 0, 1, 2, 3
 VERDICTS = {VALID: "valid", TAMPERED: "tampered", MALFORMED: "malformed", UNTRUSTED: "untrusted"}
