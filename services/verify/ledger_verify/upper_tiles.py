@@ -5,9 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ledger_verify import merkle
+from ledger_verify.compact import levels
 from ledger_verify.report import Finding, Report
 from ledger_verify.tiles import WIDTH, tile_path
+
+
+def tile_root(data: bytes | None) -> bytes | None:
+    """The root of a full tile's 256 hashes (None: unreadable)."""
+    if not data:
+        return None
+    return levels([data[i : i + 32] for i in range(0, len(data), 32)])[-1][0]
 
 
 class UpperTiles:
@@ -20,9 +27,12 @@ class UpperTiles:
 
     def full(self, level: int, data: bytes | None) -> None:
         """One more full tile of ``level`` as stored (None: unreadable)."""
+        self.full_root(level, tile_root(data))
+
+    def full_root(self, level: int, root: bytes | None) -> None:
+        """One more full tile of ``level``, by the root of its hashes as stored."""
         slots = self.pending.setdefault(level + 1, [])
-        hashes = [] if data is None else [data[i : i + 32] for i in range(0, len(data), 32)]
-        slots.append(merkle.root(hashes) if hashes else None)
+        slots.append(root)
         if len(slots) == WIDTH:
             self.pending[level + 1], index = [], self.done.get(level + 1, 0)
             self.done[level + 1] = index + 1

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 import asyncpg
 from ledger_verify.compact import CompactRange, levels, prefix
+from ledger_verify.quick_msgspec import FAST, QuickChecker
 from ledger_verify.records import First, Head
 from ledger_verify.report import Finding
 
 from ledger.audit import bundle_reads as bundles
-from ledger.audit.quick_check import FAST, QuickChecker
 from plumbing import db
 
 __all__ = ["FAST", "Stretch", "check_after", "check_all", "check_range"]
