@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from ledger_verify import note
+from ledger_verify import export_pool, note
 from ledger_verify.compact import CompactRange
 from ledger_verify.export_bundles import FORMAT, Bundles, read_text
 from ledger_verify.export_bundles import parse_entries as parse_entries  # for other tools
@@ -42,13 +42,16 @@ def verify(
     quick: bool = True,
     progress: Progress | None = None,
     state: Pinned | None = None,
+    workers: int | None = None,
 ) -> Report:
     """Everything wrong with the export in ``directory``, as a report; from ``state``, only
     the records after it are read. A valid run leaves the state at the export's checkpoint
-    on ``report.state``."""
+    on ``report.state``. ``workers``: processes for a large export (default: one per core
+    this process may use; 1: none)."""
     report = Report("export")
+    processes = export_pool.workers() if workers is None else workers
     try:
-        _Export(directory, keys, report, quick).run(pin, progress, state)
+        _Export(directory, keys, report, quick, processes).run(pin, progress, state)
     except Stop as stop:
         report.stop(stop)
     return report
@@ -56,10 +59,11 @@ def verify(
 
 class _Export(Bundles):
     def __init__(
-        self, directory: Path, keys: list[note.Verifier], report: Report, quick: bool
-    ) -> None:
+        self, directory: Path, keys: list[note.Verifier], report: Report, quick: bool,
+        processes: int,
+    ) -> None:  # fmt: skip
         super().__init__(directory, report, quick)
-        self.keys = keys
+        self.keys, self.quick, self.processes = keys, quick, processes
 
     def run(self, pin: str | None, progress: Progress | None, state: Pinned | None) -> None:
         signed = read_text(self.dir / "checkpoint", "checkpoint")
@@ -79,7 +83,13 @@ class _Export(Bundles):
         self._manifest(checkpoint)
         if checkpoint.size > self.skip and not (self.dir / "tile" / "entries").is_dir():
             raise Malformed("the export has no entry bundles (tile/entries)", "missing")
-        self._walk(checkpoint, progress)
+        size, alone = checkpoint.size, self.pin is not None or state is not None
+        if not alone and self.processes > 1 and size >= export_pool.PARALLEL_FROM:
+            alone = not export_pool.laid_out(self.dir, size)
+        if alone or self.processes < 2 or size < export_pool.PARALLEL_FROM:
+            self._walk(checkpoint, progress)
+        else:
+            self._walk_parallel(checkpoint, progress)
         self._totals(checkpoint)
         if self.report.exit_code == 0:
             heads = self.checker.heads
@@ -95,7 +105,7 @@ class _Export(Bundles):
                     break
                 if (index + 1) * WIDTH <= self.skip:
                     continue
-                tile = self._bundle(index, width, checkpoint.size, columns)
+                tile = self.bundle(index, width, checkpoint.size, columns)
                 if width == WIDTH and upper is not None:
                     upper.full(0, tile)
                 if progress:
@@ -103,6 +113,20 @@ class _Export(Bundles):
             self._columns_left(columns, checkpoint.size)
         if upper is not None:
             upper.finish()
+
+    def _walk_parallel(self, checkpoint: Checkpoint, progress: Progress | None) -> None:
+        """``_walk`` in worker processes, a stretch of bundles each (``export_pool``)."""
+        upper = UpperTiles(self._tile, self.report)
+        stitch = export_pool.Stitch(self.report, upper)
+        with self._open_columns() as columns:
+            export_pool.walk(
+                self.dir, checkpoint.size, checkpoint.origin, columns, stitch, progress,
+                self.processes, self.quick,
+            )  # fmt: skip
+            self.columns_ended = stitch.columns_ended
+            self._columns_left(columns, checkpoint.size)
+        upper.finish()
+        self.tree, self.checker.heads = stitch.tree, stitch.heads
 
     def _skip_columns(self, columns: IO[bytes]) -> None:
         """Past the pinned records' lines (read, not parsed: a line per record)."""

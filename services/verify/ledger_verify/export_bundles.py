@@ -60,7 +60,7 @@ class Bundles:
         self.ended = self.columns_ended = False
         self.skip = 0  # records before the ones to read: the pin state's size
 
-    def _bundle(self, index: int, width: int, size: int, columns: IO[bytes]) -> bytes | None:
+    def bundle(self, index: int, width: int, size: int, columns: IO[bytes]) -> bytes | None:
         """Checks the records of one entry bundle; the level-0 tile as stored, if readable."""
         records, tile = self._entries(index, width, size), self._tile(0, index, width)
         base, checker, report, name = index * WIDTH, self.checker, self.report, None

@@ -133,7 +133,8 @@ class QuickChecker(Checker):
             return False
         try:
             doc = _decode(record)
-        except msgspec.DecodeError:  # not JSON, a float, a field missing, extra or mistyped
+        except (msgspec.DecodeError, UnicodeDecodeError):  # not JSON (or UTF-8), a float, a
+            # field missing, extra or mistyped
             return False
         if doc.position != position or doc.v != 1 or _encode(doc) != record:
             return False

@@ -79,6 +79,13 @@ class Report:
         for finding in findings:
             self.add(finding, verdict)
 
+    def merge(self, findings: list[Finding], verdicts: set[int], dropped: int) -> None:
+        """What another report over part of the input found, with its verdicts."""
+        room = max(0, KEPT - len(self.findings))
+        self.findings += findings[:room]
+        self.dropped += dropped + max(0, len(findings) - room)
+        self.verdicts |= verdicts
+
     def stop(self, error: Stop) -> None:
         self.add(error.finding, error.verdict)
 
