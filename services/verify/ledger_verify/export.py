@@ -23,7 +23,8 @@ from typing import IO
 
 from ledger_verify import export_pool, note
 from ledger_verify.compact import CompactRange
-from ledger_verify.export_bundles import FORMAT, Bundles, read_text
+from ledger_verify.export_bundles import FORMAT as FORMAT  # the format it reads
+from ledger_verify.export_bundles import Bundles, read_text
 from ledger_verify.export_bundles import parse_entries as parse_entries  # for other tools
 from ledger_verify.pin_state import Pinned, PinState
 from ledger_verify.report import Finding, Malformed, Report, Stop
