@@ -5,6 +5,7 @@ records after the pin yet finds what a full run finds among them."""
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from ledger_verify.pin_state import PinState
 from ledger_verify.report import Report, Stop
 
 from tests.unit.verify.ledgers import KEY, ORIGIN, build, entries, repack
+from tests.unit.verify.test_mutation_fuzz import MUTATIONS
 
 pytestmark = pytest.mark.unit
 
@@ -152,3 +154,24 @@ def test_the_command_line_keeps_the_state(tmp_path: Path) -> None:
     assert (report.exit_code, report.events, report.origin) == (0, len(INCIDENTS), ORIGIN)
     state.write_text(state.read_text().replace('"size":703', '"size":702'))
     assert cli.main([str(later), "--key", KEY, "--pin", str(state)]) == 3
+
+
+@pytest.mark.parametrize("kind", sorted(set(MUTATIONS) - {"tile byte"}))
+def test_every_mutation_after_the_pin_is_found_incrementally(tmp_path: Path, kind: str) -> None:
+    """Given a state pinned at 0, when any one mutation of the mutation tests but an upper
+    tile's (which only a full run recomputes) is made to an export, then the incremental
+    run does not pass it either."""
+    state, rng = pinned_at(tmp_path, 0), random.Random(kind)
+    for attempt in range(3):
+        directory = LEDGER.export(tmp_path / f"export-{attempt}")
+        what = MUTATIONS[kind](directory, len(INCIDENTS), rng)
+        assert incremental(directory, state).exit_code != 0, what
+
+
+def test_a_bundle_checks_against_the_states_checkpoint(tmp_path: Path) -> None:
+    state = pinned_at(tmp_path).to_json()
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(LEDGER.bundle("INC-2", since=PIN))
+    assert cli.run(path, KEYS, state).exit_code == 0
+    path.write_bytes(LEDGER.bundle("INC-2"))
+    assert "consistency proof" in cli.run(path, KEYS, state).render_text()
