@@ -71,30 +71,35 @@ class _Export(Bundles):
         checkpoint = open_checkpoint(signed, self.keys, "checkpoint")
         self.report.origin, self.report.size = checkpoint.origin, checkpoint.size
         self.checker.origin = checkpoint.origin
+        self._pins(checkpoint, pin, state)
+        self._manifest(checkpoint)
+        if checkpoint.size > self.skip and not (self.dir / "tile" / "entries").is_dir():
+            raise Malformed("the export has no entry bundles (tile/entries)", "missing")
+        if self._parallel(checkpoint.size, state):
+            self._walk_parallel(checkpoint, progress)
+        else:
+            self._walk(checkpoint, progress)
+        self._totals(checkpoint)
+        if self.report.exit_code == 0:
+            heads = self.checker.heads
+            self.report.state = PinState(signed, self.tree.size, tuple(self.tree.hashes), heads)
+
+    def _pins(self, checkpoint: Checkpoint, pin: str | None, state: Pinned | None) -> None:
+        """A pinned checkpoint to check as a prefix, or a pin state to go on from."""
         if pin is not None:
             pinned = open_checkpoint(pin, self.keys, "pinned checkpoint")
             self.pin = pinned if against_pin(pinned, checkpoint, self.report) else None
         if state is not None:
             against_pin(state.checkpoint, checkpoint, self.report)  # a fork is the root's
-            self.skip, self.tree = (
-                state.checkpoint.size,
-                CompactRange(state.tree.size, state.tree.hashes),
-            )
+            self.skip = state.checkpoint.size
+            self.tree = CompactRange(state.tree.size, state.tree.hashes)
             self.checker.heads = dict(state.heads)
-        self._manifest(checkpoint)
-        if checkpoint.size > self.skip and not (self.dir / "tile" / "entries").is_dir():
-            raise Malformed("the export has no entry bundles (tile/entries)", "missing")
-        size, alone = checkpoint.size, self.pin is not None or state is not None
-        if not alone and self.processes > 1 and size >= export_pool.PARALLEL_FROM:
-            alone = not export_pool.laid_out(self.dir, size)
-        if alone or self.processes < 2 or size < export_pool.PARALLEL_FROM:
-            self._walk(checkpoint, progress)
-        else:
-            self._walk_parallel(checkpoint, progress)
-        self._totals(checkpoint)
-        if self.report.exit_code == 0:
-            heads = self.checker.heads
-            self.report.state = PinState(signed, self.tree.size, tuple(self.tree.hashes), heads)
+
+    def _parallel(self, size: int, state: Pinned | None) -> bool:
+        """Whether to check in worker processes: a large export, all in place, no pin."""
+        if self.processes < 2 or size < export_pool.PARALLEL_FROM:
+            return False
+        return self.pin is None and state is None and export_pool.laid_out(self.dir, size)
 
     def _walk(self, checkpoint: Checkpoint, progress: Progress | None) -> None:
         """Every entry bundle and tile in order, then the partial upper tiles."""
