@@ -5,6 +5,7 @@ tampering of the audit-trail tests (all after the pin) is named as a full run na
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import asyncpg
@@ -16,6 +17,7 @@ from ledger_verify.report import TAMPERED, UNTRUSTED, VALID, Report
 from nats.aio.client import Client
 
 from contracts.topology import Topology
+from incident_ledger.commands.audit_run import Run, run_verify
 from ledger.audit import live_verify, since_verify
 from ledger.audit.signer import Policy, Signer
 from ledger_api.app import create_app
@@ -133,3 +135,18 @@ async def test_an_old_record_edited_behind_the_pin(
     assert "head" in {f.code for f in (await _since(pool, newer)).findings}
     full = await _full(pool)
     assert ("leaf", 100) in {(f.code, f.position) for f in full.findings}
+
+
+async def test_the_command_writes_and_reads_the_state(
+    pinned: tuple[asyncpg.Pool, PinState], database_url: str, tmp_path: Path
+) -> None:
+    """``ledger verify --write-pin``, then ``--since`` the file it wrote: both valid, the
+    second reads nothing new; a state edited since is refused, exit 3."""
+    state = tmp_path / "pin.json"
+    full = Run(write_pin=state)
+    assert await asyncio.to_thread(run_verify, database_url, KEYS, full) == VALID
+    since = Run(as_json=True, since=state.read_text(), write_pin=state)
+    assert await asyncio.to_thread(run_verify, database_url, KEYS, since) == VALID
+    assert pin_state.parse(state.read_text()).size == EVENTS
+    edited = Run(since=state.read_text().replace(f'"size":{EVENTS}', f'"size":{EVENTS - 1}'))
+    assert await asyncio.to_thread(run_verify, database_url, KEYS, edited) == UNTRUSTED
