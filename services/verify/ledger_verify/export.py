@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from ledger_verify import export_pool, note
+from ledger_verify import columns_file, export_pool, note
 from ledger_verify.compact import CompactRange
 from ledger_verify.export_bundles import FORMAT as FORMAT  # the format it reads
 from ledger_verify.export_bundles import Bundles, read_text
@@ -135,8 +135,8 @@ class _Export(Bundles):
         self.tree, self.checker.heads = stitch.tree, stitch.heads
 
     def _skip_columns(self, columns: IO[bytes]) -> None:
-        """Past the pinned records' lines (read, not parsed: a line per record)."""
-        if self.skip:
+        """Past the pinned records' lines: found by bisection, else counted."""
+        if self.skip and not columns_file.seek_past(columns, self.skip):
             deque(itertools.islice(columns, self.skip - 1), maxlen=0)
             self.columns_ended = not columns.readline()
 
