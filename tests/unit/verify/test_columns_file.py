@@ -43,9 +43,8 @@ def test_a_garbled_file_lands_right_or_says_so(
     pads: list[int], garbage: bytes, data: st.DataObject
 ) -> None:
     lines = _lines(pads)
-    after = (
-        lines[position] if (position := data.draw(st.integers(1, len(pads)))) < len(pads) else b""
-    )
+    position = data.draw(st.integers(1, len(pads)))
+    after = lines[position] if position < len(pads) else b""
     lines.insert(data.draw(st.integers(0, len(lines))), garbage + b"\n")
     with _seekable(b"".join(lines)) as columns:
         if seek_past(columns, position):
@@ -56,7 +55,7 @@ def test_a_garbled_file_lands_right_or_says_so(
 
 def _seekable(data: bytes) -> IO[bytes]:
     """A real file: ``seek_past`` asks its size of the operating system."""
-    handle = tempfile.TemporaryFile()
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 (the caller's with closes it)
     handle.write(data)
     handle.seek(0)
     return handle
