@@ -4,6 +4,7 @@ signed checkpoints, and written out for anyone to check with ``ledger-verify``."
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import asyncpg
 from ledger_verify import note, pin_state
-from ledger_verify.report import Stop
+from ledger_verify.report import MALFORMED, Stop
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
@@ -103,7 +104,11 @@ def run_verify(database_url: str, keys: list[note.Verifier], run: Run) -> int:
         report.to_json() if run.as_json else report.render_text(), end="\n" if run.as_json else ""
     )
     if run.write_pin is not None and report.state is not None:
-        pin_state.write(run.write_pin, report.state)
+        try:
+            pin_state.write(run.write_pin, report.state)
+        except OSError as exc:
+            print(f"--write-pin: cannot write {run.write_pin}: {exc}", file=sys.stderr)
+            return MALFORMED
     return report.exit_code
 
 
