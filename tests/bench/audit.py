@@ -4,7 +4,9 @@ ingest of the same events with the Merkle log and the checkpoint signer on, with
 Merkle log alone (a signer elsewhere), and with neither, twice each, and the ratios of
 their means; then ``ledger verify`` of the
 live database, an export in the tlog-tiles layout, and ``ledger-verify`` of that export,
-each in records/s.
+each in records/s; then, from the pin states those full runs leave, ``LEDGER_BENCH_AUDIT_NEW``
+more events signed, and incremental runs (``ledger verify --since``, ``ledger-verify --pin``
+on a new export): their records/s, the records each read and the ratio to the new ones.
 The last line printed is one JSON object of figures and ratios.
 """
 
@@ -21,11 +23,12 @@ from pathlib import Path
 import asyncpg
 import msgspec
 from ledger_verify import export as offline
-from ledger_verify import note
+from ledger_verify import note, pin_state
+from ledger_verify.pin_state import PinState
 
 from contracts.topology import Topology
 from incident_ledger.commands.audit_run import export_full
-from ledger.audit import live_verify
+from ledger.audit import live_verify, since_verify
 from plumbing import db
 from tests.bench import stack
 from tests.bench.ingest import prefill
@@ -33,6 +36,7 @@ from tests.support import ledger_process
 
 # Large enough for ``ledger verify`` to check in worker processes (live_verify.PARALLEL_FROM).
 N = int(os.environ.get("LEDGER_BENCH_AUDIT_EVENTS", "400000"))
+NEW = int(os.environ.get("LEDGER_BENCH_AUDIT_NEW", str(max(1, N // 40))))
 KEY = note.generate("bench.example/log")
 
 
@@ -43,6 +47,12 @@ async def _ingest(
     Merkle log, with the "log" alone, or "with" the log and ``ledger sign`` beside it."""
     url = await db.ensure_database(server, f"bench_{uuid.uuid4().hex[:8]}")
     await db.migrate(url)
+    return url, await _run(url, nats_url, data, run, keyfile)
+
+
+async def _run(url: str, nats_url: str, data: list[bytes], run: str, keyfile: Path) -> float:
+    """``ledger ingest`` (and ``ledger sign``) on ``url`` until ``data`` is in (and
+    signed); the events/s."""
     topology = Topology(f"audit{uuid.uuid4().hex[:6]}")
     await prefill(nats_url, topology, data)
     extra = {
@@ -57,48 +67,94 @@ async def _ingest(
         procs.append(ledger_process("sign", url, nats_url, topology.namespace, extra=extra))
     conn = await asyncpg.connect(url)
     try:
-        while await stack.recorded(conn) < len(data):
+        before = await stack.recorded(conn)
+        while await stack.recorded(conn) < before + len(data):
             await asyncio.sleep(0.05)
-        first, last = await conn.fetchrow("SELECT min(recorded_at), max(recorded_at) FROM events")
-        while signed and await _signed(conn) < len(data):
+        first, last = await conn.fetchrow(
+            "SELECT min(recorded_at), max(recorded_at) FROM events WHERE position > $1", before
+        )
+        while signed and await _signed(conn) < before + len(data):
             await asyncio.sleep(0.1)
     finally:
         await conn.close()
         for proc in procs:
             proc.terminate()
             proc.wait(30)
-    return url, stack.rate(len(data) - 1, (last - first).total_seconds())
+    return stack.rate(len(data) - 1, (last - first).total_seconds())
 
 
 async def _signed(conn: asyncpg.Connection) -> int:
     return int(await conn.fetchval("SELECT coalesce(max(size), 0) FROM checkpoints"))
 
 
-async def _verify_live(url: str, workers: int) -> float:
-    """``ledger verify``'s rate with ``workers`` processes (1: in the verifying process)."""
+async def _verify_live(url: str, workers: int) -> tuple[float, PinState]:
+    """``ledger verify``'s rate with ``workers`` processes (1: in the verifying process),
+    and the pin state it leaves."""
     conn = await asyncpg.connect(url)
     try:
         started = time.perf_counter()
         report = await live_verify.verify(
-            conn, [KEY.verifier()], lambda done, total: None, url=url, workers=workers
+            conn, [KEY.verifier()], lambda done, total: None, url=url, workers=workers,
+            keep=True,
+        )  # fmt: skip
+        elapsed = time.perf_counter() - started
+    finally:
+        await conn.close()
+    assert report.exit_code == 0, report.render_text()
+    assert report.state is not None
+    return stack.rate(report.events, elapsed), report.state
+
+
+async def _export(url: str) -> tuple[Path, int, float]:
+    directory = Path(tempfile.mkdtemp()) / "export"
+    started = time.perf_counter()
+    size = await export_full(url, directory, lambda done, total: None)
+    return directory, size, time.perf_counter() - started
+
+
+async def _offline(directory: Path, state: PinState | None = None) -> tuple[float, offline.Report]:
+    """``ledger-verify`` of an export (from ``state``): its seconds and its report."""
+    pinned = None if state is None else pin_state.open_state(state, [KEY.verifier()])
+    started = time.perf_counter()
+    report = await asyncio.to_thread(offline.verify, directory, [KEY.verifier()], state=pinned)
+    checked = time.perf_counter() - started
+    assert report.exit_code == 0, report.render_text()
+    return checked, report
+
+
+async def _since(url: str, state: PinState) -> tuple[float, int]:
+    """``ledger verify --since``: its seconds and the records it read."""
+    conn = await asyncpg.connect(url)
+    try:
+        pinned = pin_state.open_state(state, [KEY.verifier()])
+        started = time.perf_counter()
+        report = await since_verify.verify_since(
+            conn, [KEY.verifier()], pinned, lambda done, total: None
         )
         elapsed = time.perf_counter() - started
     finally:
         await conn.close()
     assert report.exit_code == 0, report.render_text()
-    return stack.rate(report.events, elapsed)
+    return elapsed, report.events
 
 
-async def _export_and_verify(url: str) -> tuple[float, float]:
-    directory = Path(tempfile.mkdtemp()) / "export"
-    started = time.perf_counter()
-    size = await export_full(url, directory, lambda done, total: None)
-    exported = time.perf_counter() - started
-    started = time.perf_counter()
-    report = await asyncio.to_thread(offline.verify, directory, [KEY.verifier()])
-    checked = time.perf_counter() - started
-    assert report.exit_code == 0, report.render_text()
-    return stack.rate(size, exported), stack.rate(size, checked)
+async def _incremental(
+    url: str, nats_url: str, keyfile: Path, live: PinState, exported: PinState
+) -> dict[str, float]:
+    """``NEW`` more events signed, then both incremental runs from the full runs' states."""
+    await _run(url, nats_url, stack.encoded(stack.events(NEW)), "with", keyfile)
+    live_s, live_read = await _since(url, live)
+    directory, _, _ = await _export(url)
+    offline_s, report = await _offline(directory, exported)
+    return {
+        "new_records": NEW,
+        "since_eps": stack.rate(live_read, live_s),
+        "since_seconds": round(live_s, 3),
+        "since_read_over_new": round(live_read / NEW, 4),
+        "offline_pin_eps": stack.rate(report.events, offline_s),
+        "offline_pin_seconds": round(offline_s, 3),
+        "offline_pin_read_over_new": round(report.events / NEW, 4),
+    }
 
 
 async def main() -> dict[str, object]:
@@ -116,9 +172,13 @@ async def main() -> dict[str, object]:
             signed_logs += [ingested] if run == "with" else []
         url = signed_logs[-1]
         without, log_only, with_log = (statistics.fmean(rates[k]) for k in rates)
-        verify_eps = await _verify_live(url, os.cpu_count() or 1)
-        verify_one = await _verify_live(url, 1)
-        export_eps, offline_eps = await _export_and_verify(url)
+        verify_eps, live_state = await _verify_live(url, os.cpu_count() or 1)
+        verify_one, _ = await _verify_live(url, 1)
+        directory, size, exported = await _export(url)
+        checked, report = await _offline(directory)
+        export_eps, offline_eps = stack.rate(size, exported), stack.rate(size, checked)
+        assert report.state is not None
+        incremental = await _incremental(url, nats_url, keyfile, live_state, report.state)
     return {
         "events": N,
         "ingest_eps_without_merkle": without,
@@ -132,7 +192,14 @@ async def main() -> dict[str, object]:
         "ledger_verify_eps_one_process": verify_one,
         "export_eps": export_eps,
         "offline_verify_eps": offline_eps,
-        "targets": {"ledger_verify_eps": 200_000, "with_over_without": 0.9},
+        "offline_over_ledger_verify": round(offline_eps / verify_eps, 3),
+        "incremental": incremental,
+        "targets": {
+            "ledger_verify_eps": 200_000,
+            "with_over_without": 0.9,
+            "offline_over_ledger_verify": 0.8,
+            "read_over_new": 1.0,
+        },
     }
 
 

@@ -1,7 +1,10 @@
-"""``ledger-verify PATH --key KEY [--key KEY ...] [--pin CHECKPOINT_FILE] [--json]``.
+"""``ledger-verify PATH --key KEY [--key KEY ...] [--pin PIN] [--full] [--write-pin STATE]
+[--json]``.
 
 A directory is a full export, a file an incident bundle. The exit code is the verdict
-(0 valid, 1 tampered, 2 malformed, 3 untrusted), so scripts can act on it unread.
+(0 valid, 1 tampered, 2 malformed, 3 untrusted), so scripts can act on it unread. A pin
+is a checkpoint note or a pin state file (``ledger_verify.pin_state``): from a state, an
+export is verified incrementally unless ``--full`` is given.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-from ledger_verify import bundle, export, note
-from ledger_verify.report import MALFORMED, Finding, Report
+from ledger_verify import bundle, export, note, pin_state
+from ledger_verify.pin_state import Pinned
+from ledger_verify.report import MALFORMED, Finding, Report, Stop
 
 
 class _Usage(Exception):
@@ -29,7 +33,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--key", action="append", required=True, help="a verifier key, or a file holding one"
     )
-    parser.add_argument("--pin", type=Path, help="a checkpoint kept from an earlier visit")
+    parser.add_argument(
+        "--pin", type=Path, help="a checkpoint, or a pin state file, kept from an earlier visit"
+    )
+    parser.add_argument(
+        "--full", action="store_true", help="check every record even from a pin state"
+    )
+    parser.add_argument(
+        "--write-pin", type=Path, metavar="STATE", help="after a valid run, the new pin state"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
@@ -72,13 +84,25 @@ class _Progress:
             self._show("\n")
 
 
-def run(path: Path, keys: list[note.Verifier], pin: str | None) -> Report:
+def run(path: Path, keys: list[note.Verifier], pin: str | None, *, full: bool = False) -> Report:
+    """The report on ``path``; from a pin state, an export's records after it only, unless
+    ``full`` (then every record, the state's checkpoint as the pin)."""
+    state: Pinned | None = None
+    if pin is not None and pin_state.is_state(pin):
+        try:
+            state = pin_state.open_state(pin_state.parse(pin), keys)
+        except Stop as stop:
+            report = Report("export" if path.is_dir() else "bundle")
+            report.stop(stop)
+            return report
+        pin = state.signed if full or not path.is_dir() else None
+        state = None if full else state
     if path.is_dir():
         if not sys.stderr.isatty():
-            return export.verify(path, keys, pin)
+            return export.verify(path, keys, pin, state=state)
         progress = _Progress()
         try:
-            return export.verify(path, keys, pin, progress=progress)
+            return export.verify(path, keys, pin, progress=progress, state=state)
         finally:
             progress.close()
     if path.is_file():
@@ -92,9 +116,17 @@ def run(path: Path, keys: list[note.Verifier], pin: str | None) -> Report:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        report = run(args.path, [_key(k) for k in args.key], _pin(args.pin))
+        if args.write_pin is not None and not args.path.is_dir():
+            raise _Usage("--write-pin: a pin state is written from an export (a directory)")
+        report = run(args.path, [_key(k) for k in args.key], _pin(args.pin), full=args.full)
     except _Usage as error:
         print(f"ledger-verify: {error}", file=sys.stderr)
         return MALFORMED
     sys.stdout.write(report.to_json() + "\n" if args.json else report.render_text())
+    if args.write_pin is not None and report.state is not None:
+        try:
+            pin_state.write(args.write_pin, report.state)
+        except OSError as error:
+            print(f"ledger-verify: --write-pin: cannot write it ({error})", file=sys.stderr)
+            return MALFORMED
     return report.exit_code

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from ledger_verify import canonical
+from ledger_verify.pin_file import Head as Head  # re-exported: the checker keeps them
 from ledger_verify.report import Finding
 
 COLUMNS = (
@@ -26,7 +27,6 @@ _columns_of = operator.itemgetter(*COLUMNS)
 _NO_LINK = (None, None)
 _LEAF = hashlib.sha256(b"\x00")  # RFC 6962's leaf prefix, hashed once and copied
 _sha256 = hashlib.sha256
-Head = tuple[int, int, str]  # the incident's last version, its position, its hex hash
 # An incident's first record in a stretch checked on its own: position, incident,
 # version, prev and event id, for its continuity to be judged once the stretch before is.
 First = tuple[int, str, int, Any, str]
@@ -105,6 +105,11 @@ class Checker:
         self.leaf = self.hash = b""  # of the last record checked
         self.event_id: str | None = None
         self.incident: str | None = None
+
+    def sound_line(self, position: int, record: bytes, line: bytes) -> bool:
+        """Whether the record is sound beside its columns line, as a quick path can tell
+        (its state then kept); never here: ``check`` does it all."""
+        return False
 
     def check(
         self, position: int, record: bytes, columns: dict[str, Any] | tuple[Any, ...] | None

@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ledger_verify.pin_file import PinState
+
 VALID, TAMPERED, MALFORMED, UNTRUSTED = 0, 1, 2, 3
 VERDICTS = {VALID: "valid", TAMPERED: "tampered", MALFORMED: "malformed", UNTRUSTED: "untrusted"}
 # Without a trusted signature nothing else means anything; a contradiction with what was
@@ -64,6 +66,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     verdicts: set[int] = field(default_factory=set)
     dropped: int = 0
+    state: PinState | None = None  # a valid run's new pin state (export, live database)
 
     def add(self, finding: Finding, verdict: int = TAMPERED) -> None:
         self.verdicts.add(verdict)
@@ -75,6 +78,13 @@ class Report:
     def extend(self, findings: list[Finding], verdict: int = TAMPERED) -> None:
         for finding in findings:
             self.add(finding, verdict)
+
+    def merge(self, findings: list[Finding], verdicts: set[int], dropped: int) -> None:
+        """What another report over part of the input found, with its verdicts."""
+        room = max(0, KEPT - len(self.findings))
+        self.findings += findings[:room]
+        self.dropped += dropped + max(0, len(findings) - room)
+        self.verdicts |= verdicts
 
     def stop(self, error: Stop) -> None:
         self.add(error.finding, error.verdict)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from ledger_verify.quick_msgspec import QuickChecker
 from ledger_verify.records import COLUMNS, Checker
 
-from ledger.audit.quick_check import QuickChecker
 from tests.unit.verify.ledgers import ORIGIN, build, columns_of
 
 pytestmark = pytest.mark.unit

@@ -4,19 +4,22 @@ signed checkpoints, and written out for anyone to check with ``ledger-verify``."
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
-from ledger_verify import note
+from ledger_verify import note, pin_state
+from ledger_verify.report import MALFORMED, Stop
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from incident_ledger.signer_wiring import DEV_KEY
 from ledger.audit import bundle_reads as bundles
 from ledger.audit import export_files as audit_files
-from ledger.audit import live_verify
+from ledger.audit import live_verify, since_verify
 from plumbing.settings import Settings
 
 
@@ -59,20 +62,53 @@ def bar(what: str) -> Iterator[live_verify.Progress]:
         yield report
 
 
-async def _verify(database_url: str, keys: list[note.Verifier], workers: int) -> live_verify.Report:
+@dataclass(frozen=True)
+class Run:
+    """How ``ledger verify`` runs: its output, its workers, where it starts and ends."""
+
+    as_json: bool = False
+    workers: int = 1
+    since: str | None = None  # a pin state's text: check only the records after it
+    write_pin: Path | None = None  # after a valid run, the new pin state goes there
+
+
+async def _verify(database_url: str, keys: list[note.Verifier], run: Run) -> live_verify.Report:
     conn = await asyncpg.connect(database_url)
     try:
         with bar("verifying") as progress:
-            return await live_verify.verify(conn, keys, progress, url=database_url, workers=workers)
+            if run.since is None:
+                return await live_verify.verify(
+                    conn, keys, progress, url=database_url, workers=run.workers,
+                    keep=run.write_pin is not None,
+                )  # fmt: skip
+            pinned = pin_state.open_state(pin_state.parse(run.since), keys)
+            return await since_verify.verify_since(conn, keys, pinned, progress)
     finally:
         await conn.close()
 
 
-def run_verify(
-    database_url: str, keys: list[note.Verifier], as_json: bool, workers: int = 1
-) -> int:
-    report = asyncio.run(_verify(database_url, keys, workers))
-    print(report.to_json() if as_json else report.render_text(), end="" if not as_json else "\n")
+async def _verify_or_stop(
+    database_url: str, keys: list[note.Verifier], run: Run
+) -> live_verify.Report:
+    try:
+        return await _verify(database_url, keys, run)
+    except Stop as stop:  # a pin state that does not hold: untrusted, naming it
+        report = live_verify.Report("database")
+        report.stop(stop)
+        return report
+
+
+def run_verify(database_url: str, keys: list[note.Verifier], run: Run) -> int:
+    report = asyncio.run(_verify_or_stop(database_url, keys, run))
+    print(
+        report.to_json() if run.as_json else report.render_text(), end="\n" if run.as_json else ""
+    )
+    if run.write_pin is not None and report.state is not None:
+        try:
+            pin_state.write(run.write_pin, report.state)
+        except OSError as exc:
+            print(f"--write-pin: cannot write {run.write_pin}: {exc}", file=sys.stderr)
+            return MALFORMED
     return report.exit_code
 
 

@@ -5,6 +5,10 @@ Every stored checkpoint must verify with a pinned key; the records, read in posi
 order, must be canonical, continuous per incident and equal to their columns; their leaf
 hashes must equal the hash tiles written at append time (which names the record an edit
 touched); and the tree over them must have the signed root at every signed size.
+
+With ``keep``, a valid run leaves on ``report.state`` the pin state at the latest signed
+checkpoint (``ledger_verify.pin_state``), for ``ledger verify --since`` (``since_verify``)
+to go on from.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import asyncpg
 import msgspec
 from ledger_verify import note, trust
 from ledger_verify.compact import CompactRange
+from ledger_verify.pin_state import PinState
 from ledger_verify.records import Head, continuity
 from ledger_verify.report import Finding, Report, Stop
 
@@ -33,7 +38,23 @@ class Signed(msgspec.Struct):
     largest: int = 0
 
 
-async def _checkpoints(
+# Every incident's last record among the first $1, from the columns (which a valid run has
+# just held equal to the records).
+_HEADS = (
+    "SELECT DISTINCT ON (incident_id) incident_id, version, position, encode(hash, 'hex')"
+    " FROM events WHERE position <= $1 ORDER BY incident_id, position DESC"
+)
+
+
+async def kept(conn: asyncpg.Connection, signed: Signed) -> tuple[str, dict[str, Head]]:
+    """The latest signed checkpoint's note and the heads at its size."""
+    ident = signed.sizes[signed.largest][0] if signed.largest else None
+    text = await conn.fetchval("SELECT note FROM checkpoints WHERE id = $1", ident)
+    rows = await conn.fetch(_HEADS, signed.largest)
+    return str(text or ""), {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+async def checkpoints(
     conn: asyncpg.Connection, keys: list[note.Verifier], report: Report
 ) -> Signed:
     signed, largest = Signed({}), 0
@@ -70,13 +91,14 @@ async def verify(
     workers: int = 1,
     parallel_from: int = PARALLEL_FROM,
     height: int = stretches.HEIGHT,
+    keep: bool = False,
 ) -> Report:
     """The database behind ``conn`` checked; with ``url`` and ``workers`` > 1, a log of at
     least ``parallel_from`` records is checked in that many processes reading the same
-    snapshot, as stretches of 2**``height`` records."""
+    snapshot, as stretches of 2**``height`` records; with ``keep``, the new pin state."""
     report = Report("database")
     async with conn.transaction(isolation="repeatable_read", readonly=True):
-        signed = await _checkpoints(conn, keys, report)
+        signed = await checkpoints(conn, keys, report)
         head = await conn.fetchrow("SELECT size, root FROM merkle_head WHERE id = 1")
         total, count = await conn.fetchrow(
             "SELECT coalesce(max(position), 0), count(*) FROM events"
@@ -89,7 +111,11 @@ async def verify(
             )
         else:  # gaps in the positions, or a small log: one stretch in this process
             parts = [await _alone(conn, sizes, total, progress)]
-    _ends(_stitch(parts, signed, report), signed, head, report)
+        pin = await kept(conn, signed) if keep and signed.largest else None
+    tree, at_largest = _stitch(parts, signed, report)
+    ends(tree, signed, head, report)
+    if pin is not None and report.exit_code == 0:
+        report.state = PinState(pin[0], signed.largest, tuple(at_largest.hashes), pin[1])
     return report
 
 
@@ -101,10 +127,12 @@ async def _alone(
     return stretch
 
 
-def _stitch(parts: list[Stretch], signed: Signed, report: Report) -> CompactRange:
+def _stitch(
+    parts: list[Stretch], signed: Signed, report: Report
+) -> tuple[CompactRange, CompactRange]:
     """The stretches joined in order: continuity across their seams, the tree over all
-    their leaves, and its root at every signed size."""
-    tree, heads = CompactRange(), dict[str, Head]()
+    their leaves, and its root at every signed size; that tree, and it at the largest."""
+    tree, heads, largest = CompactRange(), dict[str, Head](), CompactRange()
     for part in parts:
         report.extend(part.findings)
         for first in part.firsts:
@@ -112,15 +140,17 @@ def _stitch(parts: list[Stretch], signed: Signed, report: Report) -> CompactRang
         heads.update(part.lasts)
         for size, local in sorted(part.at.items()):
             ident, root = signed.sizes[size]
-            if tree.joined(local).root() != root:
+            joined = tree.joined(local)
+            largest = joined if size == signed.largest else largest
+            if joined.root() != root:
                 report.add(Finding("root", f"the first {size} records do not add up to the"
                                    f" root signed in checkpoint #{ident}: history was"
                                    " rewritten"))  # fmt: skip
         tree = tree.joined(part.tree)
-    return tree
+    return tree, largest
 
 
-def _ends(tree: CompactRange, signed: Signed, head: Any, report: Report) -> None:
+def ends(tree: CompactRange, signed: Signed, head: Any, report: Report) -> None:
     count = report.events = tree.size
     report.size = signed.largest
     if count < signed.largest:

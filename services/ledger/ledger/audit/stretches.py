@@ -9,19 +9,19 @@ that every record is judged at the place it actually holds.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 import asyncpg
 from ledger_verify.compact import CompactRange, levels, prefix
+from ledger_verify.quick_msgspec import FAST, QuickChecker
 from ledger_verify.records import First, Head
 from ledger_verify.report import Finding
 
 from ledger.audit import bundle_reads as bundles
-from ledger.audit.quick_check import FAST, QuickChecker
 from plumbing import db
 
-__all__ = ["FAST", "Stretch", "check_all", "check_range"]
+__all__ = ["FAST", "Stretch", "check_after", "check_all", "check_range"]
 
 HEIGHT = 13  # stretches of 8,192 records start on multiples of it, so their trees join
 _BY_RANGE = bundles.SELECT + " WHERE position BETWEEN $1 AND $2"  # see db.fetch_in_order
@@ -118,3 +118,34 @@ async def check_all(
         after = rows[-1]["position"]
         yield fold.stretch
     yield fold.done()
+
+
+async def check_after(
+    conn: asyncpg.Connection,
+    pinned: CompactRange,
+    heads: dict[str, Head],
+    signed: frozenset[int],
+    keep: int,
+    progress: Callable[[int], None],
+    batch: int,
+) -> tuple[Stretch, dict[str, Head]]:
+    """The records after the first ``pinned.size`` (checked before: their tree and their
+    incidents' heads given), as one stretch of the whole log whose tree starts as
+    ``pinned``; and the heads as they were after ``keep`` records (≥ ``pinned.size``).
+    Batches end on multiples of ``batch`` (and on ``keep``), so that, past the first, the
+    tree grows a level at a time."""
+    fold, after = _Fold(1, signed, alone=True), pinned.size
+    fold.stretch.tree = CompactRange(pinned.size, pinned.hashes)
+    fold.checker.heads, kept = dict(heads), None
+    while True:
+        placed = fold.stretch.tree.size
+        if kept is None and placed >= keep:
+            kept = dict(fold.checker.heads)
+        limit = batch - placed % batch
+        limit = min(limit, keep - placed) if placed < keep else limit
+        if not (rows := await conn.fetch(bundles.AFTER, after, limit)):
+            break
+        fold.rows(rows, await _tiles(conn, placed + 1, len(rows)))
+        after = rows[-1]["position"]
+        progress(fold.stretch.tree.size)
+    return fold.done(), kept if kept is not None else dict(fold.checker.heads)

@@ -1,13 +1,16 @@
-"""``ledger verify``'s record checker: the offline verifier's ``Checker`` with a quicker
-path for records exactly as the ledger writes them.
+"""The quick path for records exactly as the ledger writes them, shared by ``ledger verify``
+and ``ledger-verify``: ``Checker`` on msgspec (imported only where msgspec is installed;
+``ledger_verify.quick`` falls back to the plain ``Checker`` elsewhere).
 
 Such a record is decoded into typed structs (msgspec's quickest path, about two thirds
 of the cost of plain objects), re-encoded to prove it canonical, and judged in a few
-comparisons. Anything else, and any doubt (a float, an integer that may be beyond
-±(2^53−1), a field missing or extra, a broken link, a column that differs), goes to
-``Checker.check`` unchanged, which works out and words what is wrong. The quick path
-only ever says "this record is sound", so it cannot hide a finding; a unit test holds
-the two paths to the same findings, hashes and heads on every kind of damage.
+comparisons; its columns are compared as a tuple (from the database) or as the one
+canonical line they must be (from an export: encoded from the record and compared byte
+for byte, instead of parsed). Anything else, and any doubt (a float, an integer that may
+be beyond ±(2^53−1), a field missing or extra, a broken link, a column that differs),
+goes to ``Checker.check`` unchanged, which works out and words what is wrong. The quick
+path only ever says "this record is sound", so it cannot hide a finding; a unit test
+holds the two paths to the same findings, hashes and heads on every kind of damage.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import hashlib
 from typing import Annotated, Any
 
 import msgspec
+
 from ledger_verify import canonical
 from ledger_verify.records import Checker, Codec
 from ledger_verify.report import Finding
@@ -84,6 +88,22 @@ class _Record(msgspec.Struct, **_Struct):
     version: _Int
 
 
+class _Line(msgspec.Struct, gc=False):
+    """A columns line as an export writes it (``records.COLUMNS``, keys sorted)."""
+
+    event_id: str
+    hash: str
+    incident_id: str
+    occurred_at: str
+    position: int
+    prev_hash: str | None
+    prev_position: int | None
+    recorded_at: str
+    source: str
+    type: str
+    version: int
+
+
 _decode = msgspec.json.Decoder(_Record, float_hook=_no_float).decode
 _LEAF = hashlib.sha256(b"\x00")
 _sha256 = hashlib.sha256
@@ -100,14 +120,21 @@ class QuickChecker(Checker):
             return []
         return super().check(position, record, columns)
 
-    def _sound(self, position: int, record: bytes, columns: tuple[Any, ...]) -> bool:
-        """Whether ``record`` is sound where it sits, its state kept if so. One straight
-        run of comparisons (50 lines) because it runs for every record of the log."""
+    def sound_line(self, position: int, record: bytes, line: bytes) -> bool:
+        return self._sound(position, record, None, line)
+
+    def _sound(
+        self, position: int, record: bytes, columns: tuple[Any, ...] | None, line: bytes = b""
+    ) -> bool:
+        """Whether ``record`` is sound where it sits beside its columns (a tuple, or else
+        their line), its state kept if so. One straight run of comparisons (50 lines)
+        because it runs for every record of the log."""
         if _SIXTEEN in record.translate(_DIGITS):  # maybe a huge integer
             return False
         try:
             doc = _decode(record)
-        except msgspec.DecodeError:  # not JSON, a float, a field missing, extra or mistyped
+        except (msgspec.DecodeError, UnicodeDecodeError):  # not JSON (or UTF-8), a float, a
+            # field missing, extra or mistyped
             return False
         if doc.position != position or doc.v != 1 or _encode(doc) != record:
             return False
@@ -125,11 +152,17 @@ class QuickChecker(Checker):
         digest = _sha256(record).digest()
         hexhash = digest.hex()
         link = (None, None) if prev is None else (prev.position, prev.hash)
-        want = (
+        if columns is None:
+            want = _Line(
+                event.event_id, hexhash, incident, event.occurred_at, position, link[1],
+                link[0], doc.recorded_at, event.source, event.type, version,
+            )  # fmt: skip
+            if _encode(want) != line:
+                return False
+        elif columns != (
             position, event.event_id, incident, version, event.type, event.source,
             event.occurred_at, doc.recorded_at, hexhash, *link,
-        )  # fmt: skip
-        if columns != want:
+        ):  # fmt: skip
             return False
         if head is None and self.firsts is not None:
             self.firsts.append((position, incident, version, _builtin(prev), event.event_id))
