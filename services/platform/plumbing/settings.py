@@ -148,6 +148,17 @@ class AuditSettings(msgspec.Struct, frozen=True):
         rules.existing("key_file", self.key_file, "file")
 
 
+class PrivacySettings(msgspec.Struct, frozen=True):
+    """The master key that wraps every data subject's key (docs/erasure.md): a file the
+    database never sees, read by the ingest, the API and ``ledger erase``."""
+
+    key_file: Path | None = None  # LEDGER-PRIVACY-KEY-1:… (ledger keys privacy); unset:
+    # development's own, made under the data dir (<data dir>/privacy.key)
+
+    def __post_init__(self) -> None:
+        rules.existing("key_file", self.key_file, "file")
+
+
 class Settings(msgspec.Struct, frozen=True):
     database: DatabaseSettings
     nats: NatsSettings
@@ -157,6 +168,7 @@ class Settings(msgspec.Struct, frozen=True):
     ingest: IngestSettings
     projector: ProjectorSettings
     audit: AuditSettings = AuditSettings()
+    privacy: PrivacySettings = PrivacySettings()
 
 
 def _decode_path(kind: type, value: Any) -> Any:
@@ -208,6 +220,7 @@ PREFIXES: dict[str, tuple[type[msgspec.Struct], str]] = {
     "ingest": (IngestSettings, "LEDGER_INGEST_"),
     "projector": (ProjectorSettings, "LEDGER_PROJECTOR_"),
     "audit": (AuditSettings, "LEDGER_AUDIT_"),
+    "privacy": (PrivacySettings, "LEDGER_PRIVACY_"),
 }
 
 

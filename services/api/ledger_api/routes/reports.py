@@ -14,7 +14,7 @@ from litestar.params import FromQuery, QueryParameter
 from ledger_api import access, examples, report_reads, scoping
 from ledger_api.app_state import AppState
 from ledger_api.auth import READERS, Principal, roles, sees_personal_data
-from ledger_api.disclosure import disclosed
+from ledger_api.disclosure import disclosed, opener
 from ledger_api.paging import BadParameter, IncidentPath
 from ledger_api.problems import ONE, TEXT_HTML, alternatives
 from projector.domain.deadlines import Pack
@@ -79,7 +79,7 @@ async def report(
     pack = _pack(state.projector, policy, stage)
     async with state.pool.acquire() as conn:
         await scoping.admit(conn, request.user, incident_id, _unknown(incident_id))
-        facts = disclosed(request.user, await facts_of(conn, incident_id))
+        facts = await disclosed(request, await facts_of(conn, incident_id))
         registry, read = await state.profiles.at(conn, None)
         tie = await report_reads.tie(conn, incident_id, facts[-1])
         await access.record(conn, request, "report", incident_id)
@@ -117,10 +117,14 @@ async def claim_pack(
             raise NotFoundException(_unknown(incident_id))
         profiles = await state.profiles.at(conn, None)
         await access.record(conn, request, "claim_pack", incident_id)
-    personal = sees_personal_data(request.user)
+        personal = sees_personal_data(request.user)
+        shown = None
+        if personal:
+            shown = await opener(conn, state.master_key, (r["record"] for r in rows))
     body = claimpack.zipped(
-        rows, state.projector, datetime.now(UTC), personal=personal, profiles=profiles
-    )
+        rows, state.projector, datetime.now(UTC), personal=personal, profiles=profiles,
+        shown=shown,
+    )  # fmt: skip
     name = f"{incident_id}-claim-pack.zip"
     return Response(
         body,

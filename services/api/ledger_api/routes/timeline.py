@@ -26,7 +26,7 @@ from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery
 
-from ledger_api import access, app_state, consistency, examples, moments, scoping
+from ledger_api import access, app_state, consistency, examples, moments, scoping, timeline_opening
 from ledger_api.app_state import AppState
 from ledger_api.auth import Principal, header, roles
 from ledger_api.paging import IncidentPath
@@ -210,5 +210,6 @@ async def timeline(
     headers: dict[str, str] = {"Content-Language": lang}
     if format == "csv":
         headers["Content-Disposition"] = f'attachment; filename="{incident_id}-timeline.csv"'
-    body = _body(answer, order, format)
+    shown = await timeline_opening.opened(request, answer, _body(answer, "recorded", "json"))
+    body = _body(shown, order, format)
     return Response(body, media_type=_MEDIA[format], headers=headers)

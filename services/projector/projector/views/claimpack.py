@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 
 from contracts.envelope import Actor
-from contracts.personal import EVENT, redact
+from contracts.personal import EVENT, How, blanked, transform
 from projector.domain import losses
 from projector.domain.facts import from_record
 from projector.domain.models import Config, project
@@ -33,10 +33,10 @@ EVIDENCE_COLUMNS = (
 )  # fmt: skip
 
 
-def _redacted(entry: timeline_entries.Entry) -> timeline_entries.Entry:
-    event = redact(msgspec.json.decode(entry.event), EVENT)
+def _through(entry: timeline_entries.Entry, how: How) -> timeline_entries.Entry:
+    event = transform(msgspec.json.decode(entry.event), how, EVENT)
     raw = msgspec.Raw(msgspec.json.encode(event))
-    return msgspec.structs.replace(entry, event=raw, actor=redact(entry.actor, Actor))
+    return msgspec.structs.replace(entry, event=raw, actor=transform(entry.actor, how, Actor))
 
 
 def _evidence(entries: list[timeline_entries.Entry]) -> bytes:
@@ -58,18 +58,27 @@ def _evidence(entries: list[timeline_entries.Entry]) -> bytes:
 
 
 def files(
-    rows: list[Any], config: Config, now: datetime, *, personal: bool, profiles: Profiles
+    rows: list[Any],
+    config: Config,
+    now: datetime,
+    *,
+    personal: bool,
+    profiles: Profiles,
+    shown: How | None = None,
 ) -> dict[str, bytes]:
-    """``profiles``: the registry and the position it is read at (see ``models.project``)."""
+    """``profiles``: the registry and the position it is read at (see ``models.project``);
+    ``shown``: how a reader who sees personal data sees each personal field (the sealed
+    values opened; None: as recorded)."""
     pairs = [timeline_entries.entry(r, "en", config) for r in rows]
     facts = [f for _, f in pairs]
     fixes = {e.position: timeline_entries.corrected_id(f) for e, f in pairs}
     entries = timeline_entries.linked(pairs)
     models = project(facts, now=now, config=config, registry=profiles[0], read=profiles[1])
     run = losses.loss_run_rows(models.losses)
-    if not personal:  # everything leaving, typed or as JSON, through the one redaction
-        entries = [_redacted(e) for e in entries]
-        models, run = redact(models), redact(run)
+    how = shown if personal else blanked
+    if how is not None:  # everything leaving, typed or as JSON, through the one redaction
+        entries = [_through(e, how) for e in entries]
+        models, run = transform(models, how), transform(run, how)
     return {
         "timeline.json": msgspec.json.encode(entries),
         "timeline.csv": csv_bytes(
@@ -83,9 +92,15 @@ def files(
 
 
 def zipped(
-    rows: list[Any], config: Config, now: datetime, *, personal: bool, profiles: Profiles
+    rows: list[Any],
+    config: Config,
+    now: datetime,
+    *,
+    personal: bool,
+    profiles: Profiles,
+    shown: How | None = None,
 ) -> bytes:
-    contents = files(rows, config, now, personal=personal, profiles=profiles)
+    contents = files(rows, config, now, personal=personal, profiles=profiles, shown=shown)
     last = rows[-1]
     manifest = {
         "incident_id": from_record(

@@ -1,0 +1,89 @@
+"""``ledger erase``, ``ledger subjects`` and ``ledger keys privacy|rotate``: data subjects'
+erasure and what is held about them, the commitment check, and the master key that wraps
+their keys (docs/erasure.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+import msgspec
+
+from incident_ledger import privacy_wiring
+from incident_ledger.commands.cli_context import settings, with_db
+from ledger.store import sealing, subject_keys
+from ledger.store.sealing import MasterKey
+
+
+@click.command()
+@click.option("--subject", required=True, help="the data subject, e.g. INC-1:claimant")
+@click.option("--reason", default="", help="why (the legal ground, the request's reference)")
+def erase(subject: str, reason: str) -> None:
+    """Erase a data subject: its key destroyed, every value sealed under it unreadable for
+    ever; every record, hash and proof unchanged. Exit 1: unknown or already erased."""
+    if not reason.strip():
+        raise click.UsageError("--reason is required: why the subject is erased")
+    who = f"ledger erase ({os.environ.get('USER', 'operator')})"
+    try:
+        done = with_db(settings(), lambda c: subject_keys.erase(c, subject, who, reason.strip()))
+    except subject_keys.UnknownSubject:
+        raise click.ClickException(f"no data subject {subject!r} is known") from None
+    except subject_keys.AlreadyErased as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"erased {done.subject} at {done.erased_at.isoformat()}")
+
+
+@click.group()
+def subjects() -> None:
+    """Data subjects: what is held about one, and the commitment check."""
+
+
+@subjects.command("show")
+@click.argument("subject")
+def subjects_show(subject: str) -> None:
+    """What is held about SUBJECT (JSON): where its values are, and whether erased."""
+    held = with_db(settings(), lambda c: subject_keys.held(c, subject))
+    if held is None:
+        raise click.ClickException(f"no data subject {subject!r} is known")
+    click.echo(json.dumps(msgspec.to_builtins(held), ensure_ascii=False, indent=2))
+
+
+@subjects.command("check")
+@click.option("--token", required=True, help="the token a record holds (pd1.…)")
+@click.option("--value", required=True, help="the value the subject says was recorded")
+@click.option("--salt", required=True, help="the salt disclosed to the subject (base64url)")
+def subjects_check(token: str, value: str, salt: str) -> None:
+    """Whether VALUE, with its SALT, is what TOKEN commits to. Exit 0 yes, 1 no."""
+    if sealing.matches(token, value, salt):
+        click.echo("matches: the value was recorded")
+        return
+    click.echo("does not match")
+    raise SystemExit(1)
+
+
+@click.command("privacy")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def privacy_key(out: Path) -> None:
+    """Make a master key for personal data (LEDGER_PRIVACY_KEY_FILE), mode 600."""
+    try:
+        handle = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise click.UsageError(f"{out} exists; a key is never overwritten") from None
+    with os.fdopen(handle, "w") as file:
+        file.write(MasterKey.generate() + "\n")
+    click.echo(f"wrote {out}")
+
+
+@click.command("rotate")
+@click.option("--to", "new_file", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="the new master key's file")  # fmt: skip
+def rotate(new_file: Path) -> None:
+    """Rewrap every data subject's key from the current master key (LEDGER_PRIVACY_KEY_FILE)
+    to the new one; no record changes. Then point LEDGER_PRIVACY_KEY_FILE at the new file."""
+    config = settings()
+    old, new = privacy_wiring.master_key(config), MasterKey.read(new_file)
+    count = with_db(config, lambda c: subject_keys.rotate(c, old, new))
+    click.echo(f"rewrapped {count} keys from {old.id} to {new.id}")
