@@ -7,7 +7,8 @@ values, and "erased" stands where they were, a timeline as of before the erasure
 reporter's and the casualty's are read as before; the records are unchanged, ``ledger
 verify`` exits 0 and the incident's bundle verifies. Erasing again answers 409 with the
 first erasure, an unknown subject 404, no reason 422. Before the erasure, the subject's
-export gives each value with its salt, which proves the value against the record's token."""
+export gives each value with its salt, which proves the value against the record's token.
+A new master key rewraps every subject's key: every value still opens, no record changes."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ import httpx
 import pgserver  # type: ignore[import-untyped]
 import pytest
 from click.testing import CliRunner
+from cryptography.exceptions import InvalidTag
 from ledger_verify import bundle as offline
 from ledger_verify import note
 from ledger_verify.report import VALID
@@ -37,7 +39,8 @@ from contracts.publisher import Publisher
 from contracts.topology import Topology
 from incident_ledger.cli import main
 from ledger.audit.signer import Policy, Signer
-from ledger.store import sealing
+from ledger.store import sealing, subject_keys
+from ledger.store.sealing import MasterKey
 from ledger_api.app import create_app
 from plumbing import db
 from projector.follow import runner
@@ -224,3 +227,22 @@ async def _bundle(
     path = tmp / "bundle.zip"
     path.write_bytes(answer.content)
     return path
+
+
+async def test_rotating_the_master_key_keeps_every_value_readable_and_every_record(
+    ingesting: asyncpg.Pool, nc: Client, topology: Topology, tmp_path: Path
+) -> None:
+    pool_namespace[0] = topology.namespace
+    await _recorded(ingesting, nc)
+    records = await _records(ingesting)
+    new = MasterKey.parse(MasterKey.generate())
+    async with ingesting.acquire() as conn:
+        tokens = [r["commitment"] for r in await conn.fetch("SELECT commitment FROM sealed_values")]
+        rewrapped = await subject_keys.rotate(conn, MASTER, new)
+        opened = await subject_keys.open_values(conn, new, tokens)
+        with pytest.raises(InvalidTag):  # the old master key opens nothing any more
+            await subject_keys.open_values(conn, MASTER, tokens)
+    assert rewrapped == 4  # the actor, the reporter, the casualty and the claimant
+    everyone = {v for role in ("reporter", "casualty", "claimant") for v in values_of(role)}
+    assert everyone <= set(opened.values())
+    assert await _records(ingesting) == records
