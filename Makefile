@@ -75,6 +75,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python -m tests.bench.projector
 	$(VENV)/bin/python -m tests.bench.api
 	$(VENV)/bin/python -m tests.bench.audit
+	$(VENV)/bin/python -m tests.bench.sealing
 	$(VENV)/bin/python -m tests.bench.triangle
 
 # The events' JSON Schemas (contracts/schema/*.json) regenerated from the structs.

@@ -236,39 +236,43 @@ def personal_paths(event_type: str) -> tuple[Path, ...]:
     return own + tuple(("payload", *p) for p in _paths(mi.type_info(payload_type)))
 
 
-Rewrite = Callable[[Path, str], str]
-
-
-def rewrite(event: dict[str, Any], how: Rewrite) -> dict[str, Any]:
-    """The JSON form of an event with each non-empty personal string ``v`` at path ``p``
-    replaced by ``how(p, v)`` (a copy; ``event`` itself is left as it is)."""
-    out = event
+def personal_values(event: dict[str, Any]) -> list[tuple[Path, str]]:
+    """Every non-empty personal string of an event's JSON form, with its path (list items
+    by their index)."""
+    found: list[tuple[Path, str]] = []
     for path in personal_paths(str(event.get("type"))):
-        out = _rewrite_at(out, path, (), how)
+        _collect(event, path, (), found)
+    return found
+
+
+def _collect(node: Any, rest: Path, done: Path, found: list[tuple[Path, str]]) -> None:
+    if not rest:
+        if isinstance(node, str) and node:
+            found.append((done, node))
+        return
+    key, tail = rest[0], rest[1:]
+    if key == "*":
+        if isinstance(node, list):
+            for index, item in enumerate(node):
+                _collect(item, tail, (*done, str(index)), found)
+    elif isinstance(node, dict) and key in node:
+        _collect(node[key], tail, (*done, key), found)
+
+
+def replaced(event: dict[str, Any], changes: list[tuple[Path, str]]) -> dict[str, Any]:
+    """A copy of an event's JSON form with the string at each path (as
+    :func:`personal_values` names them) replaced; ``event`` itself is left as it is."""
+    out = event
+    for path, value in changes:
+        out = _put(out, path, value)
     return out
 
 
-def _rewrite_at(node: Any, rest: Path, done: Path, how: Rewrite) -> Any:
-    if not rest:
-        return how(done, node) if isinstance(node, str) and node else node
-    key, tail = rest[0], rest[1:]
-    if key == "*":
-        if not isinstance(node, list):
-            return node
-        return [_rewrite_at(x, tail, (*done, str(i)), how) for i, x in enumerate(node)]
-    if not isinstance(node, dict) or key not in node:
-        return node
-    new = _rewrite_at(node[key], tail, (*done, key), how)
-    return node if new is node else node | {key: new}
-
-
-def personal_values(event: dict[str, Any]) -> list[tuple[Path, str]]:
-    """Every non-empty personal string of an event's JSON form, with its path."""
-    found: list[tuple[Path, str]] = []
-
-    def note(path: Path, value: str) -> str:
-        found.append((path, value))
+def _put(node: Any, path: Path, value: str) -> Any:
+    if not path:
         return value
-
-    rewrite(event, note)
-    return found
+    key, tail = path[0], path[1:]
+    if isinstance(node, list):
+        index = int(key)
+        return [*node[:index], _put(node[index], tail, value), *node[index + 1 :]]
+    return node | {key: _put(node[key], tail, value)}

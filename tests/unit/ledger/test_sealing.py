@@ -7,7 +7,9 @@ personal fields are where the ingest's cheap look finds them."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
+import msgspec
 import pytest
 from cryptography.exceptions import InvalidTag
 from hypothesis import given
@@ -18,6 +20,7 @@ from contracts.envelope import Actor
 from contracts.events import Personal, Site
 from contracts.personal import personal_paths, personal_values
 from contracts.registry import DEFAULT_REGISTRY
+from incident_ledger.simulation import history
 from ledger.domain.subjects import subject_of
 from ledger.store import sealing
 from ledger.store.sealer import may_hold_personal
@@ -37,13 +40,13 @@ def test_a_value_sealed_opens_with_its_key_and_proves_itself_only_with_its_salt(
     assert again.token == made.token
     assert made.token != sealing.seal(KEY, str(uuid.uuid4()), "payload.personal.name", value).token
     assert len(made.token) <= 128  # fits the narrowest personal field (Ref)
-    salt, opened = sealing.unseal(KEY, made.commitment, made.ciphertext)
+    salt, opened = sealing.unseal(KEY, made.commitment, made.sealed)
     assert opened == value
     assert sealing.matches(made.token, value, sealing.b64(salt))
     assert not sealing.matches(made.token, value + "x", sealing.b64(salt))
     assert not sealing.matches(made.token, value, sealing.b64(bytes(16)))
     with pytest.raises(InvalidTag):
-        sealing.unseal(OTHER, made.commitment, made.ciphertext)
+        sealing.unseal(OTHER, made.commitment, made.sealed)
 
 
 def test_a_master_key_wraps_and_rotates_subject_keys() -> None:
@@ -87,3 +90,10 @@ def test_subjects_are_named_by_incident_and_role() -> None:
         site=Site(name="canteen"), channel="phone",
     )  # fmt: skip
     assert not may_hold_personal(canonical.encode(quiet))
+
+
+def test_an_event_decoded_from_canonical_bytes_encodes_back_to_the_same_bytes() -> None:
+    """Sealing edits the decoded event and encodes it again: every other byte must stay."""
+    for envelope in history(300, now=datetime(2026, 12, 1, tzinfo=UTC)):
+        data = canonical.encode_struct(envelope)
+        assert canonical.encode_decoded(msgspec.json.decode(data)) == data

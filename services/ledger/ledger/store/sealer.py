@@ -18,7 +18,7 @@ import msgspec
 
 from contracts import canonical
 from contracts.envelope import Envelope
-from contracts.personal import Path, personal_values, rewrite
+from contracts.personal import Path, personal_values, replaced
 from ledger.domain.prepared import Prepared, prepare
 from ledger.domain.subjects import subject_of
 from ledger.store import sealing, subject_keys
@@ -63,28 +63,30 @@ class Sealer:
         subjects = {subject_of(event, path) for _, event, values in found for path, _ in values}
         keys = await subject_keys.keys_for(self.conn, self.master, subjects)
         rows: list[SealedRow] = []
-        for index, event, _ in found:
-            sealed = rewrite(event, _sealing(event, keys, rows))
-            prepared[index] = msgspec.structs.replace(
-                prepared[index], event=canonical.encode(sealed)
-            )
+        ciphers = sealing.Ciphers()
+        for index, event, values in found:
+            changes = [(path, _sealed(event, path, v, keys, ciphers, rows)) for path, v in values]
+            sealed = canonical.encode_decoded(replaced(event, changes))
+            prepared[index] = msgspec.structs.replace(prepared[index], event=sealed)
         await subject_keys.store(self.conn, rows)
         return prepared
 
 
-def _sealing(event: dict[str, Any], keys: Keys, rows: list[SealedRow]) -> Any:
-    event_id, incident = str(event["event_id"]), str(event["incident_id"])
-
-    def how(path: Path, value: str) -> str:
-        subject = subject_of(event, path)
-        key = keys.get(subject)
-        if key is None:
-            return sealing.ERASED
-        where = ".".join(path)
-        made = sealing.seal(key, event_id, where, value)
-        rows.append(
-            SealedRow(made.commitment, subject, incident, UUID(event_id), where, made.ciphertext)
-        )
-        return made.token
-
-    return how
+def _sealed(
+    event: dict[str, Any],
+    path: Path,
+    value: str,
+    keys: Keys,
+    ciphers: sealing.Ciphers,
+    rows: list[SealedRow],
+) -> str:
+    """The token of ``value`` (at ``path`` of ``event``), its sealed row added to ``rows``."""
+    subject = subject_of(event, path)
+    key = keys.get(subject)
+    if key is None:
+        return sealing.ERASED
+    event_id, where = str(event["event_id"]), ".".join(path)
+    made = sealing.seal(key, event_id, where, value, ciphers)
+    incident = str(event["incident_id"])
+    rows.append(SealedRow(made.commitment, subject, incident, UUID(event_id), where, made.sealed))
+    return made.token

@@ -66,9 +66,22 @@ class MasterKey(msgspec.Struct, frozen=True):
         return KEY_PREFIX + b64(secrets.token_bytes(32))
 
 
-def _encrypt(key: bytes, plain: bytes, aad: bytes) -> bytes:
+class Ciphers:
+    """Each key's cipher, made once (making one costs more than using it)."""
+
+    def __init__(self) -> None:
+        self._made: dict[bytes, AESGCM] = {}
+
+    def of(self, key: bytes) -> AESGCM:
+        cipher = self._made.get(key)
+        if cipher is None:
+            cipher = self._made[key] = AESGCM(key)
+        return cipher
+
+
+def _encrypt(key: bytes, plain: bytes, aad: bytes, ciphers: Ciphers | None = None) -> bytes:
     nonce = os.urandom(_NONCE)
-    return nonce + AESGCM(key).encrypt(nonce, plain, aad)
+    return nonce + (ciphers or Ciphers()).of(key).encrypt(nonce, plain, aad)
 
 
 def _decrypt(key: bytes, sealed: bytes, aad: bytes) -> bytes:
@@ -88,21 +101,23 @@ def unwrap(master: MasterKey, subject: str, wrapped: bytes) -> bytes:
 
 
 def commitment(salt: bytes, value: str) -> bytes:
-    return hmac.new(salt, value.encode(), hashlib.sha256).digest()
+    return hmac.digest(salt, value.encode(), "sha256")
 
 
 class Sealed(msgspec.Struct, frozen=True):
     token: str
     commitment: bytes
-    ciphertext: bytes  # nonce ‖ AES-GCM(salt ‖ value)
+    sealed: bytes  # nonce ‖ AES-GCM(salt ‖ value)
 
 
-def seal(key: bytes, event_id: str, path: str, value: str) -> Sealed:
+def seal(
+    key: bytes, event_id: str, path: str, value: str, ciphers: Ciphers | None = None
+) -> Sealed:
     """``value`` (at ``path`` of event ``event_id``) sealed under its subject's ``key``."""
-    context = f"{event_id}\x00{path}\x00{value}".encode()
-    salt = hmac.new(key, b"salt\x00" + context, hashlib.sha256).digest()[:SALT_BYTES]
+    context = f"salt\x00{event_id}\x00{path}\x00{value}".encode()
+    salt = hmac.digest(key, context, "sha256")[:SALT_BYTES]
     made = commitment(salt, value)
-    return Sealed(PREFIX + b64(made), made, _encrypt(key, salt + value.encode(), made))
+    return Sealed(PREFIX + b64(made), made, _encrypt(key, salt + value.encode(), made, ciphers))
 
 
 def unseal(key: bytes, made: bytes, ciphertext: bytes) -> tuple[bytes, str]:
