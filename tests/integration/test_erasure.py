@@ -5,14 +5,17 @@ auditor reads them. When an admin erases the claimant, then no table, ``pg_dump`
 or API answer (every GET, in every format, as an auditor) holds any of the claimant's
 values, and "erased" stands where they were, a timeline as of before the erasure too; the
 reporter's and the casualty's are read as before; the records are unchanged, ``ledger
-verify`` exits 0 and the incident's bundle verifies. Erasing again answers 409 with the
-first erasure, an unknown subject 404, no reason 422. Before the erasure, the subject's
+verify`` exits 0 and the incident's bundle verifies; the erasure itself is recorded, in the
+privacy stream, with no personal data. Erasing again answers 409 with the first erasure,
+an unknown subject 404, no reason 422; a publisher's own ``subject.erased`` is refused;
+``ledger erase`` erases another subject, and refuses to twice. Before the erasure, the subject's
 export gives each value with its salt, which proves the value against the record's token.
 A new master key rewraps every subject's key: every value still opens, no record changes."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import subprocess
 import uuid
@@ -32,7 +35,7 @@ from ledger_verify.report import VALID
 from msgspec.structs import astuple
 from nats.aio.client import Client
 
-from contracts import builders
+from contracts import builders, canonical
 from contracts.envelope import Actor, Envelope
 from contracts.events import Personal, Site
 from contracts.publisher import Publisher
@@ -178,11 +181,17 @@ async def test_erasing_the_claimant_leaves_no_trace_and_every_proof_valid(
             headers=admin,
         )  # fmt: skip
         assert erased.status_code == 201, erased.text
+        position = erased.json()["position"]
         again = await client.post(
             f"/v1/subjects/{CLAIMANT}/erasure", json={"reason": "again"}, headers=admin
         )
         assert again.status_code == 409, again.text
-        assert "already erased" in again.text
+        assert f"already erased at {erased.json()['erased_at']}" in again.text
+        assert f"(position {position})" in again.text
+        forged = await client.post(
+            "/v1/events", json=_forged(), headers=await bearer(ingesting, "publisher", ("ledger",))
+        )
+        assert forged.status_code == 403, forged.text  # only the ledger records an erasure
 
         await _projected(ingesting)
         after = await walked(app, client, auditor)
@@ -200,13 +209,37 @@ async def test_erasing_the_claimant_leaves_no_trace_and_every_proof_valid(
     tables = await every_table_text(ingesting)
     assert not [v for v in gone if v in tables]
     assert not [v for v in gone if v in dumped(database_url)]
-    assert await _records(ingesting) == records_before  # not one record changed
+    recorded = await _records(ingesting)
+    assert recorded[: len(records_before)] == records_before  # not one record changed
+    (erasure,) = [json.loads(r) for _, r, _ in recorded[len(records_before) :]]
+    assert erasure["position"] == position
+    assert erasure["event"]["incident_id"] == "_privacy"
+    assert erasure["event"]["payload"]["subject"] == CLAIMANT
+    assert erasure["event"]["payload"]["reason"] == "GDPR Art. 17 request R-1"
     report = offline.verify(bundle, [KEY.verifier()], None)
     assert report.exit_code == VALID, report.render_text()
     env = {"LEDGER_DATABASE_URL": database_url, "LEDGER_NATS_URL": nats_url}
     command = ["verify", "--key", str(KEY.verifier())]
     verified = await asyncio.to_thread(CliRunner().invoke, main, command, env=env)
     assert verified.exit_code == 0, verified.output
+    env["LEDGER_NATS_NAMESPACE"] = topology.namespace
+    casualty = ["erase", "--subject", f"{INCIDENT}:casualty", "--reason", "R-2"]
+    by_command = await asyncio.to_thread(CliRunner().invoke, main, casualty, env=env)
+    assert by_command.exit_code == 0, by_command.output
+    assert "erased" in by_command.output
+    twice = await asyncio.to_thread(CliRunner().invoke, main, casualty, env=env)
+    assert twice.exit_code == 1
+    assert "already erased" in twice.output
+
+
+def _forged() -> dict[str, Any]:
+    """A publisher's own ``subject.erased``: refused, whatever its source."""
+    forged = builders.record_erasure(
+        subject=CLAIMANT, erased_at=datetime.now(UTC), erased_by="me", reason="forged",
+        incident_id="_privacy", source="ledger", actor=Actor(id="me"),
+    )  # fmt: skip
+    data: dict[str, Any] = canonical.to_builtins(forged)
+    return data
 
 
 async def _records(pool: asyncpg.Pool) -> list[tuple[int, bytes, bytes]]:

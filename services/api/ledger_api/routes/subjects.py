@@ -9,11 +9,17 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import (
+    HTTPException,
+    NotFoundException,
+    PermissionDeniedException,
+    ServiceUnavailableException,
+)
 from litestar.params import JSONBody, PathParameter
 
+from contracts.canonical import timestamp
 from ledger.store import subject_keys
-from ledger_api import access
+from ledger_api import access, erasures
 from ledger_api.app_state import AppState
 from ledger_api.auth import Principal, roles
 from ledger_api.problems import problems
@@ -57,7 +63,7 @@ async def subject(
 
 @post("/v1/subjects/{subject:str}/erasure", opt=roles("admin"), tags=["subjects"],
       summary="Erase a data subject", status_code=201,
-      responses=problems(401, 403, 404, 422))  # fmt: skip
+      responses=problems(401, 403, 404, 422, 503))  # fmt: skip
 async def erase(
     request: Request[Principal, Any, Any],
     state: AppState,
@@ -66,18 +72,21 @@ async def erase(
 ) -> subject_keys.Erasure:
     _unscoped(request.user)
     reason = _reason(data)
+    by = f"token-{request.user.token_id}"  # a token, not a person's name
     async with state.pool.acquire() as conn:
         try:
-            done = await subject_keys.erase(conn, subject, request.user.name, reason)
+            done = await erasures.erase(conn, state.nats, state.topology, subject, by, reason)
         except subject_keys.UnknownSubject:
             raise NotFoundException(f"no data subject {subject!r} is known") from None
         except subject_keys.AlreadyErased as exc:
             first = exc.first
             raise HTTPException(
                 status_code=409,
-                detail=f"{subject!r} was already erased at {first.erased_at.isoformat()}"
+                detail=f"{subject!r} was already erased at {timestamp(first.erased_at)}"
                 f" (position {first.position})",
             ) from None
+        except erasures.NotRecorded as exc:
+            raise ServiceUnavailableException(str(exc), headers={"Retry-After": "2"}) from None
         await access.record(conn, request, "subject_erase", subject, 201)
     return done
 

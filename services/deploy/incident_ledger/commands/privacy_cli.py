@@ -4,17 +4,24 @@ their keys (docs/erasure.md)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from pathlib import Path
 
+import asyncpg
 import click
 import msgspec
 
+from contracts.topology import Topology
 from incident_ledger import privacy_wiring
-from incident_ledger.commands.cli_context import settings, with_db
+from incident_ledger.commands.cli_context import endpoints, settings, with_db
 from ledger.store import sealing, subject_keys
 from ledger.store.sealing import MasterKey
+from ledger.store.subject_keys import Erasure
+from ledger_api import erasures
+from plumbing import jetstream
+from plumbing.settings import Settings
 
 
 @click.command()
@@ -25,14 +32,29 @@ def erase(subject: str, reason: str) -> None:
     ever; every record, hash and proof unchanged. Exit 1: unknown or already erased."""
     if not reason.strip():
         raise click.UsageError("--reason is required: why the subject is erased")
-    who = f"ledger erase ({os.environ.get('USER', 'operator')})"
+    who = f"ledger-erase-{os.environ.get('USER', 'operator')}"
     try:
-        done = with_db(settings(), lambda c: subject_keys.erase(c, subject, who, reason.strip()))
+        done = asyncio.run(_erase(settings(), subject, who, reason.strip()))
     except subject_keys.UnknownSubject:
         raise click.ClickException(f"no data subject {subject!r} is known") from None
-    except subject_keys.AlreadyErased as exc:
+    except (subject_keys.AlreadyErased, erasures.NotRecorded) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"erased {done.subject} at {done.erased_at.isoformat()}")
+    click.echo(f"erased {done.subject} at {done.erased_at.isoformat()}, position {done.position}")
+
+
+async def _erase(config: Settings, subject: str, who: str, reason: str) -> Erasure:
+    """The erasure, recorded through the running ledger's sequencer."""
+    ep = endpoints(config)
+    conn = await asyncpg.connect(ep.database_url)
+    try:
+        nc = await jetstream.connect(ep.nats_url, "ledger-erase")
+        try:
+            topology = Topology(config.nats.namespace)
+            return await erasures.erase(conn, nc, topology, subject, who, reason)
+        finally:
+            await nc.close()
+    finally:
+        await conn.close()
 
 
 @click.group()

@@ -108,7 +108,8 @@ class UnknownSubject(LookupError):
 
 class AlreadyErased(Exception):
     def __init__(self, first: Erasure) -> None:
-        super().__init__(f"{first.subject} was erased at {first.erased_at.isoformat()}")
+        at = first.erased_at.isoformat()
+        super().__init__(f"{first.subject} was already erased at {at} (position {first.position})")
         self.first = first
 
 
