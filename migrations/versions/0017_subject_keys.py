@@ -5,7 +5,9 @@ never sees) and named by that key's id; erasing a subject drops its wrapped key 
 (``wrapped`` NULL) and says when, by whom, why and at which ledger position the erasure was
 recorded. ``sealed_values``: each personal value's ciphertext (salt and value, under the
 subject's key), found by the commitment its record holds; erasure drops the ciphertexts
-too. Neither table holds a value in the clear, and no record depends on either.
+too. Neither table holds a value in the clear, and no record depends on either. The
+ingest makes keys and seals; the API (and ``ledger erase``) opens and erases; the projector
+and the signer see neither.
 
 Revision ID: 0017
 Revises: 0016
@@ -44,6 +46,8 @@ _STATEMENTS = [
     "CREATE INDEX sealed_values_subject ON sealed_values (subject)",
     "GRANT SELECT, INSERT ON subject_keys, sealed_values TO ledger_ingest",
     "GRANT SELECT, UPDATE ON subject_keys, sealed_values TO ledger_api",
+    # the single role of deployments from before 0015, which still appends and erases
+    "GRANT SELECT, INSERT, UPDATE ON subject_keys, sealed_values TO ledger_service",
 ]
 
 
