@@ -60,6 +60,10 @@ class MasterKey(msgspec.Struct, frozen=True):
     def read(cls, path: Path) -> MasterKey:
         return cls.parse(path.read_text().strip())
 
+    def text(self) -> str:
+        """The key as its file holds it."""
+        return KEY_PREFIX + b64(self.secret)
+
     @staticmethod
     def generate() -> str:
         """A new master key's text (to be written to a file only its services read)."""

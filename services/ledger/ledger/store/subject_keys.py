@@ -72,6 +72,16 @@ async def store(conn: asyncpg.Connection, rows: Sequence[SealedRow]) -> None:
 Opened = dict[bytes, str | None]  # commitment → value (None: erased)
 
 
+class WrongMasterKey(ValueError):
+    """The keys are wrapped by another master key than the one given."""
+
+    def __init__(self, wanted: str, given: MasterKey) -> None:
+        super().__init__(
+            f"LEDGER_PRIVACY_KEY_FILE: the subjects' keys are wrapped by master key {wanted},"
+            f" not by this one ({given.id})"
+        )
+
+
 async def open_values(
     conn: asyncpg.Connection, master: MasterKey, commitments: Iterable[bytes]
 ) -> Opened:
@@ -80,7 +90,7 @@ async def open_values(
     if not wanted:
         return {}
     rows = await conn.fetch(
-        "SELECT v.commitment, v.ciphertext, k.subject, k.wrapped FROM sealed_values v"
+        "SELECT v.commitment, v.ciphertext, k.subject, k.wrapped, k.master_id FROM sealed_values v"
         " JOIN subject_keys k USING (subject) WHERE v.commitment = ANY($1::bytea[])",
         wanted,
     )
@@ -88,6 +98,8 @@ async def open_values(
     for r in rows:
         if r["wrapped"] is None or r["ciphertext"] is None:
             continue
+        if r["master_id"] != master.id:
+            raise WrongMasterKey(r["master_id"], master)
         key = sealing.unwrap(master, r["subject"], r["wrapped"])
         made = bytes(r["commitment"])
         opened[made] = sealing.unseal(key, made, r["ciphertext"])[1]
