@@ -44,6 +44,7 @@ from incident_ledger.cli import main
 from ledger.audit.signer import Policy, Signer
 from ledger.store import sealing, subject_keys
 from ledger.store.sealing import MasterKey
+from ledger.store.writer import Writer
 from ledger_api.app import create_app
 from plumbing import db
 from projector.follow import runner
@@ -90,11 +91,12 @@ def _events() -> list[Envelope]:
     ]  # fmt: skip
 
 
-async def _recorded(pool: asyncpg.Pool, nc: Client) -> None:
+async def _recorded(pool: asyncpg.Pool, nc: Client, expected: int = 0) -> None:
     publisher = Publisher(nc, Topology(namespace=pool_namespace[0]))
     for envelope in _events():
         await publisher.publish(envelope)
-    assert await wait_for_count(pool, len(_events())) == len(_events())
+    expected = expected or len(_events())
+    assert await wait_for_count(pool, expected) == expected
     await _projected(pool)
 
 
@@ -279,3 +281,26 @@ async def test_rotating_the_master_key_keeps_every_value_readable_and_every_reco
     everyone = {v for role in ("reporter", "casualty", "claimant") for v in values_of(role)}
     assert everyone <= set(opened.values())
     assert await _records(ingesting) == records
+
+
+async def test_the_plan_lists_what_was_recorded_in_the_clear_before_sealing(
+    ingesting: asyncpg.Pool, nc: Client, topology: Topology, database_url: str, nats_url: str
+) -> None:
+    # Given a record from before sealing (appended by a writer that does not seal), then
+    # the same incident's events recorded by the ingest, which seals
+    legacy = builders.add_note(text="from the old ledger", incident_id=INCIDENT, source="old",
+                               actor=Actor(id="clerk-1", name="ERAoldclerkZ"))  # fmt: skip
+    async with ingesting.acquire() as conn:
+        await Writer(conn, "old").append([legacy])
+    pool_namespace[0] = topology.namespace
+    await _recorded(ingesting, nc, expected=1 + len(_events()))
+    # When an operator asks for the plan, then only the old record is listed, by its
+    # position, field and subject, with no value
+    env = {"LEDGER_DATABASE_URL": database_url, "LEDGER_NATS_URL": nats_url}
+    plan = await asyncio.to_thread(CliRunner().invoke, main, ["erase", "--plan"], env=env)
+    assert plan.exit_code == 0, plan.output
+    (line,) = [json.loads(x) for x in plan.stdout.splitlines() if x.startswith("{")]
+    assert line == {"position": 1, "incident_id": INCIDENT, "fields": ["actor.name"],
+                    "subjects": ["actor:clerk-1"]}  # fmt: skip
+    assert "ERAoldclerkZ" not in plan.output
+    assert "1 records hold personal values of 1 subjects in the clear" in plan.output

@@ -16,6 +16,7 @@ import msgspec
 from contracts.topology import Topology
 from incident_ledger import privacy_wiring
 from incident_ledger.commands.cli_context import endpoints, settings, with_db
+from ledger.audit import clear_personal
 from ledger.store import sealing, subject_keys
 from ledger.store.sealing import MasterKey
 from ledger.store.subject_keys import Erasure
@@ -25,11 +26,18 @@ from plumbing.settings import Settings
 
 
 @click.command()
-@click.option("--subject", required=True, help="the data subject, e.g. INC-1:claimant")
+@click.option("--subject", default="", help="the data subject, e.g. INC-1:claimant")
 @click.option("--reason", default="", help="why (the legal ground, the request's reference)")
-def erase(subject: str, reason: str) -> None:
+@click.option("--plan", is_flag=True, help="list the personal values recorded in the clear"
+              " (before sealing), which no erasure can reach")  # fmt: skip
+def erase(subject: str, reason: str, plan: bool) -> None:
     """Erase a data subject: its key destroyed, every value sealed under it unreadable for
     ever; every record, hash and proof unchanged. Exit 1: unknown or already erased."""
+    if plan:
+        _plan()
+        return
+    if not subject:
+        raise click.UsageError("--subject is required (or --plan)")
     if not reason.strip():
         raise click.UsageError("--reason is required: why the subject is erased")
     who = f"ledger-erase-{os.environ.get('USER', 'operator')}"
@@ -109,3 +117,24 @@ def rotate(new_file: Path) -> None:
     old, new = privacy_wiring.master_key(config), MasterKey.read(new_file)
     count = with_db(config, lambda c: subject_keys.rotate(c, old, new))
     click.echo(f"rewrapped {count} keys from {old.id} to {new.id}")
+
+
+def _plan() -> None:
+    """One JSON line per record holding personal values in the clear, then a summary."""
+
+    async def scan(conn: asyncpg.Connection) -> tuple[int, set[str]]:
+        records, subjects = 0, set[str]()
+        async for found in clear_personal.scan(conn):
+            click.echo(msgspec.json.encode(found).decode())
+            records, subjects = records + 1, subjects | set(found.subjects)
+        return records, subjects
+
+    records, subjects = with_db(settings(), scan)
+    click.echo(
+        f"{records} records hold personal values of {len(subjects)} subjects in the clear"
+        " (recorded before sealing): erasing them would break the hash of each and every"
+        " link, proof and checkpoint after it, so they stay; a reader shows them as recorded"
+        if records
+        else "no personal value is recorded in the clear: every subject can be erased",
+        err=True,
+    )
