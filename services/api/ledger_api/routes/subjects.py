@@ -15,6 +15,7 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ServiceUnavailableException,
 )
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, PathParameter
 
 from contracts.canonical import timestamp
@@ -22,7 +23,7 @@ from ledger.store import subject_keys
 from ledger_api import access, erasures
 from ledger_api.app_state import AppState
 from ledger_api.auth import Principal, roles
-from ledger_api.problems import problems
+from ledger_api.problems import PROBLEM, Problem, problems
 
 SubjectPath = Annotated[
     str, PathParameter(min_length=1, max_length=300, description="e.g. INC-1:claimant")
@@ -42,13 +43,24 @@ def _reason(data: ErasureRequest) -> str:
     return reason
 
 
+_ERASED_ALREADY = {
+    409: ResponseSpec(
+        Problem,
+        description="Erased already: `detail` names when, and the position of its record",
+        media_type=PROBLEM,
+        generate_examples=False,
+    )
+}
+
+
 def _unscoped(who: Principal) -> None:
     if who.scope is not None:
         raise PermissionDeniedException("a token scoped to an organisation erases no one")
 
 
 @get("/v1/subjects/{subject:str}", opt=roles("admin"), tags=["subjects"],
-     summary="What is held about a data subject", responses=problems(401, 403, 404))  # fmt: skip
+     summary="What is held about a data subject",
+     responses=problems(400, 401, 403, 404))  # fmt: skip
 async def subject(
     request: Request[Principal, Any, Any], state: AppState, subject: SubjectPath
 ) -> subject_keys.Held:
@@ -63,7 +75,7 @@ async def subject(
 
 @post("/v1/subjects/{subject:str}/erasure", opt=roles("admin"), tags=["subjects"],
       summary="Erase a data subject", status_code=201,
-      responses=problems(401, 403, 404, 422, 503))  # fmt: skip
+      responses=problems(400, 401, 403, 404, 422, 503) | _ERASED_ALREADY)  # fmt: skip
 async def erase(
     request: Request[Principal, Any, Any],
     state: AppState,
@@ -98,7 +110,7 @@ class Export(msgspec.Struct, frozen=True):
 
 @get("/v1/subjects/{subject:str}/export", opt=roles("admin"), tags=["subjects"],
      summary="Every personal value held about a data subject (an access request)",
-     responses=problems(401, 403, 404))  # fmt: skip
+     responses=problems(400, 401, 403, 404))  # fmt: skip
 async def export(
     request: Request[Principal, Any, Any], state: AppState, subject: SubjectPath
 ) -> Export:
