@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from contracts import canonical, fastpath, money, profile_rules
+from contracts import canonical, fastpath, money, privacy_rules, profile_rules
 from contracts.envelope import Envelope, RawEnvelope
 from contracts.errors import ContractError
 from contracts.limits import DEFAULT_LIMITS, Limits, check_nesting, check_profile
@@ -123,6 +123,7 @@ def decode_envelope(
         envelope = validate(_parse(data, limits), registry)
     _check_skew(envelope, now, max_skew)
     profile_rules.check(envelope)
+    privacy_rules.check(envelope)
     money.check(envelope.payload)
     return envelope
 

@@ -23,7 +23,6 @@ from contracts.envelope import Envelope
 from contracts.registry import DEFAULT_REGISTRY
 
 T = TypeVar("T")
-Node = Callable[[Any], Any]
 EVENT: Final = "event envelope"
 """The shape of an envelope as JSON: header and the payload its ``type`` names."""
 
@@ -76,14 +75,24 @@ def personal_fields(cls: type) -> frozenset[str]:
     return frozenset(_layout(cls)[0])
 
 
-def _record(value: Any) -> Any:
-    """A struct's or dataclass's personal fields blanked, its other fields walked."""
+How = Callable[[Any, Any], Any]
+"""What becomes of a personal field: ``how(blank, value)`` is its new value."""
+
+
+def blanked(blank: Any, value: Any) -> Any:
+    """How a field is blanked (:func:`redact`)."""
+    return blank
+
+
+def _record(value: Any, how: How) -> Any:
+    """A struct's or dataclass's personal fields passed through ``how``, its other fields
+    walked."""
     cls: type = type(value)
     blanks, deeper = _layout(cls)
-    changes = dict(blanks)
+    changes = {name: how(blank, getattr(value, name)) for name, blank in blanks.items()}
     for name in deeper:
         old = getattr(value, name)
-        if (new := _typed(old)) is not old:
+        if (new := _typed(old, how)) is not old:
             changes[name] = new
     if not changes:
         return value
@@ -92,18 +101,21 @@ def _record(value: Any) -> Any:
     return dataclasses.replace(value, **changes)
 
 
-def _typed(value: Any) -> Any:
+def _typed(value: Any, how: How) -> Any:
     if isinstance(value, msgspec.Struct) or (
         dataclasses.is_dataclass(value) and not isinstance(value, type)
     ):
-        return _record(value)
+        return _record(value, how)
     if isinstance(value, dict):
-        return {k: _typed(v) for k, v in value.items()}
+        return {k: _typed(v, how) for k, v in value.items()}
     if isinstance(value, tuple) and hasattr(value, "_fields"):  # a named tuple
-        return type(value)(*(_typed(v) for v in value))
+        return type(value)(*(_typed(v, how) for v in value))
     if isinstance(value, list | tuple | frozenset | set):
-        return type(value)(_typed(v) for v in value)
+        return type(value)(_typed(v, how) for v in value)
     return value
+
+
+Node = Callable[[Any, How], Any]
 
 
 def _struct_node(t: mi.StructType | mi.DataclassType) -> Node | None:
@@ -115,13 +127,13 @@ def _struct_node(t: mi.StructType | mi.DataclassType) -> Node | None:
     if not blanks and not nested:
         return None
 
-    def apply(data: Any) -> Any:
+    def apply(data: Any, how: How) -> Any:
         if not isinstance(data, dict) or (tag and data.get(tag[0], tag[1]) != tag[1]):
             return data
         return (
             data
-            | {k: b for k, b in blanks.items() if k in data}
-            | {k: n(data[k]) for k, n in nested.items() if k in data}
+            | {k: how(b, data[k]) for k, b in blanks.items() if k in data}
+            | {k: n(data[k], how) for k, n in nested.items() if k in data}
         )
 
     return apply
@@ -133,7 +145,7 @@ def _node(t: mi.Type) -> Node | None:
         return _struct_node(t)
     if isinstance(t, mi.UnionType):
         nodes = [n for m in t.types if (n := _node(m))]
-        return functools.reduce(lambda f, g: lambda d: g(f(d)), nodes) if nodes else None
+        return functools.reduce(_then, nodes) if nodes else None
     if isinstance(t, mi.ListType | mi.VarTupleType | mi.SetType | mi.FrozenSetType):
         return _each(_node(t.item_type))
     if isinstance(t, mi.DictType):
@@ -141,16 +153,22 @@ def _node(t: mi.Type) -> Node | None:
     return None
 
 
+def _then(f: Node, g: Node) -> Node:
+    return lambda d, how: g(f(d, how), how)
+
+
 def _each(item: Node | None) -> Node | None:
     if item is None:
         return None
-    return lambda data: [item(x) for x in data] if isinstance(data, list) else data
+    return lambda data, how: [item(x, how) for x in data] if isinstance(data, list) else data
 
 
 def _each_value(value: Node | None) -> Node | None:
     if value is None:
         return None
-    return lambda data: {k: value(v) for k, v in data.items()} if isinstance(data, dict) else data
+    return lambda data, how: (
+        {k: value(v, how) for k, v in data.items()} if isinstance(data, dict) else data
+    )
 
 
 @functools.cache
@@ -158,21 +176,103 @@ def _compiled(shape: Any) -> Node | None:
     return _node(mi.type_info(shape))
 
 
-def _event(data: Any) -> Any:
+def _event(data: Any, how: How) -> Any:
     if not isinstance(data, dict):
         return data
     header = _compiled(Envelope)
-    data = header(data) if header else data
+    data = header(data, how) if header else data
     payload_type = DEFAULT_REGISTRY.payload_type(str(data.get("type")))
     payload = _compiled(payload_type) if payload_type else None
-    return data | {"payload": payload(data["payload"])} if payload and "payload" in data else data
+    if payload and "payload" in data:
+        return data | {"payload": payload(data["payload"], how)}
+    return data
+
+
+def transform(value: T, how: How, shape: Any = None) -> T:
+    """``value`` with each personal field ``v`` replaced by ``how(blank, v)``; ``shape`` as
+    for :func:`redact`."""
+    if shape is None:
+        return cast(T, _typed(value, how))
+    node = _event if shape == EVENT else _compiled(shape)
+    return value if node is None else cast(T, node(value, how))
 
 
 def redact(value: T, shape: Any = None) -> T:
     """``value`` with every personal field blanked. Without ``shape``, ``value`` is typed
     (structs, dataclasses and containers of them); with it, ``value`` is the JSON form of
     ``shape`` (a type, or :data:`EVENT`). Nothing personal: ``value`` itself."""
-    if shape is None:
-        return cast(T, _typed(value))
-    node = _event if shape == EVENT else _compiled(shape)
-    return value if node is None else cast(T, node(value))
+    return transform(value, blanked, shape)
+
+
+Path = tuple[str, ...]
+"""Where a personal string sits in an event's JSON form (``"*"``: every item of a list)."""
+
+
+def _paths(t: mi.Type, seen: frozenset[type] = frozenset()) -> list[Path]:
+    t = _bare(t)
+    if isinstance(t, mi.UnionType):
+        return [p for m in t.types for p in _paths(m, seen)]
+    if isinstance(t, mi.ListType | mi.VarTupleType | mi.SetType | mi.FrozenSetType):
+        return [("*", *p) for p in _paths(t.item_type, seen)]
+    if not isinstance(t, mi.StructType | mi.DataclassType) or t.cls in seen:
+        return []
+    found: list[Path] = []
+    for f in t.fields:
+        if _personal(f.type):
+            found.append((f.encode_name,))
+        else:
+            found.extend((f.encode_name, *p) for p in _paths(f.type, seen | {t.cls}))
+    return found
+
+
+@functools.cache
+def personal_paths(event_type: str) -> tuple[Path, ...]:
+    """Every personal field of an event of ``event_type`` in its JSON form: the envelope's
+    (``actor.name``) and its payload's (under ``payload``). Unknown type: the envelope's."""
+    own = tuple(_paths(mi.type_info(Envelope)))
+    payload_type = DEFAULT_REGISTRY.payload_type(event_type)
+    if payload_type is None:
+        return own
+    return own + tuple(("payload", *p) for p in _paths(mi.type_info(payload_type)))
+
+
+def personal_values(event: dict[str, Any]) -> list[tuple[Path, str]]:
+    """Every non-empty personal string of an event's JSON form, with its path (list items
+    by their index)."""
+    found: list[tuple[Path, str]] = []
+    for path in personal_paths(str(event.get("type"))):
+        _collect(event, path, (), found)
+    return found
+
+
+def _collect(node: Any, rest: Path, done: Path, found: list[tuple[Path, str]]) -> None:
+    if not rest:
+        if isinstance(node, str) and node:
+            found.append((done, node))
+        return
+    key, tail = rest[0], rest[1:]
+    if key == "*":
+        if isinstance(node, list):
+            for index, item in enumerate(node):
+                _collect(item, tail, (*done, str(index)), found)
+    elif isinstance(node, dict) and key in node:
+        _collect(node[key], tail, (*done, key), found)
+
+
+def replaced(event: dict[str, Any], changes: list[tuple[Path, str]]) -> dict[str, Any]:
+    """A copy of an event's JSON form with the string at each path (as
+    :func:`personal_values` names them) replaced; ``event`` itself is left as it is."""
+    out = event
+    for path, value in changes:
+        out = _put(out, path, value)
+    return out
+
+
+def _put(node: Any, path: Path, value: str) -> Any:
+    if not path:
+        return value
+    key, tail = path[0], path[1:]
+    if isinstance(node, list):
+        index = int(key)
+        return [*node[:index], _put(node[index], tail, value), *node[index + 1 :]]
+    return node | {key: _put(node[key], tail, value)}

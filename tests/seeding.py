@@ -26,11 +26,13 @@ from incident_ledger.runtime import projector_config
 from ledger.domain.prepared import Prepared
 from ledger.domain.sequencer import Batch
 from ledger.ingest import confirmations
+from ledger.store.sealer import Sealer
 from ledger.store.writer import Writer
 from ledger_api.routes import timeline as timeline_route
 from plumbing.settings import load
 from projector.domain.models import Config
 from projector.views.entries import entry
+from tests.support import MASTER
 
 # Confirmations of seeded events go to subjects no test listens on.
 SEEDING = Topology(namespace="seeding")
@@ -57,7 +59,8 @@ async def append(
 ) -> Batch:
     """Record ``envelopes`` on ``conn`` as the ingest's writer does, in one batch; outcomes
     in input order. ``conn`` stays open (the writer is let go, not closed)."""
-    batch = await Writer(conn, origin, merkle_log=merkle_log).append(envelopes)
+    sealer = Sealer(conn, MASTER)
+    batch = await Writer(conn, origin, merkle_log=merkle_log, sealer=sealer).append(envelopes)
     await confirmations.publish(nc, SEEDING, batch)
     return batch
 

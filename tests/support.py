@@ -15,6 +15,11 @@ import msgspec
 from contracts import canonical
 from contracts.codec import decode_envelope
 from contracts.envelope import Envelope
+from ledger.store.sealing import MasterKey
+
+MASTER = MasterKey.parse(MasterKey.generate())
+"""The master key of the tests' ingest, seeding and API: personal values sealed as in
+production (docs/erasure.md)."""
 
 
 def note(

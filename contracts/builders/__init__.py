@@ -31,6 +31,7 @@ from contracts.builders.incident import (
     resolve,
     restore_service,
 )
+from contracts.builders.privacy import record_erasure
 from contracts.builders.profile import (
     ProfileArgs,
     register_organisation,
@@ -67,6 +68,7 @@ __all__ = [
     "open_claim",
     "pause_deadline",
     "record_casualty",
+    "record_erasure",
     "record_loss",
     "register_organisation",
     "register_site",

@@ -25,6 +25,7 @@ from contracts.events.incident import (
     NoteAdded,
     ServiceRestored,
 )
+from contracts.events.privacy import PRIVACY_STREAM, SubjectErased
 from contracts.events.profile import (
     OrganisationRegistered,
     OrganisationUpdated,
@@ -73,11 +74,13 @@ CATALOGUE: tuple[type[Payload], ...] = (
     OrganisationUpdated,
     SiteRegistered,
     SiteUpdated,
+    SubjectErased,
 )
 """Every current payload type, in documentation order."""
 
 __all__ = [
     "CATALOGUE",
+    "PRIVACY_STREAM",
     "ActionTaken",
     "CasualtyRecorded",
     "ClaimOpened",
@@ -111,4 +114,5 @@ __all__ = [
     "Site",
     "SiteRegistered",
     "SiteUpdated",
+    "SubjectErased",
 ]

@@ -25,6 +25,7 @@ from projector.domain.models import Config
 from projector.follow import runner
 from tests import seeding
 from tests.integration.test_projector import record
+from tests.support import MASTER
 
 ROLES = ("publisher", "auditor", "clerk", "admin")
 AGENT = Actor(id="agent-7", name="坐席 agent", role="agent")
@@ -76,7 +77,9 @@ async def story(
         await record(conn, nc, ["fire", "elevator", "app_outage", "robbery", "illness"])
         keys = {r: (await _token(conn, r)) for r in ROLES}
     insured = "澎湖湾物业 Penghu Bay Property"
-    app = create_app(pool, nc, db.head_revision(), insured=insured, claim_key=claim_key)
+    app = create_app(
+        pool, nc, db.head_revision(), insured=insured, claim_key=claim_key, master_key=MASTER
+    )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as client:
         told = Story(client, pool, keys, nc)

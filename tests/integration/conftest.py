@@ -16,6 +16,7 @@ from contracts.topology import Topology
 from ledger.ingest import leading as ingest
 from plumbing import db, jetstream
 from plumbing.settings import DatabaseSettings, IngestSettings
+from tests.support import MASTER
 
 
 @pytest.fixture
@@ -39,7 +40,8 @@ async def ingesting(
     """The ingest service running on this test's topology; yields the pool to inspect."""
     await jetstream.ensure_topology(nc.jetstream(), topology)
     stop = asyncio.Event()
-    task = asyncio.create_task(ingest.run(database_url, nc, topology, IngestSettings(), stop))
+    running = ingest.run(database_url, nc, topology, IngestSettings(), stop, master=MASTER)
+    task = asyncio.create_task(running)
     await wait_for_leader(nc, topology)
     yield pool
     stop.set()

@@ -39,6 +39,7 @@ from projector.follow import runner
 from tests.integration.api_story import _config
 from tests.integration.conftest import wait_for_count
 from tests.integration.test_api import bearer, http
+from tests.support import MASTER
 
 pytestmark = pytest.mark.integration
 INCIDENT = f"PRIV-{uuid.uuid4().hex[:8]}"
@@ -157,7 +158,9 @@ async def test_no_clerk_readable_endpoint_or_artifact_holds_personal_data(
     ingesting: asyncpg.Pool, nc: Client, topology: Topology
 ) -> None:
     await _recorded(ingesting, nc, topology)
-    app = create_app(ingesting, nc, db.head_revision(), topology, projector=_config())
+    app = create_app(
+        ingesting, nc, db.head_revision(), topology, projector=_config(), master_key=MASTER
+    )
     clerk, auditor = await bearer(ingesting, "clerk"), await bearer(ingesting, "auditor")
     walked: dict[str, int] = {}
     async with http(app) as client:

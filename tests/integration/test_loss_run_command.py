@@ -21,6 +21,7 @@ from nats.aio.client import Client
 from contracts.topology import Topology
 from tests.integration.api_story import Story, story
 from tests.integration.test_loss_run import _history
+from tests.support import MASTER
 
 pytestmark = pytest.mark.integration
 LEDGER = str(Path(sys.executable).parent / "ledger")
@@ -36,9 +37,11 @@ async def told(pool: asyncpg.Pool, nc: Client) -> AsyncIterator[Story]:
 @pytest.fixture
 def env(database_url: str, nats_url: str, topology: Topology, tmp_path: Path) -> dict[str, str]:
     keep = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    (tmp_path / "privacy.key").write_text(MASTER.text() + "\n")  # the tests' (tests.support)
     return keep | {"LEDGER_DATABASE_URL": database_url, "LEDGER_NATS_URL": nats_url,
                    "LEDGER_NATS_NAMESPACE": topology.namespace, "LEDGER_HTTP_INSURED": INSURED,
-                   "LEDGER_DATA_DIR": str(tmp_path), "LEDGER_LOG_FORMAT": "json"}  # fmt: skip
+                   "LEDGER_DATA_DIR": str(tmp_path), "LEDGER_LOG_FORMAT": "json",
+                   "LEDGER_PRIVACY_KEY_FILE": str(tmp_path / "privacy.key")}  # fmt: skip
 
 
 async def _losses(env: dict[str, str], *args: str) -> tuple[int, bytes, str]:

@@ -19,6 +19,7 @@ from nats.aio.client import Client
 from prometheus_client import generate_latest
 
 from contracts.topology import Topology
+from ledger.store.sealing import MasterKey
 from ledger_api import access, auth, consistency, replica, schema_page
 from ledger_api.app_state import AppState
 from ledger_api.console import mount as console
@@ -34,6 +35,7 @@ from ledger_api.routes import (
     proofs,
     rejections,
     reports,
+    subjects,
     timeline,
     tokens,
 )
@@ -183,13 +185,15 @@ def create_app(
     projector: Config | None = None,
     insured: str = "",
     claim_key: note.Signer | None = None,
+    master_key: MasterKey | None = None,
     read_pool: asyncpg.Pool | None = None,
     read_url: str | None = None,
     csrf_secret: str = "",
 ) -> Litestar:
     """``projector``: the policy packs ``as_of`` judgements use (default: every shipped
     pack); ``insured``: the organisation loss runs name; ``claim_key``: the key that signs
-    bundles' completeness claims (none: no bundles); ``read_pool``: a replica's, for the
+    bundles' completeness claims (none: no bundles); ``master_key``: opens sealed personal
+    values for auditors (none: they see the tokens); ``read_pool``: a replica's, for the
     reads that write nothing (default: ``pool``); with ``read_url``, the replica is
     watched over a connection of its own, and reads move to ``pool`` while it does not
     answer; ``csrf_secret``: what signs the console forms' CSRF tokens (default: random)."""
@@ -204,6 +208,9 @@ def create_app(
             tokens.list_tokens,
             tokens.create_token,
             tokens.revoke_token,
+            subjects.subject,
+            subjects.erase,
+            subjects.export,
             appends.append_events,
             metrics,
             console.console(),
@@ -217,6 +224,7 @@ def create_app(
             projector or _shipped_packs(),
             insured=insured,
             claim_key=claim_key,
+            master_key=master_key,
             read_pool=read_pool,
             read_url=read_url,
         ),

@@ -17,6 +17,7 @@ from litestar.datastructures import State
 from nats.aio.client import Client
 
 from contracts.topology import Topology
+from ledger.store.sealing import MasterKey
 from ledger_api import access_batch, replica
 from ledger_api.known_tokens import KnownTokens
 from ledger_api.positions import Positions
@@ -45,6 +46,7 @@ class AppState(_Checked):
     projector: Config
     insured: str
     claim_key: note.Signer | None
+    master_key: MasterKey | None  # opens sealed personal values (docs/erasure.md)
     timeline_cache: entries.Cache
     answers: answers.Answers
     access_writer: access_batch.AccessWriter
@@ -63,6 +65,7 @@ class AppState(_Checked):
         *,
         insured: str,
         claim_key: note.Signer | None,
+        master_key: MasterKey | None = None,
         read_pool: asyncpg.Pool | None,
         read_url: str | None,
     ) -> AppState:
@@ -81,6 +84,7 @@ class AppState(_Checked):
                 "projector": projector,
                 "insured": insured,
                 "claim_key": claim_key,
+                "master_key": master_key,
                 "timeline_cache": entries.Cache(),
                 "answers": answers.Answers(),
                 "access_writer": access_batch.AccessWriter(pool),

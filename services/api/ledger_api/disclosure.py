@@ -1,17 +1,78 @@
-"""What of the ledger's data a reader may see: everything for an auditor; for anyone else
-(clerks), the same with every personal field blanked by :func:`contracts.personal.redact`.
-Every read that may carry personal data passes its answer through :func:`disclosed`."""
+"""What of the ledger's data a reader may see: for an auditor, every personal field opened
+(the records and read models hold only sealed tokens, ``ledger.store.sealing``), shown as
+:data:`ERASED` where its subject's key is gone; for anyone else (clerks), every personal
+field blanked by :func:`contracts.personal.redact`. Every read that may carry personal data
+passes its answer through :func:`disclosed` (or, for answers built from records, an
+:func:`opener` of the tokens they hold). Opened values are kept nowhere: each answer opens
+its own, so an erasure is seen by the next read."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+import re
+from collections.abc import Iterable
+from typing import Any, Final, TypeVar
 
-from contracts.personal import redact
-from ledger_api.auth import Principal, sees_personal_data
+import asyncpg
+from litestar import Request
+
+from contracts.personal import How, redact, transform
+from ledger.store import sealing, subject_keys
+from ledger.store.sealing import MasterKey
+from ledger_api import app_state
+from ledger_api.auth import sees_personal_data
 
 T = TypeVar("T")
+ERASED: Final = "erased"
+"""What an auditor sees where an erased subject's value was."""
+TOKEN: Final = re.compile(rb"pd1\.[A-Za-z0-9_-]{43}")
 
 
-def disclosed(reader: Principal, value: T, shape: Any = None) -> T:
-    """``value`` as ``reader`` may see it (``shape``: as for :func:`redact`)."""
-    return value if sees_personal_data(reader) else redact(value, shape)
+async def disclosed(request: Request[Any, Any, Any], value: T, shape: Any = None) -> T:
+    """``value`` as the request's reader may see it (``shape``: as for :func:`redact`).
+    Values are opened on the primary, where erasures happen."""
+    if not sees_personal_data(request.user):
+        return redact(value, shape)
+    state = app_state.of(request)
+    async with state.pool.acquire() as conn:
+        return await opened(conn, state.master_key, value, shape)
+
+
+async def opened(
+    conn: asyncpg.Connection, master: MasterKey | None, value: T, shape: Any = None
+) -> T:
+    """``value`` with every sealed personal value opened (or :data:`ERASED`)."""
+    found: set[bytes] = set()
+
+    def note(_blank: Any, held: Any) -> Any:
+        if isinstance(held, str) and (made := sealing.commitment_of(held)) is not None:
+            found.add(made)
+        return held
+
+    transform(value, note, shape)
+    values = {} if master is None else await subject_keys.open_values(conn, master, found)
+    return transform(value, _showing(values), shape)
+
+
+async def opener(conn: asyncpg.Connection, master: MasterKey | None, texts: Iterable[bytes]) -> How:
+    """How an auditor sees the personal fields of data found in ``texts`` (records, say):
+    each token in them opened (or :data:`ERASED`)."""
+    found = {
+        made
+        for text in texts
+        for token in TOKEN.findall(text)
+        if (made := sealing.commitment_of(token.decode())) is not None
+    }
+    values = {} if master is None else await subject_keys.open_values(conn, master, found)
+    return _showing(values)
+
+
+def _showing(values: subject_keys.Opened) -> How:
+    def show(_blank: Any, held: Any) -> Any:
+        if not isinstance(held, str) or not held.startswith(sealing.PREFIX):
+            return held  # not sealed: recorded before sealing was, or empty
+        made = sealing.commitment_of(held)
+        if made is None:
+            return ERASED if held == sealing.ERASED else held
+        return values.get(made) or ERASED
+
+    return show

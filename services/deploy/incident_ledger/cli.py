@@ -10,7 +10,13 @@ import click
 
 from contracts import scenarios
 from incident_ledger import publishing
-from incident_ledger.commands import audit_cli, credentials, losses_cli, profiles_cli
+from incident_ledger.commands import (
+    audit_cli,
+    credentials,
+    losses_cli,
+    privacy_cli,
+    profiles_cli,
+)
 from incident_ledger.commands import cli_context as context
 from incident_ledger.commands import rejections_cli as rejections
 from incident_ledger.stack import embedded
@@ -205,6 +211,10 @@ def simulate(
 
 main.add_command(credentials.token)
 main.add_command(credentials.keys)
+credentials.keys.add_command(privacy_cli.privacy_key)
+credentials.keys.add_command(privacy_cli.rotate)
+main.add_command(privacy_cli.erase)
+main.add_command(privacy_cli.subjects)
 main.add_command(profiles_cli.org)
 main.add_command(profiles_cli.site)
 main.add_command(audit_cli.verify)

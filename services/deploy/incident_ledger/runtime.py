@@ -21,6 +21,7 @@ from nats.aio.client import Client
 
 from contracts.topology import Topology
 from incident_ledger import signer_wiring as signing
+from incident_ledger.privacy_wiring import master_key
 from ledger.ingest import leading as ingest
 from ledger_api.app import create_app
 from plumbing import db, jetstream, nats_link, startup
@@ -104,7 +105,9 @@ def _tasks(
     topology = Topology(settings.nats.namespace)
     work: dict[str, Coroutine[Any, Any, None]] = {}
     if "ingest" in components:
-        work["ingest"] = ingest.run(urls["ingest"], nc, topology, settings.ingest, stop, streams)
+        work["ingest"] = ingest.run(
+            urls["ingest"], nc, topology, settings.ingest, stop, streams, master_key(settings)
+        )
     if "projector" in components:
         projector_url = db.projector_url(urls["projector"])
         work["projector"] = projector.run(
@@ -128,6 +131,7 @@ def _tasks(
                 projector=projector_config(settings),
                 insured=settings.http.insured,
                 claim_key=signing.claim_key(settings),
+                master_key=master_key(settings),
                 read_pool=read_pool,
                 read_url=settings.database.read_url if read_pool is not None else None,
                 csrf_secret=settings.console.csrf_secret,

@@ -163,6 +163,17 @@ class AuditSettings(msgspec.Struct, frozen=True):
         rules.existing("key_file", self.key_file, "file")
 
 
+class PrivacySettings(msgspec.Struct, frozen=True):
+    """The master key that wraps every data subject's key (docs/erasure.md): a file the
+    database never sees, read by the ingest, the API and ``ledger erase``."""
+
+    key_file: Path | None = None  # LEDGER-PRIVACY-KEY-1:… (ledger keys privacy); unset:
+    # development's own, made under the data dir (<data dir>/privacy.key)
+
+    def __post_init__(self) -> None:
+        rules.existing("key_file", self.key_file, "file")
+
+
 class Settings(msgspec.Struct, frozen=True):
     database: DatabaseSettings
     nats: NatsSettings
@@ -173,6 +184,7 @@ class Settings(msgspec.Struct, frozen=True):
     projector: ProjectorSettings
     audit: AuditSettings = AuditSettings()
     console: ConsoleSettings = ConsoleSettings()
+    privacy: PrivacySettings = PrivacySettings()
 
 
 def _decode_path(kind: type, value: Any) -> Any:
@@ -225,6 +237,7 @@ PREFIXES: dict[str, tuple[type[msgspec.Struct], str]] = {
     "projector": (ProjectorSettings, "LEDGER_PROJECTOR_"),
     "audit": (AuditSettings, "LEDGER_AUDIT_"),
     "console": (ConsoleSettings, "LEDGER_CONSOLE_"),
+    "privacy": (PrivacySettings, "LEDGER_PRIVACY_"),
 }
 
 

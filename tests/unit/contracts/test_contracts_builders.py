@@ -15,6 +15,7 @@ from contracts.enums import IncidentKind, NotifyChannel, RecipientRole, ReportCh
 from contracts.envelope import Actor, Envelope
 from contracts.errors import ContractError
 from contracts.events import IncidentReported, Site
+from contracts.events.privacy import PRIVACY_STREAM
 from contracts.events.profile import OrganisationProfile
 from contracts.levels import Basis, ClaimStatus, LossCategory, Regime, ReportStage
 
@@ -148,6 +149,14 @@ def test_every_builder_produces_its_type() -> None:
         b.update_organisation(organisation_id="o", name="O", profile=organisation, **who),
         b.register_site(organisation_id="o", site_id="s", name="S", **who),
         b.update_site(organisation_id="o", site_id="s", name="S", **who),
+        b.record_erasure(
+            subject="INC-1:claimant",
+            erased_at=datetime.now(UTC),
+            erased_by="dpo",
+            reason="r",
+            incident_id=PRIVACY_STREAM,
+            **who,
+        ),
     ]
     types = {e.type for e in made} | {_report().type}
     from contracts.registry import DEFAULT_REGISTRY

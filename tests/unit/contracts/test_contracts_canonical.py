@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from contracts import canonical, money, profile_rules
 from contracts.codec import decode_envelope, encode_envelope
 from contracts.envelope import Actor, Envelope
-from contracts.events import CATALOGUE
+from contracts.events import CATALOGUE, PRIVACY_STREAM, SubjectErased
 from contracts.events.profile import PROFILE_TYPES
 from contracts.types import MAX_SAFE_INTEGER, TOKEN_PATTERN
 
@@ -94,10 +94,13 @@ def strategy(t: mi.Type) -> st.SearchStrategy[Any]:
 
 def _envelope(cls: type[Any]) -> st.SearchStrategy[Envelope]:
     token = st.from_regex(TOKEN_PATTERN, fullmatch=True)
+    incidents = token.filter(
+        lambda t: not profile_rules.is_profile_stream(t) and t != PRIVACY_STREAM
+    )
     return st.builds(
         Envelope,
         event_id=st.uuids(),
-        incident_id=token.filter(lambda t: not profile_rules.is_profile_stream(t)),
+        incident_id=st.just(PRIVACY_STREAM) if cls is SubjectErased else incidents,
         type=st.just(cls.TYPE),
         occurred_at=AWARE,
         source=token,

@@ -86,8 +86,8 @@ async def _clerk_view(request: Request[Any, Any, Any], incident_id: str) -> dict
             raise NotFoundException(unknown)
         items = await board_reads.of_incident(conn, incident_id)
         await app_state.of(request).profiles.at(conn, None)
-    status = disclosed(request.user, msgspec.json.decode(doc), IncidentStatus)
-    return _header(request, status, disclosed(request.user, items, list[Obligation]))
+    status = await disclosed(request, msgspec.json.decode(doc), IncidentStatus)
+    return _header(request, status, await disclosed(request, items, list[Obligation]))
 
 
 async def _shown(
@@ -114,6 +114,7 @@ async def _auditor_view(
     order: Order,
 ) -> dict[str, Any]:  # fmt: skip
     current, shown, instants, at = await _shown(request, incident_id, at, step)
+    shown = None if shown is None else await timeline.opened_answer(request, shown)
     found = shown.timeline if shown else None
     view = _header(request, found.status if found else None, found.deadlines if found else [], at)
     lang = words.reader_language(request)

@@ -143,7 +143,7 @@ async def incident_deadlines(
             raise NotFoundException(unknown)
         found, why = await read(conn, incident_id, at, explain, state.projector, state.profiles)
     items = [item(j, explain=explain) for j in ordered(filter(wanted.keeps, found))]
-    shown = disclosed(request.user, items, list[Obligation])
+    shown = await disclosed(request, items, list[Obligation])
     return IncidentBoard(items=shown, as_of=at, considered=why)
 
 
@@ -180,4 +180,4 @@ async def board(
         rows, last = page(await conn.fetch(query, *where.args), limit)
     token = last and encode_cursor(last["due_at"].isoformat(), last["incident_id"], last["ref"])
     items = [item(judged(r)) for r in rows]
-    return Board(disclosed(request.user, items, list[Obligation]), token)
+    return Board(await disclosed(request, items, list[Obligation]), token)

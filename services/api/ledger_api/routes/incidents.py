@@ -135,7 +135,7 @@ async def list_incidents(
         rows, last = page(await conn.fetch(query, *where.args), limit)
     token = last and encode_cursor(last["occurred"].isoformat(), last["incident_id"])
     docs = [msgspec.json.decode(r["doc"]) for r in rows]
-    return Incidents(disclosed(request.user, docs, list[IncidentStatus]), token)
+    return Incidents(await disclosed(request, docs, list[IncidentStatus]), token)
 
 
 @get(
@@ -156,6 +156,6 @@ async def incident(request: Request[Any, Any, Any], incident_id: IncidentPath) -
             raise NotFoundException(unknown)
         items = await deadlines.of_incident(conn, incident_id)
     return IncidentDetail(
-        disclosed(request.user, msgspec.json.decode(doc), IncidentStatus),
-        deadlines.summary(disclosed(request.user, items, list[Obligation])),
+        await disclosed(request, msgspec.json.decode(doc), IncidentStatus),
+        deadlines.summary(await disclosed(request, items, list[Obligation])),
     )

@@ -6,7 +6,7 @@ before a streamed body is sent, so nothing the handler holds may be used by the 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
@@ -19,8 +19,10 @@ from litestar.response import Stream
 from ledger_api import access, examples, moments
 from ledger_api.app_state import AppState
 from ledger_api.auth import READERS, Principal, roles, sees_personal_data
+from ledger_api.disclosure import opened
 from ledger_api.paging import BadParameter
 from ledger_api.problems import READ, TEXT_CSV, alternatives, attachment
+from projector.domain.loss_run import Line
 from projector.views import lossrun, lossrun_cells, lossrun_xlsx
 from projector.views.tabular import BOM, CsvWriter
 
@@ -175,6 +177,7 @@ async def loss_run(
             carrier=carrier,
             policy=policy,
             redact=not sees_personal_data(request.user),
+            reveal=_revealing(state),
             organisation_id=None if scope is None else scope.organisation_id,
             site_id=None if scope is None else scope.site_id,
         ),
@@ -187,6 +190,16 @@ async def loss_run(
     return Stream(
         body(format, state.pool, query, header), media_type=_MEDIA[format], headers=headers
     )
+
+
+def _revealing(state: AppState) -> Callable[[list[Line]], Awaitable[list[Line]]]:
+    """Rows with their sealed personal values opened, for a reader who sees them."""
+
+    async def reveal(rows: list[Line]) -> list[Line]:
+        async with state.pool.acquire() as conn:
+            return await opened(conn, state.master_key, rows)
+
+    return reveal
 
 
 def plan(asked: Asked, who: lossrun.Query, insured: str) -> tuple[lossrun.Query, lossrun.Header]:

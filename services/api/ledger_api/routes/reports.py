@@ -17,7 +17,7 @@ from litestar.params import FromQuery, QueryParameter
 from ledger_api import access, examples, report_reads, scoping
 from ledger_api.app_state import AppState
 from ledger_api.auth import READERS, Principal, roles, sees_personal_data
-from ledger_api.disclosure import disclosed
+from ledger_api.disclosure import disclosed, opener
 from ledger_api.paging import BadParameter, IncidentPath
 from ledger_api.problems import APPLICATION_PDF, ONE, TEXT_HTML, alternatives, attachment
 from projector.domain.deadlines import Pack
@@ -73,7 +73,7 @@ async def content(
     incident_id: str, asked: Asked,
 ) -> Report:  # fmt: skip
     """The incident's report as ``request``'s reader may see it, now."""
-    facts = disclosed(request.user, await facts_of(conn, incident_id))
+    facts = await disclosed(request, await facts_of(conn, incident_id))
     registry, read = await state.profiles.at(conn, None)
     tie = await report_reads.tie(conn, incident_id, facts[-1])
     now = datetime.now(UTC)
@@ -146,11 +146,14 @@ async def claim_pack(
         profiles = await state.profiles.at(conn, None)
         document = await content(conn, request, state, incident_id, Asked())
         await access.record(conn, request, "claim_pack", incident_id)
-    personal = sees_personal_data(request.user)
+        personal = sees_personal_data(request.user)
+        shown = None
+        if personal:
+            shown = await opener(conn, state.master_key, (r["record"] for r in rows))
     printed = await asyncio.to_thread(report_pdf.pdf, document)
     body = claimpack.zipped(
         rows, state.projector, datetime.now(UTC), personal=personal, profiles=profiles,
-        report=printed,
+        shown=shown, report=printed,
     )  # fmt: skip
     name = f"{incident_id}-claim-pack.zip"
     return Response(body, media_type="application/zip", headers=attachment(name))

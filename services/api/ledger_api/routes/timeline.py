@@ -26,7 +26,7 @@ from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery
 
-from ledger_api import access, app_state, consistency, examples, moments, scoping
+from ledger_api import access, app_state, consistency, examples, moments, scoping, timeline_opening
 from ledger_api.app_state import AppState
 from ledger_api.auth import Principal, header, roles
 from ledger_api.paging import IncidentPath
@@ -164,6 +164,12 @@ async def answer_of(
     return answer
 
 
+async def opened_answer(request: Request[Principal, Any, Any], answer: Answer) -> Answer:
+    """``answer`` as an auditor reads it, its sealed personal values opened (a copy: what
+    is kept between requests holds the tokens only)."""
+    return await timeline_opening.opened(request, answer, _body(answer, "recorded", "json"))
+
+
 def _body(answer: Answer, order: str, format: str) -> bytes:
     """The answer encoded as asked (each encoding kept with the answer)."""
     if (order, format) in answer.bodies:
@@ -210,5 +216,6 @@ async def timeline(
     headers: dict[str, str] = {"Content-Language": lang}
     if format == "csv":
         headers |= attachment(f"{incident_id}-timeline.csv")
-    body = _body(answer, order, format)
+    shown = await opened_answer(request, answer)
+    body = _body(shown, order, format)
     return Response(body, media_type=_MEDIA[format], headers=headers)

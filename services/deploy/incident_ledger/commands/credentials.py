@@ -76,7 +76,7 @@ def token_revoke(token_id: uuid.UUID) -> None:
 
 @click.group()
 def keys() -> None:
-    """Signing keys for checkpoints."""
+    """Signing keys for checkpoints; the master key for personal data (privacy, rotate)."""
 
 
 @keys.command("create")

@@ -9,12 +9,16 @@ import asyncio
 from typing import BinaryIO
 
 import click
+import msgspec
 
 from incident_ledger.commands import cli_context as context
+from incident_ledger.privacy_wiring import master_key
 from ledger_api import moments
+from ledger_api.disclosure import opened
 from ledger_api.paging import BadParameter
 from ledger_api.routes.loss_records import Asked, Format, body, plan
 from plumbing import db, startup
+from projector.domain.loss_run import Line
 from projector.views import lossrun
 
 
@@ -40,7 +44,7 @@ def write(format: Format, run: Asked, personal: bool, out: BinaryIO) -> int:
     """The run written to ``out``; the number of rows."""
     settings = context.settings()
     url = context.endpoints(settings).database_url
-    seen = _Counter()
+    seen, master = _Counter(), master_key(settings) if personal else None
     query, header = plan(
         run, lossrun.Query(redact=not personal, progress=seen), settings.http.insured
     )
@@ -48,8 +52,14 @@ def write(format: Format, run: Asked, personal: bool, out: BinaryIO) -> int:
     async def go() -> None:
         await startup.wait_database(url, settings.stack.start_timeout)
         pool = await db.create_pool(url, settings.database, lazy=True)
+
+        async def reveal(rows: list[Line]) -> list[Line]:  # the sealed claimants opened
+            async with pool.acquire() as conn:
+                return await opened(conn, master, rows)
+
         try:
-            async for chunk in body(format, pool, query, header):
+            shown = msgspec.structs.replace(query, reveal=reveal)
+            async for chunk in body(format, pool, shown, header):
                 out.write(chunk)
         finally:
             await pool.close()

@@ -20,6 +20,7 @@ from nats.js import JetStreamContext
 from contracts.codec import decode_envelope
 from contracts.envelope import Envelope
 from contracts.errors import ContractError
+from contracts.events.privacy import SubjectErased
 from contracts.outcomes import Rejected
 from contracts.topology import Topology
 from ledger import ledger_metrics as metrics
@@ -153,13 +154,28 @@ def decode_all(
     ]
 
 
+def reserved(envelope: Envelope) -> Rejected | None:
+    """Why a publisher may not send ``envelope``: the ledger's own record of an erasure is
+    made by the ledger alone (docs/erasure.md)."""
+    if envelope.type != SubjectErased.TYPE:
+        return None
+    return Rejected(
+        envelope.event_id,
+        "source_mismatch",
+        f"{SubjectErased.TYPE} is recorded by the ledger itself, on an erasure",
+        "$.type",
+    )
+
+
 def _prepared(
     data: bytes, subject: str, topology: Topology, settings: IngestSettings, now: datetime
 ) -> Prepared | Rejected:
     try:
         source, incident = topology.source_of(subject), topology.incident_of(subject)
         decoded = decode(data, source, settings, incident, now)
-        return decoded if isinstance(decoded, Rejected) else prepare(decoded)
+        if isinstance(decoded, Rejected):
+            return decoded
+        return reserved(decoded) or prepare(decoded)
     except Exception as exc:  # as in ``decode``: this message's rejection, not the batch's
         return internal_error(exc, subject)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+import asyncpg
 import structlog
 from nats.aio.client import Client
 
@@ -14,6 +15,8 @@ from ledger import ledger_metrics as metrics
 from ledger.ingest import consumer, warm
 from ledger.ingest import request_reply as appends
 from ledger.ingest.decode_pool import DecodePool
+from ledger.store.sealer import Sealer
+from ledger.store.sealing import MasterKey
 from ledger.store.writer import Writer
 from plumbing import leader, startup
 from plumbing.settings import IngestSettings
@@ -61,6 +64,8 @@ async def _lead(
         for task in (relay, watcher):
             task.cancel()
         await writer.close()
+        if writer.sealer is not None:
+            await writer.sealer.close()
         if requests is not None:
             with contextlib.suppress(*consumer.TRANSIENT):
                 await requests.unsubscribe()
@@ -78,9 +83,11 @@ async def run(
     settings: IngestSettings,
     stop: asyncio.Event,
     streams: asyncio.Event | None = None,
+    master: MasterKey | None = None,
 ) -> None:
     """Lead (or stand by) until ``stop``; ``streams``: set once the streams exist (unset
-    until then; None: they do already)."""
+    until then; None: they do already); ``master``: the key that wraps the data subjects'
+    keys (None: personal values are recorded as published, as before sealing existed)."""
     if streams is None:
         streams = asyncio.Event()
         streams.set()
@@ -96,7 +103,10 @@ async def run(
             if decoder.idle:
                 decoder.start()  # on taking the lead: a standby keeps no workers
             second = await leader.second_lane(database_url) if settings.lanes > 1 else None
-            writer = Writer(conn, settings.origin, settings.merkle_log, second)
+            sealer = None
+            if master is not None:
+                sealer = Sealer(await asyncpg.connect(database_url, timeout=5), master)
+            writer = Writer(conn, settings.origin, settings.merkle_log, second, sealer)
             await _lead(writer, nc, topology, settings, stop, decoder, streams)
             if not stop.is_set():
                 log.warning("no longer leading; standing by")

@@ -21,7 +21,7 @@ from contracts.outcomes import AppendReply, AppendRequest, Outcome, Rejected
 from contracts.topology import Topology
 from ledger.domain.sequencer import in_arrival_order
 from ledger.ingest import confirmations, http_rejections
-from ledger.ingest.intake import decode
+from ledger.ingest.intake import decode, reserved
 from ledger.store.writer import Writer
 from plumbing.settings import IngestSettings
 from plumbing.transient import DATABASE_OR_NATS as TRANSIENT
@@ -39,7 +39,11 @@ def judge(index: int, request: AppendRequest, settings: IngestSettings) -> Envel
         return Rejected(None, "oversize", f"envelope is {size} bytes; the limit is {limit}")
     decoded = decode(request.items[index], None, settings)
     allowed = request.sources
-    if isinstance(decoded, Rejected) or allowed is None or decoded.source in allowed:
+    if isinstance(decoded, Rejected) or allowed is None:
+        return decoded  # a trusted caller's (the ledger's own) may be anything
+    if (refused := reserved(decoded)) is not None:
+        return refused
+    if decoded.source in allowed:
         return decoded
     return Rejected(
         decoded.event_id,

@@ -15,11 +15,14 @@ value) before anything of it is sent; the caller's ``before_storing`` runs then,
 insert. The append lock, taken at the end of the insert, is held only for the Merkle
 head's move, the stream position, the wake-up and the commit: no network I/O but
 PostgreSQL's. What the outcomes tell others (rejection records, confirmations) is sent by
-the caller (``ledger.ingest``).
+the caller (``ledger.ingest``). Every batch is sealed first (``ledger.store.sealer``: no
+personal value enters a record), in the order batches are given.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -38,6 +41,7 @@ from ledger.store import merkle_head
 from ledger.store.cycle_marks import UNMARKED, Cycle
 from ledger.store.heads import Heads
 from ledger.store.lanes import Lanes, Turn
+from ledger.store.sealer import Sealer
 
 BeforeStoring = Callable[[Batch], Awaitable[None]]
 Ahead = tuple[int, Batch]  # a batch sequenced before its turn, and the epoch it relied on
@@ -61,8 +65,11 @@ class Writer:
         origin: str,
         merkle_log: bool = True,
         second_lane: asyncpg.Connection | None = None,
+        sealer: Sealer | None = None,
     ) -> None:
         self.conn, self.origin, self.merkle_log = conn, origin, merkle_log
+        self.sealer = sealer  # None: personal values recorded as published (tests only)
+        self._sealing = asyncio.Lock()  # FIFO: batches sealed and taken in the order given
         self.lanes = Lanes([conn] if second_lane is None else [conn, second_lane])
         self._heads = Heads()
         self._next: int | None = None
@@ -87,8 +94,15 @@ class Writer:
         once the outcomes are known, before anything is sent to be stored, so without the
         append lock (a failure there stores nothing; it runs again if the batch is retried).
         Telling anyone of the outcomes is the caller's, once this returns. Each stage's
-        end is marked on ``cycle`` (``ledger.domain.stalls``)."""
-        async with self.lanes.turn(lambda: self._first(envelopes, cycle)) as (turn, ahead):
+        end is marked on ``cycle`` (``ledger.domain.stalls``); sealing counts in the turn."""
+        async with contextlib.AsyncExitStack() as stack:
+            async with self._sealing:  # released once this batch has its turn
+                if self.sealer is not None:
+                    envelopes = await self.sealer.seal(envelopes)
+                given = envelopes
+                turn, ahead = await stack.enter_async_context(
+                    self.lanes.turn(lambda: self._first(given, cycle))
+                )
             cycle.mark(TURN)
             started = time.perf_counter()
             batch = await self._append(turn, envelopes, progress, before_storing, ahead, cycle)

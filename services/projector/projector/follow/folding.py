@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 from cachetools import LRUCache
 
+from contracts.events.privacy import PRIVACY_STREAM
 from contracts.profile_rules import STREAM_PREFIX, is_profile_stream
 from plumbing import caching
 from projector import projector_metrics as metrics
@@ -61,6 +62,10 @@ class FoldCache:
             caching.keep(self._folded, incident, state)
 
 
+def is_incident_stream(incident_id: str) -> bool:
+    return not is_profile_stream(incident_id) and incident_id != PRIVACY_STREAM
+
+
 def _weight(folded: Folded) -> int:
     return len(folded.deadlines.facts) + 1
 
@@ -74,7 +79,7 @@ async def _fold(
 ) -> dict[str, Folded]:
     by_incident: dict[str, list[asyncpg.Record]] = defaultdict(list)
     for row in rows:
-        if not is_profile_stream(row["incident_id"]):  # profiles are never incidents
+        if is_incident_stream(row["incident_id"]):  # profiles and erasures are never incidents
             by_incident[row["incident_id"]].append(row)
     folded, stale = {}, []
     for incident, own in by_incident.items():

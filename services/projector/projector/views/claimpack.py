@@ -19,7 +19,7 @@ from typing import Any
 import msgspec
 
 from contracts.envelope import Actor
-from contracts.personal import EVENT, redact
+from contracts.personal import EVENT, How, blanked, transform
 from projector.domain import losses
 from projector.domain.facts import from_record
 from projector.domain.models import Config, project
@@ -34,10 +34,10 @@ EVIDENCE_COLUMNS = (
 )  # fmt: skip
 
 
-def _redacted(entry: timeline_entries.Entry) -> timeline_entries.Entry:
-    event = redact(msgspec.json.decode(entry.event), EVENT)
+def _through(entry: timeline_entries.Entry, how: How) -> timeline_entries.Entry:
+    event = transform(msgspec.json.decode(entry.event), how, EVENT)
     raw = msgspec.Raw(msgspec.json.encode(event))
-    return msgspec.structs.replace(entry, event=raw, actor=redact(entry.actor, Actor))
+    return msgspec.structs.replace(entry, event=raw, actor=transform(entry.actor, how, Actor))
 
 
 def _evidence(entries: list[timeline_entries.Entry]) -> bytes:
@@ -59,20 +59,28 @@ def _evidence(entries: list[timeline_entries.Entry]) -> bytes:
 
 
 def files(
-    rows: list[Any], config: Config, now: datetime, *, personal: bool, profiles: Profiles,
+    rows: list[Any],
+    config: Config,
+    now: datetime,
+    *,
+    personal: bool,
+    profiles: Profiles,
+    shown: How | None = None,
     report: bytes | None = None,
-) -> dict[str, bytes]:  # fmt: skip
+) -> dict[str, bytes]:
     """``profiles``: the registry and the position it is read at (see ``models.project``);
-    ``report``: the report as a PDF, to include."""
+    ``shown``: how a reader who sees personal data sees each personal field (the sealed
+    values opened; None: as recorded); ``report``: the report as a PDF, to include."""
     pairs = [timeline_entries.entry(r, "en", config) for r in rows]
     facts = [f for _, f in pairs]
     fixes = {e.position: timeline_entries.corrected_id(f) for e, f in pairs}
     entries = timeline_entries.linked(pairs)
     models = project(facts, now=now, config=config, registry=profiles[0], read=profiles[1])
     run = losses.loss_run_rows(models.losses)
-    if not personal:  # everything leaving, typed or as JSON, through the one redaction
-        entries = [_redacted(e) for e in entries]
-        models, run = redact(models), redact(run)
+    how = shown if personal else blanked
+    if how is not None:  # everything leaving, typed or as JSON, through the one redaction
+        entries = [_through(e, how) for e in entries]
+        models, run = transform(models, how), transform(run, how)
     return {
         **({"report.pdf": report} if report is not None else {}),
         "timeline.json": msgspec.json.encode(entries),
@@ -87,10 +95,18 @@ def files(
 
 
 def zipped(
-    rows: list[Any], config: Config, now: datetime, *, personal: bool, profiles: Profiles,
+    rows: list[Any],
+    config: Config,
+    now: datetime,
+    *,
+    personal: bool,
+    profiles: Profiles,
+    shown: How | None = None,
     report: bytes | None = None,
-) -> bytes:  # fmt: skip
-    contents = files(rows, config, now, personal=personal, profiles=profiles, report=report)
+) -> bytes:
+    contents = files(
+        rows, config, now, personal=personal, profiles=profiles, shown=shown, report=report
+    )
     last = rows[-1]
     manifest = {
         "incident_id": from_record(

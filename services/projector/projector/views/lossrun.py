@@ -12,7 +12,7 @@ currency's units (:mod:`contracts.money`), JSON adds the minor units beside them
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -48,6 +48,8 @@ class Query(msgspec.Struct, frozen=True, kw_only=True):
     site_id: str | None = None
     # hears the count of rows every PROGRESS_EVERY rows, and the total at the end
     progress: Callable[[int], None] | None = None
+    # a reader who sees personal data: each batch of rows with its sealed values opened
+    reveal: Callable[[list[loss_run.Line]], Awaitable[list[loss_run.Line]]] | None = None
 
     def end_of_valuation(self) -> datetime | None:
         if self.as_of is not None:
@@ -95,12 +97,16 @@ async def batches(
                     batch.append(redact(row) if query.redact else row)
         if len(batch) >= size:
             count = _heard(query, count, len(batch))
-            yield batch
+            yield await _revealed(query, batch)
             batch = []
     if batch:
-        yield batch
+        yield await _revealed(query, batch)
     if query.progress is not None:
         query.progress(count + len(batch))
+
+
+async def _revealed(query: Query, batch: list[loss_run.Line]) -> list[loss_run.Line]:
+    return batch if query.redact or query.reveal is None else await query.reveal(batch)
 
 
 def _heard(query: Query, count: int, more: int) -> int:

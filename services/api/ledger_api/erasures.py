@@ -1,0 +1,75 @@
+"""An erasure, end to end (docs/erasure.md): the subject checked, the erasure recorded in
+the ledger (``subject.erased.v1`` in the privacy stream, through the sequencer as a trusted
+append), then the subject's key destroyed and the record's position noted beside it. Used
+by ``POST /v1/subjects/{id}/erasure`` and ``ledger erase``.
+
+Recorded first: a failure before the key is destroyed leaves the subject as it was, and
+trying again records the erasure again (twice is harmless; an erasure never recorded
+would not be). No personal data is in the record: the subject's id, the eraser's token
+(or the operator's account), when, and why."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import asyncpg
+import msgspec
+import nats.errors
+from nats.aio.client import Client
+
+from contracts import builders
+from contracts.codec import encode_envelope
+from contracts.envelope import Actor
+from contracts.events.privacy import PRIVACY_STREAM
+from contracts.outcomes import AppendReply, AppendRequest, Duplicate, Recorded
+from contracts.topology import Topology
+from ledger.store import subject_keys
+from ledger.store.subject_keys import AlreadyErased, Erasure, UnknownSubject
+
+SOURCE = "ledger"
+_encode = msgspec.msgpack.Encoder().encode
+_decode = msgspec.msgpack.Decoder(AppendReply).decode
+
+
+class NotRecorded(RuntimeError):
+    """No sequencer recorded the erasure (none leading, or it refused): nothing erased."""
+
+
+async def erase(
+    conn: asyncpg.Connection,
+    nc: Client | None,
+    topology: Topology,
+    subject: str,
+    by: str,
+    reason: str,
+) -> Erasure:
+    """Erase ``subject`` (``by``: who, as the record names them); ``UnknownSubject``,
+    ``AlreadyErased`` (with the first erasure) or ``NotRecorded`` if not."""
+    held = await subject_keys.held(conn, subject)
+    if held is None:
+        raise UnknownSubject(subject)
+    if held.erasure is not None:
+        raise AlreadyErased(held.erasure)
+    position = await _record(nc, topology, subject, by, reason)
+    done = await subject_keys.erase(conn, subject, by, reason)
+    await subject_keys.note_position(conn, subject, position)
+    return msgspec.structs.replace(done, position=position)
+
+
+async def _record(nc: Client | None, topology: Topology, subject: str, by: str, reason: str) -> int:
+    envelope = builders.record_erasure(
+        subject=subject, erased_at=datetime.now(UTC), erased_by=by, reason=reason,
+        incident_id=PRIVACY_STREAM, source=SOURCE, actor=Actor(id=by, role="admin"),
+    )  # fmt: skip
+    request = AppendRequest([encode_envelope(envelope)], None)  # trusted: the ledger's own
+    if nc is None:
+        raise NotRecorded("no NATS connection to the sequencer; nothing was erased")
+    try:
+        msg = await nc.request(topology.append_subject, _encode(request), timeout=10)
+    except (nats.errors.NoRespondersError, nats.errors.TimeoutError, TimeoutError):
+        raise NotRecorded("no sequencer is leading right now; nothing was erased") from None
+    reply = _decode(msg.data)
+    outcome = reply.outcomes[0] if reply.outcomes else None
+    if not isinstance(outcome, Recorded | Duplicate):
+        raise NotRecorded(reply.error or f"the erasure was not recorded: {outcome!r}")
+    return outcome.position

@@ -1,0 +1,151 @@
+"""Sealed personal values: the cryptography of crypto-shredding (docs/erasure.md). No I/O.
+
+A personal value never enters a record. In its place the record holds a token,
+``pd1.<commitment>``, the commitment being ``HMAC-SHA256(salt, value)`` (base64url) with a
+128-bit salt. The value and its salt are kept apart, encrypted (AES-256-GCM, the commitment
+as associated data) under a key of the value's data subject; that key is kept wrapped
+(AES-256-GCM) by the master key, which the database never sees. Destroying the subject's
+key erases every value sealed under it, and no record changes.
+
+The salt is derived from the subject's key, the event and the value's place in it, so that
+the same event sealed again (a redelivery) gives the same token, byte for byte; a value
+repeated in another event gets another salt, so tokens link nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+from typing import Final
+
+import msgspec
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+PREFIX: Final = "pd1."
+ERASED: Final = "pd1.erased"
+"""Stands for a value that arrived for a subject already erased: it is never stored."""
+SALT_BYTES: Final = 16
+_NONCE: Final = 12
+KEY_PREFIX: Final = "LEDGER-PRIVACY-KEY-1:"
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class MasterKey(msgspec.Struct, frozen=True):
+    """The key that wraps every subject's key; ``id`` names it in the key table."""
+
+    id: str
+    secret: bytes
+
+    @classmethod
+    def parse(cls, text: str) -> MasterKey:
+        if not text.startswith(KEY_PREFIX):
+            raise ValueError(f"a master key begins with {KEY_PREFIX}")
+        secret = unb64(text[len(KEY_PREFIX) :].strip())
+        if len(secret) != 32:
+            raise ValueError("a master key holds 32 bytes")
+        return cls(hashlib.sha256(secret).hexdigest()[:16], secret)
+
+    @classmethod
+    def read(cls, path: Path) -> MasterKey:
+        return cls.parse(path.read_text().strip())
+
+    def text(self) -> str:
+        """The key as its file holds it."""
+        return KEY_PREFIX + b64(self.secret)
+
+    @staticmethod
+    def generate() -> str:
+        """A new master key's text (to be written to a file only its services read)."""
+        return KEY_PREFIX + b64(secrets.token_bytes(32))
+
+
+class Ciphers:
+    """Each key's cipher, made once (making one costs more than using it)."""
+
+    def __init__(self) -> None:
+        self._made: dict[bytes, AESGCM] = {}
+
+    def of(self, key: bytes) -> AESGCM:
+        cipher = self._made.get(key)
+        if cipher is None:
+            cipher = self._made[key] = AESGCM(key)
+        return cipher
+
+
+def _encrypt(key: bytes, plain: bytes, aad: bytes, ciphers: Ciphers | None = None) -> bytes:
+    nonce = os.urandom(_NONCE)
+    return nonce + (ciphers or Ciphers()).of(key).encrypt(nonce, plain, aad)
+
+
+def _decrypt(key: bytes, sealed: bytes, aad: bytes) -> bytes:
+    return AESGCM(key).decrypt(sealed[:_NONCE], sealed[_NONCE:], aad)
+
+
+def new_subject_key() -> bytes:
+    return AESGCM.generate_key(bit_length=256)
+
+
+def wrap(master: MasterKey, subject: str, key: bytes) -> bytes:
+    return _encrypt(master.secret, key, subject.encode())
+
+
+def unwrap(master: MasterKey, subject: str, wrapped: bytes) -> bytes:
+    return _decrypt(master.secret, wrapped, subject.encode())
+
+
+def commitment(salt: bytes, value: str) -> bytes:
+    return hmac.digest(salt, value.encode(), "sha256")
+
+
+class Sealed(msgspec.Struct, frozen=True):
+    token: str
+    commitment: bytes
+    sealed: bytes  # nonce ‖ AES-GCM(salt ‖ value)
+
+
+def seal(
+    key: bytes, event_id: str, path: str, value: str, ciphers: Ciphers | None = None
+) -> Sealed:
+    """``value`` (at ``path`` of event ``event_id``) sealed under its subject's ``key``."""
+    context = f"salt\x00{event_id}\x00{path}\x00{value}".encode()
+    salt = hmac.digest(key, context, "sha256")[:SALT_BYTES]
+    made = commitment(salt, value)
+    return Sealed(PREFIX + b64(made), made, _encrypt(key, salt + value.encode(), made, ciphers))
+
+
+def unseal(key: bytes, made: bytes, ciphertext: bytes) -> tuple[bytes, str]:
+    """The salt and the value sealed as ``ciphertext`` under ``key``."""
+    plain = _decrypt(key, ciphertext, made)
+    return plain[:SALT_BYTES], plain[SALT_BYTES:].decode()
+
+
+def commitment_of(token: str) -> bytes | None:
+    """The commitment a token names (None: not a token, or the erased-on-arrival mark)."""
+    if not token.startswith(PREFIX) or token == ERASED:
+        return None
+    try:
+        made = unb64(token[len(PREFIX) :])
+    except ValueError:
+        return None
+    return made if len(made) == 32 else None
+
+
+def matches(token: str, value: str, salt: str) -> bool:
+    """Whether ``value`` with the disclosed ``salt`` (base64url) is what ``token`` commits
+    to: the proof a data subject can give that the value was recorded."""
+    made = commitment_of(token)
+    try:
+        return made is not None and hmac.compare_digest(made, commitment(unb64(salt), value))
+    except ValueError:
+        return False

@@ -1,0 +1,109 @@
+"""Sealing's cost on the write path (docs/erasure.md): ``ledger ingest`` draining the same
+realistic events with no personal value at all, and with personal values in every second
+event (the actor's name and, where the payload has one, a ``personal`` block of name, phone
+and id number), each sealed under its subject's key; then the erasure of one subject in
+that ledger. Runs alternate (without, with, with, without), each in a fresh database and
+namespace; the mean of each pair. The last line printed is one JSON object."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from contracts.personal import personal_paths
+from contracts.topology import Topology
+from ledger.store import subject_keys
+from ledger.store.sealing import MasterKey
+from plumbing import db
+from tests.bench import stack
+from tests.bench.ingest import prefill
+from tests.support import ledger_process
+
+N = int(os.environ.get("LEDGER_BENCH_EVENTS", "20000"))
+PERSON = {"name": "张三 Zhang San", "phone": "13800000000", "id_number": "110101199003074514"}
+
+
+def without_personal(event: dict[str, Any]) -> dict[str, Any]:
+    payload = dict(event["payload"])
+    for field in ("personal", "recipient_name"):
+        payload.pop(field, None)
+    return event | {"actor": event["actor"] | {"name": ""}, "payload": payload}
+
+
+def with_personal(event: dict[str, Any]) -> dict[str, Any]:
+    payload = dict(event["payload"])
+    if ("payload", "personal", "name") in personal_paths(str(event["type"])):
+        payload["personal"] = PERSON
+    return event | {"actor": event["actor"] | {"name": "李四 Li Si"}, "payload": payload}
+
+
+async def _rate(server_url: str, nats_url: str, data: list[bytes], key_file: Path) -> float:
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    url = await db.ensure_database(server_url, name)
+    await db.migrate(url)
+    topology = Topology(name)
+    await prefill(nats_url, topology, data)
+    extra = {"LEDGER_PRIVACY_KEY_FILE": str(key_file)}
+    proc = ledger_process("ingest", url, nats_url, name, extra=extra)
+    try:
+        conn = await asyncpg.connect(url)
+        while await stack.recorded(conn) < len(data):
+            await asyncio.sleep(0.05)
+        first, last = await conn.fetchrow("SELECT min(recorded_at), max(recorded_at) FROM events")
+        _rate.url = url  # type: ignore[attr-defined]
+        await conn.close()
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    return stack.rate(len(data) - 1, (last - first).total_seconds())
+
+
+async def _erasure_seconds(url: str) -> float:
+    conn = await asyncpg.connect(url)
+    subject = await conn.fetchval(
+        "SELECT subject FROM subject_keys WHERE subject LIKE '%:claimant' LIMIT 1"
+    ) or await conn.fetchval("SELECT subject FROM subject_keys LIMIT 1")
+    started = time.perf_counter()
+    await subject_keys.erase(conn, subject, "bench", "bench")
+    elapsed = time.perf_counter() - started
+    await conn.close()
+    return round(elapsed, 4)
+
+
+async def main() -> dict[str, object]:
+    base = stack.events(N)
+    plain = stack.encoded([without_personal(e) for e in base])
+    mixed = stack.encoded(
+        [with_personal(e) if i % 2 else without_personal(e) for i, e in enumerate(base)]
+    )
+    rates: dict[str, list[float]] = {"without": [], "with": []}
+    with tempfile.TemporaryDirectory() as tmp, stack.servers() as (server_url, nats_url):
+        key_file = Path(tmp) / "privacy.key"
+        key_file.write_text(MasterKey.generate() + "\n")
+        for kind in ("without", "with", "with", "without"):
+            data = plain if kind == "without" else mixed
+            rates[kind].append(await _rate(server_url, nats_url, data, key_file))
+            if kind == "with":
+                erased = await _erasure_seconds(_rate.url)  # type: ignore[attr-defined]
+    without, with_ = (round(sum(r) / len(r), 1) for r in (rates["without"], rates["with"]))
+    return {
+        "events": N,
+        "ingest_without_personal_per_s": without,
+        "ingest_with_personal_every_second_event_per_s": with_,
+        "ratio": round(with_ / without, 3) if without else None,
+        "runs": rates,
+        "erasure_of_one_subject_s": erased,
+        "erasure_ledger_events": N,
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(main())))

@@ -1,0 +1,99 @@
+"""Sealed personal values (ledger.store.sealing, ledger.store.sealer.may_hold_personal,
+ledger.domain.subjects): a value sealed twice in the same place gives the same token (a
+redelivery is a duplicate), in another event another token; the token proves a value only
+with its salt; a subject's key opens its values, another's does not; every event type's
+personal fields are where the ingest's cheap look finds them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import msgspec
+import pytest
+from cryptography.exceptions import InvalidTag
+from hypothesis import given
+from hypothesis import strategies as st
+
+from contracts import builders, canonical
+from contracts.envelope import Actor
+from contracts.events import Personal, Site
+from contracts.personal import personal_paths, personal_values
+from contracts.registry import DEFAULT_REGISTRY
+from incident_ledger.simulation import history
+from ledger.domain.subjects import subject_of
+from ledger.store import sealing
+from ledger.store.sealer import may_hold_personal
+from ledger.store.sealing import MasterKey
+
+pytestmark = pytest.mark.unit
+KEY, OTHER = sealing.new_subject_key(), sealing.new_subject_key()
+
+
+@given(st.text(min_size=1, max_size=200))
+def test_a_value_sealed_opens_with_its_key_and_proves_itself_only_with_its_salt(
+    value: str,
+) -> None:
+    event = str(uuid.uuid4())
+    made = sealing.seal(KEY, event, "payload.personal.name", value)
+    again = sealing.seal(KEY, event, "payload.personal.name", value)  # redelivered
+    assert again.token == made.token
+    assert made.token != sealing.seal(KEY, str(uuid.uuid4()), "payload.personal.name", value).token
+    assert len(made.token) <= 128  # fits the narrowest personal field (Ref)
+    salt, opened = sealing.unseal(KEY, made.commitment, made.sealed)
+    assert opened == value
+    assert sealing.matches(made.token, value, sealing.b64(salt))
+    assert not sealing.matches(made.token, value + "x", sealing.b64(salt))
+    assert not sealing.matches(made.token, value, sealing.b64(bytes(16)))
+    with pytest.raises(InvalidTag):
+        sealing.unseal(OTHER, made.commitment, made.sealed)
+
+
+def test_a_master_key_wraps_and_rotates_subject_keys() -> None:
+    old, new = MasterKey.parse(MasterKey.generate()), MasterKey.parse(MasterKey.generate())
+    wrapped = sealing.wrap(old, "INC-1:claimant", KEY)
+    assert sealing.unwrap(old, "INC-1:claimant", wrapped) == KEY
+    assert sealing.unwrap(new, "INC-1:claimant", sealing.wrap(new, "INC-1:claimant", KEY)) == KEY
+    with pytest.raises(InvalidTag):  # bound to its subject
+        sealing.unwrap(old, "INC-1:reporter", wrapped)
+    with pytest.raises(ValueError, match="begins with"):
+        MasterKey.parse("not a key")
+
+
+@pytest.mark.parametrize("tag", sorted(DEFAULT_REGISTRY.types))
+def test_every_personal_field_is_where_the_ingest_looks(tag: str) -> None:
+    for path in personal_paths(tag):
+        assert (
+            path == ("actor", "name")
+            or path[:2] in {("payload", "personal")}
+            or path
+            == (
+                "payload",
+                "recipient_name",
+            )
+        ), (tag, path)
+
+
+def test_subjects_are_named_by_incident_and_role() -> None:
+    actor = Actor(id="agent-7", name="Agent Seven", role="agent")
+    who = Personal(name="Zhang San", phone="13800000000")
+    report = builders.report_incident(
+        incident_id="INC-1", source="desk", actor=actor, kind="fire", title="fire",
+        site=Site(name="canteen"), channel="phone", personal=who,
+    )  # fmt: skip
+    event = canonical.to_builtins(report)
+    assert may_hold_personal(canonical.encode(report))
+    found = {subject_of(event, path) for path, _ in personal_values(event)}
+    assert found == {"actor:agent-7", "INC-1:reporter"}
+    quiet = builders.report_incident(
+        incident_id="INC-2", source="desk", actor=Actor(id="cad"), kind="fire", title="fire",
+        site=Site(name="canteen"), channel="phone",
+    )  # fmt: skip
+    assert not may_hold_personal(canonical.encode(quiet))
+
+
+def test_an_event_decoded_from_canonical_bytes_encodes_back_to_the_same_bytes() -> None:
+    """Sealing edits the decoded event and encodes it again: every other byte must stay."""
+    for envelope in history(300, now=datetime(2026, 12, 1, tzinfo=UTC)):
+        data = canonical.encode_struct(envelope)
+        assert canonical.encode_decoded(msgspec.json.decode(data)) == data
