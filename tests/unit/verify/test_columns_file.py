@@ -48,7 +48,8 @@ def test_a_garbled_file_lands_right_or_says_so(
     lines.insert(data.draw(st.integers(0, len(lines))), garbage + b"\n")
     with _seekable(b"".join(lines)) as columns:
         if seek_past(columns, position):
-            assert columns.readline() in (after, garbage + b"\n")
+            # garbage holding newlines is several lines: it may land on any of them
+            assert columns.readline() in (after, *(garbage + b"\n").splitlines(keepends=True))
         else:
             assert columns.tell() == 0
 

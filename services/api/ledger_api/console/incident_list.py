@@ -132,8 +132,8 @@ async def incident_list(
     asked = Asked(q, status, kind, site, severity, since, until, missed)
     where = _where(asked, request)
     rows, counts, following = await _read(request, where, cursor, limit)
-    docs = disclosed(
-        request.user, [msgspec.json.decode(r["doc"]) for r in rows], list[IncidentStatus]
+    docs = await disclosed(
+        request, [msgspec.json.decode(r["doc"]) for r in rows], list[IncidentStatus]
     )
     return page(
         request, "incidents.html", asked=asked, rows=[_row(d, request) for d in docs],

@@ -66,6 +66,10 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
     "incident.closed": ("Closed: {reason}", "结案：{reason}"),
     "incident.reopened": ("Reopened: {reason}", "重新开启：{reason}"),
     "incident.cancelled": ("Cancelled as a false alarm: {reason}", "取消（误报）：{reason}"),
+    "subject.erased": (
+        "Personal data of {subject} erased: {reason}",
+        "已删除 {subject} 的个人信息：{reason}",
+    ),
     "report.filed": (
         "Report filed with {recipient} ({regime} {stage})",
         "已向{recipient}报送（{regime} {stage}）",
