@@ -95,7 +95,8 @@ def reads(app: Litestar) -> Iterator[tuple[str, HTTPRouteHandler]]:
         if not route.path.startswith(("/v1/", "/console")) or route.path.startswith(assets):
             continue
         for handler in getattr(route, "route_handlers", ()):
-            streams = typing.get_type_hints(handler.fn).get("return") is ServerSentEvent
+            returns = handler.fn.__annotations__.get("return")
+            streams = returns in (ServerSentEvent, ServerSentEvent.__name__)
             if "GET" in handler.http_methods and not streams:
                 yield route.path, handler
 

@@ -13,8 +13,6 @@ from ledger.domain.stalls import STAGES, classify
 from ledger.store.cycle_marks import Cycle
 from plumbing import gc_watch, run_queue
 
-log = structlog.get_logger(__name__)
-
 
 class StallWatch:
     def __init__(self, stall_ms: float) -> None:
@@ -46,7 +44,8 @@ class StallWatch:
         if stall is None:
             return
         metrics.STALLS.labels(stall.cause).inc()
-        log.warning(
+        # A logger asked for at each stall (rare): it follows the logging set up now.
+        structlog.get_logger(__name__).warning(
             "ingest stall",
             stage=stall.stage,
             cause=stall.cause,
