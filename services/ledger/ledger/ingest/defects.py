@@ -11,7 +11,6 @@ import structlog
 from contracts.outcomes import Rejected
 from ledger import ledger_metrics as metrics
 
-log = structlog.get_logger(__name__)
 INTERNAL_ERROR = "internal_error"
 _FAILED = "the ledger failed on this message ({}); it was not recorded"
 
@@ -21,7 +20,10 @@ def internal_error(exc: BaseException, subject: str | None = None) -> Rejected:
     logged by class and frames only (its text, like its locals, may quote the message)."""
     name = type(exc).__name__
     metrics.INTERNAL_ERRORS.labels(name).inc()
-    log.error("a message could not be handled", error=name, subject=subject, frames=frames(exc))
+    # A logger asked for at each defect (rare): it follows the logging set up now.
+    structlog.get_logger(__name__).error(
+        "a message could not be handled", error=name, subject=subject, frames=frames(exc)
+    )
     return Rejected(None, INTERNAL_ERROR, _FAILED.format(name), "$")
 
 
