@@ -10,26 +10,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-import msgspec
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, QueryParameter
 
-from ledger_api import access, app_state, board_reads, scoping
+from ledger_api import access, app_state
 from ledger_api.auth import READERS, roles, sees_personal_data
-from ledger_api.consistency import reads
 from ledger_api.console import words
 from ledger_api.console.axis import axis
 from ledger_api.console.rendering import page_with
 from ledger_api.console.targets import MILESTONES, targets
 from ledger_api.console.timeline_rows import timeline_html
 from ledger_api.console.zones import moment, zone_of
-from ledger_api.disclosure import disclosed
 from ledger_api.moments import as_of as within_bounds
 from ledger_api.paging import BadParameter, IncidentPath
-from ledger_api.routes import timeline
-from projector.domain.deadlines.obligation import Obligation
-from projector.domain.status import IncidentStatus
+from ledger_api.routes import incidents, timeline
 from projector.views.answers import Answer
 
 Order = Literal["recorded", "occurred"]
@@ -76,18 +71,8 @@ def _header(
 
 
 async def _clerk_view(request: Request[Any, Any, Any], incident_id: str) -> dict[str, Any]:
-    unknown = f"incident {incident_id!r} is not known"
-    async with reads(request).acquire() as conn:
-        await scoping.admit(conn, request.user, incident_id, unknown)
-        doc = await conn.fetchval(
-            "SELECT doc FROM incident_status WHERE incident_id = $1", incident_id
-        )
-        if doc is None:
-            raise NotFoundException(unknown)
-        items = await board_reads.of_incident(conn, incident_id)
-        await app_state.of(request).profiles.at(conn, None)
-    status = await disclosed(request, msgspec.json.decode(doc), IncidentStatus)
-    return _header(request, status, await disclosed(request, items, list[Obligation]))
+    status, items = await incidents.status_of(request, incident_id)
+    return _header(request, status, items)
 
 
 async def _shown(

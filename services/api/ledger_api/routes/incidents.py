@@ -146,6 +146,15 @@ async def list_incidents(
     summary="An incident's current status and deadlines",
 )
 async def incident(request: Request[Any, Any, Any], incident_id: IncidentPath) -> IncidentDetail:
+    status, items = await status_of(request, incident_id)
+    return IncidentDetail(status, deadlines.summary(items))
+
+
+async def status_of(
+    request: Request[Any, Any, Any], incident_id: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """An incident's status and obligations as the request's reader may see them (404
+    outside its scope or unknown): the API's answer and the console's page read them here."""
     unknown = f"incident {incident_id!r} is not known"
     async with reads(request).acquire() as conn:
         await scoping.admit(conn, request.user, incident_id, unknown)
@@ -155,7 +164,5 @@ async def incident(request: Request[Any, Any, Any], incident_id: IncidentPath) -
         if doc is None:
             raise NotFoundException(unknown)
         items = await deadlines.of_incident(conn, incident_id)
-    return IncidentDetail(
-        await disclosed(request, msgspec.json.decode(doc), IncidentStatus),
-        deadlines.summary(await disclosed(request, items, list[Obligation])),
-    )
+    status = await disclosed(request, msgspec.json.decode(doc), IncidentStatus)
+    return status, await disclosed(request, items, list[Obligation])
