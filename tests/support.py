@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
+import tempfile
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +22,18 @@ from ledger.store.sealing import MasterKey
 MASTER = MasterKey.parse(MasterKey.generate())
 """The master key of the tests' ingest, seeding and API: personal values sealed as in
 production (docs/erasure.md)."""
+
+
+@functools.cache
+def master_key_file() -> str:
+    """``MASTER`` in a private file of this process's, for the ``ledger`` processes the
+    tests and benchmarks start (``LEDGER_PRIVACY_KEY_FILE``), so that what one seals the
+    others open."""
+    folder = Path(tempfile.mkdtemp(prefix="ledger-test-key-"))
+    path = folder / "privacy.key"
+    path.write_text(MASTER.text() + "\n")
+    path.chmod(0o600)
+    return str(path)
 
 
 def note(
@@ -69,6 +83,7 @@ def ledger_process(
         "LEDGER_NATS_URL": nats_url,
         "LEDGER_NATS_NAMESPACE": namespace,
         "LEDGER_LOG_LEVEL": "warning",
+        "LEDGER_PRIVACY_KEY_FILE": master_key_file(),
     } | (extra or {})
     err = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - the child keeps it
     ledger = str(Path(sys.executable).parent / "ledger")

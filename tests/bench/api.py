@@ -15,11 +15,8 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
-import subprocess
-import sys
 import threading
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -32,20 +29,18 @@ from contracts import builders
 from contracts.envelope import Actor
 from contracts.events import Site
 from incident_ledger.runtime import projector_config
-from incident_ledger.stack.process import free_port
 from ledger_api import token_store as tokens
-from plumbing import db
-from plumbing.settings import load
+from plumbing import settings
 from projector.domain import losses
 from projector.follow import runner, tables
 from tests import seeding
-from tests.bench import stack
+from tests.bench import api_server, stack
+from tests.bench.api_server import load
 
 # Bare and typical alternate, 3 s each, so that both meet the same moments of a shared
 # machine; the ratio reported is the median round's.
 ROUNDS = 5
 ROWS = int(os.environ.get("LEDGER_BENCH_LOSS_ROWS", "1000000"))
-LEDGER = os.path.join(os.path.dirname(sys.executable), "ledger")
 ACTOR = Actor(id="agent-1", name="坐席", role="agent")
 
 
@@ -93,7 +88,7 @@ async def prepare(url: str, nats_url: str) -> str:
     for incident, n in (("TYPICAL-1", 20), ("LARGE-1", 1000)):
         await seeding.append(conn, nc, _incident(incident, n), origin="bench")  # type: ignore[arg-type]
     await nc.drain()
-    config = projector_config(load({}))
+    config = projector_config(settings.load({}))
     generation = await runner.prepare(conn, config)
     await runner.catch_up(conn, generation, config)
     for start in range(0, ROWS, 50_000):
@@ -107,12 +102,6 @@ async def prepare(url: str, nats_url: str) -> str:
     await conn.close()
     assert tables  # the read models live in generation tables behind views
     return secret
-
-
-def _load(url: str, seconds: float, concurrency: int, token: str = "") -> dict[str, float]:
-    command = [sys.executable, "-m", "tests.bench.load", url, str(seconds), str(concurrency)]
-    out = subprocess.run([*command, token], capture_output=True, text=True, check=True)
-    return msgspec.json.decode(out.stdout.strip().splitlines()[-1])
 
 
 def _loss_run(base: str, token: str, server: psutil.Process) -> dict[str, float]:
@@ -141,29 +130,18 @@ def _loss_run(base: str, token: str, server: psutil.Process) -> dict[str, float]
 
 def main() -> dict[str, object]:
     with stack.servers() as (server_url, nats_url):
-        url = asyncio.run(db.ensure_database(server_url, f"bench_{uuid.uuid4().hex[:8]}"))
-        asyncio.run(db.migrate(url))
+        url = api_server.fresh_database(server_url)
         token = asyncio.run(prepare(url, nats_url))
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
-        env |= {"LEDGER_DATABASE_URL": url, "LEDGER_NATS_URL": nats_url,
-                "LEDGER_HTTP_PORT": str(port), "LEDGER_LOG_LEVEL": "warning"}  # fmt: skip
-        proc = subprocess.Popen([LEDGER, "api"], env=env)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            _wait(base)
+        with api_server.running(url, nats_url) as (base, proc):
             rounds = [
                 (
-                    _load(f"{base}/health", 3, 16),
-                    _load(f"{base}/v1/incidents/TYPICAL-1/timeline", 3, 16, token),
+                    load(f"{base}/health", 3, 16),
+                    load(f"{base}/v1/incidents/TYPICAL-1/timeline", 3, 16, token),
                 )
                 for _ in range(ROUNDS)
             ]
-            large = _load(f"{base}/v1/incidents/LARGE-1/timeline", 5, 1, token)
+            large = load(f"{base}/v1/incidents/LARGE-1/timeline", 5, 1, token)
             run = _loss_run(base, token, psutil.Process(proc.pid))
-        finally:
-            proc.terminate()
-            proc.wait(30)
     ratios = [typical["rps"] / bare["rps"] for bare, typical in rounds]
     return {
         "bare_rps": statistics.median(bare["rps"] for bare, _ in rounds),
@@ -181,18 +159,6 @@ def main() -> dict[str, object]:
             "server_peak_rss_mb": 200,
         },
     }
-
-
-def _wait(base: str, within: float = 60.0) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the API did not become ready")
 
 
 if __name__ == "__main__":

@@ -10,24 +10,20 @@ The last line printed is one JSON object of figures.
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
-import subprocess
-import uuid
 
 import asyncpg
 import msgspec
 import nats
 
 from incident_ledger.runtime import projector_config
-from incident_ledger.stack.process import free_port
 from ledger_api import token_store as tokens
-from plumbing import db
-from plumbing.settings import load
+from plumbing import settings
 from projector.follow import runner
 from tests import seeding
-from tests.bench import stack
-from tests.bench.api import LEDGER, _incident, _load, _wait
+from tests.bench import api_server, stack
+from tests.bench.api import _incident
+from tests.bench.api_server import load
 
 ROUNDS = 3
 PAGE = "/console/incidents/LARGE-1"
@@ -38,7 +34,7 @@ async def prepare(url: str, nats_url: str) -> str:
     conn, nc = await asyncpg.connect(url), await nats.connect(nats_url)
     await seeding.append(conn, nc, _incident("LARGE-1", 1000), origin="bench")  # type: ignore[arg-type]
     await nc.drain()
-    config = projector_config(load({}))
+    config = projector_config(settings.load({}))
     generation = await runner.prepare(conn, config)
     await runner.catch_up(conn, generation, config)
     _, secret = await tokens.create(conn, role="auditor", name="bench")
@@ -49,10 +45,10 @@ async def prepare(url: str, nats_url: str) -> str:
 
 def _measure(base: str, token: str) -> dict[str, object]:
     rounds = [
-        (_load(f"{base}{JSON}", 3, 8, token), _load(f"{base}{PAGE}", 3, 8, token))
+        (load(f"{base}{JSON}", 3, 8, token), load(f"{base}{PAGE}", 3, 8, token))
         for _ in range(ROUNDS)
     ]
-    one = _load(f"{base}{PAGE}", 5, 1, token)
+    one = load(f"{base}{PAGE}", 5, 1, token)
     ratios = [page["rps"] / json["rps"] for json, page in rounds]
     return {
         "json_timeline_rps": statistics.median(j["rps"] for j, _ in rounds),
@@ -68,21 +64,10 @@ def _measure(base: str, token: str) -> dict[str, object]:
 
 def main() -> dict[str, object]:
     with stack.servers() as (server_url, nats_url):
-        url = asyncio.run(db.ensure_database(server_url, f"bench_{uuid.uuid4().hex[:8]}"))
-        asyncio.run(db.migrate(url))
+        url = api_server.fresh_database(server_url)
         token = asyncio.run(prepare(url, nats_url))
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
-        env |= {"LEDGER_DATABASE_URL": url, "LEDGER_NATS_URL": nats_url,
-                "LEDGER_HTTP_PORT": str(port), "LEDGER_LOG_LEVEL": "warning"}  # fmt: skip
-        proc = subprocess.Popen([LEDGER, "api"], env=env)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            _wait(base)
+        with api_server.running(url, nats_url) as (base, _):
             return _measure(base, token)
-        finally:
-            proc.terminate()
-            proc.wait(30)
 
 
 if __name__ == "__main__":

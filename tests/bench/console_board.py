@@ -18,11 +18,8 @@ import asyncio
 import os
 import queue
 import statistics
-import subprocess
-import sys
 import threading
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -33,11 +30,10 @@ import nats
 from contracts import builders
 from contracts.envelope import Actor, Envelope
 from contracts.events import Site
-from incident_ledger.stack.process import free_port
 from ledger_api import token_store as tokens
-from plumbing import db
 from tests import seeding
-from tests.bench import stack
+from tests.bench import api_server, stack
+from tests.bench.api_server import load
 from tests.support import ledger_process
 
 OBLIGATIONS = int(os.environ.get("LEDGER_BENCH_OBLIGATIONS", "10000"))
@@ -45,7 +41,6 @@ PER_OUTAGE = 4  # the call centre's outage ladder: 5, 5, 10 and 60 minutes
 SAMPLES = 30
 HALL = "BENCH-HALL"
 ACTOR = Actor(id="agent-1", name="坐席", role="agent")
-LEDGER = os.path.join(os.path.dirname(sys.executable), "ledger")
 _ENV = {"source": "bench", "actor": ACTOR}
 
 
@@ -89,12 +84,6 @@ SELECT (SELECT coalesce(max(position), 0) FROM events) > coalesce((
   SELECT cp.position FROM projection_state s JOIN projection_checkpoints cp
   ON cp.projection = 'read_models_g' || s.active WHERE s.name = 'read_models'), -1)
 """
-
-
-def _load(url: str, seconds: float, token: str) -> dict[str, float]:
-    command = [sys.executable, "-m", "tests.bench.load", url, str(seconds), "1", token]
-    out = subprocess.run(command, capture_output=True, text=True, check=True)
-    return msgspec.json.decode(out.stdout.strip().splitlines()[-1])
 
 
 def _listen(base: str, token: str, heard: queue.Queue[float], stop: threading.Event) -> None:
@@ -157,27 +146,19 @@ def _ms(seconds: float) -> float:
 
 def main() -> dict[str, object]:
     with stack.servers() as (server_url, nats_url):
-        url = asyncio.run(db.ensure_database(server_url, f"bench_{uuid.uuid4().hex[:8]}"))
-        asyncio.run(db.migrate(url))
+        url = api_server.fresh_database(server_url)
         token = asyncio.run(prepare(url, nats_url))
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
-        env |= {"LEDGER_DATABASE_URL": url, "LEDGER_NATS_URL": nats_url,
-                "LEDGER_HTTP_PORT": str(port), "LEDGER_LOG_LEVEL": "warning"}  # fmt: skip
-        api = subprocess.Popen([LEDGER, "api"], env=env)
         projector = ledger_process(
             "project", url, nats_url, "bench", log=os.environ.get("LEDGER_BENCH_LOG")
         )
-        base = f"http://127.0.0.1:{port}"
         try:
-            _wait(base)
-            asyncio.run(projected(url))
-            board = _load(f"{base}/console/deadlines", 5, token)
-            live = _live(base, token, url, nats_url)
+            with api_server.running(url, nats_url) as (base, _):
+                asyncio.run(projected(url))
+                board = load(f"{base}/console/deadlines", 5, 1, token)
+                live = _live(base, token, url, nats_url)
         finally:
-            for proc in (api, projector):
-                proc.terminate()
-                proc.wait(30)
+            projector.terminate()
+            projector.wait(30)
     return {
         "open_obligations": OBLIGATIONS // PER_OUTAGE * PER_OUTAGE,
         "board_first_page_p50_ms": board["p50_ms"],
@@ -186,18 +167,6 @@ def main() -> dict[str, object]:
         "sse": live,
         "targets": {"board_first_page_p99_ms": 100, "sse_event_p99_ms": 1000},
     }
-
-
-def _wait(base: str, within: float = 60.0) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the API did not become ready")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
-"""An operator's typo or a server that is not there: every ``ledger`` command says which
-variable to fix in one line and exits 2, within the issue's 10 s, before starting any
-server; a service waiting for an unreachable server stops on Ctrl-C or SIGTERM."""
+"""An operator's typo, a wrong key file or a server that is not there: every ``ledger``
+command says which variable to fix in one line and exits 2, within the issue's 10 s, before
+starting any server; a service waiting for an unreachable server stops on Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ import asyncpg
 import pytest
 
 from incident_ledger.stack.nats import EmbeddedNats
+from ledger.store import subject_keys
+from ledger.store.sealing import MasterKey
+from tests.support import MASTER
 
 pytestmark = pytest.mark.e2e
 
@@ -224,3 +227,25 @@ def test_a_missing_database_is_named_at_once(tmp_path: Path, pg_server_url: str)
     )
     line = _said(_run(env, "ingest"), "LEDGER_DATABASE_URL")
     assert 'database "no_such_ledger" does not exist' in line
+
+
+async def test_another_master_key_than_the_subjects_keys_stops_the_start(
+    tmp_path: Path, database_url: str
+) -> None:
+    # Given a ledger whose subjects' keys are wrapped by the tests' master key, when the
+    # API or the ingest starts with another key file, then it stops before serving or
+    # sealing anything, naming the variable (never the key).
+    conn = await asyncpg.connect(database_url)
+    try:
+        await subject_keys.keys_for(conn, MASTER, ["INC-1:reporter"])
+    finally:
+        await conn.close()
+    other = tmp_path / "other.key"
+    other.write_text(MasterKey.generate() + "\n")
+    other.chmod(0o600)
+    env = _env(tmp_path, LEDGER_DATABASE_URL=database_url, LEDGER_NATS_URL=UNREACHABLE_NATS,
+               LEDGER_PRIVACY_KEY_FILE=str(other))  # fmt: skip
+    for command in ("api", "ingest"):
+        line = _said(_run(env, command), "LEDGER_PRIVACY_KEY_FILE")
+        assert f"wrapped by master key {MASTER.id}" in line
+        assert other.read_text().strip() not in line

@@ -23,6 +23,8 @@ from contracts.topology import Topology
 from incident_ledger import signer_wiring as signing
 from incident_ledger.privacy_wiring import master_key
 from ledger.ingest import leading as ingest
+from ledger.store import master_fit
+from ledger.store.subject_keys import WrongMasterKey
 from ledger_api.app import create_app
 from plumbing import db, jetstream, nats_link, startup
 from plumbing import logs as logging
@@ -241,6 +243,8 @@ async def _open(
     await startup.schema(database_url)
     pool = await db.create_pool(api_url, settings.database)
     held.push_async_callback(pool.close)
+    if components & {"ingest", "api"}:  # they seal and open personal values
+        await _master_fits(pool, settings)
     read_url = settings.database.read_url if "api" in components else None
     read_pool = None
     if read_url:  # no connection at start: a replica that is down must not keep the API
@@ -249,6 +253,16 @@ async def _open(
     nc = await jetstream.connect(nats_url, "ledger", within=within)
     held.push_async_callback(nats_link.let_go, nc)
     return pool, read_pool, nc
+
+
+async def _master_fits(pool: asyncpg.Pool, settings: Settings) -> None:
+    """The master key given is the one the subjects' keys are wrapped by, or the start
+    stops naming LEDGER_PRIVACY_KEY_FILE."""
+    async with pool.acquire() as conn:
+        try:
+            await master_fit.check(conn, master_key(settings))
+        except WrongMasterKey as exc:
+            raise SettingsError(str(exc)) from None
 
 
 async def _until_stopped(tasks: set[asyncio.Task[None]], stop: asyncio.Event) -> None:
