@@ -24,7 +24,6 @@ from incident_ledger import signer_wiring as signing
 from incident_ledger.privacy_wiring import master_key
 from ledger.ingest import leading as ingest
 from ledger.store import master_fit
-from ledger.store.subject_keys import WrongMasterKey
 from ledger_api.app import create_app
 from plumbing import db, jetstream, nats_link, startup
 from plumbing import logs as logging
@@ -259,10 +258,7 @@ async def _master_fits(pool: asyncpg.Pool, settings: Settings) -> None:
     """The master key given is the one the subjects' keys are wrapped by, or the start
     stops naming LEDGER_PRIVACY_KEY_FILE."""
     async with pool.acquire() as conn:
-        try:
-            await master_fit.check(conn, master_key(settings))
-        except WrongMasterKey as exc:
-            raise SettingsError(str(exc)) from None
+        await master_fit.check(conn, master_key(settings))
 
 
 async def _until_stopped(tasks: set[asyncio.Task[None]], stop: asyncio.Event) -> None:

@@ -12,6 +12,7 @@ import msgspec
 
 from ledger.store import sealing
 from ledger.store.sealing import MasterKey
+from plumbing.settings import SettingsError
 
 Keys = dict[str, bytes | None]  # subject → its key (None: erased)
 
@@ -72,8 +73,9 @@ async def store(conn: asyncpg.Connection, rows: Sequence[SealedRow]) -> None:
 Opened = dict[bytes, str | None]  # commitment → value (None: erased)
 
 
-class WrongMasterKey(ValueError):
-    """The keys are wrapped by another master key than the one given."""
+class WrongMasterKey(SettingsError):
+    """The keys are wrapped by another master key than the one given: a setting to fix,
+    said in one line by every command."""
 
     def __init__(self, wanted: str, given: MasterKey) -> None:
         super().__init__(
