@@ -6,7 +6,11 @@ by ``POST /v1/subjects/{id}/erasure`` and ``ledger erase``.
 Recorded first: a failure before the key is destroyed leaves the subject as it was, and
 trying again records the erasure again (twice is harmless; an erasure never recorded
 would not be). No personal data is in the record: the subject's id, the eraser's token
-(or the operator's account), when, and why."""
+(or the operator's account), when, and why.
+
+Then the subject's messages are deleted from the events stream
+(``ledger.store.erased_messages``), with those of any earlier erasure left pending; a
+failure there is logged and leaves them pending, the erasure itself being done."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from datetime import UTC, datetime
 import asyncpg
 import msgspec
 import nats.errors
+import structlog
 from nats.aio.client import Client
 
 from contracts import builders
@@ -23,12 +28,14 @@ from contracts.envelope import Actor
 from contracts.events.privacy import PRIVACY_STREAM
 from contracts.outcomes import AppendReply, AppendRequest, Duplicate, Recorded
 from contracts.topology import Topology
-from ledger.store import subject_keys
+from ledger.store import erased_messages, subject_keys
+from ledger.store.erased_messages import Cleared
 from ledger.store.subject_keys import AlreadyErased, Erasure, UnknownSubject
 
 SOURCE = "ledger"
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder(AppendReply).decode
+log = structlog.get_logger(__name__)
 
 
 class NotRecorded(RuntimeError):
@@ -53,7 +60,24 @@ async def erase(
     position = await _record(nc, topology, subject, by, reason)
     done = await subject_keys.erase(conn, subject, by, reason)
     await subject_keys.note_position(conn, subject, position)
+    if nc is not None:
+        await clear_streams(conn, nc, topology)
     return msgspec.structs.replace(done, position=position)
+
+
+async def clear_streams(conn: asyncpg.Connection, nc: Client, topology: Topology) -> list[Cleared]:
+    """Every pending erasure's messages deleted from the events stream; what was done (none
+    if NATS failed: logged, they stay pending)."""
+    try:
+        cleared = await erased_messages.clear_pending(conn, nc.jetstream(timeout=10), topology)
+    except (nats.errors.Error, TimeoutError) as exc:
+        log.warning("erased subjects' messages left in the events stream for a later run",
+                    error=repr(exc))  # fmt: skip
+        return []
+    for done in cleared:
+        log.info("erased subject's messages deleted from the events stream",
+                 subject=done.subject, deleted=done.deleted, complete=done.done)  # fmt: skip
+    return cleared
 
 
 async def _record(nc: Client | None, topology: Topology, subject: str, by: str, reason: str) -> int:

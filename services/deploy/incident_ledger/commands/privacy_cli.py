@@ -17,7 +17,7 @@ from contracts.topology import Topology
 from incident_ledger import privacy_wiring
 from incident_ledger.commands.cli_context import endpoints, settings, with_db
 from ledger.audit import clear_personal
-from ledger.store import sealing, subject_keys
+from ledger.store import erased_messages, sealing, subject_keys
 from ledger.store.sealing import MasterKey
 from ledger.store.subject_keys import Erasure
 from ledger_api import erasures
@@ -30,11 +30,17 @@ from plumbing.settings import Settings
 @click.option("--reason", default="", help="why (the legal ground, the request's reference)")
 @click.option("--plan", is_flag=True, help="list the personal values recorded in the clear"
               " (before sealing), which no erasure can reach")  # fmt: skip
-def erase(subject: str, reason: str, plan: bool) -> None:
+@click.option("--pending", is_flag=True, help="delete the messages of erased subjects"
+              " still in the events stream (an erasure whose NATS step never ended)")  # fmt: skip
+def erase(subject: str, reason: str, plan: bool, pending: bool) -> None:
     """Erase a data subject: its key destroyed, every value sealed under it unreadable for
-    ever; every record, hash and proof unchanged. Exit 1: unknown or already erased."""
+    ever, its messages deleted from NATS; every record, hash and proof unchanged. Exit 1:
+    unknown or already erased (or, with --pending, messages still left)."""
     if plan:
         _plan()
+        return
+    if pending:
+        _pending()
         return
     if not subject:
         raise click.UsageError("--subject is required (or --plan)")
@@ -59,6 +65,32 @@ async def _erase(config: Settings, subject: str, who: str, reason: str) -> Erasu
         try:
             topology = Topology(config.nats.namespace)
             return await erasures.erase(conn, nc, topology, subject, who, reason)
+        finally:
+            await nc.close()
+    finally:
+        await conn.close()
+
+
+def _pending() -> None:
+    cleared = asyncio.run(_clear(settings()))
+    if not cleared:
+        click.echo("no erased subject's messages are left in the events stream")
+    for done in cleared:
+        state = "done" if done.done else "messages not yet ingested are left for a later run"
+        click.echo(f"{done.subject}: {done.deleted} messages deleted; {state}")
+    if not all(done.done for done in cleared):
+        raise SystemExit(1)
+
+
+async def _clear(config: Settings) -> list[erased_messages.Cleared]:
+    """Every pending erasure's messages deleted from the events stream."""
+    ep = endpoints(config)
+    conn = await asyncpg.connect(ep.database_url)
+    try:
+        nc = await jetstream.connect(ep.nats_url, "ledger-erase")
+        try:
+            js, topology = nc.jetstream(timeout=10), Topology(config.nats.namespace)
+            return await erased_messages.clear_pending(conn, js, topology)
         finally:
             await nc.close()
     finally:
