@@ -28,11 +28,12 @@ from contracts.envelope import Actor
 from contracts.events.privacy import PRIVACY_STREAM
 from contracts.outcomes import AppendReply, AppendRequest, Duplicate, Recorded
 from contracts.topology import Topology
-from ledger.store import erased_messages, subject_keys
+from ledger.store import erased_messages, retention, subject_keys
 from ledger.store.erased_messages import Cleared
 from ledger.store.subject_keys import AlreadyErased, Erasure, UnknownSubject
 
 SOURCE = "ledger"
+RETENTION = "ledger-retention"  # who erases a subject whose time is up
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder(AppendReply).decode
 log = structlog.get_logger(__name__)
@@ -97,3 +98,18 @@ async def _record(nc: Client | None, topology: Topology, subject: str, by: str, 
     if not isinstance(outcome, Recorded | Duplicate):
         raise NotRecorded(reply.error or f"the erasure was not recorded: {outcome!r}")
     return outcome.position
+
+
+async def erase_due(
+    conn: asyncpg.Connection, nc: Client | None, topology: Topology, now: datetime
+) -> list[Erasure]:
+    """Erase every subject whose retention ended by ``now``, each recorded with the reason
+    ``retention:<policy>``; one erased meanwhile (by another run) is passed over."""
+    done = []
+    for subject, held in await retention.due(conn, now):
+        reason = f"retention:{held.policy}"
+        try:
+            done.append(await erase(conn, nc, topology, subject, RETENTION, reason))
+        except AlreadyErased:
+            continue
+    return done

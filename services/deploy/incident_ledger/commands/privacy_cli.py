@@ -7,11 +7,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import asyncpg
 import click
 import msgspec
+from nats.aio.client import Client
 
 from contracts.topology import Topology
 from incident_ledger import privacy_wiring
@@ -23,6 +26,8 @@ from ledger.store.subject_keys import Erasure
 from ledger_api import erasures
 from plumbing import jetstream
 from plumbing.settings import Settings
+
+T = TypeVar("T")
 
 
 @click.command()
@@ -58,13 +63,21 @@ def erase(subject: str, reason: str, plan: bool, pending: bool) -> None:
 
 async def _erase(config: Settings, subject: str, who: str, reason: str) -> Erasure:
     """The erasure, recorded through the running ledger's sequencer."""
+    return await with_ledger(
+        config, lambda conn, nc, topology: erasures.erase(conn, nc, topology, subject, who, reason)
+    )
+
+
+async def with_ledger(
+    config: Settings, work: Callable[[asyncpg.Connection, Client, Topology], Awaitable[T]]
+) -> T:
+    """``work`` done with the running ledger's database and NATS."""
     ep = endpoints(config)
     conn = await asyncpg.connect(ep.database_url)
     try:
         nc = await jetstream.connect(ep.nats_url, "ledger-erase")
         try:
-            topology = Topology(config.nats.namespace)
-            return await erasures.erase(conn, nc, topology, subject, who, reason)
+            return await work(conn, nc, Topology(config.nats.namespace))
         finally:
             await nc.close()
     finally:
@@ -84,17 +97,12 @@ def _pending() -> None:
 
 async def _clear(config: Settings) -> list[erased_messages.Cleared]:
     """Every pending erasure's messages deleted from the events stream."""
-    ep = endpoints(config)
-    conn = await asyncpg.connect(ep.database_url)
-    try:
-        nc = await jetstream.connect(ep.nats_url, "ledger-erase")
-        try:
-            js, topology = nc.jetstream(timeout=10), Topology(config.nats.namespace)
-            return await erased_messages.clear_pending(conn, js, topology)
-        finally:
-            await nc.close()
-    finally:
-        await conn.close()
+    return await with_ledger(
+        config,
+        lambda conn, nc, topology: erased_messages.clear_pending(
+            conn, nc.jetstream(timeout=10), topology
+        ),
+    )
 
 
 @click.group()
