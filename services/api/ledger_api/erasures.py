@@ -104,7 +104,8 @@ async def erase_due(
     conn: asyncpg.Connection, nc: Client | None, topology: Topology, now: datetime
 ) -> list[Erasure]:
     """Erase every subject whose retention ended by ``now``, each recorded with the reason
-    ``retention:<policy>``; one erased meanwhile (by another run) is passed over."""
+    ``retention:<policy>``; one erased meanwhile (by another run) is passed over. Erasures
+    left pending in NATS are finished too (each erasure does so; with none, here)."""
     done = []
     for subject, held in await retention.due(conn, now):
         reason = f"retention:{held.policy}"
@@ -112,4 +113,6 @@ async def erase_due(
             done.append(await erase(conn, nc, topology, subject, RETENTION, reason))
         except AlreadyErased:
             continue
+    if not done and nc is not None:
+        await clear_streams(conn, nc, topology)
     return done

@@ -1,7 +1,7 @@
 """``ledger retention run``: erase every data subject whose retention ended
 (``contracts.retention``; docs/erasure.md), each recorded as an erasure with the reason
-``retention:<policy>``. Run it from a timer (daily); two runs at once erase each subject
-once."""
+``retention:<policy>``; erasures left pending in NATS are finished too. Run it daily, on
+one host (``infra/systemd/ledger-retention.timer``)."""
 
 from __future__ import annotations
 
