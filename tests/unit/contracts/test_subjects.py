@@ -1,10 +1,12 @@
 """Whose a published message's personal values are (``contracts.subjects``), as erasure
 finds an erased subject's messages in NATS: a claim's opening holds its claimant's values
 and its actor's name, not its reporter's; a message with no value, or one too malformed to
-read, holds none; no bytes whatever make the look fail."""
+read, holds none; a rejection record holds what its raw bytes hold; no bytes whatever
+make the look fail."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import msgspec
@@ -16,7 +18,7 @@ from contracts import builders, canonical
 from contracts.envelope import Actor
 from contracts.events import Personal
 from contracts.subjects import holds_values_of
-from ledger.store.erased_messages import holds
+from ledger.store.erased_messages import holds, rejection_holds
 
 pytestmark = pytest.mark.unit
 
@@ -53,3 +55,18 @@ def test_a_malformed_message_holds_no_ones_values() -> None:
 )))  # fmt: skip
 def test_no_bytes_make_the_look_fail(data: bytes) -> None:
     assert holds(data, "INC-1:claimant") in (True, False)
+
+
+def test_a_rejection_record_holds_what_its_raw_bytes_hold() -> None:
+    raw = msgspec.json.encode(_claim(Personal(name="Wang Fang")))
+    record = msgspec.json.encode({"code": "x", "raw": base64.b64encode(raw).decode()})
+    assert rejection_holds(record, "INC-1:claimant")
+    assert not rejection_holds(record, "INC-1:casualty")
+    assert not rejection_holds(b'{"raw": "not base64!"}', "INC-1:claimant")
+
+
+@given(st.binary(max_size=300), st.text(max_size=40))
+def test_no_record_makes_the_rejection_look_fail(raw: bytes, text: str) -> None:
+    encoded = msgspec.json.encode({"raw": base64.b64encode(raw).decode()})
+    for record in (encoded, raw, msgspec.json.encode({"raw": text})):
+        assert rejection_holds(record, "INC-1:claimant") in (True, False)

@@ -20,7 +20,6 @@ down, a message not yet settled, a crash) stays pending, and every later erasure
 from __future__ import annotations
 
 import base64
-import binascii
 import contextlib
 from typing import Any
 
@@ -163,7 +162,7 @@ def rejection_holds(record: bytes, subject: str) -> bool:
     """Whether a rejection record's raw bytes hold a personal value of ``subject``."""
     try:
         return holds(base64.b64decode(_raw(record).raw), subject)
-    except (msgspec.DecodeError, binascii.Error):
+    except (msgspec.DecodeError, ValueError):  # ValueError: not base64 (binascii.Error too)
         return False
 
 
