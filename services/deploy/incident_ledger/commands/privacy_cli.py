@@ -14,6 +14,7 @@ from typing import TypeVar
 import asyncpg
 import click
 import msgspec
+import nats.errors
 from nats.aio.client import Client
 
 from contracts.topology import Topology
@@ -69,13 +70,15 @@ async def _erase(config: Settings, subject: str, who: str, reason: str) -> Erasu
 
 
 async def with_ledger(
-    config: Settings, work: Callable[[asyncpg.Connection, Client, Topology], Awaitable[T]]
+    config: Settings,
+    work: Callable[[asyncpg.Connection, Client, Topology], Awaitable[T]],
+    name: str = "ledger-erase",
 ) -> T:
-    """``work`` done with the running ledger's database and NATS."""
+    """``work`` done with the running ledger's database and NATS (as client ``name``)."""
     ep = endpoints(config)
     conn = await asyncpg.connect(ep.database_url)
     try:
-        nc = await jetstream.connect(ep.nats_url, "ledger-erase")
+        nc = await jetstream.connect(ep.nats_url, name)
         try:
             return await work(conn, nc, Topology(config.nats.namespace))
         finally:
@@ -85,7 +88,10 @@ async def with_ledger(
 
 
 def _pending() -> None:
-    cleared = asyncio.run(_clear(settings()))
+    try:
+        cleared = asyncio.run(_clear(settings()))
+    except nats.errors.Error as exc:
+        raise click.ClickException(f"NATS: {exc!r}; the erasures stay pending") from None
     if not cleared:
         click.echo("no erased subject's messages are left in the events stream")
     for done in cleared:

@@ -14,6 +14,7 @@ from incident_ledger.commands.cli_context import settings
 from incident_ledger.commands.privacy_cli import with_ledger
 from ledger.store import retention
 from ledger_api import erasures
+from ledger_api.erasures import RETENTION
 
 
 @click.group("retention")
@@ -29,14 +30,16 @@ def run(dry_run: bool, as_of: str) -> None:
     """Erase every subject whose values are held no longer (exit 1: one was not erased)."""
     now = _instant(as_of)
     if dry_run:
-        due = asyncio.run(with_ledger(settings(), lambda conn, _, __: retention.due(conn, now)))
+        due = asyncio.run(
+            with_ledger(settings(), lambda conn, _, __: retention.due(conn, now), RETENTION)
+        )
         for subject, held in due:
             click.echo(f"due {subject}: retention:{held.policy}, held until {held.held_until}")
         click.echo(f"{len(due)} subjects due")
         return
     try:
         done = asyncio.run(
-            with_ledger(settings(), lambda c, nc, t: erasures.erase_due(c, nc, t, now))
+            with_ledger(settings(), lambda c, nc, t: erasures.erase_due(c, nc, t, now), RETENTION)
         )
     except erasures.NotRecorded as exc:
         raise click.ClickException(str(exc)) from None
