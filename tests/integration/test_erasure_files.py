@@ -5,8 +5,9 @@ source's subject (rejected, its bytes kept in the rejection's record), NATS's st
 each value, as its publisher sent it. When an admin erases the claimant, then every message
 that held a claimant value is deleted and overwritten, the rejected one and its record too:
 no file of NATS's store holds one, the reporter's and the casualty's values are still there,
-and every other message is kept. When an erasure's NATS step never ran
-(its process died after the key was destroyed), the casualty's values stay in NATS until
+and every other message is kept. When the insurer's system then sends the claimant's values
+again (recorded as erased, but in NATS in the clear), and an erasure's NATS step never ran
+(its process died after the casualty's key was destroyed), both stay in NATS until
 ``ledger erase --pending`` deletes them; run again, it finds nothing left to do. And
 PostgreSQL's files (after a CHECKPOINT: tables, dead rows, WAL, the server's log) never held
 any value at all, sealing coming before writing."""
@@ -24,16 +25,21 @@ import pytest
 from click.testing import CliRunner
 from nats.aio.client import Client
 
-from contracts import canonical
+from contracts import builders, canonical
+from contracts.envelope import Actor
+from contracts.levels import ClaimStatus
+from contracts.publisher import Publisher
 from contracts.topology import Topology
 from incident_ledger.cli import main
 from ledger.store import erased_messages, subject_keys
 from ledger_api import erasures
 from tests.conftest import SERVER_FILES
+from tests.integration.conftest import wait_for_count
 from tests.integration.test_erasure import (
     CLAIMANT,
     INCIDENT,
     _events,
+    _person,
     _recorded,
     _values_of_this_test,
     pool_namespace,
@@ -86,21 +92,39 @@ async def test_erasure_deletes_the_subjects_messages_from_nats_and_postgres_neve
     assert left == kept - 2  # the claim's opening, and its rejected copy
     assert (await js.stream_info(topology.rejected_stream)).state.messages == 0
 
+    await _sent_again(ingesting, nc, topology)
+    assert holding(nats_files, claimant) == set(claimant)
     async with ingesting.acquire() as conn:  # an erasure whose process died before NATS
         await subject_keys.erase(conn, CASUALTY, "test-admin", "R-2")
-        assert await erased_messages.pending(conn) == [CASUALTY]
+        assert await erased_messages.pending(conn) == [CLAIMANT, CASUALTY]
     assert holding(nats_files, casualty) == set(casualty)
     env = {"LEDGER_DATABASE_URL": database_url, "LEDGER_NATS_URL": nats_url,
            "LEDGER_NATS_NAMESPACE": topology.namespace}  # fmt: skip
     resumed = await asyncio.to_thread(CliRunner().invoke, main, ["erase", "--pending"], env=env)
     assert resumed.exit_code == 0, resumed.output
+    assert f"{CLAIMANT}: 1 messages deleted; done" in resumed.output
     assert f"{CASUALTY}: 1 messages deleted; done" in resumed.output
-    assert not holding(nats_files, casualty)
+    assert not holding(nats_files, casualty + claimant)
     again = await asyncio.to_thread(CliRunner().invoke, main, ["erase", "--pending"], env=env)
     assert again.exit_code == 0, again.output
     assert "no erased subject's messages are left" in again.output
 
     await _postgres_never_held(ingesting, everyone)
+
+
+async def _sent_again(pool: asyncpg.Pool, nc: Client, topology: Topology) -> None:
+    """A claim update with the claimant's values, published and recorded (as erased)."""
+    update = builders.update_claim(
+        claim_number="CLM-E1", insurer="Insurer E", policy_number="POL-E",
+        status=ClaimStatus.OPEN, currency="CNY", incident_id=INCIDENT, source="erasure",
+        actor=Actor(id="agent-7", role="agent"),
+    )  # fmt: skip
+    personal = msgspec.structs.replace(update.payload, personal=_person("claimant"))
+    await Publisher(nc, topology).publish(msgspec.structs.replace(update, payload=personal))
+    recorded = len(_events()) + 2  # and the erasure's record
+    assert await wait_for_count(pool, recorded) == recorded
+    record = await pool.fetchval("SELECT record FROM events WHERE event_id = $1", update.event_id)
+    assert b"pd1.erased" in record
 
 
 async def _rejected(pool: asyncpg.Pool, nc: Client, topology: Topology) -> None:

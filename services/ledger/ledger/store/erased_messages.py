@@ -7,14 +7,16 @@ secure erase).
 Which messages: those on the subjects of each incident the subject's values were sealed in
 (``sealed_values``), read through an ephemeral consumer, whose JSON holds a value of the
 subject (``contracts.subjects.holds_values_of``): a record's own message, its redeliveries,
-one published after the erasure but before this step, one that was rejected; and the
-rejection stream's records, all read (it has no subject per incident). Never a message the
-ledger has not settled yet (past ``ingest_offsets``): the ingest still needs it.
+one published after the erasure, one that was rejected; and the rejection stream's records,
+all read (it has no subject per incident). Never a message the ledger has not settled yet
+(past ``ingest_offsets``): the ingest still needs it.
 
 Resumable: the erasure is done first, then this; ``subject_keys.stream_cleared_at`` is set
 only when no such message is left. An erasure whose messages were not all deleted (NATS
-down, a message not yet settled, a crash) stays pending, and every later erasure, or
-``ledger erase --pending``, takes the pending ones up again. Deleting twice is harmless.
+down, a message not yet settled, a crash) stays pending, and so does one whose incidents
+recorded an event since (its publisher may have sent a value again); every later erasure,
+retention run or ``ledger erase --pending`` takes the pending ones up. Deleting twice is
+harmless.
 """
 
 from __future__ import annotations
@@ -43,13 +45,20 @@ class Cleared(msgspec.Struct, frozen=True):
     done: bool  # none left: the subject's erasure is complete in NATS
 
 
+# Erased, and not yet cleared, or one of its incidents recorded an event since: a message
+# published after the erasure's NATS step may hold a value again (recorded ``pd1.erased``).
+_PENDING = """
+SELECT k.subject FROM subject_keys k
+WHERE k.erased_at IS NOT NULL AND (k.stream_cleared_at IS NULL OR EXISTS (
+  SELECT 1 FROM sealed_values v JOIN events e ON e.incident_id = v.incident_id
+  WHERE v.subject = k.subject AND e.recorded_at > k.stream_cleared_at))
+ORDER BY k.erased_at
+"""
+
+
 async def pending(conn: asyncpg.Connection) -> list[str]:
-    """The erased subjects whose messages may still be in the events stream."""
-    rows = await conn.fetch(
-        "SELECT subject FROM subject_keys WHERE erased_at IS NOT NULL"
-        " AND stream_cleared_at IS NULL ORDER BY erased_at"
-    )
-    return [r["subject"] for r in rows]
+    """The erased subjects whose messages may still be in NATS."""
+    return [r["subject"] for r in await conn.fetch(_PENDING)]
 
 
 async def clear_pending(
