@@ -4,7 +4,8 @@ settled by the ledger), beside the incident's report and another incident's clai
 NATS step runs, then the settled copy is deleted and the unsettled one kept (the ingest
 still needs it), and the erasure stays pending; once the ledger has settled it, the next
 run deletes it and the erasure is complete; the report and the other incident's claim are
-kept throughout."""
+kept throughout. The API's database role (which erases) does all of it, and reads until when
+a subject is held."""
 
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ from contracts import builders, canonical
 from contracts.envelope import Actor
 from contracts.events import Personal, Site
 from contracts.topology import Topology
-from ledger.store import erased_messages
+from ledger.store import erased_messages, retention
 from plumbing import jetstream
+from plumbing.db import SERVICE_ROLES, acting_as
 
 pytestmark = pytest.mark.integration
 CLAIMANT = Personal(name="Wang Fang", phone="13900000000")
@@ -46,14 +48,14 @@ def _report(incident: str) -> bytes:
     return msgspec.json.encode(canonical.to_builtins(envelope))
 
 
-async def _erased(conn: asyncpg.Connection, subject: str, incident: str) -> None:
+async def _erased(pool: asyncpg.Pool, subject: str, incident: str) -> None:
     """The subject as an erasure leaves it: no key, its values' rows without ciphertext."""
-    await conn.execute(
+    await pool.execute(
         "INSERT INTO subject_keys (subject, erased_at, erased_by, erasure_reason)"
         " VALUES ($1, now(), 'test', 'R-1')",
         subject,
     )
-    await conn.execute(
+    await pool.execute(
         "INSERT INTO sealed_values (commitment, subject, incident_id, event_id, path)"
         " VALUES ($1, $2, $3, $4, 'payload.personal.name')",
         uuid.uuid4().bytes, subject, incident, uuid.uuid4(),
@@ -61,7 +63,7 @@ async def _erased(conn: asyncpg.Connection, subject: str, incident: str) -> None
 
 
 async def test_only_settled_messages_are_deleted_and_the_erasure_completes_later(
-    pool: asyncpg.Pool, nc: Client, topology: Topology
+    pool: asyncpg.Pool, nc: Client, topology: Topology, database_url: str
 ) -> None:
     js = nc.jetstream()
     await jetstream.ensure_topology(js, topology)
@@ -75,22 +77,26 @@ async def test_only_settled_messages_are_deleted_and_the_erasure_completes_later
         ("again", _claim(incident), subject),  # a later copy, not yet settled
     ):
         sent[name] = (await js.publish(on, data)).seq
-    async with pool.acquire() as conn:
-        await _erased(conn, f"{incident}:claimant", incident)
-        await _settle(conn, topology, sent["other"])
+    await _erased(pool, f"{incident}:claimant", incident)
+    await _settle(pool, topology, sent["other"])
+    conn = await asyncpg.connect(acting_as(database_url, SERVICE_ROLES["api"]))
+    try:
         (first,) = await erased_messages.clear_pending(conn, js, topology)
         assert (first.deleted, first.done) == (1, False)
         assert await erased_messages.pending(conn) == [f"{incident}:claimant"]
         assert await _kept(js, topology) == {sent["report"], sent["other"], sent["again"]}
-        await _settle(conn, topology, sent["again"])
+        await _settle(pool, topology, sent["again"])
         (then,) = await erased_messages.clear_pending(conn, js, topology)
         assert (then.deleted, then.done) == (1, True)
         assert await erased_messages.pending(conn) == []
+        assert await retention.of(conn, f"{incident}:reporter") is not None
+    finally:
+        await conn.close()
     assert await _kept(js, topology) == {sent["report"], sent["other"]}
 
 
-async def _settle(conn: asyncpg.Connection, topology: Topology, seq: int) -> None:
-    await conn.execute(
+async def _settle(pool: asyncpg.Pool, topology: Topology, seq: int) -> None:
+    await pool.execute(
         "INSERT INTO ingest_offsets (stream, last_seq) VALUES ($1, $2)"
         " ON CONFLICT (stream) DO UPDATE SET last_seq = excluded.last_seq",
         topology.events_stream, seq,
