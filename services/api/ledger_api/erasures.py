@@ -8,9 +8,9 @@ trying again records the erasure again (twice is harmless; an erasure never reco
 would not be). No personal data is in the record: the subject's id, the eraser's token
 (or the operator's account), when, and why.
 
-Then the subject's messages are deleted from the events stream
-(``ledger.store.erased_messages``), with those of any earlier erasure left pending; a
-failure there is logged and leaves them pending, the erasure itself being done."""
+Then the subject's messages are deleted from NATS (``ledger.store.erased_messages``), with
+those of any earlier erasure left pending; a failure there is logged and leaves them
+pending, the erasure itself being done."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ async def clear_streams(conn: asyncpg.Connection, nc: Client, topology: Topology
                     error=type(exc).__name__, detail=str(exc)[:200])  # fmt: skip
         return []
     for done in cleared:
-        log.info("erased subject's messages deleted from the events stream",
+        log.info("erased subject's messages deleted from NATS",
                  subject=done.subject, deleted=done.deleted, complete=done.done)  # fmt: skip
     return cleared
 
