@@ -33,27 +33,36 @@ def _unique(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:12]}"
 
 
-def _server(variable: str, embedded: EmbeddedPostgres | EmbeddedNats) -> Iterator[str]:
-    """The server named by ``variable``, or ``embedded`` started for the session."""
+SERVER_FILES: dict[str, Path] = {}
+"""Where each embedded server of this session keeps its files (``"postgres"``, ``"nats"``:
+data, store and logs); a server named by an environment variable has none here."""
+
+
+def _server(
+    variable: str, files: Path, embedded: type[EmbeddedPostgres | EmbeddedNats]
+) -> Iterator[str]:
+    """The server named by ``variable``, or one ``embedded`` in ``files`` for the session."""
     configured = os.environ.get(variable)
     if configured:
         yield configured
         return
+    server = embedded(files)
+    SERVER_FILES["postgres" if embedded is EmbeddedPostgres else "nats"] = files
     try:
-        yield embedded.start()
+        yield server.start()
     finally:
-        embedded.stop()
+        server.stop()
 
 
 @pytest.fixture(scope="session")
 def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A PostgreSQL server URL (its maintenance database)."""
-    yield from _server("LEDGER_TEST_DATABASE_URL", EmbeddedPostgres(tmp_path_factory.mktemp("pg")))
+    yield from _server("LEDGER_TEST_DATABASE_URL", tmp_path_factory.mktemp("pg"), EmbeddedPostgres)
 
 
 @pytest.fixture(scope="session")
 def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from _server("LEDGER_TEST_NATS_URL", EmbeddedNats(tmp_path_factory.mktemp("nats")))
+    yield from _server("LEDGER_TEST_NATS_URL", tmp_path_factory.mktemp("nats"), EmbeddedNats)
 
 
 async def _admin(url: str, *statements: str) -> None:

@@ -2,8 +2,10 @@
 realistic events with no personal value at all, and with personal values in every second
 event (the actor's name and, where the payload has one, a ``personal`` block of name, phone
 and id number), each sealed under its subject's key; then the erasure of one subject in
-that ledger. Runs alternate (without, with, with, without), each in a fresh database and
-namespace; the mean of each pair. The last line printed is one JSON object."""
+that ledger, its key and ciphertexts first, then its messages in NATS (the whole stream
+still holding every event published). Runs alternate (without, with, with, without),
+each in a fresh database and namespace; the mean of each pair. The last line printed is
+one JSON object."""
 
 from __future__ import annotations
 
@@ -20,9 +22,9 @@ import asyncpg
 
 from contracts.personal import personal_paths
 from contracts.topology import Topology
-from ledger.store import subject_keys
+from ledger.store import erased_messages, subject_keys
 from ledger.store.sealing import MasterKey
-from plumbing import db
+from plumbing import db, jetstream
 from tests.bench import stack
 from tests.bench.ingest import prefill
 from tests.support import ledger_process
@@ -58,7 +60,7 @@ async def _rate(server_url: str, nats_url: str, data: list[bytes], key_file: Pat
         while await stack.recorded(conn) < len(data):
             await asyncio.sleep(0.05)
         first, last = await conn.fetchrow("SELECT min(recorded_at), max(recorded_at) FROM events")
-        _rate.url = url  # type: ignore[attr-defined]
+        _rate.url, _rate.namespace = url, name  # type: ignore[attr-defined]
         await conn.close()
     finally:
         proc.terminate()
@@ -66,16 +68,23 @@ async def _rate(server_url: str, nats_url: str, data: list[bytes], key_file: Pat
     return stack.rate(len(data) - 1, (last - first).total_seconds())
 
 
-async def _erasure_seconds(url: str) -> float:
+async def _erasure_seconds(url: str, nats_url: str, namespace: str) -> tuple[float, float, int]:
+    """Seconds to erase one subject (key and ciphertexts), then to delete its messages from
+    NATS; and how many were deleted."""
     conn = await asyncpg.connect(url)
     subject = await conn.fetchval(
         "SELECT subject FROM subject_keys WHERE subject LIKE '%:claimant' LIMIT 1"
     ) or await conn.fetchval("SELECT subject FROM subject_keys LIMIT 1")
     started = time.perf_counter()
     await subject_keys.erase(conn, subject, "bench", "bench")
-    elapsed = time.perf_counter() - started
+    keys = time.perf_counter() - started
+    nc = await jetstream.connect(nats_url, "bench")
+    started = time.perf_counter()
+    cleared = await erased_messages.clear(conn, nc.jetstream(), Topology(namespace), subject)
+    messages = time.perf_counter() - started
+    await nc.close()
     await conn.close()
-    return round(elapsed, 4)
+    return round(keys, 4), round(messages, 4), cleared.deleted
 
 
 async def main() -> dict[str, object]:
@@ -92,7 +101,11 @@ async def main() -> dict[str, object]:
             data = plain if kind == "without" else mixed
             rates[kind].append(await _rate(server_url, nats_url, data, key_file))
             if kind == "with":
-                erased = await _erasure_seconds(_rate.url)  # type: ignore[attr-defined]
+                erased, in_nats, deleted = await _erasure_seconds(
+                    _rate.url,  # type: ignore[attr-defined]
+                    nats_url,
+                    _rate.namespace,  # type: ignore[attr-defined]
+                )
     without, with_ = (round(sum(r) / len(r), 1) for r in (rates["without"], rates["with"]))
     return {
         "events": N,
@@ -101,6 +114,8 @@ async def main() -> dict[str, object]:
         "ratio": round(with_ / without, 3) if without else None,
         "runs": rates,
         "erasure_of_one_subject_s": erased,
+        "erasure_nats_step_s": in_nats,
+        "erasure_nats_messages_deleted": deleted,
         "erasure_ledger_events": N,
     }
 

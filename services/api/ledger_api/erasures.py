@@ -6,7 +6,11 @@ by ``POST /v1/subjects/{id}/erasure`` and ``ledger erase``.
 Recorded first: a failure before the key is destroyed leaves the subject as it was, and
 trying again records the erasure again (twice is harmless; an erasure never recorded
 would not be). No personal data is in the record: the subject's id, the eraser's token
-(or the operator's account), when, and why."""
+(or the operator's account), when, and why.
+
+Then the subject's messages are deleted from NATS (``ledger.store.erased_messages``), with
+those of any earlier erasure left pending; a failure there is logged and leaves them
+pending, the erasure itself being done."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from datetime import UTC, datetime
 import asyncpg
 import msgspec
 import nats.errors
+import structlog
 from nats.aio.client import Client
 
 from contracts import builders
@@ -23,12 +28,15 @@ from contracts.envelope import Actor
 from contracts.events.privacy import PRIVACY_STREAM
 from contracts.outcomes import AppendReply, AppendRequest, Duplicate, Recorded
 from contracts.topology import Topology
-from ledger.store import subject_keys
+from ledger.store import erased_messages, retention, subject_keys
+from ledger.store.erased_messages import Cleared
 from ledger.store.subject_keys import AlreadyErased, Erasure, UnknownSubject
 
 SOURCE = "ledger"
+RETENTION = "ledger-retention"  # who erases a subject whose time is up
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder(AppendReply).decode
+log = structlog.get_logger(__name__)
 
 
 class NotRecorded(RuntimeError):
@@ -53,7 +61,24 @@ async def erase(
     position = await _record(nc, topology, subject, by, reason)
     done = await subject_keys.erase(conn, subject, by, reason)
     await subject_keys.note_position(conn, subject, position)
+    if nc is not None:
+        await clear_streams(conn, nc, topology)
     return msgspec.structs.replace(done, position=position)
+
+
+async def clear_streams(conn: asyncpg.Connection, nc: Client, topology: Topology) -> list[Cleared]:
+    """Every pending erasure's messages deleted from NATS; what was done (none if this
+    failed: logged, they stay pending, and the erasure stands)."""
+    try:
+        cleared = await erased_messages.clear_pending(conn, nc.jetstream(timeout=10), topology)
+    except Exception as exc:  # NATS down, or a defect: never undoes nor hides the erasure
+        log.warning("erased subjects' messages left in NATS for a later run",
+                    error=type(exc).__name__, detail=str(exc)[:200])  # fmt: skip
+        return []
+    for done in cleared:
+        log.info("erased subject's messages deleted from NATS",
+                 subject=done.subject, deleted=done.deleted, complete=done.done)  # fmt: skip
+    return cleared
 
 
 async def _record(nc: Client | None, topology: Topology, subject: str, by: str, reason: str) -> int:
@@ -73,3 +98,21 @@ async def _record(nc: Client | None, topology: Topology, subject: str, by: str, 
     if not isinstance(outcome, Recorded | Duplicate):
         raise NotRecorded(reply.error or f"the erasure was not recorded: {outcome!r}")
     return outcome.position
+
+
+async def erase_due(
+    conn: asyncpg.Connection, nc: Client | None, topology: Topology, now: datetime
+) -> list[Erasure]:
+    """Erase every subject whose retention ended by ``now``, each recorded with the reason
+    ``retention:<policy>``; one erased meanwhile (by another run) is passed over. Erasures
+    left pending in NATS are finished too (each erasure does so; with none, here)."""
+    done = []
+    for subject, held in await retention.due(conn, now):
+        reason = f"retention:{held.policy}"
+        try:
+            done.append(await erase(conn, nc, topology, subject, RETENTION, reason))
+        except AlreadyErased:
+            continue
+    if not done and nc is not None:
+        await clear_streams(conn, nc, topology)
+    return done

@@ -16,6 +16,7 @@ from incident_ledger.commands import (
     losses_cli,
     privacy_cli,
     profiles_cli,
+    retention_cli,
 )
 from incident_ledger.commands import cli_context as context
 from incident_ledger.commands import rejections_cli as rejections
@@ -215,6 +216,7 @@ credentials.keys.add_command(privacy_cli.privacy_key)
 credentials.keys.add_command(privacy_cli.rotate)
 main.add_command(privacy_cli.erase)
 main.add_command(privacy_cli.subjects)
+main.add_command(retention_cli.retention_group)
 main.add_command(profiles_cli.org)
 main.add_command(profiles_cli.site)
 main.add_command(audit_cli.verify)

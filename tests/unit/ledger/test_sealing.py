@@ -1,5 +1,5 @@
 """Sealed personal values (ledger.store.sealing, ledger.store.sealer.may_hold_personal,
-ledger.domain.subjects): a value sealed twice in the same place gives the same token (a
+contracts.subjects): a value sealed twice in the same place gives the same token (a
 redelivery is a duplicate), in another event another token; the token proves a value only
 with its salt; a subject's key opens its values, another's does not; every event type's
 personal fields are where the ingest's cheap look finds them."""
@@ -20,8 +20,8 @@ from contracts.envelope import Actor
 from contracts.events import Personal, Site
 from contracts.personal import personal_paths, personal_values
 from contracts.registry import DEFAULT_REGISTRY
+from contracts.subjects import subject_of
 from incident_ledger.simulation import history
-from ledger.domain.subjects import subject_of
 from ledger.store import sealing
 from ledger.store.sealer import may_hold_personal
 from ledger.store.sealing import MasterKey

@@ -1,6 +1,7 @@
-"""Data subjects (docs/erasure.md), for admins: what is held about one (``GET``), and its
-erasure (``POST …/erasure``): its key destroyed, so that every value sealed under it reads
-"erased" for ever while every record, hash and proof stays as it was. The same as
+"""Data subjects (docs/erasure.md), for admins: what is held about one and until when, by
+its retention policy (``GET``), and its erasure (``POST …/erasure``): its key destroyed, so
+that every value sealed under it reads "erased" for ever while every record, hash and proof
+stays as it was, and its messages deleted from NATS. The same as
 ``ledger erase``. Both are in the access log."""
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def _unscoped(who: Principal) -> None:
 
 
 @get("/v1/subjects/{subject:str}", opt=roles("admin"), tags=["subjects"],
-     summary="What is held about a data subject",
+     summary="What is held about a data subject, and until when",
      responses=problems(400, 401, 403, 404))  # fmt: skip
 async def subject(
     request: Request[Principal, Any, Any], state: AppState, subject: SubjectPath

@@ -7,22 +7,28 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import asyncpg
 import click
 import msgspec
+import nats.errors
+from nats.aio.client import Client
 
 from contracts.topology import Topology
 from incident_ledger import privacy_wiring
 from incident_ledger.commands.cli_context import endpoints, settings, with_db
 from ledger.audit import clear_personal
-from ledger.store import sealing, subject_keys
+from ledger.store import erased_messages, sealing, subject_keys
 from ledger.store.sealing import MasterKey
 from ledger.store.subject_keys import Erasure
 from ledger_api import erasures
 from plumbing import jetstream
 from plumbing.settings import Settings
+
+T = TypeVar("T")
 
 
 @click.command()
@@ -30,11 +36,17 @@ from plumbing.settings import Settings
 @click.option("--reason", default="", help="why (the legal ground, the request's reference)")
 @click.option("--plan", is_flag=True, help="list the personal values recorded in the clear"
               " (before sealing), which no erasure can reach")  # fmt: skip
-def erase(subject: str, reason: str, plan: bool) -> None:
+@click.option("--pending", is_flag=True, help="delete the messages of erased subjects"
+              " still in the events stream (an erasure whose NATS step never ended)")  # fmt: skip
+def erase(subject: str, reason: str, plan: bool, pending: bool) -> None:
     """Erase a data subject: its key destroyed, every value sealed under it unreadable for
-    ever; every record, hash and proof unchanged. Exit 1: unknown or already erased."""
+    ever, its messages deleted from NATS; every record, hash and proof unchanged. Exit 1:
+    unknown or already erased (or, with --pending, messages still left)."""
     if plan:
         _plan()
+        return
+    if pending:
+        _pending()
         return
     if not subject:
         raise click.UsageError("--subject is required (or --plan)")
@@ -52,17 +64,51 @@ def erase(subject: str, reason: str, plan: bool) -> None:
 
 async def _erase(config: Settings, subject: str, who: str, reason: str) -> Erasure:
     """The erasure, recorded through the running ledger's sequencer."""
+    return await with_ledger(
+        config, lambda conn, nc, topology: erasures.erase(conn, nc, topology, subject, who, reason)
+    )
+
+
+async def with_ledger(
+    config: Settings,
+    work: Callable[[asyncpg.Connection, Client, Topology], Awaitable[T]],
+    name: str = "ledger-erase",
+) -> T:
+    """``work`` done with the running ledger's database and NATS (as client ``name``)."""
     ep = endpoints(config)
     conn = await asyncpg.connect(ep.database_url)
     try:
-        nc = await jetstream.connect(ep.nats_url, "ledger-erase")
+        nc = await jetstream.connect(ep.nats_url, name)
         try:
-            topology = Topology(config.nats.namespace)
-            return await erasures.erase(conn, nc, topology, subject, who, reason)
+            return await work(conn, nc, Topology(config.nats.namespace))
         finally:
             await nc.close()
     finally:
         await conn.close()
+
+
+def _pending() -> None:
+    try:
+        cleared = asyncio.run(_clear(settings()))
+    except nats.errors.Error as exc:
+        raise click.ClickException(f"NATS: {exc!r}; the erasures stay pending") from None
+    if not cleared:
+        click.echo("no erased subject's messages are left in the events stream")
+    for done in cleared:
+        state = "done" if done.done else "messages not yet ingested are left for a later run"
+        click.echo(f"{done.subject}: {done.deleted} messages deleted; {state}")
+    if not all(done.done for done in cleared):
+        raise SystemExit(1)
+
+
+async def _clear(config: Settings) -> list[erased_messages.Cleared]:
+    """Every pending erasure's messages deleted from the events stream."""
+    return await with_ledger(
+        config,
+        lambda conn, nc, topology: erased_messages.clear_pending(
+            conn, nc.jetstream(timeout=10), topology
+        ),
+    )
 
 
 @click.group()

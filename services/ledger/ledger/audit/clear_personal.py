@@ -12,8 +12,8 @@ import asyncpg
 import msgspec
 
 from contracts.personal import personal_values
+from contracts.subjects import subject_of
 from ledger.domain.record import event_of
-from ledger.domain.subjects import subject_of
 from ledger.store import sealing
 
 BATCH = 5000

@@ -10,7 +10,8 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from ledger.store import sealing
+from ledger.store import retention, sealing
+from ledger.store.retention import Retention
 from ledger.store.sealing import MasterKey
 from plumbing.settings import SettingsError
 
@@ -169,6 +170,7 @@ class Held(msgspec.Struct, frozen=True):
     created_at: datetime
     erasure: Erasure | None
     values: list[dict[str, str]]  # incident_id, event_id, path, token
+    retention: Retention | None = None  # until when the values are held, by which policy
 
 
 async def held(conn: asyncpg.Connection, subject: str) -> Held | None:
@@ -190,7 +192,8 @@ async def held(conn: asyncpg.Connection, subject: str) -> Held | None:
         for v in values
     ]
     erasure = None if row["erased_at"] is None else _erasure(row)
-    return Held(subject, row["created_at"], erasure, listed)
+    kept = None if erasure is not None else await retention.of(conn, subject)
+    return Held(subject, row["created_at"], erasure, listed, kept)
 
 
 class Exported(msgspec.Struct, frozen=True):

@@ -1,0 +1,62 @@
+"""``ledger retention run``: erase every data subject whose retention ended
+(``contracts.retention``; docs/erasure.md), each recorded as an erasure with the reason
+``retention:<policy>``; erasures left pending in NATS are finished too. Run it daily, on
+one host (``infra/systemd/ledger-retention.timer``)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import click
+
+from incident_ledger.commands.cli_context import settings
+from incident_ledger.commands.privacy_cli import with_ledger
+from ledger.store import retention
+from ledger_api import erasures
+from ledger_api.erasures import RETENTION
+
+
+@click.group("retention")
+def retention_group() -> None:
+    """Retention of personal data: how long each class is held, and its end."""
+
+
+@retention_group.command("run")
+@click.option("--dry-run", is_flag=True, help="list the subjects due, erase none")
+@click.option("--as-of", "as_of", default="", help="judge as of this time (ISO 8601 with its"
+              " offset, e.g. 2033-01-01T00:00:00+00:00); now by default")  # fmt: skip
+def run(dry_run: bool, as_of: str) -> None:
+    """Erase every subject whose values are held no longer (exit 1: one was not erased)."""
+    now = _instant(as_of)
+    if dry_run:
+        due = asyncio.run(
+            with_ledger(settings(), lambda conn, _, __: retention.due(conn, now), RETENTION)
+        )
+        for subject, held in due:
+            click.echo(f"due {subject}: retention:{held.policy}, held until {held.held_until}")
+        click.echo(f"{len(due)} subjects due")
+        return
+    try:
+        done = asyncio.run(
+            with_ledger(settings(), lambda c, nc, t: erasures.erase_due(c, nc, t, now), RETENTION)
+        )
+    except erasures.NotRecorded as exc:
+        raise click.ClickException(str(exc)) from None
+    for erasure in done:
+        click.echo(f"erased {erasure.subject}: {erasure.reason}, position {erasure.position}")
+    click.echo(f"{len(done)} subjects erased")
+
+
+def _instant(text: str) -> datetime:
+    if not text:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not an ISO 8601 time", param_hint="--as-of"
+        ) from None
+    if moment.tzinfo is None:
+        raise click.BadParameter("give the time's offset (e.g. +00:00)", param_hint="--as-of")
+    return moment

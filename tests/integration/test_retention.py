@@ -1,0 +1,116 @@
+"""Retention (docs/erasure.md, ``contracts.retention``). Given the incident of
+``test_erasure`` recorded (a reporter, a casualty, a claimant whose claim is open), an
+admin reads until when each subject is held: the reporter a year after their last value,
+the claimant for as long as the claim is open. A retention run a year on (rehearsed first:
+``--dry-run`` erases nothing) erases the reporter only, recorded with the reason
+``retention:reporter-1y``. When the claim closes, the claimant is held seven years from
+the close; a run after those erases the claimant and the casualty, and a run again finds
+nothing to do."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import pytest
+from click.testing import CliRunner, Result
+from nats.aio.client import Client
+
+from contracts import builders
+from contracts.envelope import Actor
+from contracts.levels import ClaimStatus
+from contracts.publisher import Publisher
+from contracts.retention import YEAR
+from contracts.topology import Topology
+from incident_ledger.cli import main
+from ledger_api.app import create_app
+from plumbing import db
+from tests.integration.api_story import _config
+from tests.integration.conftest import wait_for_count
+from tests.integration.test_api import bearer, http
+from tests.integration.test_erasure import (
+    CLAIMANT,
+    INCIDENT,
+    _events,
+    _recorded,
+    _values_of_this_test,
+    pool_namespace,
+)
+from tests.support import MASTER
+
+pytestmark = pytest.mark.integration
+REPORTER, CASUALTY = f"{INCIDENT}:reporter", f"{INCIDENT}:casualty"
+__all__ = ["_values_of_this_test"]
+
+
+async def test_retention_erases_each_subject_when_its_time_is_up(
+    ingesting: asyncpg.Pool, nc: Client, topology: Topology, database_url: str, nats_url: str
+) -> None:
+    pool_namespace[0] = topology.namespace
+    await _recorded(ingesting, nc)
+    app = create_app(ingesting, nc, db.head_revision(), topology, projector=_config(),
+                     master_key=MASTER)  # fmt: skip
+    admin = await bearer(ingesting, "admin")
+    async with http(app) as client:
+        reporter = (await client.get(f"/v1/subjects/{REPORTER}", headers=admin)).json()
+        claimant = (await client.get(f"/v1/subjects/{CLAIMANT}", headers=admin)).json()
+    recorded = datetime.fromisoformat(reporter["retention"]["since"])
+    assert reporter["retention"]["policy"] == "reporter-1y"
+    assert datetime.fromisoformat(reporter["retention"]["held_until"]) == recorded + YEAR
+    assert claimant["retention"]["policy"] == "claimant-7y"
+    assert claimant["retention"]["held_until"] is None  # the claim is open
+
+    env = {"LEDGER_DATABASE_URL": database_url, "LEDGER_NATS_URL": nats_url,
+           "LEDGER_NATS_NAMESPACE": topology.namespace}  # fmt: skip
+    a_year_on = (recorded + YEAR + timedelta(days=1)).isoformat()
+    rehearsed = await _run(env, "--dry-run", "--as-of", a_year_on)
+    assert f"due {REPORTER}: retention:reporter-1y" in rehearsed.output
+    assert "1 subjects due" in rehearsed.output
+    erased = await _run(env, "--as-of", a_year_on)
+    assert f"erased {REPORTER}: retention:reporter-1y" in erased.output
+    assert await _erasures(ingesting) == {REPORTER: "retention:reporter-1y"}
+
+    closed = await _closed(ingesting, nc, topology)
+    async with http(app) as client:
+        claimant = (await client.get(f"/v1/subjects/{CLAIMANT}", headers=admin)).json()
+    assert datetime.fromisoformat(claimant["retention"]["held_until"]) == closed + 7 * YEAR
+    later = (closed + 7 * YEAR + timedelta(days=1)).isoformat()
+    assert "2 subjects erased" in (await _run(env, "--as-of", later)).output
+    assert await _erasures(ingesting) == {
+        REPORTER: "retention:reporter-1y",
+        CLAIMANT: "retention:claimant-7y",
+        CASUALTY: "retention:casualty-7y",
+    }
+    assert "0 subjects erased" in (await _run(env, "--as-of", later)).output
+
+
+async def _run(env: dict[str, str], *args: str) -> Result:
+    command = ["retention", "run", *args]
+    done = await asyncio.to_thread(CliRunner().invoke, main, command, env=env)
+    assert done.exit_code == 0, done.output
+    return done
+
+
+async def _closed(pool: asyncpg.Pool, nc: Client, topology: Topology) -> datetime:
+    """The claim closed; when the ledger recorded its close."""
+    close = builders.update_claim(
+        claim_number="CLM-E1", insurer="Insurer E", policy_number="POL-E",
+        status=ClaimStatus.CLOSED, currency="CNY", incident_id=INCIDENT, source="erasure",
+        actor=Actor(id="agent-7", role="agent"),
+    )  # fmt: skip
+    await Publisher(nc, topology).publish(close)
+    assert await wait_for_count(pool, len(_events()) + 2) == len(_events()) + 2
+    at: datetime = await pool.fetchval(
+        "SELECT recorded_at FROM events WHERE event_id = $1", close.event_id
+    )
+    return at.astimezone(UTC)
+
+
+async def _erasures(pool: asyncpg.Pool) -> dict[str, Any]:
+    """Each recorded erasure's subject and reason."""
+    rows = await pool.fetch("SELECT record FROM events WHERE incident_id = '_privacy'")
+    payloads = [json.loads(r["record"])["event"]["payload"] for r in rows]
+    return {p["subject"]: p["reason"] for p in payloads}
