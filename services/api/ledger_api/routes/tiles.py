@@ -1,0 +1,79 @@
+"""The log read-only in the C2SP ``tlog-tiles`` layout, under ``/v1/audit/tiles``: the
+latest signed checkpoint, hash tiles and entry bundles, for ``ledger-verify`` (and any
+tlog-tiles client) to verify the whole log or follow it from a pin.
+
+Hash tiles hold hashes only and are read by every audit role; entry bundles hold every
+incident's records (personal values sealed, as stored), so only unscoped auditors read
+them. Full tiles never change (cached as immutable); a partial one is the prefix of the
+tile it grows into, cached briefly; the checkpoint not at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger_verify import tile_paths
+from ledger_verify.tiles import WIDTH
+from litestar import Request, Response, get
+from litestar.exceptions import ClientException, NotFoundException, PermissionDeniedException
+
+from ledger.audit import served_tiles
+from ledger.audit.tile_proofs import latest_checkpoint
+from ledger_api import examples
+from ledger_api.auth import Principal, roles
+from ledger_api.consistency import reads
+from ledger_api.problems import problems
+
+ROLES = ("auditor", "clerk", "admin")
+PREFIX = "/v1/audit/tiles"
+IMMUTABLE = "private, max-age=31536000, immutable"
+PARTIAL = "private, max-age=60"
+_BYTES = "application/octet-stream"
+_NOTE = "incident-ledger\n1842\nXcnaeacGWamt…\ntime 2026-11-22T04:00:00Z\n\n\u2014 …\n"
+
+
+@get(f"{PREFIX}/checkpoint", opt=roles(*ROLES), tags=["audit"],
+     summary="The latest signed checkpoint, as a C2SP signed note (tlog-tiles)",
+     responses=problems(401, 403, 404, 503)
+     | examples.ok(str, _NOTE, "The signed note", "text/plain; charset=utf-8"))  # fmt: skip
+async def checkpoint(request: Request[Any, Any, Any]) -> Response[bytes]:
+    async with reads(request).acquire() as conn:
+        _, note = await latest_checkpoint(conn)
+    if not note:
+        raise NotFoundException("no checkpoint has been signed yet")
+    return Response(
+        note.encode(), media_type="text/plain; charset=utf-8",
+        headers={"Cache-Control": "no-cache"},
+    )  # fmt: skip
+
+
+@get(f"{PREFIX}/tile/{{tile:path}}", opt=roles(*ROLES), tags=["audit"],
+     summary="A hash tile (tile/<L>/<N>[.p/<W>]) or an entry bundle (tile/entries/<N>[.p/<W>])",
+     responses=problems(400, 401, 403, 404, 503)
+     | examples.ok(bytes, "…", "The tile's hashes, or the bundle's records", _BYTES))  # fmt: skip
+async def tile(request: Request[Principal, Any, Any], tile: str) -> Response[bytes]:
+    try:
+        ref = tile_paths.parse("tile/" + tile.lstrip("/"))
+    except tile_paths.TilePathError as error:
+        detail = f"path parameter 'tile': {error}"
+        raise ClientException(detail, extra={"parameter": "tile"}) from None
+    if ref.level is None:
+        _may_read_entries(request.user)
+    async with reads(request).acquire() as conn:
+        data = await served_tiles.read(conn, ref)
+    if data is None:
+        raise NotFoundException(f"{ref.path} is beyond the latest signed checkpoint's tree")
+    cache = IMMUTABLE if ref.width == WIDTH else PARTIAL
+    return Response(data, media_type=_BYTES, headers={"Cache-Control": cache})
+
+
+def _may_read_entries(who: Principal) -> None:
+    if who.role != "auditor":
+        raise PermissionDeniedException(
+            f"role {who.role!r} may not read entry bundles (records); it needs auditor"
+        )
+    if who.scope is not None:
+        raise PermissionDeniedException(
+            "entry bundles hold every incident's records; a scoped token reads its"
+            " incidents' bundles (/v1/incidents/{id}/bundle) instead"
+        )
