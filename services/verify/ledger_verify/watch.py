@@ -33,9 +33,10 @@ def _now() -> str:
 class Watch:
     def __init__(
         self, remote: Remote, keys: list[note.Verifier], state: Path,
-        out: TextIO = sys.stdout, clock: Clock = _now,
+        out: TextIO | None = None, clock: Clock = _now,
     ) -> None:  # fmt: skip
-        self.remote, self.keys, self.state, self.out, self.clock = remote, keys, state, out, clock
+        self.remote, self.keys, self.state, self.clock = remote, keys, state, clock
+        self.out = out or sys.stdout
         self.unreachable = False  # the last round's log did not answer: try again
 
     def run(self, interval: float, once: bool) -> int:

@@ -10,12 +10,13 @@ tile it grows into, cached briefly; the checkpoint not at all.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from ledger_verify import tile_paths
 from ledger_verify.tiles import WIDTH
 from litestar import Request, Response, get
 from litestar.exceptions import ClientException, NotFoundException, PermissionDeniedException
+from litestar.params import PathParameter
 
 from ledger.audit import served_tiles
 from ledger.audit.tile_proofs import latest_checkpoint
@@ -29,6 +30,7 @@ PREFIX = "/v1/audit/tiles"
 IMMUTABLE = "private, max-age=31536000, immutable"
 PARTIAL = "private, max-age=60"
 _BYTES = "application/octet-stream"
+TilePath = Annotated[str, PathParameter(description="<L>/<N>[.p/<W>] or entries/<N>[.p/<W>]")]
 _NOTE = "incident-ledger\n1842\nXcnaeacGWamt…\ntime 2026-11-22T04:00:00Z\n\n\u2014 …\n"
 
 
@@ -51,7 +53,7 @@ async def checkpoint(request: Request[Any, Any, Any]) -> Response[bytes]:
      summary="A hash tile (tile/<L>/<N>[.p/<W>]) or an entry bundle (tile/entries/<N>[.p/<W>])",
      responses=problems(400, 401, 403, 404, 503)
      | examples.ok(bytes, "…", "The tile's hashes, or the bundle's records", _BYTES))  # fmt: skip
-async def tile(request: Request[Principal, Any, Any], tile: str) -> Response[bytes]:
+async def tile(request: Request[Principal, Any, Any], tile: TilePath) -> Response[bytes]:
     try:
         ref = tile_paths.parse("tile/" + tile.lstrip("/"))
     except tile_paths.TilePathError as error:
