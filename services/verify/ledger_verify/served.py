@@ -19,6 +19,7 @@ from typing import IO, Any
 from ledger_verify import note
 from ledger_verify.export import _Export
 from ledger_verify.pin_state import Pinned
+from ledger_verify.prefetch import AHEAD, Prefetch
 from ledger_verify.remote import Remote
 from ledger_verify.report import MALFORMED, Finding, Malformed, Report, Stop
 from ledger_verify.tiles import WIDTH, tile_path
@@ -36,10 +37,13 @@ def verify(
     after it are read. A valid run leaves the state at the served checkpoint on
     ``report.state``."""
     report = Report("tiles")
+    reader = _Served(remote, keys, report)
     try:
-        _Served(remote, keys, report).run(pin, None, state)
+        reader.run(pin, None, state)
     except Stop as stop:
         report.stop(stop)
+    finally:
+        reader.ahead.close()
     return report
 
 
@@ -47,6 +51,7 @@ class _Served(_Export):
     def __init__(self, remote: Remote, keys: list[note.Verifier], report: Report) -> None:
         super().__init__(Path(remote.prefix), keys, report, True, 1)
         self.remote, self.size = remote, 0
+        self.ahead = Prefetch(remote.get)
 
     def _signed(self) -> str:
         data = self.remote.get("checkpoint")
@@ -69,11 +74,16 @@ class _Served(_Export):
         return [width] if width > 0 else []
 
     def _entry_bundle(self, index: int, width: int) -> bytes | None:
-        return self.remote.get(tile_path("entries", index, width))
+        """The bundle, and the next bundles and level-0 tiles the walk will ask for."""
+        upcoming = [i for i in range(index, index + AHEAD // 2) if self._widths(i)]
+        self.ahead.ahead([
+            tile_path(kind, i, self._widths(i)[0]) for i in upcoming for kind in ("entries", 0)
+        ])  # fmt: skip
+        return self.ahead.get(tile_path("entries", index, width))
 
     def _tile(self, level: int, index: int, width: int) -> bytes | None:
         name = tile_path(level, index, width)
-        data = self.remote.get(name)
+        data = self.ahead.get(name)
         if data is None:
             self.report.add(Finding("missing-tile", f"the tile {name} is not served"), MALFORMED)
         elif len(data) != width * 32:
