@@ -19,6 +19,8 @@ import httpx
 import pytest
 import uvicorn
 from ledger_verify import cli, note, pin_state, served, tiles
+from ledger_verify.export import parse_entries
+from ledger_verify.merkle import leaf_hash
 from ledger_verify.remote import TOKEN_ENV, Remote
 from ledger_verify.report import TAMPERED, UNTRUSTED, VALID, Report
 from nats.aio.client import Client
@@ -58,6 +60,10 @@ class Served:
     async def sign(self, now: float) -> None:
         async with self.pool.acquire() as conn:
             await self.signer.tick(conn, Published(), now=now)
+
+
+def tiles_at(data: bytes) -> list[bytes]:
+    return [data[i : i + 32] for i in range(0, len(data), 32)]
 
 
 async def _post(client: httpx.AsyncClient, first: int, last: int) -> None:
@@ -109,6 +115,12 @@ async def test_the_served_tiles_hash_to_the_signed_root(log: Served) -> None:
             assert immutable == (width == tiles.WIDTH)
             served_tiles[(level, index)] = answer.content
         assert tiles.range_hash(served_tiles.__getitem__, 0, size) == root
+        older = await client.get("/" + tiles.tile_path(0, 2, 10))  # a smaller tree's tile
+        assert older.content == served_tiles[(0, 2)][: 10 * 32]
+        bundle = await client.get("/" + tiles.tile_path("entries", 2, 10))
+        records, problem = parse_entries(bundle.content)
+        assert (len(records), problem) == (10, "")
+        assert [leaf_hash(r) for r in records] == tiles_at(older.content)
         beyond = await client.get("/" + tiles.tile_path(0, 2, size % tiles.WIDTH + 1))
         assert beyond.status_code == 404
         junk = await client.get("/tile/0/x000/002")
