@@ -111,7 +111,7 @@ class _Export(Bundles):
             for level, index, width in tiles_of(checkpoint.size):
                 if level:
                     break
-                if (index + 1) * WIDTH <= self.skip:
+                if index * WIDTH + width <= self.skip:  # wholly before the pin
                     continue
                 tile = self.bundle(index, width, checkpoint.size, columns)
                 if width == WIDTH and upper is not None:

@@ -13,7 +13,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from ledger_verify import export, note, pin_state, served
+from ledger_verify import cli, export, note, pin_state, served
 from ledger_verify.remote import Remote
 from ledger_verify.report import TAMPERED, UNTRUSTED, VALID
 from ledger_verify.tiles import tile_path
@@ -108,3 +108,19 @@ def test_watch_follows_new_checkpoints_and_alerts_on_a_rollback(
     assert lines[2].startswith("T ALERT (exit 3): rollback")
     assert len(lines) == 3
     assert pin_state.parse(state.read_text()).size == len(INCIDENTS)
+
+
+def test_the_command_line_reads_a_url_and_keeps_the_state(
+    site: tuple[Path, Remote], tmp_path: Path
+) -> None:
+    link, remote = site
+    state = tmp_path / "pin.json"
+    _serve(link, LEDGER.export(tmp_path / "small", PIN))
+    url = remote.prefix
+    assert cli.main([url, "--key", KEY, "--write-pin", str(state), "--json"]) == VALID
+    _serve(link, LEDGER.export(tmp_path / "large"))
+    args = [url, "--key", KEY, "--pin", str(state), "--write-pin", str(state)]
+    assert cli.main(args) == VALID
+    assert pin_state.parse(state.read_text()).size == len(INCIDENTS)
+    _serve(link, tmp_path / "small")
+    assert cli.main([url, "--key", KEY, "--pin", str(state)]) == UNTRUSTED
