@@ -36,7 +36,7 @@ _NOTE = "incident-ledger\n1842\nXcnaeacGWamt…\ntime 2026-11-22T04:00:00Z\n\n\u
 
 @get(f"{PREFIX}/checkpoint", opt=roles(*ROLES), tags=["audit"],
      summary="The latest signed checkpoint, as a C2SP signed note (tlog-tiles)",
-     responses=problems(401, 403, 404, 503)
+     responses=problems(400, 401, 403, 404, 503)
      | examples.ok(str, _NOTE, "The signed note", "text/plain; charset=utf-8"))  # fmt: skip
 async def checkpoint(request: Request[Any, Any, Any]) -> Response[bytes]:
     async with reads(request).acquire() as conn:
