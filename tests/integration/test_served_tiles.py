@@ -146,6 +146,12 @@ async def test_no_tile_beyond_the_tree_no_junk_path_no_records_but_to_auditors(
         for who in (clerk, scoped):
             assert (await client.get("/tile/0/000", headers=who)).status_code == 200
             assert (await client.get("/tile/entries/000", headers=who)).status_code == 403
+    logged = await log.pool.fetch(
+        "SELECT token_name, resource, status FROM access_log WHERE action = 'entries'"
+    )
+    seen = {tuple(row) for row in logged}
+    assert {("test clerk", "tile/entries/000", 403), ("s", "tile/entries/000", 403)} <= seen
+    assert ("test auditor", f"tile/entries/000.p/{PIN}", 200) in seen  # the fixture's run
 
 
 async def test_full_and_incremental_runs_over_the_tiles_agree(log: Served) -> None:

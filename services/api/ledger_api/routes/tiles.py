@@ -4,8 +4,9 @@ tlog-tiles client) to verify the whole log or follow it from a pin.
 
 Hash tiles hold hashes only and are read by every audit role; entry bundles hold every
 incident's records (personal values sealed, as stored), so only unscoped auditors read
-them. Full tiles never change (cached as immutable); a partial one is the prefix of the
-tile it grows into, cached briefly; the checkpoint not at all.
+them, and every read of one, refused or not, is in the access log (``entries``).
+Full tiles never change (cached as immutable); a partial one is the prefix of the tile it
+grows into, cached briefly; the checkpoint not at all.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from ledger_verify import tile_paths
+from ledger_verify.tile_paths import TileRef
 from ledger_verify.tiles import WIDTH
 from litestar import Request, Response, get
 from litestar.exceptions import ClientException, NotFoundException, PermissionDeniedException
@@ -20,7 +22,7 @@ from litestar.params import PathParameter
 
 from ledger.audit import served_tiles
 from ledger.audit.tile_proofs import latest_checkpoint
-from ledger_api import examples
+from ledger_api import access_rows, app_state, examples
 from ledger_api.auth import Principal, roles
 from ledger_api.consistency import reads
 from ledger_api.problems import problems
@@ -60,22 +62,34 @@ async def tile(request: Request[Principal, Any, Any], tile: TilePath) -> Respons
         detail = f"path parameter 'tile': {error}"
         raise ClientException(detail, extra={"parameter": "tile"}) from None
     if ref.level is None:
-        _may_read_entries(request.user)
+        await _may_read_entries(request, ref)
     async with reads(request).acquire() as conn:
         data = await served_tiles.read(conn, ref)
+    if ref.level is None:
+        await _logged(request, ref, 200 if data is not None else 404)
     if data is None:
         raise NotFoundException(f"{ref.path} is beyond the latest signed checkpoint's tree")
     cache = IMMUTABLE if ref.width == WIDTH else PARTIAL
     return Response(data, media_type=_BYTES, headers={"Cache-Control": cache})
 
 
-def _may_read_entries(who: Principal) -> None:
+async def _may_read_entries(request: Request[Principal, Any, Any], ref: TileRef) -> None:
+    """Entry bundles are for unscoped auditors; a refusal is in the access log too."""
+    who = request.user
     if who.role != "auditor":
-        raise PermissionDeniedException(
-            f"role {who.role!r} may not read entry bundles (records); it needs auditor"
-        )
-    if who.scope is not None:
-        raise PermissionDeniedException(
+        why = f"role {who.role!r} may not read entry bundles (records); it needs auditor"
+    elif who.scope is not None:
+        why = (
             "entry bundles hold every incident's records; a scoped token reads its"
             " incidents' bundles (/v1/incidents/{id}/bundle) instead"
         )
+    else:
+        return
+    await _logged(request, ref, 403)
+    raise PermissionDeniedException(why)
+
+
+async def _logged(request: Request[Principal, Any, Any], ref: TileRef, status: int) -> None:
+    """An entry bundle's read in the access log (action ``entries``, its path)."""
+    row = access_rows.row(request.user, request, "entries", ref.path)
+    await app_state.of(request).access_writer.record(row, status)
