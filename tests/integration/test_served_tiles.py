@@ -126,6 +126,7 @@ async def test_the_served_tiles_hash_to_the_signed_root(log: Served) -> None:
         older = await client.get("/" + tiles.tile_path(0, 2, 10))
         bundle = await client.get("/" + tiles.tile_path("entries", 2, 10))
     assert older.content == served_tiles[(0, 2)][: 10 * 32]
+    assert bundle.headers["content-encoding"] == "gzip"  # decoded by the client
     records, problem = parse_entries(bundle.content)
     assert (len(records), problem) == (10, "")
     assert [leaf_hash(r) for r in records] == tiles_at(older.content)
