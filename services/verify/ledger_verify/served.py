@@ -32,12 +32,13 @@ def verify(
     pin: str | None = None,
     *,
     state: Pinned | None = None,
+    quick: bool = True,
 ) -> Report:
     """Everything wrong with the log served at ``remote``; from ``state``, only the records
     after it are read. A valid run leaves the state at the served checkpoint on
-    ``report.state``."""
+    ``report.state``; ``quick=False``: the plain checker only (the same findings)."""
     report = Report("tiles")
-    reader = _Served(remote, keys, report)
+    reader = _Served(remote, keys, report, quick)
     try:
         reader.run(pin, None, state)
     except Stop as stop:
@@ -48,8 +49,12 @@ def verify(
 
 
 class _Served(_Export):
-    def __init__(self, remote: Remote, keys: list[note.Verifier], report: Report) -> None:
-        super().__init__(Path(remote.prefix), keys, report, True, 1)
+    has_columns = False
+
+    def __init__(
+        self, remote: Remote, keys: list[note.Verifier], report: Report, quick: bool
+    ) -> None:
+        super().__init__(Path(remote.prefix), keys, report, quick, 1)
         self.remote, self.size = remote, 0
         self.ahead = Prefetch(remote.get)
 
