@@ -21,7 +21,7 @@ from typing import TextIO
 from ledger_verify import note, pin_state, served
 from ledger_verify.pin_state import Pinned
 from ledger_verify.remote import Remote
-from ledger_verify.report import VALID, Report, Stop
+from ledger_verify.report import MALFORMED, VALID, Report, Stop
 
 Clock = Callable[[], str]
 
@@ -58,7 +58,9 @@ class Watch:
             self.unreachable = False
             return self._alert(stop.verdict, stop.finding.line())
         report = served.verify(self.remote, self.keys, state=pinned)
-        self.unreachable = any(f.code == "unreachable" for f in report.findings)
+        self.unreachable = report.exit_code == MALFORMED and any(
+            f.code == "unreachable" for f in report.findings
+        )  # nothing but a log that did not answer
         if report.exit_code != VALID:
             return self._alert(report.exit_code, _first(report))
         assert report.state is not None

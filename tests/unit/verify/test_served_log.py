@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import io
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 from ledger_verify import cli, export, note, pin_state, served
 from ledger_verify.remote import Remote
-from ledger_verify.report import TAMPERED, UNTRUSTED, VALID
+from ledger_verify.report import MALFORMED, TAMPERED, UNTRUSTED, VALID
 from ledger_verify.tiles import tile_path
 from ledger_verify.watch import Watch
 
@@ -124,3 +125,19 @@ def test_the_command_line_reads_a_url_and_keeps_the_state(
     assert pin_state.parse(state.read_text()).size == len(INCIDENTS)
     _serve(link, tmp_path / "small")
     assert cli.main([url, "--key", KEY, "--pin", str(state)]) == UNTRUSTED
+
+
+def test_a_log_that_does_not_answer_is_polled_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given nothing listening, a round reports it on stderr and asks for another round;
+    with ``--once`` the watch ends with exit 2, the state untouched."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens there
+    watch = Watch(Remote(f"http://127.0.0.1:{port}"), KEYS, tmp_path / "pin.json")
+    assert watch.round() == MALFORMED
+    assert watch.unreachable
+    assert watch.run(interval=0, once=True) == MALFORMED
+    assert "UNREACHABLE (exit 2)" in capsys.readouterr().err
+    assert not (tmp_path / "pin.json").exists()
