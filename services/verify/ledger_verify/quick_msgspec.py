@@ -153,18 +153,19 @@ class QuickChecker(Checker):
         digest = _sha256(record).digest()
         hexhash = digest.hex()
         link = (None, None) if prev is None else (prev.position, prev.hash)
-        if columns is None and line is not None:
+        if columns is not None:
+            if columns != (
+                position, event.event_id, incident, version, event.type, event.source,
+                event.occurred_at, doc.recorded_at, hexhash, *link,
+            ):  # fmt: skip
+                return False
+        elif line is not None:
             want = _Line(
                 event.event_id, hexhash, incident, event.occurred_at, position, link[1],
                 link[0], doc.recorded_at, event.source, event.type, version,
             )  # fmt: skip
             if _encode(want) != line:
                 return False
-        elif columns != (
-            position, event.event_id, incident, version, event.type, event.source,
-            event.occurred_at, doc.recorded_at, hexhash, *link,
-        ):  # fmt: skip
-            return False
         if head is None and self.firsts is not None:
             self.firsts.append((position, incident, version, _builtin(prev), event.event_id))
         leaf = _LEAF.copy()
