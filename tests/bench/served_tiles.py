@@ -44,7 +44,7 @@ def _serving(directory: Path) -> tuple[subprocess.Popen[bytes], Remote]:
         port = sock.getsockname()[1]
     command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"]
     server = subprocess.Popen(
-        [*command, "--directory", str(directory)],
+        [*command, "--protocol", "HTTP/1.1", "--directory", str(directory)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     for _ in range(100):
