@@ -36,6 +36,7 @@ from ledger_api.routes import (
     rejections,
     reports,
     subjects,
+    tiles,
     timeline,
     tokens,
 )
@@ -172,6 +173,8 @@ def _consistent_reads() -> Router:
         audit.at_size,
         proofs.inclusion,
         proofs.consistency,
+        tiles.checkpoint,
+        tiles.tile,
     ]
     return Router("/", route_handlers=handlers, parameters=consistency.CONSISTENT)
 

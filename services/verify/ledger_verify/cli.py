@@ -1,7 +1,8 @@
-"""``ledger-verify PATH --key KEY [--key KEY ...] [--pin PIN] [--full] [--write-pin STATE]
-[--json]``.
+"""``ledger-verify PATH|URL --key KEY [--key KEY ...] [--pin PIN] [--full] [--write-pin STATE]
+[--json]`` and ``ledger-verify watch URL --key KEY --pin STATE [--interval S] [--once]``.
 
-A directory is a full export, a file an incident bundle. The exit code is the verdict
+A directory is a full export, a file an incident bundle, an ``http(s)://`` URL a log
+served in the tlog-tiles layout (``…/v1/audit/tiles``). The exit code is the verdict
 (0 valid, 1 tampered, 2 malformed, 3 untrusted), so scripts can act on it unread. A pin
 is a checkpoint note or a pin state file (``ledger_verify.pin_state``): from a state, an
 export is verified incrementally unless ``--full`` is given.
@@ -14,9 +15,11 @@ import sys
 import time
 from pathlib import Path
 
-from ledger_verify import bundle, export, note, pin_state
+from ledger_verify import bundle, export, note, pin_state, served
 from ledger_verify.pin_state import Pinned
+from ledger_verify.remote import Remote, is_url
 from ledger_verify.report import MALFORMED, Finding, Report, Stop
+from ledger_verify.watch import Watch
 
 
 class _Usage(Exception):
@@ -26,13 +29,12 @@ class _Usage(Exception):
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ledger-verify",
-        description="Check an Incident Ledger export (directory) or bundle (zip) against "
-        "pinned keys, without trusting the operator.",
+        description="Check an Incident Ledger export (directory), bundle (zip) or served log "
+        "(tiles URL) against pinned keys, without trusting the operator.",
+        epilog="ledger-verify watch URL --key KEY --pin STATE: follow a served log.",
     )
-    parser.add_argument("path", metavar="PATH", type=Path)
-    parser.add_argument(
-        "--key", action="append", required=True, help="a verifier key, or a file holding one"
-    )
+    parser.add_argument("path", metavar="PATH|URL")
+    _keys(parser)
     parser.add_argument(
         "--pin", type=Path, help="a checkpoint, or a pin state file, kept from an earlier visit"
     )
@@ -43,6 +45,29 @@ def _parser() -> argparse.ArgumentParser:
         "--write-pin", type=Path, metavar="STATE", help="after a valid run, the new pin state"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    return parser
+
+
+def _keys(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--key", action="append", required=True, help="a verifier key, or a file holding one"
+    )
+
+
+def _watch_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ledger-verify watch",
+        description="Follow a log served in the tlog-tiles layout: verify each new checkpoint "
+        "and its records from the pin state, update it, alert on any inconsistency.",
+    )
+    parser.add_argument("url", metavar="URL", help="the tiles prefix, …/v1/audit/tiles")
+    _keys(parser)
+    parser.add_argument(
+        "--pin", type=Path, required=True, metavar="STATE",
+        help="the pin state, read and rewritten (none yet: the first round checks everything)",
+    )  # fmt: skip
+    parser.add_argument("--interval", type=float, default=60.0, help="seconds between polls")
+    parser.add_argument("--once", action="store_true", help="poll once, then exit")
     return parser
 
 
@@ -84,7 +109,9 @@ class _Progress:
             self._show("\n")
 
 
-def run(path: Path, keys: list[note.Verifier], pin: str | None, *, full: bool = False) -> Report:
+def run(
+    path: Path | str, keys: list[note.Verifier], pin: str | None, *, full: bool = False
+) -> Report:
     """The report on ``path``; from a pin state, an export's records after it only, unless
     ``full`` (then every record, the state's checkpoint as the pin)."""
     state: Pinned | None = None
@@ -92,11 +119,13 @@ def run(path: Path, keys: list[note.Verifier], pin: str | None, *, full: bool = 
         try:
             state = pin_state.open_state(pin_state.parse(pin), keys)
         except Stop as stop:
-            report = Report("export" if path.is_dir() else "bundle")
+            report = Report(_kind(path))
             report.stop(stop)
             return report
-        pin = state.signed if full or not path.is_dir() else None
+        pin = state.signed if full or _kind(path) == "bundle" else None
         state = None if full else state
+    if isinstance(path, str):
+        return served.verify(Remote.of(path), keys, pin, state=state)
     if path.is_dir():
         if not sys.stderr.isatty():
             return export.verify(path, keys, pin, state=state)
@@ -113,12 +142,33 @@ def run(path: Path, keys: list[note.Verifier], pin: str | None, *, full: bool = 
     return report
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def _kind(path: Path | str) -> str:
+    return "tiles" if isinstance(path, str) else "export" if path.is_dir() else "bundle"
+
+
+def watch(argv: list[str]) -> int:
+    args = _watch_parser().parse_args(argv)
     try:
-        if args.write_pin is not None and not args.path.is_dir():
-            raise _Usage("--write-pin: a pin state is written from an export (a directory)")
-        report = run(args.path, [_key(k) for k in args.key], _pin(args.pin), full=args.full)
+        keys = [_key(k) for k in args.key]
+    except _Usage as error:
+        print(f"ledger-verify watch: {error}", file=sys.stderr)
+        return MALFORMED
+    if not is_url(args.url):
+        print(f"ledger-verify watch: {args.url!r} is not an http(s) URL", file=sys.stderr)
+        return MALFORMED
+    return Watch(Remote.of(args.url), keys, args.pin).run(max(args.interval, 0.1), args.once)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["watch"]:
+        return watch(argv[1:])
+    args = _parser().parse_args(argv)
+    target: Path | str = args.path if is_url(args.path) else Path(args.path)
+    try:
+        if args.write_pin is not None and _kind(target) == "bundle":
+            raise _Usage("--write-pin: a pin state is written from an export or a served log")
+        report = run(target, [_key(k) for k in args.key], _pin(args.pin), full=args.full)
     except _Usage as error:
         print(f"ledger-verify: {error}", file=sys.stderr)
         return MALFORMED

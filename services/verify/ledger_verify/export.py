@@ -67,14 +67,12 @@ class _Export(Bundles):
         self.keys, self.quick, self.processes = keys, quick, processes
 
     def run(self, pin: str | None, progress: Progress | None, state: Pinned | None) -> None:
-        signed = read_text(self.dir / "checkpoint", "checkpoint")
+        signed = self._signed()
         checkpoint = open_checkpoint(signed, self.keys, "checkpoint")
         self.report.origin, self.report.size = checkpoint.origin, checkpoint.size
         self.checker.origin = checkpoint.origin
         self._pins(checkpoint, pin, state)
         self._manifest(checkpoint)
-        if checkpoint.size > self.skip and not (self.dir / "tile" / "entries").is_dir():
-            raise Malformed("the export has no entry bundles (tile/entries)", "missing")
         if self._parallel(checkpoint.size, state):
             self._walk_parallel(checkpoint, progress)
         else:
@@ -83,6 +81,10 @@ class _Export(Bundles):
         if self.report.exit_code == 0:
             heads = self.checker.heads
             self.report.state = PinState(signed, self.tree.size, tuple(self.tree.hashes), heads)
+
+    def _signed(self) -> str:
+        """The checkpoint note, as served."""
+        return read_text(self.dir / "checkpoint", "checkpoint")
 
     def _pins(self, checkpoint: Checkpoint, pin: str | None, state: Pinned | None) -> None:
         """A pinned checkpoint to check as a prefix, or a pin state to go on from."""
@@ -109,7 +111,7 @@ class _Export(Bundles):
             for level, index, width in tiles_of(checkpoint.size):
                 if level:
                     break
-                if (index + 1) * WIDTH <= self.skip:
+                if index * WIDTH + width <= self.skip:  # wholly before the pin
                     continue
                 tile = self.bundle(index, width, checkpoint.size, columns)
                 if width == WIDTH and upper is not None:
@@ -141,6 +143,7 @@ class _Export(Bundles):
             self.columns_ended = not columns.readline()
 
     def _manifest(self, checkpoint: Checkpoint) -> None:
+        """The manifest against the checkpoint, and the entry bundles in place."""
         try:
             doc = json.loads(read_text(self.dir / "manifest.json", "manifest.json"))
         except ValueError:
@@ -151,6 +154,8 @@ class _Export(Bundles):
             if doc.get(key) != want:
                 message = f"manifest.json says {key} {doc.get(key)!r}, the checkpoint {want!r}"
                 self.report.add(Finding("manifest", message))
+        if checkpoint.size > self.skip and not (self.dir / "tile" / "entries").is_dir():
+            raise Malformed("the export has no entry bundles (tile/entries)", "missing")
 
     def _open_columns(self) -> IO[bytes]:
         try:

@@ -50,6 +50,8 @@ class Bundles:
     """The records of the export in ``directory`` checked bundle by bundle, folded into
     ``tree``; ``stretch``: the bundles start mid-log (``Checker``'s stretch mode)."""
 
+    has_columns = True  # a served log has none: its records are checked alone
+
     def __init__(
         self, directory: Path, report: Report, quick: bool, *, stretch: bool = False
     ) -> None:
@@ -64,12 +66,13 @@ class Bundles:
         """Checks the records of one entry bundle; the level-0 tile as stored, if readable."""
         records, tile = self._entries(index, width, size), self._tile(0, index, width)
         base, checker, report, name = index * WIDTH, self.checker, self.report, None
+        lines = self.has_columns
         start = max(0, self.skip - base)  # the records up to the pin were checked before
         leaves = []
         for offset, record in enumerate(records[start:], start=start):
             position = base + offset + 1
             line = self._line(columns)
-            if line is not None and checker.sound_line(position, record, line):
+            if (line is not None or not lines) and checker.sound_line(position, record, line):
                 found = []
             else:
                 found = checker.check(position, record, self._parsed(line, position))

@@ -120,15 +120,16 @@ class QuickChecker(Checker):
             return []
         return super().check(position, record, columns)
 
-    def sound_line(self, position: int, record: bytes, line: bytes) -> bool:
+    def sound_line(self, position: int, record: bytes, line: bytes | None) -> bool:
         return self._sound(position, record, None, line)
 
     def _sound(
-        self, position: int, record: bytes, columns: tuple[Any, ...] | None, line: bytes = b""
-    ) -> bool:
+        self, position: int, record: bytes, columns: tuple[Any, ...] | None,
+        line: bytes | None = b"",
+    ) -> bool:  # fmt: skip
         """Whether ``record`` is sound where it sits beside its columns (a tuple, or else
-        their line), its state kept if so. One straight run of comparisons (50 lines)
-        because it runs for every record of the log."""
+        their line; neither: a served log has none), its state kept if so. One straight
+        run of comparisons (50 lines) because it runs for every record of the log."""
         if _SIXTEEN in record.translate(_DIGITS):  # maybe a huge integer
             return False
         try:
@@ -152,18 +153,19 @@ class QuickChecker(Checker):
         digest = _sha256(record).digest()
         hexhash = digest.hex()
         link = (None, None) if prev is None else (prev.position, prev.hash)
-        if columns is None:
+        if columns is not None:
+            if columns != (
+                position, event.event_id, incident, version, event.type, event.source,
+                event.occurred_at, doc.recorded_at, hexhash, *link,
+            ):  # fmt: skip
+                return False
+        elif line is not None:
             want = _Line(
                 event.event_id, hexhash, incident, event.occurred_at, position, link[1],
                 link[0], doc.recorded_at, event.source, event.type, version,
             )  # fmt: skip
             if _encode(want) != line:
                 return False
-        elif columns != (
-            position, event.event_id, incident, version, event.type, event.source,
-            event.occurred_at, doc.recorded_at, hexhash, *link,
-        ):  # fmt: skip
-            return False
         if head is None and self.firsts is not None:
             self.firsts.append((position, incident, version, _builtin(prev), event.event_id))
         leaf = _LEAF.copy()

@@ -106,9 +106,10 @@ class Checker:
         self.event_id: str | None = None
         self.incident: str | None = None
 
-    def sound_line(self, position: int, record: bytes, line: bytes) -> bool:
-        """Whether the record is sound beside its columns line, as a quick path can tell
-        (its state then kept); never here: ``check`` does it all."""
+    def sound_line(self, position: int, record: bytes, line: bytes | None) -> bool:
+        """Whether the record is sound beside its columns line (None: where there are no
+        columns, as in a served log), as a quick path can tell (its state then kept);
+        never here: ``check`` does it all."""
         return False
 
     def check(

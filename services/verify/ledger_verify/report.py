@@ -59,7 +59,7 @@ class Untrusted(Stop):
 
 @dataclass
 class Report:
-    kind: str  # "export" or "bundle"
+    kind: str  # "export", "bundle" or "tiles" (a served log)
     origin: str | None = None
     size: int | None = None
     events: int = 0

@@ -1,0 +1,67 @@
+"""The tlog-tiles resource paths read back: every path the writer makes names the tile it
+was made for, and anything else is refused with the part that is wrong."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from ledger_verify.tile_paths import MAX_LEVEL, TilePathError, TileRef, parse
+from ledger_verify.tiles import WIDTH
+
+pytestmark = pytest.mark.unit
+
+refs = st.builds(
+    TileRef,
+    level=st.none() | st.integers(0, MAX_LEVEL),
+    index=st.integers(0, 10**15),
+    width=st.integers(1, WIDTH),
+)
+
+
+@given(refs)
+def test_a_written_path_reads_back_as_its_tile(ref: TileRef) -> None:
+    assert parse(ref.path) == ref
+
+
+def test_the_spec_examples_read_as_written() -> None:
+    assert parse("tile/2/x001/x234/067.p/7") == TileRef(2, 1234067, 7)
+    assert parse("tile/entries/005") == TileRef(None, 5)
+    assert parse("tile/0/000") == TileRef(0, 0)
+
+
+@pytest.mark.parametrize(
+    ("path", "part"),
+    [
+        ("tile/64/000", "level"),
+        ("tile/01/000", "level"),
+        ("tile/entry/000", "level"),
+        ("tile/0/5", "last group"),
+        ("tile/0/0005", "last group"),
+        ("tile/0/001/234", "all but the last"),
+        ("tile/0/x000/005", "leading zero"),
+        ("tile/0/000.p/0", "width"),
+        ("tile/0/000.p/256", "width"),
+        ("tile/0/000.p/07", "width"),
+        ("tile/0/000.p/", "width"),
+        ("tile/0/000.p", "last group"),
+        ("tile/0/", "last group"),
+        ("tiles/0/000", "not tile/"),
+        ("tile/0", "not tile/"),
+        ("tile/0/x001/", "last group"),
+        ("tile/0/+12", "last group"),
+        ("tile/0/١٢٣", "last group"),
+    ],
+)
+def test_a_path_naming_no_tile_is_refused_by_its_part(path: str, part: str) -> None:
+    with pytest.raises(TilePathError, match=part):
+        parse(path)
+
+
+@given(st.text(alphabet="tile/0123456789x.pentrs", max_size=40))
+def test_any_text_reads_as_its_own_tile_or_is_refused(text: str) -> None:
+    try:
+        ref = parse(text)
+    except TilePathError:
+        return
+    assert ref.path == text
