@@ -142,7 +142,7 @@ class Workbook:
     def write(
         self, values: Sequence[Any], *, bold: bool = False, number_format: str | None = None
     ) -> None:
-        """One row; dates typed as dates, and numbers (exact decimals included) in
+        """One row; dates typed as dates, and fractional numbers (floats, exact decimals) in
         ``number_format`` when one is given. Text is always text (never a formula)."""
         cells = list(values)  # the bindings take lists only
         self.write_runs(cells, runs([self._format(v, bold, number_format) for v in cells]))
@@ -181,7 +181,7 @@ class Workbook:
             return self.number(DATETIME, bold)
         if isinstance(value, date):
             return self.number(DATE, bold)
-        if isinstance(value, Decimal) and number_format is not None:
+        if isinstance(value, Decimal | float) and number_format is not None:
             return self.number(number_format, bold)
         return self.bold if bold else None
 
