@@ -1,5 +1,6 @@
 """CSV and XLSX output. CSV is UTF-8 with a byte-order mark, so that Excel shows Chinese
-text correctly, with LF line ends (as PostgreSQL's COPY writes them); XLSX comes from
+text correctly, with LF line ends (as PostgreSQL's COPY writes them), and no text cell a
+spreadsheet would take for a formula (:mod:`projector.views.formulas`); XLSX comes from
 rust_xlsxwriter (``rvgsrust-xlsxwriter``) in constant-memory mode: about four times as fast
 as xlsxwriter on a loss run (tests/bench/README.md)."""
 
@@ -15,6 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 import rvgsrust_xlsxwriter as rx
+
+from projector.views.formulas import inert_rows
 
 BOM = "\ufeff".encode()
 
@@ -37,31 +40,31 @@ def csv_chunks(
     columns: Sequence[str], rows: Iterable[Sequence[Any]], per_chunk: int = 1000
 ) -> Iterator[bytes]:
     """The CSV, BOM and header first, in chunks of ``per_chunk`` rows."""
-    line = _Line()
-    writer = csv.writer(line, lineterminator="\n")
-    writer.writerow(columns)
-    yield BOM + line.take()
+    writer = CsvWriter()
+    yield BOM + writer.encode([columns])
     batch: list[Sequence[Any]] = []
     for row in rows:
         batch.append(row)
         if len(batch) >= per_chunk:
-            writer.writerows(batch)
+            yield writer.encode(batch)
             batch.clear()
-            yield line.take()
-    writer.writerows(batch)
-    if line.parts:
-        yield line.take()
+    if batch:
+        yield writer.encode(batch)
 
 
 class CsvWriter:
-    """Rows to CSV bytes, a batch at a time (for rows that arrive asynchronously)."""
+    """Rows to CSV bytes, a batch at a time (for rows that arrive asynchronously); text
+    that a spreadsheet would read as a formula made inert (:mod:`projector.views.formulas`)."""
 
     def __init__(self) -> None:
         self._line = _Line()
-        self._writer = csv.writer(self._line, lineterminator="\n")
+        self._plain = csv.writer(self._line, lineterminator="\n").writerow
+        self._quoted = csv.writer(self._line, lineterminator="\n", quoting=csv.QUOTE_ALL).writerow
 
     def encode(self, rows: Iterable[Sequence[Any]]) -> bytes:
-        self._writer.writerows(rows)
+        plain, quoted = self._plain, self._quoted
+        for row, carriage in inert_rows(rows):
+            (quoted if carriage else plain)(row)
         return self._line.take()
 
 
