@@ -17,6 +17,7 @@ from typing import Any
 from contracts import money
 from projector.domain.loss_run import UNCLAIMED, Line
 from projector.views.lossrun import AMOUNTS, COLUMNS
+from projector.views.tabular import day_number
 
 TOTAL, BY_CARRIER = "TOTAL", "TOTAL BY CARRIER AND POLICY"
 _COUNTS = ("rows", "claims", "unclaimed")
@@ -62,13 +63,13 @@ def cells(row: Line) -> tuple[Any, ...]:
 
 
 def xlsx_cells(row: Line) -> list[Any]:
-    """A row for a spreadsheet: dates as dates, amounts as numbers (the last seven cells:
-    the amounts, then the currency). Built in one pass: the XLSX of a long run calls it for
-    every row."""
+    """A row for a spreadsheet: dates as day numbers (:func:`tabular.day_number`, shown in
+    :data:`tabular.DATE`), amounts as numbers (the last seven cells: the amounts, then the
+    currency). Built in one pass: the XLSX of a long run calls it for every row."""
     number, lost, reported = money.cell(row.currency), row.date_of_loss, row.date_reported
     return [
         row.incident_id, row.claim_number, ", ".join(row.loss_ids),
-        lost.date() if lost else None, reported.date() if reported else None,
+        day_number(lost) if lost else None, day_number(reported) if reported else None,
         row.kind or "", row.location_code or "", row.claimant, row.carrier,
         row.policy_number, row.coverage, row.status, row.days_unclaimed,
         number(row.recorded_loss_minor), number(row.paid_minor), number(row.reserve_minor),

@@ -22,11 +22,12 @@ from contracts import money
 from projector.domain.loss_run import Line
 from projector.views import lossrun_cells
 from projector.views.lossrun import AMOUNTS, COLUMNS, Header
-from projector.views.tabular import Layout, Workbook, sheet_time
+from projector.views.tabular import DATE, Layout, Workbook, sheet_time
 
 SHEET, HEADER_SHEET = "Loss run", "Header"
 _WIDE = {"claimant": 24, "carrier": 24, "coverage": 22, "loss_ids": 18, "location_code": 14}
-_FIRST_AMOUNT = COLUMNS.index(AMOUNTS[0])  # the amounts, then the currency, end the row
+_DATES = COLUMNS.index("date_of_loss")  # then date_reported
+_AMOUNTS = COLUMNS.index(AMOUNTS[0])  # the amounts, then the currency, end the row
 WIDTHS = [max(len(name) + 2, _WIDE.get(name, 16 if name in AMOUNTS else 12)) for name in COLUMNS]
 
 
@@ -78,9 +79,9 @@ class LossRunBook:
         self.book.label_sheet(HEADER_SHEET, "Loss run", header_lines(header, stamp))
 
     def add(self, rows: Iterable[Line]) -> None:
-        """Rows, each in two runs: the cells before the amounts unformatted (dates in the
-        writer's own ``yyyy-mm-dd``, a missing one a plain blank), then the amounts and the
-        currency in the currency's number format (text shows as it is in any format)."""
+        """Rows, each in four runs: the cells before the dates, the dates (day numbers in
+        :data:`DATE`; a missing one a blank), the cells up to the amounts, then the amounts
+        and the currency in the currency's number format (text shows as it is in any)."""
         write, cells, layouts = self.book.write_runs, lossrun_cells.xlsx_cells, self._layouts
         for row in rows:
             if (layout := layouts.get(row.currency)) is None:
@@ -88,11 +89,11 @@ class LossRunBook:
             write(cells(row), layout)
 
     def _layout(self, currency: str) -> Layout:
-        amount = self.book.number(money.number_format(currency))
+        day, amount = self.book.number(DATE), self.book.number(money.number_format(currency))
         known = self._layouts[currency] = [
-            (0, _FIRST_AMOUNT, None),
-            (_FIRST_AMOUNT, len(COLUMNS), amount),
-        ]
+            (0, _DATES, None), (_DATES, _DATES + 2, day), (_DATES + 2, _AMOUNTS, None),
+            (_AMOUNTS, len(COLUMNS), amount),
+        ]  # fmt: skip
         return known
 
     def finish(self) -> Iterator[bytes]:
