@@ -81,7 +81,7 @@ def cell(currency: str) -> Callable[[int], float]:
     nearest the exact decimal. Python's ``int / int`` is correctly rounded, so this is the
     double a writer reads from :func:`decimal`'s value, made without building a Decimal
     (what a long spreadsheet does for each amount)."""
-    scale = 10 ** digits(currency)
+    scale: int = 10 ** digits(currency)
 
     def number(amount_minor: int) -> float:
         return amount_minor / scale
