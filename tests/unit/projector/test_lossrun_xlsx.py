@@ -169,3 +169,17 @@ def test_a_day_number_reads_back_as_its_day(day: date) -> None:
     at = datetime(day.year, day.month, day.day, 23, 59, tzinfo=UTC)
     assert from_excel(tabular.day_number(at)) == datetime(day.year, day.month, day.day)
     assert tabular.day_number(day) == tabular.day_number(at)
+
+
+def test_the_file_may_be_written_before_it_is_read() -> None:
+    """Given a finished run closed apart from its reading (as a server does off its event
+    loop), when its chunks are read, then they are the whole spreadsheet, closed once."""
+    book = lossrun_xlsx.LossRunBook(HEADER, STAMP)
+    for row in RUN:
+        book.totals.add(row)
+    book.add(RUN)
+    chunks = book.finish()
+    book.close()
+    book.close()
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(chunks))).active
+    assert sheet.max_row == 4 + 1 + 5  # the column row, the rows, a blank, the totals

@@ -97,10 +97,15 @@ class LossRunBook:
         return known
 
     def finish(self) -> Iterator[bytes]:
-        """The filter over the column row and the rows, the totals block, then the file."""
+        """The filter over the column row and the rows, the totals block, then the file,
+        written when first read from or on :meth:`close`."""
         last = self.book.row - 1  # the column row alone when there are no rows
         self.book.sheet.autofilter(0, 0, last, len(COLUMNS) - 1)
         self.book.write([])
         for cells, currency in self.totals.xlsx_cells():
             self.book.write(cells, bold=True, number_format=money.number_format(currency))
         return self.book.chunks()
+
+    def close(self) -> None:
+        """The file written, after :meth:`finish` (see :meth:`Workbook.close`)."""
+        self.book.close()

@@ -131,6 +131,7 @@ class Workbook:
         self.bold = self.book.add_format().set_bold()
         self.formats: dict[tuple[str, bool], rx.Format] = {}
         self.row = 0
+        self._closed = False
 
     def add_sheet(self, name: str, widths: Sequence[float] = ()) -> rx.Worksheet:
         """Another sheet, after the first (written cell by cell by the caller)."""
@@ -198,8 +199,16 @@ class Workbook:
             return self.number(number_format, bold)
         return self.bold if bold else None
 
+    def close(self) -> None:
+        """The file written: the writer compresses the sheets then, seconds for a long one,
+        without holding the GIL (so a server may do it off its event loop). Once."""
+        if not self._closed:
+            self.book.close()
+            self._closed = True
+
     def chunks(self, size: int = 1 << 16) -> Iterator[bytes]:
-        self.book.close()
+        """The file, closed first if it is not yet, in chunks; removed once read."""
+        self.close()
         try:
             with open(self.path, "rb") as file:
                 while chunk := file.read(size):
