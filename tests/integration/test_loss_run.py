@@ -218,3 +218,21 @@ async def test_a_carrier_named_like_a_formula_stays_text_in_every_format(told: S
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx)).active
     [cells] = [r for r in sheet.iter_rows() if r[0].value == "LR-F"]
     assert (cells[carrier].value, cells[carrier].data_type) == (sneaky, "s")
+
+
+async def test_a_past_run_read_two_events_a_round_trip_is_the_same(
+    told: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given the story and the demo's losses, when the log is read two events a round trip
+    (so that incidents straddle the batches), then each past run's rows are the ones read
+    in large batches."""
+    instants = await _history(told)
+
+    async def runs() -> list[Any]:
+        return [(await told.get("/v1/losses", as_of=t.isoformat())).json()["rows"]
+                for t in instants]  # fmt: skip
+
+    large = await runs()
+    monkeypatch.setattr(lossrun, "PREFETCH", 2)
+    assert await runs() == large
+    assert sum(len(rows) for rows in large) >= 5
