@@ -1,6 +1,8 @@
 """Money, in one place: the ISO 4217 codes and their minor units, from Babel's copy of the
 CLDR data (kept current with ISO 4217 by the Unicode consortium), and amounts in integer
-minor units shown as exact decimals. No amount passes through a float.
+minor units shown as exact decimals. No amount passes through a float, except into a
+spreadsheet's cell, which holds a double: :func:`cell` gives the double nearest the exact
+decimal, the one the writer would make of it.
 
 ``1000 KWD`` minor units are ``1.000`` (three decimals), ``500 XOF`` are ``500`` (none),
 ``123456 CNY`` are ``1234.56``.
@@ -71,6 +73,20 @@ def formatter(currency: str) -> Callable[[int], str]:
         return f"{text[:-places]}.{text[-places:]}"
 
     return shown
+
+
+@functools.cache
+def cell(currency: str) -> Callable[[int], float]:
+    """Minor units to a spreadsheet cell's number (``123456`` CNY → ``1234.56``): the double
+    nearest the exact decimal. Python's ``int / int`` is correctly rounded, so this is the
+    double a writer reads from :func:`decimal`'s value, made without building a Decimal
+    (what a long spreadsheet does for each amount)."""
+    scale: int = 10 ** digits(currency)
+
+    def number(amount_minor: int) -> float:
+        return amount_minor / scale
+
+    return number
 
 
 def money(amount_minor: int, currency: str) -> str:

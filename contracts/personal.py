@@ -44,9 +44,13 @@ def _bare(t: mi.Type) -> mi.Type:
 
 
 def _scalar(t: mi.Type) -> bool:
+    """Nothing in it to walk: a scalar, or a list, tuple or set of them (a loss run row's
+    ``loss_ids``), personal items aside."""
     t = _bare(t)
     if isinstance(t, mi.UnionType):
         return all(_scalar(m) for m in t.types)
+    if isinstance(t, mi.ListType | mi.VarTupleType | mi.SetType | mi.FrozenSetType):
+        return not _personal(t.item_type) and _scalar(t.item_type)
     return isinstance(t, _SCALARS)
 
 

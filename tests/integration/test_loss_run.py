@@ -194,3 +194,45 @@ async def test_the_xlsx_opens_frozen_filtered_and_tied_to_the_ledger(
     assert header["Valuation date"].date() == third.date()
     assert header["Ledger position read"] == head
     assert (header["Checkpoint tree size"], header["Checkpoint root hash"]) == (size, root.hex())
+
+
+async def test_a_carrier_named_like_a_formula_stays_text_in_every_format(told: Story) -> None:
+    """Given a claim whose carrier and policy were published looking like formulas, when the
+    run is fetched, then the CSV writes them behind a single quote (its amounts as they
+    are), the JSON keeps them as published and the XLSX holds them as text."""
+    sneaky, policy = '=HYPERLINK("http://x.example","refund")', "-1+1"
+    env = {**ENV, "incident_id": "LR-F"}
+    opened = builders.open_claim(claim_number="CLM-F", insurer=sneaky, policy_number=policy,
+                                 currency="CNY", reserve_minor=100, **env)  # fmt: skip
+    await told.append(outage("LR-F", minutes_ago=5), opened)
+    await told.project()
+    carrier, reserve = lossrun.COLUMNS.index("carrier"), lossrun.COLUMNS.index("reserve")
+    [shown] = [
+        r for r in (await told.get("/v1/losses")).json()["rows"] if r["incident_id"] == "LR-F"
+    ]
+    assert (shown["carrier"], shown["policy_number"], shown["reserve"]) == (sneaky, policy, "1.00")
+    csv = read_back((await told.get("/v1/losses", format="csv")).content)
+    [row] = [r for r in csv if r[:1] == ["LR-F"]]
+    assert (row[carrier], row[carrier + 1], row[reserve]) == ("'" + sneaky, "'" + policy, "1.00")
+    xlsx = (await told.get("/v1/losses", format="xlsx")).content
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx)).active
+    [cells] = [r for r in sheet.iter_rows() if r[0].value == "LR-F"]
+    assert (cells[carrier].value, cells[carrier].data_type) == (sneaky, "s")
+
+
+async def test_a_past_run_read_two_events_a_round_trip_is_the_same(
+    told: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given the story and the demo's losses, when the log is read two events a round trip
+    (so that incidents straddle the batches), then each past run's rows are the ones read
+    in large batches."""
+    instants = await _history(told)
+
+    async def runs() -> list[Any]:
+        return [(await told.get("/v1/losses", as_of=t.isoformat())).json()["rows"]
+                for t in instants]  # fmt: skip
+
+    large = await runs()
+    monkeypatch.setattr(lossrun, "PREFETCH", 2)
+    assert await runs() == large
+    assert sum(len(rows) for rows in large) >= 5

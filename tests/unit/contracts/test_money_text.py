@@ -30,3 +30,12 @@ def test_a_currencys_formatter_is_built_once() -> None:
     assert money.formatter("KWD") is money.formatter("KWD")
     assert money.formatter("KWD")(-1) == "-0.001"
     assert money.formatter("JPY")(-1200) == "-1200"
+
+
+@given(st.integers(min_value=-(10**30), max_value=10**30), st.sampled_from(money.CODES))
+def test_a_cell_holds_the_double_nearest_the_exact_amount(minor: int, code: str) -> None:
+    """Given any amount of any currency, when it is put in a spreadsheet's cell, then the
+    number is the double that the exact decimal reads as (the writer's own conversion), so
+    that a cell shows what the CSV and the JSON show."""
+    assert money.cell(code)(minor) == float(money.decimal(minor, code))
+    assert money.cell(code) is money.cell(code)  # built once per currency

@@ -4,7 +4,7 @@ JSON, leaving everything else as it was."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 import pytest
@@ -16,6 +16,7 @@ from contracts.envelope import Actor, Envelope
 from contracts.events import CATALOGUE, NotificationSent, Personal
 from contracts.personal import EVENT, personal_fields, redact
 from contracts.scenarios import SCENARIOS, generate
+from contracts.types import PERSONAL
 from projector.domain.losses import Claim, LossRunRow
 
 pytestmark = pytest.mark.unit
@@ -73,3 +74,20 @@ def test_values_without_personal_fields_are_returned_as_they_are() -> None:
     assert redact(doc, dict[str, Any]) is doc
     row = {"claimant": "Zhang San", "claim_number": "CLM-1"}
     assert redact([row], list[LossRunRow]) == [{"claimant": "", "claim_number": "CLM-1"}]
+
+
+class _Row(msgspec.Struct, frozen=True):
+    name: Annotated[str, PERSONAL]
+    ids: tuple[str, ...]
+    tags: list[str]
+
+
+def test_a_row_of_plain_lists_is_blanked_without_copying_them() -> None:
+    """Given a typed row whose lists hold only plain values (a loss run's ``loss_ids``),
+    when it is redacted, then its personal field is blank and its lists are the same
+    objects, not walked and rebuilt (a long run redacts every row)."""
+    row = _Row(name="张三", ids=("a", "b"), tags=["x"])
+    shown = redact(row)
+    assert (shown.name, shown.ids, shown.tags) == ("", ("a", "b"), ["x"])
+    assert shown.ids is row.ids
+    assert shown.tags is row.tags

@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from openpyxl.utils.datetime import from_excel
 
 from projector.domain.loss_run import Line
 from projector.views import lossrun, lossrun_xlsx, tabular
@@ -159,3 +160,26 @@ def test_any_text_fits_a_cell_whole_or_cut_from_its_end(head: str, over: int, ta
         marker = f" …[cut: {len(text):,} characters]"
         assert len(cell) == tabular.CELL_TEXT_LIMIT
         assert cell == text[: len(cell) - len(marker)] + marker
+
+
+@given(st.dates(min_value=date(1900, 3, 1)))
+def test_a_day_number_reads_back_as_its_day(day: date) -> None:
+    """Given any day a loss can have, then the number a cell holds for it is the day a
+    spreadsheet reader shows (openpyxl's reading of the 1900 date system)."""
+    at = datetime(day.year, day.month, day.day, 23, 59, tzinfo=UTC)
+    assert from_excel(tabular.day_number(at)) == datetime(day.year, day.month, day.day)
+    assert tabular.day_number(day) == tabular.day_number(at)
+
+
+def test_the_file_may_be_written_before_it_is_read() -> None:
+    """Given a finished run closed apart from its reading (as a server does off its event
+    loop), when its chunks are read, then they are the whole spreadsheet, closed once."""
+    book = lossrun_xlsx.LossRunBook(HEADER, STAMP)
+    for row in RUN:
+        book.totals.add(row)
+    book.add(RUN)
+    chunks = book.finish()
+    book.close()
+    book.close()
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(chunks))).active
+    assert sheet.max_row == 4 + 1 + 5  # the column row, the rows, a blank, the totals

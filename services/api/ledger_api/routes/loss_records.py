@@ -6,6 +6,7 @@ before a streamed body is sent, so nothing the handler holds may be used by the 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
@@ -117,7 +118,9 @@ async def _xlsx(
     book = lossrun_xlsx.LossRunBook(header, await stamp(pool))
     async for batch in _batches(pool, query, book.totals):
         book.add(batch)
-    for chunk in book.finish():
+    chunks = book.finish()
+    await asyncio.to_thread(book.close)  # seconds of compression for a long run: off the loop
+    for chunk in chunks:
         yield chunk
 
 

@@ -70,14 +70,19 @@ def lines(book: LossBook, valued_at: datetime) -> list[Line]:
 def _claimed(
     book: LossBook, claim: Claim, lost: datetime | None, covered: Sequence[LossLine]
 ) -> Line:
-    recorded = sum(x.latest.amount_minor for x in covered if x.latest.currency == claim.currency)
+    recorded, coverage, ids = 0, "", tuple[str, ...]()
+    if covered:  # a claim with no loss recorded under it (a long run's usual row) skips this
+        ids = tuple(x.loss_id for x in covered)
+        recorded = sum(
+            x.latest.amount_minor for x in covered if x.latest.currency == claim.currency
+        )
+        coverage = ", ".join(sorted({x.latest.category for x in covered}))
     return Line(
         incident_id=book.incident_id, claim_number=claim.claim_number,
-        loss_ids=tuple(x.loss_id for x in covered), date_of_loss=lost,
+        loss_ids=ids, date_of_loss=lost,
         date_reported=claim.reported_at, kind=book.kind, location_code=book.location_code,
         claimant=claim.claimant, carrier=claim.insurer, policy_number=claim.policy_number,
-        coverage=", ".join(sorted({x.latest.category for x in covered})),
-        status=claim.status, days_unclaimed=None,
+        coverage=coverage, status=claim.status, days_unclaimed=None,
         recorded_loss_minor=recorded, paid_minor=claim.paid_minor,
         reserve_minor=claim.reserve_minor, incurred_minor=claim.incurred_minor,
         recovered_minor=claim.recovered_minor, net_incurred_minor=claim.net_minor,

@@ -141,11 +141,15 @@ async def _books_then(
         " ORDER BY incident_id, position"
     )
     current: list[Any] = []
-    async for r in conn.cursor(sql, _TYPES, then, *scope, prefetch=PREFETCH):
-        if current and current[-1].incident_id != r["incident_id"]:
-            if book := losses.fold(current):
-                yield [book]
-            current = []
-        current.append(from_record(r["position"], r["version"], r["recorded_at"], r["record"]))
+    cursor = await conn.cursor(sql, _TYPES, then, *scope)
+    while records := await cursor.fetch(PREFETCH):  # a batch a round trip, no per-row await
+        books = []
+        for r in records:
+            if current and current[-1].incident_id != r["incident_id"]:
+                if book := losses.fold(current):
+                    books.append(book)
+                current = []
+            current.append(from_record(r["position"], r["version"], r["recorded_at"], r["record"]))
+        yield books
     if current and (book := losses.fold(current)):
         yield [book]

@@ -1,5 +1,6 @@
 """The loss run's rows and totals as cells: text for CSV, typed for XLSX (dates as dates,
-amounts as exact :class:`~decimal.Decimal`), an object for JSON (decimal strings, the minor
+amounts as the doubles nearest their exact decimals, :func:`contracts.money.cell`), an
+object for JSON (decimal strings, the minor
 units beside them). One set of columns, :data:`projector.views.lossrun.COLUMNS`, in order.
 
 Totals come after the rows, in the same columns: per currency (``incident_id`` ``TOTAL``),
@@ -11,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from contracts import money
 from projector.domain.loss_run import UNCLAIMED, Line
 from projector.views.lossrun import AMOUNTS, COLUMNS
+from projector.views.tabular import day_number
 
 TOTAL, BY_CARRIER = "TOTAL", "TOTAL BY CARRIER AND POLICY"
 _COUNTS = ("rows", "claims", "unclaimed")
@@ -62,8 +63,19 @@ def cells(row: Line) -> tuple[Any, ...]:
 
 
 def xlsx_cells(row: Line) -> list[Any]:
-    """A row for a spreadsheet: dates as dates, amounts as exact decimals."""
-    return [*_typed(row), *(money.decimal(a, row.currency) for a in amounts(row)), row.currency]
+    """A row for a spreadsheet: dates as day numbers (:func:`tabular.day_number`, shown in
+    :data:`tabular.DATE`), amounts as numbers (the last seven cells: the amounts, then the
+    currency). Built in one pass: the XLSX of a long run calls it for every row."""
+    number, lost, reported = money.cell(row.currency), row.date_of_loss, row.date_reported
+    return [
+        row.incident_id, row.claim_number, ", ".join(row.loss_ids),
+        day_number(lost) if lost else None, day_number(reported) if reported else None,
+        row.kind or "", row.location_code or "", row.claimant, row.carrier,
+        row.policy_number, row.coverage, row.status, row.days_unclaimed,
+        number(row.recorded_loss_minor), number(row.paid_minor), number(row.reserve_minor),
+        number(row.incurred_minor), number(row.recovered_minor),
+        number(row.net_incurred_minor), row.currency,
+    ]  # fmt: skip
 
 
 def json_row(row: Line) -> dict[str, Any]:
@@ -130,8 +142,8 @@ class Totals:
     def xlsx_cells(self) -> Iterator[tuple[list[Any], str]]:
         """Each totals row with its currency (for the number format)."""
         for label, cur, carrier, policy, acc in self.lines():
-            figures: list[Decimal] = [money.decimal(a, cur) for a in acc[3:]]
-            yield [*_total_head(label, carrier, policy, acc), *figures, cur], cur
+            number = money.cell(cur)
+            yield [*_total_head(label, carrier, policy, acc), *map(number, acc[3:]), cur], cur
 
 
 def _total_head(label: str, carrier: str, policy: str, acc: list[int]) -> list[Any]:

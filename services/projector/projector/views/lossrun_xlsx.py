@@ -3,10 +3,11 @@ as it comes and cannot go back, so everything above a row is written before it).
 
 Two sheets: ``Loss run`` (active) holds :data:`projector.views.lossrun.COLUMNS` as its
 first row, frozen and filtered over the rows, dates typed as dates, amounts typed as
-exact numbers in their currency's format, then a blank row and the totals block
-(:class:`projector.views.lossrun_cells.Totals`: per currency, then per currency, carrier
-and policy). ``Header`` names the run: insured, carrier, policy, valuation date, when it
-was generated, the ledger position read and the latest signed checkpoint, when there is one.
+numbers (the doubles nearest their exact decimals) in their currency's format, then a
+blank row and the totals block (:class:`projector.views.lossrun_cells.Totals`: per
+currency, then per currency, carrier and policy). ``Header`` names the run: insured,
+carrier, policy, valuation date, when it was generated, the ledger position read and the
+latest signed checkpoint, when there is one.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from contracts import money
 from projector.domain.loss_run import Line
 from projector.views import lossrun_cells
 from projector.views.lossrun import AMOUNTS, COLUMNS, Header
-from projector.views.tabular import DATE, Layout, Workbook, runs, sheet_time
+from projector.views.tabular import DATE, Layout, Workbook, sheet_time
 
 SHEET, HEADER_SHEET = "Loss run", "Header"
 _WIDE = {"claimant": 24, "carrier": 24, "coverage": 22, "loss_ids": 18, "location_code": 14}
-_DATES = ("date_of_loss", "date_reported")
+_DATES = COLUMNS.index("date_of_loss")  # then date_reported
+_AMOUNTS = COLUMNS.index(AMOUNTS[0])  # the amounts, then the currency, end the row
 WIDTHS = [max(len(name) + 2, _WIDE.get(name, 16 if name in AMOUNTS else 12)) for name in COLUMNS]
 
 
@@ -77,27 +79,33 @@ class LossRunBook:
         self.book.label_sheet(HEADER_SHEET, "Loss run", header_lines(header, stamp))
 
     def add(self, rows: Iterable[Line]) -> None:
-        """Rows, each in one layout per currency (dates, then amounts in its format); a row
-        missing a date is laid out cell by cell, so that its blank stays a plain blank."""
-        book, cells = self.book, lossrun_cells.xlsx_cells
+        """Rows, each in four runs: the cells before the dates, the dates (day numbers in
+        :data:`DATE`; a missing one a blank), the cells up to the amounts, then the amounts
+        and the currency in the currency's number format (text shows as it is in any)."""
+        write, cells, layouts = self.book.write_runs, lossrun_cells.xlsx_cells, self._layouts
         for row in rows:
-            if row.date_of_loss is None or row.date_reported is None:
-                book.write(cells(row), number_format=money.number_format(row.currency))
-            else:
-                book.write_runs(cells(row), self._layout(row.currency))
+            if (layout := layouts.get(row.currency)) is None:
+                layout = self._layout(row.currency)
+            write(cells(row), layout)
 
     def _layout(self, currency: str) -> Layout:
-        if (known := self._layouts.get(currency)) is None:
-            day, amount = self.book.number(DATE), self.book.number(money.number_format(currency))
-            shapes = [day if c in _DATES else amount if c in AMOUNTS else None for c in COLUMNS]
-            known = self._layouts[currency] = runs(shapes)
+        day, amount = self.book.number(DATE), self.book.number(money.number_format(currency))
+        known = self._layouts[currency] = [
+            (0, _DATES, None), (_DATES, _DATES + 2, day), (_DATES + 2, _AMOUNTS, None),
+            (_AMOUNTS, len(COLUMNS), amount),
+        ]  # fmt: skip
         return known
 
     def finish(self) -> Iterator[bytes]:
-        """The filter over the column row and the rows, the totals block, then the file."""
+        """The filter over the column row and the rows, the totals block, then the file,
+        written when first read from or on :meth:`close`."""
         last = self.book.row - 1  # the column row alone when there are no rows
         self.book.sheet.autofilter(0, 0, last, len(COLUMNS) - 1)
         self.book.write([])
         for cells, currency in self.totals.xlsx_cells():
             self.book.write(cells, bold=True, number_format=money.number_format(currency))
         return self.book.chunks()
+
+    def close(self) -> None:
+        """The file written, after :meth:`finish` (see :meth:`Workbook.close`)."""
+        self.book.close()

@@ -1,5 +1,6 @@
 """CSV and XLSX output. CSV is UTF-8 with a byte-order mark, so that Excel shows Chinese
-text correctly, with LF line ends (as PostgreSQL's COPY writes them); XLSX comes from
+text correctly, with LF line ends (as PostgreSQL's COPY writes them), and no text cell a
+spreadsheet would take for a formula (:mod:`projector.views.formulas`); XLSX comes from
 rust_xlsxwriter (``rvgsrust-xlsxwriter``) in constant-memory mode: about four times as fast
 as xlsxwriter on a loss run (tests/bench/README.md)."""
 
@@ -15,6 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 import rvgsrust_xlsxwriter as rx
+
+from projector.views.formulas import inert_rows
 
 BOM = "\ufeff".encode()
 
@@ -37,31 +40,31 @@ def csv_chunks(
     columns: Sequence[str], rows: Iterable[Sequence[Any]], per_chunk: int = 1000
 ) -> Iterator[bytes]:
     """The CSV, BOM and header first, in chunks of ``per_chunk`` rows."""
-    line = _Line()
-    writer = csv.writer(line, lineterminator="\n")
-    writer.writerow(columns)
-    yield BOM + line.take()
+    writer = CsvWriter()
+    yield BOM + writer.encode([columns])
     batch: list[Sequence[Any]] = []
     for row in rows:
         batch.append(row)
         if len(batch) >= per_chunk:
-            writer.writerows(batch)
+            yield writer.encode(batch)
             batch.clear()
-            yield line.take()
-    writer.writerows(batch)
-    if line.parts:
-        yield line.take()
+    if batch:
+        yield writer.encode(batch)
 
 
 class CsvWriter:
-    """Rows to CSV bytes, a batch at a time (for rows that arrive asynchronously)."""
+    """Rows to CSV bytes, a batch at a time (for rows that arrive asynchronously); text
+    that a spreadsheet would read as a formula made inert (:mod:`projector.views.formulas`)."""
 
     def __init__(self) -> None:
         self._line = _Line()
-        self._writer = csv.writer(self._line, lineterminator="\n")
+        self._plain = csv.writer(self._line, lineterminator="\n").writerow
+        self._quoted = csv.writer(self._line, lineterminator="\n", quoting=csv.QUOTE_ALL).writerow
 
     def encode(self, rows: Iterable[Sequence[Any]]) -> bytes:
-        self._writer.writerows(rows)
+        plain, quoted = self._plain, self._quoted
+        for row, carriage in inert_rows(rows):
+            (quoted if carriage else plain)(row)
         return self._line.take()
 
 
@@ -80,6 +83,16 @@ def fitted(value: Any) -> Any:
         return value
     marker = f" …[cut: {len(value):,} characters]"
     return value[: CELL_TEXT_LIMIT - len(marker)] + marker
+
+
+_EPOCH = date(1899, 12, 30).toordinal()  # day 0 of the 1900 date system, as Excel counts
+
+
+def day_number(at: date) -> int:
+    """A day as a spreadsheet stores it (days since 1899-12-30; right from 1900-03-01 on):
+    a cell holding it in :data:`DATE` format is a date. A ``datetime`` counts by its own
+    day, whatever its zone. Cheaper for the writer than a ``date`` in a long run."""
+    return at.toordinal() - _EPOCH
 
 
 def sheet_time(at: datetime) -> datetime:
@@ -118,6 +131,7 @@ class Workbook:
         self.bold = self.book.add_format().set_bold()
         self.formats: dict[tuple[str, bool], rx.Format] = {}
         self.row = 0
+        self._closed = False
 
     def add_sheet(self, name: str, widths: Sequence[float] = ()) -> rx.Worksheet:
         """Another sheet, after the first (written cell by cell by the caller)."""
@@ -142,7 +156,7 @@ class Workbook:
     def write(
         self, values: Sequence[Any], *, bold: bool = False, number_format: str | None = None
     ) -> None:
-        """One row; dates typed as dates, and numbers (exact decimals included) in
+        """One row; dates typed as dates, and fractional numbers (floats, exact decimals) in
         ``number_format`` when one is given. Text is always text (never a formula)."""
         cells = list(values)  # the bindings take lists only
         self.write_runs(cells, runs([self._format(v, bold, number_format) for v in cells]))
@@ -181,12 +195,20 @@ class Workbook:
             return self.number(DATETIME, bold)
         if isinstance(value, date):
             return self.number(DATE, bold)
-        if isinstance(value, Decimal) and number_format is not None:
+        if isinstance(value, Decimal | float) and number_format is not None:
             return self.number(number_format, bold)
         return self.bold if bold else None
 
+    def close(self) -> None:
+        """The file written: the writer compresses the sheets then, seconds for a long one,
+        without holding the GIL (so a server may do it off its event loop). Once."""
+        if not self._closed:
+            self.book.close()
+            self._closed = True
+
     def chunks(self, size: int = 1 << 16) -> Iterator[bytes]:
-        self.book.close()
+        """The file, closed first if it is not yet, in chunks; removed once read."""
+        self.close()
         try:
             with open(self.path, "rb") as file:
                 while chunk := file.read(size):

@@ -1,0 +1,42 @@
+"""CSV cells no spreadsheet program takes for a formula (OWASP's "CSV injection"): a text
+cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is written with a
+single quote before it (``=1+2`` → ``'=1+2``), which Excel, LibreOffice and Google Sheets
+show as text; a row with a carriage return in a text cell has its cells quoted, so that no
+text after it starts a line of its own. A number written as text (``-0.05``, an amount;
+``-12``) is not a formula and stays as it is, so that it still reads as a number. Cells
+that are not text (numbers, ``None``) are left alone. Every CSV the product writes passes
+through :func:`projector.views.tabular.csv_chunks` or
+:class:`~projector.views.tabular.CsvWriter`, which apply this; JSON keeps the original
+text, and an XLSX text cell is never a formula.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+TRIGGERS = frozenset("=+-@\t\r")
+"""The first characters that make a spreadsheet program read a cell as a formula."""
+QUOTE = "'"
+_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?").fullmatch
+
+
+def inert(value: Any) -> Any:
+    """The cell as written: text that would be a formula behind a single quote."""
+    if isinstance(value, str) and value[:1] in TRIGGERS and not _NUMBER(value):
+        return QUOTE + value
+    return value
+
+
+def inert_rows(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[Sequence[Any], bool]]:
+    """Each row with :func:`inert` applied to its cells, and whether a text cell holds a
+    carriage return (the row is then written with every cell quoted: unquoted, a spreadsheet
+    program would start a new line there, and the text after it a cell of its own). A row
+    with no such text, nearly every row, is passed on as it is."""
+    for row in rows:
+        risky = [v for v in row if isinstance(v, str) and (v[:1] in TRIGGERS or "\r" in v)]
+        if risky:
+            yield [inert(v) for v in row], any("\r" in v for v in risky)
+        else:
+            yield row, False

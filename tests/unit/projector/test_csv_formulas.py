@@ -1,0 +1,67 @@
+"""Stories for CSV cells a spreadsheet program might run as formulas: text that starts like
+a formula is written behind a single quote, numbers and amounts stay numbers, and the CSV
+still reads back to every other cell unchanged."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from contracts import money
+from projector.views import tabular
+from projector.views.formulas import QUOTE, TRIGGERS, inert
+
+pytestmark = pytest.mark.unit
+
+texts = st.text(st.characters(blacklist_categories=["Cs"]), max_size=40)
+formula_like = st.builds(lambda c, rest: c + rest, st.sampled_from(sorted(TRIGGERS)), texts)
+
+
+def written(row: list[object]) -> list[str]:
+    """A row as a spreadsheet program reads its cells back from the CSV."""
+    [line] = tabular.read_back(tabular.CsvWriter().encode([row]))
+    return line
+
+
+def test_a_formula_in_a_text_cell_is_written_as_text() -> None:
+    """Given a claimant named like formulas (the classic attacks among them), when the row
+    is written as CSV, then each cell starts with a single quote, the rest untouched."""
+    attacks = ["=1+2", "+SUM(A1:A9)", "-2+3+cmd|' /C calc'!A0", "@SUM(1)", "\t=1", "\r=1"]
+    assert written(list(attacks)) == [QUOTE + a for a in attacks]
+
+
+def test_a_carriage_return_inside_a_text_does_not_start_a_line() -> None:
+    """Given a text with a carriage return before a formula, when written, then its row is
+    quoted: the text stays one cell, and no line of the file starts with the formula."""
+    data = tabular.CsvWriter().encode([["note\r=HYPERLINK(1)", "12.50"]])
+    assert data == b'"note\r=HYPERLINK(1)","12.50"\n'
+    assert tabular.read_back(data) == [["note\r=HYPERLINK(1)", "12.50"]]
+
+
+@given(st.lists(st.one_of(texts, formula_like), min_size=1, max_size=6))
+def test_no_cell_read_back_starts_like_a_formula_unless_it_is_a_number(
+    row: list[str],
+) -> None:
+    """Given any text cells, when written as CSV and read back, then no cell starts with a
+    formula's first character unless it is a plain number, and removing the quote added to
+    a cell gives the original text."""
+    for original, cell in zip(row, written(list(row)), strict=True):
+        if cell[:1] in TRIGGERS:
+            assert float(cell) == float(original)
+        assert cell in (original, QUOTE + original)
+        assert (cell == original) == (inert(original) == original)
+
+
+@given(st.integers(min_value=-(10**20), max_value=10**20), st.sampled_from(money.CODES))
+def test_amounts_stay_numbers(minor: int, code: str) -> None:
+    """Given any amount of any currency, negative ones too, when it is a CSV cell, then it
+    is written as it is shown, a number a spreadsheet sums."""
+    shown = money.units(minor, code)
+    assert written([shown, minor, None]) == [shown, str(minor), ""]
+
+
+def test_the_header_row_is_kept_safe_too() -> None:
+    """Given columns named like a formula, then the header row quotes them as well."""
+    data = b"".join(tabular.csv_chunks(["=cmd", "ok"], [["-1", "@x"]]))
+    assert tabular.read_back(data) == [["'=cmd", "ok"], ["-1", "'@x"]]
