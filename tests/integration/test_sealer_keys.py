@@ -82,9 +82,7 @@ async def test_a_batch_sealed_during_an_erasure_finds_the_key_gone(pool: asyncpg
         async with eraser.transaction():
             await subject_keys.erase(eraser, subject, "test", "request R-10")
             # when a batch of the subject is sealed meanwhile, with the key still kept
-            sealing_task = asyncio.create_task(
-                sealer.seal([_casualty(incident, "SEALduringZ")])
-            )
+            sealing_task = asyncio.create_task(sealer.seal([_casualty(incident, "SEALduringZ")]))
             await _blocked(watcher, conn.get_server_pid())
         (during,) = await sealing_task
     # then it waited for the erasure, found the key gone and stored nothing under it

@@ -6,12 +6,17 @@ the same statement, or one the sealer already had (``ledger.store.sealer``) whos
 holds it. An erasure locks ``sealed_values`` before it drops a key
 (``ledger.store.subject_keys.erase``), so this statement either commits before the erasure
 looks for the subject's values, or starts once the erasure has committed, and sees it.
+
+The statement commits without waiting for its WAL to reach the disk (``connect``): the
+records that name its values commit after it, and their commit (synchronous) flushes the
+WAL up to theirs, so its values are on disk before any record that names them is. If the
+server stops before that, the batch is not recorded either, and is sealed again to the same
+tokens when it comes again. A batch's sealing is one statement and no disk wait.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from uuid import UUID
 
 import asyncpg
 import msgspec
@@ -24,7 +29,7 @@ class SealedRow(msgspec.Struct, frozen=True, array_like=True):
     commitment: bytes
     subject: str
     incident_id: str
-    event_id: UUID
+    event_id: str  # a UUID's text
     path: str
     ciphertext: bytes
 
@@ -35,6 +40,13 @@ class Stored(msgspec.Struct, frozen=True):
 
     made: frozenset[str]
     held: dict[str, bytes | None]
+
+
+async def connect(database_url: str) -> asyncpg.Connection:
+    """The sealer's own connection: its commits do not wait for the disk (above)."""
+    return await asyncpg.connect(
+        database_url, timeout=5, server_settings={"synchronous_commit": "off"}
+    )
 
 
 _STORE = """

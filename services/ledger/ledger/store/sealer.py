@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, Final, NamedTuple
-from uuid import UUID
 
 import asyncpg
 import msgspec
@@ -143,7 +142,7 @@ def _sealed(
     ciphers = sealing.Ciphers()
     made = [sealing.seal(keys[v.subject], v.event_id, v.where, v.value, ciphers) for v in values]
     rows = [
-        SealedRow(m.commitment, v.subject, v.incident_id, UUID(v.event_id), v.where, m.sealed)
+        SealedRow(m.commitment, v.subject, v.incident_id, v.event_id, v.where, m.sealed)
         for v, m in zip(values, made, strict=True)
     ]
     return made, rows
