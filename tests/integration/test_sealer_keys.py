@@ -4,7 +4,8 @@ subject's key made and kept), when the subject is erased and another of its valu
 arrives, then that value is recorded as erased, nothing is stored under the key and the
 sealer lets the key go. A sealer starting afresh (a new leader's) seals a redelivered
 event to the same bytes. A batch sealed while an erasure is under way waits for it, and
-finds the key gone: the erasure leaves no ciphertext behind."""
+finds the key gone: the erasure leaves no ciphertext behind. The ingest's and the API's
+roles have the rights this takes."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ from contracts import builders
 from contracts.envelope import Actor, Envelope
 from contracts.events import Personal
 from ledger.domain.prepared import Prepared
-from ledger.store import sealing, subject_keys
+from ledger.store import sealed_writes, sealing, subject_keys
 from ledger.store.sealer import Sealer
+from plumbing.db import SERVICE_ROLES, acting_as
 from tests.support import MASTER
 
 pytestmark = pytest.mark.integration
@@ -100,3 +102,20 @@ async def _blocked(watcher: asyncpg.Connection, pid: int) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("the sealing did not wait for the erasure")
+
+
+async def test_the_ingest_seals_and_the_api_erases_each_as_its_own_role(database_url: str) -> None:
+    # Given the ingest's and the API's roles (migrations 0015 and 0018)
+    incident = f"SEAL-{uuid.uuid4().hex[:8]}"
+    ingest = await sealed_writes.connect(acting_as(database_url, SERVICE_ROLES["ingest"]))
+    api = await asyncpg.connect(acting_as(database_url, SERVICE_ROLES["api"]))
+    try:
+        # when the ingest seals a value and the API erases its subject
+        (sealed,) = await Sealer(ingest, MASTER).seal([_casualty(incident, "SEALroleZ")])
+        await subject_keys.erase(api, f"{incident}:casualty", "test", "request R-11")
+        # then each had the rights it needed, and nothing of the value is left
+        assert sealing.commitment_of(_token(sealed)) is not None
+        assert await _ciphertexts(api, f"{incident}:casualty") == 0
+    finally:
+        await ingest.close()
+        await api.close()
