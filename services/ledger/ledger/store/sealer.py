@@ -109,19 +109,18 @@ class Sealer:
         new = {s: sealing.new_subject_key() for s in subjects if s not in self._keys}
         made, rows = _sealed(values, {s: self._keys.get(s) or new[s] for s in subjects})
         stored = await sealed_writes.store(self.conn, self.master, new, rows)
-        self._learn(new, stored)
+        self._learn(subjects, new, stored)
         again = []
         for v, m in zip(values, made, strict=True):
-            if v.subject in stored.made or (v.subject not in new and stored.held.get(v.subject)):
-                tokens[v.at, v.path] = m.token
-            elif v.subject in stored.held and stored.held[v.subject] is None:
-                tokens[v.at, v.path] = sealing.ERASED
+            fate = _fate(v.subject, new, stored)
+            if fate is _AGAIN:
+                again.append(v)
             else:
-                again.append(v)  # its key was made before (or meanwhile): sealed again under it
+                tokens[v.at, v.path] = m.token if fate is _STORED else sealing.ERASED
         return again
 
-    def _learn(self, new: dict[str, bytes], stored: Stored) -> None:
-        """Keep the keys made and found held; drop those found erased."""
+    def _learn(self, subjects: set[str], new: dict[str, bytes], stored: Stored) -> None:
+        """Keep the keys made and found held; let go of those found erased (or gone)."""
         for subject in stored.made:
             self._keep(subject, new[subject])
         for subject, wrapped in stored.held.items():
@@ -129,11 +128,29 @@ class Sealer:
                 self._keys.pop(subject, None)
             elif subject in new:
                 self._keep(subject, sealing.unwrap(self.master, subject, wrapped))
+        for subject in subjects - new.keys() - stored.held.keys():
+            self._keys.pop(subject, None)
 
     def _keep(self, subject: str, key: bytes) -> None:
         self._keys[subject] = key
         if len(self._keys) > CACHED:
             del self._keys[next(iter(self._keys))]
+
+
+_STORED, _ERASED, _AGAIN = "stored", "erased", "again"
+
+
+def _fate(subject: str, new: dict[str, bytes], stored: Stored) -> str:
+    """What became of a value of ``subject`` sealed under its key kept here or, if it is
+    in ``new``, made now: stored, erased (not stored), or to be sealed again, under the key
+    the table holds (made elsewhere, before or meanwhile) or a new one (its row gone)."""
+    if subject in stored.made:
+        return _STORED
+    if subject not in stored.held:
+        return _AGAIN
+    if stored.held[subject] is None:
+        return _ERASED
+    return _AGAIN if subject in new else _STORED
 
 
 def _sealed(
