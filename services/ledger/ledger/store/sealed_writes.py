@@ -10,8 +10,9 @@ looks for the subject's values, or starts once the erasure has committed, and se
 The statement commits without waiting for its WAL to reach the disk (``connect``): the
 records that name its values commit after it, and their commit (synchronous) flushes the
 WAL up to theirs, so its values are on disk before any record that names them is. If the
-server stops before that, the batch is not recorded either, and is sealed again to the same
-tokens when it comes again. A batch's sealing is one statement and no disk wait.
+server stops before that, the batch is not recorded either, and is sealed again when it
+comes again (under a new key if the one made was lost too: no record names its tokens). A
+batch's sealing is one statement and no disk wait.
 """
 
 from __future__ import annotations
