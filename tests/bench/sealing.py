@@ -3,9 +3,11 @@ realistic events with no personal value at all, and with personal values in ever
 event (the actor's name and, where the payload has one, a ``personal`` block of name, phone
 and id number), each sealed under its subject's key; then the erasure of one subject in
 that ledger, its key and ciphertexts first, then its messages in NATS (the whole stream
-still holding every event published). Runs alternate (without, with, with, without),
-each in a fresh database and namespace; the mean of each pair. The last line printed is
-one JSON object."""
+still holding every event published). Runs alternate (without, with, with, without), each
+in a fresh database and namespace; the mean of each pair, and the CPU the ingest process
+(and, apart, its decoding workers) spent per event from its first record to its last,
+which a busy machine distorts less than the rate. The last line printed is one JSON
+object."""
 
 from __future__ import annotations
 
@@ -16,9 +18,12 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from statistics import mean
 from typing import Any
 
 import asyncpg
+import msgspec
+import psutil
 
 from contracts.personal import personal_paths
 from contracts.topology import Topology
@@ -47,7 +52,20 @@ def with_personal(event: dict[str, Any]) -> dict[str, Any]:
     return event | {"actor": event["actor"] | {"name": "李四 Li Si"}, "payload": payload}
 
 
-async def _rate(server_url: str, nats_url: str, data: list[bytes], key_file: Path) -> float:
+class Drained(msgspec.Struct, frozen=True):
+    rate: float  # events recorded per second
+    cpu_us: float  # the ingest process's CPU per event while it drained
+    workers_cpu_us: float  # its decoding workers', per event
+
+
+def _cpu_s(pid: int) -> tuple[float, float]:
+    """The CPU seconds the ingest process and its decoding workers have used so far."""
+    proc = psutil.Process(pid)
+    own = sum(proc.cpu_times()[:2])
+    return own, sum(sum(c.cpu_times()[:2]) for c in proc.children(recursive=True))
+
+
+async def _rate(server_url: str, nats_url: str, data: list[bytes], key_file: Path) -> Drained:
     name = f"bench_{uuid.uuid4().hex[:8]}"
     url = await db.ensure_database(server_url, name)
     await db.migrate(url)
@@ -57,15 +75,26 @@ async def _rate(server_url: str, nats_url: str, data: list[bytes], key_file: Pat
     proc = ledger_process("ingest", url, nats_url, name, extra=extra)
     try:
         conn = await asyncpg.connect(url)
-        while await stack.recorded(conn) < len(data):
-            await asyncio.sleep(0.05)
+        cpu = await _drained(conn, proc.pid, len(data))
         first, last = await conn.fetchrow("SELECT min(recorded_at), max(recorded_at) FROM events")
         _rate.url, _rate.namespace = url, name  # type: ignore[attr-defined]
         await conn.close()
     finally:
         proc.terminate()
         proc.wait(30)
-    return stack.rate(len(data) - 1, (last - first).total_seconds())
+    rate = stack.rate(len(data) - 1, (last - first).total_seconds())
+    return Drained(rate, *(round(c / len(data) * 1e6, 1) for c in cpu))
+
+
+async def _drained(conn: asyncpg.Connection, pid: int, n: int) -> tuple[float, float]:
+    """The ingest's CPU seconds (its own, its workers') from its first record to its last."""
+    while await stack.recorded(conn) < 1:
+        await asyncio.sleep(0.01)
+    began = _cpu_s(pid)
+    while await stack.recorded(conn) < n:
+        await asyncio.sleep(0.05)
+    ended = _cpu_s(pid)
+    return ended[0] - began[0], ended[1] - began[1]
 
 
 async def _erasure_seconds(url: str, nats_url: str, namespace: str) -> tuple[float, float, int]:
@@ -93,30 +122,37 @@ async def main() -> dict[str, object]:
     mixed = stack.encoded(
         [with_personal(e) if i % 2 else without_personal(e) for i, e in enumerate(base)]
     )
-    rates: dict[str, list[float]] = {"without": [], "with": []}
+    drained: dict[str, list[Drained]] = {"without": [], "with": []}
     with tempfile.TemporaryDirectory() as tmp, stack.servers() as (server_url, nats_url):
         key_file = Path(tmp) / "privacy.key"
         key_file.write_text(MasterKey.generate() + "\n")
         for kind in ("without", "with", "with", "without"):
             data = plain if kind == "without" else mixed
-            rates[kind].append(await _rate(server_url, nats_url, data, key_file))
+            drained[kind].append(await _rate(server_url, nats_url, data, key_file))
             if kind == "with":
                 erased, in_nats, deleted = await _erasure_seconds(
                     _rate.url,  # type: ignore[attr-defined]
                     nats_url,
                     _rate.namespace,  # type: ignore[attr-defined]
                 )
-    without, with_ = (round(sum(r) / len(r), 1) for r in (rates["without"], rates["with"]))
+    return _report(drained) | {
+        "erasure_of_one_subject_s": erased,
+        "erasure_nats_step_s": in_nats,
+        "erasure_nats_messages_deleted": deleted,
+        "erasure_ledger_events": N,
+    }
+
+
+def _report(drained: dict[str, list[Drained]]) -> dict[str, object]:
+    without, with_ = (round(mean(d.rate for d in drained[k]), 1) for k in ("without", "with"))
     return {
         "events": N,
         "ingest_without_personal_per_s": without,
         "ingest_with_personal_every_second_event_per_s": with_,
         "ratio": round(with_ / without, 3) if without else None,
-        "runs": rates,
-        "erasure_of_one_subject_s": erased,
-        "erasure_nats_step_s": in_nats,
-        "erasure_nats_messages_deleted": deleted,
-        "erasure_ledger_events": N,
+        "runs": {k: [d.rate for d in v] for k, v in drained.items()},
+        "ingest_cpu_us_per_event": {k: [d.cpu_us for d in v] for k, v in drained.items()},
+        "workers_cpu_us_per_event": {k: [d.workers_cpu_us for d in v] for k, v in drained.items()},
     }
 
 

@@ -16,9 +16,9 @@ import asyncpg
 import pytest
 
 from incident_ledger.stack.nats import EmbeddedNats
-from ledger.store import subject_keys
+from ledger.store.sealer import Sealer
 from ledger.store.sealing import MasterKey
-from tests.support import MASTER
+from tests.support import MASTER, note_envelope
 
 pytestmark = pytest.mark.e2e
 
@@ -237,7 +237,7 @@ async def test_another_master_key_than_the_subjects_keys_stops_the_start(
     # sealing anything, naming the variable (never the key).
     conn = await asyncpg.connect(database_url)
     try:
-        await subject_keys.keys_for(conn, MASTER, ["INC-1:reporter"])
+        await Sealer(conn, MASTER).seal([note_envelope()])  # the actor's name: a key made
     finally:
         await conn.close()
     other = tmp_path / "other.key"

@@ -1,5 +1,6 @@
-"""An ingest cycle held up is logged as a stall naming the stage that waited, and every
-cycle's stages are in the ingest's histogram on ``/metrics``."""
+"""An ingest cycle held up is logged as a stall naming the stage that waited (the append
+behind the append lock; the sealing behind an erasure's lock on the sealed values), and
+every cycle's stages are in the ingest's histogram on ``/metrics``."""
 
 from __future__ import annotations
 
@@ -55,13 +56,48 @@ async def test_an_append_held_by_a_lock_is_logged_as_a_stall_of_the_append(
     [stall] = [line for line in logs if line["event"] == "ingest stall" and line["ms"] >= 100]
     assert (stall["stage"], stall["batch"]) == ("append", 1)
     assert stall["stages_ms"]["append"] >= 100
-    assert {"fetch", "sequence", "append", "confirm", "ack"} <= set(stall["stages_ms"])
+    assert {"fetch", "seal", "sequence", "append", "confirm", "ack"} <= set(stall["stages_ms"])
     assert len(stall["gc_since_last"]) == 3
     assert isinstance(stall["gc_during"], bool)
     # and every stage it went through is in the histogram
     exposed = generate_latest().decode()
-    for stage in ("fetch", "decode", "sequence", "append", "confirm", "ack"):
+    for stage in ("fetch", "decode", "seal", "turn", "sequence", "append", "confirm", "ack"):
         assert f'ledger_ingest_stage_seconds_count{{stage="{stage}"}}' in exposed
+
+
+async def test_a_sealing_held_by_an_erasure_is_logged_as_a_stall_of_the_seal(
+    ingesting: asyncpg.Pool, nc: Client, topology: Topology, database_url: str
+) -> None:
+    publisher = Publisher(nc, topology)
+    await publisher.publish_json(note("INC-2", "first"))  # its actor's name is sealed
+    await wait_for_count(ingesting, 1)
+    holder = await asyncpg.connect(database_url)
+    try:
+        with structlog.testing.capture_logs() as logs:
+            # Given an erasure under way, holding the sealed values (ledger.store.subject_keys)
+            async with holder.transaction():
+                await holder.execute("LOCK TABLE sealed_values IN SHARE MODE")
+                # when an event with a personal value comes and its sealing waits 100 ms
+                await publisher.publish_json(note("INC-2", "held"))
+                await _until(lambda: _waiting_for_table(ingesting))
+                await asyncio.sleep(0.1)
+            await wait_for_count(ingesting, 2)
+            await _until(lambda: _logged(logs))
+    finally:
+        await holder.close()
+    # then its cycle is logged as a stall of the seal, not of its turn
+    [stall] = [line for line in logs if line["event"] == "ingest stall" and line["ms"] >= 100]
+    assert (stall["stage"], stall["batch"]) == ("seal", 1)
+    assert stall["stages_ms"]["seal"] >= 100
+    assert stall["stages_ms"].get("turn", 0) < 100
+
+
+async def _waiting_for_table(pool: asyncpg.Pool) -> bool:
+    return bool(
+        await pool.fetchval(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'relation' AND NOT granted"
+        )
+    )
 
 
 async def _waiting(pool: asyncpg.Pool) -> bool:

@@ -2,11 +2,13 @@
 
 A cycle is one batch's way through the ingest, from the moment its first message was
 taken to its acknowledgement: the time spent in each stage, in nanoseconds, indexed by
-the constants below. A cycle over the threshold is a stall; it is named after the stage
-that took the most time, and its cause is the cyclic garbage collector when collections
-during the cycle took at least half of it (a collection holds whichever stage runs), or
-the machine (``cpu``) when the process waited that long for a core (other processes had
-them), else that stage."""
+the constants below (``seal``: its personal values sealed, with the wait for the batch
+before it to be sealed; ``turn``: the wait for the batches before it to be taken and
+sent). A cycle over the threshold is a stall; it is named after the stage that took the
+most time, and its cause is the cyclic garbage collector when collections during the
+cycle took at least half of it (a collection holds whichever stage runs), or the machine
+(``cpu``) when the process waited that long for a core (other processes had them), else
+that stage."""
 
 from __future__ import annotations
 
@@ -14,8 +16,10 @@ from collections.abc import Sequence
 
 import msgspec
 
-STAGES = ("fetch", "decode", "turn", "sequence", "reject", "append", "commit", "confirm", "ack")
-FETCH, DECODE, TURN, SEQUENCE, REJECT, APPEND, COMMIT, CONFIRM, ACK = range(len(STAGES))
+STAGES = (
+    "fetch", "decode", "seal", "turn", "sequence", "reject", "append", "commit", "confirm", "ack",
+)  # fmt: skip
+FETCH, DECODE, SEAL, TURN, SEQUENCE, REJECT, APPEND, COMMIT, CONFIRM, ACK = range(len(STAGES))
 GC_CAUSE, CPU_CAUSE = "gc", "cpu"
 
 

@@ -160,7 +160,7 @@ async def consume(
 async def _room(inflight: deque[asyncio.Task[bool]], writer: Writer) -> bool:
     """Wait until the writer would take a batch at once: the batches before taken in
     order, and a lane free (False if a batch failed)."""
-    await writer.lanes.free()
+    await writer.free()
     while inflight and (inflight[0].done() or len(inflight) >= len(writer.lanes.all)):
         if not await inflight.popleft():
             return False

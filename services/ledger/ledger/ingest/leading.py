@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-import asyncpg
 import structlog
 from nats.aio.client import Client
 
@@ -15,6 +14,7 @@ from ledger import ledger_metrics as metrics
 from ledger.ingest import consumer, warm
 from ledger.ingest import request_reply as appends
 from ledger.ingest.decode_pool import DecodePool
+from ledger.store import sealed_writes
 from ledger.store.sealer import Sealer
 from ledger.store.sealing import MasterKey
 from ledger.store.writer import Writer
@@ -105,7 +105,7 @@ async def run(
             second = await leader.second_lane(database_url) if settings.lanes > 1 else None
             sealer = None
             if master is not None:
-                sealer = Sealer(await asyncpg.connect(database_url, timeout=5), master)
+                sealer = Sealer(await sealed_writes.connect(database_url), master)
             writer = Writer(conn, settings.origin, settings.merkle_log, second, sealer)
             await _lead(writer, nc, topology, settings, stop, decoder, streams)
             if not stop.is_set():

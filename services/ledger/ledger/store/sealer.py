@@ -1,17 +1,21 @@
 """Sealing at ingest: every personal value of an event replaced by its token before the
 event's canonical bytes are recorded (``ledger.store.writer`` runs it on every append, from
 NATS or HTTP). The tokens and the subjects' keys are ``ledger.store.sealing``'s; the sealed
-values are stored (``ledger.store.subject_keys``) before the records that name them.
+values are stored, with the keys of subjects met for the first time, in one statement
+(``ledger.store.sealed_writes``) before the records that name them.
 
-No key is kept here between batches: an erasure (in another process) takes effect on the
-next batch, whose values of an erased subject become :data:`~sealing.ERASED` unstored.
+The subjects' keys are kept here between batches (unwrapped, the latest ``CACHED``), so
+that a batch costs that one statement and no look-up. Invariant, whatever erasures other
+processes make meanwhile: a record holds a value's token only if that statement stored the
+value, which it does only under a key it made or found still held; a key it finds erased is
+dropped from here and its values become :data:`~sealing.ERASED`, unstored. A key erased
+while a batch is sealed is therefore never used again once the erasure has committed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Final
-from uuid import UUID
+from typing import Any, Final, NamedTuple
 
 import asyncpg
 import msgspec
@@ -21,14 +25,16 @@ from contracts.envelope import Envelope
 from contracts.personal import Path, personal_values, replaced
 from ledger.domain.prepared import Prepared, prepare
 from ledger.domain.subjects import subject_of
-from ledger.store import sealing, subject_keys
+from ledger.store import sealed_writes, sealing
+from ledger.store.sealed_writes import SealedRow, Stored
 from ledger.store.sealing import MasterKey
-from ledger.store.subject_keys import Keys, SealedRow
 
 _decode = msgspec.json.Decoder(dict[str, Any]).decode
 MARKERS: Final = (b'"personal":{', b'"recipient_name":"')
 """Where a payload's personal values sit (a unit test holds every event type to these)."""
 _ACTOR_NAME: Final = b',"name":"'
+CACHED: Final = 100_000
+_PASSES: Final = 3  # a subject's key made elsewhere during a pass is found in the next
 
 
 def may_hold_personal(event: bytes) -> bool:
@@ -41,52 +47,135 @@ def may_hold_personal(event: bytes) -> bool:
     return name >= 0 and event[name + len(_ACTOR_NAME) : name + len(_ACTOR_NAME) + 1] != b'"'
 
 
+class _Value(NamedTuple):
+    at: int  # the event's index in the batch
+    path: Path
+    subject: str
+    value: str
+    event_id: str
+    incident_id: str
+
+    @property
+    def where(self) -> str:
+        return ".".join(self.path)
+
+
+class KeysUnsettled(RuntimeError):
+    """Subjects' keys kept being made elsewhere while a batch was sealed."""
+
+
 class Sealer:
     def __init__(self, conn: asyncpg.Connection, master: MasterKey) -> None:
         self.conn, self.master = conn, master
+        self._keys: dict[str, bytes] = {}  # subject → its key, the oldest first
 
     async def close(self) -> None:
         if not self.conn.is_closed():
             self.conn.terminate()
 
+    def keeps(self, subject: str) -> bool:
+        """Whether ``subject``'s key is kept here."""
+        return subject in self._keys
+
     async def seal(self, envelopes: Sequence[Envelope | Prepared]) -> list[Prepared]:
         """``envelopes`` prepared for the sequencer with their personal values sealed."""
         prepared = [prepare(e) for e in envelopes]
-        found: list[tuple[int, dict[str, Any], list[tuple[Path, str]]]] = []
-        for index, item in enumerate(prepared):
-            if may_hold_personal(item.event):
-                event = _decode(item.event)
-                if values := personal_values(event):
-                    found.append((index, event, values))
-        if not found:
+        events, values = _personal(prepared)
+        if not values:
             return prepared
-        subjects = {subject_of(event, path) for _, event, values in found for path, _ in values}
-        keys = await subject_keys.keys_for(self.conn, self.master, subjects)
-        rows: list[SealedRow] = []
-        ciphers = sealing.Ciphers()
-        for index, event, values in found:
-            changes = [(path, _sealed(event, path, v, keys, ciphers, rows)) for path, v in values]
-            sealed = canonical.encode_decoded(replaced(event, changes))
-            prepared[index] = msgspec.structs.replace(prepared[index], event=sealed)
-        await subject_keys.store(self.conn, rows)
+        tokens = await self._tokens(values)
+        changes: dict[int, list[tuple[Path, str]]] = {at: [] for at in events}
+        for v in values:
+            changes[v.at].append((v.path, tokens[v.at, v.path]))
+        for at, event in events.items():
+            sealed = canonical.encode_decoded(replaced(event, changes[at]))
+            prepared[at] = msgspec.structs.replace(prepared[at], event=sealed)
         return prepared
+
+    async def _tokens(self, values: list[_Value]) -> dict[tuple[int, Path], str]:
+        tokens: dict[tuple[int, Path], str] = {}
+        for _ in range(_PASSES):
+            values = await self._pass(values, tokens)
+            if not values:
+                return tokens
+        raise KeysUnsettled(f"{len(values)} values still without a settled key")
+
+    async def _pass(
+        self, values: list[_Value], tokens: dict[tuple[int, Path], str]
+    ) -> list[_Value]:
+        """``values`` sealed under the keys kept here or made now and stored, each token
+        put in ``tokens``; those whose subject's key proved made elsewhere, to seal again."""
+        subjects = {v.subject for v in values}
+        new = {s: sealing.new_subject_key() for s in subjects if s not in self._keys}
+        made, rows = _sealed(values, {s: self._keys.get(s) or new[s] for s in subjects})
+        stored = await sealed_writes.store(self.conn, self.master, new, rows)
+        self._learn(subjects, new, stored)
+        again = []
+        for v, m in zip(values, made, strict=True):
+            fate = _fate(v.subject, new, stored)
+            if fate is _AGAIN:
+                again.append(v)
+            else:
+                tokens[v.at, v.path] = m.token if fate is _STORED else sealing.ERASED
+        return again
+
+    def _learn(self, subjects: set[str], new: dict[str, bytes], stored: Stored) -> None:
+        """Keep the keys made and found held; let go of those found erased (or gone)."""
+        for subject in stored.made:
+            self._keep(subject, new[subject])
+        for subject, wrapped in stored.held.items():
+            if wrapped is None:
+                self._keys.pop(subject, None)
+            elif subject in new:
+                self._keep(subject, sealing.unwrap(self.master, subject, wrapped))
+        for subject in subjects - new.keys() - stored.held.keys():
+            self._keys.pop(subject, None)
+
+    def _keep(self, subject: str, key: bytes) -> None:
+        self._keys[subject] = key
+        if len(self._keys) > CACHED:
+            del self._keys[next(iter(self._keys))]
+
+
+_STORED, _ERASED, _AGAIN = "stored", "erased", "again"
+
+
+def _fate(subject: str, new: dict[str, bytes], stored: Stored) -> str:
+    """What became of a value of ``subject`` sealed under its key kept here or, if it is
+    in ``new``, made now: stored, erased (not stored), or to be sealed again, under the key
+    the table holds (made elsewhere, before or meanwhile) or a new one (its row gone)."""
+    if subject in stored.made:
+        return _STORED
+    if subject not in stored.held:
+        return _AGAIN
+    if stored.held[subject] is None:
+        return _ERASED
+    return _AGAIN if subject in new else _STORED
 
 
 def _sealed(
-    event: dict[str, Any],
-    path: Path,
-    value: str,
-    keys: Keys,
-    ciphers: sealing.Ciphers,
-    rows: list[SealedRow],
-) -> str:
-    """The token of ``value`` (at ``path`` of ``event``), its sealed row added to ``rows``."""
-    subject = subject_of(event, path)
-    key = keys.get(subject)
-    if key is None:
-        return sealing.ERASED
-    event_id, where = str(event["event_id"]), ".".join(path)
-    made = sealing.seal(key, event_id, where, value, ciphers)
-    incident = str(event["incident_id"])
-    rows.append(SealedRow(made.commitment, subject, incident, UUID(event_id), where, made.sealed))
-    return made.token
+    values: list[_Value], keys: dict[str, bytes]
+) -> tuple[list[sealing.Sealed], list[SealedRow]]:
+    ciphers = sealing.Ciphers()
+    made = [sealing.seal(keys[v.subject], v.event_id, v.where, v.value, ciphers) for v in values]
+    rows = [
+        SealedRow(m.commitment, v.subject, v.incident_id, v.event_id, v.where, m.sealed)
+        for v, m in zip(values, made, strict=True)
+    ]
+    return made, rows
+
+
+def _personal(prepared: list[Prepared]) -> tuple[dict[int, dict[str, Any]], list[_Value]]:
+    """The events of ``prepared`` that hold personal values (decoded, by index), and those
+    values."""
+    events: dict[int, dict[str, Any]] = {}
+    values: list[_Value] = []
+    for at, item in enumerate(prepared):
+        if not may_hold_personal(item.event):
+            continue
+        event = _decode(item.event)
+        if found := personal_values(event):
+            events[at] = event
+            ids = str(event["event_id"]), str(event["incident_id"])
+            values += [_Value(at, path, subject_of(event, path), v, *ids) for path, v in found]
+    return events, values

@@ -1,11 +1,11 @@
-"""The data subjects' keys and sealed values in PostgreSQL (migration 0018): found or made
-for sealing, opened for reading, dropped by erasure, rewrapped by a master key's rotation."""
+"""The data subjects' keys and sealed values in PostgreSQL (migration 0018): opened for
+reading, dropped by erasure, rewrapped by a master key's rotation (made and stored in
+sealing by ``ledger.store.sealed_writes``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
-from uuid import UUID
 
 import asyncpg
 import msgspec
@@ -14,62 +14,6 @@ from ledger.store import retention, sealing
 from ledger.store.retention import Retention
 from ledger.store.sealing import MasterKey
 from plumbing.settings import SettingsError
-
-Keys = dict[str, bytes | None]  # subject → its key (None: erased)
-
-
-async def keys_for(conn: asyncpg.Connection, master: MasterKey, subjects: Iterable[str]) -> Keys:
-    """Each subject's key, made (and stored, wrapped) for a subject met for the first time."""
-    wanted = sorted(set(subjects))
-    found = await _load(conn, master, wanted)
-    missing = [s for s in wanted if s not in found]
-    if missing:
-        made = {s: sealing.new_subject_key() for s in missing}
-        await conn.execute(
-            "INSERT INTO subject_keys (subject, wrapped, master_id)"
-            " SELECT * FROM unnest($1::text[], $2::bytea[], $3::text[])"
-            " ON CONFLICT (subject) DO NOTHING",
-            missing,
-            [sealing.wrap(master, s, k) for s, k in made.items()],
-            [master.id] * len(missing),
-        )
-        found |= await _load(conn, master, missing)  # another writer's, if it won the race
-    return found
-
-
-async def _load(conn: asyncpg.Connection, master: MasterKey, subjects: Sequence[str]) -> Keys:
-    rows = await conn.fetch(
-        "SELECT subject, wrapped FROM subject_keys WHERE subject = ANY($1::text[])", subjects
-    )
-    return {r["subject"]: _unwrapped(master, r) for r in rows}
-
-
-def _unwrapped(master: MasterKey, row: asyncpg.Record) -> bytes | None:
-    wrapped = row["wrapped"]
-    return None if wrapped is None else sealing.unwrap(master, row["subject"], wrapped)
-
-
-class SealedRow(msgspec.Struct, frozen=True, array_like=True):
-    commitment: bytes
-    subject: str
-    incident_id: str
-    event_id: UUID
-    path: str
-    ciphertext: bytes
-
-
-async def store(conn: asyncpg.Connection, rows: Sequence[SealedRow]) -> None:
-    """The sealed values (a redelivered event's again: kept as first stored)."""
-    if not rows:
-        return
-    columns = list(zip(*(msgspec.structs.astuple(r) for r in rows), strict=True))
-    await conn.execute(
-        "INSERT INTO sealed_values (commitment, subject, incident_id, event_id, path, ciphertext)"
-        " SELECT * FROM unnest($1::bytea[], $2::text[], $3::text[], $4::uuid[], $5::text[],"
-        " $6::bytea[]) ON CONFLICT (commitment) DO NOTHING",
-        *(list(c) for c in columns),
-    )
-
 
 Opened = dict[bytes, str | None]  # commitment → value (None: erased)
 
@@ -129,8 +73,12 @@ class AlreadyErased(Exception):
 
 
 async def erase(conn: asyncpg.Connection, subject: str, by: str, reason: str) -> Erasure:
-    """Destroy ``subject``'s key and every ciphertext sealed under it, in one transaction."""
+    """Destroy ``subject``'s key and every ciphertext sealed under it, in one transaction.
+    ``sealed_values`` is locked first against the ingest's writes: one under way commits
+    before the ciphertexts are dropped, and one after starts once this has committed, so
+    it finds the key gone and stores nothing under it (``ledger.store.sealed_writes``)."""
     async with conn.transaction():
+        await conn.execute("LOCK TABLE sealed_values IN SHARE MODE")
         row = await conn.fetchrow(
             "SELECT * FROM subject_keys WHERE subject = $1 FOR UPDATE", subject
         )

@@ -16,7 +16,8 @@ insert. The append lock, taken at the end of the insert, is held only for the Me
 head's move, the stream position, the wake-up and the commit: no network I/O but
 PostgreSQL's. What the outcomes tell others (rejection records, confirmations) is sent by
 the caller (``ledger.ingest``). Every batch is sealed first (``ledger.store.sealer``: no
-personal value enters a record), in the order batches are given.
+personal value enters a record), one at a time in the order batches are given, while the
+batch before it waits for its turn or is sent: sealing is off the ordered path.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from contracts.envelope import Envelope
 from ledger import ledger_metrics as metrics
 from ledger.domain.prepared import Prepared
 from ledger.domain.sequencer import Batch, IncidentHead, Row, sequence
-from ledger.domain.stalls import APPEND, COMMIT, REJECT, SEQUENCE, TURN
+from ledger.domain.stalls import APPEND, COMMIT, REJECT, SEAL, SEQUENCE, TURN
 from ledger.store import event_rows as store
 from ledger.store import merkle_head
 from ledger.store.cycle_marks import UNMARKED, Cycle
@@ -69,7 +70,7 @@ class Writer:
     ) -> None:
         self.conn, self.origin, self.merkle_log = conn, origin, merkle_log
         self.sealer = sealer  # None: personal values recorded as published (tests only)
-        self._sealing = asyncio.Lock()  # FIFO: batches sealed and taken in the order given
+        self._sealing = asyncio.Lock()  # FIFO: one batch sealed at a time, in the order given
         self.lanes = Lanes([conn] if second_lane is None else [conn, second_lane])
         self._heads = Heads()
         self._next: int | None = None
@@ -94,15 +95,18 @@ class Writer:
         once the outcomes are known, before anything is sent to be stored, so without the
         append lock (a failure there stores nothing; it runs again if the batch is retried).
         Telling anyone of the outcomes is the caller's, once this returns. Each stage's
-        end is marked on ``cycle`` (``ledger.domain.stalls``); sealing counts in the turn."""
+        end is marked on ``cycle`` (``ledger.domain.stalls``)."""
+        if self.sealer is not None:
+            async with self._sealing:  # FIFO: batches sealed in the order given
+                envelopes = await self.sealer.seal(envelopes)
+            cycle.mark(SEAL)
+        # No wait between the sealing lock's release and the queue for the turn: the batch
+        # queues there before the next one is sealed, so batches are taken in the order given.
         async with contextlib.AsyncExitStack() as stack:
-            async with self._sealing:  # released once this batch has its turn
-                if self.sealer is not None:
-                    envelopes = await self.sealer.seal(envelopes)
-                given = envelopes
-                turn, ahead = await stack.enter_async_context(
-                    self.lanes.turn(lambda: self._first(given, cycle))
-                )
+            given = envelopes
+            turn, ahead = await stack.enter_async_context(
+                self.lanes.turn(lambda: self._first(given, cycle))
+            )
             cycle.mark(TURN)
             started = time.perf_counter()
             batch = await self._append(turn, envelopes, progress, before_storing, ahead, cycle)
@@ -277,6 +281,13 @@ class Writer:
         self._heads.clear()
         self._next = None
         self._tree = None
+
+    async def free(self) -> None:
+        """Return once the batches given so far have been sealed and taken in order, so
+        that a batch given now would be sealed and sequenced at once."""
+        async with self._sealing:
+            pass
+        await self.lanes.free()
 
     async def ping(self) -> None:
         async with self.lanes.first.lock:

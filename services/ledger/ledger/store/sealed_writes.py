@@ -1,0 +1,96 @@
+"""A batch's sealed values stored in one statement (migration 0018's tables), with the keys
+made for the subjects met for the first time.
+
+A value is stored only under a key that is held when the statement runs: the key made in
+the same statement, or one the sealer already had (``ledger.store.sealer``) whose row still
+holds it. An erasure locks ``sealed_values`` before it drops a key
+(``ledger.store.subject_keys.erase``), so this statement either commits before the erasure
+looks for the subject's values, or starts once the erasure has committed, and sees it.
+
+The statement commits without waiting for its WAL to reach the disk (``connect``): the
+records that name its values commit after it, and their commit (synchronous) flushes the
+WAL up to theirs, so its values are on disk before any record that names them is. If the
+server stops before that, the batch is not recorded either, and is sealed again when it
+comes again (under a new key if the one made was lost too: no record names its tokens). A
+batch's sealing is one statement and no disk wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import asyncpg
+import msgspec
+
+from ledger.store import sealing
+from ledger.store.sealing import MasterKey
+
+
+class SealedRow(msgspec.Struct, frozen=True, array_like=True):
+    commitment: bytes
+    subject: str
+    incident_id: str
+    event_id: str  # a UUID's text
+    path: str
+    ciphertext: bytes
+
+
+class Stored(msgspec.Struct, frozen=True):
+    """What the statement found: the subjects whose key it made, and the wrapped key of
+    every other subject already known to the table (None: erased)."""
+
+    made: frozenset[str]
+    held: dict[str, bytes | None]
+
+
+async def connect(database_url: str) -> asyncpg.Connection:
+    """The sealer's own connection: its commits do not wait for the disk (above)."""
+    return await asyncpg.connect(
+        database_url, timeout=5, server_settings={"synchronous_commit": "off"}
+    )
+
+
+_STORE = """
+WITH made AS (
+    INSERT INTO subject_keys (subject, wrapped, master_id)
+    SELECT * FROM unnest($1::text[], $2::bytea[], $3::text[])
+    ON CONFLICT (subject) DO NOTHING RETURNING subject
+), held AS (
+    SELECT subject, wrapped FROM subject_keys WHERE subject = ANY($4::text[])
+), stored AS (
+    INSERT INTO sealed_values (commitment, subject, incident_id, event_id, path, ciphertext)
+    SELECT * FROM unnest($5::bytea[], $6::text[], $7::text[], $8::uuid[], $9::text[],
+                         $10::bytea[]) AS v (commitment, subject, incident_id, event_id, path,
+                                             ciphertext)
+    WHERE v.subject IN (SELECT subject FROM made)
+       OR (v.subject <> ALL ($1::text[])
+           AND v.subject IN (SELECT subject FROM held WHERE wrapped IS NOT NULL))
+    ON CONFLICT (commitment) DO NOTHING
+)
+SELECT subject, NULL::bytea AS wrapped, true AS made FROM made
+UNION ALL SELECT subject, wrapped, false FROM held
+"""
+
+
+async def store(
+    conn: asyncpg.Connection,
+    master: MasterKey,
+    new_keys: Mapping[str, bytes],
+    rows: Sequence[SealedRow],
+) -> Stored:
+    """``rows`` stored where their subject's key is ``new_keys``' (made now, unless the
+    subject is known already) or, for a subject not in ``new_keys``, still held. A
+    redelivered event's values are kept as first stored."""
+    subjects = sorted(new_keys)
+    wrapped = [sealing.wrap(master, s, new_keys[s]) for s in subjects]
+    columns = [list(c) for c in zip(*(msgspec.structs.astuple(r) for r in rows), strict=True)]
+    found = await conn.fetch(
+        _STORE,
+        subjects,
+        wrapped,
+        [master.id] * len(subjects),
+        sorted({r.subject for r in rows}),
+        *(columns or [[]] * len(SealedRow.__struct_fields__)),
+    )
+    made = frozenset(r["subject"] for r in found if r["made"])
+    return Stored(made, {r["subject"]: r["wrapped"] for r in found if not r["made"]})

@@ -1,0 +1,121 @@
+"""The ingest's sealer keeps its subjects' keys between batches, and an erasure made
+elsewhere still takes effect on the next value. Given a casualty's value sealed (the
+subject's key made and kept), when the subject is erased and another of its values
+arrives, then that value is recorded as erased, nothing is stored under the key and the
+sealer lets the key go. A sealer starting afresh (a new leader's) seals a redelivered
+event to the same bytes. A batch sealed while an erasure is under way waits for it, and
+finds the key gone: the erasure leaves no ciphertext behind. The ingest's and the API's
+roles have the rights this takes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+import asyncpg
+import pytest
+
+from contracts import builders
+from contracts.envelope import Actor, Envelope
+from contracts.events import Personal
+from ledger.domain.prepared import Prepared
+from ledger.store import sealed_writes, sealing, subject_keys
+from ledger.store.sealer import Sealer
+from plumbing.db import SERVICE_ROLES, acting_as
+from tests.support import MASTER
+
+pytestmark = pytest.mark.integration
+
+
+def _casualty(incident: str, name: str) -> Envelope:
+    return builders.record_casualty(
+        count=1, severity="minor", personal=Personal(name=name), incident_id=incident,
+        source="sealing", actor=Actor(id="agent-1"),
+    )  # fmt: skip
+
+
+def _token(prepared: Prepared) -> str:
+    return str(json.loads(prepared.event)["payload"]["personal"]["name"])
+
+
+async def _ciphertexts(conn: asyncpg.Connection, subject: str) -> int:
+    return int(
+        await conn.fetchval(
+            "SELECT count(ciphertext) FROM sealed_values WHERE subject = $1", subject
+        )
+    )
+
+
+async def test_a_kept_key_is_let_go_once_its_subject_is_erased(pool: asyncpg.Pool) -> None:
+    incident = f"SEAL-{uuid.uuid4().hex[:8]}"
+    subject = f"{incident}:casualty"
+    async with pool.acquire() as conn, pool.acquire() as other:
+        sealer = Sealer(conn, MASTER)
+        (first,) = await sealer.seal([_casualty(incident, "SEALfirstZ")])
+        assert sealing.commitment_of(_token(first)) is not None
+        assert sealer.keeps(subject)
+        # when the subject is erased elsewhere, while this sealer still keeps its key
+        await subject_keys.erase(other, subject, "test", "request R-9")
+        (second,) = await sealer.seal([_casualty(incident, "SEALsecondZ")])
+        # then the next value is recorded as erased, and nothing is stored under the key
+        assert _token(second) == sealing.ERASED
+        assert await _ciphertexts(conn, subject) == 0
+        assert not sealer.keeps(subject)
+
+
+async def test_a_redelivered_event_seals_to_the_same_bytes_on_a_new_leader(
+    pool: asyncpg.Pool,
+) -> None:
+    event = _casualty(f"SEAL-{uuid.uuid4().hex[:8]}", "SEALagainZ")
+    async with pool.acquire() as conn:
+        (first,) = await Sealer(conn, MASTER).seal([event])
+        (again,) = await Sealer(conn, MASTER).seal([event])  # its key found, not made
+    assert again.event == first.event
+
+
+async def test_a_batch_sealed_during_an_erasure_finds_the_key_gone(pool: asyncpg.Pool) -> None:
+    incident = f"SEAL-{uuid.uuid4().hex[:8]}"
+    subject = f"{incident}:casualty"
+    async with pool.acquire() as conn, pool.acquire() as eraser, pool.acquire() as watcher:
+        sealer = Sealer(conn, MASTER)
+        await sealer.seal([_casualty(incident, "SEALbeforeZ")])
+        # Given an erasure under way (not yet committed)
+        async with eraser.transaction():
+            await subject_keys.erase(eraser, subject, "test", "request R-10")
+            # when a batch of the subject is sealed meanwhile, with the key still kept
+            sealing_task = asyncio.create_task(sealer.seal([_casualty(incident, "SEALduringZ")]))
+            await _blocked(watcher, conn.get_server_pid())
+        (during,) = await sealing_task
+    # then it waited for the erasure, found the key gone and stored nothing under it
+    assert _token(during) == sealing.ERASED
+    async with pool.acquire() as conn:
+        assert await _ciphertexts(conn, subject) == 0
+
+
+async def _blocked(watcher: asyncpg.Connection, pid: int) -> None:
+    for _ in range(200):
+        waiting = await watcher.fetchval(
+            "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1", pid
+        )
+        if waiting:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the sealing did not wait for the erasure")
+
+
+async def test_the_ingest_seals_and_the_api_erases_each_as_its_own_role(database_url: str) -> None:
+    # Given the ingest's and the API's roles (migrations 0015 and 0018)
+    incident = f"SEAL-{uuid.uuid4().hex[:8]}"
+    ingest = await sealed_writes.connect(acting_as(database_url, SERVICE_ROLES["ingest"]))
+    api = await asyncpg.connect(acting_as(database_url, SERVICE_ROLES["api"]))
+    try:
+        # when the ingest seals a value and the API erases its subject
+        (sealed,) = await Sealer(ingest, MASTER).seal([_casualty(incident, "SEALroleZ")])
+        await subject_keys.erase(api, f"{incident}:casualty", "test", "request R-11")
+        # then each had the rights it needed, and nothing of the value is left
+        assert sealing.commitment_of(_token(sealed)) is not None
+        assert await _ciphertexts(api, f"{incident}:casualty") == 0
+    finally:
+        await ingest.close()
+        await api.close()
