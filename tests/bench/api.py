@@ -17,10 +17,12 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import asyncpg
 import httpx
@@ -40,6 +42,7 @@ from projector.domain import losses
 from projector.follow import runner, tables
 from tests import seeding
 from tests.bench import stack
+from tests.support import MASTER
 
 # Bare and typical alternate, 3 s each, so that both meet the same moments of a shared
 # machine; the ratio reported is the median round's.
@@ -139,31 +142,40 @@ def _loss_run(base: str, token: str, server: psutil.Process) -> dict[str, float]
             "server_peak_rss_mb": round(max(peak) / 2**20, 1)}  # fmt: skip
 
 
+def _api_env(url: str, nats_url: str, port: int, key_dir: str) -> dict[str, str]:
+    """``ledger api``'s settings: the seeded personal values are sealed under the tests'
+    master key (tests.support.MASTER), so the API opens them with the same one."""
+    key_file = Path(key_dir) / "privacy.key"
+    key_file.write_text(MASTER.text() + "\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    return env | {"LEDGER_DATABASE_URL": url, "LEDGER_NATS_URL": nats_url,
+                  "LEDGER_HTTP_PORT": str(port), "LEDGER_LOG_LEVEL": "warning",
+                  "LEDGER_PRIVACY_KEY_FILE": str(key_file)}  # fmt: skip
+
+
 def main() -> dict[str, object]:
     with stack.servers() as (server_url, nats_url):
         url = asyncio.run(db.ensure_database(server_url, f"bench_{uuid.uuid4().hex[:8]}"))
         asyncio.run(db.migrate(url))
         token = asyncio.run(prepare(url, nats_url))
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
-        env |= {"LEDGER_DATABASE_URL": url, "LEDGER_NATS_URL": nats_url,
-                "LEDGER_HTTP_PORT": str(port), "LEDGER_LOG_LEVEL": "warning"}  # fmt: skip
-        proc = subprocess.Popen([LEDGER, "api"], env=env)
+        port, keys = free_port(), tempfile.TemporaryDirectory()
+        proc = subprocess.Popen([LEDGER, "api"], env=_api_env(url, nats_url, port, keys.name))
         base = f"http://127.0.0.1:{port}"
         try:
             _wait(base)
             rounds = [
                 (
-                    _load(f"{base}/health", 3, 16),
-                    _load(f"{base}/v1/incidents/TYPICAL-1/timeline", 3, 16, token),
+                    _load(f"{base}/health", stack.seconds(3), 16),
+                    _load(f"{base}/v1/incidents/TYPICAL-1/timeline", stack.seconds(3), 16, token),
                 )
                 for _ in range(ROUNDS)
             ]
-            large = _load(f"{base}/v1/incidents/LARGE-1/timeline", 5, 1, token)
+            large = _load(f"{base}/v1/incidents/LARGE-1/timeline", stack.seconds(5), 1, token)
             run = _loss_run(base, token, psutil.Process(proc.pid))
         finally:
             proc.terminate()
             proc.wait(30)
+            keys.cleanup()
     ratios = [typical["rps"] / bare["rps"] for bare, typical in rounds]
     return {
         "bare_rps": statistics.median(bare["rps"] for bare, _ in rounds),

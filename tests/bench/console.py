@@ -10,9 +10,9 @@ The last line printed is one JSON object of figures.
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
 import subprocess
+import tempfile
 import uuid
 
 import asyncpg
@@ -27,7 +27,7 @@ from plumbing.settings import load
 from projector.follow import runner
 from tests import seeding
 from tests.bench import stack
-from tests.bench.api import LEDGER, _incident, _load, _wait
+from tests.bench.api import LEDGER, _api_env, _incident, _load, _wait
 
 ROUNDS = 3
 PAGE = "/console/incidents/LARGE-1"
@@ -49,10 +49,13 @@ async def prepare(url: str, nats_url: str) -> str:
 
 def _measure(base: str, token: str) -> dict[str, object]:
     rounds = [
-        (_load(f"{base}{JSON}", 3, 8, token), _load(f"{base}{PAGE}", 3, 8, token))
+        (
+            _load(f"{base}{JSON}", stack.seconds(3), 8, token),
+            _load(f"{base}{PAGE}", stack.seconds(3), 8, token),
+        )
         for _ in range(ROUNDS)
     ]
-    one = _load(f"{base}{PAGE}", 5, 1, token)
+    one = _load(f"{base}{PAGE}", stack.seconds(5), 1, token)
     ratios = [page["rps"] / json["rps"] for json, page in rounds]
     return {
         "json_timeline_rps": statistics.median(j["rps"] for j, _ in rounds),
@@ -71,11 +74,8 @@ def main() -> dict[str, object]:
         url = asyncio.run(db.ensure_database(server_url, f"bench_{uuid.uuid4().hex[:8]}"))
         asyncio.run(db.migrate(url))
         token = asyncio.run(prepare(url, nats_url))
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
-        env |= {"LEDGER_DATABASE_URL": url, "LEDGER_NATS_URL": nats_url,
-                "LEDGER_HTTP_PORT": str(port), "LEDGER_LOG_LEVEL": "warning"}  # fmt: skip
-        proc = subprocess.Popen([LEDGER, "api"], env=env)
+        port, keys = free_port(), tempfile.TemporaryDirectory()
+        proc = subprocess.Popen([LEDGER, "api"], env=_api_env(url, nats_url, port, keys.name))
         base = f"http://127.0.0.1:{port}"
         try:
             _wait(base)
@@ -83,6 +83,7 @@ def main() -> dict[str, object]:
         finally:
             proc.terminate()
             proc.wait(30)
+            keys.cleanup()
 
 
 if __name__ == "__main__":

@@ -172,7 +172,7 @@ def main() -> dict[str, object]:
         try:
             _wait(base)
             asyncio.run(projected(url))
-            board = _load(f"{base}/console/deadlines", 5, token)
+            board = _load(f"{base}/console/deadlines", stack.seconds(5), token)
             live = _live(base, token, url, nats_url)
         finally:
             for proc in (api, projector):
