@@ -99,14 +99,36 @@ def _in(name: str, code: str) -> subprocess.CompletedProcess[str]:
 READY = "import urllib.request as u; print(u.urlopen('http://127.0.0.1:8000/ready').read())"
 
 
-def test_the_image_starts_the_ledger_on_a_read_only_root(running: str) -> None:
+def _wait_ready(name: str) -> subprocess.CompletedProcess[str]:
     deadline = time.monotonic() + 150
-    answer = _in(running, READY)
+    answer = _in(name, READY)
     while '"ready"' not in answer.stdout and answer.returncode != 255:  # 255: it stopped
         if time.monotonic() > deadline:
             break
         time.sleep(2)
-        answer = _in(running, READY)
+        answer = _in(name, READY)
+    return answer
+
+
+def test_the_image_starts_the_ledger_on_a_read_only_root(running: str) -> None:
+    answer = _wait_ready(running)
     logs = _podman("logs", running)
-    logs = (logs.stdout + logs.stderr)[-2000:]
-    assert '"status":"ready"' in answer.stdout, logs
+    assert '"status":"ready"' in answer.stdout, (logs.stdout + logs.stderr)[-2000:]
+
+
+# The health check's own command, pointed at the servers `ledger up` started (it reads a
+# service's LEDGER_DATABASE_URL and LEDGER_NATS_URL; `ledger up` writes them to a file).
+PROBE = """
+import json, os, subprocess
+e = json.load(open("/var/lib/ledger/endpoints.json"))
+env = dict(os.environ, LEDGER_DATABASE_URL=e["database_url"], LEDGER_NATS_URL=e["nats_url"])
+raise SystemExit(subprocess.call({command}, env=env))
+"""
+
+
+def test_the_health_check_finds_the_connections_of_a_running_ledger(running: str) -> None:
+    healthcheck = _inspected(TAG)["Healthcheck"]["Test"]
+    assert healthcheck[0] == "CMD"
+    _wait_ready(running)
+    assert _in(running, PROBE.format(command=healthcheck[1:])).returncode == 0
+    assert _podman("exec", running, *healthcheck[1:]).returncode == 1  # no URLs: unhealthy
