@@ -1,8 +1,10 @@
 # syntax=docker/dockerfile:1
 # The ledger's image: the wheel and its locked runtime dependencies, nothing else.
+# infra/image/build.sh builds and smoke-tests it (`make image`); by hand:
 #   podman build --format docker --build-arg VERSION=0.1.0 --build-arg REVISION="$(git rev-parse HEAD)" \
 #     --build-arg SOURCE="$(git remote get-url origin)" -t incident-ledger:0.1.0 .
 # One image for every service: the command picks it (`ledger ingest|project|sign|api|migrate`).
+# The base of both stages: a slim Python; build.sh --local-base passes one made with debootstrap.
 ARG PYTHON_IMAGE=docker.io/library/python:3.12-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS build
@@ -18,12 +20,15 @@ COPY services services
 COPY migrations migrations
 COPY infra/nats infra/nats
 COPY infra/postgres infra/postgres
-# Runtime dependencies exactly as locked, with their hashes; the dev group stays out.
+# Runtime dependencies exactly as locked, with their hashes; the dev group stays out, and
+# so do pip and setuptools (uv installs into the venv from outside it).
 RUN /opt/build/bin/uv export --frozen --no-dev --no-emit-project --format requirements-txt -o /tmp/runtime.txt \
  && /opt/build/bin/uv build --wheel --out-dir /tmp/dist \
- && python3 -m venv /opt/ledger/venv \
- && /opt/ledger/venv/bin/pip install --no-cache-dir --require-hashes --no-deps -r /tmp/runtime.txt \
- && /opt/ledger/venv/bin/pip install --no-cache-dir --no-deps /tmp/dist/*.whl
+ && python3 -m venv --without-pip /opt/ledger/venv \
+ && /opt/build/bin/uv pip install --python /opt/ledger/venv/bin/python --no-cache --compile-bytecode \
+      --require-hashes --no-deps -r /tmp/runtime.txt \
+ && /opt/build/bin/uv pip install --python /opt/ledger/venv/bin/python --no-cache --compile-bytecode \
+      --no-deps /tmp/dist/*.whl
 
 FROM ${PYTHON_IMAGE}
 ARG VERSION=0.1.0

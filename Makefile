@@ -9,7 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 PYTEST_WORKERS ?= 2
 
-.PHONY: run cluster soak test lint lint-infra typecheck unit integration e2e cluster-test bench bench-latency schema clean help
+.PHONY: run cluster soak test lint lint-infra typecheck unit integration cluster-test bench bench-latency bench-smoke schema image lock clean help
 
 help:
 	@echo "make run    - start the whole system with demo data"
@@ -17,6 +17,8 @@ help:
 	@echo "make bench  - run the benchmarks in tests/bench/"
 	@echo "make bench-latency - publish->commit latency runs and stall causes (QUICK=1: short)"
 	@echo "make cluster - 3 NATS nodes, a PostgreSQL replica, every service twice (failover drills)"
+	@echo "make bench-smoke - every benchmark command at a tiny size (CI runs it)"
+	@echo "make image  - build the container image with podman and smoke-test it (IMAGE_BASE=...)"
 	@echo "make soak   - 10 minutes at 2,000 events/s with a fault every minute (not in CI)"
 
 $(UV):
@@ -57,7 +59,7 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 test: lint typecheck
-	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not bench" tests
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not bench and not smoke and not image" tests
 
 unit: $(STAMP)
 	$(VENV)/bin/pytest -m unit tests
@@ -89,9 +91,20 @@ bench-latency: $(STAMP)
 	$(VENV)/bin/python -m tests.bench.latency_runs $(if $(QUICK),--quick)
 	$(VENV)/bin/python -m tests.bench.console_board
 
+# Every command of bench, bench-latency and soak at a tiny size: they still run, and no
+# request of theirs fails (tests/integration/test_bench_smoke.py). CI runs it after `test`.
+bench-smoke: $(STAMP)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m smoke tests/integration/test_bench_smoke.py
+
 # The events' JSON Schemas (contracts/schema/*.json) regenerated from the structs.
 schema: $(STAMP)
 	$(VENV)/bin/python -m contracts.schema
+
+# The container image built by infra/image/build.sh and run: non-root, its commands, its
+# labels, the whole ledger on a read-only root. IMAGE_BASE: a Python base image to build
+# on; unset, a Debian base is made with debootstrap (for a machine with no image registry).
+image: $(STAMP)
+	$(if $(IMAGE_BASE),LEDGER_IMAGE_BASE=$(IMAGE_BASE) )$(VENV)/bin/pytest -m image -s tests/e2e/test_image.py
 
 lock: $(UV)
 	$(UV) lock

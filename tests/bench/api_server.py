@@ -19,6 +19,7 @@ import msgspec
 from incident_ledger.stack.process import free_port
 from plumbing import db
 from tests import support
+from tests.bench import stack
 
 LEDGER = os.path.join(os.path.dirname(sys.executable), "ledger")
 
@@ -59,9 +60,10 @@ def wait_ready(base: str, within: float = 60.0) -> None:
     raise RuntimeError("the API did not become ready")
 
 
-def load(url: str, seconds: float, concurrency: int, token: str = "") -> dict[str, float]:
-    """``tests.bench.load`` against ``url`` for ``seconds`` with ``concurrency`` clients:
-    its figures (rps, p50_ms, p99_ms, errors)."""
-    command = [sys.executable, "-m", "tests.bench.load", url, str(seconds), str(concurrency)]
+def load(url: str, seconds: int, concurrency: int, token: str = "") -> dict[str, float]:
+    """``tests.bench.load`` against ``url`` for ``seconds`` (scaled: ``stack.seconds``)
+    with ``concurrency`` clients: its figures (rps, p50_ms, p99_ms, errors)."""
+    timed = str(stack.seconds(seconds))
+    command = [sys.executable, "-m", "tests.bench.load", url, timed, str(concurrency)]
     out = subprocess.run([*command, token], capture_output=True, text=True, check=True)
     return msgspec.json.decode(out.stdout.strip().splitlines()[-1])

@@ -218,7 +218,7 @@ async def main() -> dict[str, object]:
         await db.migrate(url)
         ingest_eps, _ = await ledger_rate(url, nats_url, stack.encoded(stack.events(50_000)))
         ledger_rate.proc.terminate()  # type: ignore[attr-defined]
-        lag = await lag_at(url, nats_url, 1000, 10)
+        lag = await lag_at(url, nats_url, 1000, stack.seconds(10))
         incidents = history(N, now=datetime.now(UTC))
         one = await _fresh(server_url)
         recorded = await record(one, nats_url, seeding.catch_all("bench") + incidents)

@@ -60,6 +60,12 @@ async def recorded(conn: asyncpg.Connection) -> int:
     return int(await conn.fetchval("SELECT coalesce(max(position), 0) FROM events"))
 
 
+def seconds(nominal: int) -> int:
+    """A timed load's length: ``nominal`` seconds, times LEDGER_BENCH_TIME_SCALE (1; the
+    smoke test of the benchmarks runs them at 0.1), at least 1."""
+    return max(1, round(nominal * float(os.environ.get("LEDGER_BENCH_TIME_SCALE", "1"))))
+
+
 def rate(count: int, seconds: float) -> float:
     return round(count / seconds, 1) if seconds > 0 else 0.0
 
