@@ -20,7 +20,7 @@ from contracts import builders
 from contracts.envelope import Actor, Envelope
 from contracts.events import Site
 from incident_ledger.signer_wiring import DEV_KEY
-from tests.browser.console_driver import secret, sign_in
+from tests.browser.console_driver import accessible, screenshots, secret, sign_in
 from tests.browser.keyboard import skip_to_main, tab_to, walk
 from tests.e2e.test_ledger_up import Ledger
 from tests.seeding import profile_events
@@ -127,3 +127,51 @@ def test_filters_as_of_downloads_and_verify_by_keyboard(page: Page, stack: Ledge
     output = page.locator("output[data-verify-result]")
     expect(output).to_have_attribute("data-verify-ok", "true")
     expect(output).to_contain_text("Verified: incident WALK-LATE")
+
+
+def _in_chinese(page: Page, path: str) -> str:
+    page.goto(path)
+    page.wait_for_function("document.fonts.status === 'loaded'")
+    text = page.locator("main").inner_text()
+    assert not STATES_IN_ENGLISH.search(text), (path, STATES_IN_ENGLISH.findall(text))
+    accessible(page)
+    screenshots(page, "walk-zh" + (path.removeprefix("/console").replace("/", "-") or "-home"))
+    return text
+
+
+def test_every_page_in_chinese(page: Page, stack: Ledger) -> None:
+    chinese = {"name": "ledger_lang", "value": "zh", "url": f"{stack.url}/console"}
+    page.context.add_cookies([chinese])  # type: ignore[list-item]
+    page.goto("/console/sign-in")
+    screenshots(page, "walk-zh-sign-in")
+    sign_in_zh(page, stack, "admin")
+    for path in ADMIN_PAGES:
+        _in_chinese(page, path)
+    sign_in_zh(page, stack, "auditor")
+    for path in PAGES:
+        _in_chinese(page, path)
+    page.goto("/console/incidents/WALK-LATE")
+    page.locator("button[data-verify-bundle]").click()
+    form = page.locator("form[data-verify-key-form]")
+    expect(form).to_be_visible()
+    assert not re.search(
+        r"[A-Za-z]{4,}",
+        page.locator("[data-verify-key-panel]")
+        .inner_text()
+        .replace("ledger keys create", "")
+        .replace("base64", "")
+        .replace("name+keyid", ""),
+    )
+    form.get_by_role("textbox").fill(_pinned_key(stack))
+    form.get_by_role("textbox").press("Enter")
+    output = page.locator("output[data-verify-result]")
+    expect(output).to_have_attribute("data-verify-ok", "true")
+    expect(output).to_contain_text("已验证")
+    screenshots(page, "walk-zh-verified")
+
+
+def sign_in_zh(page: Page, stack: Ledger, role: str) -> None:
+    page.goto("/console/sign-in")
+    page.locator("input[name=token]").fill(secret(stack, role))
+    page.locator("input[name=token]").press("Enter")
+    page.wait_for_url("**/console/")
