@@ -142,7 +142,13 @@ def _in_chinese(page: Page, path: str) -> str:
 def test_every_page_in_chinese(page: Page, stack: Ledger) -> None:
     chinese = {"name": "ledger_lang", "value": "zh", "url": f"{stack.url}/console"}
     page.context.add_cookies([chinese])  # type: ignore[list-item]
+    fonts: list[str] = []
+    page.on(
+        "request", lambda r: fonts.append(r.url.rsplit("/", 1)[1]) if "/fonts/" in r.url else None
+    )
     page.goto("/console/sign-in")
+    page.wait_for_function("document.fonts.status === 'loaded'")
+    assert fonts == ["console-words.ttf"]  # the console's own words: the subset alone
     screenshots(page, "walk-zh-sign-in")
     sign_in_zh(page, stack, "admin")
     for path in ADMIN_PAGES:

@@ -80,6 +80,7 @@ def console() -> Router:
             assets.chinese_font,
             assets.chinese_font_licence,
             assets.language_names_font,
+            assets.console_words_font,
             assets.static_files(),
             *desk.HANDLERS,
         ],

@@ -22,7 +22,7 @@ from projector.views.summaries import language
 
 COOKIE = "ledger_lang"
 NAMES: dict[Language, str] = {"en": "English", "zh": "中文"}
-_HOME = Path(__file__).with_name("locale")
+HOME = Path(__file__).with_name("locale")
 
 
 VERIFY = "verify"
@@ -31,7 +31,7 @@ VERIFY = "verify"
 
 @functools.cache
 def _catalog(lang: Language) -> Catalog:
-    with (_HOME / lang / "LC_MESSAGES" / "console.po").open("rb") as po:
+    with (HOME / lang / "LC_MESSAGES" / "console.po").open("rb") as po:
         return read_po(po, locale=BABEL_LOCALE[lang])
 
 
