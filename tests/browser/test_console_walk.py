@@ -20,7 +20,7 @@ from contracts import builders
 from contracts.envelope import Actor, Envelope
 from contracts.events import Site
 from incident_ledger.signer_wiring import DEV_KEY
-from tests.browser.console_driver import accessible, screenshots, secret, sign_in
+from tests.browser.console_driver import accessible, fonts_loaded, screenshots, secret, sign_in
 from tests.browser.keyboard import skip_to_main, tab_to, walk
 from tests.e2e.test_ledger_up import Ledger
 from tests.seeding import profile_events
@@ -131,7 +131,7 @@ def test_filters_as_of_downloads_and_verify_by_keyboard(page: Page, stack: Ledge
 
 def _in_chinese(page: Page, path: str) -> str:
     page.goto(path)
-    page.wait_for_function("document.fonts.status === 'loaded'")
+    fonts_loaded(page)
     text = page.locator("main").inner_text()
     assert not STATES_IN_ENGLISH.search(text), (path, STATES_IN_ENGLISH.findall(text))
     accessible(page)
@@ -147,7 +147,7 @@ def test_every_page_in_chinese(page: Page, stack: Ledger) -> None:
         "request", lambda r: fonts.append(r.url.rsplit("/", 1)[1]) if "/fonts/" in r.url else None
     )
     page.goto("/console/sign-in")
-    page.wait_for_function("document.fonts.status === 'loaded'")
+    fonts_loaded(page)
     assert fonts == ["console-words.ttf"]  # the console's own words: the subset alone
     screenshots(page, "walk-zh-sign-in")
     sign_in_zh(page, stack, "admin")

@@ -1,7 +1,9 @@
 """The console's assets, all served by the ledger itself: ``static/`` (style, script,
-icons, and whatever else a page needs), and the Chinese font from the
-``justmytype_intl_cjk`` package (Noto Sans SC, SIL Open Font Licence), which the style
-sheet asks for only for CJK characters (``unicode-range``): a Latin page never loads it.
+icons, and whatever else a page needs; ``static/vendor/htmx.min.js`` is htmx 2.0.11 as the
+npm package ``htmx.org`` ships it, Zero-Clause BSD, its licence beside it), and the
+Chinese font from the ``justmytype_intl_cjk`` package (Noto Sans SC, SIL Open Font
+Licence), which the style sheet asks for only for CJK characters (``unicode-range``): a
+Latin page never loads it.
 Two subsets of the same font, cut once per process by fontTools, spare the reader the full
 font's download where they can: the console's own Chinese words (every character of its
 Chinese catalogues and templates), which a Chinese page preloads and which the style sheet
