@@ -104,6 +104,23 @@ def test_every_page_by_keyboard_alone(page: Page, stack: Ledger) -> None:
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
 
+def test_the_admin_pages_by_keyboard_alone(page: Page, stack: Ledger) -> None:
+    sign_in(page, stack, "admin", then="/console/admin")
+    for path in ADMIN_PAGES:
+        page.goto(path)
+        walk(page)
+        page.goto(path)
+        skip_to_main(page)
+    page.goto("/console/admin")
+    tab_to(page, "name")
+    page.keyboard.type("desk by keyboard")
+    page.keyboard.press("Tab")  # the role: typing picks it
+    page.keyboard.type("clerk")
+    tab_to(page, "Create token")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=re.compile("Token created"))).to_be_visible()
+
+
 def test_filters_as_of_downloads_and_verify_by_keyboard(page: Page, stack: Ledger) -> None:
     sign_in(page, stack, "auditor", then="/console/deadlines")
     tab_to(page, "site")
