@@ -42,6 +42,16 @@ def screenshots(page: Page, name: str) -> None:
     page.set_viewport_size({"width": WIDTHS["desktop"], "height": height})
 
 
+def fonts_loaded(page: Page, seconds: float = 30) -> None:
+    """Until no font of the page is loading (polled from here: the page's CSP forbids the
+    string evaluation ``wait_for_function`` does in the page)."""
+    for _ in range(int(seconds * 10)):
+        if page.evaluate("document.fonts.status") == "loaded":
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{page.url}: fonts still loading after {seconds} s")
+
+
 def font_used(page: Page, family: str, text: str) -> bool:
     """Whether ``family`` is loaded and draws ``text`` on the page."""
     script = '([f, t]) => document.fonts.load(`16px "${f}"`, t).then(faces => faces.length > 0'

@@ -29,7 +29,7 @@ def test_an_auditor_signs_in_and_switches_to_chinese(page: Page, stack: Ledger) 
     expect(page.get_by_role("link", name="Incidents").first).to_be_visible()
     accessible(page)
     screenshots(page, "home")
-    with page.expect_response("**/console/fonts/noto-sans-sc.ttf") as font:
+    with page.expect_response("**/console/fonts/console-words.ttf") as font:  # preloaded
         page.get_by_role("link", name="中文").click()
     assert font.value.ok
     expect(page.get_by_role("link", name="事件").first).to_be_visible()

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from contracts import builders
 from contracts.envelope import Actor, Envelope
 from contracts.events import Personal, Site
-from tests.browser.console_driver import accessible, screenshots, sign_in
+from tests.browser.console_driver import accessible, font_used, fonts_loaded, screenshots, sign_in
 from tests.e2e.test_ledger_up import Ledger
 from tests.seeding import profile_events
 
@@ -131,8 +131,8 @@ def test_the_schema_renders_with_nothing_from_elsewhere(page: Page) -> None:
 
 def shown_in_chinese(page: Page) -> None:
     """Once the shipped Chinese font has loaded (a screenshot before would show boxes)."""
-    page.wait_for_function("document.fonts.status === 'loaded'")
-    assert page.evaluate("document.fonts.check('16px \"Noto Sans SC\"', '截止期限看板')")
+    fonts_loaded(page)
+    assert font_used(page, "Noto Sans SC", "截止期限看板")
 
 
 def test_the_desk_pages_in_chinese(page: Page, stack: Ledger) -> None:

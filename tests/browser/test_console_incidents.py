@@ -1,7 +1,8 @@
 """The incident pages in a real browser. Given ``ledger up`` and an incident published as
 a reporting system does (a report naming a person, with a hostile title, then a note, then
 later another note), when an auditor signs in, searches, opens the incident and moves the
-as-of control back one recorded instant (keyboard alone), then the later note disappears;
+as-of control back one recorded instant (keyboard alone), then the later note disappears
+(only the part of the page it changes is swapped in: the page is not reloaded);
 a clerk sees no personal field; no hostile string runs; a form posted with a forged CSRF
 token is refused. Every page passes axe-core and leaves screenshots."""
 
@@ -114,8 +115,13 @@ def test_an_auditor_searches_opens_and_goes_back_in_time(page: Page, stack: Ledg
     screenshots(page, "incident")
     slider = page.get_by_label("Recorded instant")
     slider.focus()
+    page.evaluate("window.stayed = true")
     slider.press("ArrowLeft")  # one recorded instant back; the form submits itself
     page.wait_for_url("**step=*")
+    expect(page.locator(".as-of-banner")).to_be_visible()
+    assert page.evaluate("window.stayed === true")  # the view swapped in, the page kept
+    expect(page.get_by_label("Recorded instant")).to_be_focused()  # the keyboard's place too
+    assert page.evaluate("localStorage.getItem('htmx-history-cache')") is None  # no snapshot
     expect(page.get_by_text("first note", exact=False)).to_be_visible()
     expect(page.get_by_text("the later note")).to_have_count(0)
     expect(page.get_by_text("1 later entries not shown")).to_be_visible()

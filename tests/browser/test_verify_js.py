@@ -1,12 +1,14 @@
 """The console's verifier (``verify.js``) in a real Chromium, held to the vectors
 ``ledger-verify``'s own tests use: RFC 6962's Merkle tree, the C2SP reference note, and
 bundles the server's writers make, untouched and edited every way an attacker would,
-where it must reach ``ledger-verify``'s verdict and name the same first record."""
+where it must reach ``ledger-verify``'s verdict and name the same first record, and say
+what it checked and what failed in Chinese as well as in English."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from ledger_verify.report import VALID
 from playwright.async_api import Browser, Page, Route, expect
 
 from ledger.audit import bundle_json
+from ledger_api.console import words
 from tests.browser.verify_page import (
     ORIGIN,
     VERIFY_UI_JS,
@@ -160,6 +163,20 @@ async def _both(page: Page, doc: dict[str, Any], key: str, tmp: Path) -> tuple[A
     )
 
 
+async def _said_in_chinese(page: Page, result: dict[str, Any]) -> None:
+    """Every sentence of ``result`` (what was checked, what failed) reads in Chinese, each
+    value in its place."""
+    said = result["checks"] + (result["first_failure"] or {}).get("said", [])
+    spelled = await page.evaluate(
+        "([said, words]) => said.map((m) => LedgerVerify.spell(m, words))",
+        [said, words.verifier_words("zh")],
+    )
+    assert said
+    for sentence in spelled:
+        assert not re.search(r"\{\w+\}", sentence), sentence
+        assert re.search(r"[\u4e00-\u9fff]", sentence), sentence
+
+
 @pytest.mark.parametrize("attack", list(ATTACKS))
 async def test_the_page_and_ledger_verify_agree_on_every_attack(
     page: Page, tmp_path: Path, attack: str
@@ -171,6 +188,7 @@ async def test_the_page_and_ledger_verify_agree_on_every_attack(
     page_says, cli_says = await _both(page, doc, KEY, tmp_path)
     assert page_says == cli_says
     assert page_says[0] == (attack == "untouched")
+    await _said_in_chinese(page, await verify(page, doc, KEY))
 
 
 async def test_non_canonical_bytes_signed_as_they_are_are_named(page: Page, tmp_path: Path) -> None:
@@ -208,8 +226,9 @@ async def test_a_signature_that_does_not_verify_stops_everything(
         doc["completeness"] = doc["completeness"].replace("events ", "events 1", 1)
     page_says, cli_says = await _both(page, doc, key, tmp_path)
     assert page_says == cli_says == (False, None)
-    reason = (await verify(page, doc, key))["first_failure"]["reason"]
-    assert "is not signed by the pinned key" in reason
+    result = await verify(page, doc, key)
+    assert "is not signed by the pinned key" in result["first_failure"]["reason"]
+    await _said_in_chinese(page, result)
 
 
 @settings(

@@ -41,9 +41,12 @@ async def test_the_board_lists_unmet_deadlines_soonest_first(told: Story) -> Non
     assert set(re.findall(r'data-state="([^"]+)"', missed.text)) == {"missed"}
     none = await told.client.get("/console/deadlines/rows", params={"policy": "nope"})
     assert "data-due" not in none.text
-    bad = await told.client.get("/console/deadlines", params={"state": "late"})
-    assert bad.status_code == 400
-    assert "state" in bad.text
+    for asked in ({"state": "late"}, {"state": "x" * 51}, {"cursor": "not-a-cursor"}):
+        bad = await told.client.get("/console/deadlines", params=asked)
+        assert bad.status_code == 400, asked
+        assert bad.headers["content-type"].startswith("text/html"), bad.text  # a page
+        (name,) = asked
+        assert f"“{name}”" in bad.text, bad.text  # named
 
 
 async def test_a_clerk_sees_the_loss_run_without_a_person(told: Story) -> None:

@@ -95,6 +95,27 @@ async def test_as_of_the_first_instant_later_entries_are_gone(told: Story) -> No
     assert "1 later entries not shown" in first
 
 
+async def test_the_as_of_control_through_htmx_gets_the_view_alone(told: Story) -> None:
+    """Given the as-of control's request as htmx sends it, then the answer is the part of
+    the page it changes (and the language switch following its address), not the page;
+    without htmx, or restoring history, the whole page."""
+    incident = _ids(await _page(told, "/console/incidents"))[0]
+    path = f"/console/incidents/{incident}"
+    swap = told.as_("auditor") | {"HX-Request": "true", "HX-Target": "incident-view"}
+    part = await told.client.get(path, params={"step": "0"}, headers=swap)
+    assert part.status_code == 200, part.text
+    assert part.text.lstrip().startswith('<div id="incident-view">'), part.text[:200]
+    assert "<html" not in part.text
+    assert 'hx-swap-oob="true"' in part.text
+    assert "step%3D0" in part.text  # the language switch comes back to this instant
+    assert part.headers["vary"] == "HX-Request"
+    restoring = swap | {"HX-History-Restore-Request": "true"}
+    for headers in (told.as_("auditor"), restoring):
+        whole = await told.client.get(path, params={"step": "0"}, headers=headers)
+        assert "<html" in whole.text
+        assert 'hx-swap-oob="true"' not in whole.text
+
+
 async def test_a_publisher_is_refused_and_the_refusal_is_logged(told: Story) -> None:
     answer = await told.get("/console/incidents/ANY-1", "publisher")
     assert answer.status_code == 403

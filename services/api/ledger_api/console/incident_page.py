@@ -1,8 +1,9 @@
 """An incident's page: its status header (kind, site, severity, level, milestones), its
 obligations on a time axis, and, for auditors, its timeline in recorded or occurred
 order (backdated entries flagged, corrections linked both ways, evidence with hashes)
-with an as-of control that shows the page as the ledger held it at an instant, and the
-verify button. A clerk gets the header and the obligations, personal fields blanked, as
+with an as-of control that shows the page as the ledger held it at an instant (through
+htmx, only the part it changes: ``incident_view.html``; without script, the whole page),
+and the verify button. A clerk gets the header and the obligations, personal fields blanked, as
 from ``GET /v1/incidents/{id}``: clerks never read timelines."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Annotated, Any, Literal
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, QueryParameter
+from litestar_htmx import HTMXRequest
 
 from ledger_api import access, app_state
 from ledger_api.auth import READERS, roles, sees_personal_data
@@ -28,6 +30,7 @@ from ledger_api.routes import incidents, timeline
 from projector.views.answers import Answer
 
 Order = Literal["recorded", "occurred"]
+VIEW = "incident-view"  # the id of the part the as-of control changes
 
 
 def _as_of(text: str | None) -> datetime | None:
@@ -117,9 +120,17 @@ async def _auditor_view(
     }  # fmt: skip
 
 
-@get("/console/incidents/{incident_id:str}", opt=roles(*READERS), include_in_schema=False)
+def _fragment(request: HTMXRequest) -> bool:
+    """Whether the as-of control asked (through htmx) for the part it changes alone; a
+    history restore, or any other request, gets the whole page."""
+    asked = request.htmx
+    return bool(asked) and asked.target == VIEW and not asked.history_restore_request
+
+
+@get("/console/incidents/{incident_id:str}", opt=roles(*READERS), include_in_schema=False,
+     request_class=HTMXRequest)  # fmt: skip
 async def incident_page(
-    request: Request[Any, Any, Any],
+    request: HTMXRequest,
     incident_id: IncidentPath,
     as_of: Annotated[str | None, QueryParameter(max_length=40)] = None,
     step: Annotated[int | None, QueryParameter(ge=0, le=10_000_000)] = None,
@@ -131,5 +142,9 @@ async def incident_page(
     else:
         view = await _clerk_view(request, incident_id)
     parts = view.pop("parts", {})
-    return page_with(request, "incident.html", parts, incident_id=incident_id, auditor=auditor,
-                     **view)  # fmt: skip
+    fragment = auditor and _fragment(request)
+    name = "incident_view.html" if fragment else "incident.html"
+    answer = page_with(request, name, parts, incident_id=incident_id, auditor=auditor,
+                       fragment=fragment, **view)  # fmt: skip
+    answer.headers["Vary"] = "HX-Request"
+    return answer

@@ -61,7 +61,24 @@ def _refused(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     status = getattr(exc, "status_code", 400)
     detail = str(getattr(exc, "detail", ""))
     csrf = status == 403 and "CSRF" in detail
-    return page(request, "refused.html", status, status=status, csrf=csrf, detail=detail)
+    return page(request, "refused.html", status, status=status, csrf=csrf, detail=detail,
+                parameter=_parameter(request, exc))  # fmt: skip
+
+
+def _parameter(request: Request[Any, Any, Any], exc: Exception) -> str | None:
+    """The parameter an exception names, as the page's address spells it: the console's
+    and the API's own checks name it in ``extra["parameter"]``; Litestar's validation
+    names the handler's argument in ``extra[0]["key"]``, whose query name may differ."""
+    extra = getattr(exc, "extra", None)
+    if isinstance(extra, dict):
+        return str(extra.get("parameter") or "") or None
+    if not (isinstance(extra, list) and extra and isinstance(extra[0], dict)):
+        return None
+    key = str(extra[0].get("key") or "")
+    handler = request.scope.get("route_handler")
+    fields = handler.parsed_fn_signature.parameters if handler is not None else {}
+    kwarg = getattr(fields.get(key), "kwarg_definition", None)
+    return getattr(kwarg, "query", None) or getattr(kwarg, "name", None) or key or None
 
 
 def console() -> Router:
@@ -80,6 +97,7 @@ def console() -> Router:
             assets.chinese_font,
             assets.chinese_font_licence,
             assets.language_names_font,
+            assets.console_words_font,
             assets.static_files(),
             *desk.HANDLERS,
         ],

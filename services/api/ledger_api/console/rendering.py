@@ -52,6 +52,7 @@ def _base(request: Request[Any, Any, Any]) -> dict[str, Any]:
         "user": request.scope.get("user"),
         "nav": nav,
         "w": lambda context, key: catalogue.word(context, str(key), lang),
+        "verifier_words": lambda: words.verifier_words(lang),
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
 

@@ -1,5 +1,6 @@
 """The console's words in English and Chinese, from the gettext catalogues in
-``locale/<lang>/LC_MESSAGES/console.po`` (compiled by Babel when first read), and the
+``locale/<lang>/LC_MESSAGES/console.po`` (compiled by Babel when first read), the
+in-browser verifier's sentences from the same catalogues, and the
 reader's language: the one chosen (a cookie), else the browser's (``Accept-Language``)."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -20,17 +22,32 @@ from projector.views.summaries import language
 
 COOKIE = "ledger_lang"
 NAMES: dict[Language, str] = {"en": "English", "zh": "中文"}
-_HOME = Path(__file__).with_name("locale")
+HOME = Path(__file__).with_name("locale")
+
+
+VERIFY = "verify"
+"""The context of the in-browser verifier's sentences (``static/verify/*.js``)."""
+
+
+@functools.cache
+def _catalog(lang: Language) -> Catalog:
+    with (HOME / lang / "LC_MESSAGES" / "console.po").open("rb") as po:
+        return read_po(po, locale=BABEL_LOCALE[lang])
 
 
 @functools.cache
 def translations(lang: Language) -> Translations:
-    with (_HOME / lang / "LC_MESSAGES" / "console.po").open("rb") as po:
-        catalog = read_po(po, locale=BABEL_LOCALE[lang])
     compiled = io.BytesIO()
-    write_mo(compiled, catalog)
+    write_mo(compiled, _catalog(lang))
     compiled.seek(0)
     return Translations(compiled, domain="console")
+
+
+@functools.cache
+def verifier_words(lang: Language) -> dict[str, str]:
+    """The verifier's sentences in ``lang``, keyed by their English (as the page's script
+    looks them up)."""
+    return {str(m.id): str(m.string) for m in _catalog(lang) if m.context == VERIFY and m.string}
 
 
 def chosen(value: str | None) -> Language | None:

@@ -17,7 +17,7 @@ from babel.support import Translations
 Language = Literal["en", "zh"]
 LANGUAGES: tuple[Language, ...] = ("en", "zh")
 BABEL_LOCALE: dict[Language, str] = {"en": "en", "zh": "zh_Hans_CN"}
-_HOME = Path(__file__).with_name("locale")
+HOME = Path(__file__).with_name("locale")
 
 # Which enumeration an event's field names, for summaries in the reader's language.
 ENUM_FIELDS = {
@@ -34,7 +34,7 @@ ENUM_FIELDS = {
 
 @functools.cache
 def translations(language: Language) -> Translations:
-    with (_HOME / language / "LC_MESSAGES" / "report.po").open("rb") as po:
+    with (HOME / language / "LC_MESSAGES" / "report.po").open("rb") as po:
         catalog = read_po(po, locale=BABEL_LOCALE[language])
     compiled = io.BytesIO()
     write_mo(compiled, catalog)

@@ -13,11 +13,13 @@ function signInFromFragment() {
   form.submit();
 }
 
-// Controls marked data-autosubmit submit their form when changed (the as-of slider).
+// Controls marked data-autosubmit submit their form when changed (the as-of slider),
+// those of a part of the page swapped in later (htmx) too: one listener for the document.
 function autoSubmit() {
-  for (const control of document.querySelectorAll("[data-autosubmit]")) {
-    control.addEventListener("change", () => control.form && control.form.requestSubmit());
-  }
+  document.addEventListener("change", (event) => {
+    const control = event.target;
+    if (control.matches?.("[data-autosubmit]") && control.form) control.form.requestSubmit();
+  });
 }
 
 document.addEventListener("DOMContentLoaded", () => {

@@ -14,6 +14,10 @@
  * panel that asks for it and changes it goes into `[data-verify-key]` if the page has
  * one, else after the first button's output. Pin the key from a source other than this
  * server (`ledger keys create` prints it): a key the page offered would prove nothing.
+ *
+ * Everything it says is English unless the page carries its words in the reader's
+ * language: `<script type="application/json" id="verify-words">` mapping each English
+ * sentence (SAYS below, LedgerVerify.SAYS) to its translation.
  */
 "use strict";
 
@@ -21,6 +25,31 @@
   const STORE = "incident-ledger.verify.pinned-key";
   const pinned = () => localStorage.getItem(STORE);
   let panel = null, pending = null;
+  const SAYS = {
+    verified: "Verified: incident {incident} against the pinned key {key} at tree size {size}.",
+    record_fails: "Not verified: the record at position {position}{event}{hash} fails: {reason}",
+    event: ", event {id}",
+    record_hash: ", record hash {hash}",
+    not_verified: "Not verified: {reason}",
+    pin_first: "Pin the ledger's verifier key first: the form for it is open.",
+    verifying: "Verifying…",
+    not_fetched: "The bundle could not be fetched: HTTP {status}{detail}",
+    detail: " ({detail})",
+    pinned: "Pinned verifier key: {key} (key id {id}).",
+    none_pinned: "No verifier key is pinned in this browser yet.",
+    change: "Change the pinned key",
+    pin_one: "Pin a verifier key",
+    key_label: "Verifier key (name+keyid+base64, as “ledger keys create” printed it)",
+    pin: "Pin this key",
+    and: "; ",
+  };
+  const words = (() => {
+    const block = document.getElementById("verify-words");
+    try { return block ? JSON.parse(block.textContent) : {}; } catch { return {}; }
+  })();
+  /** A sentence of the panel's (SAYS) or of the verifier's, in the page's words. */
+  const say = (code, args = {}) => LedgerVerify.spell({ code, args }, words, SAYS);
+  const told = (said) => said.map((m) => LedgerVerify.spell(m, words)).join(say("and"));
 
   function element(tag, attributes = {}, text = "") {
     const node = document.createElement(tag);
@@ -56,16 +85,17 @@
   function report(output, result) {
     const key = `${result.key_name}+${result.key_id}`;
     const failure = result.first_failure;
+    const checked = result.checks.map((m) => LedgerVerify.spell(m, words));
     if (result.ok) {
-      show(output, true, `Verified: incident ${result.incident_id} against the pinned key ${key}`
-        + ` at tree size ${result.tree_size}.`, result.checked);
+      show(output, true,
+        say("verified", { incident: result.incident_id, key, size: result.tree_size }), checked);
     } else if (failure.position !== null && failure.position !== undefined) {
-      const event = failure.event_id ? `, event ${failure.event_id}` : "";
-      const hash = failure.record_hash ? `, record hash ${failure.record_hash}` : "";
-      show(output, false, `Not verified: the record at position ${failure.position}${event}${hash}`
-        + ` fails: ${failure.reason}`, result.checked);
+      const event = failure.event_id ? say("event", { id: failure.event_id }) : "";
+      const hash = failure.record_hash ? say("record_hash", { hash: failure.record_hash }) : "";
+      show(output, false, say("record_fails",
+        { position: failure.position, event, hash, reason: told(failure.said) }), checked);
     } else {
-      show(output, false, `Not verified: ${failure.reason}`, result.checked);
+      show(output, false, say("not_verified", { reason: told(failure.said) }), checked);
     }
   }
 
@@ -74,26 +104,26 @@
     if (!output) return;
     if (!pinned()) {
       pending = button;
-      show(output, null, "Pin the ledger's verifier key first: the form for it is open.");
+      show(output, null, say("pin_first"));
       openForm();
       return;
     }
     if (button.getAttribute("aria-busy") === "true") return;
     button.setAttribute("aria-busy", "true"); // not disabled: the button keeps the focus
-    show(output, null, "Verifying…");
+    show(output, null, say("verifying"));
     try {
       const response = await fetch(bundleUrl(button.dataset.verifyBundle), {
         credentials: "same-origin", headers: { Accept: "application/json" },
       });
       if (!response.ok) {
         const problem = await response.json().catch(() => ({}));
-        show(output, false, `The bundle could not be fetched: HTTP ${response.status}`
-          + (problem.detail ? ` (${problem.detail})` : ""));
+        const detail = problem.detail ? say("detail", { detail: problem.detail }) : "";
+        show(output, false, say("not_fetched", { status: response.status, detail }));
         return;
       }
       report(output, await LedgerVerify.verifyBundle(await response.text(), pinned()));
     } catch (error) {
-      show(output, false, `Not verified: ${error.message}`);
+      show(output, false, say("not_verified", { reason: error.message }));
     } finally {
       button.removeAttribute("aria-busy");
     }
@@ -117,7 +147,7 @@
       if (pending) run(pending);
       pending = null;
     } catch (error) {
-      panel.error.textContent = error.message;
+      panel.error.textContent = error.failure ? told(error.failure.said) : error.message;
       panel.input.focus();
     }
   }
@@ -128,23 +158,21 @@
       shown = await LedgerVerify.parseKey(pinned()).then((k) => `${k.name}+${k.id}`, () => null);
     }
     panel.status.textContent = shown
-      ? `Pinned verifier key: ${shown} (key id ${shown.split("+")[1]}).`
-      : "No verifier key is pinned in this browser yet.";
-    panel.change.textContent = shown ? "Change the pinned key" : "Pin a verifier key";
+      ? say("pinned", { key: shown, id: shown.split("+")[1] }) : say("none_pinned");
+    panel.change.textContent = say(shown ? "change" : "pin_one");
   }
 
   function buildPanel(place) {
     const status = element("p", { "data-verify-key-status": "" });
-    const change = element("button", { type: "button" }, "Change the pinned key");
+    const change = element("button", { type: "button" }, say("change"));
     const form = element("form", { "data-verify-key-form": "" });
     const input = element("input", {
       name: "key", required: "", autocomplete: "off", spellcheck: "false", size: "60",
     });
-    const label = element("label", {},
-      "Verifier key (name+keyid+base64, as “ledger keys create” printed it) ");
+    const label = element("label", {}, `${say("key_label")} `);
     label.append(input);
     const error = element("p", { role: "alert" });
-    form.append(label, element("button", { type: "submit" }, "Pin this key"), error);
+    form.append(label, element("button", { type: "submit" }, say("pin")), error);
     form.hidden = true;
     form.addEventListener("submit", pin);
     change.addEventListener("click", openForm);

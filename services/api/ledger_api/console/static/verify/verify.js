@@ -15,7 +15,9 @@
  * LedgerVerify.verifyBundle(bundle, pinnedKeyText) -> Promise<{ok, checked, key_id,
  * key_name, incident_id, tree_size, root, first_failure}>: `bundle` is the JSON of
  * GET /v1/incidents/{id}/bundle?format=json (parsed or text); `first_failure` is null or
- * {position, event_id?, record_hash?, reason}, the first record (by position) that fails.
+ * {position, event_id?, record_hash?, reason, said}, the first record (by position) that
+ * fails. `checked` and `reason` are English; `checks` and `said` are the same sentences as
+ * {code, args}, which LedgerVerify.spell(message, words) puts in other words (SAYS).
  * Plain script, no dependencies; WebCrypto needs a secure context (HTTPS or localhost).
  */
 "use strict";
@@ -28,21 +30,103 @@ globalThis.LedgerVerify = (() => {
   const COLUMNS = ["position", "event_id", "incident_id", "version", "type", "source",
     "occurred_at", "recorded_at", "hash", "prev_position", "prev_hash"];
 
+  /** Every sentence the verifier says, in English: `{name}` stands for a value, which may
+   * be a sentence itself ({code, args}). A page may say them in its reader's language:
+   * `words` maps each English sentence to its translation (the console's catalogues). */
+  const SAYS = {
+    no_webcrypto: "this page is not a secure context (HTTPS or localhost): the browser offers no WebCrypto here",
+    malformed: "malformed bundle: {what}",
+    not_document: "not a bundle document",
+    not_hex: "{what} is not hex",
+    not_base64: "{what} is not canonical base64",
+    record_n: "record {n}",
+    proof_of: "the proof of record {n}",
+    key_id: "key id",
+    the_key: "the key",
+    checkpoint: "checkpoint",
+    claim: "completeness claim",
+    signature_of: "the {what}'s signature",
+    checkpoint_root: "the checkpoint's root",
+    claim_root: "the claim's root",
+    claim_last_hash: "the claim's last hash",
+    not_a_key: "the pinned key is not a verifier key (name+keyid+base64): {why}",
+    three_parts: "expected three '+'-separated parts",
+    not_ed25519: "not an Ed25519 key",
+    key_id_mismatch: "the key id does not match the key",
+    not_note: "the {what} is not a signed note",
+    bad_signature_line: "the {what} has a bad signature line",
+    not_signed: "the {what} is not signed by the pinned key {key}",
+    server_key: "the server names key id {id}: trust it only if the ledger's operator gave you that key",
+    checkpoint_shape: "the checkpoint is not origin, size and root hash, one per line",
+    root_size: "the checkpoint's root is not 32 bytes",
+    claim_shape: "the completeness claim is not an incident-completeness note",
+    claim_hashes: "the claim's hashes are not 32 bytes",
+    other_tree: "the completeness claim is for another tree than the checkpoint ({what})",
+    manifest_differs: "the manifest says {key} {says}, the signed claim {value}",
+    events_differ: "the bundle holds {n} events, the completeness claim says {claimed}",
+    last_differs: "the incident's last event here is at position {position}, the completeness claim says position {claimed} (hash {hash})",
+    entry_shape: "entry {n} is not {position, record, proof, columns}",
+    proof_hash_size: "the proof of record {n} has a hash that is not 32 bytes",
+    not_in_log: "not in the signed log: its leaf hash is not proven up to the signed root",
+    not_json: "the record is not JSON",
+    not_record: "the record is not a ledger record",
+    other_incident: "event {event} belongs to incident {incident}, not {claimed}",
+    twice: "position {position} appears twice",
+    out_of_order: "position {position} comes after {previous}: out of order",
+    not_canonical: "the record bytes are not canonical JSON",
+    says_position: "the record says position {says}, it sits at {position}",
+    not_format_1: "the envelope is not format 1",
+    other_origin: "the record is from origin {says}, not {origin}",
+    versions_missing: "version {version} comes {after}: versions are missing",
+    version_repeats: "version {version} comes {after}: a version repeats or is out of order",
+    after_version: "after version {version}",
+    first_version: "as the incident's first",
+    prev_wrong: "prev names {prev}, not the previous record ({previous})",
+    previous_record: "position {position}, hash {hash}",
+    none: "none",
+    no_columns: "the record has no columns",
+    column_missing: "column {name} is missing",
+    column_differs: "column {name} is {got}, the record says {want}",
+    extra_columns: "columns {names} are not columns",
+    checked_checkpoint: "checkpoint of {origin}: signed by the pinned key {key}; tree size {size}, root {root}",
+    checked_claim: "completeness claim: signed by the same key; incident {incident} has {events} events in that tree, the last at position {position}",
+    checked_proofs: "{n} records: each one's SHA-256 leaf hash proven in the signed tree by its inclusion proof",
+    checked_records: "{n} records: canonical bytes at their positions, versions 1–{n} each linked to the previous record's hash, columns equal to the records",
+    checked_complete: "completeness: exactly the {n} claimed events, the last at position {position} as claimed",
+  };
+  const say = (code, args = {}) => ({ code, args });
+
+  /** `message` in `words` (English sentence -> its translation; English when missing). */
+  function spell(message, words = {}, table = SAYS) {
+    const english = table[message.code] ?? message.code;
+    return (words[english] || english).replace(/\{(\w+)\}/g, (all, name) => {
+      const value = message.args[name];
+      if (value === undefined) return all;
+      return value !== null && typeof value === "object" && "code" in value
+        ? spell(value, words, table) : String(value);
+    });
+  }
+
   /** A check that failed: what, and where (position null: the bundle as a whole). */
   class Failure extends Error {
-    constructor(reason, position = null, more = {}) {
-      super(reason);
-      this.failure = { position, ...more, reason };
+    constructor(said, position = null, more = {}) {
+      const list = Array.isArray(said) ? said : [said];
+      super(list.map((m) => spell(m)).join("; "));
+      this.failure = { position, ...more, reason: this.message, said: list };
     }
   }
-  const malformed = (what) => new Failure(`malformed bundle: ${what}`);
+  const malformed = (what) => new Failure(say("malformed", { what }));
+  const checked = (result, message) => {
+    result.checks.push(message);
+    result.checked.push(spell(message));
+  };
 
   // Bytes: hex, canonical base64 (one spelling per value, as ledger-verify insists), SHA-256.
   const toHex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   const toBase64 = (bytes) => btoa(String.fromCharCode(...bytes));
   function fromHex(text, what) {
     if (typeof text !== "string" || !/^([0-9a-fA-F]{2})*$/.test(text)) {
-      throw malformed(`${what} is not hex`);
+      throw malformed(say("not_hex", { what }));
     }
     return Uint8Array.from(text.match(/../g) || [], (pair) => parseInt(pair, 16));
   }
@@ -50,7 +134,7 @@ globalThis.LedgerVerify = (() => {
     let binary = null;
     try { binary = atob(text); } catch { /* refused below */ }
     if (binary === null || btoa(binary) !== text) {
-      throw malformed(`${what} is not canonical base64`);
+      throw malformed(say("not_base64", { what }));
     }
     return Uint8Array.from(binary, (c) => c.charCodeAt(0));
   }
@@ -87,34 +171,33 @@ globalThis.LedgerVerify = (() => {
 
   /** A verifier key as `ledger keys create` prints it: name+keyid+base64(0x01 ‖ key). */
   async function parseKey(text) {
-    const bad = (why) =>
-      new Failure(`the pinned key is not a verifier key (name+keyid+base64): ${why}`);
+    const bad = (why) => new Failure(say("not_a_key", { why: say(why) }));
     const trimmed = String(text ?? "").trim();
     const first = trimmed.indexOf("+"), second = trimmed.indexOf("+", first + 1);
-    if (first < 0 || second < 0) throw bad("expected three '+'-separated parts");
+    if (first < 0 || second < 0) throw bad("three_parts");
     const name = trimmed.slice(0, first), id = trimmed.slice(first + 1, second).toLowerCase();
     let raw = null;
-    try { raw = fromBase64(trimmed.slice(second + 1), "the key"); } catch { /* refused below */ }
+    try { raw = fromBase64(trimmed.slice(second + 1), say("the_key")); } catch { /* refused below */ }
     const named = name && !/\s/.test(name) && /^[0-9a-f]{8}$/.test(id);
-    if (!named || !raw || raw.length !== 33 || raw[0] !== 1) throw bad("not an Ed25519 key");
+    if (!named || !raw || raw.length !== 33 || raw[0] !== 1) throw bad("not_ed25519");
     const publicKey = raw.subarray(1);
     const digest = await sha256(concat(utf8.encode(`${name}\n`), raw));
-    if (toHex(digest.subarray(0, 4)) !== id) throw bad("the key id does not match the key");
+    if (toHex(digest.subarray(0, 4)) !== id) throw bad("key_id_mismatch");
     const key = await crypto.subtle.importKey("raw", publicKey, "Ed25519", false, ["verify"]);
-    return { name, id, key, idBytes: fromHex(id, "key id") };
+    return { name, id, key, idBytes: fromHex(id, say("key_id")) };
   }
 
   /** The text of a signed note once a signature by `pinned` verifies on it. */
   async function openNote(note, pinned, what) {
     const cut = typeof note === "string" ? note.lastIndexOf("\n\n") : -1;
-    if (cut < 0 || !note.endsWith("\n")) throw malformed(`the ${what} is not a signed note`);
+    if (cut < 0 || !note.endsWith("\n")) throw malformed(say("not_note", { what }));
     const text = note.slice(0, cut + 1);
     for (const line of note.slice(cut + 2, -1).split("\n")) {
       const parts = line.split(" ");
       if (parts.length !== 3 || parts[0] !== DASH) {
-        throw malformed(`the ${what} has a bad signature line`);
+        throw malformed(say("bad_signature_line", { what }));
       }
-      const blob = fromBase64(parts[2], `the ${what}'s signature`);
+      const blob = fromBase64(parts[2], say("signature_of", { what }));
       const ours = parts[1] === pinned.name && equal(blob.subarray(0, 4), pinned.idBytes);
       if (!ours || blob.length !== 68) continue; // another key's signature
       const signature = blob.subarray(4);
@@ -122,16 +205,16 @@ globalThis.LedgerVerify = (() => {
         return text;
       }
     }
-    throw new Failure(`the ${what} is not signed by the pinned key ${pinned.name}+${pinned.id}`);
+    throw new Failure(say("not_signed", { what, key: `${pinned.name}+${pinned.id}` }));
   }
 
   function parseCheckpoint(text) {
     const lines = text.split("\n");
     if (lines.length < 4 || lines.at(-1) !== "" || !lines[0] || !NUMBER.test(lines[1])) {
-      throw malformed("the checkpoint is not origin, size and root hash, one per line");
+      throw malformed(say("checkpoint_shape"));
     }
-    const root = fromBase64(lines[2], "the checkpoint's root");
-    if (root.length !== 32) throw malformed("the checkpoint's root is not 32 bytes");
+    const root = fromBase64(lines[2], say("checkpoint_root"));
+    if (root.length !== 32) throw malformed(say("root_size"));
     return { origin: lines[0], size: Number(lines[1]), root };
   }
 
@@ -147,12 +230,12 @@ globalThis.LedgerVerify = (() => {
     const numbers = [fields[1][1], fields[2][1], last[0]].every((n) => NUMBER.test(n ?? ""));
     const shaped = lines.length >= 8 && lines.at(-1) === "" && lines[0] !== "";
     if (!shaped || lines[1] !== "incident-completeness" || last.length !== 2 || !numbers) {
-      throw malformed("the completeness claim is not an incident-completeness note");
+      throw malformed(say("claim_shape"));
     }
-    const root = fromBase64(fields[3][1], "the claim's root");
-    const lastHash = fromHex(last[1], "the claim's last hash");
+    const root = fromBase64(fields[3][1], say("claim_root"));
+    const lastHash = fromHex(last[1], say("claim_last_hash"));
     if (root.length !== 32 || lastHash.length !== 32) {
-      throw malformed("the claim's hashes are not 32 bytes");
+      throw malformed(say("claim_hashes"));
     }
     return { origin: lines[0], incident: fields[0][1], events: Number(fields[1][1]),
       size: Number(fields[2][1]), root, lastPosition: Number(last[0]), lastHash: toHex(lastHash) };
@@ -172,19 +255,18 @@ globalThis.LedgerVerify = (() => {
   }
 
   async function verifyBundle(bundle, pinnedKeyText) {
-    const result = { ok: false, checked: [], key_id: null, key_name: null, incident_id: null,
+    const result = { ok: false, checked: [], checks: [], key_id: null, key_name: null, incident_id: null,
       tree_size: null, root: null, first_failure: null };
     try {
       if (!globalThis.crypto?.subtle) {
-        throw new Failure("this page is not a secure context (HTTPS or localhost): "
-          + "the browser offers no WebCrypto here");
+        throw new Failure(say("no_webcrypto"));
       }
       const doc = typeof bundle === "string" ? JSON.parse(bundle) : bundle;
       await check(doc, await parseKey(pinnedKeyText), result);
       result.ok = true;
     } catch (error) {
       result.first_failure = error instanceof Failure ? error.failure
-        : { position: null, reason: `malformed bundle: ${error.message}` };
+        : malformed(error.message).failure;
     }
     return result;
   }
@@ -192,56 +274,52 @@ globalThis.LedgerVerify = (() => {
   async function check(doc, pinned, result) {
     Object.assign(result, { key_id: pinned.id, key_name: pinned.name });
     if (!doc || typeof doc !== "object" || !Array.isArray(doc.records) || !doc.manifest) {
-      throw malformed("not a bundle document");
+      throw malformed(say("not_document"));
     }
     const { checkpoint, claim } = await openSigned(doc, pinned, result).catch((error) => {
-      if (error instanceof Failure && error.failure.reason.includes("not signed by the pinned key")
-          && typeof doc.key_id === "string" && doc.key_id !== pinned.id) {
-        error.failure.reason += ` (the server names key id ${doc.key_id}; trust it only if the `
-          + "ledger's operator gave you that key)";
+      const unsigned = error instanceof Failure && error.failure.said[0].code === "not_signed";
+      if (unsigned && typeof doc.key_id === "string" && doc.key_id !== pinned.id) {
+        throw new Failure([...error.failure.said, say("server_key", { id: doc.key_id })]);
       }
       throw error;
     });
     const head = await checkRecords(doc.records, checkpoint, claim);
     const n = doc.records.length;
-    result.checked.push(
-      `${n} records: each one's SHA-256 leaf hash proven in the signed tree by its inclusion proof`,
-      `${n} records: canonical bytes at their positions, versions 1–${n} each linked to the `
-        + "previous record's hash, columns equal to the records");
+    checked(result, say("checked_proofs", { n }));
+    checked(result, say("checked_records", { n }));
     const wrongLast = head.position !== claim.lastPosition || head.hash !== claim.lastHash;
     const problems = [
-      n !== claim.events && `the bundle holds ${n} events, the completeness claim says ${claim.events}`,
-      wrongLast && `the incident's last event here is at position ${head.position}, the completeness `
-        + `claim says position ${claim.lastPosition} (hash ${claim.lastHash})`,
+      n !== claim.events && say("events_differ", { n, claimed: claim.events }),
+      wrongLast && say("last_differs",
+        { position: head.position, claimed: claim.lastPosition, hash: claim.lastHash }),
     ].filter(Boolean);
     if (problems.length) {
-      throw new Failure(problems.join("; "), wrongLast ? head.position || null : null);
+      throw new Failure(problems, wrongLast ? head.position || null : null);
     }
-    result.checked.push(
-      `completeness: exactly the ${n} claimed events, the last at position ${head.position} as claimed`);
+    checked(result, say("checked_complete", { n, position: head.position }));
   }
 
   /** The checkpoint and the claim, both signed by the pinned key, about the same tree. */
   async function openSigned(doc, pinned, result) {
-    const checkpoint = parseCheckpoint(await openNote(doc.checkpoint, pinned, "checkpoint"));
+    const checkpoint = parseCheckpoint(await openNote(doc.checkpoint, pinned, say("checkpoint")));
     Object.assign(result, { tree_size: checkpoint.size, root: toBase64(checkpoint.root) });
-    result.checked.push(`checkpoint of ${checkpoint.origin}: signed by the pinned key `
-      + `${pinned.name}+${pinned.id}; tree size ${checkpoint.size}, root ${result.root}`);
-    const claim = parseClaim(await openNote(doc.completeness, pinned, "completeness claim"));
+    checked(result, say("checked_checkpoint", { origin: checkpoint.origin,
+      key: `${pinned.name}+${pinned.id}`, size: checkpoint.size, root: result.root }));
+    const claim = parseClaim(await openNote(doc.completeness, pinned, say("claim")));
     result.incident_id = claim.incident;
     const differ = [["origin", claim.origin !== checkpoint.origin], ["size", claim.size !== checkpoint.size],
       ["root", !equal(claim.root, checkpoint.root)]].filter(([, differs]) => differs);
     if (differ.length) {
-      throw new Failure(`the completeness claim is for another tree than the checkpoint (${differ[0][0]})`);
+      throw new Failure(say("other_tree", { what: differ[0][0] }));
     }
-    result.checked.push(`completeness claim: signed by the same key; incident ${claim.incident} has `
-      + `${claim.events} events in that tree, the last at position ${claim.lastPosition}`);
+    checked(result, say("checked_claim", { incident: claim.incident, events: claim.events,
+      position: claim.lastPosition }));
     const want = { format: "incident-ledger-bundle/1", origin: claim.origin,
       incident_id: claim.incident, size: claim.size, events: claim.events };
     for (const [key, value] of Object.entries(want)) {
       if (doc.manifest[key] !== value) {
         const says = JSON.stringify(doc.manifest[key]);
-        throw new Failure(`the manifest says ${key} ${says}, the signed claim ${JSON.stringify(value)}`);
+        throw new Failure(say("manifest_differs", { key, says, value: JSON.stringify(value) }));
       }
     }
     return { checkpoint, claim };
@@ -261,7 +339,7 @@ globalThis.LedgerVerify = (() => {
       const found = recordProblems({ ...entry, ...hashed[i] }, head, checkpoint, claim);
       if (found.problems.length) {
         const where = { event_id: found.eventId, record_hash: hash };
-        throw new Failure(found.problems.join("; "), entry.position, where);
+        throw new Failure(found.problems, entry.position, where);
       }
       head = { version: found.version, position: entry.position, hash };
     }
@@ -270,12 +348,12 @@ globalThis.LedgerVerify = (() => {
 
   function readEntry(entry, number) {
     if (!Number.isSafeInteger(entry?.position) || !Array.isArray(entry.proof)) {
-      throw malformed(`entry ${number} is not {position, record, proof, columns}`);
+      throw malformed(say("entry_shape", { n: number }));
     }
-    const record = fromBase64(entry.record, `record ${number}`);
-    const proof = entry.proof.map((h) => fromHex(h, `the proof of record ${number}`));
+    const record = fromBase64(entry.record, say("record_n", { n: number }));
+    const proof = entry.proof.map((h) => fromHex(h, say("proof_of", { n: number })));
     if (proof.some((h) => h.length !== 32)) {
-      throw malformed(`the proof of record ${number} has a hash that is not 32 bytes`);
+      throw malformed(say("proof_hash_size", { n: number }));
     }
     return { position: entry.position, record, proof, columns: entry.columns };
   }
@@ -291,29 +369,30 @@ globalThis.LedgerVerify = (() => {
   function recordProblems({ position, record, hash, included, columns }, head, checkpoint, claim) {
     const problems = [];
     if (!included) {
-      problems.push("not in the signed log: its leaf hash is not proven up to the signed root");
+      problems.push(say("not_in_log"));
     }
     let doc, text;
     try {
       text = strictUtf8.decode(record);
       doc = JSON.parse(text);
     } catch {
-      return { problems: [...problems, "the record is not JSON"] };
+      return { problems: [...problems, say("not_json")] };
     }
     const event = doc?.event;
     const ids = typeof event?.incident_id === "string" && typeof event?.event_id === "string";
     if (!ids || !Number.isSafeInteger(doc.version) || !("prev" in doc)) {
-      return { problems: [...problems, "the record is not a ledger record"] };
+      return { problems: [...problems, say("not_record")] };
     }
     problems.push(...envelopeProblems(doc, text, position, checkpoint.origin));
     if (event.incident_id !== claim.incident) {
-      problems.push(`event ${event.event_id} belongs to incident ${event.incident_id}, not ${claim.incident}`);
+      problems.push(say("other_incident",
+        { event: event.event_id, incident: event.incident_id, claimed: claim.incident }));
     } else {
       problems.push(...linkProblems(doc, head));
     }
     if (position <= head.position) {
-      problems.push(position === head.position ? `position ${position} appears twice`
-        : `position ${position} comes after ${head.position}: out of order`);
+      problems.push(position === head.position ? say("twice", { position })
+        : say("out_of_order", { position, previous: head.position }));
     }
     problems.push(...columnProblems(columns, doc, hash));
     return { problems, eventId: event.event_id, version: doc.version };
@@ -323,13 +402,14 @@ globalThis.LedgerVerify = (() => {
     const found = [];
     let same = false;
     try { same = canonical(doc) === text; } catch { /* outside the profile: not canonical */ }
-    if (!same) found.push("the record bytes are not canonical JSON");
+    if (!same) found.push(say("not_canonical"));
     if (doc.position !== position) {
-      found.push(`the record says position ${JSON.stringify(doc.position)}, it sits at ${position}`);
+      found.push(say("says_position", { says: JSON.stringify(doc.position), position }));
     }
-    if (Object.keys(doc).length !== 7 || doc.v !== 1) found.push("the envelope is not format 1");
+    if (Object.keys(doc).length !== 7 || doc.v !== 1) found.push(say("not_format_1"));
     if (doc.origin !== origin) {
-      found.push(`the record is from origin ${JSON.stringify(doc.origin)}, not ${JSON.stringify(origin)}`);
+      found.push(say("other_origin",
+        { says: JSON.stringify(doc.origin), origin: JSON.stringify(origin) }));
     }
     return found;
   }
@@ -337,43 +417,44 @@ globalThis.LedgerVerify = (() => {
   function linkProblems(doc, head) {
     const found = [];
     if (doc.version !== head.version + 1) {
-      const after = head.version ? `after version ${head.version}` : "as the incident's first";
-      const why = doc.version > head.version + 1 ? "versions are missing"
-        : "a version repeats or is out of order";
-      found.push(`version ${doc.version} comes ${after}: ${why}`);
+      const after = head.version ? say("after_version", { version: head.version })
+        : say("first_version");
+      const why = doc.version > head.version + 1 ? "versions_missing" : "version_repeats";
+      found.push(say(why, { version: doc.version, after }));
     }
     const prev = doc.prev;
     const link = prev !== null && typeof prev === "object" && Object.keys(prev).length === 2;
     const linked = head.version === 0 ? prev === null
       : link && prev.position === head.position && prev.hash === head.hash;
     if (!linked) {
-      const previous = head.version ? `position ${head.position}, hash ${head.hash}` : "none";
-      found.push(`prev names ${JSON.stringify(prev)}, not the previous record (${previous})`);
+      const previous = head.version
+        ? say("previous_record", { position: head.position, hash: head.hash }) : say("none");
+      found.push(say("prev_wrong", { prev: JSON.stringify(prev), previous }));
     }
     return found;
   }
 
   function columnProblems(columns, doc, hash) {
-    if (!columns || typeof columns !== "object") return ["the record has no columns"];
+    if (!columns || typeof columns !== "object") return [say("no_columns")];
     const prev = doc.prev && typeof doc.prev === "object" ? doc.prev : {};
     const { event } = doc;
     const says = [doc.position, event.event_id, event.incident_id, doc.version, event.type,
       event.source, event.occurred_at, doc.recorded_at, hash, prev.position, prev.hash];
     const found = [];
     COLUMNS.forEach((name, i) => {
-      if (!(name in columns)) found.push(`column ${name} is missing`);
+      if (!(name in columns)) found.push(say("column_missing", { name }));
       else if (canonicalOrNull(columns[name]) !== canonicalOrNull(says[i])) {
         const [got, want] = [columns[name], says[i] ?? null].map((v) => JSON.stringify(v));
-        found.push(`column ${name} is ${got}, the record says ${want}`);
+        found.push(say("column_differs", { name, got, want }));
       }
     });
     const extra = Object.keys(columns).filter((name) => !COLUMNS.includes(name));
-    return extra.length ? [...found, `columns ${extra.join(", ")} are not columns`] : found;
+    return extra.length ? [...found, say("extra_columns", { names: extra.join(", ") })] : found;
   }
 
   function canonicalOrNull(value) {
     try { return canonical(value ?? null); } catch { return `${value}`; }
   }
 
-  return { verifyBundle, verifyInclusion, leafHash, parseKey, openNote, canonical };
+  return { verifyBundle, verifyInclusion, leafHash, parseKey, openNote, canonical, spell, SAYS };
 })();
