@@ -34,7 +34,7 @@ def test_the_committed_configurations_pass() -> None:
     result = _lint()
     assert result.returncode == 0, result.stdout + result.stderr
     assert "FAIL" not in result.stdout
-    assert "skip postgres.yaml Cluster/ledger-pg (no CRD schema saved here)" in result.stdout
+    assert "ok   postgres.yaml Cluster/ledger-pg (its CRD's schema)" in result.stdout
     assert "ok   ledger.yaml Deployment/ledger-ingest (Kubernetes 1.34.0)" in result.stdout
 
 
@@ -44,6 +44,16 @@ def test_a_misspelled_field_in_a_deployment_fails(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "FAIL ledger.yaml Deployment/ledger-ingest" in result.stdout
     assert "'readinesProbe' was unexpected" in result.stdout
+
+
+def test_a_misspelled_field_in_the_postgres_cluster_fails(tmp_path: Path) -> None:
+    # The CloudNativePG Cluster is checked against its CRD's schema (saved in
+    # infra/k8s/schemas/), as strictly as Kubernetes' own kinds.
+    k8s = _k8s_copy(tmp_path, "postgres.yaml", "\n  storage:", "\n  storag:")
+    result = _lint("--k8s", str(k8s))
+    assert result.returncode == 1
+    assert "FAIL postgres.yaml Cluster/ledger-pg: spec:" in result.stdout
+    assert "'storag' was unexpected" in result.stdout
 
 
 def test_a_wrong_type_in_the_nats_statefulset_fails(tmp_path: Path) -> None:
