@@ -26,6 +26,7 @@ from contracts.topology import Topology
 from ledger.store import erased_messages, retention
 from plumbing import jetstream
 from plumbing.db import SERVICE_ROLES, acting_as
+from tests.integration.conftest import wait_for_count
 
 pytestmark = pytest.mark.integration
 CLAIMANT = Personal(name="Wang Fang", phone="13900000000")
@@ -112,3 +113,30 @@ async def _kept(js: Any, topology: Topology) -> set[int]:
             await js.get_msg(topology.events_stream, seq)
             kept.add(seq)
     return kept
+
+
+async def test_a_value_sequenced_during_the_scan_makes_the_erasure_pending_again(
+    ingesting: asyncpg.Pool, nc: Client, topology: Topology
+) -> None:
+    """Given an erased claimant whose messages were cleared; when the claimant's name is
+    published again and recorded while a scan runs (its record's time before the time the
+    scan ended): then the erasure is pending again, and the next run deletes the message."""
+    js = nc.jetstream()
+    incident = f"ES-{uuid.uuid4().hex[:6]}"
+    subject = f"{incident}:claimant"
+    await _erased(ingesting, subject, incident)
+    async with ingesting.acquire() as conn:
+        assert [c.done for c in await erased_messages.clear_pending(conn, js, topology)] == [True]
+        before = await ingesting.fetchval("SELECT count(*) FROM events")
+        sent = (await js.publish(topology.event_subject("desk", incident), _claim(incident))).seq
+        assert await wait_for_count(ingesting, before + 1) == before + 1
+        await conn.execute(  # the scan ended after the record was sequenced
+            "UPDATE subject_keys SET stream_cleared_at = now() + interval '1 minute'"
+            " WHERE subject = $1",
+            subject,
+        )
+        assert await erased_messages.pending(conn) == [subject]
+        (again,) = await erased_messages.clear_pending(conn, js, topology, only={subject})
+        assert (again.deleted, again.done) == (1, True)
+        assert await erased_messages.pending(conn) == []
+    assert sent not in await _kept(js, topology)
