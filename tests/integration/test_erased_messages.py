@@ -9,6 +9,7 @@ a subject is held."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import uuid
 from typing import Any
@@ -104,13 +105,14 @@ async def _settle(pool: asyncpg.Pool, topology: Topology, seq: int) -> None:
     )  # fmt: skip
 
 
-async def _kept(js: Any, topology: Topology) -> set[int]:
-    """The sequences the events stream still holds."""
-    state = (await js.stream_info(topology.events_stream)).state
+async def _kept(js: Any, topology: Topology, stream: str = "") -> set[int]:
+    """The sequences the events stream (or ``stream``) still holds."""
+    stream = stream or topology.events_stream
+    state = (await js.stream_info(stream)).state
     kept = set()
     for seq in range(state.first_seq, state.last_seq + 1):
         with contextlib.suppress(NotFoundError):
-            await js.get_msg(topology.events_stream, seq)
+            await js.get_msg(stream, seq)
             kept.add(seq)
     return kept
 
@@ -140,3 +142,32 @@ async def test_a_value_sequenced_during_the_scan_makes_the_erasure_pending_again
         assert (again.deleted, again.done) == (1, True)
         assert await erased_messages.pending(conn) == []
     assert sent not in await _kept(js, topology)
+
+
+async def test_one_pass_clears_every_pending_subject_and_a_subjects_own_pass_only_it(
+    pool: asyncpg.Pool, nc: Client, topology: Topology
+) -> None:
+    """Given two erased claimants, each with a settled claim and a rejection record of it:
+    when one subject's messages are cleared (as its erasure does), then only its messages
+    go and the other stays pending; when the pending ones are cleared, in one pass, then
+    the other's go too, its rejection record with them."""
+    js = nc.jetstream()
+    await jetstream.ensure_topology(js, topology)
+    incidents = [f"E{n}-{uuid.uuid4().hex[:6]}" for n in (1, 2)]
+    sent, rejected = [], []
+    for incident in incidents:
+        await _erased(pool, f"{incident}:claimant", incident)
+        claim = _claim(incident)
+        sent.append((await js.publish(topology.event_subject("desk", incident), claim)).seq)
+        record = msgspec.json.encode({"raw": base64.b64encode(claim).decode()})
+        rejected.append((await js.publish(topology.rejected_subject("desk"), record)).seq)
+    await _settle(pool, topology, max(sent))
+    first, second = (f"{i}:claimant" for i in incidents)
+    async with pool.acquire() as conn:
+        (own,) = await erased_messages.clear_pending(conn, js, topology, only={first})
+        assert (own.subject, own.deleted, own.done) == (first, 2, True)
+        assert await erased_messages.pending(conn) == [second]
+        (rest,) = await erased_messages.clear_pending(conn, js, topology)
+        assert (rest.subject, rest.deleted, rest.done) == (second, 2, True)
+    assert not set(sent) & await _kept(js, topology)
+    assert not set(rejected) & await _kept(js, topology, topology.rejected_stream)

@@ -150,7 +150,37 @@ async def test_a_subject_only_rejected_events_named_is_held_from_its_key(
     record names them), when its retention is read, then its clock runs from when its key
     was made: it is erased a year on, not held forever."""
     subject = f"RJ-{uuid.uuid4().hex[:6]}:reporter"
-    made = await pool.fetchval(
+    made = await _rejected_only(pool, subject)
+    async with pool.acquire() as conn:
+        held = await retention.of(conn, subject)
+        assert held is not None
+        assert (held.since, held.held_until) == (made, made + YEAR)
+        assert subject in dict(await retention.due(conn, made + YEAR))
+
+
+async def test_one_subject_failing_leaves_the_others_erased_and_the_run_failed(
+    ingesting: asyncpg.Pool, topology: Topology, database_url: str, nats_url: str
+) -> None:
+    """Given two reporters due, one of whose erasure the sequencer refuses (its id longer
+    than an erasure record allows), when the retention run runs, then the other is erased
+    all the same, and the run names the one it could not erase and exits 1."""
+    refused, fine = "R" * 300 + ":reporter", f"RF-{uuid.uuid4().hex[:6]}:reporter"
+    made = max([await _rejected_only(ingesting, s) for s in (refused, fine)])
+    env = {"LEDGER_DATABASE_URL": database_url, "LEDGER_NATS_URL": nats_url,
+           "LEDGER_NATS_NAMESPACE": topology.namespace}  # fmt: skip
+    command = ["retention", "run", "--as-of", (made + YEAR + timedelta(days=1)).isoformat()]
+    done = await asyncio.to_thread(CliRunner().invoke, main, command, env=env)
+    assert done.exit_code == 1, done.output
+    assert f"erased {fine}: retention:reporter-1y" in done.output
+    assert f"not erased {refused}" in done.output
+    assert "1 subjects erased, 1 failed" in done.output
+    assert await _erasures(ingesting) == {fine: "retention:reporter-1y"}
+
+
+async def _rejected_only(pool: asyncpg.Pool, subject: str) -> datetime:
+    """A subject's key and a value sealed for an event the ledger rejected; when the key
+    was made."""
+    made: datetime = await pool.fetchval(
         "INSERT INTO subject_keys (subject, wrapped, master_id) VALUES ($1, '\\x00', 'm')"
         " RETURNING created_at",
         subject,
@@ -160,8 +190,4 @@ async def test_a_subject_only_rejected_events_named_is_held_from_its_key(
         " ciphertext) VALUES ($1, $2, 'RJ', $3, 'payload.personal.name', '\\x00')",
         uuid.uuid4().bytes, subject, uuid.uuid4(),
     )  # fmt: skip
-    async with pool.acquire() as conn:
-        held = await retention.of(conn, subject)
-        assert held is not None
-        assert (held.since, held.held_until) == (made, made + YEAR)
-        assert subject in dict(await retention.due(conn, made + YEAR))
+    return made
