@@ -11,11 +11,12 @@ one published after the erasure, one that was rejected; and the rejection stream
 all read (it has no subject per incident). Never a message the ledger has not settled yet
 (past ``ingest_offsets``): the ingest still needs it.
 
-Resumable: the erasure is done first, then this; ``subject_keys.stream_cleared_at`` is set
-only when no such message is left. An erasure whose messages were not all deleted (NATS
-down, a message not yet settled, a crash) stays pending, and so does one whose incidents
-recorded an event since (its publisher may have sent a value again); every later erasure,
-retention run or ``ledger erase --pending`` takes the pending ones up. Deleting twice is
+Resumable: the erasure is done first, then this; ``subject_keys.stream_cleared_at`` and
+``stream_cleared_upto`` (the ledger's last position read before the scan) are set only when
+no such message is left. An erasure whose messages were not all deleted (NATS down, a
+message not yet settled, a crash) stays pending, and so does one whose incidents recorded
+an event past that position (its publisher may have sent a value again); the retention run
+and ``ledger erase --pending`` take the pending ones up, all in one pass. Deleting twice is
 harmless.
 """
 
