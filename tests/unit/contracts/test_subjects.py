@@ -18,7 +18,7 @@ from contracts import builders, canonical
 from contracts.envelope import Actor
 from contracts.events import Personal
 from contracts.subjects import holds_values_of
-from ledger.store.erased_messages import holds, rejection_holds
+from ledger.store.held_messages import holds, rejection_holds
 
 pytestmark = pytest.mark.unit
 

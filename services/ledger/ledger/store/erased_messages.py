@@ -22,24 +22,19 @@ harmless.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 from collections.abc import Collection
-from typing import Any
 
 import asyncpg
 import msgspec
 import nats.errors
 import structlog
-from nats.js import JetStreamContext, api
+from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
-from contracts.subjects import holds_values_of
 from contracts.topology import Topology
+from ledger.store.held_messages import Match, holding
 
-FETCH = 256  # messages a fetch asks for at most
-WAIT = 5.0  # seconds a fetch of messages known to be there may take
-_decode = msgspec.json.Decoder(dict[str, Any]).decode
 log = structlog.get_logger(__name__)
 
 
@@ -90,7 +85,7 @@ async def clear(
     upto = await conn.fetchval("SELECT coalesce(max(position), 0) FROM events")
     settled = await _settled(conn, topology)  # both read before the scan: its cut-off
     found = await _found(conn, js, topology, subjects)
-    rejected = await _holding(
+    rejected = await holding(
         js, topology.rejected_stream, topology.rejected_wildcard, Match(subjects, rejected=True)
     )
     return [await _clear_one(conn, js, topology, (subject, upto, settled), found, rejected)
@@ -136,7 +131,7 @@ async def _found(
     found = []
     for row in rows:
         on = topology.event_subject("*", row["incident_id"])
-        found += await _holding(js, topology.events_stream, on, Match(row["subjects"]))
+        found += await holding(js, topology.events_stream, on, Match(row["subjects"]))
     return found
 
 
@@ -158,92 +153,3 @@ async def _delete(js: JetStreamContext, stream: str, sequences: list[int]) -> in
         with contextlib.suppress(NotFoundError):  # deleted already: by another run
             await js.delete_msg(stream, seq)
     return len(sequences)
-
-
-class Match(msgspec.Struct, frozen=True):
-    """What a scan looks for: messages holding a value of any of ``subjects``, as
-    published, or inside a rejection record (``rejected``); called, which of them."""
-
-    subjects: list[str]
-    rejected: bool = False
-
-    def __call__(self, data: bytes) -> list[str]:
-        event = _rejected_event(data) if self.rejected else _event(data)
-        if event is None:
-            return []
-        return [s for s in self.subjects if holds_values_of(event, s)]
-
-
-def _consumer(on: str) -> api.ConsumerConfig:
-    return api.ConsumerConfig(
-        ack_policy=api.AckPolicy.NONE,
-        deliver_policy=api.DeliverPolicy.ALL,
-        filter_subject=on,
-        mem_storage=True,
-        num_replicas=1,
-        inactive_threshold=30.0,  # gone by itself should its reader die mid-scan
-    )
-
-
-async def _holding(
-    js: JetStreamContext, stream: str, on: str, match: Match
-) -> list[tuple[int, list[str]]]:
-    """The sequences of ``stream``'s messages on ``on`` that ``match``, each with whom."""
-    try:
-        info = await js.add_consumer(stream, _consumer(on))
-    except NotFoundError:  # no such stream (yet): nothing in it
-        return []
-    try:
-        sub = await js.pull_subscribe_bind(durable=None, stream=stream, name=info.name)
-        try:
-            return await _scan(sub, info.num_pending or 0, match)
-        finally:
-            await sub.unsubscribe()
-    finally:
-        with contextlib.suppress(nats.errors.Error):
-            await js.delete_consumer(stream, str(info.name))
-
-
-async def _scan(
-    sub: JetStreamContext.PullSubscription, pending: int, match: Match
-) -> list[tuple[int, list[str]]]:
-    found = []
-    while pending > 0:
-        for msg in await sub.fetch(min(pending, FETCH), timeout=WAIT):
-            pending = msg.metadata.num_pending  # fewer, should others be deleted meanwhile
-            if held := match(msg.data):
-                found.append((msg.metadata.sequence.stream, held))
-    return found
-
-
-class _Raw(msgspec.Struct):
-    raw: str = ""  # a rejection record's bytes as received, in base64
-
-
-_raw = msgspec.json.Decoder(_Raw).decode
-
-
-def rejection_holds(record: bytes, subject: str) -> bool:
-    """Whether a rejection record's raw bytes hold a personal value of ``subject``."""
-    event = _rejected_event(record)
-    return event is not None and holds_values_of(event, subject)
-
-
-def holds(data: bytes, subject: str) -> bool:
-    """Whether a message's bytes, as published, hold a personal value of ``subject``."""
-    event = _event(data)
-    return event is not None and holds_values_of(event, subject)
-
-
-def _rejected_event(record: bytes) -> dict[str, Any] | None:
-    try:
-        return _event(base64.b64decode(_raw(record).raw))
-    except (msgspec.DecodeError, ValueError):  # ValueError: not base64 (binascii.Error too)
-        return None
-
-
-def _event(data: bytes) -> dict[str, Any] | None:
-    try:
-        return _decode(data)
-    except msgspec.DecodeError:
-        return None
