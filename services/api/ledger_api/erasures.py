@@ -80,9 +80,9 @@ async def clear_streams(
     topology: Topology,
     only: Collection[str] | None = None,
     within: float | None = None,
-) -> list[Cleared]:
+) -> list[Cleared] | None:
     """Every pending erasure's messages (of ``only``, if given) deleted from NATS, in one
-    pass taking at most ``within`` seconds; what was done (none if this failed or took
+    pass taking at most ``within`` seconds; what was done (None if this failed or took
     longer: logged, they stay pending, and the erasure stands)."""
     try:
         async with asyncio.timeout(within):
@@ -91,7 +91,7 @@ async def clear_streams(
     except Exception as exc:  # NATS down, or a defect: never undoes nor hides the erasure
         log.warning("erased subjects' messages left in NATS for a later run",
                     error=type(exc).__name__, detail=str(exc)[:200])  # fmt: skip
-        return []
+        return None
     for done in cleared:
         log.info("erased subject's messages deleted from NATS",
                  subject=done.subject, deleted=done.deleted, complete=done.done)  # fmt: skip
@@ -119,11 +119,12 @@ async def _record(nc: Client | None, topology: Topology, subject: str, by: str, 
 
 class RetentionRun(msgspec.Struct, frozen=True):
     """What a retention run did: the subjects erased, those whose erasure failed (logged by
-    their id; the next run tries again), and the pending erasures' messages deleted."""
+    their id; the next run tries again), and the pending erasures' messages deleted (None:
+    that step failed, logged, and every one stays pending)."""
 
     erased: list[Erasure]
     failed: list[str]
-    cleared: list[Cleared]
+    cleared: list[Cleared] | None
 
 
 async def erase_due(
@@ -145,5 +146,5 @@ async def erase_due(
             log.warning("subject not erased by retention; the next run tries again",
                         subject=subject, error=type(exc).__name__, detail=detail)  # fmt: skip
             failed.append(subject)
-    cleared = await clear_streams(conn, nc, topology) if nc is not None else []
+    cleared = await clear_streams(conn, nc, topology) if nc is not None else None
     return RetentionRun(erased, failed, cleared)

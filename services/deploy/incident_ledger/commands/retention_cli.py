@@ -42,7 +42,7 @@ def run(dry_run: bool, as_of: str) -> None:
         with_ledger(settings(), lambda c, nc, t: erasures.erase_due(c, nc, t, now), RETENTION)
     )
     _summary(done)
-    if done.failed or not all(c.done for c in done.cleared):
+    if done.failed or done.cleared is None or not all(c.done for c in done.cleared):
         raise SystemExit(1)
 
 
@@ -51,12 +51,14 @@ def _summary(done: erasures.RetentionRun) -> None:
         click.echo(f"erased {erasure.subject}: {erasure.reason}, position {erasure.position}")
     for subject in done.failed:
         click.echo(f"not erased {subject}: see the log; the next run tries again")
+    click.echo(f"{len(done.erased)} subjects erased, {len(done.failed)} failed")
+    if done.cleared is None:
+        click.echo("erased subjects' messages not deleted from NATS (see the log): all pending")
+        return
     left = [c.subject for c in done.cleared if not c.done]
     for subject in left:
         click.echo(f"messages of {subject} left in NATS for a later run")
-    click.echo(f"{len(done.erased)} subjects erased, {len(done.failed)} failed;"
-               f" {len(done.cleared) - len(left)} erasures cleared from NATS,"
-               f" {len(left)} left pending")  # fmt: skip
+    click.echo(f"{len(done.cleared) - len(left)} erasures cleared from NATS, {len(left)} left")
 
 
 def _instant(text: str) -> datetime:
