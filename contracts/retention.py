@@ -19,7 +19,12 @@ from typing import Final
 
 import msgspec
 
+from contracts.levels import ClaimStatus
+
 YEAR: Final = timedelta(days=366)  # a year, leap day included: never a day short
+CLAIM_CLOSED: Final = frozenset({ClaimStatus.CLOSED, ClaimStatus.DENIED})
+"""The statuses that close a claim for retention (as corrected, each claim by its latest);
+any other keeps it open and stops the clock."""
 
 
 class After(StrEnum):

@@ -9,6 +9,7 @@ a subject is held."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import uuid
 from typing import Any
@@ -26,6 +27,7 @@ from contracts.topology import Topology
 from ledger.store import erased_messages, retention
 from plumbing import jetstream
 from plumbing.db import SERVICE_ROLES, acting_as
+from tests.integration.conftest import wait_for_count
 
 pytestmark = pytest.mark.integration
 CLAIMANT = Personal(name="Wang Fang", phone="13900000000")
@@ -103,12 +105,69 @@ async def _settle(pool: asyncpg.Pool, topology: Topology, seq: int) -> None:
     )  # fmt: skip
 
 
-async def _kept(js: Any, topology: Topology) -> set[int]:
-    """The sequences the events stream still holds."""
-    state = (await js.stream_info(topology.events_stream)).state
+async def _kept(js: Any, topology: Topology, stream: str = "") -> set[int]:
+    """The sequences the events stream (or ``stream``) still holds."""
+    stream = stream or topology.events_stream
+    state = (await js.stream_info(stream)).state
     kept = set()
     for seq in range(state.first_seq, state.last_seq + 1):
         with contextlib.suppress(NotFoundError):
-            await js.get_msg(topology.events_stream, seq)
+            await js.get_msg(stream, seq)
             kept.add(seq)
     return kept
+
+
+async def test_a_value_sequenced_during_the_scan_makes_the_erasure_pending_again(
+    ingesting: asyncpg.Pool, nc: Client, topology: Topology
+) -> None:
+    """Given an erased claimant whose messages were cleared; when the claimant's name is
+    published again and recorded while a scan runs (its record's time before the time the
+    scan ended): then the erasure is pending again, and the next run deletes the message."""
+    js = nc.jetstream()
+    incident = f"ES-{uuid.uuid4().hex[:6]}"
+    subject = f"{incident}:claimant"
+    await _erased(ingesting, subject, incident)
+    async with ingesting.acquire() as conn:
+        assert [c.done for c in await erased_messages.clear_pending(conn, js, topology)] == [True]
+        before = await ingesting.fetchval("SELECT count(*) FROM events")
+        sent = (await js.publish(topology.event_subject("desk", incident), _claim(incident))).seq
+        assert await wait_for_count(ingesting, before + 1) == before + 1
+        await conn.execute(  # the scan ended after the record was sequenced
+            "UPDATE subject_keys SET stream_cleared_at = now() + interval '1 minute'"
+            " WHERE subject = $1",
+            subject,
+        )
+        assert await erased_messages.pending(conn) == [subject]
+        (again,) = await erased_messages.clear_pending(conn, js, topology, only={subject})
+        assert (again.deleted, again.done) == (1, True)
+        assert await erased_messages.pending(conn) == []
+    assert sent not in await _kept(js, topology)
+
+
+async def test_one_pass_clears_every_pending_subject_and_a_subjects_own_pass_only_it(
+    pool: asyncpg.Pool, nc: Client, topology: Topology
+) -> None:
+    """Given two erased claimants, each with a settled claim and a rejection record of it:
+    when one subject's messages are cleared (as its erasure does), then only its messages
+    go and the other stays pending; when the pending ones are cleared, in one pass, then
+    the other's go too, its rejection record with them."""
+    js = nc.jetstream()
+    await jetstream.ensure_topology(js, topology)
+    incidents = [f"E{n}-{uuid.uuid4().hex[:6]}" for n in (1, 2)]
+    sent, rejected = [], []
+    for incident in incidents:
+        await _erased(pool, f"{incident}:claimant", incident)
+        claim = _claim(incident)
+        sent.append((await js.publish(topology.event_subject("desk", incident), claim)).seq)
+        record = msgspec.json.encode({"raw": base64.b64encode(claim).decode()})
+        rejected.append((await js.publish(topology.rejected_subject("desk"), record)).seq)
+    await _settle(pool, topology, max(sent))
+    first, second = (f"{i}:claimant" for i in incidents)
+    async with pool.acquire() as conn:
+        (own,) = await erased_messages.clear_pending(conn, js, topology, only={first})
+        assert (own.subject, own.deleted, own.done) == (first, 2, True)
+        assert await erased_messages.pending(conn) == [second]
+        (rest,) = await erased_messages.clear_pending(conn, js, topology)
+        assert (rest.subject, rest.deleted, rest.done) == (second, 2, True)
+    assert not set(sent) & await _kept(js, topology)
+    assert not set(rejected) & await _kept(js, topology, topology.rejected_stream)

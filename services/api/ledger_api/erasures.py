@@ -8,12 +8,16 @@ trying again records the erasure again (twice is harmless; an erasure never reco
 would not be). No personal data is in the record: the subject's id, the eraser's token
 (or the operator's account), when, and why.
 
-Then the subject's messages are deleted from NATS (``ledger.store.erased_messages``), with
-those of any earlier erasure left pending; a failure there is logged and leaves them
-pending, the erasure itself being done."""
+Then the subject's own messages are deleted from NATS (``ledger.store.erased_messages``),
+within a bound; a failure or a timeout there is logged and leaves them pending, the erasure
+itself being done. Other erasures left pending are the retention run's and ``ledger erase
+--pending``'s: the retention run erases every subject due first, then deletes the messages
+of all the pending ones in one pass."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Collection
 from datetime import UTC, datetime
 
 import asyncpg
@@ -34,6 +38,7 @@ from ledger.store.subject_keys import AlreadyErased, Erasure, UnknownSubject
 
 SOURCE = "ledger"
 RETENTION = "ledger-retention"  # who erases a subject whose time is up
+INLINE = 30.0  # seconds an erasure's own NATS step may take before it is left pending
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder(AppendReply).decode
 log = structlog.get_logger(__name__)
@@ -50,9 +55,12 @@ async def erase(
     subject: str,
     by: str,
     reason: str,
+    *,
+    clear: bool = True,
 ) -> Erasure:
-    """Erase ``subject`` (``by``: who, as the record names them); ``UnknownSubject``,
-    ``AlreadyErased`` (with the first erasure) or ``NotRecorded`` if not."""
+    """Erase ``subject`` (``by``: who, as the record names them), and (``clear``) delete its
+    messages from NATS; ``UnknownSubject``, ``AlreadyErased`` (with the first erasure) or
+    ``NotRecorded`` if not."""
     held = await subject_keys.held(conn, subject)
     if held is None:
         raise UnknownSubject(subject)
@@ -61,20 +69,29 @@ async def erase(
     position = await _record(nc, topology, subject, by, reason)
     done = await subject_keys.erase(conn, subject, by, reason)
     await subject_keys.note_position(conn, subject, position)
-    if nc is not None:
-        await clear_streams(conn, nc, topology)
+    if clear and nc is not None:
+        await clear_streams(conn, nc, topology, only={subject}, within=INLINE)
     return msgspec.structs.replace(done, position=position)
 
 
-async def clear_streams(conn: asyncpg.Connection, nc: Client, topology: Topology) -> list[Cleared]:
-    """Every pending erasure's messages deleted from NATS; what was done (none if this
-    failed: logged, they stay pending, and the erasure stands)."""
+async def clear_streams(
+    conn: asyncpg.Connection,
+    nc: Client,
+    topology: Topology,
+    only: Collection[str] | None = None,
+    within: float | None = None,
+) -> list[Cleared] | None:
+    """Every pending erasure's messages (of ``only``, if given) deleted from NATS, in one
+    pass taking at most ``within`` seconds; what was done (None if this failed or took
+    longer: logged, they stay pending, and the erasure stands)."""
     try:
-        cleared = await erased_messages.clear_pending(conn, nc.jetstream(timeout=10), topology)
+        async with asyncio.timeout(within):
+            js = nc.jetstream(timeout=10)
+            cleared = await erased_messages.clear_pending(conn, js, topology, only)
     except Exception as exc:  # NATS down, or a defect: never undoes nor hides the erasure
         log.warning("erased subjects' messages left in NATS for a later run",
                     error=type(exc).__name__, detail=str(exc)[:200])  # fmt: skip
-        return []
+        return None
     for done in cleared:
         log.info("erased subject's messages deleted from NATS",
                  subject=done.subject, deleted=done.deleted, complete=done.done)  # fmt: skip
@@ -100,19 +117,34 @@ async def _record(nc: Client | None, topology: Topology, subject: str, by: str, 
     return outcome.position
 
 
+class RetentionRun(msgspec.Struct, frozen=True):
+    """What a retention run did: the subjects erased, those whose erasure failed (logged by
+    their id; the next run tries again), and the pending erasures' messages deleted (None:
+    that step failed, logged, and every one stays pending)."""
+
+    erased: list[Erasure]
+    failed: list[str]
+    cleared: list[Cleared] | None
+
+
 async def erase_due(
     conn: asyncpg.Connection, nc: Client | None, topology: Topology, now: datetime
-) -> list[Erasure]:
+) -> RetentionRun:
     """Erase every subject whose retention ended by ``now``, each recorded with the reason
-    ``retention:<policy>``; one erased meanwhile (by another run) is passed over. Erasures
-    left pending in NATS are finished too (each erasure does so; with none, here)."""
-    done = []
+    ``retention:<policy>``; one erased meanwhile (by another run) is passed over, one that
+    fails is logged and the others carried on. Then every erasure pending in NATS is
+    finished in one pass (each rejection record read once)."""
+    erased, failed = [], []
     for subject, held in await retention.due(conn, now):
-        reason = f"retention:{held.policy}"
         try:
-            done.append(await erase(conn, nc, topology, subject, RETENTION, reason))
+            reason = f"retention:{held.policy}"
+            erased.append(await erase(conn, nc, topology, subject, RETENTION, reason, clear=False))
         except AlreadyErased:
             continue
-    if not done and nc is not None:
-        await clear_streams(conn, nc, topology)
-    return done
+        except Exception as exc:  # one subject's failure never starves the others
+            detail = str(exc)[:200] if isinstance(exc, NotRecorded) else ""  # holds no value
+            log.warning("subject not erased by retention; the next run tries again",
+                        subject=subject, error=type(exc).__name__, detail=detail)  # fmt: skip
+            failed.append(subject)
+    cleared = await clear_streams(conn, nc, topology) if nc is not None else None
+    return RetentionRun(erased, failed, cleared)

@@ -18,7 +18,7 @@ from contracts import builders, canonical
 from contracts.envelope import Actor
 from contracts.events import Personal
 from contracts.subjects import holds_values_of
-from ledger.store.erased_messages import holds, rejection_holds
+from ledger.store.held_messages import Match, holds, rejection_holds
 
 pytestmark = pytest.mark.unit
 
@@ -70,3 +70,20 @@ def test_no_record_makes_the_rejection_look_fail(raw: bytes, text: str) -> None:
     encoded = msgspec.json.encode({"raw": base64.b64encode(raw).decode()})
     for record in (encoded, raw, msgspec.json.encode({"raw": text})):
         assert rejection_holds(record, "INC-1:claimant") in (True, False)
+
+
+SUBJECTS = ["INC-1:claimant", "INC-1:reporter", "actor:a-1", "INC-2:claimant"]
+
+
+@given(st.sampled_from([None, "Wang Fang"]), st.booleans(), st.binary(max_size=60))
+def test_a_scan_for_many_subjects_finds_each_as_a_scan_for_it_alone(
+    name: str | None, rejected: bool, noise: bytes
+) -> None:
+    """One read of a message (or rejection record) for a set of erased subjects names the
+    same subjects as asking for each alone, whatever the bytes."""
+    claim = msgspec.json.encode(_claim(Personal(name=name) if name else None))
+    for data in (claim, noise):
+        message = msgspec.json.encode({"raw": base64.b64encode(data).decode()})
+        message = message if rejected else data
+        alone = rejection_holds if rejected else holds
+        assert Match(SUBJECTS, rejected)(message) == [s for s in SUBJECTS if alone(message, s)]

@@ -27,7 +27,8 @@ def retention_group() -> None:
 @click.option("--as-of", "as_of", default="", help="judge as of this time (ISO 8601 with its"
               " offset, e.g. 2033-01-01T00:00:00+00:00); now by default")  # fmt: skip
 def run(dry_run: bool, as_of: str) -> None:
-    """Erase every subject whose values are held no longer (exit 1: one was not erased)."""
+    """Erase every subject whose values are held no longer, then delete the messages of every
+    pending erasure from NATS (exit 1: a subject was not erased, or messages are left)."""
     now = _instant(as_of)
     if dry_run:
         due = asyncio.run(
@@ -37,15 +38,27 @@ def run(dry_run: bool, as_of: str) -> None:
             click.echo(f"due {subject}: retention:{held.policy}, held until {held.held_until}")
         click.echo(f"{len(due)} subjects due")
         return
-    try:
-        done = asyncio.run(
-            with_ledger(settings(), lambda c, nc, t: erasures.erase_due(c, nc, t, now), RETENTION)
-        )
-    except erasures.NotRecorded as exc:
-        raise click.ClickException(str(exc)) from None
-    for erasure in done:
+    done = asyncio.run(
+        with_ledger(settings(), lambda c, nc, t: erasures.erase_due(c, nc, t, now), RETENTION)
+    )
+    _summary(done)
+    if done.failed or done.cleared is None or not all(c.done for c in done.cleared):
+        raise SystemExit(1)
+
+
+def _summary(done: erasures.RetentionRun) -> None:
+    for erasure in done.erased:
         click.echo(f"erased {erasure.subject}: {erasure.reason}, position {erasure.position}")
-    click.echo(f"{len(done)} subjects erased")
+    for subject in done.failed:
+        click.echo(f"not erased {subject}: see the log; the next run tries again")
+    click.echo(f"{len(done.erased)} subjects erased, {len(done.failed)} failed")
+    if done.cleared is None:
+        click.echo("erased subjects' messages not deleted from NATS (see the log): all pending")
+        return
+    left = [c.subject for c in done.cleared if not c.done]
+    for subject in left:
+        click.echo(f"messages of {subject} left in NATS for a later run")
+    click.echo(f"{len(done.cleared) - len(left)} erasures cleared from NATS, {len(left)} left")
 
 
 def _instant(text: str) -> datetime:

@@ -11,32 +11,31 @@ one published after the erasure, one that was rejected; and the rejection stream
 all read (it has no subject per incident). Never a message the ledger has not settled yet
 (past ``ingest_offsets``): the ingest still needs it.
 
-Resumable: the erasure is done first, then this; ``subject_keys.stream_cleared_at`` is set
-only when no such message is left. An erasure whose messages were not all deleted (NATS
-down, a message not yet settled, a crash) stays pending, and so does one whose incidents
-recorded an event since (its publisher may have sent a value again); every later erasure,
-retention run or ``ledger erase --pending`` takes the pending ones up. Deleting twice is
+Resumable: the erasure is done first, then this; ``subject_keys.stream_cleared_at`` and
+``stream_cleared_upto`` (the ledger's last position read before the scan) are set only when
+no such message is left. An erasure whose messages were not all deleted (NATS down, a
+message not yet settled, a crash) stays pending, and so does one whose incidents recorded
+an event past that position (its publisher may have sent a value again); the retention run
+and ``ledger erase --pending`` take the pending ones up, all in one pass. Deleting twice is
 harmless.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
-from typing import Any
+from collections.abc import Collection
 
 import asyncpg
 import msgspec
 import nats.errors
-from nats.js import JetStreamContext, api
+import structlog
+from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
-from contracts.subjects import holds_values_of
 from contracts.topology import Topology
+from ledger.store.held_messages import Match, holding
 
-FETCH = 256  # messages a fetch asks for at most
-WAIT = 5.0  # seconds a fetch of messages known to be there may take
-_decode = msgspec.json.Decoder(dict[str, Any]).decode
+log = structlog.get_logger(__name__)
 
 
 class Cleared(msgspec.Struct, frozen=True):
@@ -45,14 +44,18 @@ class Cleared(msgspec.Struct, frozen=True):
     done: bool  # none left: the subject's erasure is complete in NATS
 
 
-# Erased, and not yet cleared, or one of its incidents recorded an event since: a message
-# published after the erasure's NATS step may hold a value again (recorded ``pd1.erased``).
+# Erased, and not yet cleared, or one of its incidents recorded an event past the last
+# position read before the clearing scan: a message sequenced since may hold a value again
+# (recorded ``pd1.erased``). Positions, not clocks: they become visible strictly in order.
 _PENDING = """
 SELECT k.subject FROM subject_keys k
-WHERE k.erased_at IS NOT NULL AND (k.stream_cleared_at IS NULL OR EXISTS (
+WHERE k.erased_at IS NOT NULL AND (k.stream_cleared_upto IS NULL OR EXISTS (
   SELECT 1 FROM sealed_values v JOIN events e ON e.incident_id = v.incident_id
-  WHERE v.subject = k.subject AND e.recorded_at > k.stream_cleared_at))
+  WHERE v.subject = k.subject AND e.position > k.stream_cleared_upto))
 ORDER BY k.erased_at
+"""
+_CLEARED = """
+UPDATE subject_keys SET stream_cleared_at = now(), stream_cleared_upto = $2 WHERE subject = $1
 """
 
 
@@ -62,37 +65,78 @@ async def pending(conn: asyncpg.Connection) -> list[str]:
 
 
 async def clear_pending(
-    conn: asyncpg.Connection, js: JetStreamContext, topology: Topology
+    conn: asyncpg.Connection,
+    js: JetStreamContext,
+    topology: Topology,
+    only: Collection[str] | None = None,
 ) -> list[Cleared]:
-    """:func:`clear` for every pending subject, oldest erasure first."""
-    return [await clear(conn, js, topology, subject) for subject in await pending(conn)]
+    """:func:`clear` for every pending subject (of ``only``, if given), oldest erasure
+    first, in one pass: the rejection stream is read once for all of them."""
+    subjects = [s for s in await pending(conn) if only is None or s in only]
+    return await clear(conn, js, topology, subjects) if subjects else []
 
 
 async def clear(
-    conn: asyncpg.Connection, js: JetStreamContext, topology: Topology, subject: str
+    conn: asyncpg.Connection, js: JetStreamContext, topology: Topology, subjects: list[str]
+) -> list[Cleared]:
+    """Delete every settled message holding a value of an erased subject of ``subjects``,
+    and every rejection record whose bytes hold one; each subject noted as done when none
+    of its messages is left (a message not settled yet waits for a later run)."""
+    upto = await conn.fetchval("SELECT coalesce(max(position), 0) FROM events")
+    settled = await _settled(conn, topology)  # both read before the scan: its cut-off
+    found = await _found(conn, js, topology, subjects)
+    rejected = await holding(
+        js, topology.rejected_stream, topology.rejected_wildcard, Match(subjects, rejected=True)
+    )
+    return [await _clear_one(conn, js, topology, (subject, upto, settled), found, rejected)
+            for subject in subjects]  # fmt: skip
+
+
+async def _clear_one(
+    conn: asyncpg.Connection,
+    js: JetStreamContext,
+    topology: Topology,
+    cut: tuple[str, int, int],
+    found: list[tuple[int, list[str]]],
+    rejected: list[tuple[int, list[str]]],
 ) -> Cleared:
-    """Delete every settled message holding a value of the erased ``subject``, and every
-    rejection record whose bytes hold one; noted as done when none is left (a message not
-    settled yet waits for a later run)."""
-    settled = await _settled(conn, topology)
-    incidents = await conn.fetch(
-        "SELECT DISTINCT incident_id FROM sealed_values WHERE subject = $1", subject
-    )
-    found: list[int] = []
-    for (incident,) in incidents:
-        on = topology.event_subject("*", incident)
-        found += await _holding(js, topology.events_stream, on, Match(subject))
-    rejected = await _holding(
-        js, topology.rejected_stream, topology.rejected_wildcard, Match(subject, rejected=True)
-    )
-    deleted = await _delete(js, topology.events_stream, [s for s in found if s <= settled])
-    deleted += await _delete(js, topology.rejected_stream, rejected)
-    left = sum(1 for s in found if s > settled)
-    if not left:
-        await conn.execute(
-            "UPDATE subject_keys SET stream_cleared_at = now() WHERE subject = $1", subject
-        )
+    """One subject's messages deleted (``cut``: the subject, the last position and the
+    last settled sequence before the scan); a failure is logged by the subject's id and
+    leaves it pending, the others carrying on."""
+    subject, upto, settled = cut
+    mine = _of(found, subject)
+    try:
+        deleted = await _delete(js, topology.events_stream, [s for s in mine if s <= settled])
+        deleted += await _delete(js, topology.rejected_stream, _of(rejected, subject))
+        left = any(s > settled for s in mine)
+        if not left:
+            await conn.execute(_CLEARED, subject, upto)
+    except (nats.errors.Error, asyncpg.PostgresError, TimeoutError) as exc:
+        log.warning("erased subject's messages left in NATS for a later run",
+                    subject=subject, error=type(exc).__name__)  # fmt: skip
+        return Cleared(subject, 0, False)
     return Cleared(subject, deleted, not left)
+
+
+async def _found(
+    conn: asyncpg.Connection, js: JetStreamContext, topology: Topology, subjects: list[str]
+) -> list[tuple[int, list[str]]]:
+    """The events stream's messages holding a value of any of ``subjects``, each read once:
+    on the subjects of every incident their values were sealed in."""
+    rows = await conn.fetch(
+        "SELECT incident_id, array_agg(DISTINCT subject) AS subjects FROM sealed_values"
+        " WHERE subject = ANY($1::text[]) GROUP BY incident_id ORDER BY incident_id",
+        subjects,
+    )
+    found = []
+    for row in rows:
+        on = topology.event_subject("*", row["incident_id"])
+        found += await holding(js, topology.events_stream, on, Match(row["subjects"]))
+    return found
+
+
+def _of(found: list[tuple[int, list[str]]], subject: str) -> list[int]:
+    return [seq for seq, held in found if subject in held]
 
 
 async def _settled(conn: asyncpg.Connection, topology: Topology) -> int:
@@ -109,76 +153,3 @@ async def _delete(js: JetStreamContext, stream: str, sequences: list[int]) -> in
         with contextlib.suppress(NotFoundError):  # deleted already: by another run
             await js.delete_msg(stream, seq)
     return len(sequences)
-
-
-class Match(msgspec.Struct, frozen=True):
-    """What a scan looks for: messages holding a value of ``subject``, as published, or
-    inside a rejection record (``rejected``)."""
-
-    subject: str
-    rejected: bool = False
-
-    def __call__(self, data: bytes) -> bool:
-        return rejection_holds(data, self.subject) if self.rejected else holds(data, self.subject)
-
-
-def _consumer(on: str) -> api.ConsumerConfig:
-    return api.ConsumerConfig(
-        ack_policy=api.AckPolicy.NONE,
-        deliver_policy=api.DeliverPolicy.ALL,
-        filter_subject=on,
-        mem_storage=True,
-        num_replicas=1,
-        inactive_threshold=30.0,  # gone by itself should its reader die mid-scan
-    )
-
-
-async def _holding(js: JetStreamContext, stream: str, on: str, match: Match) -> list[int]:
-    """The sequences of ``stream``'s messages on ``on`` that ``match``."""
-    try:
-        info = await js.add_consumer(stream, _consumer(on))
-    except NotFoundError:  # no such stream (yet): nothing in it
-        return []
-    try:
-        sub = await js.pull_subscribe_bind(durable=None, stream=stream, name=info.name)
-        try:
-            return await _scan(sub, info.num_pending or 0, match)
-        finally:
-            await sub.unsubscribe()
-    finally:
-        with contextlib.suppress(nats.errors.Error):
-            await js.delete_consumer(stream, str(info.name))
-
-
-async def _scan(sub: JetStreamContext.PullSubscription, pending: int, match: Match) -> list[int]:
-    found: list[int] = []
-    while pending > 0:
-        for msg in await sub.fetch(min(pending, FETCH), timeout=WAIT):
-            pending = msg.metadata.num_pending  # fewer, should others be deleted meanwhile
-            if match(msg.data):
-                found.append(msg.metadata.sequence.stream)
-    return found
-
-
-class _Raw(msgspec.Struct):
-    raw: str = ""  # a rejection record's bytes as received, in base64
-
-
-_raw = msgspec.json.Decoder(_Raw).decode
-
-
-def rejection_holds(record: bytes, subject: str) -> bool:
-    """Whether a rejection record's raw bytes hold a personal value of ``subject``."""
-    try:
-        return holds(base64.b64decode(_raw(record).raw), subject)
-    except (msgspec.DecodeError, ValueError):  # ValueError: not base64 (binascii.Error too)
-        return False
-
-
-def holds(data: bytes, subject: str) -> bool:
-    """Whether a message's bytes, as published, hold a personal value of ``subject``."""
-    try:
-        event = _decode(data)
-    except msgspec.DecodeError:
-        return False
-    return holds_values_of(event, subject)

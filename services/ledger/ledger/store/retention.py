@@ -1,6 +1,11 @@
 """How long each data subject's values are held (``contracts.retention``'s policies, read
 against the ledger): when the subject's clock started, and so until when; and the subjects
-whose time is up. The retention run erases those (``ledger_api.erasures.erase_due``)."""
+whose time is up. The retention run erases those (``ledger_api.erasures.erase_due``).
+
+A subject no record names (its only values were in events the ledger rejected: sealing
+comes before sequencing) is held from when its key was made. The claims' statuses are those
+the projector folded, corrections applied (the ``claims`` read model), and only once it has
+folded every record of the incident; until then no clock runs."""
 
 from __future__ import annotations
 
@@ -9,21 +14,27 @@ from datetime import datetime, timedelta
 import asyncpg
 import msgspec
 
-from contracts.retention import After, Policy, policy_for
+from contracts.retention import CLAIM_CLOSED, After, Policy, policy_for
 
 _LAST_RECORDED = """
 SELECT max(e.recorded_at) FROM sealed_values v JOIN events e ON e.event_id = v.event_id
 WHERE v.subject = $1
 """
-# Each claim of the incident by its latest opening or update: all closed (or denied), and
-# the last of those closes; a claim still open stops the clock.
+_KEY_MADE = "SELECT created_at FROM subject_keys WHERE subject = $1"
+# Every claim of the incident closed, as the read model has it once it folded the
+# incident's last record; the last close no earlier than the incident's last claim record
+# or correction of one.
 _CLAIMS_CLOSED = """
-SELECT bool_and(status IN ('closed', 'denied')) AS closed, max(recorded_at) AS at FROM (
-  SELECT DISTINCT ON (p ->> 'claim_number') p ->> 'status' AS status, recorded_at FROM (
-    SELECT convert_from(record, 'UTF8')::jsonb #> '{event,payload}' AS p, recorded_at, position
-    FROM events WHERE incident_id = $1 AND type IN ('claim.opened.v1', 'claim.updated.v1')
-  ) claims ORDER BY p ->> 'claim_number', position DESC
-) latest
+SELECT (SELECT bool_and(status = ANY($2::text[])) FROM claims WHERE incident_id = $1)
+         AS closed,
+       (SELECT s.last_position >= (SELECT max(position) FROM events WHERE incident_id = $1)
+          FROM incident_status s WHERE s.incident_id = $1) AS folded,
+       (SELECT max(e.recorded_at) FROM events e WHERE e.incident_id = $1 AND (
+          e.type IN ('claim.opened.v1', 'claim.updated.v1') OR (e.type = 'event.corrected.v1'
+          AND EXISTS (SELECT 1 FROM events c WHERE c.incident_id = $1
+            AND c.event_id::text = convert_from(e.record, 'UTF8')::jsonb
+                                   #>> '{event,payload,corrects_event_id}'
+            AND c.type IN ('claim.opened.v1', 'claim.updated.v1'))))) AS at
 """
 
 
@@ -50,12 +61,25 @@ async def of(conn: asyncpg.Connection, subject: str) -> Retention | None:
 
 
 async def _since(conn: asyncpg.Connection, subject: str, policy: Policy) -> datetime | None:
+    last: datetime | None = await conn.fetchval(_LAST_RECORDED, subject)
+    if last is None:  # no record names its values: held from when its key was made
+        made: datetime | None = await conn.fetchval(_KEY_MADE, subject)
+        return made
     if policy.after is After.LAST_RECORDED:
-        last: datetime | None = await conn.fetchval(_LAST_RECORDED, subject)
         return last
-    incident = subject.partition(":")[0]
-    row = await conn.fetchrow(_CLAIMS_CLOSED, incident)
-    return row["at"] if row is not None and row["closed"] else None
+    return await _claims_closed(conn, subject.partition(":")[0])
+
+
+async def _claims_closed(conn: asyncpg.Connection, incident: str) -> datetime | None:
+    """When the incident's last claim closed (None: one is open, or not folded yet)."""
+    try:
+        row = await conn.fetchrow(_CLAIMS_CLOSED, incident, sorted(s.value for s in CLAIM_CLOSED))
+    except asyncpg.UndefinedTableError:  # no read model built yet: nothing known closed
+        return None
+    if row is None or not row["closed"] or not row["folded"]:
+        return None
+    at: datetime | None = row["at"]
+    return at
 
 
 async def due(conn: asyncpg.Connection, now: datetime) -> list[tuple[str, Retention]]:
