@@ -59,7 +59,7 @@ async def verify_since(
                                " (history before it rewritten), or these records differ"
                                " from the ones signed"))  # fmt: skip
     live_verify.ends(stretch.tree, signed, head, report)
-    report.events = stretch.tree.size - size  # the records read
+    report.events = stretch.read  # counted as fetched: heads come from the state, not rows
     if report.exit_code == 0:
         tree = stretch.at.get(signed.largest, pinned.tree)
         report.state = PinState(str(text), signed.largest, tuple(tree.hashes), heads)
