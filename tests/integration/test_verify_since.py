@@ -182,3 +182,23 @@ async def test_the_command_counts_only_the_new_records_read(
     assert await asyncio.to_thread(run_verify, database_url, KEYS, since) == VALID
     summary = json.loads(capsys.readouterr().out)
     assert (summary["events"], summary["size"]) == (10_000, 20_000)
+
+
+async def test_checkpoints_below_the_pin_are_a_full_runs_to_check(
+    pinned: tuple[asyncpg.Pool, PinState], database_url: str
+) -> None:
+    """Given a state pinned at 600, when a checkpoint of fewer records has its note
+    damaged, then the incremental run does not read it (its cost does not grow with the
+    checkpoints of the past) and a full run refuses it."""
+    pool, _ = pinned
+    newer = (await _full(pool)).state
+    assert newer is not None
+    owner = await asyncpg.connect(database_url)
+    try:
+        await owner.execute("ALTER TABLE checkpoints DISABLE TRIGGER USER")
+        await owner.execute("UPDATE checkpoints SET note = note || 'x' WHERE size < $1", EVENTS)
+        await owner.execute("ALTER TABLE checkpoints ENABLE TRIGGER USER")
+    finally:
+        await owner.close()
+    assert (await _since(pool, newer)).exit_code == VALID
+    assert (await _full(pool)).exit_code != VALID
