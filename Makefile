@@ -80,6 +80,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python -m tests.bench.api
 	$(VENV)/bin/python -m tests.bench.audit
 	$(VENV)/bin/python -m tests.bench.pinned_export
+	$(VENV)/bin/python -m tests.bench.since_live
 	$(VENV)/bin/python -m tests.bench.served_tiles
 	$(VENV)/bin/python -m tests.bench.sealing
 	$(VENV)/bin/python -m tests.bench.triangle

@@ -6,6 +6,7 @@ tampering of the audit-trail tests (all after the pin) is named as a full run na
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import asyncpg
@@ -150,3 +151,54 @@ async def test_the_command_writes_and_reads_the_state(
     assert pin_state.parse(state.read_text()).size == EVENTS
     edited = Run(since=state.read_text().replace(f'"size":{EVENTS}', f'"size":{EVENTS - 1}'))
     assert await asyncio.to_thread(run_verify, database_url, KEYS, edited) == UNTRUSTED
+
+
+async def test_the_command_counts_only_the_new_records_read(
+    ingesting: asyncpg.Pool,
+    nc: Client,
+    topology: Topology,
+    tmp_path: Path,
+    database_url: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Given 10,000 events checked in full and pinned, and 10,000 more signed since, when
+    ``ledger verify --since`` runs, then its summary counts exactly the 10,000 new records
+    as read (the incidents' heads come from the state, no older row is fetched)."""
+    signer = Signer(KEY, "incident-ledger", tmp_path / "state", tmp_path / "out", Policy())
+    state = tmp_path / "pin.json"
+    async with http(create_app(ingesting, nc, db.head_revision(), topology)) as client:
+        client.headers.update(await bearer(ingesting, "publisher"))
+        for first in range(0, 20_000, 1_000):
+            await _post(client, first, first + 1_000)
+            if first + 1_000 == 10_000:
+                async with ingesting.acquire() as conn:
+                    await signer.tick(conn, Published(), now=1000.0)
+                full = Run(write_pin=state)
+                assert await asyncio.to_thread(run_verify, database_url, KEYS, full) == VALID
+    async with ingesting.acquire() as conn:
+        await signer.tick(conn, Published(), now=1010.0)
+    capsys.readouterr()
+    since = Run(as_json=True, since=state.read_text())
+    assert await asyncio.to_thread(run_verify, database_url, KEYS, since) == VALID
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["events"], summary["size"]) == (10_000, 20_000)
+
+
+async def test_checkpoints_below_the_pin_are_a_full_runs_to_check(
+    pinned: tuple[asyncpg.Pool, PinState], database_url: str
+) -> None:
+    """Given a state pinned at 600, when a checkpoint of fewer records has its note
+    damaged, then the incremental run does not read it (its cost does not grow with the
+    checkpoints of the past) and a full run refuses it."""
+    pool, _ = pinned
+    newer = (await _full(pool)).state
+    assert newer is not None
+    owner = await asyncpg.connect(database_url)
+    try:
+        await owner.execute("ALTER TABLE checkpoints DISABLE TRIGGER USER")
+        await owner.execute("UPDATE checkpoints SET note = note || 'x' WHERE size < $1", EVENTS)
+        await owner.execute("ALTER TABLE checkpoints ENABLE TRIGGER USER")
+    finally:
+        await owner.close()
+    assert (await _since(pool, newer)).exit_code == VALID
+    assert (await _full(pool)).exit_code != VALID

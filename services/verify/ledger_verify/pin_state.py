@@ -31,6 +31,7 @@ from ledger_verify.report import Malformed, Untrusted
 from ledger_verify.trust import Checkpoint, open_checkpoint
 
 _HEX = re.compile(r"[0-9a-f]{64}")
+_HEX_DIGITS = frozenset("0123456789abcdef")
 
 
 @dataclass(frozen=True)
@@ -68,14 +69,29 @@ def parse(text: str) -> PinState:
 
 
 def _heads(doc: dict[str, Any]) -> dict[str, Head]:
-    heads: dict[str, Head] = {}
+    """Every head checked at once (a state holds one per incident, tens of thousands),
+    and only when one is off, head by head to name it."""
+    try:
+        heads: dict[str, Head] = {i: (v, p, h) for i, (v, p, h) in doc.items()}
+    except (TypeError, ValueError):
+        heads = {}
+    if len(heads) == len(doc) and all(type(h) is list for h in doc.values()) and _sound(heads):
+        return heads
     for incident, head in doc.items():
         ok = isinstance(head, list) and len(head) == 3 and _is_hex(head[2])
-        ok = ok and all(type(n) is int and n >= 1 for n in head[:2])
-        if not ok:
+        if not (ok and all(type(n) is int and n >= 1 for n in head[:2])):
             raise _bad(f"the head of {incident!r} is not [version, position, hex hash]")
-        heads[incident] = (head[0], head[1], head[2])
-    return heads
+    raise AssertionError("unreachable: a head off in the whole is off on its own")
+
+
+def _sound(heads: dict[str, Head]) -> bool:
+    hashes = [h for _, _, h in heads.values()]
+    numbers = [n for v, p, _ in heads.values() for n in (v, p)]
+    if not all(type(h) is str and len(h) == 64 for h in hashes):
+        return False
+    if not all(type(n) is int for n in numbers) or min(numbers, default=1) < 1:
+        return False
+    return set("".join(hashes)) <= _HEX_DIGITS
 
 
 def _is_hex(value: Any) -> bool:

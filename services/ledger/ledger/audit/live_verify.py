@@ -54,11 +54,17 @@ async def kept(conn: asyncpg.Connection, signed: Signed) -> tuple[str, dict[str,
     return str(text or ""), {r[0]: (r[1], r[2], r[3]) for r in rows}
 
 
+_CHECKPOINTS = "SELECT id, size, root, note FROM checkpoints WHERE size >= $1 ORDER BY id"
+
+
 async def checkpoints(
-    conn: asyncpg.Connection, keys: list[note.Verifier], report: Report
+    conn: asyncpg.Connection, keys: list[note.Verifier], report: Report, at_least: int = 0
 ) -> Signed:
+    """The stored checkpoints of at least ``at_least`` records (all of them for a full
+    run; from the pin for an incremental one, whose cost must not grow with the log's
+    history: a busy ledger signs one a second), each verified with a pinned key."""
     signed, largest = Signed({}), 0
-    for row in await conn.fetch("SELECT id, size, root, note FROM checkpoints ORDER BY id"):
+    for row in await conn.fetch(_CHECKPOINTS, at_least):
         try:
             cp = trust.open_checkpoint(row["note"], keys, f"checkpoint #{row['id']}")
         except Stop as error:

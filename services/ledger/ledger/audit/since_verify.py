@@ -1,12 +1,13 @@
 """``ledger verify --since STATE``: the live database checked from a pin state an earlier
 run left (``ledger_verify.pin_state``), reading only the records after it.
 
-Every stored checkpoint must still verify with a pinned key, and none may sign fewer
-records than the pin (a rollback: untrusted) or other roots for its size (a fork). The
-records after the pin get every check a full run gives them (canonical bytes, position,
-columns, the hash tiles written at append time, continuity from the heads the state
-holds), and the pinned tree, extended with their leaves, must have the signed root at
-every later signed size: that is the consistency of each later checkpoint with the pin.
+Every stored checkpoint from the pin's size on must still verify with a pinned key (those
+below it are a full run's to check), and none may sign fewer records than the pin (a
+rollback: untrusted) or other roots for its size (a fork). The records after the pin get
+every check a full run gives them (canonical bytes, position, columns, the hash tiles
+written at append time, continuity from the heads the state holds), and the pinned tree,
+extended with their leaves, must have the signed root at every later signed size: that is
+the consistency of each later checkpoint with the pin.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ async def verify_since(
     state at the latest signed checkpoint on ``report.state``."""
     report, size = Report("database"), pinned.checkpoint.size
     async with conn.transaction(isolation="repeatable_read", readonly=True):
-        signed = await live_verify.checkpoints(conn, keys, report)
+        signed = await live_verify.checkpoints(conn, keys, report, size)
         try:
             _against(pinned.checkpoint, signed, report)
         except Stop as stop:
@@ -59,7 +60,7 @@ async def verify_since(
                                " (history before it rewritten), or these records differ"
                                " from the ones signed"))  # fmt: skip
     live_verify.ends(stretch.tree, signed, head, report)
-    report.events = stretch.tree.size - size  # the records read
+    report.events = stretch.read  # counted as fetched: heads come from the state, not rows
     if report.exit_code == 0:
         tree = stretch.at.get(signed.largest, pinned.tree)
         report.state = PinState(str(text), signed.largest, tuple(tree.hashes), heads)

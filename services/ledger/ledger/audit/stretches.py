@@ -37,6 +37,7 @@ class Stretch:
     lasts: dict[str, Head] = field(default_factory=dict)  # and their last record here
     tree: CompactRange = field(default_factory=CompactRange)  # over its leaves alone
     at: dict[int, CompactRange] = field(default_factory=dict)  # its tree at signed sizes
+    read: int = 0  # rows read from the events table
 
 
 class _Fold:
@@ -48,6 +49,7 @@ class _Fold:
     def rows(self, rows: list[asyncpg.Record], tiles: dict[int, bytes]) -> None:
         stretch, checker = self.stretch, self.checker
         base = stretch.start - 1 + stretch.tree.size  # records before these, in the log
+        stretch.read += len(rows)
         leaves, ids = [], []
         for place, row in enumerate(rows, start=base + 1):
             stretch.findings += checker.check(place, bytes(row[11]), row[:11])
