@@ -109,7 +109,8 @@ async def _erasure_seconds(url: str, nats_url: str, namespace: str) -> tuple[flo
     keys = time.perf_counter() - started
     nc = await jetstream.connect(nats_url, "bench")
     started = time.perf_counter()
-    cleared = await erased_messages.clear(conn, nc.jetstream(), Topology(namespace), subject)
+    js, topology = nc.jetstream(), Topology(namespace)
+    [cleared] = await erased_messages.clear(conn, js, topology, [subject])
     messages = time.perf_counter() - started
     await nc.close()
     await conn.close()
