@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import http.client
 import io
+import json
 import os
 import socket
 import threading
@@ -58,7 +59,7 @@ class Remote:
         if status == 404:
             return None
         if status != 200:
-            raise self._refused(path, status)
+            raise self._refused(path, status, _detail(data))
         if len(data) > self.limit:
             raise Malformed(f"{path}: the answer is larger than any tile", "malformed")
         if encoding == "gzip":
@@ -97,11 +98,20 @@ class Remote:
             self.local.connection = connection
         return connection
 
-    def _refused(self, path: str, status: int) -> Malformed:
+    def _refused(self, path: str, status: int, detail: str) -> Malformed:
         if status >= 500 or status == 429:
-            return Unreachable(f"{path}: the log answered {status}", "unreachable")
+            return Unreachable(f"{path}: the log answered {status}{detail}", "unreachable")
         hint = f" (set {TOKEN_ENV})" if status in (401, 403) else ""
-        return Malformed(f"{path}: the log answered {status}{hint}", "refused")
+        return Malformed(f"{path}: the log answered {status}{hint}{detail}", "refused")
+
+
+def _detail(answer: bytes) -> str:
+    """An error answer's problem detail (RFC 9457), quoted short, or nothing."""
+    try:
+        detail = json.loads(answer[:8192]).get("detail")  # a longer one is no problem text
+    except (ValueError, AttributeError, RecursionError):
+        return ""
+    return f": {detail[:300]!r}" if isinstance(detail, str) and detail else ""
 
 
 def gunzip(path: str, data: bytes, limit: int) -> bytes:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -38,6 +39,8 @@ class _Hostile(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path == "/drip/checkpoint":
             return self._drip()
+        if self.path == "/problem/checkpoint":
+            return self._problem()
         body = ANSWERS[self.path]
         self.send_response(200)
         self.send_header("Content-Encoding", "gzip")
@@ -56,6 +59,14 @@ class _Hostile(BaseHTTPRequestHandler):
                 time.sleep(0.02)
         except OSError:
             return  # the reader gave up
+
+    def _problem(self) -> None:
+        body = json.dumps({"status": 500, "detail": "the record at position 3 is too long"})
+        self.send_response(500)
+        self.send_header("Content-Type", "application/problem+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body.encode())
 
     def log_message(self, format: str, *args: object) -> None:
         return None
@@ -120,3 +131,8 @@ def test_any_prefix_of_a_gzip_stream_is_refused_or_whole(cut: int) -> None:
     else:
         with pytest.raises(Malformed):
             gunzip("x", whole[:-cut], LIMIT)
+
+
+def test_an_error_answer_is_reported_with_its_problem_detail(origin: str) -> None:
+    with pytest.raises(Unreachable, match="answered 500: 'the record at position 3 is too long'"):
+        _remote(origin, "problem").get("checkpoint")
