@@ -12,22 +12,43 @@ import itertools
 import operator
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Final
 
 import msgspec
 
 from contracts.errors import ContractError
 from contracts.types import MAX_SAFE_INTEGER
 
+MAX_RECORD_BYTES: Final = 0xFFFF
+"""The largest record the ledger stores: a ``tlog-tiles`` entry bundle frames each record
+with a big-endian uint16 length. The ingest refuses (``oversize``) an event whose record
+would be longer."""
+RECORD_HEADROOM: Final = 1023
+"""What a record may add to its envelope: the record's own fields (position, link, time,
+version: about 250 bytes, and the log's origin), the canonical form's defaults and
+timestamps, and sealing (up to 7 personal values an event, each at most 46 bytes longer as
+its token). A unit test holds a maximal envelope, every personal field sealed, within
+``MAX_RECORD_BYTES``."""
+MAX_ORIGIN_BYTES: Final = 128
+"""The longest log origin (UTF-8): it is in every record, within ``RECORD_HEADROOM``."""
+
 
 class Limits(msgspec.Struct, frozen=True, kw_only=True):
     """Caps on an inbound envelope. Defaults: 63 KiB, 8192-character strings,
     256-item lists and objects, nesting depth 16."""
 
-    max_envelope_bytes: int = 63 * 1024  # a record (envelope + ~300 bytes) fits in 65,535
+    max_envelope_bytes: int = MAX_RECORD_BYTES - RECORD_HEADROOM  # 63 KiB: its record fits
     max_string_length: int = 8192
     max_items: int = 256
     max_depth: int = 16
+
+    def __post_init__(self) -> None:
+        if self.max_envelope_bytes > MAX_RECORD_BYTES - RECORD_HEADROOM:
+            raise ValueError(
+                f"max_envelope_bytes {self.max_envelope_bytes}: at most"
+                f" {MAX_RECORD_BYTES - RECORD_HEADROOM}, so that every record fits"
+                f" {MAX_RECORD_BYTES} bytes"
+            )
 
 
 DEFAULT_LIMITS = Limits()

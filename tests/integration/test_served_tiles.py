@@ -21,7 +21,7 @@ from ledger_verify import cli, note, pin_state, served, tiles
 from ledger_verify.export import parse_entries
 from ledger_verify.merkle import leaf_hash
 from ledger_verify.remote import TOKEN_ENV, Remote
-from ledger_verify.report import TAMPERED, UNTRUSTED, VALID, Report
+from ledger_verify.report import MALFORMED, TAMPERED, UNTRUSTED, VALID, Report
 from nats.aio.client import Client
 
 from contracts.topology import Topology
@@ -142,8 +142,9 @@ async def test_no_tile_beyond_the_tree_no_junk_path_no_records_but_to_auditors(
     async with httpx.AsyncClient(base_url=log.url, headers=log.auditor) as client:
         beyond = await client.get("/" + tiles.tile_path(0, 2, EVENTS % tiles.WIDTH + 1))
         assert beyond.status_code == 404
-        junk = await client.get("/tile/0/x000/002")
-        assert (junk.status_code, junk.json()["parameter"]) == (400, "tile")
+        for junk_path in ("/tile/0/x000/002", "/tile/entries/" + "x001/" * 1500 + "000"):
+            junk = await client.get(junk_path)
+            assert (junk.status_code, junk.json()["parameter"]) == (400, "tile"), junk.text
         for who in (clerk, scoped):
             assert (await client.get("/tile/0/000", headers=who)).status_code == 200
             assert (await client.get("/tile/entries/000", headers=who)).status_code == 403
@@ -178,6 +179,35 @@ async def test_a_tampering_after_the_pin_is_named_over_the_tiles(
     for report in (await log.verify(log.pinned), await log.verify()):
         assert report.exit_code == TAMPERED, report.render_text()
         assert (code, position) in {(f.code, f.position) for f in report.findings}
+
+
+async def test_a_record_too_long_for_an_entry_bundle_is_named_by_its_bundle(
+    log: Served, database_url: str
+) -> None:
+    """Given a record made longer than an entry's 16-bit length prefix behind the ledger's
+    back, when its bundle is read, then the answer is a 500 naming the record's position
+    (and logged), and a run over the tiles reports it rather than failing."""
+    owner = await asyncpg.connect(database_url)
+    try:
+        await tampering.unguarded(owner, [
+            "UPDATE events SET record = record || convert_to(repeat(' ', 70000), 'UTF8')"
+            " WHERE position = 100",
+        ])  # fmt: skip
+    finally:
+        await owner.close()
+    async with httpx.AsyncClient(base_url=log.url, headers=log.auditor) as client:
+        bundle = await client.get("/tile/entries/000")
+        assert (await client.get("/tile/entries/001")).status_code == 200
+    assert bundle.status_code == 500, bundle.text
+    assert "the record at position 100 is" in bundle.json()["detail"]
+    assert "at most 65535 bytes" in bundle.json()["detail"]
+    logged = await log.pool.fetchval(
+        "SELECT count(*) FROM access_log WHERE resource = 'tile/entries/000' AND status = 500"
+    )
+    assert logged == 1
+    report = await log.verify()
+    assert report.exit_code == MALFORMED, report.render_text()
+    assert "answered 500: 'tile/entries/000: the record at position 100" in report.render_text()
 
 
 async def _watch(log: Served, state: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:

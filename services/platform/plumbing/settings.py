@@ -15,6 +15,7 @@ from typing import Annotated, Any, TypeVar
 
 import msgspec
 
+from contracts.limits import MAX_ORIGIN_BYTES
 from plumbing import setting_rules as rules
 
 T = TypeVar("T", bound=msgspec.Struct)
@@ -127,6 +128,8 @@ class IngestSettings(msgspec.Struct, frozen=True):
 
     def __post_init__(self) -> None:
         rules.printable("origin", self.origin)
+        if len(self.origin.encode()) > MAX_ORIGIN_BYTES:
+            raise rules.Invalid("origin", f"longer than {MAX_ORIGIN_BYTES} bytes (UTF-8)")
 
 
 class ProjectorSettings(msgspec.Struct, frozen=True):

@@ -15,6 +15,7 @@ ENTRIES = "entries"
 _LEVEL = re.compile(r"0|[1-9][0-9]?")
 _WIDTH = re.compile(r"[1-9][0-9]{0,2}")
 _GROUP = re.compile(r"[0-9]{3}")
+MAX_GROUPS = -(-len(str(2**64 - 1)) // 3)  # 7: enough for any 64-bit index
 
 
 class TilePathError(ValueError):
@@ -61,6 +62,8 @@ def _width(text: str) -> int:
 
 
 def _index(groups: list[str]) -> int:
+    if len(groups) > MAX_GROUPS:
+        raise TilePathError(f"index: {len(groups)} groups; a 64-bit index has at most {MAX_GROUPS}")
     *upper, last = groups
     if not all(g.startswith("x") and _GROUP.fullmatch(g[1:]) for g in upper):
         raise TilePathError(f"index {'/'.join(groups)!r}: all but the last group are x<ddd>")
@@ -68,4 +71,7 @@ def _index(groups: list[str]) -> int:
         raise TilePathError(f"index {'/'.join(groups)!r}: the last group is three digits")
     if upper and upper[0] == "x000":
         raise TilePathError(f"index {'/'.join(groups)!r} has a leading zero group")
-    return int("".join(g.lstrip("x") for g in groups))
+    try:
+        return int("".join(g.lstrip("x") for g in groups))
+    except ValueError as error:  # not reached past the checks above; a 400, never a 500
+        raise TilePathError(f"index {'/'.join(groups)!r}: {error}") from None

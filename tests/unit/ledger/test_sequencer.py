@@ -12,6 +12,7 @@ import rfc8785
 
 from contracts import canonical
 from contracts.envelope import Envelope
+from contracts.limits import MAX_RECORD_BYTES
 from contracts.outcomes import Duplicate, Recorded, Rejected
 from ledger.domain.record import Link, event_of, record_bytes
 from ledger.domain.sequencer import IncidentHead as Head
@@ -110,6 +111,26 @@ def test_a_rejection_uses_no_position() -> None:
     assert isinstance(outcomes[0], Rejected)
     assert isinstance(outcomes[1], Recorded)
     assert outcomes[1].position == 7
+
+
+def test_an_event_whose_record_would_not_fit_a_tile_entry_is_refused() -> None:
+    """Given an origin that leaves room for a short note only, when a longer note and a
+    short one are sequenced, then the longer is refused as oversize and uses no position."""
+    short, long = envelope("A"), envelope("B", text="x" * 100)
+    (row,) = sequence(
+        [short], stored={}, heads={}, next_position=7, recorded_at=NOW, origin=""
+    ).rows
+    origin = "o" * (MAX_RECORD_BYTES - len(row.record))
+    batch = sequence(
+        [long, short], stored={}, heads={}, next_position=7, recorded_at=NOW, origin=origin
+    )
+    refused, recorded = batch.outcomes
+    assert isinstance(refused, Rejected)
+    assert refused.code == "oversize"
+    assert f"at most {MAX_RECORD_BYTES}" in refused.message
+    assert isinstance(recorded, Recorded)
+    assert recorded.position == 7
+    assert [len(r.record) for r in batch.rows] == [MAX_RECORD_BYTES]
 
 
 def test_record_bytes_are_the_canonical_encoding_of_the_record() -> None:

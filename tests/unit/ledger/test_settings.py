@@ -69,6 +69,7 @@ def test_a_malformed_value_names_its_variable() -> None:
         ("LEDGER_NATS_NAMESPACE", "a.b", "only letters"),
         ("LEDGER_NATS_REPLICAS", "7", "<= 5"),
         ("LEDGER_INGEST_MERKLE_LOG", "maybe", "true or false"),
+        ("LEDGER_INGEST_ORIGIN", "日志" * 22, "longer than 128 bytes"),
         ("LEDGER_START_TIMEOUT", "-1", "> 0"),
     ],
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from ledger_verify.tile_paths import MAX_LEVEL, TilePathError, TileRef, parse
+from ledger_verify.tile_paths import MAX_GROUPS, MAX_LEVEL, TilePathError, TileRef, parse
 from ledger_verify.tiles import WIDTH
 
 pytestmark = pytest.mark.unit
@@ -51,6 +51,8 @@ def test_the_spec_examples_read_as_written() -> None:
         ("tile/0/x001/", "last group"),
         ("tile/0/+12", "last group"),
         ("tile/0/١٢٣", "last group"),
+        ("tile/0/x001/x002/x003/x004/x005/x006/x007/008", "at most 7"),
+        ("tile/entries/" + "x001/" * 1500 + "000", "at most 7"),
     ],
 )
 def test_a_path_naming_no_tile_is_refused_by_its_part(path: str, part: str) -> None:
@@ -58,8 +60,25 @@ def test_a_path_naming_no_tile_is_refused_by_its_part(path: str, part: str) -> N
         parse(path)
 
 
-@given(st.text(alphabet="tile/0123456789x.pentrs", max_size=40))
+def test_the_largest_64_bit_index_reads_back() -> None:
+    ref = TileRef(0, 2**64 - 1)
+    assert parse(ref.path) == ref
+    assert ref.path.count("/") - 1 == MAX_GROUPS
+
+
+junk = st.text(alphabet="tile/0123456789x.pentrs", max_size=40)
+upper = st.sampled_from(["x001", "x999"]) | st.sampled_from(["x000", "001", "x", ""])
+last = st.sampled_from(["000", "999"]) | st.sampled_from(["x001", "0001", ""])
+many_groups = st.builds(
+    lambda level, upper, n, last: f"tile/{level}/" + f"{upper}/" * n + last,
+    st.sampled_from(["0", "entries"]), upper, st.integers(0, 9) | st.integers(1400, 3000), last,
+)  # fmt: skip
+
+
+@given(junk | many_groups)
 def test_any_text_reads_as_its_own_tile_or_is_refused(text: str) -> None:
+    """Given any text, thousands of groups too (past Python's int digit limit), then it
+    reads as the tile whose path it is, or is refused with a ``TilePathError``."""
     try:
         ref = parse(text)
     except TilePathError:

@@ -18,7 +18,12 @@ from ledger_verify import tile_paths
 from ledger_verify.tile_paths import TileRef
 from ledger_verify.tiles import WIDTH
 from litestar import Request, Response, get
-from litestar.exceptions import ClientException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import (
+    ClientException,
+    InternalServerException,
+    NotFoundException,
+    PermissionDeniedException,
+)
 from litestar.params import PathParameter
 
 from ledger.audit import served_tiles
@@ -65,18 +70,30 @@ async def tile(request: Request[Principal, Any, Any], tile: TilePath) -> Respons
         raise ClientException(detail, extra={"parameter": "tile"}) from None
     if ref.level is None:
         await _may_read_entries(request, ref)
-    async with reads(request).acquire() as conn:
-        data = await served_tiles.read(conn, ref)
-    if ref.level is None:
-        await _logged(request, ref, 200 if data is not None else 404)
-    if data is None:
-        raise NotFoundException(f"{ref.path} is beyond the latest signed checkpoint's tree")
+    data = await _read(request, ref)
     headers = {"Cache-Control": IMMUTABLE if ref.width == WIDTH else PARTIAL}
     if ref.level is None:  # records compress well; hashes do not
         headers["Vary"] = "Accept-Encoding"
         if "gzip" in (request.headers.get("accept-encoding") or ""):
             data, headers["Content-Encoding"] = gzip.compress(data, GZIP_LEVEL), "gzip"
     return Response(data, media_type=_BYTES, headers=headers)
+
+
+async def _read(request: Request[Principal, Any, Any], ref: TileRef) -> bytes:
+    """The tile's bytes: 404 beyond the signed tree; 500 naming a record too long for an
+    entry bundle (that bundle cannot be served; an export holds the record). An entry
+    bundle's read is access-logged with its status."""
+    try:
+        async with reads(request).acquire() as conn:
+            data = await served_tiles.read(conn, ref)
+    except served_tiles.OversizeRecord as error:
+        await _logged(request, ref, 500)
+        raise InternalServerException(f"{ref.path}: {error}") from None
+    if ref.level is None:
+        await _logged(request, ref, 200 if data is not None else 404)
+    if data is None:
+        raise NotFoundException(f"{ref.path} is beyond the latest signed checkpoint's tree")
+    return data
 
 
 async def _may_read_entries(request: Request[Principal, Any, Any], ref: TileRef) -> None:

@@ -10,9 +10,23 @@ import asyncpg
 from ledger_verify.tile_paths import TileRef
 from ledger_verify.tiles import HEIGHT, WIDTH
 
+from contracts.limits import MAX_RECORD_BYTES
 from ledger.audit.tile_proofs import latest_checkpoint
 
-MAX_ENTRY = 0xFFFF  # an entry bundle frames each record with a big-endian uint16 length
+MAX_ENTRY = MAX_RECORD_BYTES  # an entry bundle frames each record with a big-endian uint16 length
+
+
+class OversizeRecord(ValueError):
+    """A stored record too long for an entry bundle's length prefix: its bundle cannot be
+    served (the ingest refuses such records; one stored before that, or edited since, is
+    read in an export or by ``ledger verify`` instead)."""
+
+    def __init__(self, position: int, size: int) -> None:
+        super().__init__(
+            f"the record at position {position} is {size} bytes; an entry bundle frames"
+            f" records of at most {MAX_ENTRY} bytes"
+        )
+        self.position, self.size = position, size
 
 
 def within(ref: TileRef, size: int) -> bool:
@@ -22,12 +36,13 @@ def within(ref: TileRef, size: int) -> bool:
     return ref.index * WIDTH + ref.width <= hashes_at_level
 
 
-def entry_bundle(records: list[bytes]) -> bytes:
-    """Each record as its big-endian uint16 length and its bytes."""
+def entry_bundle(records: list[bytes], first: int = 0) -> bytes:
+    """Each record as its big-endian uint16 length and its bytes; ``OversizeRecord`` naming
+    the position (``first`` + 1 for the first record) of one too long for that."""
     out = bytearray()
-    for record in records:
+    for at, record in enumerate(records, first + 1):
         if len(record) > MAX_ENTRY:
-            raise ValueError(f"a record of {len(record)} bytes does not fit an entry bundle")
+            raise OversizeRecord(at, len(record))
         out += len(record).to_bytes(2, "big") + record
     return bytes(out)
 
@@ -43,7 +58,7 @@ async def read(conn: asyncpg.Connection, ref: TileRef) -> bytes | None:
             "SELECT record FROM events WHERE position > $1 AND position <= $2 ORDER BY position",
             first, first + ref.width,
         )  # fmt: skip
-        return entry_bundle([bytes(r["record"]) for r in rows])
+        return entry_bundle([bytes(r["record"]) for r in rows], first)
     stored = await conn.fetchval(
         "SELECT substring(hashes FROM 1 FOR $3) FROM merkle_tiles WHERE level = $1 AND idx = $2",
         ref.level, ref.index, ref.width * 32,

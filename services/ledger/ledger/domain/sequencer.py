@@ -18,6 +18,7 @@ import msgspec
 from contracts import canonical
 from contracts.envelope import Envelope
 from contracts.lifecycle import NEW, Lifecycle, advance
+from contracts.limits import MAX_RECORD_BYTES
 from contracts.outcomes import Duplicate, Outcome, Recorded, Rejected
 from ledger.domain.prepared import Prepared, prepare
 from ledger.domain.record import Link, digest, event_of, record_bytes
@@ -127,6 +128,9 @@ def sequence(envelopes: Sequence[Envelope | Prepared], **known: Unpack[Known]) -
             continue
         position = known["next_position"] + len(rows)
         row = _row(envelope, head, position, stamp, known["origin"])
+        if len(row.record) > MAX_RECORD_BYTES:
+            outcomes.append(_oversize(row))
+            continue
         rows.append(row)
         outcomes.append(_recorded(row))
         seen[row.event_id] = Stored(row.incident_id, row.version, position, row.hash, row.record)
@@ -142,6 +146,12 @@ def _verdict(
     if envelope.event_id in seen:
         return _duplicate(envelope, seen[envelope.event_id])
     return _judge(envelope, head)
+
+
+def _oversize(row: Row) -> Rejected:
+    """An event whose record, sealed and framed, would not fit a tlog-tiles entry."""
+    why = f"its record would be {len(row.record)} bytes; a record holds at most {MAX_RECORD_BYTES}"
+    return Rejected(row.event_id, "oversize", why)
 
 
 def _recorded(row: Row) -> Recorded:
