@@ -3,7 +3,8 @@ key is ever wrapped by two master keys. Given a sealer with the old key alive (i
 kept), when the master key is rotated, then its next new subject is refused, naming
 LEDGER_PRIVACY_KEY_FILE, nothing is stored, and a sealer given the new key seals it. A
 sealing that comes while the rotation is under way waits for it and is refused too; the
-start check reads the same row."""
+start check reads the same row. A running ingest refused this way records nothing and
+rejects nothing: once it runs with the new key, the message is recorded, nothing lost."""
 
 from __future__ import annotations
 
@@ -12,14 +13,21 @@ import uuid
 
 import asyncpg
 import pytest
+from nats.aio.client import Client
 
 from contracts import builders
 from contracts.envelope import Actor, Envelope
 from contracts.events import Personal
+from contracts.publisher import Publisher
+from contracts.topology import Topology
+from ledger.ingest import leading as ingest
 from ledger.store import master_fit, subject_keys
 from ledger.store.sealer import Sealer
 from ledger.store.sealing import MasterKey
 from ledger.store.subject_keys import WrongMasterKey
+from plumbing import jetstream
+from plumbing.settings import IngestSettings
+from tests.integration.conftest import wait_for_count, wait_for_leader
 from tests.support import MASTER
 
 pytestmark = pytest.mark.integration
@@ -94,3 +102,44 @@ async def _blocked(watcher: asyncpg.Connection, pid: int) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("the sealing did not wait for the rotation")
+
+
+async def test_an_ingest_refused_after_a_rotation_loses_nothing(
+    pool: asyncpg.Pool, nc: Client, topology: Topology, database_url: str
+) -> None:
+    new = MasterKey.parse(MasterKey.generate())
+    incident = f"ROT-{uuid.uuid4().hex[:8]}"
+    await jetstream.ensure_topology(nc.jetstream(), topology)
+    publisher = Publisher(nc, topology)
+    # Given an ingest running with the current key, which has sealed a value
+    stop, running = await _ingest(nc, topology, database_url, MASTER)
+    await publisher.publish(_casualty(incident, "ROTsealedZ"))
+    assert await wait_for_count(pool, 1) == 1
+    # when the key is rotated under it and a new subject's value arrives
+    async with pool.acquire() as admin:
+        await subject_keys.rotate(admin, MASTER, new)
+    await publisher.publish(_casualty(f"ROT-{uuid.uuid4().hex[:8]}", "ROTlaterZ"))
+    # then it records nothing and rejects nothing
+    assert await wait_for_count(pool, 2, within=3.0) == 1
+    rejected = await nc.jetstream().stream_info(topology.rejected_stream)
+    assert rejected.state.messages == 0
+    stop.set()
+    await asyncio.wait_for(running, 30)
+    # and an ingest given the new key records it
+    stop, running = await _ingest(nc, topology, database_url, new)
+    assert await wait_for_count(pool, 2) == 2
+    stop.set()
+    await asyncio.wait_for(running, 30)
+    async with pool.acquire() as admin:
+        assert await _masters(admin) == {new.id}
+
+
+async def _ingest(
+    nc: Client, topology: Topology, database_url: str, master: MasterKey
+) -> tuple[asyncio.Event, asyncio.Task[None]]:
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        ingest.run(database_url, nc, topology, IngestSettings(), stop, master=master)
+    )
+    await wait_for_leader(nc, topology)
+    return stop, task
