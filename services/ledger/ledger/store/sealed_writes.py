@@ -119,4 +119,4 @@ async def store(
 
 def _named(found: list[asyncpg.Record]) -> str | None:
     """The master key the row names, as the statement found it."""
-    return next((r["subject"] for r in found if r["kind"] == "master"), None)  # type: ignore[no-any-return]
+    return next((r["subject"] for r in found if r["kind"] == "master"), None)
