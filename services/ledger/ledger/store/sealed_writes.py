@@ -45,9 +45,13 @@ class Stored(msgspec.Struct, frozen=True):
 
 
 async def connect(database_url: str) -> asyncpg.Connection:
-    """The sealer's own connection: its commits do not wait for the disk (above)."""
+    """The sealer's own connection: its commits do not wait for the disk (above), and its
+    statements are planned for their arguments each time (a generic plan of the sealing
+    statement, the master key's row locked in it, grows slower as the keys grow)."""
     return await asyncpg.connect(
-        database_url, timeout=5, server_settings={"synchronous_commit": "off"}
+        database_url,
+        timeout=5,
+        server_settings={"synchronous_commit": "off", "plan_cache_mode": "force_custom_plan"},
     )
 
 
@@ -66,8 +70,9 @@ WITH master AS (
     SELECT k.subject, k.wrapped, $3 FROM unnest($1::text[], $2::bytea[]) AS k (subject, wrapped)
     WHERE (SELECT master_id FROM master) = $3
     ON CONFLICT (subject) DO NOTHING RETURNING subject
-), held AS (
-    SELECT subject, wrapped FROM subject_keys WHERE subject = ANY($4::text[])
+), held AS (  -- by the key's index, whatever the plan makes of the lock above
+    SELECT k.subject, k.wrapped
+    FROM unnest($4::text[]) AS s (subject) JOIN subject_keys k USING (subject)
 ), stored AS (
     INSERT INTO sealed_values (commitment, subject, incident_id, event_id, path, ciphertext)
     SELECT * FROM unnest($5::bytea[], $6::text[], $7::text[], $8::uuid[], $9::text[],
