@@ -94,6 +94,9 @@ def _record(value: Any, how: How) -> Any:
     cls: type = type(value)
     blanks, deeper = _layout(cls)
     changes = {name: how(blank, getattr(value, name)) for name, blank in blanks.items()}
+    if str(getattr(cls, "TYPE", "")).startswith(CORRECTION):
+        changes["corrected"] = corrected(value.corrected, how)
+        deeper = tuple(name for name in deeper if name != "corrected")
     for name in deeper:
         old = getattr(value, name)
         if (new := _typed(old, how)) is not old:
@@ -188,8 +191,46 @@ def _event(data: Any, how: How) -> Any:
     payload_type = DEFAULT_REGISTRY.payload_type(str(data.get("type")))
     payload = _compiled(payload_type) if payload_type else None
     if payload and "payload" in data:
-        return data | {"payload": payload(data["payload"], how)}
+        data = data | {"payload": payload(data["payload"], how)}
+    if str(data.get("type")).startswith(CORRECTION) and isinstance(data.get("payload"), dict):
+        fixed = data["payload"].get("corrected")
+        data = data | {"payload": data["payload"] | {"corrected": corrected(fixed, how)}}
     return data
+
+
+CORRECTION: Final = "event.corrected."
+"""A correction's type: its ``corrected`` holds new values of the corrected event's fields."""
+
+
+@functools.cache
+def personal_payload_fields() -> frozenset[str]:
+    """The payload fields personal (or holding personal fields) in some event type: those
+    of a correction's ``corrected`` whose values are personal, whatever the type corrected."""
+    return frozenset(
+        path[1]
+        for tag in DEFAULT_REGISTRY.types
+        for path in personal_paths(tag)
+        if path[0] == "payload" and path[1] != "*"
+    )
+
+
+def corrected(values: Any, how: How) -> Any:
+    """A correction's ``corrected`` with every string under a personal field passed through
+    ``how`` (whatever its shape: a correction is free-form)."""
+    if not isinstance(values, dict):
+        return values
+    fields = personal_payload_fields()
+    return {k: _each_string(v, how) if k in fields else v for k, v in values.items()}
+
+
+def _each_string(node: Any, how: How) -> Any:
+    if isinstance(node, str):
+        return how("", node)
+    if isinstance(node, dict):
+        return {k: _each_string(v, how) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_each_string(v, how) for v in node]
+    return node
 
 
 def transform(value: T, how: How, shape: Any = None) -> T:

@@ -1,16 +1,18 @@
-"""Right to erasure by crypto-shredding (docs/erasure.md). Given an incident with a reporter,
-a casualty and a claimant, each with distinctive personal values, published over NATS,
+"""Right to erasure by crypto-shredding (docs/erasure.md). Given an incident with a reporter, a
+casualty and a claimant, each with distinctive personal values, published over NATS,
 recorded by the ingest and projected: no table holds any of them in the clear, and an
-auditor reads them. When an admin erases the claimant, then no table, ``pg_dump`` output
-or API answer (every GET, in every format, as an auditor) holds any of the claimant's
-values, and "erased" stands where they were, a timeline as of before the erasure too; the
-reporter's and the casualty's are read as before; the records are unchanged, ``ledger
-verify`` exits 0 and the incident's bundle verifies; the erasure itself is recorded, in the
-privacy stream, with no personal data. Erasing again answers 409 with the first erasure,
+auditor reads them. When an admin erases the claimant, then no table, ``pg_dump`` output or
+API answer (every GET, in every format, as an auditor) holds any of the claimant's values,
+and "erased" stands where they were, a timeline as of before the erasure too; the reporter's
+and the casualty's are read as before; the records are unchanged, ``ledger verify`` exits 0
+and the incident's bundle verifies; a correction of the claimant's name is the claimant's,
+read by an auditor before and gone with the rest after; the erasure itself is recorded, in
+the privacy stream, with no personal data. Erasing again answers 409 with the first erasure,
 an unknown subject 404, no reason 422; a publisher's own ``subject.erased`` is refused;
-``ledger erase`` erases another subject, and refuses to twice. Before the erasure, the subject's
-export gives each value with its salt, which proves the value against the record's token.
-A new master key rewraps every subject's key: every value still opens, no record changes."""
+``ledger erase`` erases another subject, and refuses to twice. Before the erasure, the
+subject's export gives each value with its salt, which proves the value against the record's
+token. A new master key rewraps every subject's key: every value still opens, no record
+changes."""
 
 from __future__ import annotations
 
@@ -77,7 +79,13 @@ def _person(role: str) -> Personal:
 
 
 def values_of(role: str) -> list[str]:
-    return [str(v) for v in astuple(_person(role))]
+    fixed = [_fixed_name()] if role == "claimant" else []
+    return [str(v) for v in astuple(_person(role))] + fixed
+
+
+def _fixed_name() -> str:
+    """The claimant's name as a correction gives it."""
+    return f"ERAfixed{TAG[0]}Z"
 
 
 def _events() -> list[Envelope]:
@@ -94,8 +102,12 @@ def _events() -> list[Envelope]:
             loss_id="L1", category="property", amount_minor=90_000, currency="CNY",
             basis="estimate", insured=True, insurer="Insurer E", policy_ref="POL-E", **env,
         ),
-        builders.open_claim(currency="CNY", reserve_minor=90_000, personal=_person("claimant"),
-                            **claim, **env),
+        opened := builders.open_claim(currency="CNY", reserve_minor=90_000,
+                                      personal=_person("claimant"), **claim, **env),
+        builders.correct_event(
+            corrects_event_id=opened.event_id, reason="name misspelt",
+            corrected={"personal": {"name": _fixed_name()}}, **env,
+        ),
     ]  # fmt: skip
 
 

@@ -12,7 +12,7 @@ import asyncpg
 import msgspec
 
 from contracts.personal import personal_values
-from contracts.subjects import subject_of
+from contracts.subjects import corrected_values, corrects_personal, subject_of
 from ledger.domain.record import event_of
 from ledger.store import sealing
 
@@ -46,12 +46,17 @@ async def scan(conn: asyncpg.Connection) -> AsyncIterator[Clear]:
 
 
 def _clear(position: int, event: dict[str, Any]) -> Clear | None:
-    clear = [(p, v) for p, v in personal_values(event) if not v.startswith(sealing.PREFIX)]
+    """A correction's values are named by the incident's ``correction`` subject: the
+    corrected event is not looked up here."""
+    found = [(p, subject_of(event, p), v) for p, v in personal_values(event)]
+    if corrects_personal(event) is not None:
+        found += corrected_values(event, None)
+    clear = [(p, s) for p, s, v in found if not v.startswith(sealing.PREFIX)]
     if not clear:
         return None
     return Clear(
         position,
         str(event["incident_id"]),
         [".".join(p) for p, _ in clear],
-        sorted({subject_of(event, p) for p, _ in clear}),
+        sorted({s for _, s in clear}),
     )

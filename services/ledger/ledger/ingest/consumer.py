@@ -33,12 +33,16 @@ from ledger.ingest.reading import Reading, fresh, stream_seq
 from ledger.ingest.settling import Abandoned, Recovery, handle, reject_alone
 from ledger.ingest.stall_log import StallWatch
 from ledger.store.cycle_marks import Cycle
+from ledger.store.subject_keys import WrongMasterKey
 from ledger.store.writer import Writer
 from plumbing import jetstream, transient
 from plumbing.settings import IngestSettings
 
 log = structlog.get_logger(__name__)
-TRANSIENT = (*transient.DATABASE_OR_NATS, ConsumerGone)
+TRANSIENT = (*transient.DATABASE_OR_NATS, ConsumerGone, WrongMasterKey)
+"""What fails a batch without judging its messages: it is read again from the ledger's
+position (``WrongMasterKey``: the master key was rotated under a running ingest, whose
+sealing is refused until it runs with the new one)."""
 
 
 async def _reader(nc: Client, topology: Topology, settings: IngestSettings, after: int) -> Puller:

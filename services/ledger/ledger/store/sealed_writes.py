@@ -24,6 +24,7 @@ import msgspec
 
 from ledger.store import sealing
 from ledger.store.sealing import MasterKey
+from ledger.store.subject_keys import WrongMasterKey
 
 
 class SealedRow(msgspec.Struct, frozen=True, array_like=True):
@@ -44,32 +45,50 @@ class Stored(msgspec.Struct, frozen=True):
 
 
 async def connect(database_url: str) -> asyncpg.Connection:
-    """The sealer's own connection: its commits do not wait for the disk (above)."""
+    """The sealer's own connection: its commits do not wait for the disk (above), and its
+    statements are planned for their arguments each time (a generic plan of the sealing
+    statement, the master key's row locked in it, grows slower as the keys grow)."""
     return await asyncpg.connect(
-        database_url, timeout=5, server_settings={"synchronous_commit": "off"}
+        database_url,
+        timeout=5,
+        server_settings={"synchronous_commit": "off", "plan_cache_mode": "force_custom_plan"},
     )
 
 
+# The master key's row is locked (FOR SHARE) before any key is made or value stored, and
+# both happen only if it names this statement's master key. A rotation updates that row
+# first in its transaction, so it waits for every statement holding the lock to commit and
+# then, its own later reads seeing their keys, rewraps them too; a statement that comes
+# after waits for the rotation's commit and reads the row as it left it (READ COMMITTED
+# rechecks a locked row's newest version): another master key, so it makes and stores
+# nothing. No key is wrapped by a master key the others are not.
 _STORE = """
-WITH made AS (
+WITH master AS (
+    SELECT master_id FROM privacy_master FOR SHARE
+), made AS (
     INSERT INTO subject_keys (subject, wrapped, master_id)
-    SELECT * FROM unnest($1::text[], $2::bytea[], $3::text[])
+    SELECT k.subject, k.wrapped, $3 FROM unnest($1::text[], $2::bytea[]) AS k (subject, wrapped)
+    WHERE (SELECT master_id FROM master) = $3
     ON CONFLICT (subject) DO NOTHING RETURNING subject
-), held AS (
-    SELECT subject, wrapped FROM subject_keys WHERE subject = ANY($4::text[])
+), held AS (  -- by the key's index, whatever the plan makes of the lock above
+    SELECT k.subject, k.wrapped
+    FROM unnest($4::text[]) AS s (subject) JOIN subject_keys k USING (subject)
 ), stored AS (
     INSERT INTO sealed_values (commitment, subject, incident_id, event_id, path, ciphertext)
     SELECT * FROM unnest($5::bytea[], $6::text[], $7::text[], $8::uuid[], $9::text[],
                          $10::bytea[]) AS v (commitment, subject, incident_id, event_id, path,
                                              ciphertext)
-    WHERE v.subject IN (SELECT subject FROM made)
-       OR (v.subject <> ALL ($1::text[])
-           AND v.subject IN (SELECT subject FROM held WHERE wrapped IS NOT NULL))
+    WHERE (SELECT master_id FROM master) = $3
+      AND (v.subject IN (SELECT subject FROM made)
+           OR (v.subject <> ALL ($1::text[])
+               AND v.subject IN (SELECT subject FROM held WHERE wrapped IS NOT NULL)))
     ON CONFLICT (commitment) DO NOTHING
 )
-SELECT subject, NULL::bytea AS wrapped, true AS made FROM made
-UNION ALL SELECT subject, wrapped, false FROM held
+SELECT 'made' AS kind, subject, NULL::bytea AS wrapped FROM made
+UNION ALL SELECT 'held', subject, wrapped FROM held
+UNION ALL SELECT 'master', master_id, NULL FROM master
 """
+_CLAIM = "UPDATE privacy_master SET master_id = $1 WHERE master_id IS NULL"
 
 
 async def store(
@@ -80,17 +99,29 @@ async def store(
 ) -> Stored:
     """``rows`` stored where their subject's key is ``new_keys``' (made now, unless the
     subject is known already) or, for a subject not in ``new_keys``, still held. A
-    redelivered event's values are kept as first stored."""
+    redelivered event's values are kept as first stored. Nothing is made or stored if the
+    keys are wrapped by another master key (rotated away from ``master``): ``WrongMasterKey``
+    (the batch fails, to be sealed again by an ingest given the new key)."""
     subjects = sorted(new_keys)
     wrapped = [sealing.wrap(master, s, new_keys[s]) for s in subjects]
     columns = [list(c) for c in zip(*(msgspec.structs.astuple(r) for r in rows), strict=True)]
-    found = await conn.fetch(
-        _STORE,
+    arguments = (
         subjects,
         wrapped,
-        [master.id] * len(subjects),
+        master.id,
         sorted({r.subject for r in rows}),
         *(columns or [[]] * len(SealedRow.__struct_fields__)),
     )
-    made = frozenset(r["subject"] for r in found if r["made"])
-    return Stored(made, {r["subject"]: r["wrapped"] for r in found if not r["made"]})
+    found = await conn.fetch(_STORE, *arguments)
+    if _named(found) is None:  # no key made yet under any master key: this one claims it
+        await conn.execute(_CLAIM, master.id)
+        found = await conn.fetch(_STORE, *arguments)
+    if (named := _named(found)) != master.id:
+        raise WrongMasterKey(named or "(none)", master)
+    made = frozenset(r["subject"] for r in found if r["kind"] == "made")
+    return Stored(made, {r["subject"]: r["wrapped"] for r in found if r["kind"] == "held"})
+
+
+def _named(found: list[asyncpg.Record]) -> str | None:
+    """The master key the row names, as the statement found it."""
+    return next((r["subject"] for r in found if r["kind"] == "master"), None)

@@ -10,6 +10,11 @@ processes make meanwhile: a record holds a value's token only if that statement 
 value, which it does only under a key it made or found still held; a key it finds erased is
 dropped from here and its values become :data:`~sealing.ERASED`, unstored. A key erased
 while a batch is sealed is therefore never used again once the erasure has committed.
+
+A correction's new values of personal fields are sealed too, as the subject's whom the
+corrected event's type names (``contracts.subjects.corrected_values``): the corrected
+events are looked up once per batch that holds such a correction
+(``ledger.store.correction_targets``).
 """
 
 from __future__ import annotations
@@ -24,14 +29,15 @@ from contracts import canonical
 from contracts.envelope import Envelope
 from contracts.personal import Path, personal_values, replaced
 from ledger.domain.prepared import Prepared, prepare
-from ledger.domain.subjects import subject_of
-from ledger.store import sealed_writes, sealing
+from ledger.domain.subjects import corrected_values, corrects_personal, subject_of
+from ledger.store import correction_targets, sealed_writes, sealing
 from ledger.store.sealed_writes import SealedRow, Stored
 from ledger.store.sealing import MasterKey
 
 _decode = msgspec.json.Decoder(dict[str, Any]).decode
-MARKERS: Final = (b'"personal":{', b'"recipient_name":"')
-"""Where a payload's personal values sit (a unit test holds every event type to these)."""
+MARKERS: Final = (b'"personal":{', b'"recipient_name":"', b'"corrected":{')
+"""Where a payload's personal values sit (a unit test holds every event type to these);
+a correction's may sit in its ``corrected``, whatever their shape."""
 _ACTOR_NAME: Final = b',"name":"'
 CACHED: Final = 100_000
 _PASSES: Final = 3  # a subject's key made elsewhere during a pass is found in the next
@@ -81,6 +87,7 @@ class Sealer:
         """``envelopes`` prepared for the sequencer with their personal values sealed."""
         prepared = [prepare(e) for e in envelopes]
         events, values = _personal(prepared)
+        values += await self._corrected(prepared, events)
         if not values:
             return prepared
         tokens = await self._tokens(values)
@@ -91,6 +98,22 @@ class Sealer:
             sealed = canonical.encode_decoded(replaced(event, changes[at]))
             prepared[at] = msgspec.structs.replace(prepared[at], event=sealed)
         return prepared
+
+    async def _corrected(
+        self, prepared: list[Prepared], events: dict[int, dict[str, Any]]
+    ) -> list[_Value]:
+        """The personal values of the corrections among ``events``."""
+        wanted = {at: target for at, e in events.items() if (target := corrects_personal(e))}
+        if not wanted:
+            return []
+        targets = await correction_targets.resolve(self.conn, prepared, set(wanted.values()))
+        values = []
+        for at, target in wanted.items():
+            event = events[at]
+            ids = str(event["event_id"]), str(event["incident_id"])
+            found = corrected_values(event, targets.get(target))
+            values += [_Value(at, path, subject, v, *ids) for path, subject, v in found]
+        return values
 
     async def _tokens(self, values: list[_Value]) -> dict[tuple[int, Path], str]:
         tokens: dict[tuple[int, Path], str] = {}
@@ -174,7 +197,8 @@ def _personal(prepared: list[Prepared]) -> tuple[dict[int, dict[str, Any]], list
         if not may_hold_personal(item.event):
             continue
         event = _decode(item.event)
-        if found := personal_values(event):
+        found = personal_values(event)
+        if found or corrects_personal(event):
             events[at] = event
             ids = str(event["event_id"]), str(event["incident_id"])
             values += [_Value(at, path, subject_of(event, path), v, *ids) for path, v in found]

@@ -176,8 +176,15 @@ async def export(conn: asyncpg.Connection, master: MasterKey, subject: str) -> l
 
 
 async def rotate(conn: asyncpg.Connection, old: MasterKey, new: MasterKey) -> int:
-    """Rewrap every held key from ``old`` to ``new`` (records untouched); how many."""
+    """Rewrap every held key from ``old`` to ``new`` (records untouched); how many. The
+    master key's row is moved first: its lock waits for every sealing statement under way,
+    whose keys the reads after it see, and keeps out every one after until this commits
+    (``ledger.store.sealed_writes``). ``WrongMasterKey`` if the row names another key."""
     async with conn.transaction():
+        named = await conn.fetchval("SELECT master_id FROM privacy_master FOR UPDATE")
+        if named not in (None, old.id):
+            raise WrongMasterKey(named, old)
+        await conn.execute("UPDATE privacy_master SET master_id = $1", new.id)
         rows = await conn.fetch(
             "SELECT subject, wrapped FROM subject_keys WHERE master_id = $1 FOR UPDATE", old.id
         )
