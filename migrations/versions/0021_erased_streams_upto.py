@@ -7,7 +7,7 @@ database's clock against the ingest's) could miss it. Erasures cleared before th
 revision have none, and are pending once more, so that they are judged this way too.
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-07
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0021"
-down_revision = "0019"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
