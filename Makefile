@@ -82,6 +82,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python -m tests.bench.pinned_export
 	$(VENV)/bin/python -m tests.bench.served_tiles
 	$(VENV)/bin/python -m tests.bench.sealing
+	$(VENV)/bin/python -m tests.bench.erasure_scale
 	$(VENV)/bin/python -m tests.bench.triangle
 	$(VENV)/bin/python -m tests.bench.report_pdf
 	$(VENV)/bin/python -m tests.bench.lossrun_xlsx
