@@ -83,6 +83,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python -m tests.bench.since_live
 	$(VENV)/bin/python -m tests.bench.served_tiles
 	$(VENV)/bin/python -m tests.bench.sealing
+	$(VENV)/bin/python -m tests.bench.erasure_scale
 	$(VENV)/bin/python -m tests.bench.triangle
 	$(VENV)/bin/python -m tests.bench.report_pdf
 	$(VENV)/bin/python -m tests.bench.lossrun_xlsx
