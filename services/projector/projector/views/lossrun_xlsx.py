@@ -73,10 +73,17 @@ class LossRunBook:
         self.book = Workbook(SHEET)
         self.totals = lossrun_cells.Totals()
         self._layouts: dict[str, Layout] = {}
-        self.book.widths(WIDTHS)
-        self.book.sheet.freeze_panes(1, 0)
-        self.book.write(COLUMNS, bold=True)
-        self.book.label_sheet(HEADER_SHEET, "Loss run", header_lines(header, stamp))
+        with self.book.discarded_on_error():
+            self.book.widths(WIDTHS)
+            self.book.sheet.freeze_panes(1, 0)
+            self.book.write(COLUMNS, bold=True)
+            self.book.label_sheet(HEADER_SHEET, "Loss run", header_lines(header, stamp))
+
+    def __enter__(self) -> LossRunBook:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.discard()
 
     def add(self, rows: Iterable[Line]) -> None:
         """Rows, each in four runs: the cells before the dates, the dates (day numbers in
@@ -109,3 +116,8 @@ class LossRunBook:
     def close(self) -> None:
         """The file written, after :meth:`finish` (see :meth:`Workbook.close`)."""
         self.book.close()
+
+    def discard(self) -> None:
+        """The file removed, now or as soon as :meth:`close` has written it (see
+        :meth:`Workbook.discard`)."""
+        self.book.discard()
