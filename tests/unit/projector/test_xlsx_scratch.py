@@ -44,6 +44,17 @@ def test_a_book_read_to_the_end_leaves_nothing(tmp: Path) -> None:
     assert list(tmp.iterdir()) == []
 
 
+def test_a_book_is_nameless_once_its_reading_starts(tmp: Path) -> None:
+    """Given a book whose reading has started, then no file is left by name, though the
+    rest of the book still reads (a reader leaving here leaves nothing behind)."""
+    book = Workbook("Sheet")
+    book.write(["张三", 1])
+    chunks = book.chunks(size=64)
+    first = next(chunks)
+    assert list(tmp.iterdir()) == []
+    assert (first + b"".join(chunks)).startswith(b"PK")
+
+
 def test_a_book_failing_while_written_leaves_nothing(tmp: Path) -> None:
     """Given a book used in a ``with`` block, when the block fails, then nothing is left."""
 

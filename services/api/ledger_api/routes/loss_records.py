@@ -117,8 +117,9 @@ async def _xlsx(
 ) -> AsyncIterator[bytes]:
     """The workbook made, sent and removed within the body: Litestar releases what a handler
     holds before a streamed body is sent, and a client that leaves cancels the body wherever
-    it is (reading rows, compressing, sending). The file goes on every path; left while the
-    writer compresses, it goes the moment the writer is done (:meth:`Workbook.discard`)."""
+    it is (reading rows, compressing, sending). The file goes on every path: left while the
+    writer compresses, the moment the writer is done (:meth:`Workbook.discard`); once
+    sending starts, it has no name left (:meth:`Workbook.chunks`)."""
     with lossrun_xlsx.LossRunBook(header, await stamp(pool)) as book:
         async for batch in _batches(pool, query, book.totals):
             book.add(batch)

@@ -61,8 +61,8 @@ def runs(shapes: Sequence[rx.Format | None]) -> Layout:
 class Workbook:
     """Sheets written row by row in constant memory (rust_xlsxwriter, through its Python
     bindings) to a file in a private directory (:class:`Scratch`), read back in chunks; the
-    file is removed when the reading ends or the book is discarded, whichever comes first
-    (``with Workbook(...)`` discards it on leaving, however the block ends).
+    file is removed as its reading starts or when the book is discarded, whichever comes
+    first (``with Workbook(...)`` discards it on leaving, however the block ends).
 
     A row goes to the writer as runs of neighbouring cells that share a format (one call a
     run, not one a cell): the writer's per-call cost, not ours, bounds a long run's speed."""
@@ -169,11 +169,14 @@ class Workbook:
         self.scratch.discard()
 
     def chunks(self, size: int = 1 << 16) -> Iterator[bytes]:
-        """The file, closed first if it is not yet, in chunks; removed once read."""
+        """The file, closed first if it is not yet, in chunks; its name removed as soon as
+        it is open for reading (before the first chunk), so that a reader who never reads
+        to the end (a server's client leaving mid-download) leaves nothing behind."""
         try:
             self.close()
-            with open(self.scratch.path, "rb") as file:
-                while chunk := file.read(size):
-                    yield chunk
+            file = open(self.scratch.path, "rb")  # noqa: SIM115 (closed below, once named away)
         finally:
             self.discard()
+        with file:
+            while chunk := file.read(size):
+                yield chunk
