@@ -15,7 +15,7 @@ from nats.aio.client import Client
 
 from contracts import builders
 from projector.views import lossrun
-from projector.views.tabular import read_back
+from projector.views.csv_text import read_back
 from tests.integration.api_story import AGENT, SOURCE, Story, claim, outage, story
 
 pytestmark = pytest.mark.integration

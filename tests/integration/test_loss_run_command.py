@@ -20,7 +20,7 @@ from nats.aio.client import Client
 
 from contracts.topology import Topology
 from tests.integration.api_story import Story, story
-from tests.integration.test_loss_run import _history
+from tests.integration.loss_run_story import history as _history
 from tests.support import MASTER
 
 pytestmark = pytest.mark.integration

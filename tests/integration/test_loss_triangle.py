@@ -17,7 +17,7 @@ from nats.aio.client import Client
 
 from contracts import builders
 from contracts.events import Site
-from projector.views.tabular import read_back
+from projector.views.csv_text import read_back
 from tests import seeding
 from tests.integration.api_story import AGENT, SOURCE, Story, story
 from tests.integration.scoped_ledger import Scoped, scoped_ledger

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts import money
-from projector.views import tabular
+from projector.views import csv_text
 from projector.views.formulas import QUOTE, TRIGGERS, inert
 
 pytestmark = pytest.mark.unit
@@ -20,7 +20,7 @@ formula_like = st.builds(lambda c, rest: c + rest, st.sampled_from(sorted(TRIGGE
 
 def written(row: list[object]) -> list[str]:
     """A row as a spreadsheet program reads its cells back from the CSV."""
-    [line] = tabular.read_back(tabular.CsvWriter().encode([row]))
+    [line] = csv_text.read_back(csv_text.CsvWriter().encode([row]))
     return line
 
 
@@ -34,9 +34,9 @@ def test_a_formula_in_a_text_cell_is_written_as_text() -> None:
 def test_a_carriage_return_inside_a_text_does_not_start_a_line() -> None:
     """Given a text with a carriage return before a formula, when written, then its row is
     quoted: the text stays one cell, and no line of the file starts with the formula."""
-    data = tabular.CsvWriter().encode([["note\r=HYPERLINK(1)", "12.50"]])
+    data = csv_text.CsvWriter().encode([["note\r=HYPERLINK(1)", "12.50"]])
     assert data == b'"note\r=HYPERLINK(1)","12.50"\n'
-    assert tabular.read_back(data) == [["note\r=HYPERLINK(1)", "12.50"]]
+    assert csv_text.read_back(data) == [["note\r=HYPERLINK(1)", "12.50"]]
 
 
 @given(st.lists(st.one_of(texts, formula_like), min_size=1, max_size=6))
@@ -63,5 +63,5 @@ def test_amounts_stay_numbers(minor: int, code: str) -> None:
 
 def test_the_header_row_is_kept_safe_too() -> None:
     """Given columns named like a formula, then the header row quotes them as well."""
-    data = b"".join(tabular.csv_chunks(["=cmd", "ok"], [["-1", "@x"]]))
-    assert tabular.read_back(data) == [["'=cmd", "ok"], ["-1", "'@x"]]
+    data = b"".join(csv_text.csv_chunks(["=cmd", "ok"], [["-1", "@x"]]))
+    assert csv_text.read_back(data) == [["'=cmd", "ok"], ["-1", "'@x"]]

@@ -25,7 +25,7 @@ from ledger_api.paging import BadParameter
 from ledger_api.problems import READ, TEXT_CSV, alternatives, attachment
 from projector.domain.loss_run import Line
 from projector.views import lossrun, lossrun_cells, lossrun_xlsx
-from projector.views.tabular import BOM, CsvWriter
+from projector.views.csv_text import BOM, CsvWriter
 
 BATCH = 1000
 Format = Literal["json", "csv", "xlsx"]
@@ -115,13 +115,18 @@ async def stamp(pool: asyncpg.Pool) -> lossrun_xlsx.Stamp:
 async def _xlsx(
     pool: asyncpg.Pool, query: lossrun.Query, header: lossrun.Header
 ) -> AsyncIterator[bytes]:
-    book = lossrun_xlsx.LossRunBook(header, await stamp(pool))
-    async for batch in _batches(pool, query, book.totals):
-        book.add(batch)
-    chunks = book.finish()
-    await asyncio.to_thread(book.close)  # seconds of compression for a long run: off the loop
-    for chunk in chunks:
-        yield chunk
+    """The workbook made, sent and removed within the body: Litestar releases what a handler
+    holds before a streamed body is sent, and a client that leaves cancels the body wherever
+    it is (reading rows, compressing, sending). The file goes on every path: left while the
+    writer compresses, the moment the writer is done (:meth:`Workbook.discard`); once
+    sending starts, it has no name left (:meth:`Workbook.chunks`)."""
+    with lossrun_xlsx.LossRunBook(header, await stamp(pool)) as book:
+        async for batch in _batches(pool, query, book.totals):
+            book.add(batch)
+        chunks = book.finish()
+        await asyncio.to_thread(book.close)  # seconds of compression for a long run: off the loop
+        for chunk in chunks:
+            yield chunk
 
 
 class Asked(msgspec.Struct, frozen=True):

@@ -37,10 +37,10 @@ from projector.domain.facts import Fact
 from projector.domain.models import project
 from projector.domain.profiles import Registry
 from projector.views.answers import Answer, turns
+from projector.views.csv_text import csv_bytes
 from projector.views.entries import CSV_COLUMNS, Entry, corrected_id, csv_row, linked
 from projector.views.profile_entries import merged, profile_entries
 from projector.views.summaries import Language, language
-from projector.views.tabular import csv_bytes
 
 _ROWS = """
 SELECT position, version, source, recorded_at, record, hash, prev_hash FROM events

@@ -16,8 +16,9 @@ from ledger_api.paging import BadParameter
 from ledger_api.problems import READ, TEXT_CSV, alternatives, attachment
 from ledger_api.routes import loss_records
 from projector.domain.development import Basis, Measure
+from projector.views.csv_text import BOM, CsvWriter
 from projector.views.lossrun_xlsx import Stamp, stamp_lines
-from projector.views.tabular import BOM, CsvWriter, Workbook
+from projector.views.tabular import Workbook
 from projector.views.triangle import MONTHS, Period, Shape
 from projector.views.triangle_read import TriangleQuery, answer
 from projector.views.triangle_render import TriangleAnswer, csv_rows, header_lines, xlsx_rows
@@ -128,11 +129,13 @@ def _name(found: TriangleAnswer, format: str) -> dict[str, str]:
 def _xlsx(found: TriangleAnswer, insured: str, stamp: Stamp) -> Response[bytes]:
     """The triangles (a total line per currency), then a header sheet naming what they are
     of and where the ledger stood."""
-    book = Workbook("Loss triangle")
-    for line, bold in xlsx_rows(found):
-        book.write(line, bold=bold)
-    book.label_sheet("Header", "Loss triangle", header_lines(found, insured) + stamp_lines(stamp))
-    return Response(b"".join(book.chunks()), media_type=XLSX, headers=_name(found, "xlsx"))
+    with Workbook("Loss triangle") as book:
+        for line, bold in xlsx_rows(found):
+            book.write(line, bold=bold)
+        lines = header_lines(found, insured) + stamp_lines(stamp)
+        book.label_sheet("Header", "Loss triangle", lines)
+        data = b"".join(book.chunks())
+    return Response(data, media_type=XLSX, headers=_name(found, "xlsx"))
 
 
 def _respond(found: TriangleAnswer, format: str) -> Response[Any]:

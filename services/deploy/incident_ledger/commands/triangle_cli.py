@@ -13,7 +13,7 @@ import click
 from incident_ledger.commands import cli_context as context
 from incident_ledger.commands import lossrun_cli
 from projector.domain.development import Basis, Measure
-from projector.views.tabular import BOM, CsvWriter
+from projector.views.csv_text import BOM, CsvWriter
 from projector.views.triangle import MONTHS, Period, Shape
 from projector.views.triangle_read import TriangleQuery, answer
 from projector.views.triangle_render import TriangleAnswer, csv_rows

@@ -25,7 +25,7 @@ from projector.domain.facts import from_record
 from projector.domain.models import Config, project
 from projector.domain.profiles import Registry
 from projector.views import entries as timeline_entries
-from projector.views.tabular import csv_bytes
+from projector.views.csv_text import csv_bytes
 
 Profiles = tuple[Registry, int]
 EVIDENCE_COLUMNS = (

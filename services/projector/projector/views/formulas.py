@@ -5,8 +5,8 @@ show as text; a row with a carriage return in a text cell has its cells quoted, 
 text after it starts a line of its own. A number written as text (``-0.05``, an amount;
 ``-12``) is not a formula and stays as it is, so that it still reads as a number. Cells
 that are not text (numbers, ``None``) are left alone. Every CSV the product writes passes
-through :func:`projector.views.tabular.csv_chunks` or
-:class:`~projector.views.tabular.CsvWriter`, which apply this; JSON keeps the original
+through :func:`projector.views.csv_text.csv_chunks` or
+:class:`~projector.views.csv_text.CsvWriter`, which apply this; JSON keeps the original
 text, and an XLSX text cell is never a formula.
 """
 

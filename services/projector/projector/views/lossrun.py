@@ -6,8 +6,9 @@ Valued today, the books come from the ``losses`` read model. Valued at a past da
 are folded from the log itself (only loss and claim events the ledger had recorded by the
 end of that date), with the projector's own :func:`projector.domain.losses.as_of`. Either way the
 rows are read through a server-side cursor, so memory stays flat however long the run.
-JSON, CSV and XLSX share :data:`COLUMNS`, in that order; amounts are exact decimals in the
-currency's units (:mod:`contracts.money`), JSON adds the minor units beside them.
+JSON, CSV and XLSX share :data:`COLUMNS` (:mod:`projector.views.lossrun_columns`), in order;
+amounts are exact decimals in the currency's units (:mod:`contracts.money`), JSON adds the
+minor units beside them.
 """
 
 from __future__ import annotations
@@ -22,16 +23,12 @@ import msgspec
 from contracts.personal import redact
 from projector.domain import loss_run, losses
 from projector.domain.facts import from_record
+from projector.views.lossrun_columns import AMOUNTS as AMOUNTS
+from projector.views.lossrun_columns import COLUMNS as COLUMNS
 from projector.views.scoped import IN_SCOPE
 
 PREFETCH = 2000
 PROGRESS_EVERY = 100_000  # rows between two calls of a query's ``progress``
-AMOUNTS = ("recorded_loss", "paid", "reserve", "incurred", "recovered", "net_incurred")
-COLUMNS = (
-    "incident_id", "claim_number", "loss_ids", "date_of_loss", "date_reported", "kind",
-    "location_code", "claimant", "carrier", "policy_number", "coverage", "status",
-    "days_unclaimed", *AMOUNTS, "currency",
-)  # fmt: skip
 _TYPES = sorted(losses.READS)
 _decode_book = msgspec.json.Decoder(losses.LossBook).decode
 

@@ -1,7 +1,8 @@
 """The loss run's rows and totals as cells: text for CSV, typed for XLSX (dates as dates,
 amounts as the doubles nearest their exact decimals, :func:`contracts.money.cell`), an
 object for JSON (decimal strings, the minor
-units beside them). One set of columns, :data:`projector.views.lossrun.COLUMNS`, in order.
+units beside them). All made from one table of columns and their kinds,
+:data:`projector.views.lossrun_columns.TABLE`, in its order.
 
 Totals come after the rows, in the same columns: per currency (``incident_id`` ``TOTAL``),
 then per currency, carrier and policy (``TOTAL BY CARRIER AND POLICY``); ``claim_number``
@@ -10,86 +11,94 @@ holds the count of claims, ``loss_ids`` the count of unclaimed losses.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date, datetime
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from operator import attrgetter
 from typing import Any
 
 from contracts import money
 from projector.domain.loss_run import UNCLAIMED, Line
-from projector.views.lossrun import AMOUNTS, COLUMNS
+from projector.views.lossrun_columns import AMOUNTS, COLUMNS, TABLE, Column, Kind
 from projector.views.tabular import day_number
 
 TOTAL, BY_CARRIER = "TOTAL", "TOTAL BY CARRIER AND POLICY"
 _COUNTS = ("rows", "claims", "unclaimed")
 _WIDTH = len(_COUNTS) + len(AMOUNTS)  # a totals row: the counts, then the sums
+amounts = attrgetter(*(column.field for column in TABLE if column.kind is Kind.AMOUNT))
+"""A row's amounts in minor units, in the order of :data:`AMOUNTS`."""
+
+Shown = Callable[[str], Callable[[int], Any]]  # a currency → its amounts' cell maker
+Cells = Mapping[Kind, str]  # a kind → its cell as an expression of ``{v}``, the row's field
 
 
-def amounts(row: Line) -> list[int]:
-    return [
-        row.recorded_loss_minor, row.paid_minor, row.reserve_minor, row.incurred_minor,
-        row.recovered_minor, row.net_incurred_minor,
-    ]  # fmt: skip
-
-
-def _typed(row: Line) -> list[Any]:
-    """The row before formatting: dates, counts and amounts still minor-unit integers."""
-    return [
-        row.incident_id, row.claim_number, ", ".join(row.loss_ids), _day(row.date_of_loss),
-        _day(row.date_reported), row.kind or "", row.location_code or "", row.claimant,
-        row.carrier, row.policy_number, row.coverage, row.status, row.days_unclaimed,
-    ]  # fmt: skip
-
-
-def cells(row: Line) -> tuple[Any, ...]:
-    """A row as CSV cells: amounts in currency units, exactly as many places as the currency;
-    absent values ``None`` (an empty cell). Built in one pass: the CSV of a long run calls it
-    for every row."""
-    shown, lost, reported, days = (
-        money.formatter(row.currency),
-        row.date_of_loss,
-        row.date_reported,
-        row.days_unclaimed,
+def maker(
+    name: str, cells: Cells, shown: Shown, brackets: str = "()", table: Sequence[Column] = TABLE
+) -> Callable[[Line], Any]:
+    """A row's cells in one format, made from ``table``: each column's cell the
+    expression ``cells`` gives its kind (``amount`` being ``shown`` for the row's currency),
+    the whole row one tuple (or list) display, as fast as one written out by hand (a long
+    run calls it for every row). The source is made from the table's names, never input."""
+    shown_cells = ", ".join(cells[c.kind].format(v=f"row.{c.field}") for c in table)
+    opening, closing = brackets[0], brackets[1]
+    source = (
+        f"def {name}(row):\n    amount = shown(row.currency)\n"
+        f"    return {opening}{shown_cells}{closing}\n"
     )
-    return (
-        row.incident_id, row.claim_number, ", ".join(row.loss_ids),
-        lost.date().isoformat() if lost else None,
-        reported.date().isoformat() if reported else None, row.kind, row.location_code,
-        row.claimant, row.carrier, row.policy_number, row.coverage, row.status,
-        None if days is None else str(days),
-        shown(row.recorded_loss_minor), shown(row.paid_minor), shown(row.reserve_minor),
-        shown(row.incurred_minor), shown(row.recovered_minor), shown(row.net_incurred_minor),
-        row.currency,
-    )  # fmt: skip
+    return _compiled(name, source, {"shown": shown, "day_number": day_number})
 
 
-def xlsx_cells(row: Line) -> list[Any]:
-    """A row for a spreadsheet: dates as day numbers (:func:`tabular.day_number`, shown in
-    :data:`tabular.DATE`), amounts as numbers (the last seven cells: the amounts, then the
-    currency). Built in one pass: the XLSX of a long run calls it for every row."""
-    number, lost, reported = money.cell(row.currency), row.date_of_loss, row.date_reported
-    return [
-        row.incident_id, row.claim_number, ", ".join(row.loss_ids),
-        day_number(lost) if lost else None, day_number(reported) if reported else None,
-        row.kind or "", row.location_code or "", row.claimant, row.carrier,
-        row.policy_number, row.coverage, row.status, row.days_unclaimed,
-        number(row.recorded_loss_minor), number(row.paid_minor), number(row.reserve_minor),
-        number(row.incurred_minor), number(row.recovered_minor),
-        number(row.net_incurred_minor), row.currency,
-    ]  # fmt: skip
+def _compiled(name: str, source: str, scope: dict[str, Any]) -> Callable[..., Any]:
+    """The function ``name`` defined by ``source`` (made from :data:`TABLE` only)."""
+    exec(compile(source, f"<loss-run cells: {name}>", "exec"), scope)
+    made: Callable[..., Any] = scope[name]
+    return made
+
+
+def _summer() -> Callable[[list[int], Line], None]:
+    """Adds a row's amounts to a totals row's sums (after its counts), one statement an
+    amount, as fast as written out by hand: every row of a run passes through it twice."""
+    fields = [column.field for column in TABLE if column.kind is Kind.AMOUNT]
+    body = "".join(f"    acc[{at}] += row.{f}\n" for at, f in enumerate(fields, len(_COUNTS)))
+    return _compiled("add_amounts", f"def add_amounts(acc, row):\n{body}", {})
+
+
+_add_amounts = _summer()
+
+
+AS_IT_IS = {Kind.TEXT: "{v}", Kind.CURRENCY: "{v}", Kind.AMOUNT: "amount({v})",
+             Kind.IDS: '", ".join({v})'}  # fmt: skip
+cells = maker(
+    "cells",
+    AS_IT_IS | {Kind.OPTIONAL: "{v}", Kind.DAY: "d.date().isoformat() if (d := {v}) else None",
+                 Kind.COUNT: "None if (n := {v}) is None else str(n)"},
+    money.formatter,
+)  # fmt: skip
+"""A row as CSV cells: amounts in currency units, exactly as many places as the currency;
+absent values ``None`` (an empty cell)."""
+
+xlsx_cells = maker(
+    "xlsx_cells",
+    AS_IT_IS | {Kind.OPTIONAL: '{v} or ""', Kind.DAY: "day_number(d) if (d := {v}) else None",
+                 Kind.COUNT: "{v}"},
+    money.cell,
+    "[]",  # the bindings take lists only
+)  # fmt: skip
+"""A row for a spreadsheet: dates as day numbers (:func:`tabular.day_number`, shown in
+:data:`tabular.DATE`), amounts as numbers (the doubles nearest their exact decimals)."""
+
+_json_cells = maker(
+    "json_cells",
+    AS_IT_IS | {Kind.OPTIONAL: '{v} or ""', Kind.DAY: "d.date() if (d := {v}) else None",
+                 Kind.COUNT: "{v}"},
+    money.formatter,
+)  # fmt: skip
 
 
 def json_row(row: Line) -> dict[str, Any]:
-    """A row as JSON: the columns (amounts as decimal strings), then ``<amount>_minor``."""
-    typed = _typed(row)  # dates encode as ISO days, as in CSV
-    figures = amounts(row)
-    shown = [money.units(a, row.currency) for a in figures]
-    out = dict(zip(COLUMNS, [*typed, *shown, row.currency], strict=True))
-    out.update((f"{name}_minor", a) for name, a in zip(AMOUNTS, figures, strict=True))
+    """A row as JSON: the columns (dates as ISO days, amounts as decimal strings), then
+    ``<amount>_minor``."""
+    out = dict(zip(COLUMNS, _json_cells(row), strict=True))
+    out.update((f"{name}_minor", a) for name, a in zip(AMOUNTS, amounts(row), strict=True))
     return out
-
-
-def _day(at: datetime | None) -> date | None:
-    return at.date() if at else None
 
 
 class Totals:
@@ -111,12 +120,7 @@ class Totals:
         for acc in (by_currency, by_carrier):
             acc[0] += 1
             acc[2 if unclaimed else 1] += 1
-            acc[3] += row.recorded_loss_minor
-            acc[4] += row.paid_minor
-            acc[5] += row.reserve_minor
-            acc[6] += row.incurred_minor
-            acc[7] += row.recovered_minor
-            acc[8] += row.net_incurred_minor
+            _add_amounts(acc, row)
 
     def as_json(self) -> dict[str, dict[str, Any]]:
         return {cur: _json(cur, acc) for cur, acc in sorted(self.by_currency.items())}
@@ -136,19 +140,24 @@ class Totals:
 
     def cells(self) -> Iterator[list[Any]]:
         for label, cur, carrier, policy, acc in self.lines():
-            figures = [money.units(a, cur) for a in acc[3:]]
-            yield [*_total_head(label, carrier, policy, acc), *figures, cur]
+            yield _total_row(label, carrier, policy, acc, money.formatter(cur), cur)
 
     def xlsx_cells(self) -> Iterator[tuple[list[Any], str]]:
         """Each totals row with its currency (for the number format)."""
         for label, cur, carrier, policy, acc in self.lines():
-            number = money.cell(cur)
-            yield [*_total_head(label, carrier, policy, acc), *map(number, acc[3:]), cur], cur
+            yield _total_row(label, carrier, policy, acc, money.cell(cur), cur), cur
 
 
-def _total_head(label: str, carrier: str, policy: str, acc: list[int]) -> list[Any]:
-    """A totals row's first columns: label, claims, unclaimed losses, carrier and policy."""
-    return [label, acc[1], acc[2], *[""] * 5, carrier, policy, "", "", ""]
+def _total_row(label: str, carrier: str, policy: str, acc: list[int],
+               shown: Callable[[int], Any], currency: str) -> list[Any]:  # fmt: skip
+    """A totals row in the columns of :data:`TABLE`: the label, the counts of claims and of
+    unclaimed losses, carrier, policy, the sums and the currency; the other cells blank."""
+    named: dict[str, Any] = {
+        "incident_id": label, "claim_number": acc[1], "loss_ids": acc[2], "carrier": carrier,
+        "policy_number": policy, "currency": currency,
+    }  # fmt: skip
+    named.update(zip(AMOUNTS, map(shown, acc[3:]), strict=True))
+    return [named.get(name, "") for name in COLUMNS]
 
 
 def _json(currency: str, acc: list[int]) -> dict[str, Any]:

@@ -22,12 +22,11 @@ from contracts import money
 from projector.domain.loss_run import Line
 from projector.views import lossrun_cells
 from projector.views.lossrun import AMOUNTS, COLUMNS, Header
-from projector.views.tabular import DATE, Layout, Workbook, sheet_time
+from projector.views.lossrun_columns import TABLE, Kind
+from projector.views.tabular import DATE, Layout, Workbook, runs, sheet_time
 
 SHEET, HEADER_SHEET = "Loss run", "Header"
 _WIDE = {"claimant": 24, "carrier": 24, "coverage": 22, "loss_ids": 18, "location_code": 14}
-_DATES = COLUMNS.index("date_of_loss")  # then date_reported
-_AMOUNTS = COLUMNS.index(AMOUNTS[0])  # the amounts, then the currency, end the row
 WIDTHS = [max(len(name) + 2, _WIDE.get(name, 16 if name in AMOUNTS else 12)) for name in COLUMNS]
 
 
@@ -64,6 +63,15 @@ def stamp_lines(stamp: Stamp) -> list[tuple[str, Any]]:
     return lines
 
 
+def layout(book: Workbook, currency: str) -> Layout:
+    """A row's runs for a currency: days (day numbers) in :data:`DATE`, amounts and the
+    currency code beside them in the currency's number format (text shows as it is in any),
+    every other cell as it is."""
+    day, amount = book.number(DATE), book.number(money.number_format(currency))
+    shapes = {Kind.DAY: day, Kind.AMOUNT: amount, Kind.CURRENCY: amount}
+    return runs([shapes.get(column.kind) for column in TABLE])
+
+
 class LossRunBook:
     """The loss run's workbook: the header sheet and the column row first, then rows as
     they stream past (:meth:`add`), then the totals and the bytes (:meth:`finish`).
@@ -73,28 +81,26 @@ class LossRunBook:
         self.book = Workbook(SHEET)
         self.totals = lossrun_cells.Totals()
         self._layouts: dict[str, Layout] = {}
-        self.book.widths(WIDTHS)
-        self.book.sheet.freeze_panes(1, 0)
-        self.book.write(COLUMNS, bold=True)
-        self.book.label_sheet(HEADER_SHEET, "Loss run", header_lines(header, stamp))
+        with self.book.discarded_on_error():
+            self.book.widths(WIDTHS)
+            self.book.sheet.freeze_panes(1, 0)
+            self.book.write(COLUMNS, bold=True)
+            self.book.label_sheet(HEADER_SHEET, "Loss run", header_lines(header, stamp))
+
+    def __enter__(self) -> LossRunBook:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.discard()
 
     def add(self, rows: Iterable[Line]) -> None:
-        """Rows, each in four runs: the cells before the dates, the dates (day numbers in
-        :data:`DATE`; a missing one a blank), the cells up to the amounts, then the amounts
-        and the currency in the currency's number format (text shows as it is in any)."""
+        """Rows, each in a few runs of neighbouring cells sharing a format, made once per
+        currency from the columns' kinds (:func:`layout`)."""
         write, cells, layouts = self.book.write_runs, lossrun_cells.xlsx_cells, self._layouts
         for row in rows:
-            if (layout := layouts.get(row.currency)) is None:
-                layout = self._layout(row.currency)
-            write(cells(row), layout)
-
-    def _layout(self, currency: str) -> Layout:
-        day, amount = self.book.number(DATE), self.book.number(money.number_format(currency))
-        known = self._layouts[currency] = [
-            (0, _DATES, None), (_DATES, _DATES + 2, day), (_DATES + 2, _AMOUNTS, None),
-            (_AMOUNTS, len(COLUMNS), amount),
-        ]  # fmt: skip
-        return known
+            if (known := layouts.get(row.currency)) is None:
+                known = layouts[row.currency] = layout(self.book, row.currency)
+            write(cells(row), known)
 
     def finish(self) -> Iterator[bytes]:
         """The filter over the column row and the rows, the totals block, then the file,
@@ -109,3 +115,8 @@ class LossRunBook:
     def close(self) -> None:
         """The file written, after :meth:`finish` (see :meth:`Workbook.close`)."""
         self.book.close()
+
+    def discard(self) -> None:
+        """The file removed, now or as soon as :meth:`close` has written it (see
+        :meth:`Workbook.discard`)."""
+        self.book.discard()

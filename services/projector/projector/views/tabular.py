@@ -1,76 +1,18 @@
-"""CSV and XLSX output. CSV is UTF-8 with a byte-order mark, so that Excel shows Chinese
-text correctly, with LF line ends (as PostgreSQL's COPY writes them), and no text cell a
-spreadsheet would take for a formula (:mod:`projector.views.formulas`); XLSX comes from
-rust_xlsxwriter (``rvgsrust-xlsxwriter``) in constant-memory mode: about four times as fast
-as xlsxwriter on a loss run (tests/bench/README.md)."""
+"""XLSX output, from rust_xlsxwriter (``rvgsrust-xlsxwriter``) in constant-memory mode:
+about four times as fast as xlsxwriter on a loss run (tests/bench/README.md). CSV output is
+:mod:`projector.views.csv_text`."""
 
 from __future__ import annotations
 
-import csv
-import io
-import os
-import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import rvgsrust_xlsxwriter as rx
 
-from projector.views.formulas import inert_rows
-
-BOM = "\ufeff".encode()
-
-
-class _Line:
-    """A write target for ``csv.writer`` that hands back what was written."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-
-    def write(self, text: str) -> None:
-        self.parts.append(text)
-
-    def take(self) -> bytes:
-        out, self.parts = "".join(self.parts), []
-        return out.encode()
-
-
-def csv_chunks(
-    columns: Sequence[str], rows: Iterable[Sequence[Any]], per_chunk: int = 1000
-) -> Iterator[bytes]:
-    """The CSV, BOM and header first, in chunks of ``per_chunk`` rows."""
-    writer = CsvWriter()
-    yield BOM + writer.encode([columns])
-    batch: list[Sequence[Any]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= per_chunk:
-            yield writer.encode(batch)
-            batch.clear()
-    if batch:
-        yield writer.encode(batch)
-
-
-class CsvWriter:
-    """Rows to CSV bytes, a batch at a time (for rows that arrive asynchronously); text
-    that a spreadsheet would read as a formula made inert (:mod:`projector.views.formulas`)."""
-
-    def __init__(self) -> None:
-        self._line = _Line()
-        self._plain = csv.writer(self._line, lineterminator="\n").writerow
-        self._quoted = csv.writer(self._line, lineterminator="\n", quoting=csv.QUOTE_ALL).writerow
-
-    def encode(self, rows: Iterable[Sequence[Any]]) -> bytes:
-        plain, quoted = self._plain, self._quoted
-        for row, carriage in inert_rows(rows):
-            (quoted if carriage else plain)(row)
-        return self._line.take()
-
-
-def csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    return b"".join(csv_chunks(columns, rows))
-
+from projector.views.scratch import Scratch
 
 DATE, DATETIME = "yyyy-mm-dd", "yyyy-mm-dd hh:mm:ss"
 CELL_TEXT_LIMIT = 32_767  # characters a cell holds in Excel; rust_xlsxwriter refuses more
@@ -118,20 +60,36 @@ def runs(shapes: Sequence[rx.Format | None]) -> Layout:
 
 class Workbook:
     """Sheets written row by row in constant memory (rust_xlsxwriter, through its Python
-    bindings) to a temporary file, read back in chunks and removed when the reading ends.
+    bindings) to a file in a private directory (:class:`Scratch`), read back in chunks; the
+    file is removed as its reading starts or when the book is discarded, whichever comes
+    first (``with Workbook(...)`` discards it on leaving, however the block ends).
 
     A row goes to the writer as runs of neighbouring cells that share a format (one call a
     run, not one a cell): the writer's per-call cost, not ours, bounds a long run's speed."""
 
     def __init__(self, sheet: str) -> None:
-        fd, self.path = tempfile.mkstemp(suffix=".xlsx")
-        os.close(fd)
-        self.book = rx.Workbook(self.path)
-        self.sheet = self.book.add_worksheet(sheet, constant_memory=True)
-        self.bold = self.book.add_format().set_bold()
+        self.scratch = Scratch("book.xlsx")
+        with self.discarded_on_error():
+            self.book = rx.Workbook(self.scratch.path)
+            self.sheet = self.book.add_worksheet(sheet, constant_memory=True)
+            self.bold = self.book.add_format().set_bold()
         self.formats: dict[tuple[str, bool], rx.Format] = {}
         self.row = 0
-        self._closed = False
+
+    def __enter__(self) -> Workbook:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.discard()
+
+    @contextlib.contextmanager
+    def discarded_on_error(self) -> Iterator[None]:
+        """The book discarded if the block fails (for the setup that follows the writer's)."""
+        try:
+            yield
+        except BaseException:
+            self.discard()
+            raise
 
     def add_sheet(self, name: str, widths: Sequence[float] = ()) -> rx.Worksheet:
         """Another sheet, after the first (written cell by cell by the caller)."""
@@ -201,22 +159,24 @@ class Workbook:
 
     def close(self) -> None:
         """The file written: the writer compresses the sheets then, seconds for a long one,
-        without holding the GIL (so a server may do it off its event loop). Once."""
-        if not self._closed:
-            self.book.close()
-            self._closed = True
+        without holding the GIL (so a server may do it off its event loop). Once; never
+        after :meth:`discard` (the file is removed as soon as the writing ends then)."""
+        self.scratch.fill(self.book.close)
+
+    def discard(self) -> None:
+        """The file removed, now or, while :meth:`close` writes it, as soon as it has; the
+        book is not written after. Safe from any thread, any number of times."""
+        self.scratch.discard()
 
     def chunks(self, size: int = 1 << 16) -> Iterator[bytes]:
-        """The file, closed first if it is not yet, in chunks; removed once read."""
-        self.close()
+        """The file, closed first if it is not yet, in chunks; its name removed as soon as
+        it is open for reading (before the first chunk), so that a reader who never reads
+        to the end (a server's client leaving mid-download) leaves nothing behind."""
         try:
-            with open(self.path, "rb") as file:
-                while chunk := file.read(size):
-                    yield chunk
+            self.close()
+            file = open(self.scratch.path, "rb")  # noqa: SIM115 (closed below, once named away)
         finally:
-            os.unlink(self.path)
-
-
-def read_back(data: bytes) -> list[list[str]]:
-    """Rows of a CSV produced here (BOM removed); for tests and tools."""
-    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+            self.discard()
+        with file:
+            while chunk := file.read(size):
+                yield chunk
