@@ -49,9 +49,10 @@ class Cleared(msgspec.Struct, frozen=True):
 # (recorded ``pd1.erased``). Positions, not clocks: they become visible strictly in order.
 _PENDING = """
 SELECT k.subject FROM subject_keys k
-WHERE k.erased_at IS NOT NULL AND (k.stream_cleared_upto IS NULL OR EXISTS (
-  SELECT 1 FROM sealed_values v JOIN events e ON e.incident_id = v.incident_id
-  WHERE v.subject = k.subject AND e.position > k.stream_cleared_upto))
+WHERE k.erased_at IS NOT NULL AND ($1::text[] IS NULL OR k.subject = ANY($1::text[]))
+AND (k.stream_cleared_upto IS NULL OR EXISTS (
+  SELECT 1 FROM events e WHERE e.position > k.stream_cleared_upto AND e.incident_id IN (
+    SELECT v.incident_id FROM sealed_values v WHERE v.subject = k.subject)))
 ORDER BY k.erased_at
 """
 _CLEARED = """
@@ -59,9 +60,10 @@ UPDATE subject_keys SET stream_cleared_at = now(), stream_cleared_upto = $2 WHER
 """
 
 
-async def pending(conn: asyncpg.Connection) -> list[str]:
-    """The erased subjects whose messages may still be in NATS."""
-    return [r["subject"] for r in await conn.fetch(_PENDING)]
+async def pending(conn: asyncpg.Connection, only: Collection[str] | None = None) -> list[str]:
+    """The erased subjects (of ``only``, if given) whose messages may still be in NATS."""
+    wanted = None if only is None else list(only)
+    return [r["subject"] for r in await conn.fetch(_PENDING, wanted)]
 
 
 async def clear_pending(
@@ -72,7 +74,7 @@ async def clear_pending(
 ) -> list[Cleared]:
     """:func:`clear` for every pending subject (of ``only``, if given), oldest erasure
     first, in one pass: the rejection stream is read once for all of them."""
-    subjects = [s for s in await pending(conn) if only is None or s in only]
+    subjects = await pending(conn, only)
     return await clear(conn, js, topology, subjects) if subjects else []
 
 
