@@ -18,6 +18,7 @@ from nats.aio.client import Client
 from contracts import builders
 from contracts.envelope import Actor
 from contracts.events import Site
+from ledger.store import subject_keys
 from tests.integration.api_story import AGENT, SOURCE, Story, story
 
 pytestmark = pytest.mark.integration
@@ -172,6 +173,27 @@ async def test_every_ledger_string_is_escaped(told: Story) -> None:
         assert HOSTILE not in html
     assert "title &lt;script&gt;alert(1)&lt;/script&gt;" in pages[1]
     assert "note &lt;script&gt;" in pages[1]
+    # the actor's name, sealed in the record, opened for the auditor and escaped like the rest
+    assert "actor &lt;script&gt;alert(1)&lt;/script&gt;" in pages[1]
+    assert "pd1." not in pages[1]
+
+
+async def test_an_erased_name_reads_erased_on_the_next_page(told: Story) -> None:
+    # Given an incident reported by a named actor, and its page once read (kept between
+    # requests with the tokens only), when the actor's key is erased, then the next page
+    # reads "erased" where the name was.
+    actor = Actor(id="agent-e", name="Erin Example", role="agent")
+    await told.append(builders.report_incident(
+        kind="fire", title="smoke", site=Site(name="hall", location_code="C-2"),
+        channel="phone", incident_id="ERASE-1", source=SOURCE, actor=actor,
+    ))  # fmt: skip
+    await told.project()
+    assert "Erin Example" in await _page(told, "/console/incidents/ERASE-1")
+    async with told.pool.acquire() as conn:
+        await subject_keys.erase(conn, "actor:agent-e", "test", "test")
+    after = await _page(told, "/console/incidents/ERASE-1")
+    assert "Erin Example" not in after
+    assert "erased" in after
 
 
 async def test_keyset_pages_walk_the_whole_list_once(told: Story) -> None:
@@ -190,3 +212,26 @@ async def test_keyset_pages_walk_the_whole_list_once(told: Story) -> None:
         assert "First page" in html
     assert seen == everything
     assert len(everything) > 2
+
+
+async def test_a_token_copied_into_another_incident_opens_nothing_there(told: Story) -> None:
+    # Given a name sealed in one incident's record, when a publisher copies its token into
+    # a note of another incident, then that incident's page reads "erased" there, never
+    # the name: a token opens only in the incident its value was sealed in.
+    actor = Actor(id="agent-t", name="Tove Tokenowner", role="agent")
+    await told.append(builders.report_incident(
+        kind="fire", title="smoke", site=Site(name="hall", location_code="C-3"),
+        channel="phone", incident_id="TOKEN-1", source=SOURCE, actor=actor,
+    ))  # fmt: skip
+    async with told.pool.acquire() as conn:
+        record = await conn.fetchval("SELECT record FROM events WHERE incident_id = 'TOKEN-1'")
+    token = re.search(r"pd1\.[A-Za-z0-9_-]{43}", bytes(record).decode()).group()  # type: ignore[union-attr]
+    await told.append(builders.report_incident(
+        kind="fire", title=f"copied {token}", site=Site(name="hall", location_code="C-3"),
+        channel="phone", incident_id="TOKEN-2", source=SOURCE, actor=AGENT,
+    ))  # fmt: skip
+    await told.project()
+    assert "Tove Tokenowner" in await _page(told, "/console/incidents/TOKEN-1")
+    other = await _page(told, "/console/incidents/TOKEN-2")
+    assert "Tove Tokenowner" not in other
+    assert "copied erased" in other

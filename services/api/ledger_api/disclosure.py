@@ -53,16 +53,22 @@ async def opened(
     return transform(value, _showing(values), shape)
 
 
-async def opener(conn: asyncpg.Connection, master: MasterKey | None, texts: Iterable[bytes]) -> How:
+async def opener(
+    conn: asyncpg.Connection,
+    master: MasterKey | None,
+    texts: Iterable[bytes],
+    incident: str | None = None,
+) -> How:
     """How an auditor sees the personal fields of data found in ``texts`` (records, say):
-    each token in them opened (or :data:`ERASED`)."""
+    each token in them opened (or :data:`ERASED`); only those sealed in ``incident``, if
+    given."""
     found = {
         made
         for text in texts
         for token in TOKEN.findall(text)
         if (made := sealing.commitment_of(token.decode())) is not None
     }
-    values = {} if master is None else await subject_keys.open_values(conn, master, found)
+    values = {} if master is None else await subject_keys.open_values(conn, master, found, incident)
     return _showing(values)
 
 

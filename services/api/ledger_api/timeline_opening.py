@@ -5,6 +5,7 @@ tokens only; each request opens its own copy, so an erasure is seen by the next 
 from __future__ import annotations
 
 import re
+from html import escape
 from typing import Any, Final
 
 import msgspec
@@ -20,23 +21,51 @@ from projector.views.answers import Answer
 from projector.views.entries import Entry
 
 _TOKEN_TEXT: Final = re.compile(TOKEN.pattern.decode())
+_IN_HTML: Final = re.compile(rb"pd1\.(?:[A-Za-z0-9_-]{43}|erased)")
 
 
 async def opened(request: Request[Any, Any, Any], answer: Answer, body: bytes) -> Answer:
     """``answer`` with its sealed values opened (itself when ``body``, its JSON, holds none)."""
     if not TOKEN.search(body):
         return answer
+    how = await _how(request, body, answer.timeline.incident_id)
+    entries = [_entry(e, how) for e in answer.timeline.entries]
+    return _with_head(answer, how, entries=entries)
+
+
+async def opened_head(request: Request[Any, Any, Any], answer: Answer) -> Answer:
+    """``answer`` with the sealed values of its status and deadlines opened, its entries
+    as kept (tokens): for a page that shows its entries through :func:`opened_html`."""
+    found = answer.timeline
+    body = msgspec.json.encode((found.status, found.deadlines))
+    if not TOKEN.search(body):
+        return answer
+    return _with_head(answer, await _how(request, body, found.incident_id))
+
+
+async def opened_html(request: Request[Any, Any, Any], html: bytes, incident: str) -> bytes:
+    """HTML rendered from an answer's tokens (so it can be kept between requests) with
+    each token replaced by its value opened for this request, escaped as the template
+    would (a token's own characters need no escaping, so it stands in the HTML as is). Only
+    tokens sealed in ``incident``'s own events open: one a publisher copied into its text
+    from elsewhere reads "erased"."""
+    if not _IN_HTML.search(html):
+        return html
+    how = await _how(request, html, incident)
+    return _IN_HTML.sub(lambda m: escape(str(how("", m.group().decode()))).encode(), html)
+
+
+async def _how(request: Request[Any, Any, Any], text: bytes, incident: str) -> How:
     state = app_state.of(request)
     async with state.pool.acquire() as conn:
-        how = await opener(conn, state.master_key, [body])
+        return await opener(conn, state.master_key, [text], incident)
+
+
+def _with_head(answer: Answer, how: How, **changes: Any) -> Answer:
     found = answer.timeline
     status = None if found.status is None else transform(found.status, how, IncidentStatus)
-    timeline = msgspec.structs.replace(
-        found,
-        entries=[_entry(e, how) for e in found.entries],
-        status=status,
-        deadlines=transform(found.deadlines, how, list[Obligation]),
-    )
+    deadlines = transform(found.deadlines, how, list[Obligation])
+    timeline = msgspec.structs.replace(found, status=status, deadlines=deadlines, **changes)
     return Answer(timeline, answer.pairs)
 
 

@@ -16,7 +16,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, QueryParameter
 from litestar_htmx import HTMXRequest
 
-from ledger_api import access, app_state
+from ledger_api import access, app_state, timeline_opening
 from ledger_api.auth import READERS, roles, sees_personal_data
 from ledger_api.console import words
 from ledger_api.console.axis import axis
@@ -102,15 +102,15 @@ async def _auditor_view(
     order: Order,
 ) -> dict[str, Any]:  # fmt: skip
     current, shown, instants, at = await _shown(request, incident_id, at, step)
-    shown = None if shown is None else await timeline.opened_answer(request, shown)
-    found = shown.timeline if shown else None
+    head = None if shown is None else await timeline_opening.opened_head(request, shown)
+    found = head.timeline if head else None
     view = _header(request, found.status if found else None, found.deadlines if found else [], at)
     lang = words.reader_language(request)
     template = request.app.template_engine.engine.get_template("timeline.html")  # type: ignore[union-attr]
-    html = b"" if shown is None else timeline_html(
+    html = b"" if shown is None else await timeline_opening.opened_html(request, timeline_html(
         shown, order, view["when"], words.translations(lang).gettext,
         f"html {lang} {view['zone']}", template,
-    )  # fmt: skip
+    ), incident_id)  # fmt: skip
     position = instants.index(at) if at in instants else len(instants) - 1
     return view | {
         "parts": {"timeline_html": html}, "as_of": view["when"](at), "as_of_value": at,

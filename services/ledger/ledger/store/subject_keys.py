@@ -30,16 +30,23 @@ class WrongMasterKey(SettingsError):
 
 
 async def open_values(
-    conn: asyncpg.Connection, master: MasterKey, commitments: Iterable[bytes]
+    conn: asyncpg.Connection,
+    master: MasterKey,
+    commitments: Iterable[bytes],
+    incident: str | None = None,
 ) -> Opened:
-    """The values behind ``commitments``; None for an erased one (or one never stored)."""
+    """The values behind ``commitments`` (sealed in ``incident``'s events, if given: a
+    token copied into another incident's text opens nothing there); None for an erased
+    one (or one never stored)."""
     wanted = list(set(commitments))
     if not wanted:
         return {}
     rows = await conn.fetch(
         "SELECT v.commitment, v.ciphertext, k.subject, k.wrapped, k.master_id FROM sealed_values v"
-        " JOIN subject_keys k USING (subject) WHERE v.commitment = ANY($1::bytea[])",
+        " JOIN subject_keys k USING (subject) WHERE v.commitment = ANY($1::bytea[])"
+        " AND ($2::text IS NULL OR v.incident_id = $2)",
         wanted,
+        incident,
     )
     opened: Opened = {}
     for r in rows:
