@@ -7,6 +7,7 @@ the refusal is in the access log; every ledger string is escaped."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -235,3 +236,20 @@ async def test_a_token_copied_into_another_incident_opens_nothing_there(told: St
     other = await _page(told, "/console/incidents/TOKEN-2")
     assert "Tove Tokenowner" not in other
     assert "copied erased" in other
+
+
+async def test_the_json_timeline_opens_a_name_with_quotes_exactly(told: Story) -> None:
+    # Given a name holding a quote, a backslash, a control character and CJK, when the
+    # auditor reads the JSON and NDJSON timelines (their tokens opened in the kept bytes),
+    # then each decodes to the name as published.
+    name = 'Zoë "Q" \\ back\tslash 张三 </script>'
+    actor = Actor(id="agent-q", name=name, role="agent")
+    await told.append(builders.report_incident(
+        kind="fire", title="smoke", site=Site(name="hall", location_code="C-4"),
+        channel="phone", incident_id="QUOTE-1", source=SOURCE, actor=actor,
+    ))  # fmt: skip
+    await told.project()
+    answer = await told.get("/v1/incidents/QUOTE-1/timeline")
+    assert answer.json()["entries"][0]["actor"]["name"] == name
+    lines = (await told.get("/v1/incidents/QUOTE-1/timeline", format="ndjson")).text
+    assert json.loads(lines.splitlines()[0])["actor"]["name"] == name

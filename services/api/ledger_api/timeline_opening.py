@@ -5,6 +5,7 @@ tokens only; each request opens its own copy, so an erasure is seen by the next 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html import escape
 from typing import Any, Final
 
@@ -21,7 +22,7 @@ from projector.views.answers import Answer
 from projector.views.entries import Entry
 
 _TOKEN_TEXT: Final = re.compile(TOKEN.pattern.decode())
-_IN_HTML: Final = re.compile(rb"pd1\.(?:[A-Za-z0-9_-]{43}|erased)")
+_IN_TEXT: Final = re.compile(rb"pd1\.(?:[A-Za-z0-9_-]{43}|erased)")
 
 
 async def opened(request: Request[Any, Any, Any], answer: Answer, body: bytes) -> Answer:
@@ -46,13 +47,27 @@ async def opened_head(request: Request[Any, Any, Any], answer: Answer) -> Answer
 async def opened_html(request: Request[Any, Any, Any], html: bytes, incident: str) -> bytes:
     """HTML rendered from an answer's tokens (so it can be kept between requests) with
     each token replaced by its value opened for this request, escaped as the template
-    would (a token's own characters need no escaping, so it stands in the HTML as is). Only
-    tokens sealed in ``incident``'s own events open: one a publisher copied into its text
-    from elsewhere reads "erased"."""
-    if not _IN_HTML.search(html):
-        return html
-    how = await _how(request, html, incident)
-    return _IN_HTML.sub(lambda m: escape(str(how("", m.group().decode()))).encode(), html)
+    would (a token's own characters need no escaping, so it stands in the HTML as is)."""
+    return await _substituted(request, html, incident, lambda v: escape(v).encode())
+
+
+async def opened_json(request: Request[Any, Any, Any], body: bytes, incident: str) -> bytes:
+    """JSON (or NDJSON) encoded from an answer's tokens, each token replaced by its value
+    opened for this request, escaped as a JSON string's content (a token stands in a
+    string as is): what :func:`opened` then encoding would give, without either."""
+    return await _substituted(request, body, incident, lambda v: msgspec.json.encode(v)[1:-1])
+
+
+async def _substituted(
+    request: Request[Any, Any, Any], text: bytes, incident: str, escaped: Callable[[str], bytes]
+) -> bytes:
+    """``text`` with every token opened and ``escaped``. Only tokens sealed in
+    ``incident``'s own events open: one a publisher copied into its text from elsewhere
+    reads "erased"."""
+    if not _IN_TEXT.search(text):
+        return text
+    how = await _how(request, text, incident)
+    return _IN_TEXT.sub(lambda m: escaped(str(how("", m.group().decode()))), text)
 
 
 async def _how(request: Request[Any, Any, Any], text: bytes, incident: str) -> How:

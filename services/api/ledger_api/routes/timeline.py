@@ -216,6 +216,9 @@ async def timeline(
     headers: dict[str, str] = {"Content-Language": lang}
     if format == "csv":
         headers |= attachment(f"{incident_id}-timeline.csv")
-    shown = await opened_answer(request, answer)
-    body = _body(shown, order, format)
+        body = _body(await opened_answer(request, answer), order, format)
+    else:  # the bytes kept with the answer, their tokens opened for this request
+        body = await timeline_opening.opened_json(
+            request, _body(answer, order, format), incident_id
+        )
     return Response(body, media_type=_MEDIA[format], headers=headers)

@@ -49,12 +49,15 @@ async def open_values(
         incident,
     )
     opened: Opened = {}
+    keys: dict[str, bytes] = {}  # each subject's key unwrapped once per call
     for r in rows:
         if r["wrapped"] is None or r["ciphertext"] is None:
             continue
         if r["master_id"] != master.id:
             raise WrongMasterKey(r["master_id"], master)
-        key = sealing.unwrap(master, r["subject"], r["wrapped"])
+        subject = r["subject"]
+        if (key := keys.get(subject)) is None:
+            key = keys[subject] = sealing.unwrap(master, subject, r["wrapped"])
         made = bytes(r["commitment"])
         opened[made] = sealing.unseal(key, made, r["ciphertext"])[1]
     return opened
