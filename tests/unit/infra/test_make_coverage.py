@@ -6,6 +6,7 @@ removes only what the Makefile made, and the test targets select registered mark
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -37,10 +38,13 @@ TESTED = {  # target: the test module that runs it or checks its recipe
 
 
 def _recipe(target: str) -> str:
-    """What ``make`` would run for ``target``, every prerequisite's recipe included."""
+    """What ``make`` would run for ``target``, every prerequisite's recipe included (as a
+    make of its own: under ``make test`` a nested make would print its directories)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
     result = subprocess.run(
-        ["make", "-n", "-B", target], capture_output=True, text=True, cwd=REPO, check=False
-    )
+        ["make", "--no-print-directory", "-n", "-B", target],
+        capture_output=True, text=True, cwd=REPO, check=False, env=env,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     return result.stdout
 
