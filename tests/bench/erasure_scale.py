@@ -138,10 +138,11 @@ async def _explain(url: str, subject: str) -> None:
     """The plans and timings of the statements whose cost grows with the subject (the
     update rolled back), to standard error."""
     conn = await asyncpg.connect(url)
-    for statement in (*EXPLAINED, erased_messages._PENDING):
+    asked = [(statement, subject) for statement in EXPLAINED]
+    for statement, argument in [*asked, (erased_messages._PENDING, [subject])]:
         tx = conn.transaction()
         await tx.start()
-        args = (subject,) if "$1" in statement else ()
+        args = (argument,) if "$1" in statement else ()
         plan = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", *args)
         await tx.rollback()
         _log("\n".join(r[0] for r in plan))
