@@ -28,6 +28,7 @@ from ledger.store.subject_keys import WrongMasterKey
 from plumbing import jetstream
 from plumbing.settings import IngestSettings
 from tests.integration.conftest import wait_for_count, wait_for_leader
+from tests.integration.lock_waits import until_blocked
 from tests.support import MASTER
 
 pytestmark = pytest.mark.integration
@@ -85,23 +86,12 @@ async def test_a_sealing_during_a_rotation_waits_for_it_and_is_refused(pool: asy
             await subject_keys.rotate(admin, MASTER, new)
             # when a batch with a new subject is sealed with the old key meanwhile
             sealing_task = asyncio.create_task(sealer.seal([_casualty(incident, "ROTduringZ")]))
-            await _blocked(watcher, conn.get_server_pid())
+            await until_blocked(watcher, conn.get_server_pid(), "rotation")
         # then it waited for the rotation, and was refused once it committed
         with pytest.raises(WrongMasterKey, match="LEDGER_PRIVACY_KEY_FILE"):
             await sealing_task
         assert await _values(admin, incident) == 0
         assert await _masters(admin) == {new.id}
-
-
-async def _blocked(watcher: asyncpg.Connection, pid: int) -> None:
-    for _ in range(200):
-        waiting = await watcher.fetchval(
-            "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1", pid
-        )
-        if waiting:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the sealing did not wait for the rotation")
 
 
 async def test_an_ingest_refused_after_a_rotation_loses_nothing(

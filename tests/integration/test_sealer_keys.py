@@ -23,6 +23,7 @@ from ledger.domain.prepared import Prepared
 from ledger.store import sealed_writes, sealing, subject_keys
 from ledger.store.sealer import Sealer
 from plumbing.db import SERVICE_ROLES, acting_as
+from tests.integration.lock_waits import until_blocked
 from tests.support import MASTER
 
 pytestmark = pytest.mark.integration
@@ -85,23 +86,12 @@ async def test_a_batch_sealed_during_an_erasure_finds_the_key_gone(pool: asyncpg
             await subject_keys.erase(eraser, subject, "test", "request R-10")
             # when a batch of the subject is sealed meanwhile, with the key still kept
             sealing_task = asyncio.create_task(sealer.seal([_casualty(incident, "SEALduringZ")]))
-            await _blocked(watcher, conn.get_server_pid())
+            await until_blocked(watcher, conn.get_server_pid(), "erasure")
         (during,) = await sealing_task
     # then it waited for the erasure, found the key gone and stored nothing under it
     assert _token(during) == sealing.ERASED
     async with pool.acquire() as conn:
         assert await _ciphertexts(conn, subject) == 0
-
-
-async def _blocked(watcher: asyncpg.Connection, pid: int) -> None:
-    for _ in range(200):
-        waiting = await watcher.fetchval(
-            "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1", pid
-        )
-        if waiting:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the sealing did not wait for the erasure")
 
 
 async def test_the_ingest_seals_and_the_api_erases_each_as_its_own_role(database_url: str) -> None:
