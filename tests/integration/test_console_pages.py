@@ -17,7 +17,7 @@ import pytest
 from nats.aio.client import Client
 
 from contracts import builders
-from contracts.envelope import Actor
+from contracts.envelope import Actor, Envelope
 from contracts.events import Site
 from ledger.store import subject_keys
 from tests.integration.api_story import AGENT, SOURCE, Story, story
@@ -36,6 +36,14 @@ async def _page(told: Story, path: str, role: str = "auditor", **params: Any) ->
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"].startswith("text/html")
     return answer.text
+
+
+def _fire(incident: str, site: str, actor: Actor, title: str = "smoke") -> Envelope:
+    """A fire reported at the hall by ``actor``, as a publisher sends it."""
+    return builders.report_incident(
+        kind="fire", title=title, site=Site(name="hall", location_code=site),
+        channel="phone", incident_id=incident, source=SOURCE, actor=actor,
+    )  # fmt: skip
 
 
 def _ids(html: str) -> list[str]:
@@ -184,10 +192,7 @@ async def test_an_erased_name_reads_erased_on_the_next_page(told: Story) -> None
     # requests with the tokens only), when the actor's key is erased, then the next page
     # reads "erased" where the name was.
     actor = Actor(id="agent-e", name="Erin Example", role="agent")
-    await told.append(builders.report_incident(
-        kind="fire", title="smoke", site=Site(name="hall", location_code="C-2"),
-        channel="phone", incident_id="ERASE-1", source=SOURCE, actor=actor,
-    ))  # fmt: skip
+    await told.append(_fire("ERASE-1", "C-2", actor))
     await told.project()
     assert "Erin Example" in await _page(told, "/console/incidents/ERASE-1")
     async with told.pool.acquire() as conn:
@@ -220,17 +225,11 @@ async def test_a_token_copied_into_another_incident_opens_nothing_there(told: St
     # a note of another incident, then that incident's page reads "erased" there, never
     # the name: a token opens only in the incident its value was sealed in.
     actor = Actor(id="agent-t", name="Tove Tokenowner", role="agent")
-    await told.append(builders.report_incident(
-        kind="fire", title="smoke", site=Site(name="hall", location_code="C-3"),
-        channel="phone", incident_id="TOKEN-1", source=SOURCE, actor=actor,
-    ))  # fmt: skip
+    await told.append(_fire("TOKEN-1", "C-3", actor))
     async with told.pool.acquire() as conn:
         record = await conn.fetchval("SELECT record FROM events WHERE incident_id = 'TOKEN-1'")
     token = re.search(r"pd1\.[A-Za-z0-9_-]{43}", bytes(record).decode()).group()  # type: ignore[union-attr]
-    await told.append(builders.report_incident(
-        kind="fire", title=f"copied {token}", site=Site(name="hall", location_code="C-3"),
-        channel="phone", incident_id="TOKEN-2", source=SOURCE, actor=AGENT,
-    ))  # fmt: skip
+    await told.append(_fire("TOKEN-2", "C-3", AGENT, title=f"copied {token}"))
     await told.project()
     assert "Tove Tokenowner" in await _page(told, "/console/incidents/TOKEN-1")
     other = await _page(told, "/console/incidents/TOKEN-2")
@@ -244,10 +243,7 @@ async def test_the_json_timeline_opens_a_name_with_quotes_exactly(told: Story) -
     # then each decodes to the name as published.
     name = 'Zoë "Q" \\ back\tslash 张三 </script>'
     actor = Actor(id="agent-q", name=name, role="agent")
-    await told.append(builders.report_incident(
-        kind="fire", title="smoke", site=Site(name="hall", location_code="C-4"),
-        channel="phone", incident_id="QUOTE-1", source=SOURCE, actor=actor,
-    ))  # fmt: skip
+    await told.append(_fire("QUOTE-1", "C-4", actor))
     await told.project()
     answer = await told.get("/v1/incidents/QUOTE-1/timeline")
     assert answer.json()["entries"][0]["actor"]["name"] == name
