@@ -39,7 +39,7 @@ from tests.support import ledger_process
 
 N = int(os.environ.get("LEDGER_BENCH_ERASURE_EVENTS", "1000000"))
 STEPS = {  # step → (module, function) that ``erasures.erase`` calls for it
-    "held_read_s": (subject_keys, "held"),
+    "held_read_s": (subject_keys, "erasure_of"),
     "recorded_s": (erasures, "_record"),
     "key_and_ciphertexts_s": (subject_keys, "erase"),
     "nats_s": (erasures, "clear_streams"),

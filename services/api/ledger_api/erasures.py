@@ -34,7 +34,7 @@ from contracts.outcomes import AppendReply, AppendRequest, Duplicate, Recorded
 from contracts.topology import Topology
 from ledger.store import erased_messages, retention, subject_keys
 from ledger.store.erased_messages import Cleared
-from ledger.store.subject_keys import AlreadyErased, Erasure, UnknownSubject
+from ledger.store.subject_keys import AlreadyErased, Erasure
 
 SOURCE = "ledger"
 RETENTION = "ledger-retention"  # who erases a subject whose time is up
@@ -61,11 +61,9 @@ async def erase(
     """Erase ``subject`` (``by``: who, as the record names them), and (``clear``) delete its
     messages from NATS; ``UnknownSubject``, ``AlreadyErased`` (with the first erasure) or
     ``NotRecorded`` if not."""
-    held = await subject_keys.held(conn, subject)
-    if held is None:
-        raise UnknownSubject(subject)
-    if held.erasure is not None:
-        raise AlreadyErased(held.erasure)
+    first = await subject_keys.erasure_of(conn, subject)  # UnknownSubject if never met
+    if first is not None:
+        raise AlreadyErased(first)
     position = await _record(nc, topology, subject, by, reason)
     done = await subject_keys.erase(conn, subject, by, reason)
     await subject_keys.note_position(conn, subject, position)

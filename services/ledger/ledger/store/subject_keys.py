@@ -131,6 +131,15 @@ class Held(msgspec.Struct, frozen=True):
     retention: Retention | None = None  # until when the values are held, by which policy
 
 
+async def erasure_of(conn: asyncpg.Connection, subject: str) -> Erasure | None:
+    """``subject``'s erasure (None while its key is held), read off its key's row alone;
+    ``UnknownSubject`` if no value of it was ever sealed."""
+    row = await conn.fetchrow("SELECT * FROM subject_keys WHERE subject = $1", subject)
+    if row is None:
+        raise UnknownSubject(subject)
+    return None if row["erased_at"] is None else _erasure(row)
+
+
 async def held(conn: asyncpg.Connection, subject: str) -> Held | None:
     row = await conn.fetchrow("SELECT * FROM subject_keys WHERE subject = $1", subject)
     if row is None:
