@@ -24,7 +24,10 @@ from ledger_api.auth import sees_personal_data
 T = TypeVar("T")
 ERASED: Final = "erased"
 """What an auditor sees where an erased subject's value was."""
-TOKEN: Final = re.compile(rb"pd1\.[A-Za-z0-9_-]{43}")
+TOKEN: Final = re.compile(rb"pd1\.(?:[A-Za-z0-9_-]{43}|erased)")
+"""A sealed value as it stands in a record or an answer (``ledger.store.sealing``): a
+commitment's token, or the mark of a value that came after its subject's erasure."""
+TOKEN_TEXT: Final = re.compile(TOKEN.pattern.decode())
 
 
 async def disclosed(request: Request[Any, Any, Any], value: T, shape: Any = None) -> T:

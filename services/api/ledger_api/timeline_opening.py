@@ -4,10 +4,9 @@ tokens only; each request opens its own copy, so an erasure is seen by the next 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from html import escape
-from typing import Any, Final
+from typing import Any
 
 import msgspec
 from litestar import Request
@@ -15,14 +14,11 @@ from litestar import Request
 from contracts.envelope import Actor
 from contracts.personal import EVENT, How, transform
 from ledger_api import app_state
-from ledger_api.disclosure import TOKEN, opener
+from ledger_api.disclosure import TOKEN, TOKEN_TEXT, opener
 from projector.domain.deadlines.obligation import Obligation
 from projector.domain.status import IncidentStatus
 from projector.views.answers import Answer
 from projector.views.entries import Entry
-
-_TOKEN_TEXT: Final = re.compile(TOKEN.pattern.decode())
-_IN_TEXT: Final = re.compile(rb"pd1\.(?:[A-Za-z0-9_-]{43}|erased)")
 
 
 async def opened(request: Request[Any, Any, Any], answer: Answer, body: bytes) -> Answer:
@@ -64,10 +60,10 @@ async def _substituted(
     """``text`` with every token opened and ``escaped``. Only tokens sealed in
     ``incident``'s own events open: one a publisher copied into its text from elsewhere
     reads "erased"."""
-    if not _IN_TEXT.search(text):
+    if not TOKEN.search(text):
         return text
     how = await _how(request, text, incident)
-    return _IN_TEXT.sub(lambda m: escaped(str(how("", m.group().decode()))), text)
+    return TOKEN.sub(lambda m: escaped(str(how("", m.group().decode()))), text)
 
 
 async def _how(request: Request[Any, Any, Any], text: bytes, incident: str) -> How:
@@ -90,5 +86,5 @@ def _entry(entry: Entry, how: How) -> Entry:
         entry,
         event=msgspec.Raw(msgspec.json.encode(event)),
         actor=transform(entry.actor, how, Actor),
-        summary=_TOKEN_TEXT.sub(lambda m: str(how("", m.group())), entry.summary),
+        summary=TOKEN_TEXT.sub(lambda m: str(how("", m.group())), entry.summary),
     )
