@@ -56,13 +56,28 @@ class Drained(msgspec.Struct, frozen=True):
     rate: float  # events recorded per second
     cpu_us: float  # the ingest process's CPU per event while it drained
     workers_cpu_us: float  # its decoding workers', per event
+    postgres_cpu_us: float  # the embedded PostgreSQL's (every process of it), per event
 
 
-def _cpu_s(pid: int) -> tuple[float, float]:
-    """The CPU seconds the ingest process and its decoding workers have used so far."""
+def _cpu_s(pid: int) -> tuple[float, float, float]:
+    """The CPU seconds the ingest process, its decoding workers and the embedded PostgreSQL
+    have used so far."""
     proc = psutil.Process(pid)
     own = sum(proc.cpu_times()[:2])
-    return own, sum(sum(c.cpu_times()[:2]) for c in proc.children(recursive=True))
+    workers = sum(sum(c.cpu_times()[:2]) for c in proc.children(recursive=True))
+    return own, workers, _postgres_cpu_s()
+
+
+def _postgres_cpu_s() -> float:
+    """The CPU seconds of the benchmark's own PostgreSQL server and its backends (0 when
+    the bench runs against another server)."""
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        if proc.info["name"] == "postgres" and "ledger-bench-" in " ".join(
+            proc.info["cmdline"] or []
+        ):
+            family = [proc, *proc.children(recursive=True)]
+            return sum(sum(p.cpu_times()[:2]) for p in family if p.is_running())
+    return 0.0
 
 
 async def _rate(server_url: str, nats_url: str, data: list[bytes], key_file: Path) -> Drained:
@@ -86,15 +101,16 @@ async def _rate(server_url: str, nats_url: str, data: list[bytes], key_file: Pat
     return Drained(rate, *(round(c / len(data) * 1e6, 1) for c in cpu))
 
 
-async def _drained(conn: asyncpg.Connection, pid: int, n: int) -> tuple[float, float]:
-    """The ingest's CPU seconds (its own, its workers') from its first record to its last."""
+async def _drained(conn: asyncpg.Connection, pid: int, n: int) -> tuple[float, ...]:
+    """The CPU seconds of the ingest, its workers and PostgreSQL from the ingest's first
+    record to its last."""
     while await stack.recorded(conn) < 1:
         await asyncio.sleep(0.01)
     began = _cpu_s(pid)
     while await stack.recorded(conn) < n:
         await asyncio.sleep(0.05)
     ended = _cpu_s(pid)
-    return ended[0] - began[0], ended[1] - began[1]
+    return tuple(e - b for e, b in zip(ended, began, strict=True))
 
 
 async def _erasure_seconds(url: str, nats_url: str, namespace: str) -> tuple[float, float, int]:
@@ -154,6 +170,7 @@ def _report(drained: dict[str, list[Drained]]) -> dict[str, object]:
         "runs": {k: [d.rate for d in v] for k, v in drained.items()},
         "ingest_cpu_us_per_event": {k: [d.cpu_us for d in v] for k, v in drained.items()},
         "workers_cpu_us_per_event": {k: [d.workers_cpu_us for d in v] for k, v in drained.items()},
+        "postgres_cpu_us_per_event": {k: [d.postgres_cpu_us for d in v] for k, v in drained.items()},
     }
 
 

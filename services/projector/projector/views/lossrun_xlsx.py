@@ -63,12 +63,16 @@ def stamp_lines(stamp: Stamp) -> list[tuple[str, Any]]:
     return lines
 
 
+DAYS = [col for col, column in enumerate(TABLE) if column.kind is Kind.DAY]
+
+
 def layout(book: Workbook, currency: str) -> Layout:
-    """A row's runs for a currency: days (day numbers) in :data:`DATE`, amounts and the
-    currency code beside them in the currency's number format (text shows as it is in any),
-    every other cell as it is."""
-    day, amount = book.number(DATE), book.number(money.number_format(currency))
-    shapes = {Kind.DAY: day, Kind.AMOUNT: amount, Kind.CURRENCY: amount}
+    """A row's runs for a currency: amounts and the currency code beside them in the
+    currency's number format (text shows as it is in any), every other cell without one,
+    so that days (day numbers) take their column's :data:`DATE` (:class:`LossRunBook`)
+    and a row is two runs, not four."""
+    amount = book.number(money.number_format(currency))
+    shapes = {Kind.AMOUNT: amount, Kind.CURRENCY: amount}
     return runs([shapes.get(column.kind) for column in TABLE])
 
 
@@ -83,6 +87,8 @@ class LossRunBook:
         self._layouts: dict[str, Layout] = {}
         with self.book.discarded_on_error():
             self.book.widths(WIDTHS)
+            for col in DAYS:  # a cell written there without a format takes this one
+                self.book.sheet.set_column_format(col, self.book.number(DATE))
             self.book.sheet.freeze_panes(1, 0)
             self.book.write(COLUMNS, bold=True)
             self.book.label_sheet(HEADER_SHEET, "Loss run", header_lines(header, stamp))
