@@ -160,6 +160,9 @@ async def main() -> dict[str, object]:
     }
 
 
+_CPU = {"ingest": "cpu_us", "workers": "workers_cpu_us", "postgres": "postgres_cpu_us"}
+
+
 def _report(drained: dict[str, list[Drained]]) -> dict[str, object]:
     without, with_ = (round(mean(d.rate for d in drained[k]), 1) for k in ("without", "with"))
     return {
@@ -168,9 +171,12 @@ def _report(drained: dict[str, list[Drained]]) -> dict[str, object]:
         "ingest_with_personal_every_second_event_per_s": with_,
         "ratio": round(with_ / without, 3) if without else None,
         "runs": {k: [d.rate for d in v] for k, v in drained.items()},
-        "ingest_cpu_us_per_event": {k: [d.cpu_us for d in v] for k, v in drained.items()},
-        "workers_cpu_us_per_event": {k: [d.workers_cpu_us for d in v] for k, v in drained.items()},
-        "postgres_cpu_us_per_event": {k: [d.postgres_cpu_us for d in v] for k, v in drained.items()},
+        **{
+            f"{name}_cpu_us_per_event": {
+                k: [getattr(d, field) for d in v] for k, v in drained.items()
+            }
+            for name, field in _CPU.items()
+        },
     }
 
 

@@ -25,6 +25,7 @@ class Prepared(msgspec.Struct, frozen=True, array_like=True):
     occurred_at: datetime
     expected_version: int | None
     event: bytes  # the canonical bytes of the envelope as published
+    sealed: bool = False  # its personal values sealed already (by a decoding worker)
 
 
 def prepare(envelope: Envelope | Prepared) -> Prepared:

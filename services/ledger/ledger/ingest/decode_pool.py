@@ -5,14 +5,15 @@ limit: decoding, validating and canonically encoding a message costs about as mu
 sequencing, hashing and storing it. So a batch of at least ``MIN_BATCH`` messages is
 decoded by a worker process while the previous batch is being sequenced and committed
 here; only the raw bytes go there, and only what the sequencer needs
-(``ledger.domain.prepared``) comes back. Smaller batches, at ordinary rates, are decoded here:
-sending them costs more latency than it saves. A new leader waits for its worker to start
-(its spawn and imports: see tests/bench/README.md) before it consumes; one replaced
-mid-run is not waited for: until it has started, every batch is decoded here. A worker
-that dies is replaced, and its batch decoded here; nothing is lost either way, since
-nothing is acknowledged until the batch commits. A job that fails otherwise (its answer
-too large to pack, say) is decoded here too, message by message: no batch and no lead is
-lost to one message.
+(``ledger.domain.prepared``) comes back, its personal values sealed there too
+(``ledger.ingest.worker_sealing``) when the ingest seals. Smaller batches, at ordinary
+rates, are decoded here: sending them costs more latency than it saves. A new leader
+waits for its worker to start (its spawn and imports: see tests/bench/README.md) before it
+consumes; one replaced mid-run is not waited for: until it has started, every batch is
+decoded here. A worker that dies is replaced, and its batch decoded here; nothing is lost
+either way, since nothing is acknowledged until the batch commits. A job that fails
+otherwise (its answer too large to pack, say) is decoded here too, message by message: no
+batch and no lead is lost to one message.
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ from contracts.outcomes import Rejected
 from contracts.topology import Topology
 from ledger import ledger_metrics as metrics
 from ledger.domain.prepared import Prepared
-from ledger.ingest import warm
+from ledger.ingest import warm, worker_sealing
 from ledger.ingest.defects import failure_of
 from ledger.ingest.intake import Decoded, decode_all, decode_batch
+from ledger.ingest.worker_sealing import SealingTarget
 from plumbing import workers
 from plumbing.settings import IngestSettings
 from plumbing.tuning import tune_gc
@@ -46,6 +48,7 @@ START_WAIT = 10.0  # seconds a new leader waits at most for its worker
 class _Result(msgspec.Struct, array_like=True):
     prepared: list[Prepared]
     rejected: list[tuple[int, Rejected]]  # (index in the batch, why)
+    unsealed: str | None = None  # why the worker left the sealing to the writer, if it did
 
 
 _pack = msgspec.msgpack.Encoder().encode
@@ -61,16 +64,15 @@ def _decode_packed(
 ) -> bytes:
     """``decode_all`` in a worker, packed for the way back."""
     items = decode_all(datas, subjects, topology, settings, now)
-    return _pack(
-        _Result(
-            [i for i in items if isinstance(i, Prepared)],
-            [(n, i) for n, i in enumerate(items) if isinstance(i, Rejected)],
-        )
-    )
+    prepared, unsealed = worker_sealing.sealed([i for i in items if isinstance(i, Prepared)])
+    rejected = [(n, i) for n, i in enumerate(items) if isinstance(i, Rejected)]
+    return _pack(_Result(prepared, rejected, unsealed))
 
 
 def _unpacked(packed: bytes, count: int) -> list[Prepared | Rejected]:
     result = _unpack(packed)
+    if result.unsealed is not None:
+        log.warning("a decoding worker could not seal; sealing here", error=result.unsealed)
     items: list[Prepared | Rejected | None] = [None] * count
     for index, rejected in result.rejected:
         items[index] = rejected
@@ -80,18 +82,27 @@ def _unpacked(packed: bytes, count: int) -> list[Prepared | Rejected]:
     return [next(prepared) if item is None else item for item in items]
 
 
-def _start(topology: Topology, settings: IngestSettings) -> None:
+def _start(topology: Topology, settings: IngestSettings, sealing: SealingTarget | None) -> None:
     # Ctrl-C reaches the whole process group; the ingest itself shuts its workers down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     warm.codecs(topology, settings)
+    worker_sealing.start(sealing)
     tune_gc()  # as the ingest itself: a full collection over the modules stalls decoding
 
 
 class DecodePool:
-    """``workers`` decoding processes (none: everything is decoded in this process)."""
+    """``workers`` decoding processes (none: everything is decoded in this process),
+    sealing what they decode with ``sealing`` (None: they leave it to the writer)."""
 
-    def __init__(self, workers: int, topology: Topology, settings: IngestSettings) -> None:
+    def __init__(
+        self,
+        workers: int,
+        topology: Topology,
+        settings: IngestSettings,
+        sealing: SealingTarget | None = None,
+    ) -> None:
         self.workers, self.topology, self.settings = workers, topology, settings
+        self.sealing = sealing
         self._pool: ProcessPoolExecutor | None = None
         self._started: Future[int] | None = None  # done once the worker has warmed up
 
@@ -103,7 +114,8 @@ class DecodePool:
     def start(self) -> None:
         """Start the workers now; until they have, batches are decoded here."""
         if self.workers > 0:
-            self._pool = workers.pool(self.workers, _start, (self.topology, self.settings))
+            started = (self.topology, self.settings, self.sealing)
+            self._pool = workers.pool(self.workers, _start, started)
             self._started = self._pool.submit(int)
 
     async def decode(self, msgs: list[Msg]) -> Decoded:

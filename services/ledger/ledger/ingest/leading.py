@@ -14,6 +14,7 @@ from ledger import ledger_metrics as metrics
 from ledger.ingest import consumer, warm
 from ledger.ingest import request_reply as appends
 from ledger.ingest.decode_pool import DecodePool
+from ledger.ingest.worker_sealing import SealingTarget
 from ledger.store import sealed_writes
 from ledger.store.sealer import Sealer
 from ledger.store.sealing import MasterKey
@@ -91,7 +92,9 @@ async def run(
     if streams is None:
         streams = asyncio.Event()
         streams.set()
-    decoder, warmed = DecodePool(settings.decode_workers, topology, settings), False
+    sealing = None if master is None else SealingTarget(database_url, master)
+    decoder = DecodePool(settings.decode_workers, topology, settings, sealing)
+    warmed = False
     try:
         while not stop.is_set():
             conn = await leader.acquire(database_url, stop)

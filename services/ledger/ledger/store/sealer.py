@@ -84,7 +84,8 @@ class Sealer:
         return subject in self._keys
 
     async def seal(self, envelopes: Sequence[Envelope | Prepared]) -> list[Prepared]:
-        """``envelopes`` prepared for the sequencer with their personal values sealed."""
+        """``envelopes`` prepared for the sequencer with their personal values sealed (those
+        marked ``sealed`` as they are)."""
         prepared = [prepare(e) for e in envelopes]
         events, values = _personal(prepared)
         values += await self._corrected(prepared, events)
@@ -189,12 +190,12 @@ def _sealed(
 
 
 def _personal(prepared: list[Prepared]) -> tuple[dict[int, dict[str, Any]], list[_Value]]:
-    """The events of ``prepared`` that hold personal values (decoded, by index), and those
-    values."""
+    """The events of ``prepared`` not sealed yet that hold personal values (decoded, by
+    index), and those values."""
     events: dict[int, dict[str, Any]] = {}
     values: list[_Value] = []
     for at, item in enumerate(prepared):
-        if not may_hold_personal(item.event):
+        if item.sealed or not may_hold_personal(item.event):
             continue
         event = _decode(item.event)
         found = personal_values(event)

@@ -1,0 +1,71 @@
+"""Sealing in a decoding worker (``ledger.ingest.decode_pool``), so that a large batch's
+personal values are sealed on the worker's core, beside the sequencer, not on its own.
+
+The worker seals with a :class:`~ledger.store.sealer.Sealer` of its own: its own
+connection and its own cache of the subjects' keys. Every guarantee of sealing is the
+sealing statement's, whichever process runs it (``ledger.store.sealed_writes``): a value is
+stored only under a key held when it runs, a key made elsewhere meanwhile is found, an
+erased one is never used again. Its commit does not wait for the disk; the records that
+name its values commit after it (the worker answers only once it has), synchronously, and
+flush the WAL up to theirs, which holds it. Whatever fails here (the connection, a
+rotated master key) leaves the batch unsealed, marked so, for the writer's sealer to seal:
+nothing is lost to it, and the worker connects again for its next batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import msgspec
+
+from ledger.domain.prepared import Prepared
+from ledger.store import sealed_writes
+from ledger.store.sealer import Sealer
+from ledger.store.sealing import MasterKey
+
+
+class SealingTarget(msgspec.Struct, frozen=True):
+    """Where a worker stores what it seals, and the key that wraps the subjects' keys."""
+
+    database_url: str
+    master: MasterKey
+
+
+class _WorkerSealer:
+    def __init__(self, target: SealingTarget) -> None:
+        self.target, self.loop = target, asyncio.new_event_loop()
+        self.sealer: Sealer | None = None
+
+    async def seal(self, prepared: list[Prepared]) -> list[Prepared]:
+        if self.sealer is None:
+            conn = await sealed_writes.connect(self.target.database_url)
+            self.sealer = Sealer(conn, self.target.master)
+        sealed = await self.sealer.seal(prepared)
+        return [msgspec.structs.replace(p, sealed=True) for p in sealed]
+
+    def forget(self) -> None:
+        """Let the connection go (the next batch connects again)."""
+        if self.sealer is not None and not self.sealer.conn.is_closed():
+            self.sealer.conn.terminate()
+        self.sealer = None
+
+
+_worker: _WorkerSealer | None = None
+
+
+def start(target: SealingTarget | None) -> None:
+    """In a worker as it starts: seal there with ``target`` (None: leave it to the writer)."""
+    global _worker
+    _worker = None if target is None else _WorkerSealer(target)
+
+
+def sealed(prepared: list[Prepared]) -> tuple[list[Prepared], str | None]:
+    """``prepared`` sealed here and marked so, and None; or, if this worker does not seal
+    or sealing failed, ``prepared`` as it was and why (for the writer to seal them)."""
+    if _worker is None or not prepared:
+        return prepared, None
+    try:
+        return _worker.loop.run_until_complete(_worker.seal(prepared)), None
+    except Exception as exc:  # the batch is sealed by the writer instead
+        _worker.forget()
+        return prepared, type(exc).__name__
