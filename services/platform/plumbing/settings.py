@@ -113,9 +113,10 @@ class IngestSettings(msgspec.Struct, frozen=True):
     fetch_wait: Annotated[float, msgspec.Meta(gt=0, le=60)] = 0.05
     max_future_skew: Annotated[float, msgspec.Meta(ge=0, le=86_400)] = 300.0
     origin: str = "incident-ledger"
-    # Processes that decode large batches beside the sequencer (ledger.ingest.decode_pool);
-    # 0: everything is decoded in the ingest process.
-    decode_workers: Annotated[int, msgspec.Meta(ge=0, le=32)] = 1
+    # Processes that decode (and seal) large batches beside the sequencer
+    # (ledger.ingest.decode_pool), a batch of 200 per worker or more split among them by
+    # incident; 0: everything is decoded in the ingest process.
+    decode_workers: Annotated[int, msgspec.Meta(ge=0, le=32)] = 2
     # Connections the writer appends through (ledger.store.lanes): with 2, a large batch is sent
     # while the one before it commits; 1: one batch at a time.
     lanes: Annotated[int, msgspec.Meta(ge=1, le=2)] = 2

@@ -86,6 +86,24 @@ async def test_a_large_batch_is_decoded_by_the_worker_and_small_ones_here() -> N
         pool.close()
 
 
+async def test_a_batch_for_two_workers_is_split_by_incident_and_joined_in_order() -> None:
+    msgs = published(2 * MIN_BATCH + 30)
+    parts = decode_pool._parts([m.subject for m in msgs], 2)
+    assert sorted(i for part in parts for i in part) == list(range(len(msgs)))
+    halves = [{msgs[i].subject for i in part} for part in parts]
+    assert len(halves) == 2
+    assert not halves[0] & halves[1]  # an incident's messages go to one worker
+    pool = DecodePool(2, TOPOLOGY, SETTINGS)
+    pool.start()
+    try:
+        await pool.started()
+        decoded = await pool.decode(msgs)
+        expected = decode_batch(msgs, TOPOLOGY, SETTINGS)
+        assert msgspec.to_builtins(decoded.items) == msgspec.to_builtins(expected.items)
+    finally:
+        pool.close()
+
+
 async def test_when_the_worker_dies_the_batch_is_decoded_here_and_a_new_worker_starts() -> None:
     pool = DecodePool(1, TOPOLOGY, SETTINGS)
     pool.start()
@@ -151,8 +169,9 @@ class _FailingJobs:
 async def test_a_job_that_fails_is_decoded_here_message_by_message() -> None:
     pool = DecodePool(1, TOPOLOGY, SETTINGS)
     pool._pool = _FailingJobs()  # type: ignore[assignment]
-    pool._started = Future()
-    pool._started.set_result(0)
+    started: Future[int] = Future()
+    started.set_result(0)
+    pool._started = [started]
     msgs = published(MIN_BATCH)
     decoded = await pool.decode(msgs)
     expected = decode_batch(msgs, TOPOLOGY, SETTINGS)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import zlib
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
@@ -90,6 +91,33 @@ def _start(topology: Topology, settings: IngestSettings, sealing: SealingTarget 
     tune_gc()  # as the ingest itself: a full collection over the modules stalls decoding
 
 
+Job = tuple[list[bytes], list[str], Topology, IngestSettings, datetime]
+
+
+def _parts(subjects: list[str], count: int) -> list[list[int]]:
+    """A batch's indices in at most ``count`` parts, one a worker, each incident's messages
+    (by their subject, which names it) in one part: its subjects' keys are then made by
+    one worker, not raced for by two."""
+    parts: list[list[int]] = [[] for _ in range(max(count, 1))]
+    for index, subject in enumerate(subjects):
+        parts[zlib.crc32(subject.encode()) % len(parts)].append(index)
+    return [part for part in parts if part]
+
+
+def _part(job: Job, part: list[int]) -> Job:
+    datas, subjects, *rest = job
+    return ([datas[i] for i in part], [subjects[i] for i in part], *rest)  # type: ignore[return-value]
+
+
+def _joined(parts: list[list[int]], packed: list[bytes], count: int) -> list[Prepared | Rejected]:
+    """The parts' answers in the batch's order."""
+    items: list[Prepared | Rejected | None] = [None] * count
+    for part, answer in zip(parts, packed, strict=True):
+        for index, item in zip(part, _unpacked(answer, len(part)), strict=True):
+            items[index] = item
+    return [item for item in items if item is not None]
+
+
 class DecodePool:
     """``workers`` decoding processes (none: everything is decoded in this process),
     sealing what they decode with ``sealing`` (None: they leave it to the writer)."""
@@ -104,7 +132,7 @@ class DecodePool:
         self.workers, self.topology, self.settings = workers, topology, settings
         self.sealing = sealing
         self._pool: ProcessPoolExecutor | None = None
-        self._started: Future[int] | None = None  # done once the worker has warmed up
+        self._started: list[Future[int]] = []  # each done once a worker has warmed up
 
     @property
     def idle(self) -> bool:
@@ -116,7 +144,8 @@ class DecodePool:
         if self.workers > 0:
             started = (self.topology, self.settings, self.sealing)
             self._pool = workers.pool(self.workers, _start, started)
-            self._started = self._pool.submit(int)
+            # one each: every worker starts now, not when a batch first needs it
+            self._started = [self._pool.submit(int) for _ in range(self.workers)]
 
     async def decode(self, msgs: list[Msg]) -> Decoded:
         pool = self._pool if self._ready() else None
@@ -124,9 +153,12 @@ class DecodePool:
             return decode_batch(msgs, self.topology, self.settings)
         datas, subjects = [m.data for m in msgs], [m.subject for m in msgs]
         job = (datas, subjects, self.topology, self.settings, datetime.now(UTC))
+        parts = _parts(subjects, min(self.workers, len(msgs) // MIN_BATCH))
         try:
-            packed = await asyncio.wrap_future(pool.submit(_decode_packed, *job))
-            return Decoded(msgs, _unpacked(packed, len(msgs)))
+            packed = await asyncio.gather(
+                *(asyncio.wrap_future(pool.submit(_decode_packed, *_part(job, p))) for p in parts)
+            )
+            return Decoded(msgs, _joined(parts, packed, len(msgs)))
         except BrokenProcessPool:
             log.warning("a decoding worker died; starting another", batch=len(msgs))
             self.close()
@@ -138,15 +170,15 @@ class DecodePool:
     async def started(self) -> None:
         """Return once the workers have started, failed to, or ``START_WAIT`` has passed
         (at once without workers): whatever the outcome, ``decode`` works."""
-        if self._started is not None:
-            await asyncio.wait([asyncio.wrap_future(self._started)], timeout=START_WAIT)
+        if self._started:
+            await asyncio.wait([asyncio.wrap_future(f) for f in self._started], timeout=START_WAIT)
 
     def _ready(self) -> bool:
         """Whether the workers are there to take a batch at once (a broken pool counts:
         sending to it replaces it)."""
-        return self._started is not None and self._started.done()
+        return bool(self._started) and all(f.done() for f in self._started)
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = self._started = None
+            self._pool, self._started = None, []
