@@ -110,7 +110,9 @@ async def test_timelines_in_ndjson_csv_and_chinese(told: Story) -> None:
         "/v1/incidents/OUT-8/timeline",
         headers=told.as_("auditor") | {"Accept-Language": "zh-CN,zh;q=0.9"},
     )
-    assert zh.json()["entries"][0]["summary"].startswith("报告事件")
+    reported = zh.json()["entries"][0]["summary"]
+    assert reported.startswith("报告事件")
+    assert reported.endswith("（系统故障）")  # the kind in the reader's words, not its code
     csv = await told.get("/v1/incidents/OUT-8/timeline", format="csv")
     assert csv.content.startswith("\ufeff".encode())
     assert csv.headers["content-disposition"] == 'attachment; filename="OUT-8-timeline.csv"'

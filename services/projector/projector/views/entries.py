@@ -15,7 +15,8 @@ from plumbing.caching import keep
 from projector.domain.facts import Fact, event_bytes, from_event
 from projector.domain.models import Config
 from projector.domain.profile_changes import ProfileChange
-from projector.views.summaries import Language, summary
+from projector.views.report_text import line
+from projector.views.summaries import Language
 
 CSV_COLUMNS = (
     "position", "version", "type", "occurred_at", "recorded_at", "actor_id", "actor_name",
@@ -84,7 +85,7 @@ def entry(row: Any, lang: Language, config: Config) -> tuple[Entry, Fact]:
         recorded_at=fact.recorded_at,
         actor={"id": env.actor.id, "name": env.actor.name, "role": env.actor.role},
         source=row["source"],
-        summary=summary(env.type, env.payload, lang),
+        summary=line(env.type, env.payload, lang),
         backdated=fact.recorded_at - env.occurred_at > config.backdated_after,
         hash=row["hash"].hex(),
         prev_hash=None if row["prev_hash"] is None else row["prev_hash"].hex(),
