@@ -26,6 +26,7 @@ import nats
 import psutil
 
 from contracts import builders
+from contracts.enums import IncidentKind, ReportChannel
 from contracts.envelope import Actor
 from contracts.events import Site
 from incident_ledger.runtime import projector_config
@@ -46,13 +47,18 @@ ACTOR = Actor(id="agent-1", name="坐席", role="agent")
 
 def _incident(incident: str, events: int) -> list[object]:
     at = datetime.now(UTC) - timedelta(hours=2)
-    env = {"incident_id": incident, "source": "bench", "actor": ACTOR}
-    first = builders.report_incident(kind="fire", title="配电房冒烟 smoke in the switch room",
-                                     site=Site(name="澎湖湾", location_code="PHB"),
-                                     channel="phone", occurred_at=at, **env)  # fmt: skip
+    first = builders.report_incident(
+        kind=IncidentKind.FIRE, title="配电房冒烟 smoke in the switch room",
+        site=Site(name="澎湖湾", location_code="PHB"), channel=ReportChannel.PHONE,
+        occurred_at=at, incident_id=incident, source="bench", actor=ACTOR,
+    )  # fmt: skip
     notes = [
         builders.add_note(
-            text=f"巡查记录 patrol note {i}", occurred_at=at + timedelta(seconds=i), **env
+            text=f"巡查记录 patrol note {i}",
+            occurred_at=at + timedelta(seconds=i),
+            incident_id=incident,
+            source="bench",
+            actor=ACTOR,
         )
         for i in range(1, events)
     ]

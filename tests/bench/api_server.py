@@ -66,4 +66,4 @@ def load(url: str, seconds: int, concurrency: int, token: str = "") -> dict[str,
     timed = str(stack.seconds(seconds))
     command = [sys.executable, "-m", "tests.bench.load", url, timed, str(concurrency)]
     out = subprocess.run([*command, token], capture_output=True, text=True, check=True)
-    return msgspec.json.decode(out.stdout.strip().splitlines()[-1])
+    return msgspec.json.decode(out.stdout.strip().splitlines()[-1], type=dict[str, float])

@@ -25,6 +25,7 @@ import msgspec
 from ledger_verify import export as offline
 from ledger_verify import note, pin_state
 from ledger_verify.pin_state import PinState
+from ledger_verify.report import Report
 
 from contracts.topology import Topology
 from incident_ledger.commands.audit_run import export_full
@@ -112,7 +113,7 @@ async def _export(url: str) -> tuple[Path, int, float]:
     return directory, size, time.perf_counter() - started
 
 
-async def _offline(directory: Path, state: PinState | None = None) -> tuple[float, offline.Report]:
+async def _offline(directory: Path, state: PinState | None = None) -> tuple[float, Report]:
     """``ledger-verify`` of an export (from ``state``): its seconds and its report."""
     pinned = None if state is None else pin_state.open_state(state, [KEY.verifier()])
     started = time.perf_counter()

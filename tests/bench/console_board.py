@@ -28,6 +28,7 @@ import msgspec
 import nats
 
 from contracts import builders
+from contracts.enums import IncidentKind, ReportChannel
 from contracts.envelope import Actor, Envelope
 from contracts.events import Site
 from ledger_api import token_store as tokens
@@ -41,14 +42,15 @@ PER_OUTAGE = 4  # the call centre's outage ladder: 5, 5, 10 and 60 minutes
 SAMPLES = 30
 HALL = "BENCH-HALL"
 ACTOR = Actor(id="agent-1", name="坐席", role="agent")
-_ENV = {"source": "bench", "actor": ACTOR}
+SOURCE = "bench"
 
 
 def _outage(i: int, at: datetime) -> Envelope:
     return builders.report_incident(
-        kind="system_outage", title=f"排队系统宕机 {i}", channel="monitoring",
+        kind=IncidentKind.SYSTEM_OUTAGE, title=f"排队系统宕机 {i}",
+        channel=ReportChannel.MONITORING,
         site=Site(name="营业厅", location_code=HALL), incident_id=f"B{i:06d}",
-        occurred_at=at, **_ENV,
+        occurred_at=at, source=SOURCE, actor=ACTOR,
     )  # fmt: skip
 
 
@@ -56,9 +58,10 @@ async def prepare(url: str, nats_url: str) -> str:
     """The hall under the call centre's plan, outages there a minute ago (every deadline
     still open: the projector folds them once it runs); an auditor's token."""
     conn, nc = await asyncpg.connect(url), await nats.connect(nats_url)
-    plan = {"country": "CN", "timezone": "Asia/Shanghai", "subject_to": (),
-            "plans": ("call_centre",)}  # fmt: skip
-    await seeding.append(conn, nc, seeding.profile_events("bench-org", sites=[HALL], **plan))
+    hall = seeding.profile_events("bench-org", sites=[HALL], country="CN",
+                                  timezone="Asia/Shanghai", subject_to=(),
+                                  plans=("call_centre",))  # fmt: skip
+    await seeding.append(conn, nc, hall)
     at = datetime.now(UTC) - timedelta(minutes=1)
     outages = [_outage(i, at) for i in range(OBLIGATIONS // PER_OUTAGE)]
     for start in range(0, len(outages), 500):
@@ -107,7 +110,7 @@ def _listen(base: str, token: str, heard: queue.Queue[float], stop: threading.Ev
 async def _commit(url: str, nats_url: str, i: int) -> float:
     """A note on one of the board's incidents, committed; when the commit returned."""
     conn, nc = await asyncpg.connect(url), await nats.connect(nats_url)
-    note = builders.add_note(text=f"bench {i}", incident_id="B000000", **_ENV)
+    note = builders.add_note(text=f"bench {i}", incident_id="B000000", source=SOURCE, actor=ACTOR)
     await seeding.append(conn, nc, [note], origin="bench")
     committed = time.perf_counter()
     await nc.drain()

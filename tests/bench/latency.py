@@ -19,6 +19,7 @@ from multiprocessing.connection import Connection
 
 import msgspec
 import nats
+from nats.aio.msg import Msg
 
 from contracts import canonical
 from contracts.scenarios import history
@@ -116,7 +117,7 @@ async def one_run(
     confirmed: dict[str, int] = {}
     decode = msgspec.json.Decoder(_Confirmed).decode
 
-    async def on_recorded(msg: nats.aio.msg.Msg) -> None:
+    async def on_recorded(msg: Msg) -> None:
         confirmed[decode(msg.data).event_id] = time.monotonic_ns()
 
     nc = await nats.connect(nats_url)

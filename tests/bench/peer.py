@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from urllib.parse import urlsplit
+from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
@@ -21,7 +22,7 @@ class Incident(Aggregate):
         self.notes.append(text)
 
 
-class Incidents(Application[object]):
+class Incidents(Application[UUID]):
     pass
 
 

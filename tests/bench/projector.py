@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 import asyncpg
 import msgspec
 import nats
+from nats.aio.msg import Msg
 
 from contracts.envelope import Envelope
 from contracts.events import IncidentReported
@@ -108,7 +109,7 @@ async def lag_at(url: str, nats_url: str, per_second: int, seconds: int) -> dict
     await jetstream.ensure_topology(js, topology)
     committed: dict[int, float] = {}
 
-    async def on_recorded(msg: nats.aio.msg.Msg) -> None:
+    async def on_recorded(msg: Msg) -> None:
         committed[msgspec.json.decode(msg.data)["position"]] = time.perf_counter()
 
     await nc.subscribe(topology.recorded_subject("*"), cb=on_recorded)

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from contracts import builders
+from contracts.enums import IncidentKind, ReportChannel
 from contracts.envelope import Actor, Envelope
 from contracts.events import Personal, Site
 from tests.browser.console_driver import accessible, font_used, fonts_loaded, screenshots, sign_in
@@ -38,19 +39,22 @@ def publish(stack: Ledger, *envelopes: Envelope) -> None:
 def hall(stack: Ledger) -> None:
     """The board's hall, registered under the call centre's plan alone: an outage there
     has the plan's 5-, 10- and 60-minute deadlines and no other."""
-    plan = {
-        "country": "CN",
-        "timezone": "Asia/Shanghai",
-        "subject_to": (),
-        "plans": ("call_centre",),
-    }
-    publish(stack, *profile_events("board-org", sites=[HALL], **plan))
+    hall = profile_events(
+        "board-org",
+        sites=[HALL],
+        country="CN",
+        timezone="Asia/Shanghai",
+        subject_to=(),
+        plans=("call_centre",),
+    )
+    publish(stack, *hall)
 
 
 def outage(incident: str, due_in: timedelta) -> Envelope:
     """An outage whose five-minute deadlines fall due in ``due_in`` (lead time: 2 min)."""
     return builders.report_incident(
-        kind="system_outage", title="<script>排队系统宕机</script>", channel="monitoring",
+        kind=IncidentKind.SYSTEM_OUTAGE, title="<script>排队系统宕机</script>",
+        channel=ReportChannel.MONITORING,
         site=Site(name="营业厅 hall", location_code=HALL), incident_id=incident,
         source="desk", actor=AGENT,
         occurred_at=datetime.now(UTC) - timedelta(minutes=5) + due_in,

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Page, expect
 
 from tests.browser.console_driver import accessible, screenshots, secret, sign_in
 from tests.e2e.test_ledger_up import Ledger
@@ -97,7 +97,12 @@ def _no_script_ran(page: Page) -> None:
 
 def test_an_auditor_searches_opens_and_goes_back_in_time(page: Page, stack: Ledger) -> None:
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def dismiss(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
     sign_in(page, stack, "auditor", then="/console/incidents")
     page.get_by_label("Search", exact=True).fill("Kitchen fire")
     page.get_by_label("Search", exact=True).press("Enter")

@@ -17,6 +17,7 @@ from ledger_verify import note
 from playwright.sync_api import Page, expect
 
 from contracts import builders
+from contracts.enums import IncidentKind, ReportChannel
 from contracts.envelope import Actor, Envelope
 from contracts.events import Site
 from incident_ledger.signer_wiring import DEV_KEY
@@ -38,7 +39,8 @@ STATES_IN_ENGLISH = re.compile(
 
 def _outage(incident: str, due_in: timedelta) -> Envelope:
     return builders.report_incident(
-        kind="system_outage", title=f"排队系统宕机 {incident}", channel="monitoring",
+        kind=IncidentKind.SYSTEM_OUTAGE, title=f"排队系统宕机 {incident}",
+        channel=ReportChannel.MONITORING,
         site=Site(name="营业厅", location_code=HALL), incident_id=incident,
         source="desk", actor=AGENT, occurred_at=datetime.now(UTC) - timedelta(minutes=5) + due_in,
     )  # fmt: skip
@@ -48,15 +50,15 @@ def _outage(incident: str, due_in: timedelta) -> Envelope:
 def hall(stack: Ledger) -> None:
     """The hall under the call centre's plan; an outage just reported (its deadlines
     pending) and one an hour past its deadlines, then a claim on the late one."""
-    plan = {"country": "CN", "timezone": "Asia/Shanghai", "subject_to": (),
-            "plans": ("call_centre",)}  # fmt: skip
+    hall = profile_events("walk-org", sites=[HALL], country="CN", timezone="Asia/Shanghai",
+                          subject_to=(), plans=("call_centre",))  # fmt: skip
     claim = builders.open_claim(
         claim_number="CLM-WALK-1", insurer="平安财险", policy_number="POL-7", currency="CNY",
         reserve_minor=120_000, incident_id="WALK-LATE", source="desk", actor=AGENT,
     )  # fmt: skip
     _publish(
         stack,
-        *profile_events("walk-org", sites=[HALL], **plan),
+        *hall,
         _outage("WALK-SOON", timedelta(minutes=5)),
         _outage("WALK-LATE", timedelta(hours=-1)),
     )

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ledger_verify import bundle as offline
 from ledger_verify import merkle, note
-from ledger_verify.report import VALID
+from ledger_verify.report import VALID, Report
 from playwright.async_api import Browser, Page, Route, expect
 
 from ledger.audit import bundle_json
@@ -147,7 +147,7 @@ ATTACKS.update({
 })  # fmt: skip
 
 
-def _first_position(report: offline.Report) -> int | None:
+def _first_position(report: Report) -> int | None:
     return next((f.position for f in report.findings if f.position is not None), None)
 
 

@@ -24,6 +24,7 @@ from ledger_api.app import create_app
 from plumbing import db, jetstream
 from plumbing.settings import DatabaseSettings
 from tests.integration.api_story import Story, outage
+from tests.integration.test_api import http
 
 pytestmark = pytest.mark.cluster
 
@@ -77,8 +78,7 @@ async def told(
     roles = ("auditor", "clerk")
     keys = {r: (await tokens.create(pool, role=r, name=f"replica {r}"))[1] for r in roles}
     app = create_app(pool, None, db.head_revision(), read_pool=replica, read_url=replica_url)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as client:
+    async with http(app) as client:
         yield Replicated(client, pool, keys, nc, app)
     await replica.close()
     await pool.close()

@@ -17,6 +17,7 @@ import time
 import asyncpg
 import pytest
 from nats.aio.client import Client
+from nats.js.api import StreamInfo
 
 from contracts.topology import Topology
 from incident_ledger.stack.nats_cluster import NatsCluster
@@ -43,11 +44,12 @@ async def _lose_the_stream_leader(cluster: NatsCluster, nc: Client) -> None:
     lost = int(info.cluster.leader.rsplit("-", 1)[1]) - 1
     cluster.kill(lost)
     while True:
+        again: StreamInfo | None
         try:
-            info = await js.stream_info(Topology().events_stream)
+            again = await js.stream_info(Topology().events_stream)
         except Exception:  # any answer but a new leader: ask again
-            info = None
-        if info is not None and info.cluster is not None and info.cluster.leader:
+            again = None
+        if again is not None and again.cluster is not None and again.cluster.leader:
             return
         await asyncio.sleep(0.2)
 

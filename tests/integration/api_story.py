@@ -14,8 +14,10 @@ from ledger_verify import note
 from nats.aio.client import Client
 
 from contracts import builders
+from contracts.enums import IncidentKind, ReportChannel
 from contracts.envelope import Actor, Envelope
 from contracts.events import Personal, Site
+from contracts.levels import ClaimStatus
 from incident_ledger.runtime import projector_config
 from ledger_api import token_store as tokens
 from ledger_api.app import create_app
@@ -24,6 +26,7 @@ from plumbing.settings import load
 from projector.domain.models import Config
 from projector.follow import runner
 from tests import seeding
+from tests.integration.test_api import http
 from tests.integration.test_projector import record
 from tests.support import MASTER
 
@@ -80,8 +83,7 @@ async def story(
     app = create_app(
         pool, nc, db.head_revision(), insured=insured, claim_key=claim_key, master_key=MASTER
     )
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as client:
+    async with http(app) as client:
         told = Story(client, pool, keys, nc)
         await told.project()
         yield told
@@ -94,10 +96,10 @@ async def _token(conn: asyncpg.Connection, role: str) -> str:
 
 def outage(incident: str, minutes_ago: float) -> Envelope:
     return builders.report_incident(
-        kind="system_outage",
+        kind=IncidentKind.SYSTEM_OUTAGE,
         title="排队系统宕机 queue system down",
         site=Site(name="营业厅 service hall", location_code="SH-01"),
-        channel="monitoring",
+        channel=ReportChannel.MONITORING,
         description="tickets cannot be issued",
         incident_id=incident,
         source=SOURCE,
@@ -118,5 +120,5 @@ def claim(incident: str, reserve: int, *, update: bool = False) -> Envelope:
         actor=AGENT,
     )
     if update:
-        return builders.update_claim(status="open", paid_minor=1000, **common)
+        return builders.update_claim(status=ClaimStatus.OPEN, paid_minor=1000, **common)
     return builders.open_claim(personal=Personal(name="张三 Zhang San"), **common)

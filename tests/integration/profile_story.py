@@ -14,6 +14,7 @@ from nats.aio.client import Client
 
 from contracts import builders
 from contracts.builders.profile import update_organisation
+from contracts.enums import IncidentKind, ReportChannel
 from contracts.envelope import Actor, Envelope
 from contracts.events import Site
 from contracts.events.profile import OrganisationProfile
@@ -23,6 +24,7 @@ from plumbing import db
 from projector.domain.models import Config
 from projector.follow import runner
 from tests import seeding
+from tests.integration.test_api import http
 
 OFFICER = Actor(id="officer-1", name="Duty officer", role="officer")
 
@@ -87,8 +89,7 @@ async def ledger(pool: asyncpg.Pool, nc: Client, config: Config) -> AsyncIterato
     async with pool.acquire() as conn:
         token = (await tokens.create(conn, role="auditor", name="test auditor"))[1]
     app = create_app(pool, nc, db.head_revision(), projector=config)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as client:
+    async with http(app) as client:
         yield Ledger(client, pool, nc, token)
 
 
@@ -96,14 +97,16 @@ def incident(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def reported(incident_id: str, at: datetime, place: str, kind: str = "fire") -> Envelope:
+def reported(
+    incident_id: str, at: datetime, place: str, kind: IncidentKind = IncidentKind.FIRE
+) -> Envelope:
     return builders.report_incident(
         kind=kind, title=f"{kind} at {place}", site=Site(name=place, location_code=place),
-        channel="phone", detected_at=at, incident_id=incident_id, source="desk",
+        channel=ReportChannel.PHONE, detected_at=at, incident_id=incident_id, source="desk",
         actor=OFFICER, occurred_at=at,
     )  # fmt: skip
 
 
-def on(incident_id: str, at: datetime) -> dict[str, Any]:
+def on(incident_id: str, at: datetime) -> builders.EnvelopeArgs:
     """The envelope fields of an event of ``incident_id`` that happened ``at``."""
     return {"incident_id": incident_id, "source": "desk", "actor": OFFICER, "occurred_at": at}

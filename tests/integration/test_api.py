@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from typing import Any, cast
 
 import asyncpg
 import httpx
 import pytest
+from litestar import Litestar
 from nats.aio.client import Client
 
 from ledger_api import token_store as tokens
@@ -20,9 +21,18 @@ from tests.support import note_envelope
 pytestmark = pytest.mark.integration
 
 
-def http(app: Any) -> httpx.AsyncClient:
-    """A client calling the app in this event loop, where its pool lives."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ledger")
+_Scope = MutableMapping[str, Any]
+_ASGIApp = Callable[
+    [_Scope, Callable[[], Awaitable[_Scope]], Callable[[_Scope], Awaitable[None]]], Awaitable[None]
+]
+
+
+def http(app: Litestar) -> httpx.AsyncClient:
+    """A client calling the app in this event loop, where its pool lives. httpx spells an
+    ASGI scope as a mutable mapping, Litestar as typed dicts: the same dicts at run time,
+    which mypy cannot match, hence the one cast."""
+    transport = httpx.ASGITransport(app=cast(_ASGIApp, app))
+    return httpx.AsyncClient(transport=transport, base_url="http://ledger")
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import asyncio
 import io
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 import openpyxl
@@ -14,6 +15,7 @@ import pytest
 from nats.aio.client import Client
 
 from contracts import builders
+from contracts.levels import Basis, LossCategory
 from projector.views import lossrun
 from projector.views.csv_text import read_back
 from tests.integration.api_story import AGENT, SOURCE, Story, claim, outage, story
@@ -100,8 +102,9 @@ async def test_as_of_hides_later_events_and_judges_deadlines_then(told: Story) -
     assert _state(now, rule) == "missed"
 
 
-def _state(timeline: dict[str, object], ref: str) -> str:
-    return next(d["state"] for d in timeline["deadlines"] if d["ref"] == ref)  # type: ignore[index, union-attr]
+def _state(timeline: dict[str, Any], ref: str) -> str:
+    state: str = next(d["state"] for d in timeline["deadlines"] if d["ref"] == ref)
+    return state
 
 
 async def test_timelines_in_ndjson_csv_and_chinese(told: Story) -> None:
@@ -134,9 +137,12 @@ async def test_a_loss_run_at_a_past_instant_shows_the_figures_known_then(told: S
     assert (await _claim_row(told, "LOSS-1", role="clerk"))["claimant"] == ""
 
 
-async def _claim_row(told: Story, incident: str, role: str = "auditor", **params: str) -> dict:
+async def _claim_row(
+    told: Story, incident: str, role: str = "auditor", **params: str
+) -> dict[str, Any]:
     run = (await told.get("/v1/losses", role=role, **params)).json()
-    return next(r for r in run["rows"] if r["incident_id"] == incident)
+    row: dict[str, Any] = next(r for r in run["rows"] if r["incident_id"] == incident)
+    return row
 
 
 async def test_loss_run_exports_agree_and_keep_chinese(told: Story) -> None:
@@ -179,8 +185,9 @@ async def test_the_csv_and_json_loss_runs_hold_the_same_rows(told: Story) -> Non
     """Given claims in two currencies, one with insured losses under its policy, when the
     run is fetched as JSON and as CSV, then every row reads the same, for the auditor and
     for the clerk."""
-    loss = builders.record_loss(loss_id="cash-1", category="cash", amount_minor=4_650_000,
-                                currency="CNY", basis="estimate", insured=True,
+    loss = builders.record_loss(loss_id="cash-1", category=LossCategory.CASH,
+                                amount_minor=4_650_000,
+                                currency="CNY", basis=Basis.ESTIMATE, insured=True,
                                 insurer="平安财险 Ping An", policy_ref="POL-9",
                                 incident_id="LOSS-3", source=SOURCE, actor=AGENT)  # fmt: skip
     yen = builders.open_claim(claim_number="CLM-JP", insurer="東京海上", policy_number="T-1",

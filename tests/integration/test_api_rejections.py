@@ -18,6 +18,7 @@ from contracts.topology import Topology
 from ledger_api import token_store as tokens
 from ledger_api.app import create_app
 from plumbing import db
+from tests.integration.test_api import http
 from tests.support import note
 
 pytestmark = pytest.mark.integration
@@ -79,8 +80,7 @@ async def desk(ingesting: asyncpg.Pool, nc: Client, topology: Topology) -> Async
             for r in tokens.ROLES
         }
     app = create_app(ingesting, nc, db.head_revision(), topology)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://ledger") as client:  # fmt: skip
+    async with http(app) as client:
         yield Desk(client, keys)
 
 
@@ -133,8 +133,7 @@ async def test_without_nats_the_rejections_answer_503_and_the_schema_documents_t
     async with pool.acquire() as conn:
         _, secret = await tokens.create(conn, role="admin", name="admin")
     app = create_app(pool, None, db.head_revision())
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://ledger") as client:  # fmt: skip
+    async with http(app) as client:
         response = await client.get("/v1/rejections", headers={"Authorization": f"Bearer {secret}"})
         assert response.status_code == 503
         assert response.headers["retry-after"] == "1"

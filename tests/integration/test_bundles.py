@@ -16,7 +16,7 @@ import jsonschema
 import pytest
 from ledger_verify import bundle as offline
 from ledger_verify import note
-from ledger_verify.report import TAMPERED, UNTRUSTED, VALID
+from ledger_verify.report import TAMPERED, UNTRUSTED, VALID, Report
 from nats.aio.client import Client
 
 from contracts.topology import Topology
@@ -38,6 +38,7 @@ class Ledger:
         self.pool, self.client, self.signer = pool, client, signer
         self.signed: list[str] = []
         self.downloads = 0
+        self.publisher: dict[str, str] = {}
 
     async def record(self, count: int, start: int = 0) -> None:
         body = [note_event(f"BU-{i % 4}", f"step {i}") for i in range(start, start + count)]
@@ -70,13 +71,13 @@ async def ledger(
     async with http(app) as client:
         client.headers.update(await bearer(ingesting, "auditor"))
         ledger = Ledger(ingesting, client, signer)
-        ledger.publisher = await bearer(ingesting, "publisher")  # type: ignore[attr-defined]
+        ledger.publisher = await bearer(ingesting, "publisher")
         await ledger.record(300)
         await ledger.sign(1000.0)
         yield ledger
 
 
-def checked(path: Path, pin: str | None = None) -> offline.Report:
+def checked(path: Path, pin: str | None = None) -> Report:
     return offline.verify(path, [KEY.verifier()], pin)
 
 

@@ -5,7 +5,6 @@ recomputed to match."""
 from __future__ import annotations
 
 import stat
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -28,9 +27,7 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def recorded(
-    ingesting: asyncpg.Pool, nc: Client, topology: Topology
-) -> AsyncIterator[asyncpg.Pool]:
+async def recorded(ingesting: asyncpg.Pool, nc: Client, topology: Topology) -> asyncpg.Pool:
     for i in range(40):
         await Publisher(nc, topology).publish_json(note_event(f"CP-{i % 4}", f"step {i}"))
     assert await wait_for_count(ingesting, 40) == 40

@@ -29,8 +29,16 @@ from msgspec.structs import astuple
 from nats.aio.client import Client
 
 from contracts import builders
+from contracts.enums import (
+    ActionCategory,
+    IncidentKind,
+    NotifyChannel,
+    RecipientRole,
+    ReportChannel,
+)
 from contracts.envelope import Actor, Envelope
 from contracts.events import Personal, Site
+from contracts.levels import Basis, CasualtySeverity, LossCategory
 from contracts.publisher import Publisher
 from contracts.topology import Topology
 from ledger_api.app import create_app
@@ -59,23 +67,27 @@ def _events() -> list[Envelope]:
         "source": SOURCE,
         "actor": Actor(id="agent-9", name="PIIactorQ", role="agent"),
     }
-    claim = {"claim_number": "CLM-P1", "insurer": "Insurer P", "policy_number": "POL-P"}
     return [
         builders.report_incident(
-            kind="fire", title="kitchen fire", site=Site(name="canteen", location_code="C-1"),
-            channel="phone", personal=_person("reporter"), **env,
+            kind=IncidentKind.FIRE, title="kitchen fire",
+            site=Site(name="canteen", location_code="C-1"), channel=ReportChannel.PHONE,
+            personal=_person("reporter"), **env,
         ),
         builders.notify(
-            recipient_role="supervisor", channel="phone", recipient_name="PIIrecipientQ", **env
+            recipient_role=RecipientRole.SUPERVISOR, channel=NotifyChannel.PHONE,
+            recipient_name="PIIrecipientQ", **env
         ),
-        builders.take_action(category="evacuation", text="cleared", personal=_person("act"), **env),
-        builders.record_casualty(count=1, severity="minor", personal=_person("casualty"), **env),
+        builders.take_action(category=ActionCategory.EVACUATION, text="cleared",
+                             personal=_person("act"), **env),
+        builders.record_casualty(count=1, severity=CasualtySeverity.MINOR,
+                                 personal=_person("casualty"), **env),
         builders.record_loss(
-            loss_id="L1", category="property", amount_minor=90_000, currency="CNY",
-            basis="estimate", insured=True, insurer="Insurer P", policy_ref="POL-P", **env,
+            loss_id="L1", category=LossCategory.PROPERTY, amount_minor=90_000, currency="CNY",
+            basis=Basis.ESTIMATE, insured=True, insurer="Insurer P", policy_ref="POL-P", **env,
         ),
-        builders.open_claim(currency="CNY", reserve_minor=90_000, personal=_person("claimant"),
-                            **claim, **env),
+        builders.open_claim(claim_number="CLM-P1", insurer="Insurer P", policy_number="POL-P",
+                            currency="CNY", reserve_minor=90_000, personal=_person("claimant"),
+                            **env),
     ]  # fmt: skip
 
 

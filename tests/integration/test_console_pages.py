@@ -17,6 +17,7 @@ import pytest
 from nats.aio.client import Client
 
 from contracts import builders
+from contracts.enums import IncidentKind, ReportChannel
 from contracts.envelope import Actor, Envelope
 from contracts.events import Site
 from ledger.store import subject_keys
@@ -41,8 +42,8 @@ async def _page(told: Story, path: str, role: str = "auditor", **params: Any) ->
 def _fire(incident: str, site: str, actor: Actor, title: str = "smoke") -> Envelope:
     """A fire reported at the hall by ``actor``, as a publisher sends it."""
     return builders.report_incident(
-        kind="fire", title=title, site=Site(name="hall", location_code=site),
-        channel="phone", incident_id=incident, source=SOURCE, actor=actor,
+        kind=IncidentKind.FIRE, title=title, site=Site(name="hall", location_code=site),
+        channel=ReportChannel.PHONE, incident_id=incident, source=SOURCE, actor=actor,
     )  # fmt: skip
 
 
@@ -163,8 +164,8 @@ HOSTILE = "<script>alert(1)</script>"
 
 async def test_every_ledger_string_is_escaped(told: Story) -> None:
     hostile = builders.report_incident(
-        kind="fire", title=f"title {HOSTILE}", description=f"description {HOSTILE}",
-        site=Site(name=f"site {HOSTILE}", location_code="C-1"), channel="phone",
+        kind=IncidentKind.FIRE, title=f"title {HOSTILE}", description=f"description {HOSTILE}",
+        site=Site(name=f"site {HOSTILE}", location_code="C-1"), channel=ReportChannel.PHONE,
         incident_id="XSS-1", source=SOURCE,
         actor=Actor(id="agent-x", name=f"actor {HOSTILE}", role="agent"),
     )  # fmt: skip

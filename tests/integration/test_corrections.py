@@ -14,6 +14,7 @@ from nats.aio.client import Client
 
 from contracts import builders
 from contracts.envelope import Envelope
+from contracts.levels import Basis, LossCategory
 from projector.follow import runner
 from projector.views.summaries import money
 from tests.integration.api_story import AGENT, SOURCE, Story, _config, claim, outage, story
@@ -54,8 +55,9 @@ async def test_corrections_change_the_status_the_loss_run_and_the_report(told: S
     corrected, then the incident, the loss run and the report show the new values, each
     with the original one field away; as of before the corrections, the originals show."""
     report, opened, then = await _recorded(told, "FIX-7")
-    lost = builders.record_loss(loss_id="L-1", category="equipment", amount_minor=125_000,
-                                currency="CNY", basis="estimate", incident_id="FIX-7",
+    lost = builders.record_loss(loss_id="L-1", category=LossCategory.EQUIPMENT,
+                                amount_minor=125_000,
+                                currency="CNY", basis=Basis.ESTIMATE, incident_id="FIX-7",
                                 source=SOURCE, actor=AGENT)  # fmt: skip
     await told.append(lost)
     await told.append(

@@ -21,6 +21,7 @@ from nats.aio.client import Client
 from nats.js.errors import NotFoundError
 
 from contracts import builders, canonical
+from contracts.enums import IncidentKind, ReportChannel
 from contracts.envelope import Actor
 from contracts.events import Personal, Site
 from contracts.topology import Topology
@@ -43,8 +44,8 @@ def _claim(incident: str) -> bytes:
 
 def _report(incident: str) -> bytes:
     envelope = builders.report_incident(
-        kind="fire", title="fire", site=Site(name="canteen", location_code="C-1"),
-        channel="phone", personal=Personal(name="Li Wei"), incident_id=incident,
+        kind=IncidentKind.FIRE, title="fire", site=Site(name="canteen", location_code="C-1"),
+        channel=ReportChannel.PHONE, personal=Personal(name="Li Wei"), incident_id=incident,
         source="desk", actor=Actor(id="a-1"),
     )  # fmt: skip
     return msgspec.json.encode(canonical.to_builtins(envelope))

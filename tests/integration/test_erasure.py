@@ -27,18 +27,21 @@ from typing import Any
 
 import asyncpg
 import httpx
-import pgserver  # type: ignore[import-untyped]
+import pgserver
 import pytest
 from click.testing import CliRunner
 from ledger_verify import bundle as offline
 from ledger_verify import note
 from ledger_verify.report import VALID
+from litestar import Litestar
 from msgspec.structs import astuple
 from nats.aio.client import Client
 
 from contracts import builders, canonical
+from contracts.enums import IncidentKind, ReportChannel
 from contracts.envelope import Actor, Envelope
 from contracts.events import Personal, Site
+from contracts.levels import Basis, CasualtySeverity, LossCategory
 from contracts.publisher import Publisher
 from contracts.topology import Topology
 from incident_ledger.cli import main
@@ -91,19 +94,22 @@ def _fixed_name() -> str:
 def _events() -> list[Envelope]:
     actor = Actor(id="agent-7", name="ERAactorZ", role="agent")
     env: dict[str, Any] = {"incident_id": INCIDENT, "source": "erasure", "actor": actor}
-    claim = {"claim_number": "CLM-E1", "insurer": "Insurer E", "policy_number": "POL-E"}
     return [
         builders.report_incident(
-            kind="fire", title="kitchen fire", site=Site(name="canteen", location_code="C-1"),
-            channel="phone", personal=_person("reporter"), **env,
+            kind=IncidentKind.FIRE, title="kitchen fire",
+            site=Site(name="canteen", location_code="C-1"), channel=ReportChannel.PHONE,
+            personal=_person("reporter"), **env,
         ),
-        builders.record_casualty(count=1, severity="minor", personal=_person("casualty"), **env),
+        builders.record_casualty(count=1, severity=CasualtySeverity.MINOR,
+                                 personal=_person("casualty"), **env),
         builders.record_loss(
-            loss_id="L1", category="property", amount_minor=90_000, currency="CNY",
-            basis="estimate", insured=True, insurer="Insurer E", policy_ref="POL-E", **env,
+            loss_id="L1", category=LossCategory.PROPERTY, amount_minor=90_000, currency="CNY",
+            basis=Basis.ESTIMATE, insured=True, insurer="Insurer E", policy_ref="POL-E", **env,
         ),
-        opened := builders.open_claim(currency="CNY", reserve_minor=90_000,
-                                      personal=_person("claimant"), **claim, **env),
+        opened := builders.open_claim(claim_number="CLM-E1", insurer="Insurer E",
+                                      policy_number="POL-E", currency="CNY",
+                                      reserve_minor=90_000, personal=_person("claimant"),
+                                      **env),
         builders.correct_event(
             corrects_event_id=opened.event_id, reason="name misspelt",
             corrected={"personal": {"name": _fixed_name()}}, **env,
@@ -151,9 +157,9 @@ def dumped(database_url: str) -> str:
     return done.stdout.decode()
 
 
-async def walked(app: Any, client: httpx.AsyncClient, headers: dict[str, str]) -> str:
+async def walked(app: Litestar, client: httpx.AsyncClient, headers: dict[str, str]) -> str:
     """Every GET of the API, in every format, as ``headers``' holder reads it."""
-    seen = []
+    seen: list[str] = []
     for template, handler in reads(app):
         path = re.sub(r"\{incident_id:\w+\}", INCIDENT, template)
         path = re.sub(r"\{subject:\w+\}", CLAIMANT, path)

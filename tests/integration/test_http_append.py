@@ -131,7 +131,7 @@ async def test_only_publishers_may_append(pool: asyncpg.Pool, nc: Client) -> Non
     assert response.status_code == 403
 
 
-async def rejections(nc: Client, topology: Topology) -> list[tuple[str, RejectionRecord]]:
+async def rejections(nc: Client, topology: Topology) -> list[tuple[str | None, RejectionRecord]]:
     """``(subject, record)`` of every rejection published so far, in order (the sequencer
     publishes them before it answers)."""
     js = nc.jetstream()

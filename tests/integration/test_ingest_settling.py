@@ -22,6 +22,7 @@ from nats.js.errors import NotFoundError
 
 from contracts.topology import Topology
 from ledger import ledger_metrics as metrics
+from ledger.domain import sequencer
 from ledger.domain.prepared import Prepared, prepare
 from ledger.ingest import intake
 from ledger.store import writer
@@ -51,7 +52,7 @@ async def _settled(nc: Client, topology: Topology, seq: int) -> None:
 
 
 def _failures(error: str) -> float:
-    return metrics.INTERNAL_ERRORS.labels(error)._value.get()
+    return float(metrics.INTERNAL_ERRORS.labels(error)._value.get())
 
 
 async def test_eight_bad_events_each_last_of_its_batch_cost_no_lead(
@@ -111,7 +112,7 @@ async def test_a_defect_in_decoding_one_message_rejects_that_message_alone(
 async def test_a_defect_in_the_writer_is_found_message_by_message_and_costs_no_lead(
     ingesting: asyncpg.Pool, watch: Watch, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sequence = writer.sequence
+    sequence = sequencer.sequence
 
     def fragile(envelopes: Any, **known: Any) -> Any:
         if any(e.incident_id == "poison-writer" for e in envelopes):

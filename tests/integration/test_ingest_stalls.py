@@ -5,6 +5,7 @@ every cycle's stages are in the ingest's histogram on ``/metrics``."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import MutableMapping
 from typing import Any
 
 import asyncpg
@@ -104,5 +105,5 @@ async def _waiting(pool: asyncpg.Pool) -> bool:
     return bool(await pool.fetchval(WAITING))
 
 
-async def _logged(logs: list[dict[str, Any]]) -> bool:
+async def _logged(logs: list[MutableMapping[str, Any]]) -> bool:
     return any(line["event"] == "ingest stall" for line in logs)

@@ -82,5 +82,6 @@ async def test_a_500_logs_the_failure_but_no_token_password_or_key(
     assert "InterfaceError" in text
     material = base64.b64encode(bytes([1]) + signer.seed).decode()
     password = urlsplit(_with_password(database_url)).password
+    assert password is not None
     for leaked in (secret, password, signer.seed.hex(), material, str(signer), repr(signer.seed)):
         assert leaked not in text, leaked

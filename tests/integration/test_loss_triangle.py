@@ -16,7 +16,9 @@ import pytest
 from nats.aio.client import Client
 
 from contracts import builders
+from contracts.enums import IncidentKind, ReportChannel
 from contracts.events import Site
+from contracts.levels import ClaimStatus
 from projector.views.csv_text import read_back
 from tests import seeding
 from tests.integration.api_story import AGENT, SOURCE, Story, story
@@ -53,7 +55,7 @@ def _claim(incident: str, at: datetime, reserve: int, paid: int | None = None) -
                                   occurred_at=at)  # fmt: skip
     if paid is None:
         return builders.open_claim(**common)
-    return builders.update_claim(status="open", paid_minor=paid, **common)
+    return builders.update_claim(status=ClaimStatus.OPEN, paid_minor=paid, **common)
 
 
 def _book() -> list[Any]:
@@ -61,10 +63,10 @@ def _book() -> list[Any]:
     site = Site(name="Hall", location_code="EU-01")
     report = [
         builders.report_incident(
-            kind="fire",
+            kind=IncidentKind.FIRE,
             title="Fire",
             site=site,
-            channel="phone",
+            channel=ReportChannel.PHONE,
             detected_at=_at(m),
             incident_id=i,
             source=SOURCE,
@@ -175,7 +177,7 @@ async def test_the_command_writes_the_same_triangle_as_csv(
         await seeding.append(conn, nc, _book())
     # when an operator writes the incurred triangle with factors to a file
     out = tmp_path / "triangle.csv"
-    args = ("losses", "triangle", "--measure", "incurred", "--currency", "EUR",
+    args: tuple[str, ...] = ("losses", "triangle", "--measure", "incurred", "--currency", "EUR",
             "--valuation-date", "2025-09-30", "--factors", "-o", str(out))  # fmt: skip
     code, _, err = await ledger_command(env, *args)
     # then it holds the cells, ultimates and factors the API gives

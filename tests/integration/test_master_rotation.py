@@ -18,6 +18,7 @@ from nats.aio.client import Client
 from contracts import builders
 from contracts.envelope import Actor, Envelope
 from contracts.events import Personal
+from contracts.levels import CasualtySeverity
 from contracts.publisher import Publisher
 from contracts.topology import Topology
 from ledger.ingest import leading as ingest
@@ -36,8 +37,8 @@ pytestmark = pytest.mark.integration
 
 def _casualty(incident: str, name: str) -> Envelope:
     return builders.record_casualty(
-        count=1, severity="minor", personal=Personal(name=name), incident_id=incident,
-        source="sealing", actor=Actor(id="agent-1"),
+        count=1, severity=CasualtySeverity.MINOR, personal=Personal(name=name),
+        incident_id=incident, source="sealing", actor=Actor(id="agent-1"),
     )  # fmt: skip
 
 

@@ -14,8 +14,10 @@ from nats.aio.client import Client
 
 from contracts import builders
 from contracts.builders.profile import update_site
+from contracts.enums import IncidentKind
 from contracts.envelope import Envelope
 from contracts.events.profile import SiteProfile
+from contracts.levels import Level, Regime, Severity
 from tests import seeding
 from tests.integration.profile_story import Ledger, incident, ledger, on, reported
 from tests.integration.test_profiles import with_watch
@@ -49,9 +51,9 @@ async def test_the_timeline_shows_each_change_of_the_incidents_profile_after_its
     )
     case, then = incident("PC"), datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
     report = await told.record(
-        reported(case, then, "PC-1", kind="cyber_incident"),
-        builders.classify(severity="sev1", level="major", regimes=("dora",), aware_at=then,
-                          classified_major_at=then, **on(case, then)),
+        reported(case, then, "PC-1", kind=IncidentKind.CYBER_INCIDENT),
+        builders.classify(severity=Severity.SEV1, level=Level.MAJOR, regimes=(Regime.DORA,),
+                          aware_at=then, classified_major_at=then, **on(case, then)),
     )  # fmt: skip
     await told.fold(with_watch())
     before = await told.get(f"/v1/incidents/{case}/timeline")

@@ -16,8 +16,10 @@ from nats.aio.client import Client
 
 from contracts import builders
 from contracts.builders.profile import update_site
+from contracts.enums import IncidentKind
 from contracts.envelope import Envelope
 from contracts.events.profile import SiteProfile
+from contracts.levels import CasualtySeverity, Level, Regime, Severity
 from incident_ledger.runtime import projector_config
 from plumbing.settings import load
 from projector.domain.deadlines import parse_pack
@@ -88,11 +90,11 @@ async def test_a_bank_and_a_kindergarten_each_get_only_their_own_packs(told: Led
     bank, school = incident("BANK"), incident("KG")
     then = at("2026-11-03 09:00")
     await told.record(
-        reported(bank, then, "bank-de", kind="cyber_incident"),
+        reported(bank, then, "bank-de", kind=IncidentKind.CYBER_INCIDENT),
         builders.classify(
-            severity="sev1",
-            level="major",
-            regimes=("dora",),
+            severity=Severity.SEV1,
+            level=Level.MAJOR,
+            regimes=(Regime.DORA,),
             aware_at=then,
             classified_major_at=then,
             **on(bank, then),
@@ -144,11 +146,11 @@ async def test_a_profile_change_mid_incident_keeps_the_basis_and_latest_packs_fo
     # and its major incident, reported and classified
     case, then = incident("FR"), at("2026-11-03 09:00")
     await told.record(
-        reported(case, then, "bank-fr", kind="cyber_incident"),
+        reported(case, then, "bank-fr", kind=IncidentKind.CYBER_INCIDENT),
         builders.classify(
-            severity="sev1",
-            level="major",
-            regimes=("dora",),
+            severity=Severity.SEV1,
+            level=Level.MAJOR,
+            regimes=(Regime.DORA,),
             aware_at=then,
             classified_major_at=then,
             **on(case, then),
@@ -201,19 +203,21 @@ async def test_sec_osha_and_hipaa_through_the_running_system(told: Ledger) -> No
     # end of DST: 14 November 10:00 CST (UTC-6) = 16:00 UTC.
     breach, aware = incident("HIPAA"), at("2025-09-15 10:00", CHICAGO)
     await told.record(
-        reported(cyber, material, "acme-us", kind="cyber_incident"),
+        reported(cyber, material, "acme-us", kind=IncidentKind.CYBER_INCIDENT),
         builders.classify(
-            severity="sev2", materiality_determined_at=material, **on(cyber, material)
+            severity=Severity.SEV2, materiality_determined_at=material, **on(cyber, material)
         ),
         reported(injury, june, "acme-us"),
         builders.record_casualty(
-            count=1, severity="fatal", **on(injury, at("2025-06-05 10:00", NY))
+            count=1, severity=CasualtySeverity.FATAL, **on(injury, at("2025-06-05 10:00", NY))
         ),
         builders.record_casualty(
-            count=1, severity="hospitalized", **on(injury, at("2025-06-05 11:00", NY))
+            count=1,
+            severity=CasualtySeverity.HOSPITALIZED,
+            **on(injury, at("2025-06-05 11:00", NY)),
         ),
-        reported(breach, aware, "CHI-1", kind="data_breach"),
-        builders.classify(severity="sev3", aware_at=aware, **on(breach, aware)),
+        reported(breach, aware, "CHI-1", kind=IncidentKind.DATA_BREACH),
+        builders.classify(severity=Severity.SEV3, aware_at=aware, **on(breach, aware)),
     )
     await told.fold(with_watch())
     sec = (await told.deadlines(cyber))["sec/form_8k"]

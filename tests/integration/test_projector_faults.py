@@ -139,7 +139,7 @@ async def test_each_deadline_alert_is_published_once_by_two_projectors(
     assert {a["state"] for a in alerts} <= {"due_soon", "missed"}
 
 
-async def _alerts(nc: nats.NATS, topology: Topology) -> list[dict[str, str]]:
+async def _alerts(nc: Client, topology: Topology) -> list[dict[str, str]]:
     sub = await nc.jetstream().pull_subscribe(
         topology.alerts_wildcard, durable=None, stream=topology.alerts_stream
     )

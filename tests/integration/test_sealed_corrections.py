@@ -17,6 +17,7 @@ import pytest
 from nats.aio.client import Client
 
 from contracts import builders
+from contracts.enums import NotifyChannel, RecipientRole
 from contracts.envelope import Actor, Envelope
 from contracts.events import Personal
 from contracts.publisher import Publisher
@@ -85,7 +86,9 @@ async def test_a_correction_in_the_same_batch_finds_the_event_it_corrects(
 ) -> None:
     incident = f"COR-{uuid.uuid4().hex[:8]}"
     claim = _claim(incident)
-    told = builders.notify(recipient_role="regulator", channel="phone", **_env(incident))
+    told = builders.notify(
+        recipient_role=RecipientRole.REGULATOR, channel=NotifyChannel.PHONE, **_env(incident)
+    )
     fixes = [
         _fix(claim.event_id, {"personal": {"name": "CORsameZ"}}, incident),
         _fix(told.event_id, {"recipient_name": "CORtoldZ"}, incident),

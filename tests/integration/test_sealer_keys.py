@@ -19,6 +19,7 @@ import pytest
 from contracts import builders
 from contracts.envelope import Actor, Envelope
 from contracts.events import Personal
+from contracts.levels import CasualtySeverity
 from ledger.domain.prepared import Prepared
 from ledger.store import sealed_writes, sealing, subject_keys
 from ledger.store.sealer import Sealer
@@ -31,8 +32,8 @@ pytestmark = pytest.mark.integration
 
 def _casualty(incident: str, name: str) -> Envelope:
     return builders.record_casualty(
-        count=1, severity="minor", personal=Personal(name=name), incident_id=incident,
-        source="sealing", actor=Actor(id="agent-1"),
+        count=1, severity=CasualtySeverity.MINOR, personal=Personal(name=name),
+        incident_id=incident, source="sealing", actor=Actor(id="agent-1"),
     )  # fmt: skip
 
 

@@ -4,7 +4,6 @@ names the damage; untouched, it finds nothing."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -33,7 +32,7 @@ EVENTS = 600
 @pytest.fixture
 async def ledger(
     ingesting: asyncpg.Pool, nc: Client, topology: Topology, tmp_path: Path
-) -> AsyncIterator[asyncpg.Pool]:
+) -> asyncpg.Pool:
     async with http(create_app(ingesting, nc, db.head_revision(), topology)) as client:
         client.headers.update(await bearer(ingesting, "publisher"))
         body = [note_event(f"TM-{i % 5}", f"step {i}") for i in range(EVENTS)]

@@ -17,6 +17,7 @@ from nats.aio.msg import Msg
 from contracts import builders, canonical
 from contracts.envelope import Actor
 from contracts.events import Personal
+from contracts.levels import CasualtySeverity
 from contracts.topology import Topology
 from ledger.domain.prepared import Prepared
 from ledger.ingest.decode_pool import MIN_BATCH, DecodePool
@@ -35,7 +36,7 @@ def _published(incident: str, n: int) -> list[Msg]:
     msgs = []
     for i in range(n):
         envelope = builders.record_casualty(
-            count=1, severity="minor", personal=Personal(name=f"WORKERname{i}Z"),
+            count=1, severity=CasualtySeverity.MINOR, personal=Personal(name=f"WORKERname{i}Z"),
             incident_id=f"{incident}-{i % 7}", source="sealing", actor=Actor(id="agent-1"),
         )  # fmt: skip
         subject = TOPOLOGY.event_subject(envelope.source, envelope.incident_id)

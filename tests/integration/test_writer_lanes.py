@@ -10,6 +10,7 @@ import asyncpg
 import pytest
 from nats.aio.client import Client
 
+from contracts.envelope import Envelope
 from contracts.outcomes import Recorded
 from contracts.topology import Topology
 from ledger.domain.sequencer import Batch
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.integration
 LARGE = 300  # beyond store.ONE_TRIP_ROWS: sent by COPY
 
 
-def batch_of(tag: str, n: int = LARGE) -> list[object]:
+def batch_of(tag: str, n: int = LARGE) -> list[Envelope]:
     return [note_envelope(f"{tag}-{i % 11}", f"{tag} {i}") for i in range(n)]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from uuid import UUID
 
 import pytest
@@ -11,31 +11,65 @@ import pytest
 from contracts import builders as b
 from contracts import canonical
 from contracts.codec import decode_envelope
-from contracts.enums import IncidentKind, NotifyChannel, RecipientRole, ReportChannel
+from contracts.enums import (
+    ActionCategory,
+    IncidentKind,
+    NotifyChannel,
+    RecipientRole,
+    ReportChannel,
+)
 from contracts.envelope import Actor, Envelope
 from contracts.errors import ContractError
 from contracts.events import IncidentReported, Site
 from contracts.events.privacy import PRIVACY_STREAM
 from contracts.events.profile import OrganisationProfile
-from contracts.levels import Basis, ClaimStatus, LossCategory, Regime, ReportStage
+from contracts.levels import (
+    Basis,
+    CasualtySeverity,
+    ClaimStatus,
+    EvidenceKind,
+    Level,
+    LossCategory,
+    Regime,
+    ReportStage,
+    Severity,
+)
 
 pytestmark = pytest.mark.unit
 
+
+class _Extra(TypedDict, total=False):
+    """The envelope fields a test sets beside ``ENV``'s."""
+
+    event_id: UUID
+    occurred_at: datetime
+    expected_version: int
+
+
+class _Change(TypedDict, total=False):
+    """The envelope fields a refusal test spoils."""
+
+    incident_id: str
+    occurred_at: datetime
+    source: str
+
+
 ACTOR = Actor(id="cs-agent-01", name="王芳", role="agent")
-ENV = {"incident_id": "INC-1", "source": "property-cs", "actor": ACTOR}
+ENV: b.EnvelopeArgs = {"incident_id": "INC-1", "source": "property-cs", "actor": ACTOR}
 AT = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 SHA = "0" * 64
 
 
-def _report(**extra: object) -> Envelope:
+def _report(detected_at: datetime | None = None, **extra: Unpack[_Extra]) -> Envelope:
+    env: b.EnvelopeArgs = {**ENV, **extra}
     return b.report_incident(
         kind=IncidentKind.FIRE,
         title="Smoke",
         site=Site(name="B2"),
         channel=ReportChannel.PHONE,
-        **ENV,
-        **extra,
-    )  # type: ignore[arg-type]
+        detected_at=detected_at,
+        **env,
+    )
 
 
 def test_builder_fills_uuid7_and_now() -> None:
@@ -62,15 +96,16 @@ def test_builder_keeps_given_ids_and_times() -> None:
         ({"source": ""}, "$.source"),
     ],
 )
-def test_builder_refuses_invalid_envelopes(change: dict[str, object], path: str) -> None:
+def test_builder_refuses_invalid_envelopes(change: _Change, path: str) -> None:
+    env: b.EnvelopeArgs = {**ENV, **change}
     with pytest.raises(ContractError) as info:
         b.report_incident(
             kind=IncidentKind.FIRE,
             title="Smoke",
             site=Site(name="B2"),
             channel=ReportChannel.PHONE,
-            **{**ENV, **change},
-        )  # type: ignore[arg-type]
+            **env,
+        )
     assert info.value.path == path
 
 
@@ -85,35 +120,40 @@ def test_builder_refuses_naive_payload_times_and_bad_money() -> None:
             currency="CNY",
             basis=Basis.ESTIMATE,
             **ENV,
-        )  # type: ignore[arg-type]
+        )
     assert info.value.path == "$.payload.amount_minor"
 
 
 def test_every_builder_produces_its_type() -> None:
-    env = {**ENV, "occurred_at": AT}
+    env: b.EnvelopeArgs = {**ENV, "occurred_at": AT}
     made = [
-        b.classify(severity="sev3", **env),
-        b.activate_plan(plan_id="p", level="general", **env),
+        b.classify(severity=Severity.SEV3, **env),
+        b.activate_plan(plan_id="p", level=Level.GENERAL, **env),
         b.notify(recipient_role=RecipientRole.POLICE_110, channel=NotifyChannel.PHONE, **env),
         b.dispatch_responder(responder="x", eta=AT + timedelta(minutes=5), **env),
         b.responder_arrived(responder="x", **env),
         b.responder_departed(responder="x", **env),
-        b.take_action(category="cordon", **env),
-        b.escalate(from_level="general", to_level="major", reason="r", **env),
-        b.record_casualty(count=1, severity="minor", **env),
+        b.take_action(category=ActionCategory.CORDON, **env),
+        b.escalate(from_level=Level.GENERAL, to_level=Level.MAJOR, reason="r", **env),
+        b.record_casualty(count=1, severity=CasualtySeverity.MINOR, **env),
         b.record_loss(
-            loss_id="L", category="cash", amount_minor=1, currency="EUR", basis="final", **env
+            loss_id="L",
+            category=LossCategory.CASH,
+            amount_minor=1,
+            currency="EUR",
+            basis=Basis.FINAL,
+            **env,
         ),
         b.revise_loss(
             loss_id="L",
-            category="cash",
+            category=LossCategory.CASH,
             amount_minor=2,
             currency="EUR",
-            basis="final",
+            basis=Basis.FINAL,
             reason="r",
             **env,
         ),
-        b.attach_evidence(kind="photo", uri="s3://x", sha256=SHA, **env),
+        b.attach_evidence(kind=EvidenceKind.PHOTO, uri="s3://x", sha256=SHA, **env),
         b.restore_service(service="CRM", **env),
         b.resolve(reason="r", **env),
         b.close(reason="r", **env),
@@ -143,7 +183,7 @@ def test_every_builder_produces_its_type() -> None:
         b.correct_event(corrects_event_id=UUID(int=1), corrected={"title": "t"}, reason="r", **env),
     ]
     organisation = OrganisationProfile(country="DE", timezone="Europe/Berlin")
-    who = {"source": "s", "actor": env["actor"]}
+    who: b.ProfileArgs = {"source": "s", "actor": env["actor"]}
     made += [
         b.register_organisation(organisation_id="o", name="O", profile=organisation, **who),
         b.update_organisation(organisation_id="o", name="O", profile=organisation, **who),

@@ -14,17 +14,14 @@ from contracts.codec import decode_envelope, encode_envelope
 from contracts.errors import ContractError
 from contracts.events.profile import Plan, Subjection
 
-BANK = {
-    "organisation_id": "hausbank",
-    "name": "Hausbank AG",
-    "profile": {
-        "entity_type": "credit_institution",
-        "country": "DE",
-        "subdivision": "BY",
-        "timezone": "Europe/Berlin",
-        "subject_to": ["dora", "gdpr"],
-    },
+PROFILE = {
+    "entity_type": "credit_institution",
+    "country": "DE",
+    "subdivision": "BY",
+    "timezone": "Europe/Berlin",
+    "subject_to": ["dora", "gdpr"],
 }
+BANK = {"organisation_id": "hausbank", "name": "Hausbank AG", "profile": PROFILE}
 
 
 def _event(tag: str, payload: dict[str, Any], stream: str = "_org-hausbank") -> bytes:
@@ -66,7 +63,7 @@ def test_an_organisation_registers_in_its_own_stream() -> None:
 def test_a_profile_naming_what_does_not_exist_is_refused_naming_the_field(
     field: str, value: Any
 ) -> None:
-    bad = {**BANK, "profile": {**BANK["profile"], field: value}}
+    bad = {**BANK, "profile": {**PROFILE, field: value}}
     code, path = _refusal(_event("organisation.registered.v1", bad))
     assert code == "schema_violation"
     assert path.startswith(f"$.payload.profile.{field}")

@@ -17,7 +17,7 @@ from contracts.errors import MAX_MESSAGE_CHARS, MAX_PATH_CHARS
 from contracts.outcomes import Rejected
 from contracts.topology import Topology
 from ledger import ledger_metrics as metrics
-from ledger.domain.prepared import Prepared
+from ledger.domain.prepared import Prepared, prepare
 from ledger.ingest import defects, intake
 from plumbing.settings import IngestSettings
 from tests.support import note
@@ -30,7 +30,7 @@ SECRET = b"s3cr3t-bytes"
 
 
 def _count(error: str) -> float:
-    return metrics.INTERNAL_ERRORS.labels(error)._value.get()
+    return float(metrics.INTERNAL_ERRORS.labels(error)._value.get())
 
 
 def _explode(*_: Any, **__: Any) -> Any:
@@ -56,7 +56,7 @@ def test_a_defect_in_decoding_is_the_messages_internal_error(
 def test_a_defect_in_preparing_one_message_spares_the_rest_of_the_batch(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real = intake.prepare
+    real = prepare
 
     def fragile(envelope: Any) -> Prepared:
         if envelope.incident_id == "INC-2":

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.unit
 
 _SECRET_CHARS = string.ascii_letters + string.digits + "-_.~%!*"
 secret = st.text(_SECRET_CHARS, min_size=8, max_size=40).filter(lambda s: s.strip("-_.~%!*"))
-prose = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+prose = st.text(st.characters(blacklist_categories=["Cs"]), max_size=40)
 
 
 def _forms(token: str, password: str, user: str) -> list[str]:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from ledger_api import examples
@@ -15,7 +16,19 @@ from projector.domain.deadlines.loader import load_packs
 
 SHIPPED = Path(__file__).resolve().parents[3] / "services" / "projector" / "packs"
 PACKS = {pack.id: pack for pack in load_packs(SHIPPED)}
-SHOWN = [*examples.BOARD["items"], *examples.TIMELINE["deadlines"]]
+
+
+def _object(value: object) -> dict[str, Any]:
+    """An example's JSON object, checked to be one (the examples are untyped literals)."""
+    return msgspec.convert(value, dict[str, Any])
+
+
+def _objects(value: object) -> list[dict[str, Any]]:
+    """An example's JSON array of objects, checked to be one."""
+    return msgspec.convert(value, list[dict[str, Any]])
+
+
+SHOWN = [*_objects(examples.BOARD["items"]), *_objects(examples.TIMELINE["deadlines"])]
 
 
 @pytest.mark.parametrize("shown", SHOWN, ids=lambda d: d["ref"])
@@ -37,8 +50,8 @@ def test_given_an_example_obligation_then_its_pack_rule_and_times_are_the_shippe
 
 
 def test_given_the_example_timeline_then_its_status_counts_its_obligations() -> None:
-    status = examples.TIMELINE["status"]
-    shown = examples.TIMELINE["deadlines"]
+    status = _object(examples.TIMELINE["status"])
+    shown = _objects(examples.TIMELINE["deadlines"])
     assert status["open_deadlines"] == sum(d["state"] in ("pending", "due_soon") for d in shown)
-    assert examples.INCIDENT["deadlines"]["by_state"] == {"met": len(shown)}
-    assert status["first_arrival_at"] <= examples.TIMELINE["deadlines"][0]["due_at"]
+    assert _object(examples.INCIDENT["deadlines"])["by_state"] == {"met": len(shown)}
+    assert status["first_arrival_at"] <= shown[0]["due_at"]

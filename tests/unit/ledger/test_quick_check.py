@@ -50,8 +50,14 @@ def _columns(record: bytes, position: int) -> tuple[object, ...]:
 class Counting(QuickChecker):
     sound = 0
 
-    def _sound(self, position: int, record: bytes, columns: tuple[object, ...]) -> bool:
-        verdict = super()._sound(position, record, columns)
+    def _sound(
+        self,
+        position: int,
+        record: bytes,
+        columns: tuple[object, ...] | None,
+        line: bytes | None = b"",
+    ) -> bool:
+        verdict = super()._sound(position, record, columns, line)
         self.sound += verdict
         return verdict
 

@@ -27,7 +27,7 @@ class Watch(ReplicaWatch):
     """The replica's answers scripted: a position, or an error to raise."""
 
     def __init__(self, primary: Primary) -> None:
-        super().__init__(primary, "replica", "postgresql://replica")  # type: ignore[arg-type]
+        super().__init__(primary, "replica", "postgresql://replica")
         self.answer: int | Exception = 0
 
     async def _replica_head(self) -> int:

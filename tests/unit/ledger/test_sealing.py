@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts import builders, canonical
+from contracts.enums import IncidentKind, ReportChannel
 from contracts.envelope import Actor
 from contracts.events import Personal, Site
 from contracts.personal import personal_paths, personal_values
@@ -78,16 +79,17 @@ def test_subjects_are_named_by_incident_and_role() -> None:
     actor = Actor(id="agent-7", name="Agent Seven", role="agent")
     who = Personal(name="Zhang San", phone="13800000000")
     report = builders.report_incident(
-        incident_id="INC-1", source="desk", actor=actor, kind="fire", title="fire",
-        site=Site(name="canteen"), channel="phone", personal=who,
+        incident_id="INC-1", source="desk", actor=actor, kind=IncidentKind.FIRE, title="fire",
+        site=Site(name="canteen"), channel=ReportChannel.PHONE, personal=who,
     )  # fmt: skip
     event = canonical.to_builtins(report)
     assert may_hold_personal(canonical.encode(report))
     found = {subject_of(event, path) for path, _ in personal_values(event)}
     assert found == {"actor:agent-7", "INC-1:reporter"}
     quiet = builders.report_incident(
-        incident_id="INC-2", source="desk", actor=Actor(id="cad"), kind="fire", title="fire",
-        site=Site(name="canteen"), channel="phone",
+        incident_id="INC-2", source="desk", actor=Actor(id="cad"), kind=IncidentKind.FIRE,
+        title="fire",
+        site=Site(name="canteen"), channel=ReportChannel.PHONE,
     )  # fmt: skip
     assert not may_hold_personal(canonical.encode(quiet))
 

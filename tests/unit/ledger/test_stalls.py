@@ -69,7 +69,7 @@ def test_any_stall_is_named_after_its_largest_stage(spent: list[int]) -> None:
 
 
 def _stalls(cause: str) -> float:
-    return metrics.STALLS.labels(cause)._value.get()
+    return float(metrics.STALLS.labels(cause)._value.get())
 
 
 def test_a_collection_during_a_cycle_is_in_its_stall_line() -> None:

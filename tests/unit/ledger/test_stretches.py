@@ -22,7 +22,7 @@ SIGNED = frozenset({1, 255, 256, 300, 512, 699, 700})
 def folded(batches: list[int], tiles: dict[int, bytes] = TILES) -> _Fold:
     fold, done = _Fold(1, SIGNED, alone=True), 0
     for size in batches:
-        fold.rows(ROWS[done : done + size], tiles)  # type: ignore[arg-type]
+        fold.rows(ROWS[done : done + size], tiles)
         done += size
     return fold
 

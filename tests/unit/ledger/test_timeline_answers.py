@@ -109,6 +109,6 @@ class SlowPool:
 
 async def test_concurrent_requests_share_one_read_of_the_positions() -> None:
     pool, positions = SlowPool(), Positions()
-    seen = await asyncio.gather(*(positions.current(pool) for _ in range(16)))  # type: ignore[arg-type]
+    seen = await asyncio.gather(*(positions.current(pool) for _ in range(16)))
     assert pool.asked == 1
     assert {s["ledger"] for s in seen} == {1}

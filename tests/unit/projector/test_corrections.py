@@ -17,7 +17,7 @@ from contracts import builders as b
 from contracts.enums import IncidentKind, ReportChannel
 from contracts.envelope import Actor, Envelope
 from contracts.events import Personal, Site
-from contracts.levels import Basis, ClaimStatus, LossCategory
+from contracts.levels import Basis, LossCategory
 from projector.domain import losses, status
 from projector.domain.facts import Fact
 from projector.domain.models import Config, Folded, fold_more, project
@@ -52,7 +52,7 @@ LOSS = b.record_loss(loss_id="L-1", category=LossCategory.PROPERTY, amount_minor
                      currency="CNY", basis=Basis.ESTIMATE, insured=True, insurer="PICC",
                      policy_ref="P-1", occurred_at=at(1), **ENV)  # fmt: skip
 CLAIM = b.open_claim(claim_number="C-1", insurer="PICC", policy_number="P-1",
-                     status=ClaimStatus.OPEN, currency="CNY", reserve_minor=1_000_000,
+                     currency="CNY", reserve_minor=1_000_000,
                      personal=Personal(name="Wang"), occurred_at=at(2), **ENV)  # fmt: skip
 
 

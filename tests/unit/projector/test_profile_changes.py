@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from contracts import builders
+from contracts.enums import IncidentKind, ReportChannel
 from contracts.envelope import Actor
 from contracts.events import Site
 from projector.domain import profile_changes, profiles
@@ -41,8 +42,8 @@ satisfied_by = { event = "note.added.v1" }
 
 def report_at(position: int, place: str, source: str = "desk") -> list[Fact]:
     envelope = builders.report_incident(
-        incident_id="INC-1", source=source, actor=Actor(id="a"), kind="fire", title="t",
-        site=Site(name=place, location_code=place), channel="phone", occurred_at=WHEN,
+        incident_id="INC-1", source=source, actor=Actor(id="a"), kind=IncidentKind.FIRE, title="t",
+        site=Site(name=place, location_code=place), channel=ReportChannel.PHONE, occurred_at=WHEN,
     )  # fmt: skip
     return [Fact(position, 1, WHEN, envelope)]
 

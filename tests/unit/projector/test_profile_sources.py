@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from contracts import builders
+from contracts.enums import IncidentKind, ReportChannel
 from contracts.envelope import Actor
 from contracts.events import Site
 from contracts.events.profile import OrganisationProfile
@@ -27,9 +28,9 @@ CONFIG = Config(packs=load_packs(PACKS))
 REPORTED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def estates(**profile: object) -> Registrar:
+def estates(sources: tuple[str, ...] = ()) -> Registrar:
     registrar = Registrar().organisation(
-        "estates", country="CN", timezone="Asia/Shanghai", plans=("property",), **profile
+        "estates", country="CN", timezone="Asia/Shanghai", plans=("property",), sources=sources
     )
     return registrar.site("estates", "tower")
 
@@ -37,8 +38,9 @@ def estates(**profile: object) -> Registrar:
 def reported_by(registrar: Registrar, source: str) -> Models:
     """A fire reported at the estates' tower by ``source``, after every profile event."""
     envelope = builders.report_incident(
-        incident_id="INC-1", source=source, actor=Actor(id="a"), kind="fire", title="fire",
-        site=Site(name="Tower", location_code="tower"), channel="phone", occurred_at=REPORTED,
+        incident_id="INC-1", source=source, actor=Actor(id="a"), kind=IncidentKind.FIRE,
+        title="fire", site=Site(name="Tower", location_code="tower"), channel=ReportChannel.PHONE,
+        occurred_at=REPORTED,
     )  # fmt: skip
     fact = Fact(registrar.next_position, 1, REPORTED, envelope)
     later = REPORTED + timedelta(minutes=1)

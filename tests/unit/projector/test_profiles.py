@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from contracts import builders
+from contracts.enums import IncidentKind, ReportChannel
 from contracts.envelope import Actor
 from contracts.events import Site
 from projector.domain import profiles
@@ -93,8 +94,8 @@ def test_given_a_site_of_an_organisation_not_yet_registered_then_unregistered() 
 def test_given_an_incident_then_its_basis_is_the_profile_before_its_report() -> None:
     registrar = bank().site("bank", "munich", plans=("call_centre",))
     envelope = builders.report_incident(
-        incident_id="INC-1", source="desk", actor=Actor(id="a"), kind="fire", title="t",
-        site=Site(name="Munich", location_code="munich"), channel="phone",
+        incident_id="INC-1", source="desk", actor=Actor(id="a"), kind=IncidentKind.FIRE, title="t",
+        site=Site(name="Munich", location_code="munich"), channel=ReportChannel.PHONE,
     )  # fmt: skip
     when = datetime(2026, 2, 1, tzinfo=UTC)
     state = fold([Fact(3, 1, when, envelope)])

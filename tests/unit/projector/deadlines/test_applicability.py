@@ -28,8 +28,17 @@ def reported(kind: str = "fire") -> Story:
     return Story().reported(T0, kind=kind)
 
 
-def classified(*regimes: str, kind: str = "fire", **fields: object) -> Story:
-    return reported(kind).classified(minutes(5), regimes=regimes, aware_at=T0, **fields)
+def classified(
+    *regimes: str,
+    kind: str = "fire",
+    severity: str = "sev3",
+    level: str | None = None,
+    **times: datetime,
+) -> Story:
+    story = reported(kind)
+    return story.classified(
+        minutes(5), severity, regimes=regimes, aware_at=T0, level=level, **times
+    )
 
 
 def insured_loss() -> Story:
@@ -72,8 +81,9 @@ TRIGGERS: dict[str, Callable[[], Story]] = {
 def subject(pack_id: str) -> Basis:
     """The basis of an organisation the pack concerns: subject to it, or its plan."""
     pack = PACKS[pack_id]
-    key = "subject_to" if pack.subject else "plans"
-    return Registrar().organisation("org", **{key: (pack_id,)}).basis("org")
+    if pack.subject:
+        return Registrar().organisation("org", subject_to=(pack_id,)).basis("org")
+    return Registrar().organisation("org", plans=(pack_id,)).basis("org")
 
 
 def everything_but(pack_id: str) -> Basis:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -16,7 +16,7 @@ SH = "Asia/Shanghai"
 T0 = at("2026-11-21 09:00", SH)  # a Saturday: the plans' minutes ignore weekends
 
 
-def minutes(n: float) -> object:
+def minutes(n: float) -> datetime:
     return T0 + timedelta(minutes=n)
 
 
