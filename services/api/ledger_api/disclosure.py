@@ -3,8 +3,9 @@
 :data:`ERASED` where its subject's key is gone; for anyone else (clerks), every personal
 field blanked by :func:`contracts.personal.redact`. Every read that may carry personal data
 passes its answer through :func:`disclosed` (or, for answers built from records, an
-:func:`opener` of the tokens they hold). Opened values are kept nowhere: each answer opens
-its own, so an erasure is seen by the next read."""
+:func:`opener` of the tokens they hold). Values opened for the API's answers are kept in
+its process (``ledger_api.opened_cache``) only while it hears of every erasure, which
+drops the subject's at once."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ from litestar import Request
 from contracts.personal import How, redact, transform
 from ledger.store import sealing, subject_keys
 from ledger.store.sealing import MasterKey
-from ledger_api import app_state
+from ledger_api import app_state, opened_cache
 from ledger_api.auth import sees_personal_data
+from ledger_api.opened_cache import OpenedCache
 
 T = TypeVar("T")
 ERASED: Final = "erased"
@@ -37,13 +39,18 @@ async def disclosed(request: Request[Any, Any, Any], value: T, shape: Any = None
         return redact(value, shape)
     state = app_state.of(request)
     async with state.pool.acquire() as conn:
-        return await opened(conn, state.master_key, value, shape)
+        return await opened(conn, state.master_key, value, shape, state.opened_cache)
 
 
 async def opened(
-    conn: asyncpg.Connection, master: MasterKey | None, value: T, shape: Any = None
+    conn: asyncpg.Connection,
+    master: MasterKey | None,
+    value: T,
+    shape: Any = None,
+    cache: OpenedCache | None = None,
 ) -> T:
-    """``value`` with every sealed personal value opened (or :data:`ERASED`)."""
+    """``value`` with every sealed personal value opened (or :data:`ERASED`), through
+    ``cache`` if given."""
     found: set[bytes] = set()
 
     def note(_blank: Any, held: Any) -> Any:
@@ -52,7 +59,7 @@ async def opened(
         return held
 
     transform(value, note, shape)
-    values = {} if master is None else await subject_keys.open_values(conn, master, found)
+    values = await _opened_values(cache, conn, master, found)
     return transform(value, _showing(values), shape)
 
 
@@ -61,18 +68,30 @@ async def opener(
     master: MasterKey | None,
     texts: Iterable[bytes],
     incident: str | None = None,
+    cache: OpenedCache | None = None,
 ) -> How:
     """How an auditor sees the personal fields of data found in ``texts`` (records, say):
     each token in them opened (or :data:`ERASED`); only those sealed in ``incident``, if
-    given."""
+    given; through ``cache`` if given."""
     found = {
         made
         for text in texts
         for token in TOKEN.findall(text)
         if (made := sealing.commitment_of(token.decode())) is not None
     }
-    values = {} if master is None else await subject_keys.open_values(conn, master, found, incident)
-    return _showing(values)
+    return _showing(await _opened_values(cache, conn, master, found, incident))
+
+
+async def _opened_values(
+    cache: OpenedCache | None,
+    conn: asyncpg.Connection,
+    master: MasterKey | None,
+    found: set[bytes],
+    incident: str | None = None,
+) -> subject_keys.Opened:
+    if master is None or not found:
+        return {}
+    return await opened_cache.open_values(cache, conn, master, found, incident)
 
 
 def _showing(values: subject_keys.Opened) -> How:

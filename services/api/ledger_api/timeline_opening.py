@@ -1,6 +1,7 @@
 """A timeline as an auditor reads it: the sealed personal values of its entries, status and
 deadlines opened (``ledger_api.disclosure``). The answers kept between requests hold the
-tokens only; each request opens its own copy, so an erasure is seen by the next read."""
+tokens only; each request opens its own copy, its values through the cache of opened
+values (``ledger_api.opened_cache``), which an erasure empties of its subject's."""
 
 from __future__ import annotations
 
@@ -69,7 +70,7 @@ async def _substituted(
 async def _how(request: Request[Any, Any, Any], text: bytes, incident: str) -> How:
     state = app_state.of(request)
     async with state.pool.acquire() as conn:
-        return await opener(conn, state.master_key, [text], incident)
+        return await opener(conn, state.master_key, [text], incident, state.opened_cache)
 
 
 def _with_head(answer: Answer, how: How, **changes: Any) -> Answer:
