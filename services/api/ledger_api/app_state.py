@@ -24,6 +24,7 @@ from ledger_api.known_tokens import KnownTokens
 from ledger_api.opened_cache import OpenedCache
 from ledger_api.positions import Positions
 from ledger_api.profile_reads import ProfileReads
+from ledger_api.token_spans import Splits
 from projector.domain.models import Config
 from projector.views import answers, entries
 
@@ -51,6 +52,7 @@ class AppState(_Checked):
     master_key: MasterKey | None  # opens sealed personal values (docs/erasure.md)
     opened_cache: OpenedCache  # used only while ``erasure_listener`` listens
     erasure_listener: ErasureListener | None
+    token_spans: Splits  # where the tokens stand in the texts kept between requests
     timeline_cache: entries.Cache
     answers: answers.Answers
     access_writer: access_batch.AccessWriter
@@ -95,6 +97,7 @@ class AppState(_Checked):
                 "master_key": master_key,
                 "opened_cache": cache,
                 "erasure_listener": listener,
+                "token_spans": Splits(),
                 "timeline_cache": entries.Cache(),
                 "answers": answers.Answers(),
                 "access_writer": access_batch.AccessWriter(pool),

@@ -90,13 +90,14 @@ class OpenedCache:
 
 async def open_values(
     cache: OpenedCache | None,
-    conn: asyncpg.Connection,
+    conn: asyncpg.Connection | asyncpg.Pool,
     master: MasterKey,
     commitments: Iterable[bytes],
     incident: str | None = None,
 ) -> Opened:
     """``subject_keys.open_values`` through ``cache``: only the commitments not kept
-    there are asked of PostgreSQL, and what they open is kept."""
+    there are asked of PostgreSQL (``conn`` a pool: none taken when all are kept), and
+    what they open is kept."""
     if cache is None:
         return await subject_keys.open_values(conn, master, commitments, incident)
     known, missing = cache.found(commitments, incident)

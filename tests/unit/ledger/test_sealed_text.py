@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger.store import sealing
-from ledger_api.disclosure import TOKEN, TOKEN_TEXT
+from ledger_api.token_spans import TOKEN, TOKEN_TEXT
 
 pytestmark = pytest.mark.unit
 B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"

@@ -43,20 +43,20 @@ class HeldValue(msgspec.Struct, frozen=True):
 
 
 async def open_values(
-    conn: asyncpg.Connection,
+    conn: asyncpg.Connection | asyncpg.Pool,
     master: MasterKey,
     commitments: Iterable[bytes],
     incident: str | None = None,
 ) -> Opened:
     """The values behind ``commitments`` (sealed in ``incident``'s events, if given: a
     token copied into another incident's text opens nothing there); None for an erased
-    one (or one never stored)."""
+    one (or one never stored). One query: a pool's connection is taken for it alone."""
     held = await open_held(conn, master, commitments, incident)
     return {made: h.value for made, h in held.items()}
 
 
 async def open_held(
-    conn: asyncpg.Connection,
+    conn: asyncpg.Connection | asyncpg.Pool,
     master: MasterKey,
     commitments: Iterable[bytes],
     incident: str | None = None,
