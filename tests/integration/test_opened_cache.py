@@ -4,7 +4,8 @@ connection (as ``ledger erase`` would), then once the notification arrives a rea
 it erased. When the listener's connection is lost, nothing is kept until it listens
 again, and an erasure then is heard. A read racing an erasure (its query before, its
 answer after the notification) keeps nothing of what it read. A kept value opens nothing
-in another incident's text."""
+in another incident's text. The API process that erases a subject drops its values before
+it answers, notified or not."""
 
 from __future__ import annotations
 
@@ -16,17 +17,22 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 
 import asyncpg
 import pytest
+from nats.aio.client import Client
 
 from contracts import builders
 from contracts.envelope import Actor
 from contracts.events import Personal
+from contracts.topology import Topology
 from ledger.store import sealing, subject_keys
 from ledger.store.sealer import Sealer
 from ledger.store.sealing import MasterKey
 from ledger_api import erasure_listener
+from ledger_api.app import create_app
 from ledger_api.disclosure import ERASED, opener
 from ledger_api.erasure_listener import ErasureListener
 from ledger_api.opened_cache import OpenedCache
+from plumbing import db
+from tests.integration.test_api import bearer, http
 from tests.support import MASTER
 
 pytestmark = pytest.mark.integration
@@ -180,3 +186,22 @@ async def test_a_kept_value_opens_nothing_in_another_incident(
         assert len(cache) == 1
         assert await _read(conn, cache, "OPEN-elsewhere", token) == ERASED
         assert await _read(conn, cache, incident, token) == "HEREnameZ"
+
+
+async def test_the_erasing_process_drops_the_subject_before_answering(
+    ingesting: asyncpg.Pool, nc: Client, topology: Topology
+) -> None:
+    """No listener here: only the erasure's own route can empty the cache."""
+    incident, token = await _sealed(ingesting, "OWNnameZ")
+    app = create_app(ingesting, nc, db.head_revision(), topology, master_key=MASTER)
+    cache: OpenedCache = app.state.opened_cache
+    cache.listen(True)
+    async with ingesting.acquire() as conn:
+        assert await _read(conn, cache, incident, token) == "OWNnameZ"
+    assert len(cache) == 1
+    admin = await bearer(ingesting, "admin")
+    async with http(app) as client:
+        path = f"/v1/subjects/{incident}:casualty/erasure"
+        erased = await client.post(path, json={"reason": "R-4"}, headers=admin)
+    assert erased.status_code == 201, erased.text
+    assert len(cache) == 0

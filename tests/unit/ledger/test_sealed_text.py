@@ -1,4 +1,4 @@
-"""Given text holding sealed values, the one pattern of ``ledger_api.disclosure`` finds a
+"""Given text holding sealed values, the one pattern of ``ledger_api.token_spans`` finds a
 commitment's token and the mark of a value sealed after its subject's erasure, each whole,
 and nothing shorter, so that both are opened (or shown erased) wherever they stand."""
 
