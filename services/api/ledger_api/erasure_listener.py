@@ -20,7 +20,7 @@ from ledger_api.opened_cache import OpenedCache
 from plumbing import transient
 
 RETRY = 1.0  # seconds between attempts to listen again
-CHECK = 5.0  # seconds between asking the connection to answer (a lost host says nothing)
+CHECK = 2.0  # seconds between asking the connection to answer (a lost host says nothing)
 NAME = "ledger-erasure-listener"  # its application_name, as pg_stat_activity shows it
 log = structlog.get_logger(__name__)
 
