@@ -32,14 +32,19 @@ class ErasureListener:
         self.url, self.cache, self.retry, self.check = url, cache, retry, check
 
     async def run(self) -> None:
-        """Listen, and listen again whenever the connection is lost, until cancelled."""
+        """Listen, and listen again whenever the connection is lost, until cancelled (said
+        once per outage, not at every attempt)."""
+        said = False
         while True:
             try:
                 await self._listen()
+                said = False
                 log.warning("erasure listener's connection lost; opened values not kept")
             except transient.DATABASE as exc:
-                log.warning("erasure listener not listening; opened values not kept",
-                            error=type(exc).__name__)  # fmt: skip
+                if not said or self.cache.listening:
+                    log.warning("erasure listener not listening; opened values not kept",
+                                error=type(exc).__name__)  # fmt: skip
+                said = True
             except Exception:  # a listener that died silently would leave the cache off
                 log.exception("erasure listener failed; opened values not kept")
             finally:

@@ -71,7 +71,10 @@ class OpenedCache:
             self._of.setdefault(value.subject, set()).add(made)
         while len(self._values) > self.size:
             made, value = self._values.popitem(last=False)
-            self._of[value.subject].discard(made)
+            kept = self._of[value.subject]
+            kept.discard(made)
+            if not kept:
+                del self._of[value.subject]
 
     def erased(self, subject: str) -> None:
         """Drop ``subject``'s values; reads under way keep nothing."""
