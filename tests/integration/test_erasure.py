@@ -1,8 +1,9 @@
 """Right to erasure by crypto-shredding (docs/erasure.md). Given an incident with a reporter, a
 casualty and a claimant, each with distinctive personal values, published over NATS,
 recorded by the ingest and projected: no table holds any of them in the clear, and an
-auditor reads them. When an admin erases the claimant, then no table, ``pg_dump`` output or
-API answer (every GET, in every format, as an auditor) holds any of the claimant's values,
+auditor reads them (the API keeps them opened). When an admin erases the claimant, then no
+table, ``pg_dump`` output or API answer (every GET, in every format, as an auditor; the
+same API process at once) holds any of the claimant's values,
 and "erased" stands where they were, a timeline as of before the erasure too; the reporter's
 and the casualty's are read as before; the records are unchanged, ``ledger verify`` exits 0
 and the incident's bundle verifies; a correction of the claimant's name is the claimant's,
@@ -57,6 +58,7 @@ from tests.integration.conftest import wait_for_count
 from tests.integration.test_api import bearer, http
 from tests.integration.test_checkpoints import Published
 from tests.integration.test_clerk_privacy import _choices, reads, texts
+from tests.integration.test_opened_cache import until_listening
 from tests.support import MASTER
 
 pytestmark = pytest.mark.integration
@@ -184,11 +186,13 @@ async def test_erasing_the_claimant_leaves_no_trace_and_every_proof_valid(
     stored = await every_table_text(ingesting)
     assert not [v for v in everyone if v in stored], "a value stored in the clear"
     app = create_app(ingesting, nc, db.head_revision(), topology, projector=_config(),
-                     claim_key=KEY, master_key=MASTER)  # fmt: skip
+                     claim_key=KEY, master_key=MASTER, listen_url=database_url)  # fmt: skip
     auditor, admin = await bearer(ingesting, "auditor"), await bearer(ingesting, "admin")
-    async with http(app) as client:
+    async with app.lifespan(), http(app) as client:
+        await until_listening(app.state.opened_cache)
         before = await walked(app, client, auditor)
         assert set(everyone) <= {v for v in everyone if v in before}  # an auditor reads them
+        assert len(app.state.opened_cache) > 0  # and the API keeps them
         export = (await client.get(f"/v1/subjects/{CLAIMANT}/export", headers=admin)).json()
         name = _person("claimant").name
         proof = next(v for v in export["values"] if v["value"] == name)

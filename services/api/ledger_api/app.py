@@ -20,7 +20,7 @@ from prometheus_client import generate_latest
 
 from contracts.topology import Topology
 from ledger.store.sealing import MasterKey
-from ledger_api import access, auth, consistency, replica, schema_page
+from ledger_api import access, auth, consistency, erasure_listener, replica, schema_page
 from ledger_api.app_state import AppState
 from ledger_api.console import mount as console
 from ledger_api.console.rendering import template_config
@@ -192,6 +192,7 @@ def create_app(
     read_pool: asyncpg.Pool | None = None,
     read_url: str | None = None,
     csrf_secret: str = "",
+    listen_url: str | None = None,
 ) -> Litestar:
     """``projector``: the policy packs ``as_of`` judgements use (default: every shipped
     pack); ``insured``: the organisation loss runs name; ``claim_key``: the key that signs
@@ -199,7 +200,9 @@ def create_app(
     values for auditors (none: they see the tokens); ``read_pool``: a replica's, for the
     reads that write nothing (default: ``pool``); with ``read_url``, the replica is
     watched over a connection of its own, and reads move to ``pool`` while it does not
-    answer; ``csrf_secret``: what signs the console forms' CSRF tokens (default: random)."""
+    answer; ``csrf_secret``: what signs the console forms' CSRF tokens (default: random);
+    ``listen_url``: the primary's, for a connection that hears of erasures, so that opened
+    values may be kept between requests (``ledger_api.opened_cache``; none: never kept)."""
     exclude = [f"^{p}" for p in (*PUBLIC, *console.PUBLIC)]
     return Litestar(
         route_handlers=[
@@ -230,6 +233,7 @@ def create_app(
             master_key=master_key,
             read_pool=read_pool,
             read_url=read_url,
+            listen_url=listen_url,
         ),
         middleware=[request_context, DefineMiddleware(auth.BearerAuth, exclude=exclude)],
         exception_handlers={Exception: _problem},
@@ -237,7 +241,7 @@ def create_app(
         csrf_config=console.csrf_config(csrf_secret, (*PUBLIC, "/v1/")),
         before_request=before_request,
         before_send=[consistency.add_header],
-        lifespan=[replica.watching],
+        lifespan=[replica.watching, erasure_listener.listening],
         openapi_config=schema_page.openapi_config(),
         debug=False,
         logging_config=None,  # plumbing.logs owns the configuration

@@ -19,9 +19,12 @@ from nats.aio.client import Client
 from contracts.topology import Topology
 from ledger.store.sealing import MasterKey
 from ledger_api import access_batch, replica
+from ledger_api.erasure_listener import ErasureListener
 from ledger_api.known_tokens import KnownTokens
+from ledger_api.opened_cache import OpenedCache
 from ledger_api.positions import Positions
 from ledger_api.profile_reads import ProfileReads
+from ledger_api.token_spans import Splits
 from projector.domain.models import Config
 from projector.views import answers, entries
 
@@ -47,6 +50,9 @@ class AppState(_Checked):
     insured: str
     claim_key: note.Signer | None
     master_key: MasterKey | None  # opens sealed personal values (docs/erasure.md)
+    opened_cache: OpenedCache  # used only while ``erasure_listener`` listens
+    erasure_listener: ErasureListener | None
+    token_spans: Splits  # where the tokens stand in the texts kept between requests
     timeline_cache: entries.Cache
     answers: answers.Answers
     access_writer: access_batch.AccessWriter
@@ -68,11 +74,15 @@ class AppState(_Checked):
         master_key: MasterKey | None = None,
         read_pool: asyncpg.Pool | None,
         read_url: str | None,
+        listen_url: str | None = None,
     ) -> AppState:
-        """The state a new app starts from."""
+        """The state a new app starts from (``listen_url``: where to hear of erasures; none:
+        opened values are never kept)."""
         watch = None
         if read_pool is not None and read_url is not None:
             watch = replica.ReplicaWatch(pool, read_pool, read_url)
+        cache = OpenedCache()
+        listener = None if listen_url is None else ErasureListener(listen_url, cache)
         return cls(
             {
                 "pool": pool,
@@ -85,6 +95,9 @@ class AppState(_Checked):
                 "insured": insured,
                 "claim_key": claim_key,
                 "master_key": master_key,
+                "opened_cache": cache,
+                "erasure_listener": listener,
+                "token_spans": Splits(),
                 "timeline_cache": entries.Cache(),
                 "answers": answers.Answers(),
                 "access_writer": access_batch.AccessWriter(pool),

@@ -3,13 +3,13 @@
 :data:`ERASED` where its subject's key is gone; for anyone else (clerks), every personal
 field blanked by :func:`contracts.personal.redact`. Every read that may carry personal data
 passes its answer through :func:`disclosed` (or, for answers built from records, an
-:func:`opener` of the tokens they hold). Opened values are kept nowhere: each answer opens
-its own, so an erasure is seen by the next read."""
+:func:`opener` of the tokens they hold). Values opened for the API's answers are kept in
+its process (``ledger_api.opened_cache``) only while it hears of every erasure, which
+drops the subject's at once."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Final, TypeVar
 
 import asyncpg
@@ -18,16 +18,14 @@ from litestar import Request
 from contracts.personal import How, redact, transform
 from ledger.store import sealing, subject_keys
 from ledger.store.sealing import MasterKey
-from ledger_api import app_state
+from ledger_api import app_state, opened_cache
 from ledger_api.auth import sees_personal_data
+from ledger_api.opened_cache import OpenedCache
+from ledger_api.token_spans import TOKEN
 
 T = TypeVar("T")
 ERASED: Final = "erased"
 """What an auditor sees where an erased subject's value was."""
-TOKEN: Final = re.compile(rb"pd1\.(?:[A-Za-z0-9_-]{43}|erased)")
-"""A sealed value as it stands in a record or an answer (``ledger.store.sealing``): a
-commitment's token, or the mark of a value that came after its subject's erasure."""
-TOKEN_TEXT: Final = re.compile(TOKEN.pattern.decode())
 
 
 async def disclosed(request: Request[Any, Any, Any], value: T, shape: Any = None) -> T:
@@ -36,14 +34,18 @@ async def disclosed(request: Request[Any, Any, Any], value: T, shape: Any = None
     if not sees_personal_data(request.user):
         return redact(value, shape)
     state = app_state.of(request)
-    async with state.pool.acquire() as conn:
-        return await opened(conn, state.master_key, value, shape)
+    return await opened(state.pool, state.master_key, value, shape, state.opened_cache)
 
 
 async def opened(
-    conn: asyncpg.Connection, master: MasterKey | None, value: T, shape: Any = None
+    conn: asyncpg.Connection | asyncpg.Pool,
+    master: MasterKey | None,
+    value: T,
+    shape: Any = None,
+    cache: OpenedCache | None = None,
 ) -> T:
-    """``value`` with every sealed personal value opened (or :data:`ERASED`)."""
+    """``value`` with every sealed personal value opened (or :data:`ERASED`), through
+    ``cache`` if given."""
     found: set[bytes] = set()
 
     def note(_blank: Any, held: Any) -> Any:
@@ -52,36 +54,62 @@ async def opened(
         return held
 
     transform(value, note, shape)
-    values = {} if master is None else await subject_keys.open_values(conn, master, found)
+    values = await _opened_values(cache, conn, master, found)
     return transform(value, _showing(values), shape)
 
 
 async def opener(
-    conn: asyncpg.Connection,
+    conn: asyncpg.Connection | asyncpg.Pool,
     master: MasterKey | None,
     texts: Iterable[bytes],
     incident: str | None = None,
+    cache: OpenedCache | None = None,
 ) -> How:
     """How an auditor sees the personal fields of data found in ``texts`` (records, say):
     each token in them opened (or :data:`ERASED`); only those sealed in ``incident``, if
-    given."""
-    found = {
-        made
-        for text in texts
-        for token in TOKEN.findall(text)
-        if (made := sealing.commitment_of(token.decode())) is not None
-    }
-    values = {} if master is None else await subject_keys.open_values(conn, master, found, incident)
-    return _showing(values)
+    given; through ``cache`` if given."""
+    tokens = {token for text in texts for token in TOKEN.findall(text)}
+    found = {made for token in tokens if (made := sealing.commitment_of(token.decode()))}
+    return _showing(await _opened_values(cache, conn, master, found, incident))
+
+
+async def shown_tokens(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    master: MasterKey | None,
+    made: Mapping[bytes, bytes | None],
+    incident: str,
+    cache: OpenedCache | None = None,
+) -> dict[bytes, str]:
+    """Each token of ``made`` (token → its commitment, ``sealing.commitment_of``) as an
+    auditor reads it in ``incident``'s text: what :func:`opener`'s answer shows for it."""
+    found = {m for m in made.values() if m is not None}
+    values = await _opened_values(cache, conn, master, found, incident)
+    return {token: _shown(token.decode(), m, values) for token, m in made.items()}
+
+
+async def _opened_values(
+    cache: OpenedCache | None,
+    conn: asyncpg.Connection | asyncpg.Pool,
+    master: MasterKey | None,
+    found: set[bytes],
+    incident: str | None = None,
+) -> subject_keys.Opened:
+    if master is None or not found:
+        return {}
+    return await opened_cache.open_values(cache, conn, master, found, incident)
 
 
 def _showing(values: subject_keys.Opened) -> How:
     def show(_blank: Any, held: Any) -> Any:
         if not isinstance(held, str) or not held.startswith(sealing.PREFIX):
             return held  # not sealed: recorded before sealing was, or empty
-        made = sealing.commitment_of(held)
-        if made is None:
-            return ERASED if held == sealing.ERASED else held
-        return values.get(made) or ERASED
+        return _shown(held, sealing.commitment_of(held), values)
 
     return show
+
+
+def _shown(token: str, made: bytes | None, values: subject_keys.Opened) -> str:
+    """A sealed value (``token``, naming commitment ``made``) as an auditor reads it."""
+    if made is None:
+        return ERASED if token == sealing.ERASED else token
+    return values.get(made) or ERASED

@@ -1,6 +1,7 @@
 """A timeline as an auditor reads it: the sealed personal values of its entries, status and
 deadlines opened (``ledger_api.disclosure``). The answers kept between requests hold the
-tokens only; each request opens its own copy, so an erasure is seen by the next read."""
+tokens only; each request opens its own copy, its values through the cache of opened
+values (``ledger_api.opened_cache``), which an erasure empties of its subject's."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from litestar import Request
 from contracts.envelope import Actor
 from contracts.personal import EVENT, How, transform
 from ledger_api import app_state
-from ledger_api.disclosure import TOKEN, TOKEN_TEXT, opener
+from ledger_api.disclosure import opener, shown_tokens
+from ledger_api.token_spans import TOKEN, TOKEN_TEXT
 from projector.domain.deadlines.obligation import Obligation
 from projector.domain.status import IncidentStatus
 from projector.views.answers import Answer
@@ -62,14 +64,17 @@ async def _substituted(
     reads "erased"."""
     if not TOKEN.search(text):
         return text
-    how = await _how(request, text, incident)
-    return TOKEN.sub(lambda m: escaped(str(how("", m.group().decode()))), text)
+    state = app_state.of(request)
+    cut = state.token_spans.of(text)
+    cache = state.opened_cache
+    shown = await shown_tokens(state.pool, state.master_key, cut.made, incident, cache)
+    return cut.joined({token: escaped(value) for token, value in shown.items()})
 
 
 async def _how(request: Request[Any, Any, Any], text: bytes, incident: str) -> How:
+    """On the primary, where erasures happen; a connection taken only for values not kept."""
     state = app_state.of(request)
-    async with state.pool.acquire() as conn:
-        return await opener(conn, state.master_key, [text], incident)
+    return await opener(state.pool, state.master_key, [text], incident, state.opened_cache)
 
 
 def _with_head(answer: Answer, how: How, **changes: Any) -> Answer:

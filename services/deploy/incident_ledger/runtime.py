@@ -136,6 +136,7 @@ def _tasks(
                 read_pool=read_pool,
                 read_url=settings.database.read_url if read_pool is not None else None,
                 csrf_secret=settings.console.csrf_secret,
+                listen_url=urls["api"],
             ),
             host=settings.http.host,
             port=settings.http.port,

@@ -1,4 +1,4 @@
-"""Given text holding sealed values, the one pattern of ``ledger_api.disclosure`` finds a
+"""Given text holding sealed values, the one pattern of ``ledger_api.token_spans`` finds a
 commitment's token and the mark of a value sealed after its subject's erasure, each whole,
 and nothing shorter, so that both are opened (or shown erased) wherever they stand."""
 
@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger.store import sealing
-from ledger_api.disclosure import TOKEN, TOKEN_TEXT
+from ledger_api.token_spans import TOKEN, TOKEN_TEXT
 
 pytestmark = pytest.mark.unit
 B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"

@@ -201,7 +201,9 @@ async def loss_run(
 
 
 def _revealing(state: AppState) -> Callable[[list[Line]], Awaitable[list[Line]]]:
-    """Rows with their sealed personal values opened, for a reader who sees them."""
+    """Rows with their sealed personal values opened, for a reader who sees them; not
+    through the cache of opened values: a loss run's claimants, a million at a time,
+    would only push out what the timelines' reads keep there."""
 
     async def reveal(rows: list[Line]) -> list[Line]:
         async with state.pool.acquire() as conn:

@@ -149,7 +149,8 @@ async def claim_pack(
         personal = sees_personal_data(request.user)
         shown = None
         if personal:
-            shown = await opener(conn, state.master_key, (r["record"] for r in rows), incident_id)
+            texts = (r["record"] for r in rows)
+            shown = await opener(conn, state.master_key, texts, incident_id, state.opened_cache)
     printed = await asyncio.to_thread(report_pdf.pdf, document)
     body = claimpack.zipped(
         rows, state.projector, datetime.now(UTC), personal=personal, profiles=profiles,

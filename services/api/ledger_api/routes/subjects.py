@@ -100,6 +100,8 @@ async def erase(
             ) from None
         except erasures.NotRecorded as exc:
             raise ServiceUnavailableException(str(exc), headers={"Retry-After": "2"}) from None
+        finally:  # this process's next read shows it erased, its notification or not
+            state.opened_cache.erased(subject)
         await access.record(conn, request, "subject_erase", subject, 201)
     return done
 

@@ -29,26 +29,55 @@ class WrongMasterKey(SettingsError):
         )
 
 
+ERASED_CHANNEL = "ledger_subject_erased"
+"""Where an erasure's transaction notifies its subject's id (delivered at commit): readers
+that keep opened values drop the subject's (``ledger_api.opened_cache``)."""
+
+
+class HeldValue(msgspec.Struct, frozen=True):
+    """A value opened, with whose it is and the incident whose events sealed it."""
+
+    subject: str
+    incident: str
+    value: str
+
+
 async def open_values(
-    conn: asyncpg.Connection,
+    conn: asyncpg.Connection | asyncpg.Pool,
     master: MasterKey,
     commitments: Iterable[bytes],
     incident: str | None = None,
 ) -> Opened:
     """The values behind ``commitments`` (sealed in ``incident``'s events, if given: a
     token copied into another incident's text opens nothing there); None for an erased
-    one (or one never stored)."""
+    one (or one never stored). One query: a pool's connection is taken for it alone."""
+    held = await open_held(conn, master, commitments, incident)
+    return {made: h.value for made, h in held.items()}
+
+
+async def open_held(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    master: MasterKey,
+    commitments: Iterable[bytes],
+    incident: str | None = None,
+) -> dict[bytes, HeldValue]:
+    """As :func:`open_values`, each value with its subject and incident; only those held
+    (an erased or unknown commitment is absent)."""
     wanted = list(set(commitments))
     if not wanted:
         return {}
     rows = await conn.fetch(
-        "SELECT v.commitment, v.ciphertext, k.subject, k.wrapped, k.master_id FROM sealed_values v"
-        " JOIN subject_keys k USING (subject) WHERE v.commitment = ANY($1::bytea[])"
-        " AND ($2::text IS NULL OR v.incident_id = $2)",
+        "SELECT v.commitment, v.ciphertext, v.incident_id, k.subject, k.wrapped, k.master_id"
+        " FROM sealed_values v JOIN subject_keys k USING (subject)"
+        " WHERE v.commitment = ANY($1::bytea[]) AND ($2::text IS NULL OR v.incident_id = $2)",
         wanted,
         incident,
     )
-    opened: Opened = {}
+    return _unsealed(master, rows)
+
+
+def _unsealed(master: MasterKey, rows: list[asyncpg.Record]) -> dict[bytes, HeldValue]:
+    opened: dict[bytes, HeldValue] = {}
     keys: dict[str, bytes] = {}  # each subject's key unwrapped once per call
     for r in rows:
         if r["wrapped"] is None or r["ciphertext"] is None:
@@ -59,7 +88,8 @@ async def open_values(
         if (key := keys.get(subject)) is None:
             key = keys[subject] = sealing.unwrap(master, subject, r["wrapped"])
         made = bytes(r["commitment"])
-        opened[made] = sealing.unseal(key, made, r["ciphertext"])[1]
+        value = sealing.unseal(key, made, r["ciphertext"])[1]
+        opened[made] = HeldValue(subject, r["incident_id"], value)
     return opened
 
 
@@ -83,10 +113,11 @@ class AlreadyErased(Exception):
 
 
 async def erase(conn: asyncpg.Connection, subject: str, by: str, reason: str) -> Erasure:
-    """Destroy ``subject``'s key and every ciphertext sealed under it, in one transaction.
-    ``sealed_values`` is locked first against the ingest's writes: one under way commits
-    before the ciphertexts are dropped, and one after starts once this has committed, so
-    it finds the key gone and stores nothing under it (``ledger.store.sealed_writes``)."""
+    """Destroy ``subject``'s key and every ciphertext sealed under it, in one transaction
+    that notifies :data:`ERASED_CHANNEL` of it (at commit).
+        ``sealed_values`` is locked first against the ingest's writes: one under way commits
+        before the ciphertexts are dropped, and one after starts once this has committed, so
+        it finds the key gone and stores nothing under it (``ledger.store.sealed_writes``)."""
     async with conn.transaction():
         await conn.execute("LOCK TABLE sealed_values IN SHARE MODE")
         row = await conn.fetchrow(
@@ -104,6 +135,7 @@ async def erase(conn: asyncpg.Connection, subject: str, by: str, reason: str) ->
             reason,
         )
         await conn.execute("UPDATE sealed_values SET ciphertext = NULL WHERE subject = $1", subject)
+        await conn.execute("SELECT pg_notify($1, $2)", ERASED_CHANNEL, subject)
     return _erasure(done)
 
 
