@@ -22,6 +22,7 @@ from nats.aio.client import Client
 from contracts import builders
 from contracts.envelope import Actor
 from contracts.events import Personal
+from contracts.levels import CasualtySeverity
 from contracts.topology import Topology
 from ledger.store import sealing, subject_keys
 from ledger.store.sealer import Sealer
@@ -43,8 +44,8 @@ async def _sealed(pool: asyncpg.Pool, name: str) -> tuple[str, str]:
     """A new incident's casualty named ``name``, sealed: the incident and the token."""
     incident = f"OPEN-{uuid.uuid4().hex[:8]}"
     envelope = builders.record_casualty(
-        count=1, severity="minor", personal=Personal(name=name), incident_id=incident,
-        source="cache", actor=Actor(id="agent-1"),
+        count=1, severity=CasualtySeverity.MINOR, personal=Personal(name=name),
+        incident_id=incident, source="cache", actor=Actor(id="agent-1"),
     )  # fmt: skip
     async with pool.acquire() as conn:
         (prepared,) = await Sealer(conn, MASTER).seal([envelope])
