@@ -2,7 +2,8 @@
 makes them (contracts.subjects.corrected_values). Given a claim recorded earlier, when a
 correction of the claimant's name arrives, then the record holds a token, stored as the
 claimant's, the corrected event's type looked up in the ledger; a correction in the same
-batch as the event it corrects finds it there, a notification's recipient by its role; a
+batch as the event it corrects finds it there, a notification's recipient by its role, and
+so does one in a batch sealed after the event's but before it is recorded; a
 correction of an event the ledger does not hold is sealed as the incident's
 ``correction`` subject; a correction of fields that are not personal stays in the clear."""
 
@@ -103,4 +104,19 @@ async def test_a_correction_in_the_same_batch_finds_the_event_it_corrects(
         }
         assert await _subject_of(conn, fixes[1].event_id) == {
             "payload.corrected.recipient_name": f"{incident}:recipient:regulator"
+        }
+
+
+async def test_a_correction_finds_its_event_in_a_batch_sealed_before_but_not_recorded(
+    pool: asyncpg.Pool,
+) -> None:
+    incident = f"COR-{uuid.uuid4().hex[:8]}"
+    claim = _claim(incident)
+    fix = _fix(claim.event_id, {"personal": {"name": "CORaheadZ"}}, incident)
+    async with pool.acquire() as conn:
+        sealer = Sealer(conn, MASTER)
+        await sealer.seal([claim])  # sealed, waiting for its turn: not recorded yet
+        await sealer.seal([fix])
+        assert await _subject_of(conn, fix.event_id) == {
+            "payload.corrected.personal.name": f"{incident}:claimant"
         }

@@ -1,9 +1,10 @@
 """A large batch is sealed by the decoding worker that decodes it, beside the sequencer.
 Given a backlog of casualties with names, when a worker decodes a batch of them, then every
-name comes back as a token whose value the worker stored under its subject's key, each
-event marked sealed, and the writer's sealer leaves them byte for byte. When the worker
-cannot reach the database, the batch comes back unsealed, names as published, for the
-writer's sealer to seal: nothing is lost to it."""
+name comes back as a token that opens, under its subject's key, to the name published, each
+event marked sealed, and the writer's sealer leaves them as they are. A correction comes
+back unsealed: the writer's sealer, which sees every batch, finds what it corrects. When
+the worker cannot reach the database, the batch comes back unsealed, names as published,
+for the writer's sealer to seal: nothing is lost to it."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from contracts.topology import Topology
 from ledger.domain.prepared import Prepared
 from ledger.ingest.decode_pool import MIN_BATCH, DecodePool
 from ledger.ingest.worker_sealing import SealingTarget
-from ledger.store import sealed_writes
+from ledger.store import sealed_writes, sealing, subject_keys
 from ledger.store.sealer import Sealer
 from plumbing.settings import IngestSettings
 from tests.support import MASTER
@@ -48,6 +49,12 @@ def _names(items: list[object]) -> list[str]:
     return [
         json.loads(p.event)["payload"]["personal"]["name"] for p in items if isinstance(p, Prepared)
     ]
+
+
+def _commitment(token: str) -> bytes:
+    made = sealing.commitment_of(token)
+    assert made is not None
+    return made
 
 
 async def _decoded(target: SealingTarget, msgs: list[Msg]) -> list[Prepared]:
@@ -76,6 +83,10 @@ async def test_a_worker_seals_the_batch_it_decodes(database_url: str) -> None:
             "SELECT count(*) FROM sealed_values WHERE incident_id LIKE $1", f"{incident}-%"
         )
         assert stored == len(msgs)
+        opened = await subject_keys.open_values(conn, MASTER, map(_commitment, names))
+        assert sorted(str(v) for v in opened.values()) == sorted(
+            f"WORKERname{i}Z" for i in range(len(msgs))
+        )
         sealer = Sealer(await sealed_writes.connect(database_url), MASTER)
         assert [p.event for p in await sealer.seal(prepared)] == [p.event for p in prepared]
         await sealer.close()
@@ -93,3 +104,20 @@ async def test_a_worker_that_cannot_seal_leaves_it_to_the_writer(database_url: s
     sealed = await sealer.seal(prepared)
     await sealer.close()
     assert all(n.startswith("pd1.") for n in _names(list(sealed)))
+
+
+async def test_a_worker_leaves_corrections_to_the_writer(database_url: str) -> None:
+    incident = f"WS-{uuid.uuid4().hex[:8]}"
+    msgs = _published(incident, MIN_BATCH)
+    fix = builders.correct_event(
+        corrects_event_id=uuid.uuid4(), corrected={"personal": {"name": "WORKERfixZ"}},
+        reason="misspelt", incident_id=f"{incident}-0", source="sealing",
+        actor=Actor(id="agent-1"),
+    )  # fmt: skip
+    subject = TOPOLOGY.event_subject(fix.source, fix.incident_id)
+    msgs.append(Msg(_client=None, subject=subject, data=canonical.encode(fix)))  # type: ignore[arg-type]
+    # the writer's sealer, which sees every batch in order, finds what it corrects
+    prepared = await _decoded(SealingTarget(database_url, MASTER), msgs)
+    assert all(p.sealed for p in prepared[:-1])
+    assert not prepared[-1].sealed
+    assert b"WORKERfixZ" in prepared[-1].event

@@ -94,13 +94,13 @@ def _start(topology: Topology, settings: IngestSettings, sealing: SealingTarget 
 Job = tuple[list[bytes], list[str], Topology, IngestSettings, datetime]
 
 
-def _parts(subjects: list[str], count: int) -> list[list[int]]:
+def _parts(incidents: list[str], count: int) -> list[list[int]]:
     """A batch's indices in at most ``count`` parts, one a worker, each incident's messages
-    (by their subject, which names it) in one part: its subjects' keys are then made by
+    (whichever source published them) in one part: its subjects' keys are then made by
     one worker, not raced for by two."""
     parts: list[list[int]] = [[] for _ in range(max(count, 1))]
-    for index, subject in enumerate(subjects):
-        parts[zlib.crc32(subject.encode()) % len(parts)].append(index)
+    for index, incident in enumerate(incidents):
+        parts[zlib.crc32(incident.encode()) % len(parts)].append(index)
     return [part for part in parts if part]
 
 
@@ -115,7 +115,10 @@ def _joined(parts: list[list[int]], packed: list[bytes], count: int) -> list[Pre
     for part, answer in zip(parts, packed, strict=True):
         for index, item in zip(part, _unpacked(answer, len(part)), strict=True):
             items[index] = item
-    return [item for item in items if item is not None]
+    joined = [item for item in items if item is not None]
+    if len(joined) != count:  # never, unless a part lost an item: decoded here instead
+        raise RuntimeError(f"{count - len(joined)} messages missing from the parts' answers")
+    return joined
 
 
 class DecodePool:
@@ -153,7 +156,8 @@ class DecodePool:
             return decode_batch(msgs, self.topology, self.settings)
         datas, subjects = [m.data for m in msgs], [m.subject for m in msgs]
         job = (datas, subjects, self.topology, self.settings, datetime.now(UTC))
-        parts = _parts(subjects, min(self.workers, len(msgs) // MIN_BATCH))
+        incidents = [self.topology.incident_of(s) for s in subjects]
+        parts = _parts(incidents, min(self.workers, len(msgs) // MIN_BATCH))
         try:
             packed = await asyncio.gather(
                 *(asyncio.wrap_future(pool.submit(_decode_packed, *_part(job, p))) for p in parts)

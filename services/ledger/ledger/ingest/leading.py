@@ -104,7 +104,7 @@ async def run(
                 warm.codecs(topology, settings)
                 warmed = True
             if decoder.idle:
-                decoder.start()  # on taking the lead: a standby keeps no workers
+                decoder.start()  # on first taking the lead: a standby that never led has no workers
             second = await leader.second_lane(database_url) if settings.lanes > 1 else None
             sealer = None
             if master is not None:

@@ -7,21 +7,34 @@ sealing statement's, whichever process runs it (``ledger.store.sealed_writes``):
 stored only under a key held when it runs, a key made elsewhere meanwhile is found, an
 erased one is never used again. Its commit does not wait for the disk; the records that
 name its values commit after it (the worker answers only once it has), synchronously, and
-flush the WAL up to theirs, which holds it. Whatever fails here (the connection, a
-rotated master key) leaves the batch unsealed, marked so, for the writer's sealer to seal:
-nothing is lost to it, and the worker connects again for its next batch.
+flush the WAL up to theirs, which holds it.
+
+A correction is left to the writer's sealer, which sees every batch in order and so finds
+the corrected event in the batches before it that are not recorded yet (a worker sees only
+its part of one batch). Whatever fails here (the connection, a rotated master key, a
+statement that takes longer than ``TIMEOUT``) leaves the batch unsealed, marked so, for the
+writer's sealer to seal: nothing is lost to it. The worker connects again for a batch that
+comes ``PAUSE`` seconds after a failure or later; until then, it leaves sealing to the
+writer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
+from typing import Final
 
 import msgspec
 
+from contracts.lifecycle import name_of
+from contracts.subjects import CORRECTION
 from ledger.domain.prepared import Prepared
 from ledger.store import sealed_writes
 from ledger.store.sealer import Sealer
 from ledger.store.sealing import MasterKey
+
+TIMEOUT: Final = 30.0  # seconds a batch's sealing may take here before the writer's does it
+PAUSE: Final = 5.0  # seconds without sealing here after a failure
 
 
 class SealingTarget(msgspec.Struct, frozen=True):
@@ -30,11 +43,15 @@ class SealingTarget(msgspec.Struct, frozen=True):
     database_url: str
     master: MasterKey
 
+    def __repr__(self) -> str:  # the URL may hold a password, the key is the secret
+        return "SealingTarget(…)"
+
 
 class _WorkerSealer:
     def __init__(self, target: SealingTarget) -> None:
         self.target, self.loop = target, asyncio.new_event_loop()
         self.sealer: Sealer | None = None
+        self.paused_until = 0.0
 
     async def seal(self, prepared: list[Prepared]) -> list[Prepared]:
         if self.sealer is None:
@@ -44,10 +61,10 @@ class _WorkerSealer:
         return [msgspec.structs.replace(p, sealed=True) for p in sealed]
 
     def forget(self) -> None:
-        """Let the connection go (the next batch connects again)."""
+        """Let the connection go, and pause (the next batch after the pause connects again)."""
         if self.sealer is not None and not self.sealer.conn.is_closed():
             self.sealer.conn.terminate()
-        self.sealer = None
+        self.sealer, self.paused_until = None, time.monotonic() + PAUSE
 
 
 _worker: _WorkerSealer | None = None
@@ -60,12 +77,18 @@ def start(target: SealingTarget | None) -> None:
 
 
 def sealed(prepared: list[Prepared]) -> tuple[list[Prepared], str | None]:
-    """``prepared`` sealed here and marked so, and None; or, if this worker does not seal
-    or sealing failed, ``prepared`` as it was and why (for the writer to seal them)."""
-    if _worker is None or not prepared:
+    """``prepared`` sealed here and marked so (corrections left as they are), and None; or,
+    if this worker does not seal, pauses or failed, ``prepared`` as it was and why (None
+    while paused) for the writer to seal them."""
+    if _worker is None or time.monotonic() < _worker.paused_until:
+        return prepared, None
+    ours = [p for p in prepared if name_of(p.type) != CORRECTION]
+    if not ours:
         return prepared, None
     try:
-        return _worker.loop.run_until_complete(_worker.seal(prepared)), None
+        done = _worker.loop.run_until_complete(asyncio.wait_for(_worker.seal(ours), TIMEOUT))
     except Exception as exc:  # the batch is sealed by the writer instead
         _worker.forget()
         return prepared, type(exc).__name__
+    answers = iter(done)  # in the order of ``ours``
+    return [p if name_of(p.type) == CORRECTION else next(answers) for p in prepared], None

@@ -13,7 +13,8 @@ while a batch is sealed is therefore never used again once the erasure has commi
 
 A correction's new values of personal fields are sealed too, as the subject's whom the
 corrected event's type names (``contracts.subjects.corrected_values``): the corrected
-events are looked up once per batch that holds such a correction
+events are looked up once per batch that holds such a correction, among the events sealed
+lately (batches ahead of their records) and then those recorded
 (``ledger.store.correction_targets``).
 """
 
@@ -74,6 +75,7 @@ class Sealer:
     def __init__(self, conn: asyncpg.Connection, master: MasterKey) -> None:
         self.conn, self.master = conn, master
         self._keys: dict[str, bytes] = {}  # subject → its key, the oldest first
+        self._recent = correction_targets.Recent()  # what corrections may correct
 
     async def close(self) -> None:
         if not self.conn.is_closed():
@@ -87,6 +89,7 @@ class Sealer:
         """``envelopes`` prepared for the sequencer with their personal values sealed (those
         marked ``sealed`` as they are)."""
         prepared = [prepare(e) for e in envelopes]
+        self._recent.add(prepared)
         events, values = _personal(prepared)
         values += await self._corrected(prepared, events)
         if not values:
@@ -107,7 +110,7 @@ class Sealer:
         wanted = {at: target for at, e in events.items() if (target := corrects_personal(e))}
         if not wanted:
             return []
-        targets = await correction_targets.resolve(self.conn, prepared, set(wanted.values()))
+        targets = await correction_targets.resolve(self.conn, self._recent, set(wanted.values()))
         values = []
         for at, target in wanted.items():
             event = events[at]

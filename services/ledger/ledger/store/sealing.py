@@ -47,6 +47,9 @@ class MasterKey(msgspec.Struct, frozen=True):
     id: str
     secret: bytes
 
+    def __repr__(self) -> str:  # never the secret, wherever a key is printed or logged
+        return f"MasterKey(id={self.id!r})"
+
     @classmethod
     def parse(cls, text: str) -> MasterKey:
         if not text.startswith(KEY_PREFIX):
