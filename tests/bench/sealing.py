@@ -170,7 +170,9 @@ def _report(drained: dict[str, list[Drained]]) -> dict[str, object]:
         "runs": {k: [d.rate for d in v] for k, v in drained.items()},
         "ingest_cpu_us_per_event": {k: [d.cpu_us for d in v] for k, v in drained.items()},
         "workers_cpu_us_per_event": {k: [d.workers_cpu_us for d in v] for k, v in drained.items()},
-        "postgres_cpu_us_per_event": {k: [d.postgres_cpu_us for d in v] for k, v in drained.items()},
+        "postgres_cpu_us_per_event": {
+            k: [d.postgres_cpu_us for d in v] for k, v in drained.items()
+        },
     }
 
 
