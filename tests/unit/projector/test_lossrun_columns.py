@@ -67,7 +67,7 @@ def test_the_spreadsheet_formats_follow_the_kinds_in_a_few_runs() -> None:
     currency are in the currency's format, the rest (days too: their columns carry the date
     format) without one, in 2 runs."""
     book = Workbook("Loss run")
-    layout = lossrun_sheet.layout(book, "KWD")
+    layout = lossrun_sheet.layout(book, money.number_format("KWD"))
     book.discard()
     shape = {at: fmt for start, end, fmt in layout for at in range(start, end)}
     assert len(layout) == 2

@@ -5,12 +5,14 @@ second core they run beside it, not after it.
 
 It reads pickled messages on standard input, from its parent only: the file's path and
 the header sheet's lines; lists of rows as cells
-(:func:`projector.views.lossrun_cells.xlsx_cells`), ``None`` after the last; the totals
-rows with their number formats. It writes the file, then reports on standard output:
+(:func:`projector.views.lossrun_cells.xlsx_cells`), each with the number formats of the
+currencies first seen in it, ``None`` after the last; the totals rows with their number
+formats. It writes the file, then reports on standard output:
 ``None``, or what went wrong (as soon as it does; it stops then). Standard input ending
 early (the parent gone, or the run abandoned) stops it without writing the file.
 
-Imports stay few (no database driver, no web framework): the process starts per run.
+Imports stay few (no database driver, no web framework, not even the currencies' table):
+the process starts per run.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import sys
 from collections.abc import Sequence
 from typing import Any, BinaryIO
 
-from contracts import money
 from projector.views.lossrun_columns import AMOUNTS, COLUMNS, TABLE, Kind
 from projector.views.tabular import DATE, Layout, Writer, runs
 
@@ -31,12 +32,12 @@ DAYS = [col for col, column in enumerate(TABLE) if column.kind is Kind.DAY]
 CURRENCY = next(col for col, column in enumerate(TABLE) if column.kind is Kind.CURRENCY)
 
 
-def layout(book: Writer, currency: str) -> Layout:
+def layout(book: Writer, number_format: str) -> Layout:
     """A row's runs for a currency: amounts and the currency code beside them in the
-    currency's number format (text shows as it is in any), every other cell without one,
-    so that days (day numbers) take their column's :data:`DATE` (:class:`LossRunSheets`)
-    and a row is two runs, not four."""
-    amount = book.number(money.number_format(currency))
+    currency's ``number_format`` (text shows as it is in any), every other cell without
+    one, so that days (day numbers) take their column's :data:`DATE`
+    (:class:`LossRunSheets`) and a row is two runs, not four."""
+    amount = book.number(number_format)
     shapes = {Kind.AMOUNT: amount, Kind.CURRENCY: amount}
     return runs([shapes.get(column.kind) for column in TABLE])
 
@@ -49,6 +50,7 @@ class LossRunSheets:
     def __init__(self, path: str, header: Sequence[tuple[str, Any]]) -> None:
         self.book = Writer(SHEET, path)
         self._layouts: dict[str, Layout] = {}
+        self._formats: dict[str, str] = {}  # a currency's number format
         self.book.widths(WIDTHS)
         for col in DAYS:  # a cell written there without a format takes this one
             self.book.sheet.set_column_format(col, self.book.number(DATE))
@@ -56,12 +58,14 @@ class LossRunSheets:
         self.book.write(COLUMNS, bold=True)
         self.book.label_sheet(HEADER_SHEET, "Loss run", header)
 
-    def add(self, rows: Sequence[list[Any]]) -> None:
-        """Rows as cells, each in the runs made once per currency (:func:`layout`)."""
+    def add(self, rows: Sequence[list[Any]], formats: dict[str, str]) -> None:
+        """Rows as cells, each in the runs made once per currency (:func:`layout`) from its
+        number format (given with the first rows in it)."""
+        self._formats.update(formats)
         write, layouts = self.book.write_runs, self._layouts
         for cells in rows:
             if (known := layouts.get(currency := cells[CURRENCY])) is None:
-                known = layouts[currency] = layout(self.book, currency)
+                known = layouts[currency] = layout(self.book, self._formats[currency])
             write(cells, known)
 
     def finish(self, totals: Sequence[tuple[list[Any], str]]) -> None:
@@ -78,7 +82,7 @@ def serve(source: BinaryIO) -> None:
     """The messages of one run, read and written to the end (see the module's docstring)."""
     sheets = LossRunSheets(*pickle.load(source))
     while (rows := pickle.load(source)) is not None:
-        sheets.add(rows)
+        sheets.add(*rows)
     sheets.finish(pickle.load(source))
 
 

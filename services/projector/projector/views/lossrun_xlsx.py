@@ -15,7 +15,7 @@ latest signed checkpoint, when there is one.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -77,6 +77,7 @@ class LossRunBook:
     def __init__(self, header: Header, stamp: Stamp) -> None:
         self.scratch = Scratch("book.xlsx")
         self.totals = lossrun_cells.Totals()
+        self._currencies: set[str] = set()  # those whose number format the writer has
         try:
             self.writer = WriterProcess(WRITER)
         except BaseException:
@@ -91,13 +92,16 @@ class LossRunBook:
     def __exit__(self, *_: object) -> None:
         self.discard()
 
-    def add(self, rows: Iterable[Line]) -> None:
-        """Rows as cells (:func:`lossrun_cells.xlsx_cells`) to the writer, in one message:
-        returns at once unless the writer is a few messages behind (then it waits). Raises
+    def add(self, rows: Sequence[Line]) -> None:
+        """Rows as cells (:func:`lossrun_cells.xlsx_cells`) to the writer, in one message
+        with the number formats of currencies new to it: returns at once unless the writer
+        is a few messages behind (then it waits). Raises
         :class:`projector.views.writer_process.WriterFailed` when the writer has stopped."""
-        cells = lossrun_cells.xlsx_cells
+        cells, new = lossrun_cells.xlsx_cells, {row.currency for row in rows} - self._currencies
+        self._currencies |= new
+        formats = {currency: money.number_format(currency) for currency in new}
         with self._discarded_on_error():
-            self.writer.send([cells(row) for row in rows])
+            self.writer.send(([cells(row) for row in rows], formats))
 
     def finish(self) -> Iterator[bytes]:
         """The totals to the writer, then the file, written when first read from or on

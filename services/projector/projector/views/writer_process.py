@@ -24,11 +24,12 @@ class WriterFailed(RuntimeError):
 
 
 class WriterProcess:
-    """The process running ``module``, started at once."""
+    """The process running ``module``, started at once (``-P``: found where this process
+    finds it, never in the working directory, where a file of the same name may lie)."""
 
     def __init__(self, module: str) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", module], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            [sys.executable, "-P", "-m", module], stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
         self._input: IO[bytes] = self.process.stdin  # type: ignore[assignment]
         self._output: IO[bytes] = self.process.stdout  # type: ignore[assignment]
