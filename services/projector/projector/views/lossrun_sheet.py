@@ -18,6 +18,7 @@ the process starts per run.
 from __future__ import annotations
 
 import pickle
+import signal
 import sys
 from collections.abc import Sequence
 from typing import Any, BinaryIO
@@ -88,7 +89,9 @@ def serve(source: BinaryIO) -> None:
 
 def main() -> int:
     """One run; its outcome reported to the parent. An early end of input is the parent's
-    choice (or its end): nothing to report then."""
+    choice (or its end): nothing to report then. A terminal's Ctrl-C is the parent's to
+    act on (it stops this process), not this one's."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         serve(sys.stdin.buffer)
     except EOFError:
