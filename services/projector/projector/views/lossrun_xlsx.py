@@ -126,6 +126,8 @@ class LossRunBook:
 
     @contextlib.contextmanager
     def _discarded_on_error(self) -> Iterator[None]:
+        """The writer stopped and the file removed if the block fails: a failed book is
+        never used again, whether or not its caller leaves a ``with`` block."""
         try:
             yield
         except BaseException:

@@ -33,8 +33,8 @@ class WriterProcess:
         )
         self._input: IO[bytes] = self.process.stdin  # type: ignore[assignment]
         self._output: IO[bytes] = self.process.stdout  # type: ignore[assignment]
-        with contextlib.suppress(OSError):  # a smaller pipe only makes the sender wait more
-            fcntl.fcntl(self._input.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        with contextlib.suppress(OSError, AttributeError):  # Linux's; a smaller pipe only
+            fcntl.fcntl(self._input.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)  # waits more
 
     def send(self, message: Any) -> None:
         """``message`` to the writer, once it has room for it. Raises :class:`WriterFailed`
