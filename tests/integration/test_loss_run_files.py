@@ -17,7 +17,8 @@ from nats.aio.client import Client
 
 from ledger_api.routes.loss_records import body
 from projector.domain.loss_run import Line
-from projector.views import lossrun, tabular
+from projector.views import lossrun
+from projector.views.writer_process import WriterProcess
 from tests.integration.api_story import Story, story
 from tests.integration.loss_run_story import history
 
@@ -97,20 +98,18 @@ async def test_a_reader_leaving_while_rows_are_read_leaves_no_file(
 async def test_a_reader_leaving_while_the_file_is_compressed_leaves_no_file(
     told: Story, scratch: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Given the story, when the reader leaves while the writer is halfway through writing
-    the file off the event loop, then the file goes as soon as the writer is done."""
+    """Given the story, when the reader leaves while the file is being written (awaited off
+    the event loop), then the file goes as soon as the wait is over."""
     await history(told)
     halfway, resume = threading.Event(), threading.Event()
+    finish = WriterProcess.finish
 
-    def slow_close(book: tabular.Workbook) -> None:
-        def write() -> None:
-            book.book.close()
-            halfway.set()  # the file is there; the writer is not done yet
-            resume.wait(30)
+    def slow_finish(writer: WriterProcess) -> None:
+        finish(writer)
+        halfway.set()  # the file is there; the wait is not over yet
+        resume.wait(30)
 
-        book.scratch.fill(write)
-
-    monkeypatch.setattr(tabular.Workbook, "close", slow_close)
+    monkeypatch.setattr(WriterProcess, "finish", slow_finish)
     reading = asyncio.create_task(_read(told.pool, lossrun.Query()))
     assert await asyncio.to_thread(halfway.wait, 30)
     assert _files(scratch)

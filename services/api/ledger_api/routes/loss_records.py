@@ -117,14 +117,15 @@ async def _xlsx(
 ) -> AsyncIterator[bytes]:
     """The workbook made, sent and removed within the body: Litestar releases what a handler
     holds before a streamed body is sent, and a client that leaves cancels the body wherever
-    it is (reading rows, compressing, sending). The file goes on every path: left while the
-    writer compresses, the moment the writer is done (:meth:`Workbook.discard`); once
-    sending starts, it has no name left (:meth:`Workbook.chunks`)."""
+    it is (reading rows, compressing, sending). The writer process and the file go on every
+    path: left while rows are read or the file is written, the process is killed and the
+    file removed (:meth:`LossRunBook.discard`); once sending starts, it has no name left.
+    Sending rows waits only while the writer is a few batches behind."""
     with lossrun_xlsx.LossRunBook(header, await stamp(pool)) as book:
         async for batch in _batches(pool, query, book.totals):
             book.add(batch)
         chunks = book.finish()
-        await asyncio.to_thread(book.close)  # seconds of compression for a long run: off the loop
+        await asyncio.to_thread(book.close)  # the writer's last seconds awaited off the loop
         for chunk in chunks:
             yield chunk
 

@@ -1,5 +1,7 @@
 """The loss run as a spreadsheet, streamed in constant memory (the writer writes each row
-as it comes and cannot go back, so everything above a row is written before it).
+as it comes and cannot go back, so everything above a row is written before it), by a
+writer process of its own (:mod:`projector.views.lossrun_sheet`) while this one reads and
+builds the rows.
 
 Two sheets: ``Loss run`` (active) holds :data:`projector.views.lossrun.COLUMNS` as its
 first row, frozen and filtered over the rows, dates typed as dates, amounts typed as
@@ -12,7 +14,8 @@ latest signed checkpoint, when there is one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import contextlib
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,13 +24,12 @@ import msgspec
 from contracts import money
 from projector.domain.loss_run import Line
 from projector.views import lossrun_cells
-from projector.views.lossrun import AMOUNTS, COLUMNS, Header
-from projector.views.lossrun_columns import TABLE, Kind
-from projector.views.tabular import DATE, Layout, Workbook, runs, sheet_time
+from projector.views.lossrun import Header
+from projector.views.scratch import Scratch
+from projector.views.tabular import sheet_time
+from projector.views.writer_process import WriterProcess
 
-SHEET, HEADER_SHEET = "Loss run", "Header"
-_WIDE = {"claimant": 24, "carrier": 24, "coverage": 22, "loss_ids": 18, "location_code": 14}
-WIDTHS = [max(len(name) + 2, _WIDE.get(name, 16 if name in AMOUNTS else 12)) for name in COLUMNS]
+WRITER = "projector.views.lossrun_sheet"
 
 
 class Stamp(msgspec.Struct, frozen=True, kw_only=True):
@@ -63,35 +65,26 @@ def stamp_lines(stamp: Stamp) -> list[tuple[str, Any]]:
     return lines
 
 
-DAYS = [col for col, column in enumerate(TABLE) if column.kind is Kind.DAY]
-
-
-def layout(book: Workbook, currency: str) -> Layout:
-    """A row's runs for a currency: amounts and the currency code beside them in the
-    currency's number format (text shows as it is in any), every other cell without one,
-    so that days (day numbers) take their column's :data:`DATE` (:class:`LossRunBook`)
-    and a row is two runs, not four."""
-    amount = book.number(money.number_format(currency))
-    shapes = {Kind.AMOUNT: amount, Kind.CURRENCY: amount}
-    return runs([shapes.get(column.kind) for column in TABLE])
-
-
 class LossRunBook:
-    """The loss run's workbook: the header sheet and the column row first, then rows as
-    they stream past (:meth:`add`), then the totals and the bytes (:meth:`finish`).
-    :attr:`totals` must see every row added (the caller keeps them while it reads)."""
+    """The loss run's workbook: its writer process started with the header sheet and the
+    column row, then rows as they stream past (:meth:`add`), then the totals and the bytes
+    (:meth:`finish`). :attr:`totals` must see every row added (the caller keeps them while
+    it reads). The file lives in a private directory (:class:`Scratch`), removed as its
+    reading starts or when the book is discarded; the process is stopped and reaped on
+    :meth:`discard` (``with LossRunBook(...)`` discards on leaving, however the block
+    ends), and the file it wrote goes with it."""
 
     def __init__(self, header: Header, stamp: Stamp) -> None:
-        self.book = Workbook(SHEET)
+        self.scratch = Scratch("book.xlsx")
         self.totals = lossrun_cells.Totals()
-        self._layouts: dict[str, Layout] = {}
-        with self.book.discarded_on_error():
-            self.book.widths(WIDTHS)
-            for col in DAYS:  # a cell written there without a format takes this one
-                self.book.sheet.set_column_format(col, self.book.number(DATE))
-            self.book.sheet.freeze_panes(1, 0)
-            self.book.write(COLUMNS, bold=True)
-            self.book.label_sheet(HEADER_SHEET, "Loss run", header_lines(header, stamp))
+        self._currencies: set[str] = set()  # those whose number format the writer has
+        try:
+            self.writer = WriterProcess(WRITER)
+        except BaseException:
+            self.scratch.discard()
+            raise
+        with self._discarded_on_error():
+            self.writer.send((self.scratch.path, header_lines(header, stamp)))
 
     def __enter__(self) -> LossRunBook:
         return self
@@ -99,30 +92,44 @@ class LossRunBook:
     def __exit__(self, *_: object) -> None:
         self.discard()
 
-    def add(self, rows: Iterable[Line]) -> None:
-        """Rows, each in a few runs of neighbouring cells sharing a format, made once per
-        currency from the columns' kinds (:func:`layout`)."""
-        write, cells, layouts = self.book.write_runs, lossrun_cells.xlsx_cells, self._layouts
-        for row in rows:
-            if (known := layouts.get(row.currency)) is None:
-                known = layouts[row.currency] = layout(self.book, row.currency)
-            write(cells(row), known)
+    def add(self, rows: Sequence[Line]) -> None:
+        """Rows as cells (:func:`lossrun_cells.xlsx_cells`) to the writer, in one message
+        with the number formats of currencies new to it: returns at once unless the writer
+        is a few messages behind (then it waits). Raises
+        :class:`projector.views.writer_process.WriterFailed` when the writer has stopped."""
+        cells, new = lossrun_cells.xlsx_cells, {row.currency for row in rows} - self._currencies
+        self._currencies |= new
+        formats = {currency: money.number_format(currency) for currency in new}
+        with self._discarded_on_error():
+            self.writer.send(([cells(row) for row in rows], formats))
 
     def finish(self) -> Iterator[bytes]:
-        """The filter over the column row and the rows, the totals block, then the file,
-        written when first read from or on :meth:`close`."""
-        last = self.book.row - 1  # the column row alone when there are no rows
-        self.book.sheet.autofilter(0, 0, last, len(COLUMNS) - 1)
-        self.book.write([])
-        for cells, currency in self.totals.xlsx_cells():
-            self.book.write(cells, bold=True, number_format=money.number_format(currency))
-        return self.book.chunks()
+        """The totals to the writer, then the file, written when first read from or on
+        :meth:`close`."""
+        totals = [(cells, money.number_format(cur)) for cells, cur in self.totals.xlsx_cells()]
+        with self._discarded_on_error():
+            self.writer.send(None)  # the last row
+            self.writer.send(totals)
+        return self.scratch.chunks(self.close)
 
     def close(self) -> None:
-        """The file written, after :meth:`finish` (see :meth:`Workbook.close`)."""
-        self.book.close()
+        """The file written, after :meth:`finish`: the writer's rows and compression awaited
+        (seconds for a long run, without the GIL, so a server may wait off its event loop).
+        Once; never after :meth:`discard`."""
+        self.scratch.fill(self.writer.finish)
 
     def discard(self) -> None:
-        """The file removed, now or as soon as :meth:`close` has written it (see
-        :meth:`Workbook.discard`)."""
-        self.book.discard()
+        """The writer stopped and the file removed, now or, while :meth:`close` waits for the
+        writer, as soon as it returns. Safe from any thread, any number of times."""
+        self.writer.stop()
+        self.scratch.discard()
+
+    @contextlib.contextmanager
+    def _discarded_on_error(self) -> Iterator[None]:
+        """The writer stopped and the file removed if the block fails: a failed book is
+        never used again, whether or not its caller leaves a ``with`` block."""
+        try:
+            yield
+        except BaseException:
+            self.discard()
+            raise

@@ -8,7 +8,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 _OPEN, _FILLING, _FILLED = "open", "filling", "filled"
@@ -39,6 +39,20 @@ class Scratch:
                 self._state, late = _FILLED, self._discarded
             if late:
                 self._remove()
+
+    def chunks(self, close: Callable[[], None], size: int = 1 << 16) -> Iterator[bytes]:
+        """The file, written first by ``close`` (which fills it, once), in chunks; its name
+        removed as soon as it is open for reading (before the first chunk), so that a reader
+        who never reads to the end (a server's client leaving mid-download) leaves nothing
+        behind."""
+        try:
+            close()
+            file = open(self.path, "rb")  # noqa: SIM115 (closed below, once named away)
+        finally:
+            self.discard()
+        with file:
+            while chunk := file.read(size):
+                yield chunk
 
     def discard(self) -> None:
         with self._lock:

@@ -58,38 +58,20 @@ def runs(shapes: Sequence[rx.Format | None]) -> Layout:
     return out
 
 
-class Workbook:
+class Writer:
     """Sheets written row by row in constant memory (rust_xlsxwriter, through its Python
-    bindings) to a file in a private directory (:class:`Scratch`), read back in chunks; the
-    file is removed as its reading starts or when the book is discarded, whichever comes
-    first (``with Workbook(...)`` discards it on leaving, however the block ends).
+    bindings) to ``path`` when the caller closes :attr:`book` (:class:`Workbook` manages
+    the file; a loss run's writer process uses this alone, its parent the file).
 
     A row goes to the writer as runs of neighbouring cells that share a format (one call a
     run, not one a cell): the writer's per-call cost, not ours, bounds a long run's speed."""
 
-    def __init__(self, sheet: str) -> None:
-        self.scratch = Scratch("book.xlsx")
-        with self.discarded_on_error():
-            self.book = rx.Workbook(self.scratch.path)
-            self.sheet = self.book.add_worksheet(sheet, constant_memory=True)
-            self.bold = self.book.add_format().set_bold()
+    def __init__(self, sheet: str, path: str) -> None:
+        self.book = rx.Workbook(path)
+        self.sheet = self.book.add_worksheet(sheet, constant_memory=True)
+        self.bold = self.book.add_format().set_bold()
         self.formats: dict[tuple[str, bool], rx.Format] = {}
         self.row = 0
-
-    def __enter__(self) -> Workbook:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.discard()
-
-    @contextlib.contextmanager
-    def discarded_on_error(self) -> Iterator[None]:
-        """The book discarded if the block fails (for the setup that follows the writer's)."""
-        try:
-            yield
-        except BaseException:
-            self.discard()
-            raise
 
     def add_sheet(self, name: str, widths: Sequence[float] = ()) -> rx.Worksheet:
         """Another sheet, after the first (written cell by cell by the caller)."""
@@ -157,6 +139,33 @@ class Workbook:
             return self.number(number_format, bold)
         return self.bold if bold else None
 
+
+class Workbook(Writer):
+    """A :class:`Writer` to a file in a private directory (:class:`Scratch`), read back in
+    chunks; the file is removed as its reading starts or when the book is discarded,
+    whichever comes first (``with Workbook(...)`` discards it on leaving, however the block
+    ends)."""
+
+    def __init__(self, sheet: str) -> None:
+        self.scratch = Scratch("book.xlsx")
+        with self.discarded_on_error():
+            super().__init__(sheet, self.scratch.path)
+
+    def __enter__(self) -> Workbook:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.discard()
+
+    @contextlib.contextmanager
+    def discarded_on_error(self) -> Iterator[None]:
+        """The book discarded if the block fails (for the setup that follows the writer's)."""
+        try:
+            yield
+        except BaseException:
+            self.discard()
+            raise
+
     def close(self) -> None:
         """The file written: the writer compresses the sheets then, seconds for a long one,
         without holding the GIL (so a server may do it off its event loop). Once; never
@@ -169,14 +178,5 @@ class Workbook:
         self.scratch.discard()
 
     def chunks(self, size: int = 1 << 16) -> Iterator[bytes]:
-        """The file, closed first if it is not yet, in chunks; its name removed as soon as
-        it is open for reading (before the first chunk), so that a reader who never reads
-        to the end (a server's client leaving mid-download) leaves nothing behind."""
-        try:
-            self.close()
-            file = open(self.scratch.path, "rb")  # noqa: SIM115 (closed below, once named away)
-        finally:
-            self.discard()
-        with file:
-            while chunk := file.read(size):
-                yield chunk
+        """The file, closed first if it is not yet, in chunks (:meth:`Scratch.chunks`)."""
+        return self.scratch.chunks(self.close, size)
