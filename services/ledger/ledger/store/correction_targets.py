@@ -7,11 +7,12 @@ neither sealed lately nor recorded is not found.
 
 Sealing runs ahead of recording: a batch is sealed while the batches before it wait for
 their turn or commit, so the event a correction corrects may be in one of those, sealed
-but not recorded yet. :class:`Recent` keeps the last ``KEPT`` events sealed, far more than
-the batches in flight, so that such an event is found there."""
+but not recorded yet. :class:`Recent` keeps the last ``KEPT`` batches sealed, far more
+than are ever in flight, so that such an event is found there."""
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Collection, Sequence
 from typing import Any, Final
 from uuid import UUID
@@ -33,32 +34,35 @@ FROM events WHERE event_id = ANY($1::uuid[])
 """
 
 
-KEPT: Final = 20_000
+KEPT: Final = 8  # batches: twice as many as are ever sealed but not yet recorded
 
 
 class Recent:
-    """The type (and a notification's bytes) of the last ``KEPT`` events sealed, by id."""
+    """The last ``KEPT`` batches sealed, searched only for a batch's corrections (rare), so
+    that keeping them costs a batch nothing."""
 
     def __init__(self) -> None:
-        self._events: dict[UUID, tuple[str, bytes | None]] = {}
+        self._batches: deque[Sequence[Prepared]] = deque(maxlen=KEPT)
 
     def add(self, batch: Sequence[Prepared]) -> None:
-        events = self._events
-        for p in batch:
-            events[p.event_id] = (p.type, p.event if name_of(p.type) == _NOTIFICATION else None)
-        for _ in range(len(events) - KEPT):
-            del events[next(iter(events))]
+        self._batches.append(batch)
 
-    def target(self, event_id: str) -> Target | None:
-        found = self._events.get(UUID(event_id)) if _uuid(event_id) else None
-        return None if found is None else _target(*found)
+    def targets(self, wanted: Collection[str]) -> dict[str, Target]:
+        """The target of each event id in ``wanted`` found here (the latest sealed)."""
+        ids = {UUID(w): w for w in wanted if _uuid(w)}
+        found: dict[str, Target] = {}
+        for batch in self._batches:
+            for p in batch:
+                if (w := ids.get(p.event_id)) is not None:
+                    found[w] = _target(p.type, p.event)
+        return found
 
 
 async def resolve(
     conn: asyncpg.Connection, recent: Recent, wanted: Collection[str]
 ) -> dict[str, Target]:
     """The target of each event id in ``wanted`` sealed lately or recorded."""
-    found = {w: t for w in wanted if (t := recent.target(w)) is not None}
+    found = recent.targets(wanted)
     rest = [UUID(w) for w in wanted if w not in found and _uuid(w)]
     if rest:
         for row in await conn.fetch(_RECORDED, rest):
