@@ -27,7 +27,18 @@ def tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _children() -> list[psutil.Process]:
-    return psutil.Process().children(recursive=True)
+    """This process's writer processes still running (not the servers other tests of the
+    same session may have started)."""
+    return [p for p in psutil.Process().children(recursive=True) if _writes(p)]
+
+
+def _writes(process: psutil.Process) -> bool:
+    try:
+        return lossrun_xlsx.WRITER in process.cmdline()
+    except psutil.ZombieProcess:  # ended but not reaped: left behind
+        return True
+    except psutil.NoSuchProcess:  # ended and reaped meanwhile
+        return False
 
 
 def test_a_run_read_to_the_end_leaves_no_process(tmp: Path) -> None:
