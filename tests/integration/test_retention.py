@@ -177,6 +177,24 @@ async def test_one_subject_failing_leaves_the_others_erased_and_the_run_failed(
     assert await _erasures(ingesting) == {fine: "retention:reporter-1y"}
 
 
+async def test_a_sealed_value_naming_no_subjects_key_fails_the_run(
+    pool: asyncpg.Pool, topology: Topology, database_url: str, nats_url: str
+) -> None:
+    """Given a sealed value whose subject has no key row (written past the sealing
+    statement: nothing in the ledger does), when the retention run runs, then it says how
+    many no erasure reaches, and exits 1."""
+    await pool.execute(
+        "INSERT INTO sealed_values (commitment, subject, incident_id, event_id, path,"
+        " ciphertext) VALUES ($1, 'UB:reporter', 'UB', $2, 'payload.personal.name', '\\x00')",
+        uuid.uuid4().bytes, uuid.uuid4(),
+    )  # fmt: skip
+    env = {"LEDGER_DATABASE_URL": database_url, "LEDGER_NATS_URL": nats_url,
+           "LEDGER_NATS_NAMESPACE": topology.namespace}  # fmt: skip
+    done = await asyncio.to_thread(CliRunner().invoke, main, ["retention", "run"], env=env)
+    assert done.exit_code == 1, done.output
+    assert "1 sealed values name no subject's key" in done.output
+
+
 async def _rejected_only(pool: asyncpg.Pool, subject: str) -> datetime:
     """A subject's key and a value sealed for an event the ledger rejected; when the key
     was made."""

@@ -123,6 +123,7 @@ class RetentionRun(msgspec.Struct, frozen=True):
     erased: list[Erasure]
     failed: list[str]
     cleared: list[Cleared] | None
+    unbound: int = 0  # sealed values naming no subject's key (``retention.unbound``)
 
 
 async def erase_due(
@@ -145,4 +146,4 @@ async def erase_due(
                         subject=subject, error=type(exc).__name__, detail=detail)  # fmt: skip
             failed.append(subject)
     cleared = await clear_streams(conn, nc, topology) if nc is not None else None
-    return RetentionRun(erased, failed, cleared)
+    return RetentionRun(erased, failed, cleared, await retention.unbound(conn))

@@ -28,7 +28,8 @@ def retention_group() -> None:
               " offset, e.g. 2033-01-01T00:00:00+00:00); now by default")  # fmt: skip
 def run(dry_run: bool, as_of: str) -> None:
     """Erase every subject whose values are held no longer, then delete the messages of every
-    pending erasure from NATS (exit 1: a subject was not erased, or messages are left)."""
+    pending erasure from NATS (exit 1: a subject was not erased, messages are left, or a
+    sealed value names no subject's key)."""
     now = _instant(as_of)
     if dry_run:
         due = asyncio.run(
@@ -42,7 +43,10 @@ def run(dry_run: bool, as_of: str) -> None:
         with_ledger(settings(), lambda c, nc, t: erasures.erase_due(c, nc, t, now), RETENTION)
     )
     _summary(done)
-    if done.failed or done.cleared is None or not all(c.done for c in done.cleared):
+    if done.unbound:
+        click.echo(f"{done.unbound} sealed values name no subject's key: no erasure reaches"
+                   " them (docs/erasure.md)")  # fmt: skip
+    if done.failed or done.unbound or done.cleared is None or not all(c.done for c in done.cleared):
         raise SystemExit(1)
 
 

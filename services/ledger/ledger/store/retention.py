@@ -93,3 +93,18 @@ async def due(conn: asyncpg.Connection, now: datetime) -> list[tuple[str, Retent
         if held is not None and held.held_until is not None and held.held_until <= now:
             found.append((subject, held))
     return found
+
+
+_UNBOUND = """
+SELECT count(*) FROM sealed_values v
+WHERE NOT EXISTS (SELECT 1 FROM subject_keys k WHERE k.subject = v.subject)
+"""
+
+
+async def unbound(conn: asyncpg.Connection) -> int:
+    """How many sealed values name a subject that has no key row: no erasure reaches them.
+    None should: the one statement that stores values makes or finds its key's row beside
+    them (``ledger.store.sealed_writes``), and no key row is ever deleted; the foreign key
+    that forbade them went for the ingest's speed (migration 0023), so the retention run
+    looks for them instead."""
+    return int(await conn.fetchval(_UNBOUND))
