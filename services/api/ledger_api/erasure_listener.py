@@ -17,7 +17,7 @@ from litestar import Litestar
 
 from ledger.store import subject_keys
 from ledger_api.opened_cache import OpenedCache
-from plumbing import transient
+from plumbing import background, transient
 
 RETRY = 1.0  # seconds between attempts to listen again
 CHECK = 2.0  # seconds between asking the connection to answer (a lost host says nothing)
@@ -88,10 +88,5 @@ async def listening(app: Litestar) -> AsyncIterator[None]:
     if listener is None:
         yield
         return
-    task = asyncio.create_task(listener.run())
-    try:
+    async with background.running(listener.run()):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

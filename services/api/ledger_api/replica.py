@@ -19,7 +19,7 @@ import asyncpg
 import structlog
 from litestar import Litestar
 
-from plumbing import transient
+from plumbing import background, transient
 
 INTERVAL = 1.0  # seconds between checks; also each check's time limit
 _HEAD = "SELECT coalesce(max(position), 0) FROM events"
@@ -97,11 +97,8 @@ async def watching(app: Litestar) -> AsyncIterator[None]:
     if watch is None:
         yield
         return
-    task = asyncio.create_task(watch.run(state))
     try:
-        yield
+        async with background.running(watch.run(state)):
+            yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         await watch.close()
