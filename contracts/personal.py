@@ -286,8 +286,21 @@ def personal_values(event: dict[str, Any]) -> list[tuple[Path, str]]:
     by their index)."""
     found: list[tuple[Path, str]] = []
     for path in personal_paths(str(event.get("type"))):
-        _collect(event, path, (), found)
+        if "*" in path:
+            _collect(event, path, (), found)
+        elif value := _at(event, path):
+            found.append((path, value))
     return found
+
+
+def _at(node: Any, path: Path) -> str | None:
+    """The string at ``path`` (none of it ``"*"``) in ``node``, if there is one: walked
+    without recursion, since every event is asked."""
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node if isinstance(node, str) else None
 
 
 def _collect(node: Any, rest: Path, done: Path, found: list[tuple[Path, str]]) -> None:

@@ -12,10 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import signal
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 
 import asyncpg
+import psutil
 import pytest
 from nats.aio.client import Client
 
@@ -75,8 +78,10 @@ async def until_listening(cache: OpenedCache) -> None:
 
 
 @contextlib.asynccontextmanager
-async def _listening(url: str, cache: OpenedCache, retry: float = 1.0) -> AsyncIterator[None]:
-    task = asyncio.create_task(ErasureListener(url, cache, retry=retry).run())
+async def _listening(
+    url: str, cache: OpenedCache, retry: float = 1.0, check: float = erasure_listener.CHECK
+) -> AsyncIterator[None]:
+    task = asyncio.create_task(ErasureListener(url, cache, retry=retry, check=check).run())
     try:
         await until_listening(cache)
         yield
@@ -144,6 +149,46 @@ async def test_nothing_is_kept_while_the_listener_is_lost(
             return await _read(conn, cache, incident, token) == ERASED
 
         await _until(erased, "read as erased after reconnecting")
+
+
+def _stoppable(pid: int) -> None:
+    """Skip unless ``pid`` is a PostgreSQL backend on this machine that this test may stop
+    (a server elsewhere, or another user's, cannot be made silent from here)."""
+    try:
+        backend = psutil.Process(pid)
+        local, owner = "postgres" in backend.name(), backend.uids().real
+    except psutil.Error:
+        local, owner = False, -1
+    if not local:
+        pytest.skip("the listener's backend is not a process of this machine")
+    if os.getuid() not in (0, owner):
+        pytest.skip("the listener's backend belongs to another user")
+
+
+async def test_a_listener_whose_server_falls_silent_keeps_nothing(
+    pool: asyncpg.Pool, database_url: str
+) -> None:
+    """A lost host or a hung backend closes nothing: the listener's own question, unanswered
+    within its check, is what tells it that erasures may go unheard."""
+    incident, token = await _sealed(pool, "MUTEnameZ")
+    cache = OpenedCache()
+    async with _listening(database_url, cache, retry=0.5, check=0.3), pool.acquire() as conn:
+        assert await _read(conn, cache, incident, token) == "MUTEnameZ"
+        pid = await _listener_pid(conn)
+        _stoppable(pid)
+        os.kill(pid, signal.SIGSTOP)  # the backend stops answering; its socket stays open
+        try:
+
+            async def lost() -> bool:
+                return not cache.listening
+
+            await _until(lost, "seen silent")
+            assert len(cache) == 0
+            assert await _read(conn, cache, incident, token) == "MUTEnameZ"
+            assert len(cache) == 0  # bypassed while silent
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        await until_listening(cache)  # a new connection, once the server answers again
 
 
 async def test_a_read_racing_an_erasure_keeps_nothing(

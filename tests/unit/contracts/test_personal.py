@@ -14,7 +14,15 @@ from hypothesis import strategies as st
 from contracts import builders, canonical
 from contracts.envelope import Actor, Envelope
 from contracts.events import CATALOGUE, NotificationSent, Personal
-from contracts.personal import EVENT, personal_fields, redact
+from contracts.personal import (
+    EVENT,
+    _collect,
+    personal_fields,
+    personal_paths,
+    personal_values,
+    redact,
+)
+from contracts.registry import DEFAULT_REGISTRY
 from contracts.scenarios import SCENARIOS, generate
 from contracts.types import PERSONAL
 from projector.domain.losses import Claim, LossRunRow
@@ -91,3 +99,36 @@ def test_a_row_of_plain_lists_is_blanked_without_copying_them() -> None:
     assert (shown.name, shown.ids, shown.tags) == ("", ("a", "b"), ["x"])
     assert shown.ids is row.ids
     assert shown.tags is row.tags
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_PLACED = st.sampled_from(["", "Zhang San", 7, None, ["x"], {"name": "y"}])
+
+
+@given(
+    st.sampled_from(sorted(DEFAULT_REGISTRY.types)),
+    st.dictionaries(st.sampled_from(["name", "phone", "note", "other"]), _PLACED, max_size=4),
+    _PLACED,
+    _JSON,
+)
+def test_personal_values_are_found_as_the_paths_say_whatever_the_shape(
+    event_type: str, personal: dict[str, Any], actor_name: Any, noise: Any
+) -> None:
+    """Given an event of any shape a publisher may send (what NATS holds is searched for an
+    erased subject's values), when its personal values are asked for, then exactly the
+    non-empty strings at its type's personal paths are found."""
+    event: dict[str, Any] = {
+        "type": event_type,
+        "actor": {"id": "a-1", "name": actor_name},
+        "payload": {"personal": personal, "recipient_name": actor_name, "other": noise},
+    }
+    expected: list[tuple[tuple[str, ...], str]] = []
+    for path in personal_paths(event_type):
+        _collect(event, path, (), expected)
+    assert personal_values(event) == expected

@@ -17,7 +17,8 @@ batch's sealing is one statement and no disk wait.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from typing import NamedTuple
 
 import asyncpg
 import msgspec
@@ -27,13 +28,16 @@ from ledger.store.sealing import MasterKey
 from ledger.store.subject_keys import WrongMasterKey
 
 
-class SealedRow(msgspec.Struct, frozen=True, array_like=True):
-    commitment: bytes
-    subject: str
-    incident_id: str
-    event_id: str  # a UUID's text
-    path: str
-    ciphertext: bytes
+class SealedRows(NamedTuple):
+    """A batch's sealed values, one list per column of ``sealed_values`` (as the statement
+    takes them), the i-th value's at index i of each."""
+
+    commitment: list[bytes]
+    subject: list[str]
+    incident_id: list[str]
+    event_id: list[str]  # UUIDs' text
+    path: list[str]
+    ciphertext: list[bytes]
 
 
 class Stored(msgspec.Struct, frozen=True):
@@ -73,15 +77,15 @@ WITH master AS (
 ), held AS (  -- by the key's index, whatever the plan makes of the lock above
     SELECT k.subject, k.wrapped
     FROM unnest($4::text[]) AS s (subject) JOIN subject_keys k USING (subject)
+), usable AS (  -- the keys made now, and those held that were not to be made
+    SELECT subject FROM made
+    UNION ALL SELECT subject FROM held WHERE wrapped IS NOT NULL AND subject <> ALL ($1::text[])
 ), stored AS (
     INSERT INTO sealed_values (commitment, subject, incident_id, event_id, path, ciphertext)
     SELECT * FROM unnest($5::bytea[], $6::text[], $7::text[], $8::uuid[], $9::text[],
                          $10::bytea[]) AS v (commitment, subject, incident_id, event_id, path,
                                              ciphertext)
-    WHERE (SELECT master_id FROM master) = $3
-      AND (v.subject IN (SELECT subject FROM made)
-           OR (v.subject <> ALL ($1::text[])
-               AND v.subject IN (SELECT subject FROM held WHERE wrapped IS NOT NULL)))
+    WHERE (SELECT master_id FROM master) = $3 AND v.subject IN (SELECT subject FROM usable)
     ON CONFLICT (commitment) DO NOTHING
 )
 SELECT 'made' AS kind, subject, NULL::bytea AS wrapped FROM made
@@ -95,7 +99,7 @@ async def store(
     conn: asyncpg.Connection,
     master: MasterKey,
     new_keys: Mapping[str, bytes],
-    rows: Sequence[SealedRow],
+    rows: SealedRows,
 ) -> Stored:
     """``rows`` stored where their subject's key is ``new_keys``' (made now, unless the
     subject is known already) or, for a subject not in ``new_keys``, still held. A
@@ -104,14 +108,7 @@ async def store(
     (the batch fails, to be sealed again by an ingest given the new key)."""
     subjects = sorted(new_keys)
     wrapped = [sealing.wrap(master, s, new_keys[s]) for s in subjects]
-    columns = [list(c) for c in zip(*(msgspec.structs.astuple(r) for r in rows), strict=True)]
-    arguments = (
-        subjects,
-        wrapped,
-        master.id,
-        sorted({r.subject for r in rows}),
-        *(columns or [[]] * len(SealedRow.__struct_fields__)),
-    )
+    arguments = (subjects, wrapped, master.id, sorted(set(rows.subject)), *rows)
     found = await conn.fetch(_STORE, *arguments)
     if _named(found) is None:  # no key made yet under any master key: this one claims it
         await conn.execute(_CLAIM, master.id)

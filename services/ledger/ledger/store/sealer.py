@@ -32,7 +32,7 @@ from contracts.personal import Path, personal_values, replaced
 from ledger.domain.prepared import Prepared, prepare
 from ledger.domain.subjects import corrected_values, corrects_personal, subject_of
 from ledger.store import correction_targets, sealed_writes, sealing
-from ledger.store.sealed_writes import SealedRow, Stored
+from ledger.store.sealed_writes import SealedRows, Stored
 from ledger.store.sealing import MasterKey
 
 _decode = msgspec.json.Decoder(dict[str, Any]).decode
@@ -47,7 +47,8 @@ _PASSES: Final = 3  # a subject's key made elsewhere during a pass is found in t
 def may_hold_personal(event: bytes) -> bool:
     """Whether an event's canonical bytes may hold a personal value (a cheap, conservative
     look: the event is decoded only if so)."""
-    if any(marker in event for marker in MARKERS):
+    personal, recipient, corrected = MARKERS
+    if personal in event or recipient in event or corrected in event:
         return True
     actor = event.find(b'"actor":{')
     name = event.find(_ACTOR_NAME, actor) if actor >= 0 else -1
@@ -61,10 +62,11 @@ class _Value(NamedTuple):
     value: str
     event_id: str
     incident_id: str
+    where: str  # ``path`` as ``sealed_values`` names it
 
-    @property
-    def where(self) -> str:
-        return ".".join(self.path)
+
+def _value(at: int, path: Path, subject: str, value: str, event_id: str, incident: str) -> _Value:
+    return _Value(at, path, subject, value, event_id, incident, ".".join(path))
 
 
 class KeysUnsettled(RuntimeError):
@@ -116,7 +118,7 @@ class Sealer:
             event = events[at]
             ids = str(event["event_id"]), str(event["incident_id"])
             found = corrected_values(event, targets.get(target))
-            values += [_Value(at, path, subject, v, *ids) for path, subject, v in found]
+            values += [_value(at, path, subject, v, *ids) for path, subject, v in found]
         return values
 
     async def _tokens(self, values: list[_Value]) -> dict[tuple[int, Path], str]:
@@ -137,9 +139,10 @@ class Sealer:
         made, rows = _sealed(values, {s: self._keys.get(s) or new[s] for s in subjects})
         stored = await sealed_writes.store(self.conn, self.master, new, rows)
         self._learn(subjects, new, stored)
+        fates = {s: _fate(s, new, stored) for s in subjects}
         again = []
         for v, m in zip(values, made, strict=True):
-            fate = _fate(v.subject, new, stored)
+            fate = fates[v.subject]
             if fate is _AGAIN:
                 again.append(v)
             else:
@@ -182,13 +185,17 @@ def _fate(subject: str, new: dict[str, bytes], stored: Stored) -> str:
 
 def _sealed(
     values: list[_Value], keys: dict[str, bytes]
-) -> tuple[list[sealing.Sealed], list[SealedRow]]:
+) -> tuple[list[sealing.Sealed], SealedRows]:
     ciphers = sealing.Ciphers()
     made = [sealing.seal(keys[v.subject], v.event_id, v.where, v.value, ciphers) for v in values]
-    rows = [
-        SealedRow(m.commitment, v.subject, v.incident_id, v.event_id, v.where, m.sealed)
-        for v, m in zip(values, made, strict=True)
-    ]
+    rows = SealedRows(
+        [m.commitment for m in made],
+        [v.subject for v in values],
+        [v.incident_id for v in values],
+        [v.event_id for v in values],
+        [v.where for v in values],
+        [m.sealed for m in made],
+    )
     return made, rows
 
 
@@ -205,5 +212,5 @@ def _personal(prepared: list[Prepared]) -> tuple[dict[int, dict[str, Any]], list
         if found or corrects_personal(event):
             events[at] = event
             ids = str(event["event_id"]), str(event["incident_id"])
-            values += [_Value(at, path, subject_of(event, path), v, *ids) for path, v in found]
+            values += [_value(at, path, subject_of(event, path), v, *ids) for path, v in found]
     return events, values
