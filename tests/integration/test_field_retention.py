@@ -6,7 +6,8 @@ auditor while the name still opens, and the reporter's key stays; the erasure is
 in the privacy stream naming the field, with no personal data; the message that carried
 the phone is deleted from NATS; the admin reads the field's erasure; every record is as it
 was and ``ledger verify`` passes. When a correction sends the reporter's phone again, the
-next run erases it too (and its message), and a run after that does nothing."""
+next run erases it too (and its message), and a run after that does nothing. The API's
+database role (which erases) may do all of it."""
 
 from __future__ import annotations
 
@@ -28,9 +29,10 @@ from contracts.events import Personal, Site
 from contracts.publisher import Publisher
 from contracts.topology import Topology
 from incident_ledger.cli import main
-from ledger.store import subject_keys
+from ledger.store import field_erasures, subject_keys
 from ledger_api.app import create_app
 from plumbing import db
+from plumbing.db import SERVICE_ROLES, acting_as
 from tests.integration.api_story import _config
 from tests.integration.conftest import wait_for_count
 from tests.integration.test_api import bearer, http
@@ -87,6 +89,10 @@ async def test_a_reporters_phone_is_erased_when_its_time_is_up_and_the_name_kept
     rehearsed = await _run(env, "--dry-run", "--as-of", later)
     assert f"due {REPORTER} fields phone: retention:reporter-phone-90d" in rehearsed.output
     assert "0 subjects due" in rehearsed.output
+    a_year_on = (since + timedelta(days=367)).isoformat()  # the reporter due: the phone with it
+    whole = await _run(env, "--dry-run", "--as-of", a_year_on)
+    assert f"due {REPORTER}: retention:reporter-1y" in whole.output
+    assert "0 field erasures due" in whole.output
     assert await _opened(ingesting) == {"name": NAME, "phone": PHONE}  # rehearsed only
     records = await _records(ingesting)
 
@@ -108,6 +114,9 @@ async def test_a_reporters_phone_is_erased_when_its_time_is_up_and_the_name_kept
     assert held["fields"][0]["erasure"]["fields"] == ["phone"]
     assert held["fields"][0]["erasure"]["position"] == (await _records(ingesting))[-1][0]
     assert (await _records(ingesting))[: len(records)] == records  # not one record changed
+    shown = await asyncio.to_thread(CliRunner().invoke, main, ["subjects", "show", REPORTER],
+                                    env=env)  # fmt: skip
+    assert json.loads(shown.output)["fields"] == held["fields"]
     assert sent not in await _kept(nc.jetstream(), topology)  # its message held the phone
     verified = await asyncio.to_thread(
         CliRunner().invoke, main, ["verify", "--key", str(KEY.verifier())], env=env
@@ -153,3 +162,53 @@ async def _erasures(pool: asyncpg.Pool) -> list[dict[str, Any]]:
     rows = await pool.fetch("SELECT record FROM events WHERE incident_id = '_privacy'")
     payloads = [json.loads(r["record"])["event"]["payload"] for r in rows]
     return [p for p in payloads if p["subject"] == REPORTER]
+
+
+async def test_the_apis_role_erases_fields_once_and_sweeps_a_value_stored_after(
+    pool: asyncpg.Pool, database_url: str
+) -> None:
+    """Given a claimant's name, phone, address and a corrected phone sealed, when the
+    API's database role erases the claimant's contact fields, then those ciphertexts go and
+    the name's stays; erasing them again does nothing; a phone stored after is erased by
+    the sweep, and a sweep again finds nothing."""
+    subject = f"FA-{uuid.uuid4().hex[:6]}:claimant"
+    await pool.execute(
+        "INSERT INTO subject_keys (subject, wrapped, master_id) VALUES ($1, '\\x00', 'm')",
+        subject,
+    )
+    paths = ["payload.personal.name", "payload.personal.phone", "payload.personal.address",
+             "payload.corrected.personal.phone"]  # fmt: skip
+    await _sealed(pool, subject, paths)
+    conn = await asyncpg.connect(acting_as(database_url, SERVICE_ROLES["api"]))
+    try:
+        done = await field_erasures.erase(conn, subject, ["phone", "address"], "t", "why")
+        assert done is not None
+        assert done.fields == ["address", "phone"]
+        assert await _held_paths(pool, subject) == ["payload.personal.name"]
+        assert await field_erasures.erase(conn, subject, ["phone"], "t", "again") is None
+        assert await field_erasures.left(conn, subject, ["phone", "name"]) == ["name"]
+        await _sealed(pool, subject, ["payload.personal.phone"])  # sent again, stored
+        assert subject in await field_erasures.sweep(conn)
+        assert await _held_paths(pool, subject) == ["payload.personal.name"]
+        assert subject not in await field_erasures.sweep(conn)
+        assert (await field_erasures.pending(conn))[subject] == ["address", "phone"]
+    finally:
+        await conn.close()
+
+
+async def _sealed(pool: asyncpg.Pool, subject: str, paths: list[str]) -> None:
+    for path in paths:
+        await pool.execute(
+            "INSERT INTO sealed_values (commitment, subject, incident_id, event_id, path,"
+            " ciphertext) VALUES ($1, $2, 'FA', $3, $4, '\\x00')",
+            uuid.uuid4().bytes, subject, uuid.uuid4(), path,
+        )  # fmt: skip
+
+
+async def _held_paths(pool: asyncpg.Pool, subject: str) -> list[str]:
+    rows = await pool.fetch(
+        "SELECT path FROM sealed_values WHERE subject = $1 AND ciphertext IS NOT NULL"
+        " ORDER BY path",
+        subject,
+    )
+    return [r["path"] for r in rows]

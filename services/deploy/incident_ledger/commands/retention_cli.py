@@ -52,7 +52,10 @@ def run(dry_run: bool, as_of: str) -> None:
 
 def _rehearsed(now: datetime) -> None:
     async def due(conn: asyncpg.Connection) -> tuple[list[Any], list[Any]]:
-        return await retention.due(conn, now), await retention.due_fields(conn, now)
+        whole = await retention.due(conn, now)
+        erased = {subject for subject, _ in whole}  # its fields go with it
+        fields = [f for f in await retention.due_fields(conn, now) if f[0] not in erased]
+        return whole, fields
 
     subjects, fields = asyncio.run(
         with_ledger(settings(), lambda conn, _, __: due(conn), RETENTION)
