@@ -96,16 +96,17 @@ def _pending() -> None:
         click.echo("no erased subject's messages are left in the events stream")
     for done in cleared:
         state = "done" if done.done else "messages not yet ingested are left for a later run"
-        click.echo(f"{done.subject}: {done.deleted} messages deleted; {state}")
+        fields = "" if done.fields is None else f" ({', '.join(done.fields)})"
+        click.echo(f"{done.subject}{fields}: {done.deleted} messages deleted; {state}")
     if not all(done.done for done in cleared):
         raise SystemExit(1)
 
 
 async def _clear(config: Settings) -> list[erased_messages.Cleared]:
-    """Every pending erasure's messages deleted from the events stream."""
+    """Every pending erasure's messages deleted from the events stream (fields' too)."""
     return await with_ledger(
         config,
-        lambda conn, nc, topology: erased_messages.clear_pending(
+        lambda conn, nc, topology: erased_messages.clear_every_pending(
             conn, nc.jetstream(timeout=10), topology
         ),
     )
