@@ -95,8 +95,6 @@ def _fix(value: msgspec.Struct, tree: dict[str, Any]) -> None:
         if isinstance(tree[name], datetime):
             tree[name] = timestamp(tree[name])
     for attribute, name in plan.nested:
-        if name not in tree:  # left out as its default (a struct with ``omit_defaults``)
-            continue
         child = getattr(value, attribute)
         if isinstance(child, msgspec.Struct):
             _fix(child, tree[name])

@@ -9,11 +9,6 @@ open, no clock runs). A subject whose class has no policy (an actor: staff, whos
 the employer keeps) is held until erased on request. When a subject's time is up, the
 retention run (``ledger retention run``) erases it, recorded as any erasure with the reason
 ``retention:<policy>``.
-
-A policy may instead name fields of its class's ``personal`` block (``phone``,
-``address``…): those values are held for less, from the same clock as the class's, and
-erased on their own (the subject's key kept, its other values readable), recorded with the
-fields named. A field policy never holds a value longer than its class's policy would.
 """
 
 from __future__ import annotations
@@ -45,7 +40,6 @@ class Policy(msgspec.Struct, frozen=True):
     regime: str  # the ground it follows
     keep: timedelta
     after: After
-    fields: tuple[str, ...] = ()  # of the ``personal`` block; none: the whole subject
 
     def until(self, since: datetime | None) -> datetime | None:
         """When values held since ``since`` are due for erasure (None: the clock has not
@@ -53,29 +47,17 @@ class Policy(msgspec.Struct, frozen=True):
         return None if since is None else since + self.keep
 
 
-CONTACT: Final = ("phone", "address")
 POLICIES: Final = (
     Policy("claimant-7y", "claimant", "insurance", 7 * YEAR, After.CLAIMS_CLOSED),
     Policy("casualty-7y", "casualty", "insurance", 7 * YEAR, After.LAST_RECORDED),
     Policy("reporter-1y", "reporter", "gdpr", YEAR, After.LAST_RECORDED),
     Policy("person-1y", "person", "gdpr", YEAR, After.LAST_RECORDED),
     Policy("recipient-1y", "recipient", "gdpr", YEAR, After.LAST_RECORDED),
-    Policy("claimant-contact-2y", "claimant", "gdpr", 2 * YEAR, After.CLAIMS_CLOSED, CONTACT),
-    Policy("casualty-contact-2y", "casualty", "gdpr", 2 * YEAR, After.LAST_RECORDED, CONTACT),
-    Policy("reporter-phone-90d", "reporter", "gdpr", timedelta(days=90), After.LAST_RECORDED,
-           ("phone",)),
-)  # fmt: skip
-"""Every policy: one per field class for the whole subject (the unit of erasure), and
-those of fields within a class, each field named by one policy at most (docs/erasure.md
-says why these)."""
+)
+"""Every policy: one per field class (the unit of erasure is the subject, so a class is a
+role; every value of a subject goes when it does)."""
 
-_BY_CLASS: Final = {p.field_class: p for p in POLICIES if not p.fields}
-_FIELDS_BY_CLASS: Final = {
-    c: tuple(p for p in POLICIES if p.fields and p.field_class == c) for c in _BY_CLASS
-}
-PERSONAL_BLOCKS: Final = (("payload", "personal"), ("payload", "corrected", "personal"))
-"""Where a field a policy names sits in an event: its ``personal`` block, or a
-correction's new values of one."""
+_BY_CLASS: Final = {p.field_class: p for p in POLICIES}
 
 
 def field_class(subject: str) -> str:
@@ -88,23 +70,3 @@ def field_class(subject: str) -> str:
 def policy_for(subject: str) -> Policy | None:
     """The policy that governs ``subject``'s values (None: held until erased on request)."""
     return _BY_CLASS.get(field_class(subject))
-
-
-def field_policies_for(subject: str) -> tuple[Policy, ...]:
-    """The policies of fields within ``subject``'s class (none: every value goes with it)."""
-    return _FIELDS_BY_CLASS.get(field_class(subject), ())
-
-
-def field_of(path: tuple[str, ...]) -> str | None:
-    """The field of a ``personal`` block a value's path is at (``("payload", "personal",
-    "phone")`` → ``phone``; deeper in a correction's, the same); None elsewhere."""
-    for block in PERSONAL_BLOCKS:
-        if len(path) > len(block) and path[: len(block)] == block:
-            return path[len(block)]
-    return None
-
-
-def field_prefixes() -> list[str]:
-    """:data:`PERSONAL_BLOCKS` as the stored paths begin (``payload.personal.``): a value
-    at field ``f`` is at ``<prefix>f`` or below it (``<prefix>f.``)."""
-    return [".".join(block) + "." for block in PERSONAL_BLOCKS]

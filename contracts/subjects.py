@@ -16,13 +16,11 @@ any type (:data:`PERSONAL_FIELDS`) is the subject ``<incident_id>:correction``'s
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from typing import Any, Final, NamedTuple
 
 from contracts.lifecycle import name_of
 from contracts.personal import Path, personal_payload_fields, personal_values
 from contracts.registry import DEFAULT_REGISTRY
-from contracts.retention import field_of
 
 ROLES: Final = {
     "incident.reported": "reporter",
@@ -117,29 +115,9 @@ def holds_values_of(event: dict[str, Any], subject: str) -> bool:
         return False
 
 
-def holds_field_values_of(event: dict[str, Any], subject: str, fields: Collection[str]) -> bool:
-    """As :func:`holds_values_of`, for a value of ``subject`` at one of ``fields`` of a
-    ``personal`` block (``contracts.retention.field_of``) only."""
-    try:
-        if any(
-            subject_of(event, path) == subject and field_of(path) in fields
-            for path, _ in personal_values(event)
-        ):
-            return True
-        return corrects_personal(event) is not None and _may_correct(event, subject, fields)
-    except (KeyError, TypeError, AttributeError):
-        return False
-
-
-def _may_correct(
-    event: dict[str, Any], subject: str, fields: Collection[str] | None = None
-) -> bool:
+def _may_correct(event: dict[str, Any], subject: str) -> bool:
     corrected = event["payload"]["corrected"]
     targets = [
         Target(tag, str(corrected.get("recipient_role", ""))) for tag in DEFAULT_REGISTRY.types
     ]
-    return any(
-        s == subject and (fields is None or field_of(path) in fields)
-        for t in [*targets, None]
-        for path, s, _ in corrected_values(event, t)
-    )
+    return any(s == subject for t in [*targets, None] for _, s, _ in corrected_values(event, t))

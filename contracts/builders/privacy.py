@@ -16,13 +16,8 @@ def record_erasure(
     erased_at: datetime,
     erased_by: str,
     reason: str,
-    fields: list[str] | None = None,
     **env: Unpack[EnvelopeArgs],
 ) -> Envelope:
-    """``subject.erased.v1``, in the privacy stream (``incident_id``); with ``fields``,
-    only those fields' values erased."""
-    erased = SubjectErased(
-        subject=subject, erased_at=erased_at, erased_by=erased_by, reason=reason,
-        fields=tuple(fields or ()),
-    )  # fmt: skip
+    """``subject.erased.v1``, in the privacy stream (``incident_id``)."""
+    erased = SubjectErased(subject=subject, erased_at=erased_at, erased_by=erased_by, reason=reason)
     return build(erased, **env)

@@ -12,12 +12,7 @@ Then the subject's own messages are deleted from NATS (``ledger.store.erased_mes
 within a bound; a failure or a timeout there is logged and leaves them pending, the erasure
 itself being done. Other erasures left pending are the retention run's and ``ledger erase
 --pending``'s: the retention run erases every subject due first, then deletes the messages
-of all the pending ones in one pass.
-
-A retention policy of fields (``contracts.retention``) erases only the subject's values at
-its fields (``ledger_api.retention_run.erase_fields``), recorded the same way with the
-fields named (``fields`` of :func:`record`); the retention run deletes the messages that
-held them from NATS."""
+of all the pending ones in one pass."""
 
 from __future__ import annotations
 
@@ -37,7 +32,7 @@ from contracts.envelope import Actor
 from contracts.events.privacy import PRIVACY_STREAM
 from contracts.outcomes import AppendReply, AppendRequest, Duplicate, Recorded
 from contracts.topology import Topology
-from ledger.store import erased_messages, subject_keys
+from ledger.store import erased_messages, retention, subject_keys
 from ledger.store.erased_messages import Cleared
 from ledger.store.subject_keys import AlreadyErased, Erasure
 
@@ -69,7 +64,7 @@ async def erase(
     first = await subject_keys.erasure_of(conn, subject)  # UnknownSubject if never met
     if first is not None:
         raise AlreadyErased(first)
-    position = await record(nc, topology, subject, by, reason)
+    position = await _record(nc, topology, subject, by, reason)
     done = await subject_keys.erase(conn, subject, by, reason)
     await subject_keys.note_position(conn, subject, position)
     if clear and nc is not None:
@@ -84,41 +79,27 @@ async def clear_streams(
     only: Collection[str] | None = None,
     within: float | None = None,
 ) -> list[Cleared] | None:
-    """Every pending erasure's messages (of ``only``, if given; else fields' erasures' too)
-    deleted from NATS, in one pass taking at most ``within`` seconds; what was done (None
-    if this failed or took longer: logged, they stay pending, and the erasure stands)."""
+    """Every pending erasure's messages (of ``only``, if given) deleted from NATS, in one
+    pass taking at most ``within`` seconds; what was done (None if this failed or took
+    longer: logged, they stay pending, and the erasure stands)."""
     try:
         async with asyncio.timeout(within):
             js = nc.jetstream(timeout=10)
-            cleared = await (
-                erased_messages.clear_every_pending(conn, js, topology)
-                if only is None
-                else erased_messages.clear_pending(conn, js, topology, only)
-            )
+            cleared = await erased_messages.clear_pending(conn, js, topology, only)
     except Exception as exc:  # NATS down, or a defect: never undoes nor hides the erasure
         log.warning("erased subjects' messages left in NATS for a later run",
                     error=type(exc).__name__, detail=str(exc)[:200])  # fmt: skip
         return None
     for done in cleared:
-        log.info("erased subject's messages deleted from NATS", subject=done.subject,
-                 fields=done.fields, deleted=done.deleted, complete=done.done)  # fmt: skip
+        log.info("erased subject's messages deleted from NATS",
+                 subject=done.subject, deleted=done.deleted, complete=done.done)  # fmt: skip
     return cleared
 
 
-async def record(
-    nc: Client | None,
-    topology: Topology,
-    subject: str,
-    by: str,
-    reason: str,
-    fields: list[str] | None = None,
-) -> int:
-    """The erasure of ``subject`` (of its ``fields`` only, if given) recorded in the
-    ledger through the sequencer; its position. ``NotRecorded`` if not."""
+async def _record(nc: Client | None, topology: Topology, subject: str, by: str, reason: str) -> int:
     envelope = builders.record_erasure(
         subject=subject, erased_at=datetime.now(UTC), erased_by=by, reason=reason,
-        fields=fields, incident_id=PRIVACY_STREAM, source=SOURCE,
-        actor=Actor(id=by, role="admin"),
+        incident_id=PRIVACY_STREAM, source=SOURCE, actor=Actor(id=by, role="admin"),
     )  # fmt: skip
     request = AppendRequest([encode_envelope(envelope)], None)  # trusted: the ledger's own
     if nc is None:
@@ -132,3 +113,37 @@ async def record(
     if not isinstance(outcome, Recorded | Duplicate):
         raise NotRecorded(reply.error or f"the erasure was not recorded: {outcome!r}")
     return outcome.position
+
+
+class RetentionRun(msgspec.Struct, frozen=True):
+    """What a retention run did: the subjects erased, those whose erasure failed (logged by
+    their id; the next run tries again), and the pending erasures' messages deleted (None:
+    that step failed, logged, and every one stays pending)."""
+
+    erased: list[Erasure]
+    failed: list[str]
+    cleared: list[Cleared] | None
+    unbound: int = 0  # sealed values naming no subject's key (``retention.unbound``)
+
+
+async def erase_due(
+    conn: asyncpg.Connection, nc: Client | None, topology: Topology, now: datetime
+) -> RetentionRun:
+    """Erase every subject whose retention ended by ``now``, each recorded with the reason
+    ``retention:<policy>``; one erased meanwhile (by another run) is passed over, one that
+    fails is logged and the others carried on. Then every erasure pending in NATS is
+    finished in one pass (each rejection record read once)."""
+    erased, failed = [], []
+    for subject, held in await retention.due(conn, now):
+        try:
+            reason = f"retention:{held.policy}"
+            erased.append(await erase(conn, nc, topology, subject, RETENTION, reason, clear=False))
+        except AlreadyErased:
+            continue
+        except Exception as exc:  # one subject's failure never starves the others
+            detail = str(exc)[:200] if isinstance(exc, NotRecorded) else ""  # holds no value
+            log.warning("subject not erased by retention; the next run tries again",
+                        subject=subject, error=type(exc).__name__, detail=detail)  # fmt: skip
+            failed.append(subject)
+    cleared = await clear_streams(conn, nc, topology) if nc is not None else None
+    return RetentionRun(erased, failed, cleared, await retention.unbound(conn))

@@ -2,8 +2,7 @@
 finds an erased subject's messages in NATS: a claim's opening holds its claimant's values
 and its actor's name, not its reporter's; a message with no value, or one too malformed to
 read, holds none; a rejection record holds what its raw bytes hold; no bytes whatever
-make the look fail. A message holds a value of a subject's field only where its (or a
-correction's) ``personal`` block has that field."""
+make the look fail."""
 
 from __future__ import annotations
 
@@ -18,7 +17,7 @@ from hypothesis import strategies as st
 from contracts import builders, canonical
 from contracts.envelope import Actor
 from contracts.events import Personal
-from contracts.subjects import holds_field_values_of, holds_values_of
+from contracts.subjects import holds_values_of
 from ledger.store.held_messages import Match, holds, rejection_holds
 
 pytestmark = pytest.mark.unit
@@ -40,24 +39,6 @@ def test_a_claims_opening_holds_its_claimants_values_and_its_actors_name() -> No
     assert not holds_values_of(claim, "INC-1:reporter")
     assert not holds_values_of(claim, "INC-2:claimant")
     assert not holds_values_of(_claim(None), "INC-1:claimant")  # no personal block
-
-
-def test_a_message_holds_a_subjects_field_only_where_its_personal_block_has_it() -> None:
-    claim = _claim(Personal(name="Wang Fang", phone="138"))
-    assert holds_field_values_of(claim, "INC-1:claimant", ["phone", "address"])
-    assert not holds_field_values_of(claim, "INC-1:claimant", ["address"])
-    assert not holds_field_values_of(claim, "INC-1:reporter", ["phone"])
-    assert not holds_field_values_of(claim, "actor:a-1", ["name"])  # an actor has no block
-    fixed = builders.correct_event(
-        corrects_event_id=claim["event_id"], corrected={"personal": {"phone": "139"}},
-        reason="misread", incident_id="INC-1", source="desk", actor=Actor(id="a-1"),
-    )  # fmt: skip
-    correction: dict[str, Any] = canonical.to_builtins(fixed)
-    assert holds_field_values_of(correction, "INC-1:claimant", ["phone"])
-    assert not holds_field_values_of(correction, "INC-1:claimant", ["name"])
-    data = msgspec.json.encode(claim)
-    assert Match(["INC-1:claimant"], fields={"INC-1:claimant": ["phone"]})(data)
-    assert not Match(["INC-1:claimant"], fields={"INC-1:claimant": ["note"]})(data)
 
 
 def test_a_malformed_message_holds_no_ones_values() -> None:

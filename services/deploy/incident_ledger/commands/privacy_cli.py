@@ -96,17 +96,16 @@ def _pending() -> None:
         click.echo("no erased subject's messages are left in the events stream")
     for done in cleared:
         state = "done" if done.done else "messages not yet ingested are left for a later run"
-        fields = "" if done.fields is None else f" ({', '.join(done.fields)})"
-        click.echo(f"{done.subject}{fields}: {done.deleted} messages deleted; {state}")
+        click.echo(f"{done.subject}: {done.deleted} messages deleted; {state}")
     if not all(done.done for done in cleared):
         raise SystemExit(1)
 
 
 async def _clear(config: Settings) -> list[erased_messages.Cleared]:
-    """Every pending erasure's messages deleted from the events stream (fields' too)."""
+    """Every pending erasure's messages deleted from the events stream."""
     return await with_ledger(
         config,
-        lambda conn, nc, topology: erased_messages.clear_every_pending(
+        lambda conn, nc, topology: erased_messages.clear_pending(
             conn, nc.jetstream(timeout=10), topology
         ),
     )

@@ -1,24 +1,20 @@
-"""``ledger retention run``: erase every data subject whose retention ended, and every
-field of a subject whose policy of fields ended (``contracts.retention``;
-docs/erasure.md), each recorded as an erasure with the reason ``retention:<policy>``;
-erasures left pending in NATS are finished too. Run it daily, on
+"""``ledger retention run``: erase every data subject whose retention ended
+(``contracts.retention``; docs/erasure.md), each recorded as an erasure with the reason
+``retention:<policy>``; erasures left pending in NATS are finished too. Run it daily, on
 one host (``infra/systemd/ledger-retention.timer``)."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Any
 
-import asyncpg
 import click
 
 from incident_ledger.commands.cli_context import settings
 from incident_ledger.commands.privacy_cli import with_ledger
 from ledger.store import retention
-from ledger_api import retention_run
+from ledger_api import erasures
 from ledger_api.erasures import RETENTION
-from ledger_api.retention_run import RetentionRun
 
 
 @click.group("retention")
@@ -27,67 +23,43 @@ def retention_group() -> None:
 
 
 @retention_group.command("run")
-@click.option("--dry-run", is_flag=True, help="list the subjects and fields due, erase none")
+@click.option("--dry-run", is_flag=True, help="list the subjects due, erase none")
 @click.option("--as-of", "as_of", default="", help="judge as of this time (ISO 8601 with its"
               " offset, e.g. 2033-01-01T00:00:00+00:00); now by default")  # fmt: skip
 def run(dry_run: bool, as_of: str) -> None:
-    """Erase every subject, and every field of a subject, whose values are held no longer,
-    then delete the messages of every pending erasure from NATS (exit 1: a subject or a
-    field was not erased, messages are left, or a sealed value names no subject's key)."""
+    """Erase every subject whose values are held no longer, then delete the messages of every
+    pending erasure from NATS (exit 1: a subject was not erased, messages are left, or a
+    sealed value names no subject's key)."""
     now = _instant(as_of)
     if dry_run:
-        _rehearsed(now)
+        due = asyncio.run(
+            with_ledger(settings(), lambda conn, _, __: retention.due(conn, now), RETENTION)
+        )
+        for subject, held in due:
+            click.echo(f"due {subject}: retention:{held.policy}, held until {held.held_until}")
+        click.echo(f"{len(due)} subjects due")
         return
     done = asyncio.run(
-        with_ledger(settings(), lambda c, nc, t: retention_run.erase_due(c, nc, t, now), RETENTION)
+        with_ledger(settings(), lambda c, nc, t: erasures.erase_due(c, nc, t, now), RETENTION)
     )
     _summary(done)
     if done.unbound:
         click.echo(f"{done.unbound} sealed values name no subject's key: no erasure reaches"
                    " them (docs/erasure.md)")  # fmt: skip
-    failed = done.failed or done.fields_failed or done.unbound
-    if failed or done.cleared is None or not all(c.done for c in done.cleared):
+    if done.failed or done.unbound or done.cleared is None or not all(c.done for c in done.cleared):
         raise SystemExit(1)
 
 
-def _rehearsed(now: datetime) -> None:
-    async def due(conn: asyncpg.Connection) -> tuple[list[Any], list[Any]]:
-        whole = await retention.due(conn, now)
-        erased = {subject for subject, _ in whole}  # its fields go with it
-        fields = [f for f in await retention.due_fields(conn, now) if f[0] not in erased]
-        return whole, fields
-
-    subjects, fields = asyncio.run(
-        with_ledger(settings(), lambda conn, _, __: due(conn), RETENTION)
-    )
-    for subject, held in subjects:
-        click.echo(f"due {subject}: retention:{held.policy}, held until {held.held_until}")
-    for subject, kept in fields:
-        click.echo(f"due {subject} fields {','.join(kept.fields)}: retention:{kept.policy},"
-                   f" held until {kept.held_until}")  # fmt: skip
-    click.echo(f"{len(subjects)} subjects due")
-    click.echo(f"{len(fields)} field erasures due")
-
-
-def _summary(done: RetentionRun) -> None:
+def _summary(done: erasures.RetentionRun) -> None:
     for erasure in done.erased:
         click.echo(f"erased {erasure.subject}: {erasure.reason}, position {erasure.position}")
     for subject in done.failed:
         click.echo(f"not erased {subject}: see the log; the next run tries again")
     click.echo(f"{len(done.erased)} subjects erased, {len(done.failed)} failed")
-    for subject, fields in done.fields_erased:
-        click.echo(f"erased {subject} fields {','.join(fields.fields)}: {fields.reason},"
-                   f" position {fields.position}")  # fmt: skip
-    for subject in done.fields_failed:
-        click.echo(f"fields not erased {subject}: see the log; the next run tries again")
-    for subject in done.swept:
-        click.echo(f"erased {subject}: values recorded at its erased fields since")
-    click.echo(f"{len(done.fields_erased)} field erasures, {len(done.fields_failed)} failed")
     if done.cleared is None:
         click.echo("erased subjects' messages not deleted from NATS (see the log): all pending")
         return
-    left = [c.subject + ("" if c.fields is None else f" ({','.join(c.fields)})")
-            for c in done.cleared if not c.done]  # fmt: skip
+    left = [c.subject for c in done.cleared if not c.done]
     for subject in left:
         click.echo(f"messages of {subject} left in NATS for a later run")
     click.echo(f"{len(done.cleared) - len(left)} erasures cleared from NATS, {len(left)} left")

@@ -18,10 +18,6 @@ message not yet settled, a crash) stays pending, and so does one whose incidents
 an event past that position (its publisher may have sent a value again); the retention run
 and ``ledger erase --pending`` take the pending ones up, all in one pass. Deleting twice is
 harmless.
-
-A retention policy of fields (``ledger.store.field_erasures``) deletes the same way the
-messages holding a value of a subject at the fields erased (``fields``), noted done in
-``field_erasures``.
 """
 
 from __future__ import annotations
@@ -37,7 +33,6 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from contracts.topology import Topology
-from ledger.store import field_erasures
 from ledger.store.held_messages import Match, holding
 
 log = structlog.get_logger(__name__)
@@ -47,7 +42,6 @@ class Cleared(msgspec.Struct, frozen=True):
     subject: str
     deleted: int  # messages deleted now
     done: bool  # none left: the subject's erasure is complete in NATS
-    fields: list[str] | None = None  # of a field erasure: its fields (None: the subject's)
 
 
 # Erased, and not yet cleared, or one of its incidents recorded an event past the last
@@ -63,10 +57,6 @@ ORDER BY k.erased_at
 """
 _CLEARED = """
 UPDATE subject_keys SET stream_cleared_at = now(), stream_cleared_upto = $2 WHERE subject = $1
-"""
-_FIELDS_CLEARED = """
-UPDATE field_erasures SET stream_cleared_at = now(), stream_cleared_upto = $2
-WHERE subject = $1 AND field = ANY($3::text[])
 """
 
 
@@ -88,70 +78,50 @@ async def clear_pending(
     return await clear(conn, js, topology, subjects) if subjects else []
 
 
-async def clear_every_pending(
-    conn: asyncpg.Connection, js: JetStreamContext, topology: Topology
-) -> list[Cleared]:
-    """:func:`clear_pending` for every pending subject, then for every subject's erased
-    fields pending (``ledger.store.field_erasures``), in a pass of their own."""
-    cleared = await clear_pending(conn, js, topology)
-    fields = await field_erasures.pending(conn)
-    return cleared + (await clear(conn, js, topology, list(fields), fields) if fields else [])
-
-
 async def clear(
-    conn: asyncpg.Connection,
-    js: JetStreamContext,
-    topology: Topology,
-    subjects: list[str],
-    fields: dict[str, list[str]] | None = None,
+    conn: asyncpg.Connection, js: JetStreamContext, topology: Topology, subjects: list[str]
 ) -> list[Cleared]:
-    """Delete every settled message holding a value of an erased subject of ``subjects``
-    (with ``fields``: at its erased fields), and every rejection record whose bytes hold
-    one; each subject noted as done when none of its messages is left (a message not
-    settled yet waits for a later run)."""
+    """Delete every settled message holding a value of an erased subject of ``subjects``,
+    and every rejection record whose bytes hold one; each subject noted as done when none
+    of its messages is left (a message not settled yet waits for a later run)."""
     upto = await conn.fetchval("SELECT coalesce(max(position), 0) FROM events")
     settled = await _settled(conn, topology)  # both read before the scan: its cut-off
-    found = await _found(conn, js, topology, subjects, fields)
-    on, wanted = topology.rejected_wildcard, Match(subjects, rejected=True, fields=fields)
-    rejected = await holding(js, topology.rejected_stream, on, wanted)
-    cuts = [(s, upto, settled, None if fields is None else fields[s]) for s in subjects]
-    return [await _clear_one(conn, js, topology, cut, found, rejected) for cut in cuts]
+    found = await _found(conn, js, topology, subjects)
+    rejected = await holding(
+        js, topology.rejected_stream, topology.rejected_wildcard, Match(subjects, rejected=True)
+    )
+    return [await _clear_one(conn, js, topology, (subject, upto, settled), found, rejected)
+            for subject in subjects]  # fmt: skip
 
 
 async def _clear_one(
     conn: asyncpg.Connection,
     js: JetStreamContext,
     topology: Topology,
-    cut: tuple[str, int, int, list[str] | None],
+    cut: tuple[str, int, int],
     found: list[tuple[int, list[str]]],
     rejected: list[tuple[int, list[str]]],
 ) -> Cleared:
     """One subject's messages deleted (``cut``: the subject, the last position and the
-    last settled sequence before the scan, the fields erased if only those); a failure is
-    logged by the subject's id and leaves it pending, the others carrying on."""
-    subject, upto, settled, fields = cut
+    last settled sequence before the scan); a failure is logged by the subject's id and
+    leaves it pending, the others carrying on."""
+    subject, upto, settled = cut
     mine = _of(found, subject)
     try:
         deleted = await _delete(js, topology.events_stream, [s for s in mine if s <= settled])
         deleted += await _delete(js, topology.rejected_stream, _of(rejected, subject))
         left = any(s > settled for s in mine)
-        if not left and fields is None:
+        if not left:
             await conn.execute(_CLEARED, subject, upto)
-        elif not left:
-            await conn.execute(_FIELDS_CLEARED, subject, upto, fields)
     except (nats.errors.Error, asyncpg.PostgresError, TimeoutError) as exc:
         log.warning("erased subject's messages left in NATS for a later run",
                     subject=subject, error=type(exc).__name__)  # fmt: skip
-        return Cleared(subject, 0, False, fields)
-    return Cleared(subject, deleted, not left, fields)
+        return Cleared(subject, 0, False)
+    return Cleared(subject, deleted, not left)
 
 
 async def _found(
-    conn: asyncpg.Connection,
-    js: JetStreamContext,
-    topology: Topology,
-    subjects: list[str],
-    fields: dict[str, list[str]] | None,
+    conn: asyncpg.Connection, js: JetStreamContext, topology: Topology, subjects: list[str]
 ) -> list[tuple[int, list[str]]]:
     """The events stream's messages holding a value of any of ``subjects``, each read once:
     on the subjects of every incident their values were sealed in."""
@@ -163,8 +133,7 @@ async def _found(
     found = []
     for row in rows:
         on = topology.event_subject("*", row["incident_id"])
-        wanted = Match(row["subjects"], fields=fields)
-        found += await holding(js, topology.events_stream, on, wanted)
+        found += await holding(js, topology.events_stream, on, Match(row["subjects"]))
     return found
 
 

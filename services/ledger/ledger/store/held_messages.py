@@ -15,7 +15,7 @@ import nats.errors
 from nats.js import JetStreamContext, api
 from nats.js.errors import NotFoundError
 
-from contracts.subjects import holds_field_values_of, holds_values_of
+from contracts.subjects import holds_values_of
 
 FETCH = 256  # messages a fetch asks for at most
 WAIT = 5.0  # seconds a fetch of messages known to be there may take
@@ -24,20 +24,16 @@ _decode = msgspec.json.Decoder(dict[str, Any]).decode
 
 class Match(msgspec.Struct, frozen=True):
     """What a scan looks for: messages holding a value of any of ``subjects``, as
-    published, or inside a rejection record (``rejected``); with ``fields``, a value of each
-    subject at its fields only (a retention policy of fields); called, which of them."""
+    published, or inside a rejection record (``rejected``); called, which of them."""
 
     subjects: list[str]
     rejected: bool = False
-    fields: dict[str, list[str]] | None = None  # subject → the fields erased
 
     def __call__(self, data: bytes) -> list[str]:
         event = _rejected_event(data) if self.rejected else _event(data)
         if event is None:
             return []
-        if self.fields is None:
-            return [s for s in self.subjects if holds_values_of(event, s)]
-        return [s for s in self.subjects if holds_field_values_of(event, s, self.fields.get(s, ()))]
+        return [s for s in self.subjects if holds_values_of(event, s)]
 
 
 def _consumer(on: str) -> api.ConsumerConfig:

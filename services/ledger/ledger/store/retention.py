@@ -1,15 +1,11 @@
 """How long each data subject's values are held (``contracts.retention``'s policies, read
 against the ledger): when the subject's clock started, and so until when; and the subjects
-whose time is up. The retention run erases those (``ledger_api.retention_run.erase_due``).
+whose time is up. The retention run erases those (``ledger_api.erasures.erase_due``).
 
 A subject no record names (its only values were in events the ledger rejected: sealing
 comes before sequencing) is held from when its key was made. The claims' statuses are those
 the projector folded, corrections applied (the ``claims`` read model), and only once it has
-folded every record of the incident; until then no clock runs.
-
-A policy of fields within a class runs from the same clock as its class's (the subject's
-last value recorded, or its incident's claims closed), so it never holds a value longer;
-a field erased (``field_erasures``, ``ledger.store.field_erasures``) is due no more."""
+folded every record of the incident; until then no clock runs."""
 
 from __future__ import annotations
 
@@ -18,7 +14,7 @@ from datetime import datetime, timedelta
 import asyncpg
 import msgspec
 
-from contracts.retention import CLAIM_CLOSED, After, Policy, field_policies_for, policy_for
+from contracts.retention import CLAIM_CLOSED, After, Policy, policy_for
 
 _LAST_RECORDED = """
 SELECT max(e.recorded_at) FROM sealed_values v JOIN events e ON e.event_id = v.event_id
@@ -54,31 +50,6 @@ class Retention(msgspec.Struct, frozen=True):
     held_until: datetime | None
 
 
-class FieldErasure(msgspec.Struct, frozen=True):
-    """Fields of a subject erased by a retention policy of fields, and the ledger's
-    record of it (``position``)."""
-
-    fields: list[str]
-    erased_at: datetime
-    erased_by: str
-    reason: str
-    position: int | None
-
-
-class FieldRetention(msgspec.Struct, frozen=True):
-    """A policy of fields within a subject's class: until when those fields' values are
-    held, and, once done, their erasure."""
-
-    policy: str
-    regime: str
-    fields: list[str]
-    keep_days: int
-    after: After
-    since: datetime | None
-    held_until: datetime | None
-    erasure: FieldErasure | None = None
-
-
 async def of(conn: asyncpg.Connection, subject: str) -> Retention | None:
     """``subject``'s retention (None: no policy governs it; held until erased on request)."""
     policy = policy_for(subject)
@@ -87,38 +58,6 @@ async def of(conn: asyncpg.Connection, subject: str) -> Retention | None:
     since = await _since(conn, subject, policy)
     keep = policy.keep // timedelta(days=1)
     return Retention(policy.name, policy.regime, keep, policy.after, since, policy.until(since))
-
-
-async def fields_of(conn: asyncpg.Connection, subject: str) -> list[FieldRetention]:
-    """The policies of fields within ``subject``'s class, each with until when and, once
-    erased, the erasure (of the policy's fields, as its first row says)."""
-    policies = field_policies_for(subject)
-    if not policies:
-        return []
-    erased = await erased_fields(conn, subject)
-    found = []
-    for policy in policies:
-        since = await _since(conn, subject, policy)
-        done = [erased[f] for f in policy.fields if f in erased]
-        erasure = None if not done else msgspec.structs.replace(
-            done[0], fields=[f for f in policy.fields if f in erased]
-        )  # fmt: skip
-        keep = policy.keep // timedelta(days=1)
-        found.append(FieldRetention(policy.name, policy.regime, list(policy.fields), keep,
-                                    policy.after, since, policy.until(since), erasure))  # fmt: skip
-    return found
-
-
-async def erased_fields(conn: asyncpg.Connection, subject: str) -> dict[str, FieldErasure]:
-    """Each field of ``subject`` erased on its own, with its erasure."""
-    rows = await conn.fetch(
-        "SELECT * FROM field_erasures WHERE subject = $1 ORDER BY field", subject
-    )
-    return {
-        r["field"]: FieldErasure([r["field"]], r["erased_at"], r["erased_by"], r["reason"],
-                                 r["position"])
-        for r in rows
-    }  # fmt: skip
 
 
 async def _since(conn: asyncpg.Connection, subject: str, policy: Policy) -> datetime | None:
@@ -153,23 +92,6 @@ async def due(conn: asyncpg.Connection, now: datetime) -> list[tuple[str, Retent
         held = await of(conn, subject)
         if held is not None and held.held_until is not None and held.held_until <= now:
             found.append((subject, held))
-    return found
-
-
-async def due_fields(conn: asyncpg.Connection, now: datetime) -> list[tuple[str, FieldRetention]]:
-    """Every policy of fields of a subject not erased whose time is up by ``now``, its
-    ``fields`` those not erased yet."""
-    subjects = await conn.fetch(
-        "SELECT subject FROM subject_keys WHERE erased_at IS NULL ORDER BY subject"
-    )
-    found = []
-    for (subject,) in subjects:
-        if not field_policies_for(subject):
-            continue
-        for held in await fields_of(conn, subject):
-            left = [f for f in held.fields if held.erasure is None or f not in held.erasure.fields]
-            if left and held.held_until is not None and held.held_until <= now:
-                found.append((subject, msgspec.structs.replace(held, fields=left)))
     return found
 
 

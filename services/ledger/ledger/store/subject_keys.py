@@ -11,7 +11,7 @@ import asyncpg
 import msgspec
 
 from ledger.store import retention, sealing
-from ledger.store.retention import FieldRetention, Retention
+from ledger.store.retention import Retention
 from ledger.store.sealing import MasterKey
 from plumbing.settings import SettingsError
 
@@ -161,7 +161,6 @@ class Held(msgspec.Struct, frozen=True):
     erasure: Erasure | None
     values: list[dict[str, str]]  # incident_id, event_id, path, token
     retention: Retention | None = None  # until when the values are held, by which policy
-    fields: list[FieldRetention] = []  # the same of fields held for less, and their erasure
 
 
 async def erasure_of(conn: asyncpg.Connection, subject: str) -> Erasure | None:
@@ -193,8 +192,7 @@ async def held(conn: asyncpg.Connection, subject: str) -> Held | None:
     ]
     erasure = None if row["erased_at"] is None else _erasure(row)
     kept = None if erasure is not None else await retention.of(conn, subject)
-    fields = [] if erasure is not None else await retention.fields_of(conn, subject)
-    return Held(subject, row["created_at"], erasure, listed, kept, fields)
+    return Held(subject, row["created_at"], erasure, listed, kept)
 
 
 class Exported(msgspec.Struct, frozen=True):
