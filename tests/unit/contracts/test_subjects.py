@@ -72,6 +72,22 @@ def test_no_record_makes_the_rejection_look_fail(raw: bytes, text: str) -> None:
         assert rejection_holds(record, "INC-1:claimant") in (True, False)
 
 
+def test_bytes_nested_past_any_limit_hold_no_ones_values_and_stop_nothing() -> None:
+    """A hostile publisher's message rejected for its depth stays in the rejection stream:
+    asked whether it holds a subject's values (an erasure's clearing pass reads every
+    record), it holds none, instead of exhausting the stack."""
+    deep = b"[" * 5000 + b"]" * 5000
+    corrected = _claim(Personal(name="Wang Fang")) | {"type": "event.corrected.v1"}
+    corrected["payload"] = {"corrects_event_id": "e-1", "corrected": {"personal": "NESTED"}}
+    nested = b'{"x":' * 1000 + b'"Wang Fang"' + b"}" * 1000  # too deep to encode from Python
+    in_correction = msgspec.json.encode(corrected).replace(b'"NESTED"', nested)
+    for raw in (deep, in_correction):
+        record = msgspec.json.encode({"raw": base64.b64encode(raw).decode()})
+        assert not holds(raw, "INC-1:claimant")
+        assert not rejection_holds(record, "INC-1:claimant")
+        assert Match(["INC-1:claimant"], rejected=True)(record) == []
+
+
 SUBJECTS = ["INC-1:claimant", "INC-1:reporter", "actor:a-1", "INC-2:claimant"]
 
 

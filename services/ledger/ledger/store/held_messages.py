@@ -15,6 +15,8 @@ import nats.errors
 from nats.js import JetStreamContext, api
 from nats.js.errors import NotFoundError
 
+from contracts.errors import ContractError
+from contracts.limits import check_nesting
 from contracts.subjects import holds_values_of
 
 FETCH = 256  # messages a fetch asks for at most
@@ -105,7 +107,11 @@ def _rejected_event(record: bytes) -> dict[str, Any] | None:
 
 
 def _event(data: bytes) -> dict[str, Any] | None:
+    """``data`` decoded, or None if it is not a JSON object or nests deeper than intake
+    ever accepts (a rejection record keeps such bytes: decoding them, or walking what they
+    decode to, would recurse until the stack ran out and stop every erasure's clearing)."""
     try:
+        check_nesting(data)
         return _decode(data)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, ContractError):
         return None

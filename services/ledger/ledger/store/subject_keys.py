@@ -117,9 +117,12 @@ async def erase(conn: asyncpg.Connection, subject: str, by: str, reason: str) ->
     that notifies :data:`ERASED_CHANNEL` of it (at commit).
         ``sealed_values`` is locked first against the ingest's writes: one under way commits
         before the ciphertexts are dropped, and one after starts once this has committed, so
-        it finds the key gone and stores nothing under it (``ledger.store.sealed_writes``)."""
+        it finds the key gone and stores nothing under it (``ledger.store.sealed_writes``).
+        The lock is SHARE ROW EXCLUSIVE, which also waits for another erasure: two SHARE
+        locks would each let the other in and then each wait, at its UPDATE, for the
+        other's lock to go (a deadlock, one erasure failed)."""
     async with conn.transaction():
-        await conn.execute("LOCK TABLE sealed_values IN SHARE MODE")
+        await conn.execute("LOCK TABLE sealed_values IN SHARE ROW EXCLUSIVE MODE")
         row = await conn.fetchrow(
             "SELECT * FROM subject_keys WHERE subject = $1 FOR UPDATE", subject
         )
