@@ -25,7 +25,7 @@ from ledger_api.paging import BadParameter
 from ledger_api.problems import READ, TEXT_CSV, alternatives, attachment
 from projector.domain.loss_run import Line
 from projector.views import lossrun, lossrun_cells, lossrun_xlsx
-from projector.views.csv_text import BOM, CsvWriter
+from projector.views.csv_text import BOM, TextRowsWriter
 
 BATCH = 1000
 Format = Literal["json", "csv", "xlsx"]
@@ -72,10 +72,10 @@ def _title(header: lossrun.Header) -> list[list[Any]]:
 async def _csv(
     pool: asyncpg.Pool, query: lossrun.Query, header: lossrun.Header
 ) -> AsyncIterator[bytes]:
-    totals, writer = lossrun_cells.Totals(), CsvWriter()
+    totals, writer, cells = lossrun_cells.Totals(), TextRowsWriter(), lossrun_cells.csv_cells()
     yield BOM + writer.encode([*_title(header), lossrun.COLUMNS])
     async for batch in _batches(pool, query, totals):
-        yield writer.encode(lossrun_cells.cells(row) for row in batch)
+        yield writer.encode(list(map(cells, batch)))
     yield writer.encode([[], *totals.cells()])
 
 
