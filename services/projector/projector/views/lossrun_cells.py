@@ -12,6 +12,7 @@ holds the count of claims, ``loss_ids`` the count of unclaimed losses.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import date
 from operator import add, attrgetter
 from typing import Any
 
@@ -31,10 +32,16 @@ Cells = Mapping[Kind, str]  # a kind → its cell as an expression of ``{v}``, t
 
 
 def maker(
-    name: str, cells: Cells, shown: Shown, brackets: str = "()", table: Sequence[Column] = TABLE
+    name: str,
+    cells: Cells,
+    shown: Shown,
+    brackets: str = "()",
+    table: Sequence[Column] = TABLE,
+    names: Mapping[str, Any] | None = None,
 ) -> Callable[[Line], Any]:
     """A row's cells in one format, made from ``table``: each column's cell the
-    expression ``cells`` gives its kind (``amount`` being ``shown`` for the row's currency),
+    expression ``cells`` gives its kind (``amount`` being ``shown`` for the row's currency,
+    ``names`` what else the expressions name),
     the whole row one tuple (or list) display, as fast as one written out by hand (a long
     run calls it for every row). The source is made from the table's names, never input."""
     shown_cells = ", ".join(cells[c.kind].format(v=f"row.{c.field}") for c in table)
@@ -43,7 +50,7 @@ def maker(
         f"def {name}(row):\n    amount = shown(row.currency)\n"
         f"    return {opening}{shown_cells}{closing}\n"
     )
-    return _compiled(name, source, {"shown": shown, "day_number": day_number})
+    return _compiled(name, source, {"shown": shown, "day_number": day_number, **(names or {})})
 
 
 def _compiled(name: str, source: str, scope: dict[str, Any]) -> Callable[..., Any]:
@@ -91,6 +98,17 @@ class _Amounts(dict[int, str]):
         return text
 
 
+class _Days(dict[date, str]):
+    """Days as ISO text, each made once (a run's rows share few days), up to
+    :data:`REMEMBERED` of them."""
+
+    def __missing__(self, day: date) -> str:
+        text = day.isoformat()
+        if len(self) < REMEMBERED:
+            self[day] = text
+        return text
+
+
 class _Currencies(dict[str, _Amounts]):
     def __missing__(self, currency: str) -> _Amounts:
         made = self[currency] = _Amounts(currency)
@@ -98,15 +116,16 @@ class _Currencies(dict[str, _Amounts]):
 
 
 _CSV_TEXTS = _CSV | {Kind.OPTIONAL: '{v} or ""', Kind.AMOUNT: "amount[{v}]",
-                    Kind.DAY: 'd.date().isoformat() if (d := {v}) else ""',
+                    Kind.DAY: 'days[d.date()] if (d := {v}) else ""',
                     Kind.COUNT: '"" if (n := {v}) is None else str(n)'}  # fmt: skip
 
 
 def csv_cells() -> Callable[[Line], tuple[str, ...]]:
     """:data:`cells` for one run, as the CSV writes them: every cell text (an absent value
-    ``""``, written as ``None`` is), each distinct amount formatted once in the run
-    (forgotten with it, so memory stays flat across runs)."""
-    return maker("csv_cells", _CSV_TEXTS, _Currencies().__getitem__)
+    ``""``, written as ``None`` is), each distinct amount and each day formatted once in
+    the run and looked up after (forgotten with it, so memory stays flat across runs)."""
+    made = {"days": _Days()}
+    return maker("csv_cells", _CSV_TEXTS, _Currencies().__getitem__, names=made)
 
 
 xlsx_cells = maker(
