@@ -57,10 +57,10 @@ def lines(book: LossBook, valued_at: datetime) -> list[Line]:
     """The book's rows: its claims by claim number, then its unclaimed losses by loss id.
     ``book`` must already be valued at ``valued_at`` (:func:`projector.domain.losses.as_of`).
     Each row is built once, straight from the book: a long run calls this for every book."""
-    claims = [claim for _, claim in sorted(book.claims.items())]
     if not book.losses:  # the common case of a long run: claims only
         lost = book.loss_date
-        return [_claimed(book, claim, lost, ()) for claim in claims]
+        return [_claimed(book, claim, lost, ()) for _, claim in sorted(book.claims.items())]
+    claims = [claim for _, claim in sorted(book.claims.items())]
     # each loss with its policy, by loss id, found once for all the book's claims
     known = [(line, policy(line)) for _, line in sorted(book.losses.items())]
     lost = date_of_loss(book)
@@ -74,7 +74,8 @@ def lines(book: LossBook, valued_at: datetime) -> list[Line]:
 def _claimed(
     book: LossBook, claim: Claim, lost: datetime | None, covered: Sequence[LossLine]
 ) -> Line:
-    recorded, coverage, ids = 0, "", tuple[str, ...]()
+    recorded, coverage = 0, ""
+    ids: tuple[str, ...] = ()  # not ``tuple[str, ...]()``: that makes a type at each call
     if covered:  # a claim with no loss recorded under it (a long run's usual row) skips this
         ids = tuple(x.loss_id for x in covered)
         recorded = sum(
