@@ -9,6 +9,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from datetime import date
 from typing import Any, cast
 
+import anyio
 import asyncpg
 import msgspec
 import pytest
@@ -32,11 +33,16 @@ async def told(pool: asyncpg.Pool, nc: Client) -> AsyncIterator[Story]:
         yield value
 
 
-def _pausing(paused: asyncio.Event) -> Callable[[list[Line]], Awaitable[list[Line]]]:
-    """A reader's opening of sealed values that never ends once the second row is in."""
+def _pausing(
+    paused: asyncio.Event, stuck: asyncio.Event | None = None
+) -> Callable[[list[Line]], Awaitable[list[Line]]]:
+    """A reader's opening of sealed values that never ends once the second row is in
+    (``stuck`` set then)."""
 
     async def reveal(rows: list[Line]) -> list[Line]:
         if paused.is_set():
+            if stuck is not None:
+                stuck.set()
             await asyncio.Event().wait()
         paused.set()
         return rows
@@ -49,12 +55,12 @@ class _Reads:
     leaves), and how many are under way."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.running, fetch = 0, Cursor.fetch
+        self.running, self.delay, fetch = 0, 0.05, Cursor.fetch
 
         async def slow(cursor: Cursor[Any], n: int) -> Any:
             self.running += 1
             try:
-                await asyncio.sleep(0.05)
+                await asyncio.sleep(self.delay)
                 return await fetch(cursor, n)
             finally:
                 self.running -= 1
@@ -101,4 +107,21 @@ async def test_a_reader_leaving_mid_run_leaves_every_connection_free(
             await reading
         assert reads.running == 0
         await _every_connection_answers(told.pool)
+        reads.delay = 0.2  # a read still under way while the reader is stuck in its opening
+        await _left_as_a_streamed_response_is(told.pool, query)
+        reads.delay = 0.05
+        assert reads.running == 0
+        await _every_connection_answers(told.pool)
         assert await _whole(told.pool, query) == whole
+
+
+async def _left_as_a_streamed_response_is(pool: asyncpg.Pool, query: lossrun.Query) -> None:
+    """A run read in an anyio task group whose scope is cancelled mid-run, as Litestar
+    streams a body and stops when its client goes: such a scope cancels every await again,
+    the last wait for a read under way included."""
+    paused, stuck = asyncio.Event(), asyncio.Event()
+    opening = msgspec.structs.replace(query, redact=False, reveal=_pausing(paused, stuck))
+    async with anyio.create_task_group() as group:
+        group.start_soon(_whole, pool, opening)
+        await asyncio.wait_for(stuck.wait(), 30)
+        group.cancel_scope.cancel()

@@ -145,9 +145,27 @@ async def _fetched(cursor: Cursor[asyncpg.Record]) -> AsyncGenerator[list[asyncp
             await asyncio.sleep(0)  # the request on its way before this batch's work
             yield records
     finally:  # however the reading ends, no query left running when the transaction ends
-        await asyncio.wait([pending])
-        if not pending.cancelled():
-            pending.exception()  # retrieved: its records, or its failure, unwanted now
+        await _settled(pending)
+
+
+async def _settled(pending: asyncio.Future[Any]) -> None:
+    """``pending`` stopped if it still runs (asyncpg asks the server to stop the read, and
+    the connection's next command waits for that), and its outcome retrieved (its records,
+    or its failure, unwanted now). Waited for through every cancellation: the anyio scope a
+    streamed response runs in cancels each await again until the task is out of it, and a
+    wait cut short would leave the read on the connection. A cancellation met is raised
+    again once it is done."""
+    pending.cancel()
+    cancelled = False
+    while not pending.done():
+        try:
+            await asyncio.wait([pending])
+        except asyncio.CancelledError:
+            cancelled = True
+    if not pending.cancelled():
+        pending.exception()
+    if cancelled:
+        raise asyncio.CancelledError
 
 
 async def _books_then(
