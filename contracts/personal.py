@@ -67,11 +67,20 @@ def _fields(t: mi.Type) -> tuple[mi.Field, ...]:
 
 
 @functools.cache
-def _layout(cls: type) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """A class's personal fields (attribute → blank) and the fields that may nest more."""
+def _layout(cls: type) -> tuple[dict[str, Any], tuple[str, ...], bool]:
+    """A class's personal fields (attribute → blank), the fields that may nest more, and
+    whether it is a correction (its ``corrected`` walked as free-form values instead)."""
     fields = _fields(mi.type_info(cls))
     blanks = {f.name: _blank(f) for f in fields if _personal(f.type)}
-    return blanks, tuple(f.name for f in fields if f.name not in blanks and not _scalar(f.type))
+    correction = str(getattr(cls, "TYPE", "")).startswith(CORRECTION)
+    deeper = tuple(
+        f.name
+        for f in fields
+        if f.name not in blanks
+        and not _scalar(f.type)
+        and not (correction and f.name == "corrected")
+    )
+    return blanks, deeper, correction
 
 
 def personal_fields(cls: type) -> frozenset[str]:
@@ -92,11 +101,13 @@ def _record(value: Any, how: How) -> Any:
     """A struct's or dataclass's personal fields passed through ``how``, its other fields
     walked."""
     cls: type = type(value)
-    blanks, deeper = _layout(cls)
-    changes = {name: how(blank, getattr(value, name)) for name, blank in blanks.items()}
-    if str(getattr(cls, "TYPE", "")).startswith(CORRECTION):
+    blanks, deeper, correction = _layout(cls)
+    changes: dict[str, Any] = {}
+    for name, blank in blanks.items():  # a field left as it is makes no copy of the value
+        if (new := how(blank, old := getattr(value, name))) is not old:
+            changes[name] = new
+    if correction:
         changes["corrected"] = corrected(value.corrected, how)
-        deeper = tuple(name for name in deeper if name != "corrected")
     for name in deeper:
         old = getattr(value, name)
         if (new := _typed(old, how)) is not old:

@@ -47,13 +47,19 @@ async def opened(
     """``value`` with every sealed personal value opened (or :data:`ERASED`), through
     ``cache`` if given."""
     found: set[bytes] = set()
+    sealed = False
 
     def note(_blank: Any, held: Any) -> Any:
-        if isinstance(held, str) and (made := sealing.commitment_of(held)) is not None:
-            found.add(made)
+        nonlocal sealed
+        if isinstance(held, str) and held.startswith(sealing.PREFIX):
+            sealed = True
+            if (made := sealing.commitment_of(held)) is not None:
+                found.add(made)
         return held
 
     transform(value, note, shape)
+    if not sealed:  # nothing sealed (empty, or recorded before sealing was): shown as it is
+        return value
     values = await _opened_values(cache, conn, master, found)
     return transform(value, _showing(values), shape)
 

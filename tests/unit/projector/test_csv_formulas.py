@@ -4,13 +4,17 @@ still reads back to every other cell unchanged."""
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Sequence
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts import money
 from projector.views import csv_text
-from projector.views.formulas import QUOTE, TRIGGERS, inert
+from projector.views.formulas import QUOTE, TRIGGERS, inert, inert_rows
 
 pytestmark = pytest.mark.unit
 
@@ -65,3 +69,54 @@ def test_the_header_row_is_kept_safe_too() -> None:
     """Given columns named like a formula, then the header row quotes them as well."""
     data = b"".join(csv_text.csv_chunks(["=cmd", "ok"], [["-1", "@x"]]))
     assert csv_text.read_back(data) == [["'=cmd", "ok"], ["-1", "'@x"]]
+
+
+def one_row_at_a_time(rows: Sequence[Sequence[object]]) -> bytes:
+    """The CSV as written before a batch was checked at once: each row through
+    :func:`inert_rows`, quoted whole when it holds a carriage return."""
+    out = io.StringIO()
+    plain = csv.writer(out, lineterminator="\n")
+    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    for row, carriage in inert_rows(rows):
+        (quoted if carriage else plain).writerow(row)
+    return out.getvalue().encode()
+
+
+cells = st.one_of(
+    texts,
+    formula_like,
+    st.sampled_from(["-", "-.5", "-1e5x", "a,-1", '"-2"', "-3\n", "x\n=1", "1-2", "-0.05"]),
+    st.builds(money.units, st.integers(-(10**9), 10**9), st.sampled_from(["CNY", "JPY"])),
+    st.integers(),
+    st.floats(),
+    st.none(),
+)
+
+
+@given(st.lists(st.lists(cells, max_size=6), max_size=8))
+def test_a_batch_checked_at_once_is_written_as_row_by_row(rows: list[list[object]]) -> None:
+    """Given any rows (texts, formulas, negative numbers, quoted cells, other values), when
+    a batch is written at once, then the bytes are those of the rows written one at a time,
+    each made inert."""
+    assert csv_text.CsvWriter().encode(rows) == one_row_at_a_time(rows)
+
+
+@given(
+    st.integers(2, 5).flatmap(
+        lambda n: st.lists(
+            st.lists(
+                st.one_of(texts, formula_like, st.sampled_from(["", ",", '"', "\n", "-1", "-x"])),
+                min_size=n,
+                max_size=n,
+            ),
+            max_size=8,
+        )
+    )
+)
+def test_rows_of_texts_joined_at_once_are_written_as_csv_writes_them(
+    rows: list[list[str]],
+) -> None:
+    """Given rows of one width whose cells are all text (delimiters, quotes, line ends and
+    formulas among them), when joined at once, then the bytes are those the CSV writer
+    makes of them, each made inert."""
+    assert csv_text.TextRowsWriter().encode(rows) == one_row_at_a_time(rows)

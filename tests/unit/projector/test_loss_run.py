@@ -136,3 +136,24 @@ def test_totals_by_carrier_and_policy_per_currency() -> None:
     assert [g["recorded_loss"] for g in groups] == ["3.00", "10.00"]
     cny = totals.as_json()["CNY"]
     assert (cny["recorded_loss"], cny["reserve"], cny["rows"]) == ("13.00", "7.00", 2)
+
+
+def test_a_claims_row_takes_each_figure_into_its_own_field() -> None:
+    """Given a claim whose every figure differs from the others, when its row is made, then
+    each lands in the field of its name (the row is made by position, in the fields' order)."""
+    when = {name: at(minute) for name, minute in (("lost", 1), ("opened", 2), ("updated", 3))}
+    made = losses.Claim(
+        claim_number="C", insurer="I", policy_number="P", status="open", currency="EUR",
+        paid_minor=1, reserve_minor=2, recovered_minor=3, incurred_minor=4, net_minor=5,
+        reported_at=when["opened"], updated_at=when["updated"], last_position=6, claimant="N",
+    )  # fmt: skip
+    book = losses.LossBook(incident_id="INC", loss_date=when["lost"], kind="fire",
+                           location_code="L", claims={"C": made})  # fmt: skip
+    [row] = loss_run.lines(book, when["updated"])
+    assert msgspec.structs.asdict(row) == {
+        "incident_id": "INC", "claim_number": "C", "loss_ids": (), "date_of_loss": when["lost"],
+        "date_reported": when["opened"], "kind": "fire", "location_code": "L", "claimant": "N",
+        "carrier": "I", "policy_number": "P", "coverage": "", "status": "open",
+        "days_unclaimed": None, "recorded_loss_minor": 0, "paid_minor": 1, "reserve_minor": 2,
+        "incurred_minor": 4, "recovered_minor": 3, "net_incurred_minor": 5, "currency": "EUR",
+    }  # fmt: skip

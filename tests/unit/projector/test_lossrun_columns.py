@@ -8,7 +8,7 @@ import msgspec
 import pytest
 
 from contracts import money
-from projector.views import lossrun_cells, lossrun_sheet
+from projector.views import csv_text, lossrun_cells, lossrun_sheet
 from projector.views.lossrun_columns import AMOUNTS, COLUMNS, TABLE, Kind
 from projector.views.tabular import Workbook
 from tests.unit.projector.test_lossrun_xlsx import RUN
@@ -87,3 +87,17 @@ def test_a_totals_row_sits_in_the_table_columns() -> None:
     assert len(first) == len(TABLE)
     assert (first[0], first[COLUMNS.index("currency")]) == ("TOTAL", "CNY")
     assert [first[at] for at in _at(Kind.AMOUNT)][1] == money.units(12_345 + 100, "CNY")
+
+
+def test_a_runs_csv_cells_write_the_bytes_the_cells_do() -> None:
+    """Given every row of a run (claimed, unclaimed, blanks, a claimant like a formula, an
+    amount negative), when a run's CSV cells (texts, amounts formatted once) are written,
+    then the bytes are those of :data:`lossrun_cells.cells` written by the CSV writer."""
+    odd = [msgspec.structs.replace(UNCLAIMED, kind=None, date_of_loss=None),
+           msgspec.structs.replace(CLAIMED, claimant="=HYPERLINK(1)", net_incurred_minor=-5),
+           msgspec.structs.replace(CLAIMED, carrier="a, b", claimant='"q"\r\n')]  # fmt: skip
+    rows = [*RUN, *odd, *RUN]
+    made = lossrun_cells.csv_cells()
+    for some in ([*RUN, *RUN], rows, odd):
+        plain = csv_text.CsvWriter().encode([lossrun_cells.cells(row) for row in some])
+        assert csv_text.TextRowsWriter().encode([made(row) for row in some]) == plain

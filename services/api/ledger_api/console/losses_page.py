@@ -6,6 +6,7 @@ redacted as the API's are, and the console shows no personal column at all."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -56,8 +57,12 @@ async def _read(request: Request[Any, Any, Any], valuation_date: str | None) -> 
         state.insured,
     )
     run = Run()
-    async with state.pool.acquire() as conn, conn.transaction():
-        async for batch in lossrun.batches(conn, query):
+    async with (
+        state.pool.acquire() as conn,
+        conn.transaction(),
+        contextlib.aclosing(lossrun.batches(conn, query)) as batches,
+    ):
+        async for batch in batches:
             run.add(batch)
     await state.access_writer.record(access.values(request, "loss_run", "console/losses"), 200)
     return run, header

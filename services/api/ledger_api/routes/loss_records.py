@@ -7,7 +7,8 @@ before a streamed body is sent, so nothing the handler holds may be used by the 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
@@ -25,7 +26,7 @@ from ledger_api.paging import BadParameter
 from ledger_api.problems import READ, TEXT_CSV, alternatives, attachment
 from projector.domain.loss_run import Line
 from projector.views import lossrun, lossrun_cells, lossrun_xlsx
-from projector.views.csv_text import BOM, CsvWriter
+from projector.views.csv_text import BOM, TextRowsWriter
 
 BATCH = 1000
 Format = Literal["json", "csv", "xlsx"]
@@ -50,9 +51,16 @@ _MEDIA = {
 
 async def _batches(
     pool: asyncpg.Pool, query: lossrun.Query, totals: lossrun_cells.Totals
-) -> AsyncIterator[list[Any]]:
-    async with pool.acquire() as conn, conn.transaction():
-        async for batch in lossrun.batches(conn, query, BATCH):
+) -> AsyncGenerator[list[Any], None]:
+    """The run's rows, a batch at a time, read in a transaction of their own; closed
+    (``aclosing``) by whoever reads them, however they leave: the rows' reading is closed
+    before the transaction ends (a read of the next rows may be under way)."""
+    async with (
+        pool.acquire() as conn,
+        conn.transaction(),
+        contextlib.aclosing(lossrun.batches(conn, query, BATCH)) as batches,
+    ):
+        async for batch in batches:
             for row in batch:
                 totals.add(row)
             yield batch
@@ -72,10 +80,11 @@ def _title(header: lossrun.Header) -> list[list[Any]]:
 async def _csv(
     pool: asyncpg.Pool, query: lossrun.Query, header: lossrun.Header
 ) -> AsyncIterator[bytes]:
-    totals, writer = lossrun_cells.Totals(), CsvWriter()
+    totals, writer, cells = lossrun_cells.Totals(), TextRowsWriter(), lossrun_cells.csv_cells()
     yield BOM + writer.encode([*_title(header), lossrun.COLUMNS])
-    async for batch in _batches(pool, query, totals):
-        yield writer.encode(lossrun_cells.cells(row) for row in batch)
+    async with contextlib.aclosing(_batches(pool, query, totals)) as batches:
+        async for batch in batches:
+            yield writer.encode(list(map(cells, batch)))
     yield writer.encode([[], *totals.cells()])
 
 
@@ -84,10 +93,11 @@ async def _json(
 ) -> AsyncIterator[bytes]:
     totals, first = lossrun_cells.Totals(), True
     yield b'{"header":' + msgspec.json.encode(header) + b',"rows":['
-    async for batch in _batches(pool, query, totals):
-        body = b",".join(msgspec.json.encode(lossrun_cells.json_row(row)) for row in batch)
-        yield body if first else b"," + body
-        first = False
+    async with contextlib.aclosing(_batches(pool, query, totals)) as batches:
+        async for batch in batches:
+            body = b",".join(msgspec.json.encode(lossrun_cells.json_row(row)) for row in batch)
+            yield body if first else b"," + body
+            first = False
     yield b'],"totals":' + msgspec.json.encode(totals.as_json())
     yield b',"totals_by_carrier_policy":' + msgspec.json.encode(totals.by_carrier_json()) + b"}"
 
@@ -122,8 +132,9 @@ async def _xlsx(
     file removed (:meth:`LossRunBook.discard`); once sending starts, it has no name left.
     Sending rows waits only while the writer is a few batches behind."""
     with lossrun_xlsx.LossRunBook(header, await stamp(pool)) as book:
-        async for batch in _batches(pool, query, book.totals):
-            book.add(batch)
+        async with contextlib.aclosing(_batches(pool, query, book.totals)) as batches:
+            async for batch in batches:
+                book.add(batch)
         chunks = book.finish()
         await asyncio.to_thread(book.close)  # the writer's last seconds awaited off the loop
         for chunk in chunks:

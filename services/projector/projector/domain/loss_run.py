@@ -26,7 +26,11 @@ from projector.domain.losses import Claim, LossBook, LossLine, LossRevision, dat
 UNCLAIMED = "unclaimed"
 
 
-class Line(msgspec.Struct, frozen=True, kw_only=True):
+class Line(msgspec.Struct, frozen=True, gc=False):
+    """A row of the run. A claim's row is made with its fields in this order, by position
+    (:func:`_claimed`: a long run makes one for every claim, and keywords cost msgspec
+    several times more); no row holds anything that could refer back to it (``gc=False``)."""
+
     incident_id: str
     claim_number: str  # "" when unclaimed
     loss_ids: tuple[str, ...]
@@ -53,10 +57,10 @@ def lines(book: LossBook, valued_at: datetime) -> list[Line]:
     """The book's rows: its claims by claim number, then its unclaimed losses by loss id.
     ``book`` must already be valued at ``valued_at`` (:func:`projector.domain.losses.as_of`).
     Each row is built once, straight from the book: a long run calls this for every book."""
-    claims = [claim for _, claim in sorted(book.claims.items())]
     if not book.losses:  # the common case of a long run: claims only
         lost = book.loss_date
-        return [_claimed(book, claim, lost, ()) for claim in claims]
+        return [_claimed(book, claim, lost, ()) for _, claim in sorted(book.claims.items())]
+    claims = [claim for _, claim in sorted(book.claims.items())]
     # each loss with its policy, by loss id, found once for all the book's claims
     known = [(line, policy(line)) for _, line in sorted(book.losses.items())]
     lost = date_of_loss(book)
@@ -70,7 +74,8 @@ def lines(book: LossBook, valued_at: datetime) -> list[Line]:
 def _claimed(
     book: LossBook, claim: Claim, lost: datetime | None, covered: Sequence[LossLine]
 ) -> Line:
-    recorded, coverage, ids = 0, "", tuple[str, ...]()
+    recorded, coverage = 0, ""
+    ids: tuple[str, ...] = ()  # not ``tuple[str, ...]()``: that makes a type at each call
     if covered:  # a claim with no loss recorded under it (a long run's usual row) skips this
         ids = tuple(x.loss_id for x in covered)
         recorded = sum(
@@ -78,15 +83,10 @@ def _claimed(
         )
         coverage = ", ".join(sorted({x.latest.category for x in covered}))
     return Line(
-        incident_id=book.incident_id, claim_number=claim.claim_number,
-        loss_ids=ids, date_of_loss=lost,
-        date_reported=claim.reported_at, kind=book.kind, location_code=book.location_code,
-        claimant=claim.claimant, carrier=claim.insurer, policy_number=claim.policy_number,
-        coverage=coverage, status=claim.status, days_unclaimed=None,
-        recorded_loss_minor=recorded, paid_minor=claim.paid_minor,
-        reserve_minor=claim.reserve_minor, incurred_minor=claim.incurred_minor,
-        recovered_minor=claim.recovered_minor, net_incurred_minor=claim.net_minor,
-        currency=claim.currency,
+        book.incident_id, claim.claim_number, ids, lost, claim.reported_at, book.kind,
+        book.location_code, claim.claimant, claim.insurer, claim.policy_number, coverage,
+        claim.status, None, recorded, claim.paid_minor, claim.reserve_minor,
+        claim.incurred_minor, claim.recovered_minor, claim.net_minor, claim.currency,
     )  # fmt: skip
 
 

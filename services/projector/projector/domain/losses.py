@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 
-class LossRevision(msgspec.Struct, frozen=True, kw_only=True):
+class LossRevision(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     position: int
     occurred_at: datetime
     recorded_at: datetime
@@ -68,13 +68,13 @@ class LossRevision(msgspec.Struct, frozen=True, kw_only=True):
     reason: str = ""
 
 
-class LossLine(msgspec.Struct, frozen=True, kw_only=True):
+class LossLine(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     loss_id: str
     latest: LossRevision
     history: tuple[LossRevision, ...]
 
 
-class Claim(msgspec.Struct, frozen=True, kw_only=True):
+class Claim(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     claim_number: str
     insurer: str
     policy_number: str
@@ -91,7 +91,7 @@ class Claim(msgspec.Struct, frozen=True, kw_only=True):
     claimant: Annotated[str, PERSONAL] = ""
 
 
-class LossBook(msgspec.Struct, frozen=True, kw_only=True):
+class LossBook(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     incident_id: str
     loss_date: datetime | None = None
     kind: str | None = None

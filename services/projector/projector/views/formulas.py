@@ -19,7 +19,13 @@ from typing import Any
 TRIGGERS = frozenset("=+-@\t\r")
 """The first characters that make a spreadsheet program read a cell as a formula."""
 QUOTE = "'"
-_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?").fullmatch
+_DIGITS = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
+_NUMBER = re.compile(f"-?{_DIGITS}").fullmatch
+# in CSV written as it is (LF line ends): a cell starting with a formula's first character,
+# quoted or not, except an unquoted number
+_STARTS_A_FORMULA = re.compile(
+    rb'(?:^|[,\n])(?:"[-=+@\t]|[=+@\t]|-(?!' + _DIGITS.encode() + rb"[,\n]))"
+).search
 
 
 def inert(value: Any) -> Any:
@@ -40,3 +46,19 @@ def inert_rows(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[Sequence[Any], b
             yield [inert(v) for v in row], any("\r" in v for v in risky)
         else:
             yield row, False
+
+
+_SUSPECTS = (b"=", b"+", b"@", b"\t", b",-", b"\n-", b'"-')
+
+
+def left_as_is(data: bytes) -> bool:
+    """Whether ``data``, rows written as CSV as they are (LF line ends), is what
+    :func:`inert_rows` would have had written: no carriage return, and no cell starting with
+    a formula's first character, a number aside. Checked on the encoded text at once (its
+    ASCII bytes are its ASCII characters), far faster than cell by cell; a cell in quotes
+    starting with ``-`` says no, even a number."""
+    if b"\r" in data:
+        return False
+    if data[:1] != b"-" and not any(suspect in data for suspect in _SUSPECTS):
+        return True
+    return _STARTS_A_FORMULA(data) is None

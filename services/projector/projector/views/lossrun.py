@@ -13,12 +13,15 @@ minor units beside them.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import asyncpg
 import msgspec
+from asyncpg.cursor import Cursor
 
 from contracts.personal import redact
 from projector.domain import loss_run, losses
@@ -78,24 +81,26 @@ class Header(msgspec.Struct, frozen=True):
 
 async def batches(
     conn: asyncpg.Connection, query: Query, size: int = PREFETCH
-) -> AsyncIterator[list[loss_run.Line]]:
+) -> AsyncGenerator[list[loss_run.Line], None]:
     """The run's rows, in incident order, in lists of about ``size`` (one await a list, not
-    a row); ``conn`` must be in a transaction (cursor)."""
+    a row); ``conn`` must be in a transaction (cursor), and this closed (``aclosing``)
+    before it ends: a read of the next rows may be under way."""
     then, valued_at = query.end_of_valuation(), query.valued_at()
     scope = (query.organisation_id, query.site_id)
     books = _books_now(conn, scope) if then is None else _books_then(conn, then, scope)
     filtered = (query.carrier, query.policy, query.loss_from, query.loss_to) != (None,) * 4
     batch: list[loss_run.Line] = []
     count = 0
-    async for some in books:
-        for book in some:
-            for row in loss_run.lines(book, valued_at):
-                if not filtered or query.keeps(row):
-                    batch.append(redact(row) if query.redact else row)
-        if len(batch) >= size:
-            count = _heard(query, count, len(batch))
-            yield await _revealed(query, batch)
-            batch = []
+    async with contextlib.aclosing(books):  # closed first, however the reader leaves
+        async for some in books:
+            for book in some:
+                for row in loss_run.lines(book, valued_at):
+                    if not filtered or query.keeps(row):
+                        batch.append(redact(row) if query.redact else row)
+            if len(batch) >= size:
+                count = _heard(query, count, len(batch))
+                yield await _revealed(query, batch)
+                batch = []
     if batch:
         yield await _revealed(query, batch)
     if query.progress is not None:
@@ -118,35 +123,79 @@ Scope = tuple[str | None, str | None]
 
 async def _books_now(
     conn: asyncpg.Connection, scope: Scope
-) -> AsyncIterator[list[losses.LossBook]]:
+) -> AsyncGenerator[list[losses.LossBook], None]:
     sql = (
-        "SELECT doc FROM losses"
+        "SELECT convert_to(doc::text, 'UTF8') FROM losses"  # bytes: what the decoder reads
         " WHERE (doc->'claims' <> '{}'::jsonb OR doc->'losses' <> '{}'::jsonb)"
         f" AND {IN_SCOPE.format(o='$1', s='$2')} ORDER BY incident_id"
     )
-    cursor = await conn.cursor(sql, *scope)
-    while records := await cursor.fetch(PREFETCH):  # a batch a round trip, no per-row await
-        yield [_decode_book(record[0]) for record in records]
+    async with contextlib.aclosing(_fetched(await conn.cursor(sql, *scope))) as fetched:
+        async for records in fetched:
+            yield [_decode_book(record[0]) for record in records]
+
+
+async def _fetched(cursor: Cursor[asyncpg.Record]) -> AsyncGenerator[list[asyncpg.Record], None]:
+    """The cursor's records, PREFETCH a round trip (no per-row await), each batch asked
+    for before the one before it is handed on: PostgreSQL finds and sends it while this
+    process builds that one's rows, each on a core."""
+    pending = asyncio.ensure_future(cursor.fetch(PREFETCH))
+    try:
+        while records := await pending:
+            pending = asyncio.ensure_future(cursor.fetch(PREFETCH))
+            await asyncio.sleep(0)  # the request on its way before this batch's work
+            yield records
+    finally:  # however the reading ends, no query left running when the transaction ends
+        await _settled(pending)
+
+
+async def _settled(pending: asyncio.Future[Any]) -> None:
+    """``pending`` stopped if it still runs (asyncpg asks the server to stop the read, and
+    the connection's next command waits for that), and its outcome retrieved (its records,
+    or its failure, unwanted now). Waited for through every cancellation: the anyio scope a
+    streamed response runs in cancels each await again until the task is out of it, and a
+    wait cut short would leave the read on the connection. A cancellation met is raised
+    again once it is done."""
+    pending.cancel()
+    cancelled = False
+    while not pending.done():
+        try:
+            await asyncio.wait([pending])
+        except asyncio.CancelledError:
+            cancelled = True
+    if not pending.cancelled():
+        pending.exception()
+    if cancelled:
+        raise asyncio.CancelledError
 
 
 async def _books_then(
     conn: asyncpg.Connection, then: datetime, scope: Scope
-) -> AsyncIterator[list[losses.LossBook]]:
+) -> AsyncGenerator[list[losses.LossBook], None]:
     sql = (
         "SELECT incident_id, position, version, recorded_at, record FROM events"
         f" WHERE type = any($1) AND recorded_at <= $2 AND {IN_SCOPE.format(o='$3', s='$4')}"
         " ORDER BY incident_id, position"
     )
     current: list[Any] = []
-    cursor = await conn.cursor(sql, _TYPES, then, *scope)
-    while records := await cursor.fetch(PREFETCH):  # a batch a round trip, no per-row await
-        books = []
-        for r in records:
-            if current and current[-1].incident_id != r["incident_id"]:
-                if book := losses.fold(current):
-                    books.append(book)
-                current = []
-            current.append(from_record(r["position"], r["version"], r["recorded_at"], r["record"]))
-        yield books
+    fetched = _fetched(await conn.cursor(sql, _TYPES, then, *scope))
+    async with contextlib.aclosing(fetched):
+        async for records in fetched:
+            books, current = _folded(records, current)
+            yield books
     if current and (book := losses.fold(current)):
         yield [book]
+
+
+def _folded(
+    records: list[asyncpg.Record], current: list[Any]
+) -> tuple[list[losses.LossBook], list[Any]]:
+    """The books of the incidents a batch of events ends, folded, and the facts of its last
+    incident, which the next batch may go on with (``current``: those of the batch before)."""
+    books = []
+    for r in records:
+        if current and current[-1].incident_id != r["incident_id"]:
+            if book := losses.fold(current):
+                books.append(book)
+            current = []
+        current.append(from_record(r["position"], r["version"], r["recorded_at"], r["record"]))
+    return books, current

@@ -12,7 +12,8 @@ holds the count of claims, ``loss_ids`` the count of unclaimed losses.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from operator import attrgetter
+from datetime import date
+from operator import add, attrgetter
 from typing import Any
 
 from contracts import money
@@ -26,15 +27,21 @@ _WIDTH = len(_COUNTS) + len(AMOUNTS)  # a totals row: the counts, then the sums
 amounts = attrgetter(*(column.field for column in TABLE if column.kind is Kind.AMOUNT))
 """A row's amounts in minor units, in the order of :data:`AMOUNTS`."""
 
-Shown = Callable[[str], Callable[[int], Any]]  # a currency → its amounts' cell maker
+Shown = Callable[[str], Any]  # a currency → its amounts' cell maker (called, or indexed)
 Cells = Mapping[Kind, str]  # a kind → its cell as an expression of ``{v}``, the row's field
 
 
 def maker(
-    name: str, cells: Cells, shown: Shown, brackets: str = "()", table: Sequence[Column] = TABLE
+    name: str,
+    cells: Cells,
+    shown: Shown,
+    brackets: str = "()",
+    table: Sequence[Column] = TABLE,
+    names: Mapping[str, Any] | None = None,
 ) -> Callable[[Line], Any]:
     """A row's cells in one format, made from ``table``: each column's cell the
-    expression ``cells`` gives its kind (``amount`` being ``shown`` for the row's currency),
+    expression ``cells`` gives its kind (``amount`` being ``shown`` for the row's currency,
+    ``names`` what else the expressions name),
     the whole row one tuple (or list) display, as fast as one written out by hand (a long
     run calls it for every row). The source is made from the table's names, never input."""
     shown_cells = ", ".join(cells[c.kind].format(v=f"row.{c.field}") for c in table)
@@ -43,7 +50,7 @@ def maker(
         f"def {name}(row):\n    amount = shown(row.currency)\n"
         f"    return {opening}{shown_cells}{closing}\n"
     )
-    return _compiled(name, source, {"shown": shown, "day_number": day_number})
+    return _compiled(name, source, {"shown": shown, "day_number": day_number, **(names or {})})
 
 
 def _compiled(name: str, source: str, scope: dict[str, Any]) -> Callable[..., Any]:
@@ -66,14 +73,60 @@ _add_amounts = _summer()
 
 AS_IT_IS = {Kind.TEXT: "{v}", Kind.CURRENCY: "{v}", Kind.AMOUNT: "amount({v})",
              Kind.IDS: '", ".join({v})'}  # fmt: skip
-cells = maker(
-    "cells",
-    AS_IT_IS | {Kind.OPTIONAL: "{v}", Kind.DAY: "d.date().isoformat() if (d := {v}) else None",
-                 Kind.COUNT: "None if (n := {v}) is None else str(n)"},
-    money.formatter,
-)  # fmt: skip
+_CSV = AS_IT_IS | {Kind.OPTIONAL: "{v}", Kind.DAY: "d.date().isoformat() if (d := {v}) else None",
+                   Kind.COUNT: "None if (n := {v}) is None else str(n)"}  # fmt: skip
+cells = maker("cells", _CSV, money.formatter)
 """A row as CSV cells: amounts in currency units, exactly as many places as the currency;
 absent values ``None`` (an empty cell)."""
+
+REMEMBERED = 1 << 14  # amounts of one currency a run's CSV keeps formatted
+
+
+class _Amounts(dict[int, str]):
+    """One currency's amounts as :func:`contracts.money.formatter` shows them, each
+    formatted once and looked up after (a run's amounts repeat: zeros, round reserves),
+    up to :data:`REMEMBERED` of them; any more formatted each time."""
+
+    def __init__(self, currency: str) -> None:
+        super().__init__()
+        self.shown = money.formatter(currency)
+
+    def __missing__(self, minor: int) -> str:
+        text = self.shown(minor)
+        if len(self) < REMEMBERED:
+            self[minor] = text
+        return text
+
+
+class _Days(dict[date, str]):
+    """Days as ISO text, each made once (a run's rows share few days), up to
+    :data:`REMEMBERED` of them."""
+
+    def __missing__(self, day: date) -> str:
+        text = day.isoformat()
+        if len(self) < REMEMBERED:
+            self[day] = text
+        return text
+
+
+class _Currencies(dict[str, _Amounts]):
+    def __missing__(self, currency: str) -> _Amounts:
+        made = self[currency] = _Amounts(currency)
+        return made
+
+
+_CSV_TEXTS = _CSV | {Kind.OPTIONAL: '{v} or ""', Kind.AMOUNT: "amount[{v}]",
+                    Kind.DAY: 'days[d.date()] if (d := {v}) else ""',
+                    Kind.COUNT: '"" if (n := {v}) is None else str(n)'}  # fmt: skip
+
+
+def csv_cells() -> Callable[[Line], tuple[str, ...]]:
+    """:data:`cells` for one run, as the CSV writes them: every cell text (an absent value
+    ``""``, written as ``None`` is), each distinct amount and each day formatted once in
+    the run and looked up after (forgotten with it, so memory stays flat across runs)."""
+    made = {"days": _Days()}
+    return maker("csv_cells", _CSV_TEXTS, _Currencies().__getitem__, names=made)
+
 
 xlsx_cells = maker(
     "xlsx_cells",
@@ -102,25 +155,32 @@ def json_row(row: Line) -> dict[str, Any]:
 
 
 class Totals:
-    """Totals per currency and per (currency, carrier, policy), kept while rows stream past:
-    counts of rows, claims and unclaimed losses, then the sums of :data:`AMOUNTS`."""
+    """Totals per currency and per (currency, carrier, policy): counts of rows, claims and
+    unclaimed losses, then the sums of :data:`AMOUNTS`; those per (currency, carrier,
+    policy) kept while rows stream past, those per currency summed from them."""
 
     def __init__(self) -> None:
-        self.by_currency: dict[str, list[int]] = {}
         self.by_carrier: dict[tuple[str, str, str], list[int]] = {}
 
     def add(self, row: Line) -> None:
-        unclaimed = row.status == UNCLAIMED
-        cur = row.currency
-        group = (cur, row.carrier, row.policy_number)
-        if (by_currency := self.by_currency.get(cur)) is None:
-            by_currency = self.by_currency[cur] = [0] * _WIDTH
-        if (by_carrier := self.by_carrier.get(group)) is None:
-            by_carrier = self.by_carrier[group] = [0] * _WIDTH
-        for acc in (by_currency, by_carrier):
-            acc[0] += 1
-            acc[2 if unclaimed else 1] += 1
-            _add_amounts(acc, row)
+        group = (row.currency, row.carrier, row.policy_number)
+        if (acc := self.by_carrier.get(group)) is None:
+            acc = self.by_carrier[group] = [0] * _WIDTH
+        acc[0] += 1
+        acc[2 if row.status == UNCLAIMED else 1] += 1
+        _add_amounts(acc, row)
+
+    @property
+    def by_currency(self) -> dict[str, list[int]]:
+        """The totals per currency: each a sum of its (currency, carrier, policy) totals,
+        made once the rows are in rather than kept beside them for every row."""
+        out: dict[str, list[int]] = {}
+        for (cur, _, _), acc in self.by_carrier.items():
+            if (sums := out.get(cur)) is None:
+                out[cur] = list(acc)
+            else:
+                sums[:] = map(add, sums, acc)
+        return out
 
     def as_json(self) -> dict[str, dict[str, Any]]:
         return {cur: _json(cur, acc) for cur, acc in sorted(self.by_currency.items())}
