@@ -231,14 +231,14 @@ async def main() -> dict[str, object]:
         "recorded_for_rebuild": recorded,
         "rebuild_eps": rebuild_eps,
         "ingest_eps": ingest_eps,
-        "rebuild_over_ingest": round(rebuild_eps / ingest_eps, 3),
+        "rebuild_over_ingest": stack.ratio(rebuild_eps, ingest_eps),
         "with_profiles": {
             "organisations": ORGANISATIONS,
             "sites": ORGANISATIONS * SITES_PER_ORGANISATION,
             "rebuild_events": profiled,
             "rebuild_eps": profiled_eps,
         },
-        "with_profiles_ratio": round(profiled_eps / rebuild_eps, 3),
+        "with_profiles_ratio": stack.ratio(profiled_eps, rebuild_eps),
         "lag_1000_per_s": lag,
         "targets": {"rebuild_eps": 30000, "lag_p99_ms_at_1000": 50, "with_profiles_ratio": 0.9},
     }

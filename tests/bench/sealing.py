@@ -169,7 +169,7 @@ def _report(drained: dict[str, list[Drained]]) -> dict[str, object]:
         "events": N,
         "ingest_without_personal_per_s": without,
         "ingest_with_personal_every_second_event_per_s": with_,
-        "ratio": round(with_ / without, 3) if without else None,
+        "ratio": stack.ratio(with_, without),
         "runs": {k: [d.rate for d in v] for k, v in drained.items()},
         **{
             f"{name}_cpu_us_per_event": {

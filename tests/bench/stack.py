@@ -70,6 +70,12 @@ def rate(count: int, seconds: float) -> float:
     return round(count / seconds, 1) if seconds > 0 else 0.0
 
 
+def ratio(part: float, whole: float) -> float | None:
+    """``part / whole`` to three places; None when ``whole`` is 0 (a tiny run recorded in
+    one batch, say: no time between its first record and its last, no rate)."""
+    return round(part / whole, 3) if whole else None
+
+
 async def settle(conn: asyncpg.Connection) -> None:
     """Settled before measuring: no autovacuum of freshly loaded tables, no checkpoint of
     their WAL, in the middle of a measurement."""
