@@ -16,6 +16,7 @@ from contracts.topology import Topology
 from ledger.ingest import leading as ingest
 from plumbing import db, jetstream
 from plumbing.settings import DatabaseSettings, IngestSettings
+from tests.integration.api_story import Story, story
 from tests.support import MASTER
 
 
@@ -31,6 +32,14 @@ async def nc(nats_url: str) -> AsyncIterator[Client]:
     client = await jetstream.connect(nats_url, "test")
     yield client
     await client.drain()
+
+
+@pytest.fixture
+async def told(pool: asyncpg.Pool, nc: Client) -> AsyncIterator[Story]:
+    """The API's story (``tests.integration.api_story``) on this test's servers; a module
+    that tells it otherwise defines its own."""
+    async for value in story(pool, nc):
+        yield value
 
 
 @pytest.fixture

@@ -3,14 +3,16 @@ claim with revisions and a recovery (the loss-run tests and the command's share 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from contracts import builders
 from contracts.levels import Basis, ClaimStatus, LossCategory
+from projector.views import lossrun
 from tests.integration.api_story import AGENT, SOURCE, Story, outage
 
 ENV: dict[str, Any] = {"incident_id": "LR-1", "source": SOURCE, "actor": AGENT}
+HEADER = lossrun.Header("澎湖湾物业", "all", "all", date(2026, 12, 1))
 CLAIM: dict[str, Any] = {"claim_number": "CLM-LR", "insurer": "PICC", "policy_number": "P-1",
                          "currency": "CNY", **ENV}  # fmt: skip
 

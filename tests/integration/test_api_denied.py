@@ -6,23 +6,14 @@ append-only log with them)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
-import asyncpg
 import pytest
-from nats.aio.client import Client
 
 from ledger_api import token_store as tokens
-from tests.integration.api_story import Story, story
+from tests.integration.api_story import Story
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def told(pool: asyncpg.Pool, nc: Client) -> AsyncIterator[Story]:
-    async for value in story(pool, nc):
-        yield value
 
 
 async def _log(told: Story) -> list[dict[str, Any]]:

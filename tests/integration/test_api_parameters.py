@@ -4,22 +4,12 @@ it, and a text body's ``Content-Type`` names its charset once."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import asyncpg
 import pytest
-from nats.aio.client import Client
 
-from tests.integration.api_story import Story, story
+from tests.integration.api_story import Story
 
 pytestmark = pytest.mark.integration
 READS = ("/v1/losses", "/v1/incidents/OUT-7/timeline")
-
-
-@pytest.fixture
-async def told(pool: asyncpg.Pool, nc: Client) -> AsyncIterator[Story]:
-    async for value in story(pool, nc):
-        yield value
 
 
 async def _refused(told: Story, path: str, name: str, **params: str) -> str:

@@ -5,28 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
 import openpyxl
 import pytest
-from nats.aio.client import Client
 
 from contracts import builders
 from contracts.levels import Basis, LossCategory
 from projector.views import lossrun
 from projector.views.csv_text import read_back
-from tests.integration.api_story import AGENT, SOURCE, Story, claim, outage, story
+from tests.integration.api_story import AGENT, SOURCE, Story, claim, outage
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def told(pool: asyncpg.Pool, nc: Client) -> AsyncIterator[Story]:
-    async for value in story(pool, nc):
-        yield value
 
 
 async def test_incidents_page_through_every_incident_once(told: Story) -> None:

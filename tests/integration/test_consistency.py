@@ -4,21 +4,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
-from nats.aio.client import Client
 
-from tests.integration.api_story import Story, claim, outage, story
+from tests.integration.api_story import Story, claim, outage
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def told(pool: asyncpg.Pool, nc: Client) -> AsyncIterator[Story]:
-    async for value in story(pool, nc):
-        yield value
 
 
 async def _head(told: Story) -> int:

@@ -9,27 +9,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
-import asyncpg
 import pytest
-from nats.aio.client import Client
 
 from contracts import builders
 from contracts.enums import IncidentKind, ReportChannel
 from contracts.envelope import Actor, Envelope
 from contracts.events import Site
 from ledger.store import subject_keys
-from tests.integration.api_story import AGENT, SOURCE, Story, story
+from tests.integration.api_story import AGENT, SOURCE, Story
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def told(pool: asyncpg.Pool, nc: Client) -> AsyncIterator[Story]:
-    async for value in story(pool, nc):
-        yield value
 
 
 async def _page(told: Story, path: str, role: str = "auditor", **params: Any) -> str:

@@ -4,31 +4,22 @@ was recorded; an invalid correction is flagged; folding in steps equals a rebuil
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 from uuid import UUID, uuid4
 
-import asyncpg
 import pytest
-from nats.aio.client import Client
 
 from contracts import builders
 from contracts.envelope import Envelope
 from contracts.levels import Basis, LossCategory
 from projector.follow import runner
 from projector.views.summaries import money
-from tests.integration.api_story import AGENT, SOURCE, Story, _config, claim, outage, story
+from tests.integration.api_story import AGENT, SOURCE, Story, _config, claim, outage
 from tests.integration.test_projector import snapshot
 
 pytestmark = pytest.mark.integration
 
 NEW_SITE = {"name": "营业厅 service hall 2F", "unit": "12/13", "location_code": "SH-02"}
-
-
-@pytest.fixture
-async def told(pool: asyncpg.Pool, nc: Client) -> AsyncIterator[Story]:
-    async for value in story(pool, nc):
-        yield value
 
 
 def fix(incident: str, target: UUID, **corrected: Any) -> Envelope:

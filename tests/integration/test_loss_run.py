@@ -4,27 +4,18 @@ then; a past run read a few events a round trip is the one read in large batches
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import asyncpg
 import pytest
-from nats.aio.client import Client
 
 from projector.views import lossrun
-from tests.integration.api_story import Story, story
+from tests.integration.api_story import Story
 from tests.integration.loss_run_story import history
 
 pytestmark = pytest.mark.integration
 SHOWN = ("claim_number", "loss_ids", "carrier", "policy_number", "coverage", "status",
          "days_unclaimed",
          *lossrun.AMOUNTS, "currency")  # fmt: skip
-
-
-@pytest.fixture
-async def told(pool: asyncpg.Pool, nc: Client) -> AsyncIterator[Story]:
-    async for value in story(pool, nc):
-        yield value
 
 
 async def _rows(told: Story, **params: Any) -> list[tuple[Any, ...]]:

@@ -8,30 +8,21 @@ import asyncio
 import io
 import os
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import msgspec
 import openpyxl
 import pytest
-from nats.aio.client import Client
 
 from contracts.topology import Topology
-from tests.integration.api_story import Story, story
+from tests.integration.api_story import Story
 from tests.integration.loss_run_story import history as _history
 from tests.support import MASTER
 
 pytestmark = pytest.mark.integration
 LEDGER = str(Path(sys.executable).parent / "ledger")
 INSURED = "澎湖湾物业 Penghu Bay Property"  # as the story's API names it
-
-
-@pytest.fixture
-async def told(pool: asyncpg.Pool, nc: Client) -> AsyncIterator[Story]:
-    async for value in story(pool, nc):
-        yield value
 
 
 @pytest.fixture

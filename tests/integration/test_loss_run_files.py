@@ -7,29 +7,20 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import date
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
 import pytest
-from nats.aio.client import Client
 
 from ledger_api.routes.loss_records import body
 from projector.domain.loss_run import Line
 from projector.views import lossrun
 from projector.views.writer_process import WriterProcess
-from tests.integration.api_story import Story, story
-from tests.integration.loss_run_story import history
+from tests.integration.api_story import Story
+from tests.integration.loss_run_story import HEADER, history
 
 pytestmark = pytest.mark.integration
-HEADER = lossrun.Header("澎湖湾物业", "all", "all", date(2026, 12, 1))
-
-
-@pytest.fixture
-async def told(pool: asyncpg.Pool, nc: Client) -> AsyncIterator[Story]:
-    async for value in story(pool, nc):
-        yield value
 
 
 @pytest.fixture

@@ -5,32 +5,23 @@ formula kept as text in every format."""
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import openpyxl
 import pytest
 from ledger_verify import note
-from nats.aio.client import Client
 
 from contracts import builders
 from projector.views import lossrun
 from projector.views.csv_text import read_back
-from tests.integration.api_story import Story, outage, story
+from tests.integration.api_story import Story, outage
 from tests.integration.loss_run_story import ENV, history
 from tests.integration.test_checkpoints import Published, signer_in
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def told(pool: asyncpg.Pool, nc: Client) -> AsyncIterator[Story]:
-    async for value in story(pool, nc):
-        yield value
 
 
 async def test_json_csv_and_xlsx_of_one_run_hold_the_same_columns_and_rows(told: Story) -> None:

@@ -5,8 +5,7 @@ busy with one."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
-from datetime import date
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any, cast
 
 import anyio
@@ -14,23 +13,15 @@ import asyncpg
 import msgspec
 import pytest
 from asyncpg.cursor import Cursor
-from nats.aio.client import Client
 
 from ledger_api.routes import loss_records
 from ledger_api.routes.loss_records import body
 from projector.domain.loss_run import Line
 from projector.views import lossrun
-from tests.integration.api_story import Story, story
-from tests.integration.loss_run_story import history
+from tests.integration.api_story import Story
+from tests.integration.loss_run_story import HEADER, history
 
 pytestmark = pytest.mark.integration
-HEADER = lossrun.Header("澎湖湾物业", "all", "all", date(2026, 12, 1))
-
-
-@pytest.fixture
-async def told(pool: asyncpg.Pool, nc: Client) -> AsyncIterator[Story]:
-    async for value in story(pool, nc):
-        yield value
 
 
 def _pausing(
