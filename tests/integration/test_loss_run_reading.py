@@ -5,8 +5,8 @@ busy with one."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable
-from typing import Any, cast
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import anyio
 import asyncpg
@@ -85,7 +85,7 @@ async def test_a_reader_leaving_mid_run_leaves_every_connection_free(
     monkeypatch.setattr(lossrun, "PREFETCH", 1)
     for query in (lossrun.Query(), lossrun.Query(as_of=instants[-1])):
         whole = await _whole(told.pool, query)
-        chunks = cast(AsyncGenerator[bytes, None], body("csv", told.pool, query, HEADER))
+        chunks = body("csv", told.pool, query, HEADER)
         assert [await anext(chunks), await anext(chunks)]
         await chunks.aclose()
         assert reads.running == 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
@@ -79,7 +79,7 @@ def _title(header: lossrun.Header) -> list[list[Any]]:
 
 async def _csv(
     pool: asyncpg.Pool, query: lossrun.Query, header: lossrun.Header
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     totals, writer, cells = lossrun_cells.Totals(), TextRowsWriter(), lossrun_cells.csv_cells()
     yield BOM + writer.encode([*_title(header), lossrun.COLUMNS])
     async with contextlib.aclosing(_batches(pool, query, totals)) as batches:
@@ -90,7 +90,7 @@ async def _csv(
 
 async def _json(
     pool: asyncpg.Pool, query: lossrun.Query, header: lossrun.Header
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     totals, first = lossrun_cells.Totals(), True
     yield b'{"header":' + msgspec.json.encode(header) + b',"rows":['
     async with contextlib.aclosing(_batches(pool, query, totals)) as batches:
@@ -124,7 +124,7 @@ async def stamp(pool: asyncpg.Pool) -> lossrun_xlsx.Stamp:
 
 async def _xlsx(
     pool: asyncpg.Pool, query: lossrun.Query, header: lossrun.Header
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """The workbook made, sent and removed within the body: Litestar releases what a handler
     holds before a streamed body is sent, and a client that leaves cancels the body wherever
     it is (reading rows, compressing, sending). The writer process and the file go on every
@@ -241,6 +241,6 @@ def plan(asked: Asked, who: lossrun.Query, insured: str) -> tuple[lossrun.Query,
 
 def body(
     format: Format, pool: asyncpg.Pool, query: lossrun.Query, header: lossrun.Header
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """The run in ``format``, streamed as the endpoint sends it (``ledger losses`` too)."""
     return {"json": _json, "csv": _csv, "xlsx": _xlsx}[format](pool, query, header)

@@ -6,6 +6,7 @@ the rows written so far on standard error on long runs."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import BinaryIO
 
 import click
@@ -59,8 +60,10 @@ def write(format: Format, run: Asked, personal: bool, out: BinaryIO) -> int:
 
         try:
             shown = msgspec.structs.replace(query, reveal=reveal)
-            async for chunk in body(format, pool, shown, header):
-                out.write(chunk)
+            # closed before the pool, whatever stops the writing (a closed pipe, Ctrl-C)
+            async with contextlib.aclosing(body(format, pool, shown, header)) as chunks:
+                async for chunk in chunks:
+                    out.write(chunk)
         finally:
             await pool.close()
 

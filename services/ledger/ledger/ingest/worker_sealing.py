@@ -82,7 +82,8 @@ def sealed(prepared: list[Prepared]) -> tuple[list[Prepared], str | None]:
     while paused) for the writer to seal them."""
     if _worker is None or time.monotonic() < _worker.paused_until:
         return prepared, None
-    ours = [p for p in prepared if name_of(p.type) != CORRECTION]
+    corrections = [name_of(p.type) == CORRECTION for p in prepared]
+    ours = [p for p, left in zip(prepared, corrections, strict=True) if not left]
     if not ours:
         return prepared, None
     try:
@@ -91,4 +92,6 @@ def sealed(prepared: list[Prepared]) -> tuple[list[Prepared], str | None]:
         _worker.forget()
         return prepared, type(exc).__name__
     answers = iter(done)  # in the order of ``ours``
-    return [p if name_of(p.type) == CORRECTION else next(answers) for p in prepared], None
+    return [
+        p if left else next(answers) for p, left in zip(prepared, corrections, strict=True)
+    ], None

@@ -21,10 +21,14 @@ TRIGGERS = frozenset("=+-@\t\r")
 QUOTE = "'"
 _DIGITS = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
 _NUMBER = re.compile(f"-?{_DIGITS}").fullmatch
+# The first characters looked for in written CSV: the carriage return apart (any one
+# sends a batch the slow way) and the minus (a number may start with it).
+_FIRSTS = sorted(TRIGGERS - {"-", "\r"})
+_FIRST = re.escape("".join(_FIRSTS)).encode()
 # in CSV written as it is (LF line ends): a cell starting with a formula's first character,
 # quoted or not, except an unquoted number
 _STARTS_A_FORMULA = re.compile(
-    rb'(?:^|[,\n])(?:"[-=+@\t]|[=+@\t]|-(?!' + _DIGITS.encode() + rb"[,\n]))"
+    rb'(?:^|[,\n])(?:"[-' + _FIRST + rb"]|[" + _FIRST + rb"]|-(?!" + _DIGITS.encode() + rb"[,\n]))"
 ).search
 
 
@@ -48,7 +52,7 @@ def inert_rows(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[Sequence[Any], b
             yield row, False
 
 
-_SUSPECTS = (b"=", b"+", b"@", b"\t", b",-", b"\n-", b'"-')
+_SUSPECTS = (*(c.encode() for c in _FIRSTS), b",-", b"\n-", b'"-')
 
 
 def left_as_is(data: bytes) -> bool:

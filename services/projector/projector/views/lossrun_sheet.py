@@ -96,8 +96,9 @@ def main() -> int:
         serve(sys.stdin.buffer)
     except EOFError:
         return 1
-    except Exception as e:  # reported, so that the parent says why its run failed
-        outcome: str | None = f"{type(e).__name__}: {e}"
+    except Exception as e:  # reported, so that the parent says why its run failed: by its
+        # type alone, since a library's message may quote the cell, a claimant's name
+        outcome: str | None = type(e).__name__
     else:
         outcome = None
     pickle.dump(outcome, sys.stdout.buffer)
