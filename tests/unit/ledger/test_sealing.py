@@ -50,6 +50,24 @@ def test_a_value_sealed_opens_with_its_key_and_proves_itself_only_with_its_salt(
         sealing.unseal(OTHER, made.commitment, made.sealed)
 
 
+def test_a_token_is_the_one_every_earlier_ingest_made_for_the_same_value() -> None:
+    # given a subject's key, an event and a value, sealed by the ingest before this one
+    key, event = bytes(range(32)), "0b6f0c0e-7a4b-4a55-9a43-2b8f1b9c8a11"
+    earlier = "pd1.OvpxBiBXogPF0UhKfosJbss-gNHc4o-b6e2kEeyKWEg"
+    # then the same event sealed again (redelivered after an upgrade) gives that token,
+    # whether the key comes as bytes or with its cipher made once
+    for form in (key, sealing.SubjectKey(key)):
+        assert sealing.seal(form, event, "payload.personal.name", "张三 Zhang San").token == earlier
+
+
+@given(st.binary(min_size=32, max_size=32), st.text(max_size=50))
+def test_a_subject_key_made_once_seals_as_its_bytes_do(key: bytes, value: str) -> None:
+    made = sealing.seal(sealing.SubjectKey(key), "e-1", "payload.personal.phone", value)
+    assert made.token == sealing.seal(key, "e-1", "payload.personal.phone", value).token
+    assert sealing.unseal(key, made.commitment, made.sealed)[1] == value
+    assert repr(sealing.SubjectKey(key)) == "SubjectKey(…)"  # never the key
+
+
 def test_a_master_key_wraps_and_rotates_subject_keys() -> None:
     old, new = MasterKey.parse(MasterKey.generate()), MasterKey.parse(MasterKey.generate())
     wrapped = sealing.wrap(old, "INC-1:claimant", KEY)

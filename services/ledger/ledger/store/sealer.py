@@ -32,7 +32,7 @@ from contracts.personal import Path, personal_values, replaced
 from ledger.domain.prepared import Prepared, prepare
 from ledger.domain.subjects import corrected_values, corrects_personal, subject_of
 from ledger.store import correction_targets, sealed_writes, sealing
-from ledger.store.sealed_writes import SealedRows, Stored
+from ledger.store.sealed_writes import SealedRow, Stored
 from ledger.store.sealing import MasterKey
 
 _decode = msgspec.json.Decoder(dict[str, Any]).decode
@@ -76,7 +76,7 @@ class KeysUnsettled(RuntimeError):
 class Sealer:
     def __init__(self, conn: asyncpg.Connection, master: MasterKey) -> None:
         self.conn, self.master = conn, master
-        self._keys: dict[str, bytes] = {}  # subject → its key, the oldest first
+        self._keys: dict[str, sealing.SubjectKey] = {}  # subject → its key, the oldest first
         self._recent = correction_targets.Recent()  # what corrections may correct
 
     async def close(self) -> None:
@@ -136,9 +136,10 @@ class Sealer:
         put in ``tokens``; those whose subject's key proved made elsewhere, to seal again."""
         subjects = {v.subject for v in values}
         new = {s: sealing.new_subject_key() for s in subjects if s not in self._keys}
-        made, rows = _sealed(values, {s: self._keys.get(s) or new[s] for s in subjects})
+        keys = {s: self._keys.get(s) or sealing.SubjectKey(new[s]) for s in subjects}
+        made, rows = _sealed(values, keys)
         stored = await sealed_writes.store(self.conn, self.master, new, rows)
-        self._learn(subjects, new, stored)
+        self._learn(subjects, {s: keys[s] for s in new}, stored)
         fates = {s: _fate(s, new, stored) for s in subjects}
         again = []
         for v, m in zip(values, made, strict=True):
@@ -149,7 +150,9 @@ class Sealer:
                 tokens[v.at, v.path] = m.token if fate is _STORED else sealing.ERASED
         return again
 
-    def _learn(self, subjects: set[str], new: dict[str, bytes], stored: Stored) -> None:
+    def _learn(
+        self, subjects: set[str], new: dict[str, sealing.SubjectKey], stored: Stored
+    ) -> None:
         """Keep the keys made and found held; let go of those found erased (or gone)."""
         for subject in stored.made:
             self._keep(subject, new[subject])
@@ -157,11 +160,12 @@ class Sealer:
             if wrapped is None:
                 self._keys.pop(subject, None)
             elif subject in new:
-                self._keep(subject, sealing.unwrap(self.master, subject, wrapped))
+                held = sealing.unwrap(self.master, subject, wrapped)
+                self._keep(subject, sealing.SubjectKey(held))
         for subject in subjects - new.keys() - stored.held.keys():
             self._keys.pop(subject, None)
 
-    def _keep(self, subject: str, key: bytes) -> None:
+    def _keep(self, subject: str, key: sealing.SubjectKey) -> None:
         self._keys[subject] = key
         if len(self._keys) > CACHED:
             del self._keys[next(iter(self._keys))]
@@ -184,18 +188,13 @@ def _fate(subject: str, new: dict[str, bytes], stored: Stored) -> str:
 
 
 def _sealed(
-    values: list[_Value], keys: dict[str, bytes]
-) -> tuple[list[sealing.Sealed], SealedRows]:
-    ciphers = sealing.Ciphers()
-    made = [sealing.seal(keys[v.subject], v.event_id, v.where, v.value, ciphers) for v in values]
-    rows = SealedRows(
-        [m.commitment for m in made],
-        [v.subject for v in values],
-        [v.incident_id for v in values],
-        [v.event_id for v in values],
-        [v.where for v in values],
-        [m.sealed for m in made],
-    )
+    values: list[_Value], keys: dict[str, sealing.SubjectKey]
+) -> tuple[list[sealing.Sealed], list[SealedRow]]:
+    made = [sealing.seal(keys[v.subject], v.event_id, v.where, v.value) for v in values]
+    rows = [
+        SealedRow(m.commitment, v.subject, v.incident_id, v.event_id, v.where, m.sealed)
+        for v, m in zip(values, made, strict=True)
+    ]
     return made, rows
 
 

@@ -15,6 +15,7 @@ repeated in another event gets another salt, so tokens link nothing.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -23,6 +24,8 @@ from pathlib import Path
 from typing import Final
 
 import msgspec
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hmac as keyed
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 PREFIX: Final = "pd1."
@@ -73,22 +76,32 @@ class MasterKey(msgspec.Struct, frozen=True):
         return KEY_PREFIX + b64(secrets.token_bytes(32))
 
 
-class Ciphers:
-    """Each key's cipher, made once (making one costs more than using it)."""
+class SubjectKey:
+    """A subject's key with its cipher and its salts' HMAC made once: making them costs
+    more than using them (a copy of a keyed HMAC is a third of a new one)."""
 
-    def __init__(self) -> None:
-        self._made: dict[bytes, AESGCM] = {}
+    __slots__ = ("_cipher", "_salts")
 
-    def of(self, key: bytes) -> AESGCM:
-        cipher = self._made.get(key)
-        if cipher is None:
-            cipher = self._made[key] = AESGCM(key)
-        return cipher
+    def __init__(self, key: bytes) -> None:
+        self._cipher = AESGCM(key)
+        self._salts = keyed.HMAC(key, hashes.SHA256())
+
+    def __repr__(self) -> str:  # never the key
+        return "SubjectKey(…)"
+
+    def salt(self, context: bytes) -> bytes:
+        h = self._salts.copy()
+        h.update(context)
+        return h.finalize()[:SALT_BYTES]
+
+    def encrypt(self, plain: bytes, aad: bytes) -> bytes:
+        nonce = os.urandom(_NONCE)
+        return nonce + self._cipher.encrypt(nonce, plain, aad)
 
 
-def _encrypt(key: bytes, plain: bytes, aad: bytes, ciphers: Ciphers | None = None) -> bytes:
-    nonce = os.urandom(_NONCE)
-    return nonce + (ciphers or Ciphers()).of(key).encrypt(nonce, plain, aad)
+@functools.lru_cache(maxsize=4)
+def _master_cipher(secret: bytes) -> AESGCM:
+    return AESGCM(secret)
 
 
 def _decrypt(key: bytes, sealed: bytes, aad: bytes) -> bytes:
@@ -100,7 +113,8 @@ def new_subject_key() -> bytes:
 
 
 def wrap(master: MasterKey, subject: str, key: bytes) -> bytes:
-    return _encrypt(master.secret, key, subject.encode())
+    nonce = os.urandom(_NONCE)
+    return nonce + _master_cipher(master.secret).encrypt(nonce, key, subject.encode())
 
 
 def unwrap(master: MasterKey, subject: str, wrapped: bytes) -> bytes:
@@ -117,14 +131,13 @@ class Sealed(msgspec.Struct, frozen=True):
     sealed: bytes  # nonce ‖ AES-GCM(salt ‖ value)
 
 
-def seal(
-    key: bytes, event_id: str, path: str, value: str, ciphers: Ciphers | None = None
-) -> Sealed:
+def seal(key: bytes | SubjectKey, event_id: str, path: str, value: str) -> Sealed:
     """``value`` (at ``path`` of event ``event_id``) sealed under its subject's ``key``."""
-    context = f"salt\x00{event_id}\x00{path}\x00{value}".encode()
-    salt = hmac.digest(key, context, "sha256")[:SALT_BYTES]
+    subject_key = key if isinstance(key, SubjectKey) else SubjectKey(key)
+    plain = value.encode()
+    salt = subject_key.salt(f"salt\x00{event_id}\x00{path}\x00{value}".encode())
     made = commitment(salt, value)
-    return Sealed(PREFIX + b64(made), made, _encrypt(key, salt + value.encode(), made, ciphers))
+    return Sealed(PREFIX + b64(made), made, subject_key.encrypt(salt + plain, made))
 
 
 def unseal(key: bytes, made: bytes, ciphertext: bytes) -> tuple[bytes, str]:
