@@ -30,8 +30,9 @@ from ledger.store.subject_keys import WrongMasterKey
 
 class SealedRow(NamedTuple):
     """A sealed value as a row of ``sealed_values``, its columns in the table's order: the
-    statement takes a batch's rows as one array of the table's row type (a composite per
-    row costs the client half what an array per column does)."""
+    statement takes a batch's rows as one array of the table's row type (asyncpg checks
+    each element of an array against several ABCs: a row is checked once, not each
+    column's value)."""
 
     commitment: bytes
     subject: str

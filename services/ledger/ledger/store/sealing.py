@@ -78,7 +78,7 @@ class MasterKey(msgspec.Struct, frozen=True):
 
 class SubjectKey:
     """A subject's key with its cipher and its salts' HMAC made once: making them costs
-    more than using them (a copy of a keyed HMAC is a third of a new one)."""
+    more than using them (a copy of a keyed HMAC skips the key's set-up)."""
 
     __slots__ = ("_cipher", "_salts")
 
