@@ -46,22 +46,18 @@ async def opened(
 ) -> T:
     """``value`` with every sealed personal value opened (or :data:`ERASED`), through
     ``cache`` if given."""
-    found: set[bytes] = set()
-    sealed = False
+    made: dict[str, bytes | None] = {}
 
     def note(_blank: Any, held: Any) -> Any:
-        nonlocal sealed
-        if isinstance(held, str) and held.startswith(sealing.PREFIX):
-            sealed = True
-            if (made := sealing.commitment_of(held)) is not None:
-                found.add(made)
+        if isinstance(held, str) and held.startswith(sealing.PREFIX) and held not in made:
+            made[held] = sealing.commitment_of(held)
         return held
 
     transform(value, note, shape)
-    if not sealed:  # nothing sealed (empty, or recorded before sealing was): shown as it is
+    if not made:  # nothing sealed (empty, or recorded before sealing was): shown as it is
         return value
-    values = await _opened_values(cache, conn, master, found)
-    return transform(value, _showing(values), shape)
+    values = await _opened_values(cache, conn, master, _found(made))
+    return transform(value, _showing(values, made), shape)
 
 
 async def opener(
@@ -74,9 +70,9 @@ async def opener(
     """How an auditor sees the personal fields of data found in ``texts`` (records, say):
     each token in them opened (or :data:`ERASED`); only those sealed in ``incident``, if
     given; through ``cache`` if given."""
-    tokens = {token for text in texts for token in TOKEN.findall(text)}
-    found = {made for token in tokens if (made := sealing.commitment_of(token.decode()))}
-    return _showing(await _opened_values(cache, conn, master, found, incident))
+    tokens = {token.decode() for text in texts for token in TOKEN.findall(text)}
+    made = {token: sealing.commitment_of(token) for token in tokens}
+    return _showing(await _opened_values(cache, conn, master, _found(made), incident), made)
 
 
 async def shown_tokens(
@@ -88,9 +84,13 @@ async def shown_tokens(
 ) -> dict[bytes, str]:
     """Each token of ``made`` (token → its commitment, ``sealing.commitment_of``) as an
     auditor reads it in ``incident``'s text: what :func:`opener`'s answer shows for it."""
-    found = {m for m in made.values() if m is not None}
-    values = await _opened_values(cache, conn, master, found, incident)
+    values = await _opened_values(cache, conn, master, _found(made), incident)
     return {token: _shown(token.decode(), m, values) for token, m in made.items()}
+
+
+def _found(made: Mapping[Any, bytes | None]) -> set[bytes]:
+    """The commitments named in ``made`` (token → its commitment, None for none)."""
+    return {m for m in made.values() if m is not None}
 
 
 async def _opened_values(
@@ -105,11 +105,15 @@ async def _opened_values(
     return await opened_cache.open_values(cache, conn, master, found, incident)
 
 
-def _showing(values: subject_keys.Opened) -> How:
+def _showing(values: subject_keys.Opened, made: Mapping[str, bytes | None]) -> How:
+    """How an auditor sees each sealed value, its commitment taken from ``made`` (token →
+    its commitment, decoded once when the values to open were gathered); a token not
+    there (one the gathering did not see as such) is decoded here."""
+
     def show(_blank: Any, held: Any) -> Any:
         if not isinstance(held, str) or not held.startswith(sealing.PREFIX):
             return held  # not sealed: recorded before sealing was, or empty
-        return _shown(held, sealing.commitment_of(held), values)
+        return _shown(held, made[held] if held in made else sealing.commitment_of(held), values)
 
     return show
 

@@ -97,8 +97,10 @@ Job = tuple[list[bytes], list[str], Topology, IngestSettings, datetime]
 def _parts(incidents: list[str], count: int) -> list[list[int]]:
     """A batch's indices in at most ``count`` parts, one a worker, each incident's messages
     (whichever source published them) in one part: its subjects' keys are then made by
-    one worker, not raced for by two."""
-    parts: list[list[int]] = [[] for _ in range(max(count, 1))]
+    one worker, not raced for by two. One part needs no hashing: it holds them all."""
+    if count <= 1:
+        return [list(range(len(incidents)))] if incidents else []
+    parts: list[list[int]] = [[] for _ in range(count)]
     for index, incident in enumerate(incidents):
         parts[zlib.crc32(incident.encode()) % len(parts)].append(index)
     return [part for part in parts if part]

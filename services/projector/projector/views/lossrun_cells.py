@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from operator import add, attrgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from contracts import money
 from projector.domain.loss_run import UNCLAIMED, Line
@@ -27,6 +27,8 @@ _WIDTH = len(_COUNTS) + len(AMOUNTS)  # a totals row: the counts, then the sums
 amounts = attrgetter(*(column.field for column in TABLE if column.kind is Kind.AMOUNT))
 """A row's amounts in minor units, in the order of :data:`AMOUNTS`."""
 
+K = TypeVar("K")
+V = TypeVar("V")
 Shown = Callable[[str], Any]  # a currency → its amounts' cell maker (called, or indexed)
 Cells = Mapping[Kind, str]  # a kind → its cell as an expression of ``{v}``, the row's field
 
@@ -79,39 +81,30 @@ cells = maker("cells", _CSV, money.formatter)
 """A row as CSV cells: amounts in currency units, exactly as many places as the currency;
 absent values ``None`` (an empty cell)."""
 
-REMEMBERED = 1 << 14  # amounts of one currency a run's CSV keeps formatted
+REMEMBERED = 1 << 14  # cells of one kind (a currency's amounts, days) a run's CSV keeps made
 
 
-class _Amounts(dict[int, str]):
-    """One currency's amounts as :func:`contracts.money.formatter` shows them, each
-    formatted once and looked up after (a run's amounts repeat: zeros, round reserves),
-    up to :data:`REMEMBERED` of them; any more formatted each time."""
+class _Memo(dict[K, V]):
+    """``made(key)`` for each key, made once and looked up after (a run's cells repeat:
+    zero amounts, round reserves, the few days its rows share), up to :data:`REMEMBERED`
+    keys; any more made each time."""
 
-    def __init__(self, currency: str) -> None:
+    def __init__(self, made: Callable[[K], V]) -> None:
         super().__init__()
-        self.shown = money.formatter(currency)
+        self.made = made
 
-    def __missing__(self, minor: int) -> str:
-        text = self.shown(minor)
+    def __missing__(self, key: K) -> V:
+        value = self.made(key)
         if len(self) < REMEMBERED:
-            self[minor] = text
-        return text
+            self[key] = value
+        return value
 
 
-class _Days(dict[date, str]):
-    """Days as ISO text, each made once (a run's rows share few days), up to
-    :data:`REMEMBERED` of them."""
+class _Currencies(dict[str, _Memo[int, str]]):
+    """Each currency's amounts as :func:`contracts.money.formatter` shows them, remembered."""
 
-    def __missing__(self, day: date) -> str:
-        text = day.isoformat()
-        if len(self) < REMEMBERED:
-            self[day] = text
-        return text
-
-
-class _Currencies(dict[str, _Amounts]):
-    def __missing__(self, currency: str) -> _Amounts:
-        made = self[currency] = _Amounts(currency)
+    def __missing__(self, currency: str) -> _Memo[int, str]:
+        made = self[currency] = _Memo(money.formatter(currency))
         return made
 
 
@@ -124,7 +117,7 @@ def csv_cells() -> Callable[[Line], tuple[str, ...]]:
     """:data:`cells` for one run, as the CSV writes them: every cell text (an absent value
     ``""``, written as ``None`` is), each distinct amount and each day formatted once in
     the run and looked up after (forgotten with it, so memory stays flat across runs)."""
-    made = {"days": _Days()}
+    made = {"days": _Memo(date.isoformat)}
     return maker("csv_cells", _CSV_TEXTS, _Currencies().__getitem__, names=made)
 
 

@@ -14,7 +14,6 @@ latest signed checkpoint, when there is one.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -25,7 +24,7 @@ from contracts import money
 from projector.domain.loss_run import Line
 from projector.views import lossrun_cells
 from projector.views.lossrun import Header
-from projector.views.scratch import Scratch
+from projector.views.scratch import Scratch, discarded_on_error
 from projector.views.tabular import sheet_time
 from projector.views.writer_process import WriterProcess
 
@@ -78,12 +77,9 @@ class LossRunBook:
         self.scratch = Scratch("book.xlsx")
         self.totals = lossrun_cells.Totals()
         self._currencies: set[str] = set()  # those whose number format the writer has
-        try:
+        with discarded_on_error(self.scratch.discard):  # no writer yet to stop
             self.writer = WriterProcess(WRITER)
-        except BaseException:
-            self.scratch.discard()
-            raise
-        with self._discarded_on_error():
+        with discarded_on_error(self.discard):
             self.writer.send((self.scratch.path, header_lines(header, stamp)))
 
     def __enter__(self) -> LossRunBook:
@@ -100,14 +96,14 @@ class LossRunBook:
         cells, new = lossrun_cells.xlsx_cells, {row.currency for row in rows} - self._currencies
         self._currencies |= new
         formats = {currency: money.number_format(currency) for currency in new}
-        with self._discarded_on_error():
+        with discarded_on_error(self.discard):
             self.writer.send(([cells(row) for row in rows], formats))
 
     def finish(self) -> Iterator[bytes]:
         """The totals to the writer, then the file, written when first read from or on
         :meth:`close`."""
         totals = [(cells, money.number_format(cur)) for cells, cur in self.totals.xlsx_cells()]
-        with self._discarded_on_error():
+        with discarded_on_error(self.discard):
             self.writer.send(None)  # the last row
             self.writer.send(totals)
         return self.scratch.chunks(self.close)
@@ -123,13 +119,3 @@ class LossRunBook:
         writer, as soon as it returns. Safe from any thread, any number of times."""
         self.writer.stop()
         self.scratch.discard()
-
-    @contextlib.contextmanager
-    def _discarded_on_error(self) -> Iterator[None]:
-        """The writer stopped and the file removed if the block fails: a failed book is
-        never used again, whether or not its caller leaves a ``with`` block."""
-        try:
-            yield
-        except BaseException:
-            self.discard()
-            raise

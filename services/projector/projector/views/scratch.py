@@ -5,6 +5,7 @@ it, whether the request completes, fails or is abandoned mid-write."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import threading
@@ -63,3 +64,15 @@ class Scratch:
 
     def _remove(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def discarded_on_error(discard: Callable[[], None]) -> Iterator[None]:
+    """``discard`` run if the block fails, the failure then raised on: a file (or a book and
+    its writer) whose making failed midway is gone at once and never used again, whether or
+    not its caller leaves a ``with`` block that would discard it."""
+    try:
+        yield
+    except BaseException:
+        discard()
+        raise

@@ -4,7 +4,6 @@ about four times as fast as xlsxwriter on a loss run (tests/bench/README.md). CS
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -12,7 +11,7 @@ from typing import Any
 
 import rvgsrust_xlsxwriter as rx
 
-from projector.views.scratch import Scratch
+from projector.views.scratch import Scratch, discarded_on_error
 
 DATE, DATETIME = "yyyy-mm-dd", "yyyy-mm-dd hh:mm:ss"
 CELL_TEXT_LIMIT = 32_767  # characters a cell holds in Excel; rust_xlsxwriter refuses more
@@ -148,7 +147,7 @@ class Workbook(Writer):
 
     def __init__(self, sheet: str) -> None:
         self.scratch = Scratch("book.xlsx")
-        with self.discarded_on_error():
+        with discarded_on_error(self.discard):
             super().__init__(sheet, self.scratch.path)
 
     def __enter__(self) -> Workbook:
@@ -156,15 +155,6 @@ class Workbook(Writer):
 
     def __exit__(self, *_: object) -> None:
         self.discard()
-
-    @contextlib.contextmanager
-    def discarded_on_error(self) -> Iterator[None]:
-        """The book discarded if the block fails (for the setup that follows the writer's)."""
-        try:
-            yield
-        except BaseException:
-            self.discard()
-            raise
 
     def close(self) -> None:
         """The file written: the writer compresses the sheets then, seconds for a long one,
