@@ -5,9 +5,9 @@ and id number), each sealed under its subject's key; then the erasure of one sub
 that ledger, its key and ciphertexts first, then its messages in NATS (the whole stream
 still holding every event published). Runs alternate (without, with, with, without), each
 in a fresh database and namespace; the mean of each pair, and the CPU the ingest process
-(and, apart, its decoding workers) spent per event from its first record to its last,
-which a busy machine distorts less than the rate. The last line printed is one JSON
-object."""
+(and, apart, its decoding workers, PostgreSQL and NATS) spent per event from its first
+record to its last, which a busy machine distorts less than the rate. The last line
+printed is one JSON object."""
 
 from __future__ import annotations
 
@@ -57,24 +57,23 @@ class Drained(msgspec.Struct, frozen=True):
     cpu_us: float  # the ingest process's CPU per event while it drained
     workers_cpu_us: float  # its decoding workers', per event
     postgres_cpu_us: float  # the embedded PostgreSQL's (every process of it), per event
+    nats_cpu_us: float  # the embedded NATS server's, per event
 
 
-def _cpu_s(pid: int) -> tuple[float, float, float]:
-    """The CPU seconds the ingest process, its decoding workers and the embedded PostgreSQL
-    have used so far."""
+def _cpu_s(pid: int) -> tuple[float, float, float, float]:
+    """The CPU seconds the ingest process, its decoding workers, the embedded PostgreSQL
+    and the embedded NATS server have used so far."""
     proc = psutil.Process(pid)
     own = sum(proc.cpu_times()[:2])
     workers = sum(sum(c.cpu_times()[:2]) for c in proc.children(recursive=True))
-    return own, workers, _postgres_cpu_s()
+    return own, workers, _server_cpu_s("postgres"), _server_cpu_s("nats-server")
 
 
-def _postgres_cpu_s() -> float:
-    """The CPU seconds of the benchmark's own PostgreSQL server and its backends (0 when
-    the bench runs against another server)."""
+def _server_cpu_s(name: str) -> float:
+    """The CPU seconds of the benchmark's own server ``name`` and its children (0 when the
+    bench runs against another server)."""
     for proc in psutil.process_iter(["name", "cmdline"]):
-        if proc.info["name"] == "postgres" and "ledger-bench-" in " ".join(
-            proc.info["cmdline"] or []
-        ):
+        if proc.info["name"] == name and "ledger-bench-" in " ".join(proc.info["cmdline"] or []):
             family = [proc, *proc.children(recursive=True)]
             return sum(sum(p.cpu_times()[:2]) for p in family if p.is_running())
     return 0.0
@@ -160,7 +159,12 @@ async def main() -> dict[str, object]:
     }
 
 
-_CPU = {"ingest": "cpu_us", "workers": "workers_cpu_us", "postgres": "postgres_cpu_us"}
+_CPU = {
+    "ingest": "cpu_us",
+    "workers": "workers_cpu_us",
+    "postgres": "postgres_cpu_us",
+    "nats": "nats_cpu_us",
+}
 
 
 def _report(drained: dict[str, list[Drained]]) -> dict[str, object]:
