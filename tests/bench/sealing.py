@@ -101,8 +101,8 @@ async def _rate(server_url: str, nats_url: str, data: list[bytes], key_file: Pat
 
 
 async def _drained(conn: asyncpg.Connection, pid: int, n: int) -> tuple[float, ...]:
-    """The CPU seconds of the ingest, its workers and PostgreSQL from the ingest's first
-    record to its last."""
+    """The CPU seconds of the ingest, its workers, PostgreSQL and NATS from the ingest's
+    first record to its last."""
     while await stack.recorded(conn) < 1:
         await asyncio.sleep(0.01)
     began = _cpu_s(pid)

@@ -22,6 +22,7 @@ from contracts.events import Personal
 from contracts.levels import CasualtySeverity
 from ledger.domain.prepared import Prepared
 from ledger.store import sealed_writes, sealing, subject_keys
+from ledger.store.sealed_writes import SealedRow
 from ledger.store.sealer import Sealer
 from plumbing.db import SERVICE_ROLES, acting_as
 from tests.integration.lock_waits import until_blocked
@@ -64,6 +65,30 @@ async def test_a_kept_key_is_let_go_once_its_subject_is_erased(pool: asyncpg.Poo
         assert _token(second) == sealing.ERASED
         assert await _ciphertexts(conn, subject) == 0
         assert not sealer.keeps(subject)
+
+
+async def test_keys_kept_past_the_ready_ones_still_seal_under_their_own(
+    pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a sealer that keeps two subjects' ciphers made, and five subjects' keys
+    monkeypatch.setattr("ledger.store.sealer.READY", 2)
+    incidents = [f"SEAL-{uuid.uuid4().hex[:8]}" for _ in range(5)]
+    async with pool.acquire() as conn:
+        sealer = Sealer(conn, MASTER)
+        await sealer.seal([_casualty(i, f"SEALfirst{n}Z") for n, i in enumerate(incidents)])
+        # when each subject's next value is sealed, in turn and then together
+        for n, incident in enumerate(incidents):
+            await sealer.seal([_casualty(incident, f"SEALnext{n}Z")])
+        await sealer.seal([_casualty(i, f"SEALlast{n}Z") for n, i in enumerate(incidents)])
+        # then at most two ciphers are kept, every key is, and each value opens under its
+        # subject's key as the table holds it
+        assert sealer.ready() == 2
+        for n, incident in enumerate(incidents):
+            assert sealer.keeps(f"{incident}:casualty")
+            held = await subject_keys.export(conn, MASTER, f"{incident}:casualty")
+            assert sorted(v.value for v in held) == sorted(
+                [f"SEALfirst{n}Z", f"SEALnext{n}Z", f"SEALlast{n}Z"]
+            )
 
 
 async def test_a_redelivered_event_seals_to_the_same_bytes_on_a_new_leader(
@@ -110,3 +135,15 @@ async def test_the_ingest_seals_and_the_api_erases_each_as_its_own_role(database
     finally:
         await ingest.close()
         await api.close()
+
+
+async def test_the_sealing_statement_takes_the_fields_the_client_sends_in_its_order(
+    pool: asyncpg.Pool,
+) -> None:
+    """The statement's input type is its own (migration 0024), not ``sealed_values``' row:
+    its fields are ``SealedRow``'s, by name and in order, whatever the table's columns."""
+    fields = await pool.fetch(
+        "SELECT attname FROM pg_attribute WHERE attrelid = 'sealed_value_in'::regclass"
+        " AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
+    )
+    assert tuple(f["attname"] for f in fields) == SealedRow._fields

@@ -29,10 +29,10 @@ from ledger.store.subject_keys import WrongMasterKey
 
 
 class SealedRow(NamedTuple):
-    """A sealed value as a row of ``sealed_values``, its columns in the table's order: the
-    statement takes a batch's rows as one array of the table's row type (asyncpg checks
-    each element of an array against several ABCs: a row is checked once, not each
-    column's value)."""
+    """A sealed value as the statement takes it: a ``sealed_value_in`` (migration 0024),
+    whose fields are these, in this order. A batch's rows go as one array of that type
+    (asyncpg checks each element of an array against several ABCs: a row is checked once,
+    not each column's value)."""
 
     commitment: bytes
     subject: str
@@ -83,7 +83,9 @@ WITH master AS (
     SELECT subject FROM made
     UNION ALL SELECT subject FROM held WHERE wrapped IS NOT NULL AND subject <> ALL ($1::text[])
 ), stored AS (
-    INSERT INTO sealed_values SELECT * FROM unnest($5::sealed_values[]) AS v
+    INSERT INTO sealed_values (commitment, subject, incident_id, event_id, path, ciphertext)
+    SELECT v.commitment, v.subject, v.incident_id, v.event_id, v.path, v.ciphertext
+    FROM unnest($5::sealed_value_in[]) AS v
     WHERE (SELECT master_id FROM master) = $3 AND v.subject IN (SELECT subject FROM usable)
     ON CONFLICT (commitment) DO NOTHING
 )

@@ -41,6 +41,9 @@ MARKERS: Final = (b'"personal":{', b'"recipient_name":"', b'"corrected":{')
 a correction's may sit in its ``corrected``, whatever their shape."""
 _ACTOR_NAME: Final = b',"name":"'
 CACHED: Final = 100_000
+READY: Final = 4_096
+"""Subjects whose key is kept with its cipher made (``sealing.SubjectKey``, a few KB of
+OpenSSL's contexts each, against a key's 32 bytes): the latest used, of the ``CACHED``."""
 _PASSES: Final = 3  # a subject's key made elsewhere during a pass is found in the next
 
 
@@ -76,7 +79,8 @@ class KeysUnsettled(RuntimeError):
 class Sealer:
     def __init__(self, conn: asyncpg.Connection, master: MasterKey) -> None:
         self.conn, self.master = conn, master
-        self._keys: dict[str, sealing.SubjectKey] = {}  # subject → its key, the oldest first
+        self._keys: dict[str, bytes] = {}  # subject → its key, the oldest first
+        self._ready: dict[str, sealing.SubjectKey] = {}  # of those, the READY latest used
         self._recent = correction_targets.Recent()  # what corrections may correct
 
     async def close(self) -> None:
@@ -86,6 +90,10 @@ class Sealer:
     def keeps(self, subject: str) -> bool:
         """Whether ``subject``'s key is kept here."""
         return subject in self._keys
+
+    def ready(self) -> int:
+        """How many kept keys have their cipher made (at most ``READY``)."""
+        return len(self._ready)
 
     async def seal(self, envelopes: Sequence[Envelope | Prepared]) -> list[Prepared]:
         """``envelopes`` prepared for the sequencer with their personal values sealed (those
@@ -136,10 +144,12 @@ class Sealer:
         put in ``tokens``; those whose subject's key proved made elsewhere, to seal again."""
         subjects = {v.subject for v in values}
         new = {s: sealing.new_subject_key() for s in subjects if s not in self._keys}
-        keys = {s: self._keys.get(s) or sealing.SubjectKey(new[s]) for s in subjects}
+        keys = {s: sealing.SubjectKey(new[s]) if s in new else self._ready_key(s) for s in subjects}
         made, rows = _sealed(values, keys)
         stored = await sealed_writes.store(self.conn, self.master, new, rows)
-        self._learn(subjects, {s: keys[s] for s in new}, stored)
+        self._learn(subjects, new, stored)
+        for subject in stored.made:
+            self._make_ready(subject, keys[subject])
         fates = {s: _fate(s, new, stored) for s in subjects}
         again = []
         for v, m in zip(values, made, strict=True):
@@ -150,25 +160,38 @@ class Sealer:
                 tokens[v.at, v.path] = m.token if fate is _STORED else sealing.ERASED
         return again
 
-    def _learn(
-        self, subjects: set[str], new: dict[str, sealing.SubjectKey], stored: Stored
-    ) -> None:
+    def _learn(self, subjects: set[str], new: dict[str, bytes], stored: Stored) -> None:
         """Keep the keys made and found held; let go of those found erased (or gone)."""
         for subject in stored.made:
             self._keep(subject, new[subject])
         for subject, wrapped in stored.held.items():
             if wrapped is None:
-                self._keys.pop(subject, None)
+                self._drop(subject)
             elif subject in new:
-                held = sealing.unwrap(self.master, subject, wrapped)
-                self._keep(subject, sealing.SubjectKey(held))
+                self._keep(subject, sealing.unwrap(self.master, subject, wrapped))
         for subject in subjects - new.keys() - stored.held.keys():
-            self._keys.pop(subject, None)
+            self._drop(subject)
 
-    def _keep(self, subject: str, key: sealing.SubjectKey) -> None:
+    def _keep(self, subject: str, key: bytes) -> None:
+        self._ready.pop(subject, None)  # made for another key, if it was
         self._keys[subject] = key
         if len(self._keys) > CACHED:
-            del self._keys[next(iter(self._keys))]
+            self._drop(next(iter(self._keys)))
+
+    def _drop(self, subject: str) -> None:
+        self._keys.pop(subject, None)
+        self._ready.pop(subject, None)
+
+    def _ready_key(self, subject: str) -> sealing.SubjectKey:
+        """``subject``'s kept key with its cipher (made now if it is not among the ready)."""
+        ready = self._ready.pop(subject, None) or sealing.SubjectKey(self._keys[subject])
+        self._make_ready(subject, ready)
+        return ready
+
+    def _make_ready(self, subject: str, key: sealing.SubjectKey) -> None:
+        self._ready[subject] = key  # the latest used last
+        if len(self._ready) > READY:
+            del self._ready[next(iter(self._ready))]
 
 
 _STORED, _ERASED, _AGAIN = "stored", "erased", "again"

@@ -99,8 +99,9 @@ class SubjectKey:
         return nonce + self._cipher.encrypt(nonce, plain, aad)
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=2)
 def _master_cipher(secret: bytes) -> AESGCM:
+    """The master key's cipher, made once (a rotation holds the old key and the new)."""
     return AESGCM(secret)
 
 
@@ -118,7 +119,8 @@ def wrap(master: MasterKey, subject: str, key: bytes) -> bytes:
 
 
 def unwrap(master: MasterKey, subject: str, wrapped: bytes) -> bytes:
-    return _decrypt(master.secret, wrapped, subject.encode())
+    cipher = _master_cipher(master.secret)
+    return cipher.decrypt(wrapped[:_NONCE], wrapped[_NONCE:], subject.encode())
 
 
 def commitment(salt: bytes, value: str) -> bytes:
