@@ -101,3 +101,16 @@ def test_a_derived_port_that_is_taken_gives_way_to_a_free_one() -> None:
         assert other != busy
     free = process.free_port()
     assert process.port_or_free("127.0.0.1", free) == free
+
+
+def test_a_free_port_is_chosen_where_no_outgoing_connection_is_given_one() -> None:
+    """A port from the kernel's ephemeral range may be handed to an outgoing connection's
+    end before its server binds it (a test's API once failed to start so): free ports are
+    chosen below that range, and bound by nothing when chosen."""
+    below = process._ephemeral_start()
+    if below <= 20_000:
+        pytest.skip(f"the ephemeral range starts at {below}: no room below it here")
+    ports = {process.free_port() for _ in range(20)}
+    assert all(20_000 <= p < below for p in ports)
+    for port in ports:
+        assert process.port_or_free("127.0.0.1", port) == port

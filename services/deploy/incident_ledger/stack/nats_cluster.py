@@ -8,9 +8,7 @@ configuration expects; ``url(user)`` gives a user's URL listing all three nodes.
 
 from __future__ import annotations
 
-import contextlib
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -102,9 +100,9 @@ class NatsCluster:
 
 
 def _free_ports(count: int) -> list[int]:
-    """``count`` distinct free ports: all held open at once while they are picked."""
-    with contextlib.ExitStack() as held:
-        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
+    """``count`` distinct free ports (``process.free_port``'s)."""
+    ports: list[int] = []
+    while len(ports) < count:
+        if (port := process.free_port()) not in ports:
+            ports.append(port)
+    return ports

@@ -9,33 +9,59 @@ from __future__ import annotations
 
 import ctypes
 import os
+import random
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Final
 
 from plumbing.paths import open_private, private_dir
 
 _PR_SET_PDEATHSIG = 1
 
 
+_LOWEST: Final = 20_000  # the lowest port chosen at random
+_EPHEMERAL: Final = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
 def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing is bound to now, for a server about to start. Chosen at random below
+    the kernel's ephemeral range where there is room: a port from that range (what binding
+    port 0 gives) may be handed to some outgoing connection's end before the server binds
+    it, which then fails to start. The kernel's choice if none is found there."""
+    below = _ephemeral_start()
+    for port in random.sample(range(_LOWEST, below), min(50, max(below - _LOWEST, 0))):
+        if _bindable(host, port):
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
 
 
-def port_or_free(host: str, port: int) -> int:
-    """``port`` if nothing listens on it yet, else a free one (a derived port, such as a
-    second API's next to ``LEDGER_HTTP_PORT``, may be some other program's)."""
+def _ephemeral_start() -> int:
+    """The first port of the kernel's ephemeral range (Linux's default where unknown)."""
+    try:
+        return int(_EPHEMERAL.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32_768
+
+
+def _bindable(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         try:
             sock.bind((host, port))
         except OSError:
-            return free_port(host)
-    return port
+            return False
+    return True
+
+
+def port_or_free(host: str, port: int) -> int:
+    """``port`` if nothing listens on it yet, else a free one (a derived port, such as a
+    second API's next to ``LEDGER_HTTP_PORT``, may be some other program's)."""
+    return port if _bindable(host, port) else free_port(host)
 
 
 def _die_with_parent(sig: int) -> Callable[[], None]:
