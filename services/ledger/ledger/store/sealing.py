@@ -95,8 +95,7 @@ class SubjectKey:
         return h.finalize()[:SALT_BYTES]
 
     def encrypt(self, plain: bytes, aad: bytes) -> bytes:
-        nonce = os.urandom(_NONCE)
-        return nonce + self._cipher.encrypt(nonce, plain, aad)
+        return _encrypted(self._cipher, plain, aad)
 
 
 @functools.lru_cache(maxsize=2)
@@ -105,8 +104,14 @@ def _master_cipher(secret: bytes) -> AESGCM:
     return AESGCM(secret)
 
 
-def _decrypt(key: bytes, sealed: bytes, aad: bytes) -> bytes:
-    return AESGCM(key).decrypt(sealed[:_NONCE], sealed[_NONCE:], aad)
+def _encrypted(cipher: AESGCM, plain: bytes, aad: bytes) -> bytes:
+    """``plain`` encrypted as every ciphertext here is kept: nonce ‖ AES-GCM output."""
+    nonce = os.urandom(_NONCE)
+    return nonce + cipher.encrypt(nonce, plain, aad)
+
+
+def _decrypted(cipher: AESGCM, sealed: bytes, aad: bytes) -> bytes:
+    return cipher.decrypt(sealed[:_NONCE], sealed[_NONCE:], aad)
 
 
 def new_subject_key() -> bytes:
@@ -114,13 +119,11 @@ def new_subject_key() -> bytes:
 
 
 def wrap(master: MasterKey, subject: str, key: bytes) -> bytes:
-    nonce = os.urandom(_NONCE)
-    return nonce + _master_cipher(master.secret).encrypt(nonce, key, subject.encode())
+    return _encrypted(_master_cipher(master.secret), key, subject.encode())
 
 
 def unwrap(master: MasterKey, subject: str, wrapped: bytes) -> bytes:
-    cipher = _master_cipher(master.secret)
-    return cipher.decrypt(wrapped[:_NONCE], wrapped[_NONCE:], subject.encode())
+    return _decrypted(_master_cipher(master.secret), wrapped, subject.encode())
 
 
 def commitment(salt: bytes, value: str) -> bytes:
@@ -144,7 +147,7 @@ def seal(key: bytes | SubjectKey, event_id: str, path: str, value: str) -> Seale
 
 def unseal(key: bytes, made: bytes, ciphertext: bytes) -> tuple[bytes, str]:
     """The salt and the value sealed as ``ciphertext`` under ``key``."""
-    plain = _decrypt(key, ciphertext, made)
+    plain = _decrypted(AESGCM(key), ciphertext, made)
     return plain[:SALT_BYTES], plain[SALT_BYTES:].decode()
 
 
