@@ -51,13 +51,11 @@ class Stored(msgspec.Struct, frozen=True):
 
 
 async def connect(database_url: str) -> asyncpg.Connection:
-    """The sealer's own connection: its commits do not wait for the disk (above), and its
-    statements are planned for their arguments each time (a generic plan of the sealing
-    statement, the master key's row locked in it, grows slower as the keys grow)."""
+    """The sealer's own connection: its commits do not wait for the disk (above). The
+    sealing statement reads each held key by its index in any plan (``held``), so its
+    plan is made once, not for each batch's arguments (planning it was most of its cost)."""
     return await asyncpg.connect(
-        database_url,
-        timeout=5,
-        server_settings={"synchronous_commit": "off", "plan_cache_mode": "force_custom_plan"},
+        database_url, timeout=5, server_settings={"synchronous_commit": "off"}
     )
 
 
@@ -76,9 +74,11 @@ WITH master AS (
     SELECT k.subject, k.wrapped, $3 FROM unnest($1::text[], $2::bytea[]) AS k (subject, wrapped)
     WHERE (SELECT master_id FROM master) = $3
     ON CONFLICT (subject) DO NOTHING RETURNING subject
-), held AS (  -- by the key's index, whatever the plan makes of the lock above
-    SELECT k.subject, k.wrapped
-    FROM unnest($4::text[]) AS s (subject) JOIN subject_keys k USING (subject)
+), held AS (  -- each by the key's index, whatever the plan (LIMIT keeps it a subquery)
+    SELECT s.subject, k.wrapped FROM unnest($4::text[]) AS s (subject)
+    CROSS JOIN LATERAL (
+        SELECT wrapped FROM subject_keys WHERE subject = s.subject LIMIT 1
+    ) AS k
 ), usable AS (  -- the keys made now, and those held that were not to be made
     SELECT subject FROM made
     UNION ALL SELECT subject FROM held WHERE wrapped IS NOT NULL AND subject <> ALL ($1::text[])
