@@ -107,6 +107,7 @@ async def main(argv: list[str]) -> dict[str, object]:
     results: list[dict[str, Any]] = []
     stalls: list[dict[str, Any]] = []
     with stack.servers() as (server_url, nats_url), tempfile.TemporaryDirectory() as tmp:
+        segments = await stack.wal_recycled(server_url)
         name = f"bench_{uuid.uuid4().hex[:8]}"
         url = await db.ensure_database(server_url, name)
         await db.migrate(url)
@@ -127,7 +128,9 @@ async def main(argv: list[str]) -> dict[str, object]:
         finally:
             proc.terminate()
             proc.wait(30)
-    return _report(results, stalls, runs, generator_cpus, sequencer_cpus)
+    return _report(results, stalls, runs, generator_cpus, sequencer_cpus) | {
+        "wal_segments_ready": segments
+    }
 
 
 def _report(

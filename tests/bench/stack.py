@@ -34,6 +34,36 @@ def servers() -> Iterator[tuple[str, str]]:
             postgres.stop()
 
 
+# A fresh server's WAL grows one 16 MB segment at a time, each written with zeros and
+# flushed while every commit waits (about 57 ms here); a server that has run a while
+# reuses the segments its checkpoints recycle, up to min_wal_size, and pays nothing.
+WAL_SEGMENT_MB = 16
+
+
+async def wal_recycled(server_url: str) -> int:
+    """The embedded server's WAL grown by ``LEDGER_BENCH_WAL_MB`` (default 1024) and
+    recycled, as a server that has run a while has it: a latency measured on a fresh
+    server would count its WAL's first growth. Nothing is done to a server named by
+    LEDGER_BENCH_DATABASE_URL (its settings are its operator's). The segments ready."""
+    megabytes = int(os.environ.get("LEDGER_BENCH_WAL_MB", "1024"))
+    if os.environ.get("LEDGER_BENCH_DATABASE_URL") or megabytes <= 0:
+        return 0
+    conn = await asyncpg.connect(server_url)
+    try:
+        await conn.execute(f"ALTER SYSTEM SET min_wal_size = '{megabytes}MB'")
+        await conn.execute(f"ALTER SYSTEM SET max_wal_size = '{2 * megabytes}MB'")
+        await conn.execute("SELECT pg_reload_conf()")
+        await conn.execute("CREATE TABLE bench_wal_growth (x int)")
+        for _ in range(megabytes // WAL_SEGMENT_MB + 1):  # each switch begins a new segment
+            await conn.execute("INSERT INTO bench_wal_growth VALUES (1)")
+            await conn.execute("SELECT pg_switch_wal()")
+        await conn.execute("DROP TABLE bench_wal_growth")
+        await conn.execute("CHECKPOINT")  # the segments before it recycled, not removed
+        return int(await conn.fetchval("SELECT count(*) FROM pg_ls_waldir()"))
+    finally:
+        await conn.close()
+
+
 def events(n: int) -> list[dict[str, object]]:
     """``n`` realistic events, as publishers send them."""
     return [canonical.to_builtins(e) for e in history(n, now=datetime.now(UTC))]
