@@ -147,3 +147,20 @@ async def test_the_sealing_statement_takes_the_fields_the_client_sends_in_its_or
         " AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
     )
     assert tuple(f["attname"] for f in fields) == SealedRow._fields
+
+
+async def test_the_sealing_statements_plan_made_once_reads_held_keys_by_their_index(
+    pool: asyncpg.Pool,
+) -> None:
+    """Given a generic plan of the sealing statement (the one its connection keeps once it
+    is judged no worse), then each held key is read through the key table's index: a scan
+    of ``subject_keys`` would grow with every subject the ledger ever met."""
+    types = "text[], bytea[], text, text[], sealed_value_in[]"
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        await conn.execute(f"PREPARE sealing ({types}) AS {sealed_writes._STORE}")
+        plan = await conn.fetch("EXPLAIN EXECUTE sealing ('{a}', '{}', 'm', '{b}', '{}')")
+        await conn.execute("DEALLOCATE sealing")
+    text = "\n".join(r[0] for r in plan)
+    assert "Index Scan using subject_keys_pkey on subject_keys" in text
+    assert "Seq Scan on subject_keys" not in text
