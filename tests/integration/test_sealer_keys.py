@@ -149,14 +149,24 @@ async def test_the_sealing_statement_takes_the_fields_the_client_sends_in_its_or
     assert tuple(f["attname"] for f in fields) == SealedRow._fields
 
 
-async def test_the_sealing_statements_plan_made_once_reads_held_keys_by_their_index(
-    pool: asyncpg.Pool,
+@pytest.mark.parametrize("keys", [0, 5000], ids=["never analyzed", "5,000 analyzed"])
+async def test_the_sealing_statements_kept_plan_reads_held_keys_by_their_index(
+    pool: asyncpg.Pool, keys: int
 ) -> None:
     """Given a generic plan of the sealing statement (the one its connection keeps once it
-    is judged no worse), then each held key is read through the key table's index: a scan
-    of ``subject_keys`` would grow with every subject the ledger ever met."""
+    is judged no worse), on a fresh key table or a large one, then each held key is read
+    through the key table's index: a scan of ``subject_keys`` would grow with every
+    subject the ledger ever met."""
     types = "text[], bytea[], text, text[], sealed_value_in[]"
     async with pool.acquire() as conn, conn.transaction():
+        if keys:
+            await conn.execute(
+                "INSERT INTO subject_keys (subject, wrapped, master_id)"
+                " SELECT 'PLAN-' || g || ':reporter', '\\x00'::bytea, 'm'"
+                " FROM generate_series(1, $1::int) AS g",
+                keys,
+            )
+            await conn.execute("ANALYZE subject_keys")
         await conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
         await conn.execute(f"PREPARE sealing ({types}) AS {sealed_writes._STORE}")
         plan = await conn.fetch("EXPLAIN EXECUTE sealing ('{a}', '{}', 'm', '{b}', '{}')")
@@ -164,3 +174,21 @@ async def test_the_sealing_statements_plan_made_once_reads_held_keys_by_their_in
     text = "\n".join(r[0] for r in plan)
     assert "Index Scan using subject_keys_pkey on subject_keys" in text
     assert "Seq Scan on subject_keys" not in text
+
+
+async def test_a_sealer_whose_plans_are_due_plans_again_and_seals_on(
+    pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a sealer whose connection's plans are dropped before every statement
+    monkeypatch.setattr("ledger.store.sealed_writes.REPLAN_SECONDS", 0.0)
+    incidents = [f"SEAL-{uuid.uuid4().hex[:8]}" for _ in range(3)]
+    async with pool.acquire() as conn:
+        sealer = Sealer(conn, MASTER)
+        # when batches are sealed one after another
+        for n, incident in enumerate(incidents):
+            await sealer.seal([_casualty(incident, f"SEALplan{n}Z")])
+        await sealer.seal([_casualty(i, f"SEALplanned{n}Z") for n, i in enumerate(incidents)])
+        # then every value is stored under its subject's key
+        for n, incident in enumerate(incidents):
+            held = await subject_keys.export(conn, MASTER, f"{incident}:casualty")
+            assert sorted(v.value for v in held) == [f"SEALplan{n}Z", f"SEALplanned{n}Z"]

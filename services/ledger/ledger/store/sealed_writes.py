@@ -18,7 +18,7 @@ batch's sealing is one statement and no disk wait.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 import asyncpg
 import msgspec
@@ -51,12 +51,25 @@ class Stored(msgspec.Struct, frozen=True):
 
 
 async def connect(database_url: str) -> asyncpg.Connection:
-    """The sealer's own connection: its commits do not wait for the disk (above). The
-    sealing statement reads each held key by its index in any plan (``held``), so its
-    plan is made once, not for each batch's arguments (planning it was most of its cost)."""
+    """The sealer's own connection: its commits do not wait for the disk (above). Its
+    statements' plans are kept as PostgreSQL keeps them (a generic plan once it is judged
+    no worse: planning the sealing statement for each batch was most of its cost), and
+    made anew every ``REPLAN_SECONDS`` (``replan``)."""
     return await asyncpg.connect(
         database_url, timeout=5, server_settings={"synchronous_commit": "off"}
     )
+
+
+REPLAN_SECONDS: Final = 60.0
+"""How long the sealing statement's plan is kept. A kept plan is made anew only when the
+tables are analyzed; made every minute, it follows the key table's size even where their
+statistics lag (autovacuum off): ``held`` reads each key by its index once the table is
+large (a scan of a table of a few hundred keys is judged cheaper)."""
+
+
+async def replan(conn: asyncpg.Connection) -> None:
+    """The connection's kept plans dropped: each statement is planned again when next run."""
+    await conn.execute("DISCARD PLANS")
 
 
 # The master key's row is locked (FOR SHARE) before any key is made or value stored, and
@@ -74,7 +87,7 @@ WITH master AS (
     SELECT k.subject, k.wrapped, $3 FROM unnest($1::text[], $2::bytea[]) AS k (subject, wrapped)
     WHERE (SELECT master_id FROM master) = $3
     ON CONFLICT (subject) DO NOTHING RETURNING subject
-), held AS (  -- each by the key's index, whatever the plan (LIMIT keeps it a subquery)
+), held AS (  -- one look-up per subject (LIMIT keeps it a subquery of its own)
     SELECT s.subject, k.wrapped FROM unnest($4::text[]) AS s (subject)
     CROSS JOIN LATERAL (
         SELECT wrapped FROM subject_keys WHERE subject = s.subject LIMIT 1

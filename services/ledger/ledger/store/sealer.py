@@ -20,6 +20,7 @@ lately (batches ahead of their records) and then those recorded
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any, Final, NamedTuple
 
@@ -82,6 +83,7 @@ class Sealer:
         self._keys: dict[str, bytes] = {}  # subject → its key, the oldest first
         self._ready: dict[str, sealing.SubjectKey] = {}  # of those, the READY latest used
         self._recent = correction_targets.Recent()  # what corrections may correct
+        self._planned = time.monotonic()  # when the connection's plans were last dropped
 
     async def close(self) -> None:
         if not self.conn.is_closed():
@@ -137,6 +139,12 @@ class Sealer:
                 return tokens
         raise KeysUnsettled(f"{len(values)} values still without a settled key")
 
+    async def _replanned(self) -> None:
+        """The connection's plans dropped once kept ``sealed_writes.REPLAN_SECONDS``."""
+        if (now := time.monotonic()) - self._planned > sealed_writes.REPLAN_SECONDS:
+            await sealed_writes.replan(self.conn)
+            self._planned = now
+
     async def _pass(
         self, values: list[_Value], tokens: dict[tuple[int, Path], str]
     ) -> list[_Value]:
@@ -146,6 +154,7 @@ class Sealer:
         new = {s: sealing.new_subject_key() for s in subjects if s not in self._keys}
         keys = {s: sealing.SubjectKey(new[s]) if s in new else self._ready_key(s) for s in subjects}
         made, rows = _sealed(values, keys)
+        await self._replanned()
         stored = await sealed_writes.store(self.conn, self.master, new, rows)
         self._learn(subjects, new, stored)
         for subject in stored.made:
