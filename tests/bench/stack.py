@@ -41,17 +41,19 @@ WAL_SEGMENT_MB = 16
 
 
 async def wal_recycled(server_url: str) -> int:
-    """The embedded server's WAL grown by ``LEDGER_BENCH_WAL_MB`` (default 1024) and
-    recycled, as a server that has run a while has it: a latency measured on a fresh
-    server would count its WAL's first growth. Nothing is done to a server named by
-    LEDGER_BENCH_DATABASE_URL (its settings are its operator's). The segments ready."""
-    megabytes = int(os.environ.get("LEDGER_BENCH_WAL_MB", "1024"))
-    if os.environ.get("LEDGER_BENCH_DATABASE_URL") or megabytes <= 0:
+    """The embedded server's WAL grown by ``LEDGER_BENCH_WAL_MB`` (default 1024; 0: not)
+    and recycled, as a server that has run a while has it: a latency measured on a fresh
+    server would count its WAL's first growth. ``min_wal_size`` is set that large (so
+    that checkpoints keep the segments), ``max_wal_size`` raised only if it is smaller.
+    Nothing is done to a server named by LEDGER_BENCH_DATABASE_URL (its settings are its
+    operator's). The segments ready."""
+    megabytes = _wal_megabytes()
+    if os.environ.get("LEDGER_BENCH_DATABASE_URL") or not megabytes:
         return 0
     conn = await asyncpg.connect(server_url)
     try:
         await conn.execute(f"ALTER SYSTEM SET min_wal_size = '{megabytes}MB'")
-        await conn.execute(f"ALTER SYSTEM SET max_wal_size = '{2 * megabytes}MB'")
+        await _at_least(conn, "max_wal_size", megabytes)
         await conn.execute("SELECT pg_reload_conf()")
         await conn.execute("CREATE TABLE bench_wal_growth (x int)")
         for _ in range(megabytes // WAL_SEGMENT_MB + 1):  # each switch begins a new segment
@@ -59,9 +61,27 @@ async def wal_recycled(server_url: str) -> int:
             await conn.execute("SELECT pg_switch_wal()")
         await conn.execute("DROP TABLE bench_wal_growth")
         await conn.execute("CHECKPOINT")  # the segments before it recycled, not removed
-        return int(await conn.fetchval("SELECT count(*) FROM pg_ls_waldir()"))
+        ready = int(await conn.fetchval("SELECT count(*) FROM pg_ls_waldir()"))
     finally:
         await conn.close()
+    if ready < megabytes // WAL_SEGMENT_MB:
+        raise RuntimeError(f"{ready} WAL segments kept of {megabytes // WAL_SEGMENT_MB}")
+    return ready
+
+
+def _wal_megabytes() -> int:
+    value = os.environ.get("LEDGER_BENCH_WAL_MB", "1024")
+    if not value.isdigit() or 0 < int(value) < 2 * WAL_SEGMENT_MB:
+        raise SystemExit(f"LEDGER_BENCH_WAL_MB: {value!r} is not 0 or a number of MB >= 32")
+    return int(value)
+
+
+async def _at_least(conn: asyncpg.Connection, setting: str, megabytes: int) -> None:
+    current = await conn.fetchval(
+        "SELECT setting::bigint FROM pg_settings WHERE name = $1", setting
+    )
+    if int(current) < megabytes:  # both in MB
+        await conn.execute(f"ALTER SYSTEM SET {setting} = '{megabytes}MB'")
 
 
 def events(n: int) -> list[dict[str, object]]:
