@@ -38,6 +38,20 @@ def _casualty(incident: str, name: str) -> Envelope:
     )  # fmt: skip
 
 
+def _incident() -> str:
+    return f"SEAL-{uuid.uuid4().hex[:8]}"
+
+
+def _each(incidents: list[str], label: str) -> list[Envelope]:
+    """A casualty of each incident, named ``SEAL<label><n>Z`` (n: the incident's index)."""
+    return [_casualty(i, f"SEAL{label}{n}Z") for n, i in enumerate(incidents)]
+
+
+async def _held(conn: asyncpg.Connection, incident: str) -> list[str]:
+    """The casualty's values the table holds, opened under its key, sorted."""
+    return sorted(v.value for v in await subject_keys.export(conn, MASTER, f"{incident}:casualty"))
+
+
 def _token(prepared: Prepared) -> str:
     return str(json.loads(prepared.event)["payload"]["personal"]["name"])
 
@@ -51,7 +65,7 @@ async def _ciphertexts(conn: asyncpg.Connection, subject: str) -> int:
 
 
 async def test_a_kept_key_is_let_go_once_its_subject_is_erased(pool: asyncpg.Pool) -> None:
-    incident = f"SEAL-{uuid.uuid4().hex[:8]}"
+    incident = _incident()
     subject = f"{incident}:casualty"
     async with pool.acquire() as conn, pool.acquire() as other:
         sealer = Sealer(conn, MASTER)
@@ -72,21 +86,20 @@ async def test_keys_kept_past_the_ready_ones_still_seal_under_their_own(
 ) -> None:
     # given a sealer that keeps two subjects' ciphers made, and five subjects' keys
     monkeypatch.setattr("ledger.store.sealer.READY", 2)
-    incidents = [f"SEAL-{uuid.uuid4().hex[:8]}" for _ in range(5)]
+    incidents = [_incident() for _ in range(5)]
     async with pool.acquire() as conn:
         sealer = Sealer(conn, MASTER)
-        await sealer.seal([_casualty(i, f"SEALfirst{n}Z") for n, i in enumerate(incidents)])
+        await sealer.seal(_each(incidents, "first"))
         # when each subject's next value is sealed, in turn and then together
-        for n, incident in enumerate(incidents):
-            await sealer.seal([_casualty(incident, f"SEALnext{n}Z")])
-        await sealer.seal([_casualty(i, f"SEALlast{n}Z") for n, i in enumerate(incidents)])
+        for casualty in _each(incidents, "next"):
+            await sealer.seal([casualty])
+        await sealer.seal(_each(incidents, "last"))
         # then at most two ciphers are kept, every key is, and each value opens under its
         # subject's key as the table holds it
         assert sealer.ready() == 2
         for n, incident in enumerate(incidents):
             assert sealer.keeps(f"{incident}:casualty")
-            held = await subject_keys.export(conn, MASTER, f"{incident}:casualty")
-            assert sorted(v.value for v in held) == sorted(
+            assert await _held(conn, incident) == sorted(
                 [f"SEALfirst{n}Z", f"SEALnext{n}Z", f"SEALlast{n}Z"]
             )
 
@@ -94,7 +107,7 @@ async def test_keys_kept_past_the_ready_ones_still_seal_under_their_own(
 async def test_a_redelivered_event_seals_to_the_same_bytes_on_a_new_leader(
     pool: asyncpg.Pool,
 ) -> None:
-    event = _casualty(f"SEAL-{uuid.uuid4().hex[:8]}", "SEALagainZ")
+    event = _casualty(_incident(), "SEALagainZ")
     async with pool.acquire() as conn:
         (first,) = await Sealer(conn, MASTER).seal([event])
         (again,) = await Sealer(conn, MASTER).seal([event])  # its key found, not made
@@ -102,7 +115,7 @@ async def test_a_redelivered_event_seals_to_the_same_bytes_on_a_new_leader(
 
 
 async def test_a_batch_sealed_during_an_erasure_finds_the_key_gone(pool: asyncpg.Pool) -> None:
-    incident = f"SEAL-{uuid.uuid4().hex[:8]}"
+    incident = _incident()
     subject = f"{incident}:casualty"
     async with pool.acquire() as conn, pool.acquire() as eraser, pool.acquire() as watcher:
         sealer = Sealer(conn, MASTER)
@@ -122,7 +135,7 @@ async def test_a_batch_sealed_during_an_erasure_finds_the_key_gone(pool: asyncpg
 
 async def test_the_ingest_seals_and_the_api_erases_each_as_its_own_role(database_url: str) -> None:
     # Given the ingest's and the API's roles (migrations 0015 and 0018)
-    incident = f"SEAL-{uuid.uuid4().hex[:8]}"
+    incident = _incident()
     ingest = await sealed_writes.connect(acting_as(database_url, SERVICE_ROLES["ingest"]))
     api = await asyncpg.connect(acting_as(database_url, SERVICE_ROLES["api"]))
     try:
@@ -181,14 +194,13 @@ async def test_a_sealer_whose_plans_are_due_plans_again_and_seals_on(
 ) -> None:
     # given a sealer whose connection's plans are dropped before every statement
     monkeypatch.setattr("ledger.store.sealed_writes.REPLAN_SECONDS", 0.0)
-    incidents = [f"SEAL-{uuid.uuid4().hex[:8]}" for _ in range(3)]
+    incidents = [_incident() for _ in range(3)]
     async with pool.acquire() as conn:
         sealer = Sealer(conn, MASTER)
         # when batches are sealed one after another
-        for n, incident in enumerate(incidents):
-            await sealer.seal([_casualty(incident, f"SEALplan{n}Z")])
-        await sealer.seal([_casualty(i, f"SEALplanned{n}Z") for n, i in enumerate(incidents)])
+        for casualty in _each(incidents, "plan"):
+            await sealer.seal([casualty])
+        await sealer.seal(_each(incidents, "planned"))
         # then every value is stored under its subject's key
         for n, incident in enumerate(incidents):
-            held = await subject_keys.export(conn, MASTER, f"{incident}:casualty")
-            assert sorted(v.value for v in held) == [f"SEALplan{n}Z", f"SEALplanned{n}Z"]
+            assert await _held(conn, incident) == [f"SEALplan{n}Z", f"SEALplanned{n}Z"]
