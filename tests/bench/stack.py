@@ -35,7 +35,7 @@ def servers() -> Iterator[tuple[str, str]]:
 
 
 # A fresh server's WAL grows one 16 MB segment at a time, each written with zeros and
-# flushed while every commit waits (about 57 ms here); a server that has run a while
+# flushed while every commit waits; a server that has run a while
 # reuses the segments its checkpoints recycle, up to min_wal_size, and pays nothing.
 WAL_SEGMENT_MB = 16
 
