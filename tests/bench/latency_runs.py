@@ -4,6 +4,10 @@ load generator a process of its own pinned away from the sequencer where
 ``os.sched_setaffinity`` allows (``tests/bench/latency.py``). For every run p50, p99 and
 p99.9; for each offered rate, the p99 of every run and the worst; and the top stall
 causes over all runs, read from the ingest's stall log (``LEDGER_INGEST_STALL_MS``).
+Each run is paired with one of the floor's (``tests/bench/latency_floor.py``: pull, insert,
+commit, acknowledge, confirm, nothing else) at the same load, the two in alternating
+order, so that a run's target missed by the machine is told from one missed by the ledger
+(``LEDGER_BENCH_FLOOR=0``: the ledger alone).
 
 ``--quick`` (or ``LEDGER_BENCH_LATENCY_RUNS``/``LEDGER_BENCH_LATENCY_SIZES``): fewer and
 shorter runs. ``LEDGER_BENCH_PIN=0``: nothing pinned; ``LEDGER_BENCH_NICE``: the
@@ -15,10 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
 import tempfile
 import uuid
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +34,7 @@ import nats
 
 from contracts.topology import Topology
 from plumbing import db, jetstream
-from tests.bench import stack
+from tests.bench import latency_floor, stack
 from tests.bench.latency import one_run
 from tests.support import ledger_process
 
@@ -86,7 +92,9 @@ def _order(runs: int, sizes: tuple[int, ...]) -> list[tuple[int, int]]:
     return [cell for i in range(runs) for cell in (round_ if i % 2 == 0 else round_[::-1])]
 
 
-async def _started(url: str, nats_url: str, topology: Topology, log: Path) -> Any:
+async def _started(
+    url: str, nats_url: str, topology: Topology, log: Path
+) -> subprocess.Popen[bytes]:
     nc = await nats.connect(nats_url)
     await jetstream.ensure_topology(nc.jetstream(), topology)
     await nc.close()
@@ -101,36 +109,88 @@ async def _started(url: str, nats_url: str, topology: Topology, log: Path) -> An
     return proc
 
 
+@dataclass
+class _Done:
+    """The runs made so far, and the stalls the ingest logged during the ledger's."""
+
+    nats_url: str
+    cpus: set[int] | None  # the generator's
+    log: Path  # the ingest's
+    offset: int = 0  # how far ``log`` has been read
+    ledger: list[dict[str, Any]] = field(default_factory=list)
+    floor: list[dict[str, Any]] = field(default_factory=list)
+    stalls: list[dict[str, Any]] = field(default_factory=list)
+
+    async def run(self, pipeline: str, topology: Topology, n: int, rate: int, seed: int) -> None:
+        run = await one_run(self.nats_url, topology, rate, n, seed=seed, cpus=self.cpus)
+        if pipeline == FLOOR:
+            self.floor.append(run | {"pipeline": FLOOR})
+        else:
+            found, self.offset = _stalls(self.log, self.offset)
+            self.stalls += found
+            self.ledger.append(run | {"stalls": len(found), "causes": _causes(found)})
+        print(msgspec.json.encode((self.floor if pipeline == FLOOR else self.ledger)[-1]).decode(),
+              flush=True)  # fmt: skip
+
+
 async def main(argv: list[str]) -> dict[str, object]:
     runs, sizes = _plan(argv)
     generator_cpus, sequencer_cpus = _pinning()
-    results: list[dict[str, Any]] = []
-    stalls: list[dict[str, Any]] = []
     with stack.servers() as (server_url, nats_url), tempfile.TemporaryDirectory() as tmp:
         segments = await stack.wal_recycled(server_url)
         name = f"bench_{uuid.uuid4().hex[:8]}"
-        url = await db.ensure_database(server_url, name)
-        await db.migrate(url)
-        log, topology = Path(tmp) / "ingest.log", Topology(name)
-        proc = await _started(url, nats_url, topology, log)
-        if sequencer_cpus:
-            os.sched_setaffinity(proc.pid, sequencer_cpus)
-        if nice := int(os.environ.get("LEDGER_BENCH_NICE", "0")):  # the sequencer's thread
-            os.setpriority(os.PRIO_PROCESS, proc.pid, nice)
-        offset = _stalls(log, 0)[1]
+        topologies = {LEDGER: Topology(name), FLOOR: Topology(f"{name}_floor")}
+        done = _Done(nats_url, generator_cpus, Path(tmp) / "ingest.log")
+        ledger = await _ledger(server_url, nats_url, topologies[LEDGER], done.log, sequencer_cpus)
+        floor = await _floor(server_url, nats_url, topologies[FLOOR], sequencer_cpus)
+        done.offset = _stalls(done.log, 0)[1]
         try:
             for seed, (n, rate) in enumerate(_order(runs, sizes), start=100):
-                run = await one_run(nats_url, topology, rate, n, seed=seed, cpus=generator_cpus)
-                found, offset = _stalls(log, offset)
-                stalls += found
-                results.append(run | {"stalls": len(found), "causes": _causes(found)})
-                print(msgspec.json.encode(results[-1]).decode(), flush=True)
+                for pipeline in _pipelines(seed, floor is not None):
+                    await done.run(pipeline, topologies[pipeline], n, rate, seed)
         finally:
-            proc.terminate()
-            proc.wait(30)
-    return _report(results, stalls, runs, generator_cpus, sequencer_cpus) | {
-        "wal_segments_ready": segments
+            for process in (ledger, floor):
+                if process is not None:
+                    process.terminate()
+                    process.wait(30)
+    return _report(done.ledger, done.stalls, runs, generator_cpus, sequencer_cpus) | {
+        "floor": latency_floor.figures(done.floor, RATES),
+        "wal_segments_ready": segments,
     }
+
+
+async def _ledger(
+    server_url: str, nats_url: str, topology: Topology, log: Path, cpus: set[int] | None
+) -> subprocess.Popen[bytes]:
+    """The ledger's database and ingest, warmed up, pinned to ``cpus`` and niced as asked."""
+    url = await db.ensure_database(server_url, topology.namespace)
+    await db.migrate(url)
+    proc = await _started(url, nats_url, topology, log)
+    if cpus:
+        os.sched_setaffinity(proc.pid, cpus)
+    if nice := int(os.environ.get("LEDGER_BENCH_NICE", "0")):  # the sequencer's thread
+        os.setpriority(os.PRIO_PROCESS, proc.pid, nice)
+    return proc
+
+
+LEDGER, FLOOR = "ledger", "floor"
+
+
+async def _floor(
+    server_url: str, nats_url: str, topology: Topology, cpus: set[int] | None
+) -> subprocess.Popen[bytes] | None:
+    """The floor's process, warmed up and pinned as the ledger's is (None if not wanted)."""
+    if os.environ.get("LEDGER_BENCH_FLOOR", "1") == "0":
+        return None
+    return await latency_floor.started(server_url, nats_url, topology, cpus)
+
+
+def _pipelines(seed: int, with_floor: bool) -> tuple[str, ...]:
+    """The pipelines offered a cell's load, in the order of that cell: the ledger first in
+    every other cell."""
+    if not with_floor:
+        return (LEDGER,)
+    return (LEDGER, FLOOR) if seed % 2 == 0 else (FLOOR, LEDGER)
 
 
 def _report(
