@@ -24,8 +24,10 @@ from nats.aio.msg import Msg
 from contracts import canonical
 from contracts.scenarios import history
 from contracts.topology import Topology
+from tests.bench.wire_publisher import WirePublisher, frame
 
-Sent = tuple[list[str], list[int], list[int]]  # event ids, due and sent (monotonic ns)
+# event ids, due and sent (monotonic ns), and the CPU the sending took (ns)
+Sent = tuple[list[str], list[int], list[int], int]
 
 
 class _Confirmed(msgspec.Struct):
@@ -53,31 +55,41 @@ def _generate(
     gc.collect()
     gc.freeze()
     gc.disable()  # its own collector pauses stay out of the schedule
-    pipe.send(asyncio.run(_send(nats_url, per_second, messages, bad_every, pipe)))
+    pipe.send(_send(nats_url, per_second, messages, bad_every, pipe))
 
 
-async def _send(
+def _framed(messages: list[tuple[str, bytes, str]], bad_every: int) -> list[tuple[bytes, bytes]]:
+    """Each message's bytes on the wire, after a malformed one's (half of its bytes) before
+    every ``bad_every``th (else nothing)."""
+    framed = []
+    for i, (subject, data, msg_id) in enumerate(messages):
+        bad = b""
+        if bad_every and i % bad_every == bad_every - 1:
+            bad = frame(subject, data[: len(data) // 2], {"Nats-Msg-Id": f"bad-{msg_id}"})
+        framed.append((bad, frame(subject, data, {"Nats-Msg-Id": msg_id})))
+    return framed
+
+
+def _send(
     nats_url: str, per_second: int, messages: list[tuple[str, bytes, str]], bad_every: int,
     pipe: Connection,
 ) -> Sent:  # fmt: skip
-    nc = await nats.connect(nats_url)
-    js = nc.jetstream()
+    framed = _framed(messages, bad_every)
+    wire = WirePublisher(nats_url)
     due, sent = [0] * len(messages), [0] * len(messages)
     pipe.send("ready")
     start, period = pipe.recv(), 1_000_000_000 // per_second
-    for i, (subject, data, msg_id) in enumerate(messages):
+    cpu = time.process_time_ns()
+    for i, (bad, data) in enumerate(framed):
         due[i] = start + i * period
         if (ahead := due[i] - time.monotonic_ns()) > 0:
-            await asyncio.sleep(ahead / 1e9)
-        if bad_every and i % bad_every == bad_every - 1:  # half of the next event's bytes
-            await js.publish_async(
-                subject, data[: len(data) // 2], headers={"Nats-Msg-Id": f"bad-{msg_id}"}
-            )
+            time.sleep(ahead / 1e9)
+        if bad:
+            wire.send(bad)
         sent[i] = time.monotonic_ns()
-        await js.publish_async(subject, data, headers={"Nats-Msg-Id": msg_id})
-    await nc.flush()
-    await nc.close()
-    return [m[2] for m in messages], due, sent
+        wire.send(data)
+    wire.drain()
+    return [m[2] for m in messages], due, sent, time.process_time_ns() - cpu
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -86,7 +98,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def _summary(per_second: int, found: Sent, confirmed: dict[str, int]) -> dict[str, float]:
-    ids, due, sent = found
+    ids, due, sent, cpu = found
     kept = [i for i, event_id in enumerate(ids) if event_id in confirmed]
     latency = [(confirmed[ids[i]] - sent[i]) / 1e6 for i in kept]
     from_due = [(confirmed[ids[i]] - due[i]) / 1e6 for i in kept]
@@ -106,6 +118,7 @@ def _summary(per_second: int, found: Sent, confirmed: dict[str, int]) -> dict[st
         "p99_from_due_ms": percentile(from_due, 0.99),
         "send_late_p99_ms": percentile(lateness, 0.99),
         "send_late_max_ms": round(max(lateness), 2),
+        "generator_cores": round(cpu / 1e9 / span, 3) if span else 0.0,
     }
 
 

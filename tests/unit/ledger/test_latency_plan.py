@@ -1,5 +1,6 @@
 """The latency bench's plan and its reading of the stall log: every (events, rate) once a
-round, each round in the reverse order of the one before; stall lines counted by cause."""
+round, each round in the reverse order of the one before; stall lines counted by cause;
+the floor offered each cell's load beside the ledger, its figures kept by rate."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from tests.bench.latency_runs import _causes, _order, _stalls
+from tests.bench import latency_floor
+from tests.bench.latency_runs import FLOOR, LEDGER, _causes, _order, _pipelines, _stalls
 
 pytestmark = pytest.mark.unit
 
@@ -36,3 +38,25 @@ def test_stall_lines_are_read_past_the_offset_and_counted_by_cause(tmp_path: Pat
     assert _causes(found) == [
         {"cause": "cpu", "stalls": 2, "total_ms": 80.0, "worst_ms": 50.0, "with_gc": 1}
     ]
+
+
+def test_the_floor_runs_beside_each_cell_first_in_every_other() -> None:
+    # Given two cells in a row, with the floor and without it
+    # then the ledger goes first in one, the floor in the next; without it, the ledger alone
+    assert _pipelines(100, True) == (LEDGER, FLOOR)
+    assert _pipelines(101, True) == (FLOOR, LEDGER)
+    assert _pipelines(101, False) == (LEDGER,)
+
+
+def test_the_floors_figures_are_kept_by_rate_for_every_run() -> None:
+    # Given the floor's runs at two rates
+    run = {"offered": 1000, "events": 10_000, "p99_ms": 6.2, "p999_ms": 10.3}
+    runs = [run, run | {"p99_ms": 8.0}, run | {"offered": 5000, "p99_ms": 21.0}]
+    # when its figures are read for three rates, then each rate met lists its runs in order
+    assert latency_floor.figures(runs, (1000, 5000, 9000)) == {
+        "1000": {
+            "p99_ms_by_run": [(10_000, 6.2), (10_000, 8.0)],
+            "p999_ms_by_run": [(10_000, 10.3), (10_000, 10.3)],
+        },
+        "5000": {"p99_ms_by_run": [(10_000, 21.0)], "p999_ms_by_run": [(10_000, 10.3)]},
+    }
