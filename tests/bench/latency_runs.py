@@ -3,7 +3,8 @@ runs each of 10,000 and 50,000 events at 1,000/s and 5,000/s, in alternating ord
 load generator a process of its own pinned away from the sequencer where
 ``os.sched_setaffinity`` allows (``tests/bench/latency.py``). For every run p50, p99 and
 p99.9; for each offered rate, the p99 of every run and the worst; and the top stall
-causes over all runs, read from the ingest's stall log (``LEDGER_INGEST_STALL_MS``).
+causes over all runs, read from the ingest's stall log (``LEDGER_INGEST_STALL_MS``; every
+``LEDGER_INGEST_`` setting is passed on to the ingest).
 Each run is paired with one of the floor's (``tests/bench/latency_floor.py``: pull, insert,
 commit, acknowledge, confirm, nothing else) at the same load, the two in alternating
 order, so that a run's target missed by the machine is told from one missed by the ledger
@@ -98,9 +99,9 @@ async def _started(
     nc = await nats.connect(nats_url)
     await jetstream.ensure_topology(nc.jetstream(), topology)
     await nc.close()
-    extra = {"LEDGER_LOG_FORMAT": "json"}
-    if threshold := os.environ.get("LEDGER_INGEST_STALL_MS"):
-        extra["LEDGER_INGEST_STALL_MS"] = threshold  # ledger_process passes no LEDGER_ variable
+    # ledger_process passes no LEDGER_ variable: the ingest's own settings are passed on
+    extra = {k: v for k, v in os.environ.items() if k.startswith("LEDGER_INGEST_")}
+    extra["LEDGER_LOG_FORMAT"] = "json"
     proc = ledger_process("ingest", url, nats_url, topology.namespace, str(log), extra)
     await one_run(nats_url, topology, 2000, 2000, seed=1)  # led, warmed up: not measured
     conn = await asyncpg.connect(url)
