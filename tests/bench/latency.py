@@ -140,6 +140,7 @@ async def one_run(
     job = (nats_url, topology, per_second, n, seed, bad_every, cpus, theirs)
     generator = multiprocessing.get_context("spawn").Process(target=_generate, args=job)
     generator.start()
+    theirs.close()  # the generator's end here: its death makes ``recv`` fail, not hang
     try:
         assert await asyncio.to_thread(ours.recv) == "ready"
         gc.collect()
@@ -153,6 +154,9 @@ async def one_run(
     finally:
         gc.enable()
         generator.join(10)
+        if generator.is_alive():
+            generator.terminate()
+            generator.join()
         await nc.close()
     return _summary(per_second, found, confirmed)
 

@@ -1,15 +1,17 @@
-"""The floor under the ledger's publish→commit latency on this machine: a pipeline that does
-only what any durable ingest must (pull a batch from JetStream, insert it in one statement
-and commit it with ``synchronous_commit`` on, acknowledge it, publish each event's
-confirmation) and nothing the ledger adds (decoding, sealing, sequencing, the Merkle log).
-The latency runs offer it the same load as the ledger, alternating with it
-(``tests/bench/latency_runs.py``): where the floor's p99 misses a target in a run, the
-machine misses it in that run, whatever the ledger does.
+"""The floor beside the ledger's publish→commit latency on this machine: a pipeline that
+does only what any durable ingest must (pull a batch from JetStream, insert it in one
+statement and commit it with ``synchronous_commit`` on, acknowledge it, publish each
+event's confirmation) and nothing the ledger adds (decoding, sealing, sequencing, the
+Merkle log). The latency runs offer it the same load as the ledger, just before or after
+it (``tests/bench/latency_runs.py``): where the floor misses a target, the machine missed
+it in those minutes, whatever the ledger does.
 
-It pulls through the ledger's own ``Puller`` (the floor is the machine's, not a slower
-client's), reads each event's id from its ``Nats-Msg-Id`` (the generator sets it to the
-event id) and runs one batch at a time: at the rates measured a cycle is shorter than the
-time between events, so there is nothing to overlap."""
+It pulls through the ledger's own ``Puller`` with the ledger's batch size and collector
+tuning, reads each event's id from its ``Nats-Msg-Id`` (the generator sets it to the event
+id) and runs one batch at a time: a serial floor. What arrives during a commit joins the
+next batch, as in the ledger; the ledger, sending a batch while the one before commits,
+could in principle beat it at 5,000/s, where events come 200 µs apart.
+"""
 
 from __future__ import annotations
 
@@ -27,22 +29,29 @@ import nats
 from contracts.topology import Topology
 from ledger.ingest.puller import Puller
 from plumbing import db, jetstream
+from plumbing.settings import IngestSettings
+from plumbing.tuning import tune_gc
+from tests.bench import stack
 from tests.bench.latency import one_run
 
-_TABLE = "CREATE TABLE IF NOT EXISTS floor_events (seq bigint PRIMARY KEY, data bytea NOT NULL)"
+# A throwaway table: autovacuum, which its inserts would wake, is kept out of the runs.
+_TABLE = """CREATE TABLE IF NOT EXISTS floor_events (seq bigint PRIMARY KEY, data bytea NOT NULL)
+WITH (autovacuum_enabled = off)"""
 _INSERT = """INSERT INTO floor_events SELECT * FROM unnest($1::bigint[], $2::bytea[])
 ON CONFLICT (seq) DO NOTHING"""
 
 
-async def serve(database_url: str, nats_url: str, namespace: str) -> None:
+async def serve(database_url: str, nats_url: str, namespace: str, batch: int) -> None:
     """The floor's pipeline on ``namespace``'s stream, until the process is stopped."""
     topology = Topology(namespace)
-    conn = await asyncpg.connect(database_url)
+    settings = {"synchronous_commit": "on"}  # whatever the server's default
+    conn = await asyncpg.connect(database_url, server_settings=settings)
     await conn.execute(_TABLE)
     nc = await nats.connect(nats_url)
     await jetstream.restart_consumer(nc.jetstream(), topology, 1)
-    puller = Puller(nc, topology, batch=2500)
+    puller = Puller(nc, topology, batch)
     await puller.start()
+    tune_gc()
     while True:
         if not (msgs := await puller.take(1.0)):
             continue
@@ -65,35 +74,44 @@ async def prepared(server_url: str, nats_url: str, name: str) -> str:
 
 
 async def started(
-    server_url: str, nats_url: str, topology: Topology, cpus: set[int] | None
+    server_url: str, nats_url: str, topology: Topology, running: list[subprocess.Popen[bytes]]
 ) -> subprocess.Popen[bytes]:
-    """The floor's process on ``topology``, pinned to ``cpus`` and warmed up."""
+    """The floor's process on ``topology`` (put in ``running`` as soon as it exists),
+    warmed up, its database settled."""
     url = await prepared(server_url, nats_url, topology.namespace)
     proc = process(url, nats_url, topology.namespace)
-    if cpus:
-        os.sched_setaffinity(proc.pid, cpus)
+    running.append(proc)
     await one_run(nats_url, topology, 2000, 2000, seed=1)  # warmed up: not measured
+    conn = await asyncpg.connect(url)
+    try:
+        await stack.settle(conn)
+    finally:
+        await conn.close()
     return proc
 
 
+def process(database_url: str, nats_url: str, name: str) -> subprocess.Popen[bytes]:
+    """The floor's process on what ``prepared`` made, taking the ingest's batch size
+    (``LEDGER_INGEST_BATCH``)."""
+    batch = os.environ.get("LEDGER_INGEST_BATCH", str(IngestSettings().batch))
+    command = [sys.executable, "-m", "tests.bench.latency_floor", database_url, nats_url, name]
+    root = Path(__file__).parents[2]
+    return subprocess.Popen([*command, batch], cwd=root, stdout=subprocess.DEVNULL)
+
+
 def figures(runs: list[dict[str, Any]], rates: tuple[int, ...]) -> dict[str, object]:
-    """The floor's p99 and p99.9 of every run, by offered rate."""
+    """The floor's p99, p99.9 and events lost of every run, by offered rate."""
     return {
         str(rate): {
             "p99_ms_by_run": [(r["events"], r["p99_ms"]) for r in mine],
             "p999_ms_by_run": [(r["events"], r["p999_ms"]) for r in mine],
+            "lost_by_run": [(r["events"], r["lost"]) for r in mine],
         }
         for rate in rates
         if (mine := [r for r in runs if r["offered"] == rate])
     }
 
 
-def process(database_url: str, nats_url: str, name: str) -> subprocess.Popen[bytes]:
-    """The floor's process on what ``prepared`` made, ready to be offered a load on
-    ``Topology(name)``."""
-    command = [sys.executable, "-m", "tests.bench.latency_floor", database_url, nats_url, name]
-    return subprocess.Popen(command, cwd=Path(__file__).parents[2], stdout=subprocess.DEVNULL)
-
-
 if __name__ == "__main__":
-    asyncio.run(serve(*sys.argv[1:4]))
+    database_url, nats_url, namespace, batch = sys.argv[1:5]
+    asyncio.run(serve(database_url, nats_url, namespace, int(batch)))

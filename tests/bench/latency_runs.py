@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import sys
 import tempfile
 import uuid
@@ -29,17 +28,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import msgspec
-import nats
 
 from contracts.topology import Topology
-from plumbing import db, jetstream
 from tests.bench import latency_floor, stack
 from tests.bench.latency import one_run
-from tests.support import ledger_process
+from tests.bench.latency_processes import FLOOR, LEDGER, Processes
 
 RATES = (1000, 5000)
+SEED = 100  # the first measured run's (the warm-ups' is 1)
 TARGETS = {"p99_ms_at_1000": 10, "p99_ms_at_5000": 20, "p999_ms": 50}
 
 
@@ -93,45 +90,27 @@ def _order(runs: int, sizes: tuple[int, ...]) -> list[tuple[int, int]]:
     return [cell for i in range(runs) for cell in (round_ if i % 2 == 0 else round_[::-1])]
 
 
-async def _started(
-    url: str, nats_url: str, topology: Topology, log: Path
-) -> subprocess.Popen[bytes]:
-    nc = await nats.connect(nats_url)
-    await jetstream.ensure_topology(nc.jetstream(), topology)
-    await nc.close()
-    # ledger_process passes no LEDGER_ variable: the ingest's own settings are passed on
-    extra = {k: v for k, v in os.environ.items() if k.startswith("LEDGER_INGEST_")}
-    extra["LEDGER_LOG_FORMAT"] = "json"
-    proc = ledger_process("ingest", url, nats_url, topology.namespace, str(log), extra)
-    await one_run(nats_url, topology, 2000, 2000, seed=1)  # led, warmed up: not measured
-    conn = await asyncpg.connect(url)
-    await stack.settle(conn)
-    await conn.close()
-    return proc
-
-
 @dataclass
-class _Done:
-    """The runs made so far, and the stalls the ingest logged during the ledger's."""
+class _Runs:
+    """The runs made so far, each pipeline's, and the stalls the ingest logged during the
+    ledger's."""
 
     nats_url: str
     cpus: set[int] | None  # the generator's
     log: Path  # the ingest's
     offset: int = 0  # how far ``log`` has been read
-    ledger: list[dict[str, Any]] = field(default_factory=list)
-    floor: list[dict[str, Any]] = field(default_factory=list)
+    made: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {LEDGER: [], FLOOR: []})
     stalls: list[dict[str, Any]] = field(default_factory=list)
 
     async def run(self, pipeline: str, topology: Topology, n: int, rate: int, seed: int) -> None:
-        run = await one_run(self.nats_url, topology, rate, n, seed=seed, cpus=self.cpus)
-        if pipeline == FLOOR:
-            self.floor.append(run | {"pipeline": FLOOR})
-        else:
+        figures = await one_run(self.nats_url, topology, rate, n, seed=seed, cpus=self.cpus)
+        run: dict[str, Any] = figures | {"pipeline": pipeline}
+        if pipeline == LEDGER:
             found, self.offset = _stalls(self.log, self.offset)
             self.stalls += found
-            self.ledger.append(run | {"stalls": len(found), "causes": _causes(found)})
-        print(msgspec.json.encode((self.floor if pipeline == FLOOR else self.ledger)[-1]).decode(),
-              flush=True)  # fmt: skip
+            run |= {"stalls": len(found), "causes": _causes(found)}
+        self.made[pipeline].append(run)
+        print(msgspec.json.encode(run).decode(), flush=True)
 
 
 async def main(argv: list[str]) -> dict[str, object]:
@@ -141,54 +120,27 @@ async def main(argv: list[str]) -> dict[str, object]:
         segments = await stack.wal_recycled(server_url)
         name = f"bench_{uuid.uuid4().hex[:8]}"
         topologies = {LEDGER: Topology(name), FLOOR: Topology(f"{name}_floor")}
-        done = _Done(nats_url, generator_cpus, Path(tmp) / "ingest.log")
-        ledger = await _ledger(server_url, nats_url, topologies[LEDGER], done.log, sequencer_cpus)
-        floor = await _floor(server_url, nats_url, topologies[FLOOR], sequencer_cpus)
-        done.offset = _stalls(done.log, 0)[1]
+        done = _Runs(nats_url, generator_cpus, Path(tmp) / "ingest.log")
+        processes = Processes(server_url, nats_url, sequencer_cpus)
         try:
-            for seed, (n, rate) in enumerate(_order(runs, sizes), start=100):
-                for pipeline in _pipelines(seed, floor is not None):
+            await processes.start_ledger(topologies[LEDGER], done.log)
+            await processes.start_floor(topologies[FLOOR])
+            done.offset = _stalls(done.log, 0)[1]
+            for seed, (n, rate) in enumerate(_order(runs, sizes), start=SEED):
+                for pipeline in _pipelines(seed, FLOOR in processes.running):
+                    processes.alive(pipeline)
                     await done.run(pipeline, topologies[pipeline], n, rate, seed)
         finally:
-            for process in (ledger, floor):
-                if process is not None:
-                    process.terminate()
-                    process.wait(30)
-    return _report(done.ledger, done.stalls, runs, generator_cpus, sequencer_cpus) | {
-        "floor": latency_floor.figures(done.floor, RATES),
+            processes.stop()
+    return _report(done.made[LEDGER], done.stalls, runs, generator_cpus, sequencer_cpus) | {
+        "floor": latency_floor.figures(done.made[FLOOR], RATES),
         "wal_segments_ready": segments,
     }
 
 
-async def _ledger(
-    server_url: str, nats_url: str, topology: Topology, log: Path, cpus: set[int] | None
-) -> subprocess.Popen[bytes]:
-    """The ledger's database and ingest, warmed up, pinned to ``cpus`` and niced as asked."""
-    url = await db.ensure_database(server_url, topology.namespace)
-    await db.migrate(url)
-    proc = await _started(url, nats_url, topology, log)
-    if cpus:
-        os.sched_setaffinity(proc.pid, cpus)
-    if nice := int(os.environ.get("LEDGER_BENCH_NICE", "0")):  # the sequencer's thread
-        os.setpriority(os.PRIO_PROCESS, proc.pid, nice)
-    return proc
-
-
-LEDGER, FLOOR = "ledger", "floor"
-
-
-async def _floor(
-    server_url: str, nats_url: str, topology: Topology, cpus: set[int] | None
-) -> subprocess.Popen[bytes] | None:
-    """The floor's process, warmed up and pinned as the ledger's is (None if not wanted)."""
-    if os.environ.get("LEDGER_BENCH_FLOOR", "1") == "0":
-        return None
-    return await latency_floor.started(server_url, nats_url, topology, cpus)
-
-
 def _pipelines(seed: int, with_floor: bool) -> tuple[str, ...]:
     """The pipelines offered a cell's load, in the order of that cell: the ledger first in
-    every other cell."""
+    every other cell (and so, as ``_order`` goes, every other round of each cell)."""
     if not with_floor:
         return (LEDGER,)
     return (LEDGER, FLOOR) if seed % 2 == 0 else (FLOOR, LEDGER)

@@ -10,7 +10,8 @@ import msgspec
 import pytest
 
 from tests.bench import latency_floor
-from tests.bench.latency_runs import FLOOR, LEDGER, _causes, _order, _pipelines, _stalls
+from tests.bench.latency_processes import FLOOR, LEDGER
+from tests.bench.latency_runs import SEED, _causes, _order, _pipelines, _stalls
 
 pytestmark = pytest.mark.unit
 
@@ -40,23 +41,32 @@ def test_stall_lines_are_read_past_the_offset_and_counted_by_cause(tmp_path: Pat
     ]
 
 
-def test_the_floor_runs_beside_each_cell_first_in_every_other() -> None:
-    # Given two cells in a row, with the floor and without it
-    # then the ledger goes first in one, the floor in the next; without it, the ledger alone
-    assert _pipelines(100, True) == (LEDGER, FLOOR)
-    assert _pipelines(101, True) == (FLOOR, LEDGER)
-    assert _pipelines(101, False) == (LEDGER,)
+def test_each_cell_swaps_which_pipeline_goes_first_every_round() -> None:
+    # Given the plan of three rounds of two sizes at two rates, the seeds as main gives them
+    cells = list(enumerate(_order(3, (10_000, 50_000)), start=SEED))
+    firsts: dict[tuple[int, int], list[str]] = {}
+    for seed, cell in cells:
+        firsts.setdefault(cell, []).append(_pipelines(seed, True)[0])
+    # then every cell has the ledger first in one round and the floor in the next
+    assert all(f in ([LEDGER, FLOOR, LEDGER], [FLOOR, LEDGER, FLOOR]) for f in firsts.values())
+    # and without the floor, the ledger runs alone
+    assert {_pipelines(seed, False) for seed, _ in cells} == {(LEDGER,)}
 
 
 def test_the_floors_figures_are_kept_by_rate_for_every_run() -> None:
     # Given the floor's runs at two rates
-    run = {"offered": 1000, "events": 10_000, "p99_ms": 6.2, "p999_ms": 10.3}
+    run = {"offered": 1000, "events": 10_000, "p99_ms": 6.2, "p999_ms": 10.3, "lost": 0}
     runs = [run, run | {"p99_ms": 8.0}, run | {"offered": 5000, "p99_ms": 21.0}]
     # when its figures are read for three rates, then each rate met lists its runs in order
     assert latency_floor.figures(runs, (1000, 5000, 9000)) == {
         "1000": {
             "p99_ms_by_run": [(10_000, 6.2), (10_000, 8.0)],
             "p999_ms_by_run": [(10_000, 10.3), (10_000, 10.3)],
+            "lost_by_run": [(10_000, 0), (10_000, 0)],
         },
-        "5000": {"p99_ms_by_run": [(10_000, 21.0)], "p999_ms_by_run": [(10_000, 10.3)]},
+        "5000": {
+            "p99_ms_by_run": [(10_000, 21.0)],
+            "p999_ms_by_run": [(10_000, 10.3)],
+            "lost_by_run": [(10_000, 0)],
+        },
     }
