@@ -14,6 +14,7 @@ from contracts.envelope import Envelope
 from contracts.outcomes import Recorded
 from contracts.topology import Topology
 from ledger.domain.sequencer import Batch
+from ledger.store import event_rows as store
 from ledger.store import merkle_head
 from ledger.store.writer import Writer
 from tests.integration.faults import chain_problems
@@ -22,7 +23,7 @@ from tests.support import note_envelope
 
 pytestmark = pytest.mark.integration
 
-LARGE = 300  # beyond store.ONE_TRIP_ROWS: sent by COPY
+LARGE = store.ONE_TRIP_ROWS + 200  # sent by COPY
 
 
 def batch_of(tag: str, n: int = LARGE) -> list[Envelope]:

@@ -101,14 +101,15 @@ WHERE ingest_offsets.last_seq < excluded.last_seq
 RETURNING 1"""
 
 
-ONE_TRIP_ROWS = 100
+ONE_TRIP_ROWS = 500
 _UNNEST = """unnest($9::bigint[], $10::uuid[], $11::text[], $12::integer[], $13::text[],
   $14::text[], $15::timestamptz[], $16::timestamptz[], $17::bytea[], $18::bytea[],
   $19::bigint[], $20::bytea[])"""
 # A batch of up to ONE_TRIP_ROWS (the ingest at ordinary rates commits a few events at a
-# time) in one statement: its records, the Merkle log's move, the stream position and the
-# projector's wake-up. At low rates latency is round trips to PostgreSQL, and this is one
-# where COPY, the move and the position took four; bulk batches keep COPY, faster per row.
+# time, at 5,000/s tens to hundreds) in one statement: its records, the Merkle log's move,
+# the stream position and the projector's wake-up. Below bulk rates latency is round trips
+# to PostgreSQL, and this is one where COPY, the move and the position took four; bulk
+# batches (thousands) keep COPY, faster per row and sent while the one before commits.
 _ONE_TRIP = f"""
 WITH appended AS (
   INSERT INTO events ({", ".join(COLUMNS)}) SELECT * FROM {_UNNEST} RETURNING 1
