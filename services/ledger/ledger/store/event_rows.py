@@ -102,10 +102,21 @@ RETURNING 1"""
 
 
 ONE_TRIP_ROWS = 500
+ONE_TRIP_BYTES = 8 * 1024 * 1024
+"""The records' bytes a one-statement batch takes at most: its arguments are built whole in
+memory on both sides, where COPY streams them (a publisher's event may be up to
+``ledger.ingest.intake.MAX_RAW_BYTES``: 500 such would be a statement of 128 MB)."""
+
+
+def one_trip(rows: Sequence[Row]) -> bool:
+    """Whether ``rows`` go in one statement (few and small enough) rather than by COPY."""
+    return len(rows) <= ONE_TRIP_ROWS and sum(len(r.record) for r in rows) <= ONE_TRIP_BYTES
+
+
 _UNNEST = """unnest($9::bigint[], $10::uuid[], $11::text[], $12::integer[], $13::text[],
   $14::text[], $15::timestamptz[], $16::timestamptz[], $17::bytea[], $18::bytea[],
   $19::bigint[], $20::bytea[])"""
-# A batch of up to ONE_TRIP_ROWS (the ingest at ordinary rates commits a few events at a
+# A batch within ``one_trip`` (the ingest at ordinary rates commits a few events at a
 # time, at 5,000/s tens to hundreds) in one statement: its records, the Merkle log's move,
 # the stream position and the projector's wake-up. Below bulk rates latency is round trips
 # to PostgreSQL, and this is one where COPY, the move and the position took four; bulk

@@ -156,7 +156,7 @@ class Writer:
             await before_storing(batch)
             cycle.mark(REJECT)
         saved = _saved(progress)
-        if len(batch.rows) > store.ONE_TRIP_ROWS or (batch.rows and not self.merkle_log):
+        if not store.one_trip(batch.rows) or (batch.rows and not self.merkle_log):
             async with turn.conn.transaction():
                 await self._copy(turn, batch, saved)
                 cycle.mark(APPEND)
@@ -166,7 +166,7 @@ class Writer:
             cycle.mark(APPEND)  # the statement commits too
 
     async def _record_logged(self, turn: Turn, batch: Batch, saved: tuple[str, int] | None) -> None:
-        """``batch`` (at most ONE_TRIP_ROWS records) and the Merkle log's move in one
+        """``batch`` (``store.one_trip``) and the Merkle log's move in one
         statement; only ``saved`` when it has no records. The statement moves the Merkle
         head before it waits for the append lock, so it goes only once the batches before
         it have committed (not sent behind them, as a COPY is)."""
