@@ -28,7 +28,7 @@ import nats
 
 from contracts.topology import Topology
 from ledger.ingest.puller import Puller
-from plumbing import db, jetstream
+from plumbing import jetstream
 from plumbing.settings import IngestSettings
 from plumbing.tuning import tune_gc
 from tests.bench import stack
@@ -64,34 +64,21 @@ async def serve(database_url: str, nats_url: str, namespace: str, batch: int) ->
             await nc.publish(topology.recorded_subject(topology.incident_of(m.subject)), body)
 
 
-async def prepared(server_url: str, nats_url: str, name: str) -> str:
-    """The floor's database and streams (``name`` for both): the database's URL."""
-    url = await db.ensure_database(server_url, name)
-    nc = await nats.connect(nats_url)
-    await jetstream.ensure_topology(nc.jetstream(), Topology(name))
-    await nc.close()
-    return url
-
-
 async def started(
     server_url: str, nats_url: str, topology: Topology, running: list[subprocess.Popen[bytes]]
 ) -> subprocess.Popen[bytes]:
     """The floor's process on ``topology`` (put in ``running`` as soon as it exists),
     warmed up, its database settled."""
-    url = await prepared(server_url, nats_url, topology.namespace)
+    url = await stack.prepared(server_url, nats_url, topology)
     proc = process(url, nats_url, topology.namespace)
     running.append(proc)
     await one_run(nats_url, topology, 2000, 2000, seed=1)  # warmed up: not measured
-    conn = await asyncpg.connect(url)
-    try:
-        await stack.settle(conn)
-    finally:
-        await conn.close()
+    await stack.settled(url)
     return proc
 
 
 def process(database_url: str, nats_url: str, name: str) -> subprocess.Popen[bytes]:
-    """The floor's process on what ``prepared`` made, taking the ingest's batch size
+    """The floor's process on what ``stack.prepared`` made, taking the ingest's batch size
     (``LEDGER_INGEST_BATCH``)."""
     batch = os.environ.get("LEDGER_INGEST_BATCH", str(IngestSettings().batch))
     command = [sys.executable, "-m", "tests.bench.latency_floor", database_url, nats_url, name]

@@ -8,11 +8,8 @@ import os
 import subprocess
 from pathlib import Path
 
-import asyncpg
-import nats
-
 from contracts.topology import Topology
-from plumbing import db, jetstream
+from plumbing import db
 from tests.bench import latency_floor, stack
 from tests.bench.latency import one_run
 from tests.support import ledger_process
@@ -32,22 +29,15 @@ class Processes:
 
     async def start_ledger(self, topology: Topology, log: Path) -> None:
         """The ledger's database and ingest (its stderr to ``log``), warmed up."""
-        url = await db.ensure_database(self.server_url, topology.namespace)
+        url = await stack.prepared(self.server_url, self.nats_url, topology)
         await db.migrate(url)
-        nc = await nats.connect(self.nats_url)
-        await jetstream.ensure_topology(nc.jetstream(), topology)
-        await nc.close()
         # ledger_process passes no LEDGER_ variable: the ingest's own settings are passed on
         extra = {k: v for k, v in os.environ.items() if k.startswith("LEDGER_INGEST_")}
         extra["LEDGER_LOG_FORMAT"] = "json"
         proc = ledger_process("ingest", url, self.nats_url, topology.namespace, str(log), extra)
         self._all.append(proc)
         await one_run(self.nats_url, topology, 2000, 2000, seed=1)  # led, warmed up
-        conn = await asyncpg.connect(url)
-        try:
-            await stack.settle(conn)
-        finally:
-            await conn.close()
+        await stack.settled(url)
         self._placed(LEDGER, proc)
 
     async def start_floor(self, topology: Topology) -> None:

@@ -13,11 +13,14 @@ from pathlib import Path
 
 import asyncpg
 import msgspec
+import nats
 
 from contracts import canonical
+from contracts.topology import Topology
 from incident_ledger.simulation import history
 from incident_ledger.stack.nats import EmbeddedNats
 from incident_ledger.stack.postgres import EmbeddedPostgres
+from plumbing import db, jetstream
 from tests.support import ledger_process
 
 
@@ -124,6 +127,24 @@ def ratio(part: float, whole: float) -> float | None:
     """``part / whole`` to three places; None when ``whole`` is 0 (a tiny run recorded in
     one batch, say: no time between its first record and its last, no rate)."""
     return round(part / whole, 3) if whole else None
+
+
+async def prepared(server_url: str, nats_url: str, topology: Topology) -> str:
+    """``topology``'s database (named as its namespace) and streams: the database's URL."""
+    url = await db.ensure_database(server_url, topology.namespace)
+    nc = await nats.connect(nats_url)
+    await jetstream.ensure_topology(nc.jetstream(), topology)
+    await nc.close()
+    return url
+
+
+async def settled(url: str) -> None:
+    """``settle`` on the database at ``url``."""
+    conn = await asyncpg.connect(url)
+    try:
+        await settle(conn)
+    finally:
+        await conn.close()
 
 
 async def settle(conn: asyncpg.Connection) -> None:
