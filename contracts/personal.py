@@ -337,6 +337,18 @@ def replaced(event: dict[str, Any], changes: list[tuple[Path, str]]) -> dict[str
     return out
 
 
+def replace_in(event: dict[str, Any], changes: list[tuple[Path, str]]) -> None:
+    """As :func:`replaced`, in ``event`` itself (one decoded for this alone: no copy)."""
+    for path, value in changes:
+        node: Any = event
+        for key in path[:-1]:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        if isinstance(node, list):
+            node[int(path[-1])] = value
+        else:
+            node[path[-1]] = value
+
+
 def _put(node: Any, path: Path, value: str) -> Any:
     if not path:
         return value

@@ -3,7 +3,8 @@ elsewhere still takes effect on the next value. Given a casualty's value sealed 
 subject's key made and kept), when the subject is erased and another of its values
 arrives, then that value is recorded as erased, nothing is stored under the key and the
 sealer lets the key go. A sealer starting afresh (a new leader's) seals a redelivered
-event to the same bytes. A batch sealed while an erasure is under way waits for it, and
+event to the same bytes; a batch holding values stored before keeps them as they were and
+stores the rest. A batch sealed while an erasure is under way waits for it, and
 finds the key gone: the erasure leaves no ciphertext behind. The ingest's and the API's
 roles have the rights this takes."""
 
@@ -112,6 +113,21 @@ async def test_a_redelivered_event_seals_to_the_same_bytes_on_a_new_leader(
         (first,) = await Sealer(conn, MASTER).seal([event])
         (again,) = await Sealer(conn, MASTER).seal([event])  # its key found, not made
     assert again.event == first.event
+
+
+async def test_a_batch_holding_values_stored_before_keeps_them_and_stores_the_rest(
+    pool: asyncpg.Pool,
+) -> None:
+    incident = _incident()
+    event = _casualty(incident, "SEALkeptZ")
+    async with pool.acquire() as conn:
+        sealer = Sealer(conn, MASTER)
+        (first,) = await sealer.seal([event])
+        # when it comes again, twice, in a batch with another value of the same subject
+        again = await sealer.seal([event, _casualty(incident, "SEALnewZ"), event])
+        # then it seals to the same bytes, and the table holds both values, once each
+        assert again[0].event == again[2].event == first.event
+        assert await _held(conn, incident) == ["SEALkeptZ", "SEALnewZ"]
 
 
 async def test_a_batch_sealed_during_an_erasure_finds_the_key_gone(pool: asyncpg.Pool) -> None:

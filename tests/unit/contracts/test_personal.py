@@ -21,6 +21,8 @@ from contracts.personal import (
     personal_paths,
     personal_values,
     redact,
+    replace_in,
+    replaced,
 )
 from contracts.registry import DEFAULT_REGISTRY
 from contracts.scenarios import SCENARIOS, generate
@@ -132,3 +134,27 @@ def test_personal_values_are_found_as_the_paths_say_whatever_the_shape(
     for path in personal_paths(event_type):
         _collect(event, path, (), expected)
     assert personal_values(event) == expected
+
+
+@given(
+    st.sampled_from(sorted(DEFAULT_REGISTRY.types)),
+    st.dictionaries(st.sampled_from(["name", "phone", "note", "other"]), _PLACED, max_size=4),
+    _PLACED,
+)
+def test_values_replaced_in_place_are_those_a_copy_replaces(
+    event_type: str, personal: dict[str, Any], actor_name: Any
+) -> None:
+    """Given an event and its personal values, when each is replaced by a token in the
+    event itself (the ingest's sealing, on an event decoded for it alone), then the event
+    is what a copy with the same replacements is, and the copy left its original alone."""
+    event: dict[str, Any] = {
+        "type": event_type,
+        "actor": {"id": "a-1", "name": actor_name},
+        "payload": {"personal": personal, "recipient_name": actor_name},
+    }
+    changes = [(path, f"pd1.{i}") for i, (path, _) in enumerate(personal_values(event))]
+    before = msgspec.json.encode(event)
+    copy = replaced(event, changes)
+    assert msgspec.json.encode(event) == before
+    replace_in(event, changes)
+    assert event == copy

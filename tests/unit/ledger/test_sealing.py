@@ -6,6 +6,7 @@ personal fields are where the ingest's cheap look finds them."""
 
 from __future__ import annotations
 
+import hmac
 import uuid
 from datetime import UTC, datetime
 
@@ -29,6 +30,18 @@ from ledger.store.sealing import MasterKey
 
 pytestmark = pytest.mark.unit
 KEY, OTHER = sealing.new_subject_key(), sealing.new_subject_key()
+
+
+@given(st.binary(max_size=200), st.text(max_size=200))
+def test_a_commitment_is_hmac_sha256_of_the_value_under_its_salt(salt: bytes, value: str) -> None:
+    # a salt of any length, as a data subject may disclose one (longer than a block too)
+    assert sealing.commitment(salt, value) == hmac.digest(salt, value.encode(), "sha256")
+
+
+def test_nonces_are_drawn_fresh_for_each_batch() -> None:
+    first, second = sealing.nonces(50), sealing.nonces(50)
+    assert {len(n) for n in first + second} == {12}
+    assert len(set(first + second)) == 100
 
 
 @given(st.text(min_size=1, max_size=200))

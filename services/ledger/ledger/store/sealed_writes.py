@@ -12,7 +12,8 @@ records that name its values commit after it, and their commit (synchronous) flu
 WAL up to theirs, so its values are on disk before any record that names them is. If the
 server stops before that, the batch is not recorded either, and is sealed again when it
 comes again (under a new key if the one made was lost too: no record names its tokens). A
-batch's sealing is one statement and no disk wait.
+batch's sealing is one statement and no disk wait (two when it holds a value stored before:
+``_STORE_AGAIN``).
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ async def replan(conn: asyncpg.Connection) -> None:
 # after waits for the rotation's commit and reads the row as it left it (READ COMMITTED
 # rechecks a locked row's newest version): another master key, so it makes and stores
 # nothing. No key is wrapped by a master key the others are not.
-_STORE = """
+_STORING = """
 WITH master AS (
     SELECT master_id FROM privacy_master FOR SHARE
 ), made AS (
@@ -100,12 +101,18 @@ WITH master AS (
     SELECT v.commitment, v.subject, v.incident_id, v.event_id, v.path, v.ciphertext
     FROM unnest($5::sealed_value_in[]) AS v
     WHERE (SELECT master_id FROM master) = $3 AND v.subject IN (SELECT subject FROM usable)
-    ON CONFLICT (commitment) DO NOTHING
+    {conflicts}
 )
 SELECT 'made' AS kind, subject, NULL::bytea AS wrapped FROM made
 UNION ALL SELECT 'held', subject, wrapped FROM held
 UNION ALL SELECT 'master', master_id, NULL FROM master
 """
+_STORE = _STORING.format(conflicts="")
+_STORE_AGAIN = _STORING.format(conflicts="ON CONFLICT (commitment) DO NOTHING")
+# A value is stored again only when its event is (a redelivery): the first statement
+# leaves out ON CONFLICT, whose speculative insertion costs PostgreSQL more per row than
+# the row itself, and a batch that trips the commitment's unique index, which leaves
+# nothing of the statement behind, is stored by the second, keeping what was stored first.
 _CLAIM = "UPDATE privacy_master SET master_id = $1 WHERE master_id IS NULL"
 
 
@@ -123,14 +130,22 @@ async def store(
     subjects = sorted(new_keys)
     wrapped = [sealing.wrap(master, s, new_keys[s]) for s in subjects]
     arguments = (subjects, wrapped, master.id, sorted({r.subject for r in rows}), rows)
-    found = await conn.fetch(_STORE, *arguments)
+    found = await _stored(conn, arguments)
     if _named(found) is None:  # no key made yet under any master key: this one claims it
         await conn.execute(_CLAIM, master.id)
-        found = await conn.fetch(_STORE, *arguments)
+        found = await _stored(conn, arguments)
     if (named := _named(found)) != master.id:
         raise WrongMasterKey(named or "(none)", master)
     made = frozenset(r["subject"] for r in found if r["kind"] == "made")
     return Stored(made, {r["subject"]: r["wrapped"] for r in found if r["kind"] == "held"})
+
+
+async def _stored(conn: asyncpg.Connection, arguments: tuple[object, ...]) -> list[asyncpg.Record]:
+    try:
+        found: list[asyncpg.Record] = await conn.fetch(_STORE, *arguments)
+    except asyncpg.UniqueViolationError:  # a value stored before: keep it as it was
+        found = await conn.fetch(_STORE_AGAIN, *arguments)
+    return found
 
 
 def _named(found: list[asyncpg.Record]) -> str | None:

@@ -29,7 +29,7 @@ import msgspec
 
 from contracts import canonical
 from contracts.envelope import Envelope
-from contracts.personal import Path, personal_values, replaced
+from contracts.personal import Path, personal_values, replace_in
 from ledger.domain.prepared import Prepared, prepare
 from ledger.domain.subjects import corrected_values, corrects_personal, subject_of
 from ledger.store import correction_targets, sealed_writes, sealing
@@ -111,7 +111,8 @@ class Sealer:
         for v in values:
             changes[v.at].append((v.path, tokens[v.at, v.path]))
         for at, event in events.items():
-            sealed = canonical.encode_decoded(replaced(event, changes[at]))
+            replace_in(event, changes[at])  # decoded for this alone
+            sealed = canonical.encode_decoded(event)
             prepared[at] = msgspec.structs.replace(prepared[at], event=sealed)
         return prepared
 
@@ -222,7 +223,11 @@ def _fate(subject: str, new: dict[str, bytes], stored: Stored) -> str:
 def _sealed(
     values: list[_Value], keys: dict[str, sealing.SubjectKey]
 ) -> tuple[list[sealing.Sealed], list[SealedRow]]:
-    made = [sealing.seal(keys[v.subject], v.event_id, v.where, v.value) for v in values]
+    nonces = sealing.nonces(len(values))
+    made = [
+        sealing.seal(keys[v.subject], v.event_id, v.where, v.value, nonce)
+        for v, nonce in zip(values, nonces, strict=True)
+    ]
     rows = [
         SealedRow(m.commitment, v.subject, v.incident_id, v.event_id, v.where, m.sealed)
         for v, m in zip(values, made, strict=True)

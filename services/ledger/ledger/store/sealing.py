@@ -94,8 +94,8 @@ class SubjectKey:
         h.update(context)
         return h.finalize()[:SALT_BYTES]
 
-    def encrypt(self, plain: bytes, aad: bytes) -> bytes:
-        return _encrypted(self._cipher, plain, aad)
+    def encrypt(self, plain: bytes, aad: bytes, nonce: bytes | None = None) -> bytes:
+        return _encrypted(self._cipher, plain, aad, nonce)
 
 
 @functools.lru_cache(maxsize=2)
@@ -104,10 +104,19 @@ def _master_cipher(secret: bytes) -> AESGCM:
     return AESGCM(secret)
 
 
-def _encrypted(cipher: AESGCM, plain: bytes, aad: bytes) -> bytes:
-    """``plain`` encrypted as every ciphertext here is kept: nonce ‖ AES-GCM output."""
-    nonce = os.urandom(_NONCE)
+def _encrypted(cipher: AESGCM, plain: bytes, aad: bytes, nonce: bytes | None = None) -> bytes:
+    """``plain`` encrypted as every ciphertext here is kept: nonce ‖ AES-GCM output (the
+    nonce random: drawn here unless the caller drew it, with others, from ``nonces``)."""
+    nonce = os.urandom(_NONCE) if nonce is None else nonce
     return nonce + cipher.encrypt(nonce, plain, aad)
+
+
+def nonces(count: int) -> list[bytes]:
+    """``count`` random nonces from one call to the system's generator (one call each costs
+    more than the encryption it is for). Drawn anew for every batch, never kept: a process
+    forked with nonces kept would use them twice."""
+    pool = os.urandom(_NONCE * count)
+    return [pool[i : i + _NONCE] for i in range(0, len(pool), _NONCE)]
 
 
 def _decrypted(cipher: AESGCM, sealed: bytes, aad: bytes) -> bytes:
@@ -126,8 +135,23 @@ def unwrap(master: MasterKey, subject: str, wrapped: bytes) -> bytes:
     return _decrypted(_master_cipher(master.secret), wrapped, subject.encode())
 
 
+_IPAD: Final = bytes(b ^ 0x36 for b in range(256))
+_OPAD: Final = bytes(b ^ 0x5C for b in range(256))
+_sha256 = hashlib.sha256
+
+
 def commitment(salt: bytes, value: str) -> bytes:
-    return hmac.digest(salt, value.encode(), "sha256")
+    """HMAC-SHA256(salt, value), as RFC 2104 makes it from two hashes: OpenSSL 3's own
+    HMAC sets each new key up at several times the cost (a unit test holds them equal)."""
+    return _hmac(salt, value.encode())
+
+
+def _hmac(key: bytes, message: bytes) -> bytes:
+    if len(key) > 64:  # a disclosed salt may be any length: a long key is hashed first
+        key = _sha256(key).digest()
+    block = key.ljust(64, b"\0")
+    inner = _sha256(block.translate(_IPAD) + message).digest()
+    return _sha256(block.translate(_OPAD) + inner).digest()
 
 
 class Sealed(msgspec.Struct, frozen=True):
@@ -136,13 +160,16 @@ class Sealed(msgspec.Struct, frozen=True):
     sealed: bytes  # nonce ‖ AES-GCM(salt ‖ value)
 
 
-def seal(key: bytes | SubjectKey, event_id: str, path: str, value: str) -> Sealed:
-    """``value`` (at ``path`` of event ``event_id``) sealed under its subject's ``key``."""
+def seal(
+    key: bytes | SubjectKey, event_id: str, path: str, value: str, nonce: bytes | None = None
+) -> Sealed:
+    """``value`` (at ``path`` of event ``event_id``) sealed under its subject's ``key``
+    (``nonce``: one of :func:`nonces`, else drawn here)."""
     subject_key = key if isinstance(key, SubjectKey) else SubjectKey(key)
     plain = value.encode()
     salt = subject_key.salt(f"salt\x00{event_id}\x00{path}\x00{value}".encode())
-    made = commitment(salt, value)
-    return Sealed(PREFIX + b64(made), made, subject_key.encrypt(salt + plain, made))
+    made = _hmac(salt, plain)
+    return Sealed(PREFIX + b64(made), made, subject_key.encrypt(salt + plain, made, nonce))
 
 
 def unseal(key: bytes, made: bytes, ciphertext: bytes) -> tuple[bytes, str]:
