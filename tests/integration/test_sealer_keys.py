@@ -130,6 +130,20 @@ async def test_a_batch_holding_values_stored_before_keeps_them_and_stores_the_re
         assert await _held(conn, incident) == ["SEALkeptZ", "SEALnewZ"]
 
 
+async def test_a_value_stored_before_is_kept_within_a_callers_transaction(
+    pool: asyncpg.Pool,
+) -> None:
+    incident = _incident()
+    event = _casualty(incident, "SEALinsideZ")
+    async with pool.acquire() as conn:
+        sealer = Sealer(conn, MASTER)
+        (first,) = await sealer.seal([event])
+        async with conn.transaction():  # a failed statement would abort it
+            (again,) = await sealer.seal([event])
+        assert again.event == first.event
+        assert await _held(conn, incident) == ["SEALinsideZ"]
+
+
 async def test_a_batch_sealed_during_an_erasure_finds_the_key_gone(pool: asyncpg.Pool) -> None:
     incident = _incident()
     subject = f"{incident}:casualty"

@@ -141,6 +141,10 @@ async def store(
 
 
 async def _stored(conn: asyncpg.Connection, arguments: tuple[object, ...]) -> list[asyncpg.Record]:
+    """The statement's rows; within a caller's transaction, which a failed statement would
+    abort, by the statement with ``ON CONFLICT`` at once."""
+    if conn.is_in_transaction():
+        return list(await conn.fetch(_STORE_AGAIN, *arguments))
     try:
         found: list[asyncpg.Record] = await conn.fetch(_STORE, *arguments)
     except asyncpg.UniqueViolationError:  # a value stored before: keep it as it was
