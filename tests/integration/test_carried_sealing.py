@@ -28,6 +28,7 @@ from ledger.store.sealer import Sealer
 from ledger.store.sealing import MasterKey
 from ledger.store.subject_keys import WrongMasterKey
 from ledger.store.writer import Writer
+from plumbing.db import SERVICE_ROLES, acting_as
 from tests.support import MASTER
 
 pytestmark = pytest.mark.integration
@@ -130,3 +131,22 @@ async def test_a_redelivered_event_of_a_kept_subject_changes_nothing(
     assert outcome.position == first.rows[0].position
     async with pool.acquire() as conn:
         assert await _held(conn, incident) == ["CARonceZ"]
+
+
+async def test_the_ingests_role_may_carry_values_in_its_append(database_url: str) -> None:
+    # Given a writer and its sealer connected as the ingest's role (migrations 0015, 0018)
+    ingest_url = acting_as(database_url, SERVICE_ROLES["ingest"])
+    conn = await asyncpg.connect(ingest_url)
+    sealer = Sealer(await sealed_writes.connect(ingest_url), MASTER)
+    incident = f"CAR-{uuid.uuid4().hex[:8]}"
+    try:
+        writer = Writer(conn, "test", sealer=sealer)
+        await writer.append([_casualty(incident, "CARroleZ")])
+        # when a value of a subject whose key it kept is appended, carried
+        batch = await writer.append([_casualty(incident, "CARcarriedZ")])
+        # then the role had every right the statement takes
+        assert sealing.commitment_of(_name(batch)) is not None
+        assert await _held(conn, incident) == ["CARcarriedZ", "CARroleZ"]
+    finally:
+        await sealer.close()
+        await conn.close()

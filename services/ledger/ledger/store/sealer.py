@@ -5,9 +5,13 @@ values are stored, with the keys of subjects met for the first time, in one stat
 (``ledger.store.sealed_writes``) before the records that name them.
 
 The subjects' keys are kept here between batches (unwrapped, the latest ``CACHED``), so
-that a batch costs that one statement and no look-up. Invariant, whatever erasures other
-processes make meanwhile: a record holds a value's token only if that statement stored the
-value, which it does only under a key it made or found still held; a key it finds erased is
+that a batch costs that one statement and no look-up; or, sealed by ``seal_carried`` under
+keys all kept, no statement of its own: its append carries the values
+(``ledger.store.carried_sealing``) and checks the keys as that statement does. A key is
+kept only once a statement made it or found it held, so a key kept is the table's.
+Invariant, whatever erasures other processes make meanwhile: a record holds a value's
+token only if that statement stored the value, which it does only under a key it made or
+found still held; a key it finds erased is
 dropped from here and its values become :data:`~sealing.ERASED`, unstored. A key erased
 while a batch is sealed is therefore never used again once the erasure has committed.
 

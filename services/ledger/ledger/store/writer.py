@@ -17,7 +17,10 @@ head's move, the stream position, the wake-up and the commit: no network I/O but
 PostgreSQL's. What the outcomes tell others (rejection records, confirmations) is sent by
 the caller (``ledger.ingest``). Every batch is sealed first (``ledger.store.sealer``: no
 personal value enters a record), one at a time in the order batches are given, while the
-batch before it waits for its turn or is sent: sealing is off the ordered path.
+batch before it waits for its turn or is sent: sealing is off the ordered path. A batch for
+one statement whose subjects' keys were all kept has its values carried by that statement
+(``ledger.store.carried_sealing``); if a key moved meanwhile, the statement commits nothing
+and the batch is sealed again, as if it had come after the change.
 """
 
 from __future__ import annotations
