@@ -108,7 +108,7 @@ class Sealer:
         prepared = [prepare(e) for e in envelopes]
         self._recent.add(prepared)
         events, values = _personal(prepared)
-        return await self._sealed(prepared, events, values)
+        return await self._seal_stored(prepared, events, values)
 
     async def seal_carried(
         self, envelopes: Sequence[Envelope | Prepared]
@@ -126,7 +126,7 @@ class Sealer:
             or any(map(corrects_personal, events.values()))
             or not all(map(self.keeps, subjects))
         ):
-            return await self._sealed(prepared, events, values), None
+            return await self._seal_stored(prepared, events, values), None
         keys = {s: self._ready_key(s) for s in subjects}
         made, rows = _sealed(values, keys)
         tokens = {(v.at, v.path): m.token for v, m in zip(values, made, strict=True)}
@@ -142,7 +142,7 @@ class Sealer:
         if moved := sorted(s for s in subjects if _fate(s, {}, stored) is not _STORED):
             raise SealingMoved(f"{len(moved)} subjects' keys no longer held")
 
-    async def _sealed(
+    async def _seal_stored(
         self, prepared: list[Prepared], events: dict[int, dict[str, Any]], values: list[_Value]
     ) -> list[Prepared]:
         """``prepared`` with ``values`` (and its corrections') sealed and stored."""
