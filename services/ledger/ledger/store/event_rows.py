@@ -16,8 +16,7 @@ from contracts.envelope import Envelope
 from ledger.domain.prepared import Prepared
 from ledger.domain.record import Link
 from ledger.domain.sequencer import Batch, IncidentHead, Row, Stored, sequence
-from ledger.store import carried_sealing, merkle_head
-from ledger.store.carried_sealing import Carried, SealingMoved
+from ledger.store import merkle_head
 
 COLUMNS = (
     "position",
@@ -130,16 +129,6 @@ SELECT {merkle_head.COUNTS}, pg_notify('ledger_events', $23::text),
   merkle_moved((SELECT count(*) FROM head),
                (SELECT count(*) FROM new) + (SELECT count(*) FROM grown), $1, $24)
 """
-# The same, carrying the batch's sealed values (``ledger.store.carried_sealing``).
-_ONE_TRIP_CARRYING = f"""
-WITH appended AS (
-  INSERT INTO events ({", ".join(COLUMNS)}) SELECT * FROM {_UNNEST} RETURNING 1
-), {merkle_head.MOVES}, saved AS ({_progress("$21", "$22")}), {carried_sealing.ctes(25)}
-SELECT {merkle_head.COUNTS}, pg_notify('ledger_events', $23::text),
-  merkle_moved((SELECT count(*) FROM head),
-               (SELECT count(*) FROM new) + (SELECT count(*) FROM grown), $1, $24),
-  {carried_sealing.check(25)}
-"""
 MOVED = "LM001"  # what merkle_moved raises: the statement failed and committed nothing
 
 
@@ -148,23 +137,19 @@ async def append_logged(
     rows: list[Row],
     moves: merkle_head.Moves,
     progress: tuple[str, int] | None,
-    carried: Carried | None = None,
 ) -> None:
     """``rows`` recorded, the Merkle log moved, ``progress`` saved and listeners told, in
     one statement (at most ``ONE_TRIP_ROWS`` rows), which fails whole unless the log moved
-    as planned (and, with ``carried``, its sealed values stored under keys still held:
-    ``SealingMoved`` otherwise): it may run in a transaction of its own."""
+    as planned: it may run in a transaction of its own."""
     columns = zip(*(msgspec.structs.astuple(r) for r in rows), strict=True)
     saved, position = progress or (None, None), str(rows[-1].position)
-    arguments = (*moves.arguments, *columns, *saved, position, moves.tiles)
-    statement = _ONE_TRIP if carried is None else _ONE_TRIP_CARRYING
     try:
-        row = await conn.fetchrow(statement, *arguments, *(carried.arguments() if carried else ()))
+        row = await conn.fetchrow(
+            _ONE_TRIP, *moves.arguments, *columns, *saved, position, moves.tiles
+        )
     except asyncpg.PostgresError as exc:
         if exc.sqlstate == MOVED:
             raise merkle_head.HeadMoved(str(exc)) from None
-        if exc.sqlstate == carried_sealing.MOVED:
-            raise SealingMoved(str(exc)) from None
         raise
     moves.check(row)
 
@@ -176,11 +161,9 @@ async def warm(conn: asyncpg.Connection) -> None:
     await conn.fetch(_STORED, [])
     moves = merkle_head.Moves(-1, TiledRange())  # a size no head has: nothing moves
     nothing: list[list[object]] = [[] for _ in COLUMNS]
-    for statement, carried in ((_ONE_TRIP, ()), (_ONE_TRIP_CARRYING, ([], "", []))):
-        with contextlib.suppress(asyncpg.PostgresError):  # merkle_moved refuses, as intended
-            async with conn.transaction():  # a savepoint, so that the rest can go on
-                arguments = (*moves.arguments, *nothing, None, None, "0", 0, *carried)
-                await conn.fetchrow(statement, *arguments)
+    with contextlib.suppress(asyncpg.PostgresError):  # merkle_moved refuses, as intended
+        async with conn.transaction():  # a savepoint, so that the rest can go on
+            await conn.fetchrow(_ONE_TRIP, *moves.arguments, *nothing, None, None, "0", 0)
     await merkle_head.save_nothing(conn)
     await conn.execute(_PROGRESS_AND_NOTIFY, None, None, "0")
     await read_progress(conn, "")

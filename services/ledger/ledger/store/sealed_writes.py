@@ -1,6 +1,5 @@
 """A batch's sealed values stored in one statement (migration 0018's tables), with the keys
-made for the subjects met for the first time. (A batch sealed under keys all kept by the
-writer's sealer has its values carried by its append instead: ``ledger.store.carried_sealing``.)
+made for the subjects met for the first time.
 
 A value is stored only under a key that is held when the statement runs: the key made in
 the same statement, or one the sealer already had (``ledger.store.sealer``) whose row still

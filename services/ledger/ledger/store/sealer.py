@@ -5,13 +5,9 @@ values are stored, with the keys of subjects met for the first time, in one stat
 (``ledger.store.sealed_writes``) before the records that name them.
 
 The subjects' keys are kept here between batches (unwrapped, the latest ``CACHED``), so
-that a batch costs that one statement and no look-up; or, sealed by ``seal_carried`` under
-keys all kept, no statement of its own: its append carries the values
-(``ledger.store.carried_sealing``) and checks the keys as that statement does. A key is
-kept only once a statement made it or found it held, so a key kept is the table's.
-Invariant, whatever erasures other processes make meanwhile: a record holds a value's
-token only if that statement stored the value, which it does only under a key it made or
-found still held; a key it finds erased is
+that a batch costs that one statement and no look-up. Invariant, whatever erasures other
+processes make meanwhile: a record holds a value's token only if that statement stored the
+value, which it does only under a key it made or found still held; a key it finds erased is
 dropped from here and its values become :data:`~sealing.ERASED`, unstored. A key erased
 while a batch is sealed is therefore never used again once the erasure has committed.
 
@@ -37,7 +33,6 @@ from contracts.personal import Path, personal_values, replace_in
 from ledger.domain.prepared import Prepared, prepare
 from ledger.domain.subjects import corrected_values, corrects_personal, subject_of
 from ledger.store import correction_targets, sealed_writes, sealing
-from ledger.store.carried_sealing import Carried, SealingMoved
 from ledger.store.sealed_writes import SealedRow, Stored
 from ledger.store.sealing import MasterKey
 
@@ -108,48 +103,18 @@ class Sealer:
         prepared = [prepare(e) for e in envelopes]
         self._recent.add(prepared)
         events, values = _personal(prepared)
-        return await self._seal_stored(prepared, events, values)
-
-    async def seal_carried(
-        self, envelopes: Sequence[Envelope | Prepared]
-    ) -> tuple[list[Prepared], Carried | None]:
-        """As :meth:`seal`; but if every value's subject has its key kept here (and none is a
-        correction's), the values are not stored: they come back to be carried by the
-        batch's append (``ledger.store.carried_sealing``), which stores them where those
-        keys are still held, or fails whole."""
-        prepared = [prepare(e) for e in envelopes]
-        self._recent.add(prepared)
-        events, values = _personal(prepared)
-        subjects = {v.subject for v in values}
-        if (
-            not values
-            or any(map(corrects_personal, events.values()))
-            or not all(map(self.keeps, subjects))
-        ):
-            return await self._seal_stored(prepared, events, values), None
-        keys = {s: self._ready_key(s) for s in subjects}
-        made, rows = _sealed(values, keys)
-        tokens = {(v.at, v.path): m.token for v, m in zip(values, made, strict=True)}
-        carried = Carried(self.master.id, sorted(subjects), rows)
-        return _tokens_put(prepared, events, values, tokens), carried
-
-    async def store_carried(self, carried: Carried) -> None:
-        """``carried``'s values stored by the sealing statement (their batch went by COPY
-        after all); ``SealingMoved`` if a key they were sealed under is held no more."""
-        stored = await sealed_writes.store(self.conn, self.master, {}, carried.rows)
-        subjects = set(carried.subjects)
-        self._learn(subjects, {}, stored)
-        if moved := sorted(s for s in subjects if _fate(s, {}, stored) is not _STORED):
-            raise SealingMoved(f"{len(moved)} subjects' keys no longer held")
-
-    async def _seal_stored(
-        self, prepared: list[Prepared], events: dict[int, dict[str, Any]], values: list[_Value]
-    ) -> list[Prepared]:
-        """``prepared`` with ``values`` (and its corrections') sealed and stored."""
         values += await self._corrected(prepared, events)
         if not values:
             return prepared
-        return _tokens_put(prepared, events, values, await self._tokens(values))
+        tokens = await self._tokens(values)
+        changes: dict[int, list[tuple[Path, str]]] = {at: [] for at in events}
+        for v in values:
+            changes[v.at].append((v.path, tokens[v.at, v.path]))
+        for at, event in events.items():
+            replace_in(event, changes[at])  # decoded for this alone
+            sealed = canonical.encode_decoded(event)
+            prepared[at] = msgspec.structs.replace(prepared[at], event=sealed)
+        return prepared
 
     async def _corrected(
         self, prepared: list[Prepared], events: dict[int, dict[str, Any]]
@@ -253,23 +218,6 @@ def _fate(subject: str, new: dict[str, bytes], stored: Stored) -> str:
     if stored.held[subject] is None:
         return _ERASED
     return _AGAIN if subject in new else _STORED
-
-
-def _tokens_put(
-    prepared: list[Prepared],
-    events: dict[int, dict[str, Any]],
-    values: list[_Value],
-    tokens: dict[tuple[int, Path], str],
-) -> list[Prepared]:
-    """``prepared`` with each of ``events`` holding its values' tokens in their place."""
-    changes: dict[int, list[tuple[Path, str]]] = {at: [] for at in events}
-    for v in values:
-        changes[v.at].append((v.path, tokens[v.at, v.path]))
-    for at, event in events.items():
-        replace_in(event, changes[at])  # decoded for this alone
-        sealed = canonical.encode_decoded(event)
-        prepared[at] = msgspec.structs.replace(prepared[at], event=sealed)
-    return prepared
 
 
 def _sealed(

@@ -17,10 +17,7 @@ head's move, the stream position, the wake-up and the commit: no network I/O but
 PostgreSQL's. What the outcomes tell others (rejection records, confirmations) is sent by
 the caller (``ledger.ingest``). Every batch is sealed first (``ledger.store.sealer``: no
 personal value enters a record), one at a time in the order batches are given, while the
-batch before it waits for its turn or is sent: sealing is off the ordered path. A batch for
-one statement whose subjects' keys were all kept has its values carried by that statement
-(``ledger.store.carried_sealing``); if a key moved meanwhile, the statement commits nothing
-and the batch is sealed again, as if it had come after the change.
+batch before it waits for its turn or is sent: sealing is off the ordered path.
 """
 
 from __future__ import annotations
@@ -42,7 +39,6 @@ from ledger.domain.sequencer import Batch, IncidentHead, Row, sequence
 from ledger.domain.stalls import APPEND, COMMIT, REJECT, SEAL, SEQUENCE, TURN
 from ledger.store import event_rows as store
 from ledger.store import merkle_head
-from ledger.store.carried_sealing import Carried, SealingMoved
 from ledger.store.cycle_marks import UNMARKED, Cycle
 from ledger.store.heads import Heads
 from ledger.store.lanes import Lanes, Turn
@@ -57,18 +53,6 @@ class StreamOffset(msgspec.Struct, frozen=True):
 
     stream: str
     seq: int
-
-
-class _Job(msgspec.Struct, frozen=True):
-    """A batch as given, as sealed, its sealed values if its append carries them, and what
-    goes with it."""
-
-    given: Sequence[Envelope | Prepared]
-    sealed: Sequence[Envelope | Prepared]
-    carried: Carried | None
-    progress: StreamOffset | None
-    before_storing: BeforeStoring | None
-    cycle: Cycle
 
 
 def _saved(progress: StreamOffset | None) -> tuple[str, int] | None:
@@ -112,100 +96,76 @@ class Writer:
         append lock (a failure there stores nothing; it runs again if the batch is retried).
         Telling anyone of the outcomes is the caller's, once this returns. Each stage's
         end is marked on ``cycle`` (``ledger.domain.stalls``)."""
-        given, carried = envelopes, None
         if self.sealer is not None:
             async with self._sealing:  # FIFO: batches sealed in the order given
-                envelopes, carried = await self._sealed(envelopes)
+                envelopes = await self.sealer.seal(envelopes)
             cycle.mark(SEAL)
         # No wait between the sealing lock's release and the queue for the turn: the batch
         # queues there before the next one is sealed, so batches are taken in the order given.
         async with contextlib.AsyncExitStack() as stack:
-            sealed = envelopes
+            given = envelopes
             turn, ahead = await stack.enter_async_context(
-                self.lanes.turn(lambda: self._first(sealed, cycle))
+                self.lanes.turn(lambda: self._first(given, cycle))
             )
             cycle.mark(TURN)
             started = time.perf_counter()
-            job = _Job(given, envelopes, carried, progress, before_storing, cycle)
-            batch = await self._append(turn, job, ahead)
+            batch = await self._append(turn, envelopes, progress, before_storing, ahead, cycle)
             metrics.COMMIT_SECONDS.observe(time.perf_counter() - started)
         metrics.APPENDED.inc(len(batch.rows))
         return batch
 
-    async def _sealed(
-        self, envelopes: Sequence[Envelope | Prepared]
-    ) -> tuple[Sequence[Envelope | Prepared], Carried | None]:
-        """``envelopes`` sealed; their values carried by the append if they can be (a batch
-        that goes in one statement: ``ledger.store.carried_sealing``)."""
-        assert self.sealer is not None
-        if self.merkle_log and len(envelopes) <= store.ONE_TRIP_ROWS:
-            return await self.sealer.seal_carried(envelopes)
-        return await self.sealer.seal(envelopes), None
-
-    async def _append(self, turn: Turn, job: _Job, ahead: Ahead | None) -> Batch:
+    async def _append(
+        self,
+        turn: Turn,
+        envelopes: Sequence[Envelope | Prepared],
+        progress: StreamOffset | None,
+        before_storing: BeforeStoring | None,
+        ahead: Ahead | None,
+        cycle: Cycle,
+    ) -> Batch:
         try:
-            batch = await self._in_turn(turn, job.sealed, ahead)
-            job.cycle.mark(SEQUENCE)
-            await self._store(turn, batch, job)
+            batch = await self._in_turn(turn, envelopes, ahead)
+            cycle.mark(SEQUENCE)
+            await self._store(turn, batch, progress, before_storing, cycle)
             return batch
         except asyncpg.UniqueViolationError:
             self._forget()
             if not turn.ordered:  # only the insert trips it, before the order is passed on
                 raise
-            return await self._checked(turn, job)
-        except SealingMoved:  # a key erased or rewrapped since it was kept: sealed anew
-            self._forget()
-            async with self._sealing:
-                assert self.sealer is not None
-                sealed = await self.sealer.seal(job.given)  # finds what moved
-            again = msgspec.structs.replace(job, sealed=sealed, carried=None)
-            return await self._checked(turn, again)
-        except BaseException:
-            self._forget()
-            raise
-
-    async def _checked(self, turn: Turn, job: _Job) -> Batch:
-        """The batch sequenced against the table itself (every event_id and head looked
-        up), once the batches before it are in, and stored."""
-        try:
             await turn.settle()
-            batch = await store.check_all(turn.conn, job.sealed, origin=self.origin)
+            batch = await store.check_all(turn.conn, envelopes, origin=self.origin)
             self._remember(batch)
-            job.cycle.mark(SEQUENCE)
-            await self._store(turn, batch, job)
+            cycle.mark(SEQUENCE)
+            await self._store(turn, batch, progress, before_storing, cycle)
             return batch
         except BaseException:
             self._forget()
             raise
 
-    async def _store(self, turn: Turn, batch: Batch, job: _Job) -> None:
+    async def _store(
+        self,
+        turn: Turn,
+        batch: Batch,
+        progress: StreamOffset | None,
+        before_storing: BeforeStoring | None,
+        cycle: Cycle,
+    ) -> None:
         """``before_storing``, then ``batch`` with ``progress``: by COPY in a transaction if it
-        is large (or the Merkle log is not kept), else in one statement, which needs none
-        (and carries the batch's sealed values, if they are to be carried)."""
-        cycle = job.cycle
-        if job.before_storing is not None:
-            await job.before_storing(batch)
+        is large (or the Merkle log is not kept), else in one statement, which needs none."""
+        if before_storing is not None:
+            await before_storing(batch)
             cycle.mark(REJECT)
-        saved = _saved(job.progress)
+        saved = _saved(progress)
         if not store.one_trip(batch.rows) or (batch.rows and not self.merkle_log):
-            if job.carried is not None:  # larger than sealing foresaw: stored on their own
-                await self._store_carried(job.carried)
             async with turn.conn.transaction():
                 await self._copy(turn, batch, saved)
                 cycle.mark(APPEND)
             cycle.mark(COMMIT)
         else:
-            await self._record_logged(turn, batch, saved, job.carried)
+            await self._record_logged(turn, batch, saved)
             cycle.mark(APPEND)  # the statement commits too
 
-    async def _store_carried(self, carried: Carried) -> None:
-        async with self._sealing:
-            assert self.sealer is not None
-            await self.sealer.store_carried(carried)
-
-    async def _record_logged(
-        self, turn: Turn, batch: Batch, saved: tuple[str, int] | None, carried: Carried | None
-    ) -> None:
+    async def _record_logged(self, turn: Turn, batch: Batch, saved: tuple[str, int] | None) -> None:
         """``batch`` (``store.one_trip``) and the Merkle log's move in one
         statement; only ``saved`` when it has no records. The statement moves the Merkle
         head before it waits for the append lock, so it goes only once the batches before
@@ -216,11 +176,7 @@ class Writer:
             tree = await self._tree_at(turn, batch.rows[0].position - 1)
             grown = merkle_head.extended(tree, (row.record for row in batch.rows))
             moves = merkle_head.Moves(self._stored, grown)
-            await store.append_logged(turn.conn, batch.rows, moves, saved, carried)
-        elif carried is not None:  # every event refused or a duplicate: values still stored
-            await self._store_carried(carried)
-            if saved is not None:
-                await store.save_progress(turn.conn, *saved)
+            await store.append_logged(turn.conn, batch.rows, moves, saved)
         elif saved is not None:
             await store.save_progress(turn.conn, *saved)
         self._sequenced(turn, batch, grown)
