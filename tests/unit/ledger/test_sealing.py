@@ -1,4 +1,4 @@
-"""Sealed personal values (ledger.store.sealing, ledger.store.sealer.may_hold_personal,
+"""Sealed personal values (ledger.store.sealing, ledger.domain.sealable.may_hold_personal,
 contracts.subjects): a value sealed twice in the same place gives the same token (a
 redelivery is a duplicate), in another event another token; the token proves a value only
 with its salt; a subject's key opens its values, another's does not; every event type's
@@ -17,15 +17,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts import builders, canonical
-from contracts.enums import IncidentKind, ReportChannel
-from contracts.envelope import Actor
+from contracts.enums import IncidentKind, NotifyChannel, RecipientRole, ReportChannel
+from contracts.envelope import Actor, Envelope
 from contracts.events import Personal, Site
 from contracts.personal import personal_paths, personal_values
 from contracts.registry import DEFAULT_REGISTRY
 from contracts.subjects import subject_of
 from incident_ledger.simulation import history
+from ledger.domain.sealable import may_hold_personal
 from ledger.store import sealing
-from ledger.store.sealer import may_hold_personal
 from ledger.store.sealing import MasterKey
 
 pytestmark = pytest.mark.unit
@@ -123,6 +123,30 @@ def test_subjects_are_named_by_incident_and_role() -> None:
         site=Site(name="canteen"), channel=ReportChannel.PHONE,
     )  # fmt: skip
     assert not may_hold_personal(canonical.encode(quiet))
+
+
+def _sent(name: str, actor: Actor, summary: str = "") -> Envelope:
+    return builders.notify(
+        incident_id="INC-3", source="desk", actor=actor, recipient_name=name,
+        recipient_role=RecipientRole.SUPERVISOR, channel=NotifyChannel.PHONE, summary=summary,
+    )  # fmt: skip
+
+
+def test_a_notification_naming_no_recipient_is_not_decoded_for_sealing() -> None:
+    text = '"recipient_name":"" and ,"name":"" in a summary are only text'
+    assert not may_hold_personal(canonical.encode(_sent("", Actor(id="cad"), text)))
+    assert may_hold_personal(canonical.encode(_sent("Li Si", Actor(id="cad"), text)))
+    agent = Actor(id="agent-7", name="Agent Seven")
+    assert may_hold_personal(canonical.encode(_sent("", agent, text)))
+
+
+@given(st.text(max_size=12), st.text(max_size=12), st.text(max_size=12), st.text(max_size=40))
+def test_the_cheap_look_misses_no_personal_value(
+    recipient: str, actor_name: str, actor_id: str, summary: str
+) -> None:
+    event = _sent(recipient, Actor(id=actor_id or "x", name=actor_name), summary)
+    if personal_values(canonical.to_builtins(event)):
+        assert may_hold_personal(canonical.encode(event))
 
 
 def test_an_event_decoded_from_canonical_bytes_encodes_back_to_the_same_bytes() -> None:

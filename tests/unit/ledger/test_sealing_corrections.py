@@ -20,7 +20,7 @@ from contracts import builders, canonical
 from contracts.envelope import Actor
 from contracts.personal import EVENT, redact, replaced, transform
 from contracts.subjects import Target, corrected_values, corrects_personal, holds_values_of
-from ledger.store.sealer import may_hold_personal
+from ledger.domain.sealable import may_hold_personal
 
 pytestmark = pytest.mark.unit
 TARGET = uuid.uuid4()

@@ -22,55 +22,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
 
 import asyncpg
 import msgspec
 
 from contracts import canonical
 from contracts.envelope import Envelope
-from contracts.personal import Path, personal_values, replace_in
+from contracts.personal import Path, replace_in
 from ledger.domain.prepared import Prepared, prepare
-from ledger.domain.subjects import corrected_values, corrects_personal, subject_of
+from ledger.domain.sealable import Value, personal, value
+from ledger.domain.subjects import corrected_values, corrects_personal
 from ledger.store import correction_targets, sealed_writes, sealing
 from ledger.store.sealed_writes import SealedRow, Stored
 from ledger.store.sealing import MasterKey
 
-_decode = msgspec.json.Decoder(dict[str, Any]).decode
-MARKERS: Final = (b'"personal":{', b'"recipient_name":"', b'"corrected":{')
-"""Where a payload's personal values sit (a unit test holds every event type to these);
-a correction's may sit in its ``corrected``, whatever their shape."""
-_ACTOR_NAME: Final = b',"name":"'
 CACHED: Final = 100_000
 READY: Final = 4_096
 """Subjects whose key is kept with its cipher made (``sealing.SubjectKey``, a few KB of
 OpenSSL's contexts each, against a key's 32 bytes): the latest used, of the ``CACHED``."""
 _PASSES: Final = 3  # a subject's key made elsewhere during a pass is found in the next
-
-
-def may_hold_personal(event: bytes) -> bool:
-    """Whether an event's canonical bytes may hold a personal value (a cheap, conservative
-    look: the event is decoded only if so)."""
-    personal, recipient, corrected = MARKERS
-    if personal in event or recipient in event or corrected in event:
-        return True
-    actor = event.find(b'"actor":{')
-    name = event.find(_ACTOR_NAME, actor) if actor >= 0 else -1
-    return name >= 0 and event[name + len(_ACTOR_NAME) : name + len(_ACTOR_NAME) + 1] != b'"'
-
-
-class _Value(NamedTuple):
-    at: int  # the event's index in the batch
-    path: Path
-    subject: str
-    value: str
-    event_id: str
-    incident_id: str
-    where: str  # ``path`` as ``sealed_values`` names it
-
-
-def _value(at: int, path: Path, subject: str, value: str, event_id: str, incident: str) -> _Value:
-    return _Value(at, path, subject, value, event_id, incident, ".".join(path))
 
 
 class KeysUnsettled(RuntimeError):
@@ -102,7 +73,7 @@ class Sealer:
         marked ``sealed`` as they are)."""
         prepared = [prepare(e) for e in envelopes]
         self._recent.add(prepared)
-        events, values = _personal(prepared)
+        events, values = personal(prepared)
         values += await self._corrected(prepared, events)
         if not values:
             return prepared
@@ -118,7 +89,7 @@ class Sealer:
 
     async def _corrected(
         self, prepared: list[Prepared], events: dict[int, dict[str, Any]]
-    ) -> list[_Value]:
+    ) -> list[Value]:
         """The personal values of the corrections among ``events``."""
         wanted = {at: target for at, e in events.items() if (target := corrects_personal(e))}
         if not wanted:
@@ -129,10 +100,10 @@ class Sealer:
             event = events[at]
             ids = str(event["event_id"]), str(event["incident_id"])
             found = corrected_values(event, targets.get(target))
-            values += [_value(at, path, subject, v, *ids) for path, subject, v in found]
+            values += [value(at, path, subject, v, *ids) for path, subject, v in found]
         return values
 
-    async def _tokens(self, values: list[_Value]) -> dict[tuple[int, Path], str]:
+    async def _tokens(self, values: list[Value]) -> dict[tuple[int, Path], str]:
         tokens: dict[tuple[int, Path], str] = {}
         for _ in range(_PASSES):
             values = await self._pass(values, tokens)
@@ -146,9 +117,7 @@ class Sealer:
             await sealed_writes.replan(self.conn)
             self._planned = now
 
-    async def _pass(
-        self, values: list[_Value], tokens: dict[tuple[int, Path], str]
-    ) -> list[_Value]:
+    async def _pass(self, values: list[Value], tokens: dict[tuple[int, Path], str]) -> list[Value]:
         """``values`` sealed under the keys kept here or made now and stored, each token
         put in ``tokens``; those whose subject's key proved made elsewhere, to seal again."""
         subjects = {v.subject for v in values}
@@ -221,7 +190,7 @@ def _fate(subject: str, new: dict[str, bytes], stored: Stored) -> str:
 
 
 def _sealed(
-    values: list[_Value], keys: dict[str, sealing.SubjectKey]
+    values: list[Value], keys: dict[str, sealing.SubjectKey]
 ) -> tuple[list[sealing.Sealed], list[SealedRow]]:
     nonces = sealing.nonces(len(values))
     made = [
@@ -233,20 +202,3 @@ def _sealed(
         for v, m in zip(values, made, strict=True)
     ]
     return made, rows
-
-
-def _personal(prepared: list[Prepared]) -> tuple[dict[int, dict[str, Any]], list[_Value]]:
-    """The events of ``prepared`` not sealed yet that hold personal values (decoded, by
-    index), and those values."""
-    events: dict[int, dict[str, Any]] = {}
-    values: list[_Value] = []
-    for at, item in enumerate(prepared):
-        if item.sealed or not may_hold_personal(item.event):
-            continue
-        event = _decode(item.event)
-        found = personal_values(event)
-        if found or corrects_personal(event):
-            events[at] = event
-            ids = str(event["event_id"]), str(event["incident_id"])
-            values += [_value(at, path, subject_of(event, path), v, *ids) for path, v in found]
-    return events, values
