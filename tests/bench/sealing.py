@@ -6,7 +6,8 @@ that ledger, its key and ciphertexts first, then its messages in NATS (the whole
 still holding every event published). Runs alternate (without, with, with, without), each
 in a fresh database and namespace; the mean of each pair, and the CPU the ingest process
 (and, apart, its decoding workers, PostgreSQL and NATS) spent per event from its first
-record to its last, which a busy machine distorts less than the rate. The last line
+record to its last, which a busy machine distorts less than the rate, and the cores the
+whole machine kept busy meanwhile (a run near them is held by the cores). The last line
 printed is one JSON object."""
 
 from __future__ import annotations
@@ -58,15 +59,20 @@ class Drained(msgspec.Struct, frozen=True):
     workers_cpu_us: float  # its decoding workers', per event
     postgres_cpu_us: float  # the embedded PostgreSQL's (every process of it), per event
     nats_cpu_us: float  # the embedded NATS server's, per event
+    cores_busy: float  # the whole machine's, on average (a run near its cores is held by them)
 
 
-def _cpu_s(pid: int) -> tuple[float, float, float, float]:
+def _cpu_s(pid: int) -> tuple[float, float, float, float, float, float]:
     """The CPU seconds the ingest process, its decoding workers, the embedded PostgreSQL
-    and the embedded NATS server have used so far."""
+    and the embedded NATS server have used so far; the machine's busy and total seconds
+    (every core's; idle and waiting for the disk are not busy)."""
     proc = psutil.Process(pid)
     own = sum(proc.cpu_times()[:2])
     workers = sum(sum(c.cpu_times()[:2]) for c in proc.children(recursive=True))
-    return own, workers, _server_cpu_s("postgres"), _server_cpu_s("nats-server")
+    machine = psutil.cpu_times()
+    total = sum(machine)
+    busy = total - machine.idle - getattr(machine, "iowait", 0.0)
+    return own, workers, _server_cpu_s("postgres"), _server_cpu_s("nats-server"), busy, total
 
 
 def _server_cpu_s(name: str) -> float:
@@ -89,7 +95,7 @@ async def _rate(server_url: str, nats_url: str, data: list[bytes], key_file: Pat
     proc = ledger_process("ingest", url, nats_url, name, extra=extra)
     try:
         conn = await asyncpg.connect(url)
-        cpu = await _drained(conn, proc.pid, len(data))
+        *cpu, busy = await _drained(conn, proc.pid, len(data))
         first, last = await conn.fetchrow("SELECT min(recorded_at), max(recorded_at) FROM events")
         _rate.url, _rate.namespace = url, name  # type: ignore[attr-defined]
         await conn.close()
@@ -97,19 +103,21 @@ async def _rate(server_url: str, nats_url: str, data: list[bytes], key_file: Pat
         proc.terminate()
         proc.wait(30)
     rate = stack.rate(len(data) - 1, (last - first).total_seconds())
-    return Drained(rate, *(round(c / len(data) * 1e6, 1) for c in cpu))
+    ingest, workers, postgres, nats = (round(c / len(data) * 1e6, 1) for c in cpu)
+    return Drained(rate, ingest, workers, postgres, nats, round(busy, 2))
 
 
 async def _drained(conn: asyncpg.Connection, pid: int, n: int) -> tuple[float, ...]:
     """The CPU seconds of the ingest, its workers, PostgreSQL and NATS from the ingest's
-    first record to its last."""
+    first record to its last, and the cores the machine kept busy meanwhile."""
     while await stack.recorded(conn) < 1:
         await asyncio.sleep(0.01)
     began = _cpu_s(pid)
     while await stack.recorded(conn) < n:
         await asyncio.sleep(0.05)
-    ended = _cpu_s(pid)
-    return tuple(e - b for e, b in zip(ended, began, strict=True))
+    spent = [e - b for e, b in zip(_cpu_s(pid), began, strict=True)]
+    busy, total = spent[-2:]
+    return (*spent[:-2], busy / total * (psutil.cpu_count() or 1) if total else 0.0)
 
 
 async def _erasure_seconds(url: str, nats_url: str, namespace: str) -> tuple[float, float, int]:
@@ -175,6 +183,7 @@ def _report(drained: dict[str, list[Drained]]) -> dict[str, object]:
         "ingest_with_personal_every_second_event_per_s": with_,
         "ratio": stack.ratio(with_, without),
         "runs": {k: [d.rate for d in v] for k, v in drained.items()},
+        "cores_busy": {k: [d.cores_busy for d in v] for k, v in drained.items()},
         **{
             f"{name}_cpu_us_per_event": {
                 k: [getattr(d, field) for d in v] for k, v in drained.items()
