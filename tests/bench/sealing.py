@@ -62,17 +62,21 @@ class Drained(msgspec.Struct, frozen=True):
     cores_busy: float  # the whole machine's, on average (a run near its cores is held by them)
 
 
-def _cpu_s(pid: int) -> tuple[float, float, float, float, float, float]:
+def _cpu_s(pid: int) -> tuple[float, float, float, float]:
     """The CPU seconds the ingest process, its decoding workers, the embedded PostgreSQL
-    and the embedded NATS server have used so far; the machine's busy and total seconds
-    (every core's; idle and waiting for the disk are not busy)."""
+    and the embedded NATS server have used so far."""
     proc = psutil.Process(pid)
     own = sum(proc.cpu_times()[:2])
     workers = sum(sum(c.cpu_times()[:2]) for c in proc.children(recursive=True))
+    return own, workers, _server_cpu_s("postgres"), _server_cpu_s("nats-server")
+
+
+def _machine_s() -> tuple[float, float]:
+    """The machine's busy and total CPU seconds so far, every core's (idle and waiting for
+    the disk are not busy)."""
     machine = psutil.cpu_times()
     total = sum(machine)
-    busy = total - machine.idle - getattr(machine, "iowait", 0.0)
-    return own, workers, _server_cpu_s("postgres"), _server_cpu_s("nats-server"), busy, total
+    return total - machine.idle - getattr(machine, "iowait", 0.0), total
 
 
 def _server_cpu_s(name: str) -> float:
@@ -112,12 +116,12 @@ async def _drained(conn: asyncpg.Connection, pid: int, n: int) -> tuple[float, .
     first record to its last, and the cores the machine kept busy meanwhile."""
     while await stack.recorded(conn) < 1:
         await asyncio.sleep(0.01)
-    began = _cpu_s(pid)
+    began, machine_began = _cpu_s(pid), _machine_s()
     while await stack.recorded(conn) < n:
         await asyncio.sleep(0.05)
-    spent = [e - b for e, b in zip(_cpu_s(pid), began, strict=True)]
-    busy, total = spent[-2:]
-    return (*spent[:-2], busy / total * (psutil.cpu_count() or 1) if total else 0.0)
+    spent = tuple(e - b for e, b in zip(_cpu_s(pid), began, strict=True))
+    busy, total = (e - b for e, b in zip(_machine_s(), machine_began, strict=True))
+    return (*spent, busy / total * (psutil.cpu_count() or 1) if total else 0.0)
 
 
 async def _erasure_seconds(url: str, nats_url: str, namespace: str) -> tuple[float, float, int]:
